@@ -1,0 +1,93 @@
+package dev.tuna.core;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A real-valued range {@code [low, high]}, optionally on a log scale or on a grid of {@code step}.
+ *
+ * @param low  the lowest value
+ * @param high the highest value, greater than {@code low}
+ * @param log  sample in log space; needs {@code low > 0} and no step
+ * @param step the grid spacing, or {@code null} for a continuous range; must divide {@code high - low}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FloatDistribution(double low, double high, boolean log, Double step) implements Distribution {
+
+    public FloatDistribution {
+        if (!Double.isFinite(low) || !Double.isFinite(high)) {
+            throw new IllegalArgumentException("low and high must be finite numbers, got low=" + low + ", high=" + high);
+        }
+        if (low >= high) {
+            throw new IllegalArgumentException("low (" + low + ") must be less than high (" + high + ")");
+        }
+        if (log && low <= 0) {
+            throw new IllegalArgumentException("a log scale needs low > 0, got low=" + low);
+        }
+        if (step != null) {
+            if (log) {
+                throw new IllegalArgumentException("step cannot be combined with a log scale");
+            }
+            if (!(step > 0) || !Double.isFinite(step)) {
+                throw new IllegalArgumentException("step must be positive, got " + step);
+            }
+            double intervals = (high - low) / step;
+            if (Math.abs(intervals - Math.rint(intervals)) > 1e-8 * Math.max(1, intervals)) {
+                throw new IllegalArgumentException("step (" + step + ") does not divide the range [" + low + ", " + high + "]");
+            }
+        }
+    }
+
+    /** A continuous range on a linear scale. */
+    public FloatDistribution(double low, double high) {
+        this(low, high, false, null);
+    }
+
+    @Override
+    public double toInternal(Object value) {
+        if (!(value instanceof Number n)) {
+            throw new IllegalArgumentException("expected a number, got " + describe(value));
+        }
+        double v = n.doubleValue();
+        if (!containsInternal(v)) {
+            throw new IllegalArgumentException(v + " is outside " + this);
+        }
+        return v;
+    }
+
+    @Override
+    public Object toExternal(double internal) {
+        return internal;
+    }
+
+    @Override
+    public boolean containsInternal(double v) {
+        if (!(v >= low && v <= high)) {
+            return false;
+        }
+        if (step == null) {
+            return true;
+        }
+        double k = (v - low) / step;
+        return Math.abs(k - Math.rint(k)) <= 1e-8 * Math.max(1, Math.abs(k));
+    }
+
+    @Override
+    public Object fromUnit(double u) {
+        if (step != null) {
+            long points = Math.round((high - low) / step) + 1;
+            long k = Math.min(points - 1, (long) Math.floor(u * points));
+            return Math.min(high, low + k * step);
+        }
+        double v = log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+        return Math.max(low, Math.min(high, v));
+    }
+
+    static String describe(Object value) {
+        return value == null ? "null" : value.getClass().getSimpleName() + " " + value;
+    }
+
+    @Override
+    public String toString() {
+        return "float[" + low + ", " + high + "]" + (log ? " log" : "") + (step != null ? " step " + step : "");
+    }
+}

@@ -1,0 +1,199 @@
+package dev.tuna.core.storage;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
+import dev.tuna.core.TrialState;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** A storage that keeps everything in this JVM's memory: fast, and gone when the process ends. */
+public class InMemoryStorage implements Storage {
+
+    private static final class StudyRecord {
+        StudyInfo info;
+        final List<TrialRecord> trials = new ArrayList<>();
+        final ArrayDeque<TrialRecord> waiting = new ArrayDeque<>();
+
+        StudyRecord(StudyInfo info) {
+            this.info = info;
+        }
+    }
+
+    private final Map<String, StudyRecord> studies = new LinkedHashMap<>();
+
+    private StudyRecord study(String name) {
+        StudyRecord s = studies.get(name);
+        if (s == null) {
+            throw new StudyNotFoundException(name);
+        }
+        return s;
+    }
+
+    private TrialRecord record(String study, int number) {
+        List<TrialRecord> trials = study(study).trials;
+        if (number < 0 || number >= trials.size()) {
+            throw new TrialNotFoundException(study, number);
+        }
+        return trials.get(number);
+    }
+
+    @Override
+    public synchronized StudyInfo createStudy(String name, Direction direction) {
+        if (studies.containsKey(name)) {
+            throw new StudyExistsException(name);
+        }
+        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of());
+        studies.put(name, new StudyRecord(info));
+        return info;
+    }
+
+    /** Puts back a study read from a durable store, with its trials. */
+    synchronized void restore(StudyInfo info, List<FrozenTrial> trials) {
+        StudyRecord s = new StudyRecord(info);
+        for (FrozenTrial t : trials) {
+            if (t.number() != s.trials.size()) {
+                throw new StorageException("study '" + info.name() + "' is missing trial " + s.trials.size());
+            }
+            TrialRecord r = TrialRecord.of(info.name(), t);
+            s.trials.add(r);
+            if (r.state == TrialState.WAITING) {
+                s.waiting.add(r);
+            }
+        }
+        studies.put(info.name(), s);
+    }
+
+    @Override
+    public synchronized Optional<StudyInfo> findStudy(String name) {
+        StudyRecord s = studies.get(name);
+        return s == null ? Optional.empty() : Optional.of(s.info);
+    }
+
+    @Override
+    public synchronized List<StudyInfo> studies() {
+        return studies.values().stream().map(s -> s.info).toList();
+    }
+
+    @Override
+    public synchronized void deleteStudy(String name) {
+        if (studies.remove(name) == null) {
+            throw new StudyNotFoundException(name);
+        }
+    }
+
+    @Override
+    public synchronized void setStudyAttr(String study, String key, Object value) {
+        StudyRecord s = study(study);
+        Map<String, Object> attrs = new LinkedHashMap<>(s.info.attrs());
+        attrs.put(key, value);
+        s.info = new StudyInfo(s.info.name(), s.info.direction(), s.info.created(), attrs);
+    }
+
+    @Override
+    public synchronized FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams) {
+        StudyRecord s = study(study);
+        TrialRecord r = new TrialRecord(study, s.trials.size(), TrialState.WAITING);
+        r.systemAttrs.put(FrozenTrial.ATTR_FIXED_PARAMS, new LinkedHashMap<>(fixedParams));
+        s.trials.add(r);
+        s.waiting.add(r);
+        return r.snapshot();
+    }
+
+    @Override
+    public synchronized FrozenTrial startTrial(String study) {
+        StudyRecord s = study(study);
+        TrialRecord r = s.waiting.poll();
+        if (r == null) {
+            r = new TrialRecord(study, s.trials.size(), TrialState.RUNNING);
+            s.trials.add(r);
+        } else {
+            r.checkMutable(true);
+            r.state = TrialState.RUNNING;
+        }
+        r.start = Instant.now();
+        return r.snapshot();
+    }
+
+    @Override
+    public synchronized void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
+        TrialRecord r = record(study, number);
+        r.checkMutable(false);
+        if (r.params.containsKey(name)) {
+            throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
+        }
+        if (!distribution.containsInternal(internalValue)) {
+            throw new InvalidParameterException(name, distribution.toExternal(internalValue) + " is outside " + distribution);
+        }
+        r.distributions.put(name, distribution);
+        r.params.put(name, internalValue);
+    }
+
+    @Override
+    public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
+        TrialRecord r = record(study, number);
+        r.checkMutable(false);
+        if (value != null) {
+            r.intermediateValues.put(step, value);
+        }
+        metrics.forEach((name, v) -> r.metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
+    }
+
+    @Override
+    public synchronized void setUserAttr(String study, int number, String key, Object value) {
+        TrialRecord r = record(study, number);
+        r.checkMutable(false);
+        r.userAttrs.put(key, value);
+    }
+
+    @Override
+    public synchronized void setSystemAttr(String study, int number, String key, Object value) {
+        TrialRecord r = record(study, number);
+        r.checkMutable(true);
+        r.systemAttrs.put(key, value);
+    }
+
+    @Override
+    public synchronized FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
+        if (!state.isFinished()) {
+            throw new IllegalArgumentException("a trial finishes as COMPLETE, PRUNED or FAIL, not " + state);
+        }
+        if (state == TrialState.COMPLETE && value == null) {
+            throw new IllegalArgumentException("a COMPLETE trial needs a value");
+        }
+        TrialRecord r = record(study, number);
+        r.checkMutable(false);
+        r.state = state;
+        r.value = value;
+        r.reason = reason;
+        r.end = Instant.now();
+        return r.snapshot();
+    }
+
+    @Override
+    public synchronized FrozenTrial trial(String study, int number) {
+        return record(study, number).snapshot();
+    }
+
+    @Override
+    public synchronized List<FrozenTrial> trials(String study) {
+        List<TrialRecord> records = study(study).trials;
+        FrozenTrial[] out = new FrozenTrial[records.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = records.get(i).snapshot();
+        }
+        return List.of(out);
+    }
+
+    @Override
+    public void close() {
+        // Nothing to release.
+    }
+}

@@ -1,0 +1,381 @@
+package dev.tuna.core.storage;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A storage in one MapDB file with transactions: the embedded, crash-safe default.
+ *
+ * <p>Reads are served from an in-memory copy loaded when the file opens; every change is also written to the
+ * file. Commits (each one fsynced by MapDB's write-ahead log) happen when a study or a queued trial is created,
+ * when a trial finishes (so a finished trial is durable when {@link #finishTrial} returns), and every
+ * {@value #FLUSH_MILLIS} ms while other changes wait. On opening, trials that were RUNNING when the last process
+ * died are marked FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED}.
+ *
+ * <p>A file is used by one process at a time; opening it from a second one fails with a one-line
+ * {@link StorageException}.
+ */
+public final class MapDbStorage implements Storage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MapDbStorage.class);
+    static final long FLUSH_MILLIS = 200;
+    private static final char SEP = '\u0000';
+
+    /** Trials are written without their curves: those go, step by step, to their own map. */
+    @JsonIgnoreProperties({"intermediateValues", "metrics"})
+    private interface HeaderMixin {
+    }
+
+    /** What one step of a trial's curves holds: the objective's value and the other metrics. */
+    record StepRecord(Double value, Map<String, Double> metrics) {
+    }
+
+    private final Path path;
+    private final DB db;
+    private final BTreeMap<String, byte[]> studyMap;
+    private final BTreeMap<String, byte[]> trialMap;
+    private final BTreeMap<String, byte[]> stepMap;
+    private final InMemoryStorage cache = new InMemoryStorage();
+    private final ObjectWriter headerWriter;
+    private final ObjectReader trialReader;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService flusher;
+    private boolean dirty;
+    private boolean closed;
+
+    private MapDbStorage(Path path, DB db) {
+        this.path = path;
+        this.db = db;
+        this.studyMap = db.treeMap("studies", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.trialMap = db.treeMap("trials", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.stepMap = db.treeMap("steps", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.json = JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .addMixIn(FrozenTrial.class, HeaderMixin.class)
+                .build();
+        this.headerWriter = json.writerFor(FrozenTrial.class);
+        this.trialReader = json.readerFor(FrozenTrial.class);
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-mapdb-flush");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or creates) the database file, loads it, and marks trials left RUNNING by a dead process as
+     * interrupted.
+     *
+     * @throws StorageException if another process has the file open, or it cannot be read
+     */
+    public static MapDbStorage open(Path path) {
+        DB db;
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            db = DBMaker.fileDB(path.toFile())
+                    .transactionEnable()
+                    .fileChannelEnable()
+                    .closeOnJvmShutdown()
+                    .make();
+        } catch (DBException.FileLocked e) {
+            throw new StorageException("cannot open " + path + ": it is already open in another process");
+        } catch (DBException | IOException e) {
+            throw new StorageException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+        MapDbStorage storage = new MapDbStorage(path, db);
+        try {
+            storage.load();
+            storage.recoverInterrupted();
+        } catch (RuntimeException e) {
+            db.close();
+            throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        storage.flusher.scheduleWithFixedDelay(storage::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        return storage;
+    }
+
+    /** The database file. */
+    public Path path() {
+        return path;
+    }
+
+    private void load() {
+        Map<String, List<FrozenTrial>> trialsByStudy = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : trialMap.entrySet()) {
+            String key = e.getKey();
+            String study = key.substring(0, key.indexOf(SEP));
+            trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(read(trialReader, e.getValue()));
+        }
+        Map<String, Map<Integer, TreeMap<Integer, StepRecord>>> steps = new LinkedHashMap<>();
+        ObjectReader stepReader = json.readerFor(StepRecord.class);
+        for (Map.Entry<String, byte[]> e : stepMap.entrySet()) {
+            String[] parts = e.getKey().split(String.valueOf(SEP));
+            steps.computeIfAbsent(parts[0], k -> new LinkedHashMap<>())
+                    .computeIfAbsent(Integer.parseInt(parts[1]), k -> new TreeMap<>())
+                    .put(Integer.parseInt(parts[2]), read(stepReader, e.getValue()));
+        }
+        List<StudyInfo> infos = new ArrayList<>();
+        ObjectReader studyReader = json.readerFor(StudyInfo.class);
+        for (byte[] bytes : studyMap.values()) {
+            infos.add(read(studyReader, bytes));
+        }
+        infos.sort((a, b) -> a.created().compareTo(b.created()));
+        for (StudyInfo info : infos) {
+            Map<Integer, TreeMap<Integer, StepRecord>> studySteps = steps.getOrDefault(info.name(), Map.of());
+            List<FrozenTrial> trials = new ArrayList<>();
+            for (FrozenTrial header : trialsByStudy.getOrDefault(info.name(), List.of())) {
+                trials.add(withCurves(header, studySteps.getOrDefault(header.number(), new TreeMap<>())));
+            }
+            cache.restore(info, trials);
+        }
+    }
+
+    private static FrozenTrial withCurves(FrozenTrial header, NavigableMap<Integer, StepRecord> steps) {
+        TreeMap<Integer, Double> values = new TreeMap<>();
+        Map<String, NavigableMap<Integer, Double>> metrics = new LinkedHashMap<>();
+        steps.forEach((step, rec) -> {
+            if (rec.value() != null) {
+                values.put(step, rec.value());
+            }
+            if (rec.metrics() != null) {
+                rec.metrics().forEach((name, v) -> metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
+            }
+        });
+        return new FrozenTrial(header.number(), header.state(), header.params(), header.distributions(), header.value(),
+                values, metrics, header.userAttrs(), header.systemAttrs(), header.start(), header.end(), header.reason());
+    }
+
+    private synchronized void recoverInterrupted() {
+        int recovered = 0;
+        for (StudyInfo info : cache.studies()) {
+            for (FrozenTrial t : cache.trials(info.name(), java.util.Set.of(TrialState.RUNNING))) {
+                writeTrial(info.name(), cache.finishTrial(info.name(), t.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED));
+                recovered++;
+            }
+        }
+        if (recovered > 0) {
+            LOG.warn("{}: marked {} trial(s) left running by a stopped process as FAIL ({})", path, recovered, FrozenTrial.REASON_INTERRUPTED);
+            commit();
+        }
+    }
+
+    private <T> T read(ObjectReader reader, byte[] bytes) {
+        try {
+            return reader.readValue(bytes);
+        } catch (IOException e) {
+            throw new StorageException("corrupt record in " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] write(ObjectWriter writer, Object value) {
+        try {
+            return writer.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new StorageException("cannot encode " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String trialKey(String study, int number) {
+        return study + SEP + String.format("%010d", number);
+    }
+
+    private void writeTrial(String study, FrozenTrial trial) {
+        trialMap.put(trialKey(study, trial.number()), write(headerWriter, trial));
+        dirty = true;
+    }
+
+    private void writeStudy(StudyInfo info) {
+        studyMap.put(info.name(), write(json.writerFor(StudyInfo.class), info));
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException(path + " is closed");
+        }
+    }
+
+    private void commit() {
+        db.commit();
+        dirty = false;
+    }
+
+    private synchronized void flush() {
+        if (dirty && !closed) {
+            try {
+                commit();
+            } catch (RuntimeException e) {
+                LOG.error("{}: periodic commit failed", path, e);
+            }
+        }
+    }
+
+    @Override
+    public synchronized StudyInfo createStudy(String name, Direction direction) {
+        checkOpen();
+        if (name.indexOf(SEP) >= 0) {
+            throw new IllegalArgumentException("a study name cannot contain the NUL character");
+        }
+        StudyInfo info = cache.createStudy(name, direction);
+        writeStudy(info);
+        commit();
+        return info;
+    }
+
+    // Reads go to the thread-safe cache without waiting for a commit in progress.
+    @Override
+    public Optional<StudyInfo> findStudy(String name) {
+        return cache.findStudy(name);
+    }
+
+    @Override
+    public List<StudyInfo> studies() {
+        return cache.studies();
+    }
+
+    @Override
+    public synchronized void deleteStudy(String name) {
+        checkOpen();
+        cache.deleteStudy(name);
+        String from = name + SEP;
+        String to = name + (char) (SEP + 1);
+        studyMap.remove(name);
+        trialMap.subMap(from, to).clear();
+        stepMap.subMap(from, to).clear();
+        commit();
+    }
+
+    @Override
+    public synchronized void setStudyAttr(String study, String key, Object value) {
+        checkOpen();
+        cache.setStudyAttr(study, key, value);
+        writeStudy(cache.findStudy(study).orElseThrow());
+        commit();
+    }
+
+    @Override
+    public synchronized FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams) {
+        checkOpen();
+        FrozenTrial t = cache.enqueueTrial(study, fixedParams);
+        writeTrial(study, t);
+        commit();
+        return t;
+    }
+
+    @Override
+    public synchronized FrozenTrial startTrial(String study) {
+        checkOpen();
+        FrozenTrial t = cache.startTrial(study);
+        writeTrial(study, t);
+        return t;
+    }
+
+    @Override
+    public synchronized void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
+        checkOpen();
+        cache.setParam(study, number, name, distribution, internalValue);
+        writeTrial(study, cache.trial(study, number));
+    }
+
+    @Override
+    public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
+        checkOpen();
+        cache.report(study, number, step, value, metrics);
+        FrozenTrial t = cache.trial(study, number);
+        Map<String, Double> atStep = new LinkedHashMap<>();
+        t.metrics().forEach((name, curve) -> {
+            Double v = curve.get(step);
+            if (v != null) {
+                atStep.put(name, v);
+            }
+        });
+        String key = trialKey(study, number) + SEP + String.format("%010d", step);
+        stepMap.put(key, write(json.writerFor(StepRecord.class), new StepRecord(t.intermediateValues().get(step), atStep)));
+        dirty = true;
+    }
+
+    @Override
+    public synchronized void setUserAttr(String study, int number, String key, Object value) {
+        checkOpen();
+        cache.setUserAttr(study, number, key, value);
+        writeTrial(study, cache.trial(study, number));
+    }
+
+    @Override
+    public synchronized void setSystemAttr(String study, int number, String key, Object value) {
+        checkOpen();
+        cache.setSystemAttr(study, number, key, value);
+        writeTrial(study, cache.trial(study, number));
+    }
+
+    @Override
+    public synchronized FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
+        checkOpen();
+        FrozenTrial t = cache.finishTrial(study, number, state, value, reason);
+        writeTrial(study, t);
+        commit();
+        return t;
+    }
+
+    @Override
+    public FrozenTrial trial(String study, int number) {
+        return cache.trial(study, number);
+    }
+
+    @Override
+    public List<FrozenTrial> trials(String study) {
+        return cache.trials(study);
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdownNow();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!db.isClosed()) {
+                db.commit();
+                db.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.tuna.core.storage;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where studies and their trials live: the single source of truth for samplers, pruners and the web layer.
+ *
+ * <p>Contract, checked for every implementation by one test suite:
+ * <ul>
+ *   <li>Thread-safe: any method may be called from any thread.</li>
+ *   <li>Snapshots ({@link FrozenTrial}, {@link StudyInfo}, lists) never change once returned.</li>
+ *   <li>A finished trial is read-only: changing it throws {@link IllegalStateException}.</li>
+ *   <li>Durable implementations have made a finished trial durable when {@link #finishTrial} returns.</li>
+ * </ul>
+ * Trials are numbered from 0 in each study, in the order they are created.
+ */
+public interface Storage extends AutoCloseable {
+
+    /** Creates a study; throws {@link StudyExistsException} if the name is taken. */
+    StudyInfo createStudy(String name, Direction direction);
+
+    /** The study of that name, if stored. */
+    Optional<StudyInfo> findStudy(String name);
+
+    /** Every stored study, in the order they were created. */
+    List<StudyInfo> studies();
+
+    /** Deletes a study and all its trials; throws {@link StudyNotFoundException} if there is none. */
+    void deleteStudy(String name);
+
+    /** Sets an attribute of a study. */
+    void setStudyAttr(String study, String key, Object value);
+
+    /** Adds a WAITING trial whose parameters are given rather than sampled. */
+    FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams);
+
+    /**
+     * Starts a trial: the oldest WAITING trial if there is one, otherwise a new one; either way it is RUNNING
+     * with its start time set when this returns, and no other caller gets the same trial.
+     */
+    FrozenTrial startTrial(String study);
+
+    /**
+     * Records a suggested parameter of a running trial, in its internal form.
+     *
+     * @throws IllegalStateException if the trial is not running or the parameter is already set
+     */
+    void setParam(String study, int number, String name, Distribution distribution, double internalValue);
+
+    /**
+     * Records what a running trial reported at a step: the objective's intermediate value (may be {@code null})
+     * and other named metrics (may be empty). A value reported again at the same step replaces the old one.
+     */
+    void report(String study, int number, int step, Double value, Map<String, Double> metrics);
+
+    /** Sets a user attribute of a running trial. */
+    void setUserAttr(String study, int number, String key, Object value);
+
+    /** Sets a system attribute of a running or waiting trial. */
+    void setSystemAttr(String study, int number, String key, Object value);
+
+    /**
+     * Finishes a running trial. After this returns the trial is read-only and, for a durable storage, survives
+     * the death of the process.
+     *
+     * @param state  COMPLETE, PRUNED or FAIL
+     * @param value  the final value (COMPLETE), the last intermediate value (PRUNED), or {@code null}
+     * @param reason why it was pruned or failed, or {@code null}
+     * @return the finished trial
+     */
+    FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason);
+
+    /** One trial; throws {@link TrialNotFoundException} if there is none of that number. */
+    FrozenTrial trial(String study, int number);
+
+    /** Every trial of the study, in the order of their numbers. */
+    List<FrozenTrial> trials(String study);
+
+    /** The trials in the given states, in the order of their numbers. */
+    default List<FrozenTrial> trials(String study, Set<TrialState> states) {
+        return trials(study).stream().filter(t -> states.contains(t.state())).toList();
+    }
+
+    /** Releases the storage's resources; a durable storage flushes what it holds. */
+    @Override
+    void close();
+}

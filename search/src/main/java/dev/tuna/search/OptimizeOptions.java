@@ -1,0 +1,134 @@
+package dev.tuna.search;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How long and how wide {@link Study#optimize(Objective, OptimizeOptions)} runs. With neither a trial count nor a
+ * timeout it runs until {@link Study#stop()} is called (or the sampler is used up).
+ */
+public final class OptimizeOptions {
+    private final Integer trials;
+    private final Integer totalTrials;
+    private final Duration timeout;
+    private final int parallelism;
+    private final boolean stopOnError;
+    private final List<TrialCallback> callbacks;
+
+    private OptimizeOptions(Builder b) {
+        this.trials = b.trials;
+        this.totalTrials = b.totalTrials;
+        this.timeout = b.timeout;
+        this.parallelism = b.parallelism;
+        this.stopOnError = b.stopOnError;
+        this.callbacks = List.copyOf(b.callbacks);
+    }
+
+    /** Options that run {@code trials} new trials, one at a time. */
+    public static OptimizeOptions trials(int trials) {
+        return builder().optTrials(trials).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** New trials to run in this call, or {@code null} for no limit. */
+    public Integer trials() {
+        return trials;
+    }
+
+    /** Run until the study holds this many finished trials (interrupted ones do not count), or {@code null}. */
+    public Integer totalTrials() {
+        return totalTrials;
+    }
+
+    /** No trial starts after this much time has passed, or {@code null}. Running trials finish. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** How many trials run at once, each in its own thread. */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /** Whether an objective's exception stops the run (it is rethrown) instead of failing only its trial. */
+    public boolean stopOnError() {
+        return stopOnError;
+    }
+
+    /** Told of each finished trial. */
+    public List<TrialCallback> callbacks() {
+        return callbacks;
+    }
+
+    /** Builds {@link OptimizeOptions}; every value is optional. */
+    public static final class Builder {
+        private Integer trials;
+        private Integer totalTrials;
+        private Duration timeout;
+        private int parallelism = 1;
+        private boolean stopOnError;
+        private final List<TrialCallback> callbacks = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Runs this many new trials in this call. */
+        public Builder optTrials(int trials) {
+            if (trials < 0) {
+                throw new IllegalArgumentException("trials must not be negative, got " + trials);
+            }
+            this.trials = trials;
+            return this;
+        }
+
+        /**
+         * Runs until the study holds this many finished trials, not counting those interrupted by a crash: a
+         * study resumed after a crash goes on to the number it was asked for.
+         */
+        public Builder optTotalTrials(int totalTrials) {
+            if (totalTrials < 0) {
+                throw new IllegalArgumentException("totalTrials must not be negative, got " + totalTrials);
+            }
+            this.totalTrials = totalTrials;
+            return this;
+        }
+
+        /** Starts no trial once this much time has passed. */
+        public Builder optTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Runs this many trials at once (default 1). */
+        public Builder optParallelism(int parallelism) {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+            }
+            this.parallelism = parallelism;
+            return this;
+        }
+
+        /** Rethrows the first exception an objective raises (default: fail that trial and go on). */
+        public Builder optStopOnError(boolean stopOnError) {
+            this.stopOnError = stopOnError;
+            return this;
+        }
+
+        /** Adds a callback told of each finished trial. */
+        public Builder optCallback(TrialCallback callback) {
+            callbacks.add(callback);
+            return this;
+        }
+
+        public OptimizeOptions build() {
+            return new OptimizeOptions(this);
+        }
+    }
+}

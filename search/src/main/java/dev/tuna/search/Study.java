@@ -1,0 +1,402 @@
+package dev.tuna.search;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.InMemoryStorage;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyExistsException;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.pruner.NopPruner;
+import dev.tuna.search.sampler.RandomSampler;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tuning job: a name, a direction, a sampler, a pruner and a storage. Run it with {@link #optimize}, or drive
+ * it yourself with {@link #ask()} and {@link #tell(Trial, double)}.
+ *
+ * <pre>{@code
+ * Study study = Study.builder("branin").sampler(new SobolSampler(42)).create();
+ * study.optimize(trial -> branin(trial.suggestFloat("x1", -5, 10), trial.suggestFloat("x2", 0, 15)), 60);
+ * System.out.println(study.bestValue() + " at " + study.bestParams());
+ * }</pre>
+ *
+ * <p>Thread-safe: {@link #optimize} with parallelism runs several trials at once, and several threads may ask
+ * and tell. Asking is serialised within a study, so that each sampler call sees every trial started before it.
+ */
+public final class Study {
+    private static final Logger LOG = LoggerFactory.getLogger(Study.class);
+    private static final EnumSet<TrialState> FINISHED = EnumSet.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL);
+
+    private final String name;
+    private final Direction direction;
+    private final Sampler sampler;
+    private final Pruner pruner;
+    private final Storage storage;
+    private final ReentrantLock askLock = new ReentrantLock();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage) {
+        this.name = name;
+        this.direction = direction;
+        this.sampler = sampler;
+        this.pruner = pruner;
+        this.storage = storage;
+    }
+
+    /** Starts building the study of this name. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public Sampler sampler() {
+        return sampler;
+    }
+
+    public Pruner pruner() {
+        return pruner;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs {@code trials} new trials, one at a time. */
+    public void optimize(Objective objective, int trials) {
+        optimize(objective, OptimizeOptions.trials(trials));
+    }
+
+    /**
+     * Runs trials until the options' trial count or timeout is reached, the sampler is used up, or
+     * {@link #stop()} is called. An objective's exception fails its trial and the run goes on, unless
+     * {@link OptimizeOptions#stopOnError()} is set: then it is rethrown once the trials in flight end
+     * (a checked exception wrapped in {@link ObjectiveException}).
+     */
+    public void optimize(Objective objective, OptimizeOptions options) {
+        Objects.requireNonNull(objective, "objective");
+        stopRequested.set(false);
+        int budget = budget(options);
+        long deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
+        AtomicInteger started = new AtomicInteger();
+        AtomicReference<Throwable> firstError = new AtomicReference<>();
+
+        Runnable worker = () -> {
+            while (!stopRequested.get() && System.nanoTime() < deadline) {
+                Trial trial;
+                askLock.lock();
+                try {
+                    if (started.get() >= budget || sampler.isExhausted(this)) {
+                        return;
+                    }
+                    started.incrementAndGet();
+                    trial = startTrial();
+                } finally {
+                    askLock.unlock();
+                }
+                Throwable stopWith = null;
+                try {
+                    Outcome outcome = run(objective, trial);
+                    if (outcome.error() != null && (options.stopOnError() || outcome.error() instanceof Error)) {
+                        stopWith = outcome.error();
+                    }
+                    for (TrialCallback callback : options.callbacks()) {
+                        callback.onTrialFinished(this, outcome.trial());
+                    }
+                } catch (RuntimeException | Error e) {
+                    stopWith = e; // from a callback or from storage: either ends the run
+                }
+                if (stopWith != null) {
+                    firstError.compareAndSet(null, stopWith);
+                    stopRequested.set(true);
+                }
+            }
+        };
+        runWorkers(worker, options.parallelism());
+        Throwable error = firstError.get();
+        if (error instanceof RuntimeException e) {
+            throw e;
+        }
+        if (error instanceof Error e) {
+            throw e;
+        }
+        if (error != null) {
+            throw new ObjectiveException(error);
+        }
+    }
+
+    private void runWorkers(Runnable worker, int parallelism) {
+        if (parallelism == 1) {
+            worker.run();
+            return;
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < parallelism; i++) {
+            Thread t = new Thread(worker, "tuna-" + name + "-" + i);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                stop();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private int budget(OptimizeOptions options) {
+        int budget = options.trials() == null ? Integer.MAX_VALUE : options.trials();
+        if (options.totalTrials() != null) {
+            long counted = storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
+            budget = (int) Math.min(budget, Math.max(0, options.totalTrials() - counted));
+        }
+        return budget;
+    }
+
+    /** Asks a running {@link #optimize} to start no more trials; the trials in flight finish. */
+    public void stop() {
+        stopRequested.set(true);
+    }
+
+    /**
+     * Runs one trial from start to end: asks for it, evaluates the objective and tells the outcome. This is the
+     * one code path every trial takes, whoever starts it.
+     *
+     * @return the finished trial
+     */
+    public FrozenTrial runTrial(Objective objective) {
+        Outcome outcome = run(objective, ask());
+        if (outcome.error() instanceof Error e) {
+            throw e;
+        }
+        return outcome.trial();
+    }
+
+    private record Outcome(FrozenTrial trial, Throwable error) {
+    }
+
+    private Outcome run(Objective objective, Trial trial) {
+        try {
+            return new Outcome(tell(trial, objective.evaluate(trial)), null);
+        } catch (TrialPrunedException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
+            return new Outcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(e));
+            StringWriter stack = new StringWriter();
+            e.printStackTrace(new PrintWriter(stack));
+            storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
+            return new Outcome(finish(trial, TrialState.FAIL, null, describe(e)), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
+    }
+
+    // ---------------------------------------------------------------- ask and tell
+
+    /**
+     * Starts a trial (the oldest enqueued one, if any) and returns its live handle.
+     *
+     * @throws IllegalStateException if the sampler has no point left to propose
+     */
+    public Trial ask() {
+        askLock.lock();
+        try {
+            if (sampler.isExhausted(this)) {
+                throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
+            }
+            return startTrial();
+        } finally {
+            askLock.unlock();
+        }
+    }
+
+    /** Called under the ask lock. */
+    private Trial startTrial() {
+        FrozenTrial started = storage.startTrial(name);
+        Map<String, Object> relative;
+        try {
+            relative = sampler.sampleRelative(this, started);
+        } catch (RuntimeException e) {
+            storage.finishTrial(name, started.number(), TrialState.FAIL, null, "the sampler failed: " + describe(e));
+            throw e;
+        }
+        return new Trial(this, started, relative);
+    }
+
+    /**
+     * Completes a trial with its final value; a NaN or infinite value fails it instead.
+     *
+     * @return the finished trial
+     */
+    public FrozenTrial tell(Trial trial, double value) {
+        if (!Double.isFinite(value)) {
+            return finish(trial, TrialState.FAIL, null, "the objective returned " + value);
+        }
+        return finish(trial, TrialState.COMPLETE, value, null);
+    }
+
+    /**
+     * Ends a trial as PRUNED (with its last intermediate value and the pruner's reason) or FAIL.
+     *
+     * @return the finished trial
+     */
+    public FrozenTrial tell(Trial trial, TrialState state) {
+        return switch (state) {
+            case PRUNED -> finish(trial, state, trial.snapshot().lastIntermediateValue(),
+                    trial.pruneReason() != null ? trial.pruneReason() : "pruned by the caller");
+            case FAIL -> finish(trial, state, null, "failed by the caller");
+            default -> throw new IllegalArgumentException("tell takes PRUNED or FAIL without a value, not " + state);
+        };
+    }
+
+    private FrozenTrial finish(Trial trial, TrialState state, Double value, String reason) {
+        if (trial.study() != this) {
+            throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + trial.study().name() + "'");
+        }
+        trial.markFinished();
+        return storage.finishTrial(name, trial.number(), state, value, reason);
+    }
+
+    /**
+     * Queues a trial with the given parameters: the next trial to start uses them instead of sampling (warm
+     * start). Parameters the objective suggests that are not given here are sampled as usual.
+     */
+    public void enqueue(Map<String, ?> params) {
+        storage.enqueueTrial(name, Map.copyOf(params));
+    }
+
+    // ---------------------------------------------------------------- results
+
+    /** Every trial, in the order of their numbers. */
+    public List<FrozenTrial> trials() {
+        return storage.trials(name);
+    }
+
+    /** The trials in the given states. */
+    public List<FrozenTrial> trials(TrialState first, TrialState... rest) {
+        return storage.trials(name, EnumSet.of(first, rest));
+    }
+
+    /** The completed trial with the best value, if any trial has completed. */
+    public Optional<FrozenTrial> findBestTrial() {
+        FrozenTrial best = null;
+        for (FrozenTrial t : storage.trials(name, EnumSet.of(TrialState.COMPLETE))) {
+            if (best == null || direction.isBetter(t.value(), best.value())) {
+                best = t;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** The completed trial with the best value; throws {@link NoSuchElementException} if none has completed. */
+    public FrozenTrial bestTrial() {
+        return findBestTrial().orElseThrow(() -> new NoSuchElementException("study '" + name + "' has no completed trial yet"));
+    }
+
+    /** The best value so far. */
+    public double bestValue() {
+        return bestTrial().value();
+    }
+
+    /** The parameters of the best trial. */
+    public Map<String, Object> bestParams() {
+        return bestTrial().params();
+    }
+
+    @Override
+    public String toString() {
+        return "Study[" + name + ", " + direction + "]";
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /** Builds a study, or loads it when the storage already holds one of that name. */
+    public static final class Builder {
+        private final String name;
+        private Direction direction;
+        private Sampler sampler;
+        private Pruner pruner = new NopPruner();
+        private Storage storage;
+
+        private Builder(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a study needs a name");
+            }
+            this.name = name;
+        }
+
+        /** Minimise (the default) or maximise. A loaded study must have been created with the same direction. */
+        public Builder direction(Direction direction) {
+            this.direction = Objects.requireNonNull(direction, "direction");
+            return this;
+        }
+
+        /** How parameters are proposed; default a {@link RandomSampler} with a random seed. */
+        public Builder sampler(Sampler sampler) {
+            this.sampler = Objects.requireNonNull(sampler, "sampler");
+            return this;
+        }
+
+        /** How trials are stopped early; default {@link NopPruner}. */
+        public Builder pruner(Pruner pruner) {
+            this.pruner = Objects.requireNonNull(pruner, "pruner");
+            return this;
+        }
+
+        /** Where trials are kept; default a new {@link InMemoryStorage}. */
+        public Builder storage(Storage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+            return this;
+        }
+
+        /** Creates the study, or loads it if the storage already has a study of this name. */
+        public Study create() {
+            Storage s = storage != null ? storage : new InMemoryStorage();
+            Direction wanted = direction != null ? direction : Direction.MINIMIZE;
+            StudyInfo info = s.findStudy(name).orElseGet(() -> {
+                try {
+                    return s.createStudy(name, wanted);
+                } catch (StudyExistsException raced) {
+                    return s.findStudy(name).orElseThrow(() -> raced);
+                }
+            });
+            if (direction != null && info.direction() != direction) {
+                throw new IllegalArgumentException("study '" + name + "' exists with direction " + info.direction()
+                        + ", not " + direction);
+            }
+            Sampler chosen = sampler != null ? sampler : new RandomSampler(System.nanoTime());
+            return new Study(name, info.direction(), chosen, pruner, s);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.tuna.search.sampler;
+
+/**
+ * Derives independent seeds from a sampler's seed and a trial's coordinates, so a suggestion depends only on
+ * (seed, trial number, parameter name): the same whatever order threads ask in.
+ */
+final class Seeds {
+    private Seeds() {
+    }
+
+    /** Mixes the values into one well-spread 64-bit seed (SplitMix64's finaliser, applied in turn). */
+    static long mix(long seed, long... values) {
+        long h = finalise(seed);
+        for (long v : values) {
+            h = finalise(h ^ finalise(v + 0x9E3779B97F4A7C15L));
+        }
+        return h;
+    }
+
+    private static long finalise(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
