@@ -238,7 +238,7 @@ public final class MapDbStorage implements Storage {
     }
 
     private synchronized void flush() {
-        if (dirty && !closed) {
+        if (dirty && !closed && !db.isClosed()) { // MapDB's shutdown hook may have closed it
             try {
                 commit();
             } catch (RuntimeException e) {

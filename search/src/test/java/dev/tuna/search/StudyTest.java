@@ -1,0 +1,361 @@
+package dev.tuna.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.InMemoryStorage;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.search.sampler.RandomSampler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class StudyTest {
+
+    private static Study study(String name) {
+        return Study.builder(name).sampler(new RandomSampler(7)).create();
+    }
+
+    private static double quadratic(Trial trial) {
+        double x = trial.suggestFloat("x", -10, 10);
+        double y = trial.suggestFloat("y", -10, 10);
+        return (x - 2) * (x - 2) + (y + 1) * (y + 1);
+    }
+
+    @Test
+    void optimizeRunsTheRequestedTrialsAndFindsTheBest() {
+        Study study = study("quadratic");
+        study.optimize(StudyTest::quadratic, 50);
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(50).allMatch(t -> t.state() == TrialState.COMPLETE);
+        assertThat(trials).extracting(FrozenTrial::number).containsExactlyElementsOf(
+                java.util.stream.IntStream.range(0, 50).boxed().toList());
+        double min = trials.stream().mapToDouble(FrozenTrial::value).min().orElseThrow();
+        assertThat(study.bestValue()).isEqualTo(min);
+        assertThat(study.bestParams()).containsOnlyKeys("x", "y");
+        assertThat(study.bestTrial().value()).isEqualTo(min);
+    }
+
+    @Test
+    void maximizingPicksTheHighestValue() {
+        Study study = Study.builder("max").direction(Direction.MAXIMIZE).sampler(new RandomSampler(1)).create();
+        study.optimize(StudyTest::quadratic, 20);
+        double max = study.trials().stream().mapToDouble(FrozenTrial::value).max().orElseThrow();
+        assertThat(study.bestValue()).isEqualTo(max);
+    }
+
+    @Test
+    void bestTrialOfAStudyWithoutCompletedTrialsIsAClearError() {
+        Study study = study("empty");
+        assertThat(study.findBestTrial()).isEmpty();
+        assertThatThrownBy(study::bestTrial).isInstanceOf(NoSuchElementException.class).hasMessageContaining("empty");
+    }
+
+    @Test
+    void nanAndInfiniteValuesFailTheTrialWithThatReason() {
+        Study study = study("nan");
+        AtomicInteger calls = new AtomicInteger();
+        study.optimize(trial -> calls.getAndIncrement() == 0 ? Double.NaN : Double.POSITIVE_INFINITY, 2);
+
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.FAIL);
+        assertThat(study.trials().get(0).reason()).contains("NaN");
+        assertThat(study.trials().get(1).reason()).contains("Infinity");
+        assertThat(study.trials().get(0).value()).isNull();
+    }
+
+    @Test
+    void anExceptionFailsOnlyItsTrialAndKeepsMessageAndStackTrace() {
+        Study study = study("errors");
+        study.optimize(trial -> {
+            if (trial.number() == 1) {
+                throw new IllegalStateException("out of cheese");
+            }
+            return quadratic(trial);
+        }, 4);
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).extracting(FrozenTrial::state)
+                .containsExactly(TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE);
+        FrozenTrial failed = trials.get(1);
+        assertThat(failed.reason()).contains("IllegalStateException").contains("out of cheese");
+        assertThat((String) failed.systemAttrs().get(FrozenTrial.ATTR_STACK_TRACE))
+                .contains("out of cheese").contains("StudyTest");
+    }
+
+    @Test
+    void stopOnErrorRethrowsAfterRecordingTheFailure() {
+        Study study = study("stop-on-error");
+        OptimizeOptions options = OptimizeOptions.builder().optTrials(10).optStopOnError(true).build();
+        assertThatThrownBy(() -> study.optimize(trial -> {
+            if (trial.number() == 2) {
+                throw new IllegalArgumentException("bad batch");
+            }
+            return 1.0;
+        }, options)).isInstanceOf(IllegalArgumentException.class).hasMessage("bad batch");
+
+        assertThat(study.trials()).hasSize(3);
+        assertThat(study.trials().get(2).state()).isEqualTo(TrialState.FAIL);
+    }
+
+    @Test
+    void aCheckedExceptionIsWrappedWhenStoppingOnError() {
+        Study study = study("checked");
+        OptimizeOptions options = OptimizeOptions.builder().optTrials(3).optStopOnError(true).build();
+        assertThatThrownBy(() -> study.optimize(trial -> {
+            throw new IOException("disk gone");
+        }, options)).isInstanceOf(ObjectiveException.class).hasCauseInstanceOf(IOException.class)
+                .hasMessageContaining("disk gone");
+        assertThat(study.trials()).hasSize(1);
+    }
+
+    @Test
+    void prunedTrialsKeepTheirLastIntermediateValueAndThePrunersReason() {
+        Pruner atStepThree = (s, t) -> t.lastStep() >= 3 ? PruneDecision.prune("step " + t.lastStep() + " is enough") : PruneDecision.KEEP;
+        Study study = Study.builder("pruned").sampler(new RandomSampler(3)).pruner(atStepThree).create();
+        study.optimize(trial -> {
+            for (int step = 1; step <= 10; step++) {
+                trial.report(step, 10.0 / step);
+                trial.report(step, Map.of("train_loss", 1.0 / step));
+                if (trial.shouldPrune()) {
+                    throw new TrialPrunedException();
+                }
+            }
+            return 0;
+        }, 2);
+
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.PRUNED);
+        assertThat(t.value()).isEqualTo(10.0 / 3);
+        assertThat(t.reason()).isEqualTo("step 3 is enough");
+        assertThat(t.intermediateValues()).containsOnlyKeys(1, 2, 3);
+        assertThat(t.metric("train_loss")).containsEntry(3, 1.0 / 3);
+        assertThat(study.findBestTrial()).isEmpty();
+    }
+
+    @Test
+    void theObjectiveMayPruneWithItsOwnReason() {
+        Study study = study("own-reason");
+        study.optimize(trial -> {
+            trial.report(0, 5.0);
+            throw new TrialPrunedException("loss went flat");
+        }, 1);
+        assertThat(study.trials().get(0).reason()).isEqualTo("loss went flat");
+        assertThat(study.trials().get(0).value()).isEqualTo(5.0);
+    }
+
+    @Test
+    void askAndTell() {
+        Study study = study("ask-tell");
+        Trial first = study.ask();
+        double x = first.suggestFloat("x", 0, 1);
+        assertThat(study.trials().get(0).state()).isEqualTo(TrialState.RUNNING);
+        FrozenTrial told = study.tell(first, x * 2);
+        assertThat(told.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(told.value()).isEqualTo(x * 2);
+        assertThat(told.params()).containsEntry("x", x);
+
+        Trial second = study.ask();
+        second.report(1, 0.5);
+        assertThat(study.tell(second, TrialState.PRUNED).value()).isEqualTo(0.5);
+        assertThat(second.number()).isEqualTo(1);
+
+        assertThatThrownBy(() -> study.tell(first, 1.0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> first.suggestInt("n", 0, 3)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> first.report(2, 1.0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void enqueuedParametersAreUsedBeforeSampling() {
+        Study study = study("enqueue");
+        study.enqueue(Map.of("lr", 1e-3, "units", 128, "optimizer", "adam"));
+        study.optimize(trial -> {
+            double lr = trial.suggestFloat("lr", 1e-5, 1e-1, true);
+            int units = trial.suggestInt("units", 16, 512, true);
+            String optimizer = trial.suggestCategorical("optimizer", List.of("adam", "sgd"));
+            double momentum = trial.suggestFloat("momentum", 0, 1);
+            return lr * units + (optimizer.equals("adam") ? 0 : 1) + momentum;
+        }, 3);
+
+        FrozenTrial first = study.trials().get(0);
+        assertThat(first.params()).containsEntry("lr", 1e-3).containsEntry("units", 128).containsEntry("optimizer", "adam");
+        assertThat(first.params()).containsKey("momentum");
+        assertThat(study.trials()).hasSize(3).allMatch(t -> t.state() == TrialState.COMPLETE);
+    }
+
+    @Test
+    void anEnqueuedValueOutsideItsDistributionFailsTheTrialNamingTheParameter() {
+        Study study = study("enqueue-bad");
+        study.enqueue(Map.of("units", 4096));
+        study.optimize(trial -> trial.suggestInt("units", 16, 512), 1);
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).contains("'units'").contains("4096");
+    }
+
+    @Test
+    void suggestingTheSameNameAgainReturnsTheSameValueOrNamesTheConflict() {
+        Study study = study("twice");
+        Trial trial = study.ask();
+        double a = trial.suggestFloat("lr", 0.1, 1);
+        assertThat(trial.suggestFloat("lr", 0.1, 1)).isEqualTo(a);
+        assertThatThrownBy(() -> trial.suggestFloat("lr", 0.1, 2))
+                .isInstanceOf(dev.tuna.core.InvalidParameterException.class)
+                .hasMessageContaining("'lr'").hasMessageContaining("suggested again");
+        assertThatThrownBy(() -> trial.suggestInt("layers", 5, 1))
+                .isInstanceOf(dev.tuna.core.InvalidParameterException.class)
+                .hasMessageContaining("'layers'").hasMessageContaining("low (5)");
+        assertThatThrownBy(() -> trial.suggestCategorical("act", List.of()))
+                .hasMessageContaining("'act'").hasMessageContaining("empty");
+    }
+
+    @Test
+    void categoricalSuggestionsReturnTheCallersOwnObjects() {
+        Study study = study("categorical");
+        Trial trial = study.ask();
+        Integer batch = trial.suggestCategorical("batch", List.of(32, 64, 128));
+        Boolean bn = trial.suggestCategorical("batchNorm", List.of(true, false));
+        assertThat(List.of(32, 64, 128)).contains(batch);
+        assertThat(bn).isNotNull();
+        assertThat(trial.params()).containsEntry("batch", batch).containsEntry("batchNorm", bn);
+    }
+
+    @Test
+    void aStepReportedTwiceKeepsItsFirstValue() {
+        Study study = study("report-twice");
+        Trial trial = study.ask();
+        trial.report(1, 0.3);
+        trial.report(1, 0.9);
+        trial.report(1, Map.of("val_loss", 1.5));
+        FrozenTrial t = trial.snapshot();
+        assertThat(t.intermediateValues()).containsExactly(Map.entry(1, 0.3));
+        assertThat(t.metric("val_loss")).containsExactly(Map.entry(1, 1.5));
+    }
+
+    @Test
+    void parallelTrialsRunAtOnceAndSamplersSeeTheRunningOnes() throws Exception {
+        Set<Integer> runningSeen = ConcurrentHashMap.newKeySet();
+        Sampler counting = new Sampler() {
+            final RandomSampler random = new RandomSampler(5);
+
+            @Override
+            public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+                runningSeen.add(study.trials(TrialState.RUNNING).size());
+                return Map.of();
+            }
+
+            @Override
+            public Object sampleIndependent(Study study, FrozenTrial trial, String name, dev.tuna.core.Distribution d) {
+                return random.sampleIndependent(study, trial, name, d);
+            }
+        };
+        Study study = Study.builder("parallel").sampler(counting).create();
+        CountDownLatch allFourRunning = new CountDownLatch(4);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        study.optimize(trial -> {
+            threads.add(Thread.currentThread().getName());
+            allFourRunning.countDown();
+            assertThat(allFourRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            return quadratic(trial);
+        }, OptimizeOptions.builder().optTrials(40).optParallelism(4).build());
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(40).allMatch(t -> t.state() == TrialState.COMPLETE);
+        assertThat(trials.stream().map(FrozenTrial::number).collect(Collectors.toSet())).hasSize(40);
+        assertThat(threads).hasSize(4);
+        assertThat(runningSeen).contains(4); // the fourth trial's sampler saw the three before it running, and itself
+    }
+
+    @Test
+    void timeoutStopsStartingTrials() {
+        Study study = study("timeout");
+        study.optimize(trial -> {
+            Thread.sleep(20);
+            return quadratic(trial);
+        }, OptimizeOptions.builder().optTimeout(Duration.ofMillis(200)).build());
+        assertThat(study.trials()).isNotEmpty().allMatch(FrozenTrial::isFinished);
+        assertThat(study.trials().size()).isLessThan(50);
+    }
+
+    @Test
+    void stopFromACallbackEndsTheRun() {
+        Study study = study("stop");
+        OptimizeOptions options = OptimizeOptions.builder()
+                .optCallback((s, t) -> {
+                    if (t.number() == 4) {
+                        s.stop();
+                    }
+                }).build();
+        study.optimize(StudyTest::quadratic, options);
+        assertThat(study.trials()).hasSize(5);
+    }
+
+    @Test
+    void aCallbacksExceptionEndsTheRunAndPropagates() {
+        Study study = study("callback-error");
+        OptimizeOptions options = OptimizeOptions.builder().optTrials(10)
+                .optCallback((s, t) -> {
+                    throw new IllegalStateException("dashboard down");
+                }).build();
+        assertThatThrownBy(() -> study.optimize(StudyTest::quadratic, options)).hasMessage("dashboard down");
+        assertThat(study.trials()).hasSize(1);
+    }
+
+    @Test
+    void totalTrialsGoesOnToTheRequestedNumberNotCountingInterruptedOnes() {
+        Storage storage = new InMemoryStorage();
+        Study study = Study.builder("total").sampler(new RandomSampler(2)).storage(storage).create();
+        study.optimize(StudyTest::quadratic, 3);
+        Trial interrupted = study.ask();
+        storage.finishTrial("total", interrupted.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+
+        study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(10).build());
+        assertThat(study.trials()).hasSize(11);
+        assertThat(study.trials(TrialState.COMPLETE)).hasSize(10);
+
+        study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(10).build());
+        assertThat(study.trials()).hasSize(11);
+    }
+
+    @Test
+    void aStudyIsLoadedFromItsStorageWithItsDirection() {
+        Storage storage = new InMemoryStorage();
+        Study first = Study.builder("shared").direction(Direction.MAXIMIZE).storage(storage).create();
+        first.optimize(StudyTest::quadratic, 5);
+
+        Study again = Study.builder("shared").storage(storage).create();
+        assertThat(again.direction()).isEqualTo(Direction.MAXIMIZE);
+        assertThat(again.trials()).hasSize(5);
+        assertThatThrownBy(() -> Study.builder("shared").direction(Direction.MINIMIZE).storage(storage).create())
+                .hasMessageContaining("shared").hasMessageContaining("MAXIMIZE");
+    }
+
+    @Test
+    void sameSeedGivesTheSameSuggestions() {
+        Study a = Study.builder("a").sampler(new RandomSampler(99)).create();
+        Study b = Study.builder("b").sampler(new RandomSampler(99)).create();
+        Study c = Study.builder("c").sampler(new RandomSampler(100)).create();
+        Objective objective = trial -> {
+            trial.suggestInt("units", 8, 512, true);
+            trial.suggestCategorical("act", List.of("relu", "tanh", "gelu"));
+            return quadratic(trial);
+        };
+        a.optimize(objective, 20);
+        b.optimize(objective, 20);
+        c.optimize(objective, 20);
+        assertThat(a.trials()).extracting(FrozenTrial::params).isEqualTo(b.trials().stream().map(FrozenTrial::params).toList());
+        assertThat(a.trials()).extracting(FrozenTrial::params).isNotEqualTo(c.trials().stream().map(FrozenTrial::params).toList());
+    }
+}
