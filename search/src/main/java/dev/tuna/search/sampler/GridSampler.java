@@ -1,0 +1,279 @@
+package dev.tuna.search.sampler;
+
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exhaustive search: every combination of the given values, each run once, after which the study starts no more
+ * trials ({@link #isExhausted}). Without a seed the points are visited in lexicographic order (the grid map's
+ * first parameter varies slowest); with a seed, in a shuffled order fixed by the seed.
+ *
+ * <p>Each trial is given the first point, in visit order, not yet taken by any trial of the study. The point's
+ * index is recorded on the trial as the system attribute {@value #ATTR_GRID_ID}, so taken points are known from
+ * storage: a study resumed in another process (with the same grid) goes on where it stopped. Trials interrupted
+ * by a crash free their point, which runs again; trials that failed otherwise keep theirs (as in Optuna).
+ *
+ * <p>An enqueued trial whose fixed parameters name a point of the grid takes that point; any other enqueued
+ * trial takes the next free point, and its fixed values replace the point's.
+ *
+ * <p>The objective must suggest grid parameters with distributions that contain their grid values, and may not
+ * suggest parameters outside the grid; either mistake fails the trial with a message naming the parameter.
+ */
+public final class GridSampler implements Sampler {
+    private static final Logger LOG = LoggerFactory.getLogger(GridSampler.class);
+
+    /** The system attribute that holds a trial's grid point index (lexicographic, whatever the visit order). */
+    public static final String ATTR_GRID_ID = "grid_id";
+
+    private final List<String> names;
+    private final List<List<Object>> values;
+    private final int size;
+    private final Long seed;
+    /** The grid index visited at each position, and each index's position; both null for lexicographic order. */
+    private final int[] order;
+    private final int[] position;
+
+    // The in-memory record of the last storage scan, reused when nothing can have changed since (guarded by this).
+    private Storage scannedStorage;
+    private String scannedStudy;
+    private int scannedTrials = -1;
+    private BitSet scannedTaken;
+
+    /** Visits every point of the grid in lexicographic order. */
+    public GridSampler(Map<String, ? extends List<?>> grid) {
+        this(grid, null);
+    }
+
+    /** Visits every point of the grid in an order shuffled by {@code seed}. */
+    public GridSampler(Map<String, ? extends List<?>> grid, long seed) {
+        this(grid, Long.valueOf(seed));
+    }
+
+    private GridSampler(Map<String, ? extends List<?>> grid, Long seed) {
+        if (grid == null || grid.isEmpty()) {
+            throw new IllegalArgumentException("the grid must name at least one parameter");
+        }
+        List<String> n = new ArrayList<>();
+        List<List<Object>> v = new ArrayList<>();
+        long points = 1;
+        for (Map.Entry<String, ? extends List<?>> e : grid.entrySet()) {
+            String name = e.getKey();
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("the grid has a parameter without a name");
+            }
+            List<Object> checked = checkedValues(name, e.getValue());
+            n.add(name);
+            v.add(checked);
+            points *= checked.size();
+            if (points > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("the grid has more than " + Integer.MAX_VALUE + " points");
+            }
+        }
+        this.names = List.copyOf(n);
+        this.values = List.copyOf(v);
+        this.size = (int) points;
+        this.seed = seed;
+        if (seed == null) {
+            this.order = null;
+            this.position = null;
+        } else {
+            this.order = new int[size];
+            this.position = new int[size];
+            for (int i = 0; i < size; i++) {
+                order[i] = i;
+            }
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int i = size - 1; i > 0; i--) { // Fisher-Yates
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            for (int p = 0; p < size; p++) {
+                position[order[p]] = p;
+            }
+        }
+    }
+
+    private static List<Object> checkedValues(String name, List<?> list) {
+        if (list == null || list.isEmpty()) {
+            throw new InvalidParameterException(name, "the grid gives no values");
+        }
+        Set<Object> seen = new HashSet<>();
+        for (Object value : list) {
+            if (!(value instanceof String || value instanceof Boolean || value instanceof Number)) {
+                throw new InvalidParameterException(name, "grid values must be strings, numbers or booleans, got "
+                        + (value == null ? "null" : value.getClass().getSimpleName() + " " + value));
+            }
+            if (value instanceof Number num && !Double.isFinite(num.doubleValue())) {
+                throw new InvalidParameterException(name, "grid values must be finite numbers, got " + value);
+            }
+            // 1 and 1.0 are the same point for a numeric parameter.
+            if (!seen.add(value instanceof Number num ? (Object) num.doubleValue() : value)) {
+                throw new InvalidParameterException(name, "the grid gives the value " + value + " twice");
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    /** The number of points in the grid. */
+    public int size() {
+        return size;
+    }
+
+    /** The parameter names of the grid, in its order. */
+    public List<String> parameterNames() {
+        return names;
+    }
+
+    /** The point of a grid index (lexicographic: the first parameter varies slowest), as name to value. */
+    public Map<String, Object> point(int gridId) {
+        if (gridId < 0 || gridId >= size) {
+            throw new IndexOutOfBoundsException("grid index " + gridId + " is outside [0, " + size + ")");
+        }
+        Object[] chosen = new Object[names.size()];
+        int rest = gridId;
+        for (int k = names.size() - 1; k >= 0; k--) {
+            List<Object> vs = values.get(k);
+            chosen[k] = vs.get(rest % vs.size());
+            rest /= vs.size();
+        }
+        Map<String, Object> point = new LinkedHashMap<>();
+        for (int k = 0; k < chosen.length; k++) {
+            point.put(names.get(k), chosen[k]);
+        }
+        return Collections.unmodifiableMap(point);
+    }
+
+    @Override
+    public synchronized boolean isExhausted(Study study) {
+        return scan(study, -1).cardinality() >= size;
+    }
+
+    @Override
+    public synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+        // The scan isExhausted just made is still exact if no trial was started since, other than this one.
+        BitSet taken = study.storage() == scannedStorage && study.name().equals(scannedStudy)
+                && trial.number() == scannedTrials ? scannedTaken : scan(study, trial.number());
+        int gridId = enqueuedPoint(trial.fixedParams());
+        if (gridId < 0) {
+            int p = taken.nextClearBit(0);
+            if (p >= size) {
+                // Only another writer on the same study can get here (isExhausted is asked first): run a point again.
+                p = 0;
+                LOG.warn("study '{}': every grid point is taken; trial {} runs grid point {} again",
+                        study.name(), trial.number(), order == null ? p : order[p]);
+            }
+            gridId = order == null ? p : order[p];
+        }
+        study.storage().setSystemAttr(study.name(), trial.number(), ATTR_GRID_ID, gridId);
+        taken.set(position(gridId));
+        scannedTaken = taken;
+        scannedTrials = Math.max(scannedTrials, trial.number() + 1);
+        return point(gridId);
+    }
+
+    /** The grid index of an enqueued trial's fixed parameters, if they name every grid parameter with a grid value. */
+    private int enqueuedPoint(Map<String, Object> fixed) {
+        if (fixed.isEmpty() || !fixed.keySet().containsAll(names)) {
+            return -1;
+        }
+        int gridId = 0;
+        for (int k = 0; k < names.size(); k++) {
+            int i = indexOf(values.get(k), fixed.get(names.get(k)));
+            if (i < 0) {
+                return -1;
+            }
+            gridId = gridId * values.get(k).size() + i;
+        }
+        return gridId;
+    }
+
+    private static int indexOf(List<Object> vs, Object value) {
+        for (int i = 0; i < vs.size(); i++) {
+            Object v = vs.get(i);
+            if (v.equals(value) || (v instanceof Number a && value instanceof Number b && a.doubleValue() == b.doubleValue())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The visit positions taken by the study's trials, other than {@code exceptNumber}, read from storage; it is
+     * kept as the in-memory record for the next {@link #sampleRelative}.
+     */
+    private BitSet scan(Study study, int exceptNumber) {
+        List<FrozenTrial> trials = study.trials();
+        BitSet taken = new BitSet(size);
+        for (FrozenTrial t : trials) {
+            if (t.number() == exceptNumber || t.wasInterrupted()) {
+                continue; // an interrupted trial's point is free to run again
+            }
+            Object id = t.systemAttrs().get(ATTR_GRID_ID);
+            if (id instanceof Number n && n.intValue() >= 0 && n.intValue() < size) {
+                taken.set(position(n.intValue()));
+            } else if (id != null) {
+                LOG.warn("study '{}': trial {} has grid index {}, outside this grid of {} points; was the grid changed?",
+                        study.name(), t.number(), id, size);
+            }
+        }
+        scannedStorage = study.storage();
+        scannedStudy = study.name();
+        scannedTrials = trials.size();
+        scannedTaken = taken;
+        return taken;
+    }
+
+    private int position(int gridId) {
+        return position == null ? gridId : position[gridId];
+    }
+
+    /**
+     * Called only when the trial's grid value does not fit the suggested distribution (or the name is not in the
+     * grid): it reports the mistake, naming the parameter.
+     */
+    @Override
+    public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
+        int k = names.indexOf(name);
+        if (k < 0) {
+            throw new InvalidParameterException(name, "not in the grid (the grid has " + names + ")");
+        }
+        Object id = trial.systemAttrs().get(ATTR_GRID_ID);
+        if (!(id instanceof Number n) || n.intValue() < 0 || n.intValue() >= size) {
+            throw new InvalidParameterException(name, "trial " + trial.number() + " has no grid point");
+        }
+        Object value = point(n.intValue()).get(name);
+        try {
+            distribution.toInternal(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidParameterException(name, "the grid value " + value + " is outside the suggested " + distribution);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        Map<String, List<Object>> grid = new LinkedHashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            grid.put(names.get(k), values.get(k));
+        }
+        return "GridSampler(" + grid + (seed != null ? ", seed=" + seed : "") + ")";
+    }
+}

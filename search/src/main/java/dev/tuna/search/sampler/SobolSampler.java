@@ -1,0 +1,112 @@
+package dev.tuna.search.sampler;
+
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.commons.math3.random.SobolSequenceGenerator;
+
+/**
+ * Quasi-random search: trial {@code i} takes point {@code i} of a Sobol sequence (Commons Math, Joe-Kuo direction
+ * numbers), so the first {@code 2^m} trials cover the space far more evenly than random points. The design is
+ * randomised by the seed with a Cranley-Patterson rotation (a random shift per dimension, modulo 1), which keeps
+ * the spread: two seeds give different but equally even designs, and the same seed gives the same suggestions.
+ *
+ * <p>Define-by-run: a parameter's dimension is the order in which this sampler first saw its name (names already
+ * in the study's history count first, in trial order, so a resumed study keeps its dimensions). Because the
+ * sequence index is the trial's number, parallel trials get distinct points and a resumed study continues the
+ * sequence. At most {@value #MAX_DIMENSIONS} parameters per study. Use one instance per study.
+ */
+public final class SobolSampler implements Sampler {
+    /** The number of dimensions Commons Math's direction numbers cover. */
+    public static final int MAX_DIMENSIONS = 1000;
+    /** Points kept per trial number, so the parameters of one trial share one {@code skipTo}. */
+    private static final int CACHED_POINTS = 256;
+
+    private final long seed;
+    // All state below is guarded by this.
+    private final Map<String, Integer> dimensions = new LinkedHashMap<>();
+    private final Map<Integer, double[]> points = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, double[]> eldest) {
+            return size() > CACHED_POINTS;
+        }
+    };
+    private boolean historyLoaded;
+    private SobolSequenceGenerator generator;
+    private int generatorDimensions;
+
+    /** @param seed fixes the random shift of each dimension, hence every suggestion */
+    public SobolSampler(long seed) {
+        this.seed = seed;
+    }
+
+    @Override
+    public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
+        return distribution.fromUnit(unitValue(study, trial.number(), name));
+    }
+
+    /** The rotated Sobol coordinate in [0, 1) of parameter {@code name} for sequence index {@code index}. */
+    synchronized double unitValue(Study study, int index, String name) {
+        int dimension = dimension(study, name);
+        double[] point = points.get(index);
+        if (point == null || point.length <= dimension) {
+            // Coordinate j of point i does not depend on the generator's dimension, so a wider one serves too.
+            point = generator(dimension + 1).skipTo(index);
+            points.put(index, point);
+        }
+        double u = point[dimension] + shift(dimension);
+        return u >= 1 ? u - 1 : u;
+    }
+
+    /** The dimension of each parameter seen so far, in the order they were first seen. */
+    synchronized Map<String, Integer> dimensions() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+    }
+
+    private int dimension(Study study, String name) {
+        if (!historyLoaded) {
+            historyLoaded = true;
+            // A resumed study must map its names to the dimensions its earlier trials used.
+            for (FrozenTrial t : study.trials()) {
+                for (String p : t.params().keySet()) {
+                    if (dimensions.size() < MAX_DIMENSIONS) {
+                        dimensions.putIfAbsent(p, dimensions.size());
+                    }
+                }
+            }
+        }
+        Integer d = dimensions.get(name);
+        if (d == null) {
+            if (dimensions.size() >= MAX_DIMENSIONS) {
+                throw new IllegalStateException("SobolSampler supports at most " + MAX_DIMENSIONS
+                        + " parameters per study; parameter '" + name + "' would be number " + (dimensions.size() + 1));
+            }
+            d = dimensions.size();
+            dimensions.put(name, d);
+        }
+        return d;
+    }
+
+    private SobolSequenceGenerator generator(int needed) {
+        if (generator == null || generatorDimensions < needed) {
+            // Grow by doubling: building a generator reads the direction numbers, skipTo costs one pass per dimension.
+            generatorDimensions = Math.min(MAX_DIMENSIONS, Math.max(needed, Math.max(4, 2 * generatorDimensions)));
+            generator = new SobolSequenceGenerator(generatorDimensions);
+        }
+        return generator;
+    }
+
+    /** The seeded shift of one dimension, uniform in [0, 1). */
+    private double shift(int dimension) {
+        return (Seeds.mix(seed, dimension) >>> 11) * 0x1.0p-53;
+    }
+
+    @Override
+    public String toString() {
+        return "SobolSampler(seed=" + seed + ")";
+    }
+}

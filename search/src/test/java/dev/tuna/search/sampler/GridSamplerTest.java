@@ -1,0 +1,271 @@
+package dev.tuna.search.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.search.Trial;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GridSamplerTest {
+
+    private static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw", "rmsprop");
+
+    /** 3 x 4 = 12 points. */
+    private static Map<String, List<?>> grid12() {
+        Map<String, List<?>> grid = new LinkedHashMap<>();
+        grid.put("layers", List.of(1, 2, 3));
+        grid.put("optimizer", OPTIMIZERS);
+        return grid;
+    }
+
+    /** 3 x 4 x 2 = 24 points. */
+    private static Map<String, List<?>> grid24() {
+        Map<String, List<?>> grid = grid12();
+        grid.put("lr", List.of(0.01, 0.1));
+        return grid;
+    }
+
+    private static final Objective OBJECTIVE12 = trial -> {
+        int layers = trial.suggestInt("layers", 1, 3);
+        String optimizer = trial.suggestCategorical("optimizer", OPTIMIZERS);
+        return layers + optimizer.length();
+    };
+
+    private static final Objective OBJECTIVE24 = trial -> {
+        double lr = trial.suggestFloat("lr", 1e-3, 1, true);
+        return OBJECTIVE12.evaluate(trial) * lr;
+    };
+
+    private static Study study(GridSampler sampler) {
+        return Study.builder("grid").sampler(sampler).create();
+    }
+
+    private static List<Map<String, Object>> params(List<FrozenTrial> trials) {
+        return trials.stream().map(FrozenTrial::params).toList();
+    }
+
+    @Test
+    void visitsEveryPointOnceInLexicographicOrderThenStops() {
+        GridSampler sampler = new GridSampler(grid12());
+        Study study = study(sampler);
+        study.optimize(OBJECTIVE12, 100);
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(12).allSatisfy(t -> assertThat(t.state()).isEqualTo(TrialState.COMPLETE));
+        List<Map<String, Object>> expected = new ArrayList<>();
+        for (int layers : List.of(1, 2, 3)) {
+            for (String optimizer : OPTIMIZERS) {
+                expected.add(Map.of("layers", layers, "optimizer", optimizer));
+            }
+        }
+        assertThat(params(trials)).isEqualTo(expected);
+        assertThat(trials).extracting(t -> t.systemAttrs().get(GridSampler.ATTR_GRID_ID))
+                .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+        assertThat(sampler.isExhausted(study)).isTrue();
+        assertThatThrownBy(study::ask).isInstanceOf(IllegalStateException.class).hasMessageContaining("no point left");
+        study.optimize(OBJECTIVE12, 5);
+        assertThat(study.trials()).hasSize(12);
+    }
+
+    @Test
+    void parallelTrialsNeverShareAPoint() {
+        Study study = study(new GridSampler(grid24(), 3));
+        study.optimize(trial -> {
+            Thread.sleep(1); // let trials overlap
+            return OBJECTIVE24.evaluate(trial);
+        }, OptimizeOptions.builder().optTrials(50).optParallelism(4).build());
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(24).allSatisfy(t -> assertThat(t.state()).isEqualTo(TrialState.COMPLETE));
+        assertThat(new HashSet<>(params(trials))).hasSize(24);
+        assertThat(trials).extracting(t -> t.systemAttrs().get(GridSampler.ATTR_GRID_ID)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aSeededOrderIsAShuffleFixedByTheSeed() {
+        Study a = study(new GridSampler(grid24(), 99));
+        Study b = study(new GridSampler(grid24(), 99));
+        Study other = study(new GridSampler(grid24(), 100));
+        Study plain = study(new GridSampler(grid24()));
+        for (Study s : List.of(a, b, other, plain)) {
+            s.optimize(OBJECTIVE24, 30);
+        }
+        List<Map<String, Object>> order = params(a.trials());
+        assertThat(order).hasSize(24).doesNotHaveDuplicates().isEqualTo(params(b.trials()));
+        assertThat(order).containsExactlyInAnyOrderElementsOf(params(plain.trials()));
+        assertThat(order).isNotEqualTo(params(plain.trials())).isNotEqualTo(params(other.trials()));
+        // Each trial records its point's lexicographic index, whatever the visit order.
+        GridSampler lexicographic = new GridSampler(grid24());
+        for (FrozenTrial t : a.trials()) {
+            int id = (Integer) t.systemAttrs().get(GridSampler.ATTR_GRID_ID);
+            assertThat(lexicographic.point(id)).isEqualTo(t.params());
+        }
+    }
+
+    @Test
+    void aParameterOutsideTheGridFailsTheTrialNamingIt() {
+        Study study = study(new GridSampler(grid12()));
+        study.optimize(trial -> OBJECTIVE12.evaluate(trial) + trial.suggestFloat("dropout", 0, 0.5), 1);
+        FrozenTrial trial = study.trials().get(0);
+        assertThat(trial.state()).isEqualTo(TrialState.FAIL);
+        assertThat(trial.reason()).contains("'dropout'", "not in the grid", "layers", "optimizer");
+        assertThat(trial.params()).containsOnlyKeys("layers", "optimizer");
+    }
+
+    @Test
+    void aGridValueOutsideTheSuggestedDistributionFailsTheTrialNamingIt() {
+        Map<String, List<?>> grid = new LinkedHashMap<>();
+        grid.put("units", List.of(64, 1024));
+        Study study = study(new GridSampler(grid));
+        study.optimize(trial -> trial.suggestInt("units", 16, 512), 10);
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(2);
+        assertThat(trials.get(0).state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(trials.get(0).params()).containsEntry("units", 64);
+        assertThat(trials.get(1).state()).isEqualTo(TrialState.FAIL);
+        assertThat(trials.get(1).reason()).contains("'units'", "grid value 1024", "outside", "int[16, 512]");
+    }
+
+    @Test
+    void numericGridValuesFitFloatAndIntParametersAlike() {
+        Map<String, List<?>> grid = new LinkedHashMap<>();
+        grid.put("x", List.of(1, 2.5));
+        grid.put("n", List.of(4.0, 8L));
+        Study study = study(new GridSampler(grid));
+        study.optimize(trial -> trial.suggestFloat("x", 0, 3) + trial.suggestInt("n", 1, 10), 10);
+        assertThat(study.trials(TrialState.COMPLETE)).hasSize(4);
+        assertThat(params(study.trials())).containsExactly(
+                Map.of("x", 1.0, "n", 4), Map.of("x", 1.0, "n", 8), Map.of("x", 2.5, "n", 4), Map.of("x", 2.5, "n", 8));
+    }
+
+    @Test
+    void anEnqueuedGridPointTakesThatPoint() {
+        Study study = study(new GridSampler(grid12()));
+        study.enqueue(Map.of("layers", 3, "optimizer", "rmsprop"));
+        study.optimize(OBJECTIVE12, 100);
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(12);
+        assertThat(trials.get(0).params()).isEqualTo(Map.of("layers", 3, "optimizer", "rmsprop"));
+        assertThat(trials.get(0).systemAttrs()).containsEntry(GridSampler.ATTR_GRID_ID, 11);
+        assertThat(new HashSet<>(params(trials))).hasSize(12);
+    }
+
+    @Test
+    void failedTrialsKeepTheirPoint() {
+        Study study = study(new GridSampler(grid12()));
+        study.optimize(trial -> {
+            double v = OBJECTIVE12.evaluate(trial);
+            if (trial.number() % 3 == 0) {
+                throw new IllegalStateException("out of memory");
+            }
+            return v;
+        }, 100);
+        assertThat(study.trials()).hasSize(12);
+        assertThat(study.trials(TrialState.FAIL)).hasSize(4);
+        assertThat(new HashSet<>(params(study.trials()))).hasSize(12);
+    }
+
+    @Test
+    void interruptedTrialsRunAgainAfterARestart(@TempDir Path dir) {
+        Path file = dir.resolve("grid.db");
+        Map<String, Object> interrupted;
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study study = Study.builder("restart").sampler(new GridSampler(grid12(), 5)).storage(storage).create();
+            study.optimize(OBJECTIVE12, 5);
+            Trial running = study.ask(); // started, never finished: the process "dies" here
+            running.suggestInt("layers", 1, 3);
+            running.suggestCategorical("optimizer", OPTIMIZERS);
+            interrupted = running.params();
+        }
+
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            FrozenTrial lost = storage.trial("restart", 5);
+            assertThat(lost.wasInterrupted()).isTrue();
+            assertThat(lost.params()).isEqualTo(interrupted);
+
+            Study study = Study.builder("restart").sampler(new GridSampler(grid12(), 5)).storage(storage).create();
+            study.optimize(OBJECTIVE12, 100);
+            List<FrozenTrial> trials = study.trials();
+            assertThat(trials).hasSize(13);
+            List<FrozenTrial> complete = study.trials(TrialState.COMPLETE);
+            assertThat(complete).hasSize(12);
+            assertThat(new HashSet<>(params(complete))).hasSize(12);
+            // The freed point is the first free one in visit order, so it runs first.
+            assertThat(trials.get(6).params()).isEqualTo(interrupted);
+        }
+    }
+
+    @Test
+    void aResumedStudyRunsOnlyTheMissingPoints(@TempDir Path dir) {
+        Path file = dir.resolve("grid.db");
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study.builder("resume").sampler(new GridSampler(grid12())).storage(storage).create().optimize(OBJECTIVE12, 7);
+        }
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study study = Study.builder("resume").sampler(new GridSampler(grid12())).storage(storage).create();
+            study.optimize(OBJECTIVE12, 100);
+            assertThat(study.trials()).hasSize(12);
+            assertThat(new HashSet<>(params(study.trials()))).hasSize(12);
+        }
+    }
+
+    @Test
+    void validatesTheGrid() {
+        assertThatThrownBy(() -> new GridSampler(Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the grid must name at least one parameter");
+        assertThatThrownBy(() -> new GridSampler(Map.of("lr", List.of())))
+                .isInstanceOf(InvalidParameterException.class).hasMessage("parameter 'lr': the grid gives no values");
+        Map<String, List<?>> nullList = new LinkedHashMap<>();
+        nullList.put("lr", null);
+        assertThatThrownBy(() -> new GridSampler(nullList))
+                .isInstanceOf(InvalidParameterException.class).hasMessage("parameter 'lr': the grid gives no values");
+        assertThatThrownBy(() -> new GridSampler(Map.of("units", List.of(32, 64, 32))))
+                .isInstanceOf(InvalidParameterException.class).hasMessage("parameter 'units': the grid gives the value 32 twice");
+        assertThatThrownBy(() -> new GridSampler(Map.of("x", List.of(1, 1.0))))
+                .isInstanceOf(InvalidParameterException.class).hasMessage("parameter 'x': the grid gives the value 1.0 twice");
+        assertThatThrownBy(() -> new GridSampler(Map.of("x", Arrays.asList(1, null))))
+                .isInstanceOf(InvalidParameterException.class).hasMessageStartingWith("parameter 'x': grid values must be")
+                .hasMessageEndingWith("got null");
+        assertThatThrownBy(() -> new GridSampler(Map.of("x", List.of(Double.NaN))))
+                .isInstanceOf(InvalidParameterException.class).hasMessage("parameter 'x': grid values must be finite numbers, got NaN");
+        Map<String, List<?>> huge = new LinkedHashMap<>();
+        List<Integer> thousand = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            thousand.add(i);
+        }
+        for (String name : List.of("a", "b", "c", "d")) {
+            huge.put(name, thousand);
+        }
+        assertThatThrownBy(() -> new GridSampler(huge)).hasMessageContaining("more than 2147483647 points");
+    }
+
+    @Test
+    void pointAndToStringDescribeTheGrid() {
+        GridSampler sampler = new GridSampler(grid12(), 7);
+        assertThat(sampler.size()).isEqualTo(12);
+        assertThat(sampler.point(5)).isEqualTo(Map.of("layers", 2, "optimizer", "adam"));
+        assertThat(sampler).hasToString("GridSampler({layers=[1, 2, 3], optimizer=[sgd, adam, adamw, rmsprop]}, seed=7)");
+        Set<Map<String, Object>> all = new HashSet<>();
+        for (int i = 0; i < sampler.size(); i++) {
+            all.add(sampler.point(i));
+        }
+        assertThat(all).hasSize(12);
+        assertThatThrownBy(() -> sampler.point(12)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+}
