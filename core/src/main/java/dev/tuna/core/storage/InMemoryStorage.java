@@ -57,7 +57,9 @@ public class InMemoryStorage implements Storage {
 
     /** Puts back a study read from a durable store, with its trials. */
     synchronized void restore(StudyInfo info, List<FrozenTrial> trials) {
-        StudyRecord s = new StudyRecord(info);
+        // Values read back from a file are mutable: copy them like values handed in.
+        StudyRecord s = new StudyRecord(
+                new StudyInfo(info.name(), info.direction(), info.created(), ImmutableValues.copyOfMap(info.attrs())));
         for (FrozenTrial t : trials) {
             if (t.number() != s.trials.size()) {
                 throw new StorageException("study '" + info.name() + "' is missing trial " + s.trials.size());
@@ -93,7 +95,7 @@ public class InMemoryStorage implements Storage {
     public synchronized void setStudyAttr(String study, String key, Object value) {
         StudyRecord s = study(study);
         Map<String, Object> attrs = new LinkedHashMap<>(s.info.attrs());
-        attrs.put(key, value);
+        attrs.put(key, ImmutableValues.copyOf(value));
         s.info = new StudyInfo(s.info.name(), s.info.direction(), s.info.created(), attrs);
     }
 
@@ -101,7 +103,7 @@ public class InMemoryStorage implements Storage {
     public synchronized FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams) {
         StudyRecord s = study(study);
         TrialRecord r = new TrialRecord(study, s.trials.size(), TrialState.WAITING);
-        r.systemAttrs.put(FrozenTrial.ATTR_FIXED_PARAMS, new LinkedHashMap<>(fixedParams));
+        r.systemAttrs.put(FrozenTrial.ATTR_FIXED_PARAMS, ImmutableValues.copyOfMap(fixedParams));
         s.trials.add(r);
         s.waiting.add(r);
         return r.snapshot();
@@ -130,7 +132,8 @@ public class InMemoryStorage implements Storage {
             throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
         }
         if (!distribution.containsInternal(internalValue)) {
-            throw new InvalidParameterException(name, distribution.toExternal(internalValue) + " is outside " + distribution);
+            // The internal value itself: an invalid one may have no external form (a categorical index past the end).
+            throw new InvalidParameterException(name, "internal value " + internalValue + " is outside " + distribution);
         }
         r.distributions.put(name, distribution);
         r.params.put(name, internalValue);
@@ -150,14 +153,14 @@ public class InMemoryStorage implements Storage {
     public synchronized void setUserAttr(String study, int number, String key, Object value) {
         TrialRecord r = record(study, number);
         r.checkMutable(false);
-        r.userAttrs.put(key, value);
+        r.userAttrs.put(key, ImmutableValues.copyOf(value));
     }
 
     @Override
     public synchronized void setSystemAttr(String study, int number, String key, Object value) {
         TrialRecord r = record(study, number);
         r.checkMutable(true);
-        r.systemAttrs.put(key, value);
+        r.systemAttrs.put(key, ImmutableValues.copyOf(value));
     }
 
     @Override

@@ -110,9 +110,10 @@ public final class MapDbStorage implements Storage {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            // MapDB's default RandomAccessFile volume, not a FileChannel: an interrupted caller (a trial cancelled
+            // by a timeout) would close a FileChannel, and with it the whole database.
             db = DBMaker.fileDB(path.toFile())
                     .transactionEnable()
-                    .fileChannelEnable()
                     .closeOnJvmShutdown()
                     .make();
         } catch (DBException.FileLocked e) {
@@ -366,7 +367,8 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public void close() {
-        flusher.shutdownNow();
+        // No interrupt: a periodic commit in progress finishes before the final one below.
+        flusher.shutdown();
         synchronized (this) {
             if (closed) {
                 return;

@@ -41,8 +41,8 @@ final class TrialRecord {
         r.value = t.value();
         r.intermediateValues.putAll(t.intermediateValues());
         t.metrics().forEach((name, curve) -> r.metrics.put(name, new TreeMap<>(curve)));
-        r.userAttrs.putAll(t.userAttrs());
-        r.systemAttrs.putAll(t.systemAttrs());
+        t.userAttrs().forEach((k, v) -> r.userAttrs.put(k, ImmutableValues.copyOf(v)));
+        t.systemAttrs().forEach((k, v) -> r.systemAttrs.put(k, ImmutableValues.copyOf(v)));
         r.start = t.start();
         r.end = t.end();
         r.reason = t.reason();

@@ -1,0 +1,42 @@
+package dev.tuna.core.storage;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.IntDistribution;
+import dev.tuna.core.TrialState;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A second process for {@link MapDbStorageTest}: opens a MapDB storage and prints {@code OPEN}, then either holds
+ * the file ({@code hold}) or finishes trials one after another, printing {@code FINISHED number i ok} each time
+ * {@code finishTrial} has returned ({@code finish}), until it is killed.
+ */
+public final class MapDbChild {
+
+    static final String STUDY = "durable";
+    static final IntDistribution PARAM = new IntDistribution(0, 1_000_000);
+
+    private MapDbChild() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String mode = args[0];
+        MapDbStorage storage = MapDbStorage.open(Path.of(args[1]));
+        if (mode.equals("finish")) {
+            storage.createStudy(STUDY, Direction.MINIMIZE);
+        }
+        System.out.println("OPEN");
+        System.out.flush();
+        if (mode.equals("hold")) {
+            Thread.sleep(Long.MAX_VALUE);
+        }
+        for (int i = 0; ; i++) {
+            int n = storage.startTrial(STUDY).number();
+            storage.setParam(STUDY, n, "i", PARAM, i);
+            storage.report(STUDY, n, 1, i / 2.0, Map.of("loss", 1.0 / (i + 1)));
+            storage.finishTrial(STUDY, n, TrialState.COMPLETE, i * 0.5, null);
+            System.out.println("FINISHED " + n + " " + i + " ok");
+            System.out.flush();
+        }
+    }
+}

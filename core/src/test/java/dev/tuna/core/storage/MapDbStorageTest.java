@@ -1,0 +1,159 @@
+package dev.tuna.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the durable storage contract against {@link MapDbStorage}, and checks what only a file storage can do. */
+class MapDbStorageTest extends DurableStorageContractTest {
+
+    private static final Pattern FINISHED = Pattern.compile("FINISHED (\\d+) (\\d+) ok");
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected Storage newStorage() {
+        return MapDbStorage.open(dir.resolve("tuna.db"));
+    }
+
+    @Override
+    protected Storage reopen(Storage closed) {
+        return MapDbStorage.open(((MapDbStorage) closed).path());
+    }
+
+    @Test
+    @Timeout(60)
+    void aFileOpenInAnotherProcessGivesAOneLineError() throws Exception {
+        Path file = dir.resolve("held.db");
+        Path log = dir.resolve("held.log");
+        Process child = startChild("hold", file, log);
+        try {
+            BufferedReader out = stdout(child);
+            assertThat(out.readLine()).as(childLog(log)).isEqualTo("OPEN");
+
+            assertThatThrownBy(() -> MapDbStorage.open(file))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining(file.toString())
+                    .hasMessageContaining("already open")
+                    .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        // Once the other process is gone, the file opens.
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            assertThat(reopened.studies()).isEmpty();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aFinishedTrialIsDurableWhenFinishTrialReturns() throws Exception {
+        Path file = dir.resolve("killed.db");
+        Path log = dir.resolve("killed.log");
+        Map<Integer, Integer> printed = new LinkedHashMap<>();
+        Process child = startChild("finish", file, log);
+        try {
+            BufferedReader out = stdout(child);
+            assertThat(out.readLine()).as(childLog(log)).isEqualTo("OPEN");
+            while (printed.size() < 20) {
+                String line = out.readLine();
+                assertThat(line).as(childLog(log)).isNotNull();
+                record(line, printed);
+            }
+        } finally {
+            // SIGKILL, at some point of the next trial: no shutdown hook, no close, no last commit.
+            child.destroyForcibly().waitFor();
+        }
+
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            List<FrozenTrial> trials = reopened.trials(MapDbChild.STUDY);
+            assertThat(trials.size()).isGreaterThanOrEqualTo(printed.size());
+            printed.forEach((number, i) -> {
+                FrozenTrial t = trials.get(number);
+                assertThat(t.state()).as("trial %d", number).isEqualTo(TrialState.COMPLETE);
+                assertThat(t.value()).isEqualTo(i * 0.5);
+                assertThat(t.params()).isEqualTo(Map.of("i", i));
+                assertThat(t.distributions()).isEqualTo(Map.of("i", MapDbChild.PARAM));
+                assertThat(t.intermediateValues()).isEqualTo(Map.of(1, i / 2.0));
+                assertThat(t.metric("loss")).isEqualTo(Map.of(1, 1.0 / (i + 1)));
+            });
+            // Trials after the last printed one had finished but not been printed yet, or were cut short.
+            for (FrozenTrial t : trials.subList(printed.size(), trials.size())) {
+                assertThat(t.state() == TrialState.COMPLETE || t.wasInterrupted()).as("trial %s", t).isTrue();
+            }
+            assertThat(reopened.trials(MapDbChild.STUDY, java.util.Set.of(TrialState.RUNNING))).isEmpty();
+        }
+    }
+
+    @Test
+    void aFileOpenInThisProcessCannotBeOpenedAgain() {
+        Path file = ((MapDbStorage) storage).path();
+
+        assertThatThrownBy(() -> MapDbStorage.open(file))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(file.toString())
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+        storage.createStudy("still usable", Direction.MINIMIZE);
+        assertThat(storage.findStudy("still usable")).isPresent();
+    }
+
+    @Test
+    void aStudyNameWithANulCharacterIsRejected() {
+        assertThatThrownBy(() -> storage.createStudy("a\u0000b", Direction.MINIMIZE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NUL");
+        assertThat(storage.studies()).isEmpty();
+    }
+
+    private static void record(String line, Map<Integer, Integer> printed) {
+        Matcher m = FINISHED.matcher(line);
+        // A line cut short by the kill is not a confirmed finish.
+        if (m.matches()) {
+            printed.put(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+    }
+
+    private static Process startChild(String mode, Path file, Path log) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path"),
+                MapDbChild.class.getName(), mode, file.toString())
+                .redirectError(log.toFile())
+                .start();
+    }
+
+    private static BufferedReader stdout(Process child) {
+        return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** What the child wrote to stderr, to explain a failure. */
+    private static Supplier<String> childLog(Path log) {
+        return () -> {
+            try {
+                return "child process stderr:\n" + Files.readString(log);
+            } catch (IOException e) {
+                return "child process stderr unreadable: " + e;
+            }
+        };
+    }
+}
