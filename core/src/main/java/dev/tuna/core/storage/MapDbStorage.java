@@ -15,7 +15,6 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,22 +26,19 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.mapdb.BTreeMap;
-import org.mapdb.DB;
-import org.mapdb.DBException;
-import org.mapdb.DBMaker;
-import org.mapdb.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A storage in one MapDB file with transactions: the embedded, crash-safe default.
  *
- * <p>Reads are served from an in-memory copy loaded when the file opens; every change is also written to the
- * file. Commits (each one fsynced by MapDB's write-ahead log) happen when a study or a queued trial is created,
- * when a trial finishes (so a finished trial is durable when {@link #finishTrial} returns), and every
- * {@value #FLUSH_MILLIS} ms while other changes wait. On opening, trials that were RUNNING when the last process
- * died are marked FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED}.
+ * <p>Reads are served from an in-memory copy loaded when the file opens; every change is also written to disk.
+ * Transactions are kept by a journal beside the MapDB file ({@code <file>.journal}; see {@link JournaledMapDb} for
+ * why MapDB's own are not used): commits, each one forced to disk, happen when a study or a queued trial is
+ * created, when a trial finishes (so a finished trial is durable when {@link #finishTrial} returns), and every
+ * {@value #FLUSH_MILLIS} ms while other changes wait. A process killed at any moment loses only what it had not
+ * committed. On opening, trials that were RUNNING when the last process died are marked FAIL with the reason
+ * {@value FrozenTrial#REASON_INTERRUPTED}.
  *
  * <p>A file is used by one process at a time; opening it from a second one fails with a one-line
  * {@link StorageException}.
@@ -52,6 +48,9 @@ public final class MapDbStorage implements Storage {
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStorage.class);
     static final long FLUSH_MILLIS = 200;
     private static final char SEP = '\u0000';
+    private static final String STUDIES = "studies";
+    private static final String TRIALS = "trials";
+    private static final String STEPS = "steps";
 
     /** Trials are written without their curves: those go, step by step, to their own map. */
     @JsonIgnoreProperties({"intermediateValues", "metrics"})
@@ -63,24 +62,17 @@ public final class MapDbStorage implements Storage {
     }
 
     private final Path path;
-    private final DB db;
-    private final BTreeMap<String, byte[]> studyMap;
-    private final BTreeMap<String, byte[]> trialMap;
-    private final BTreeMap<String, byte[]> stepMap;
+    private final JournaledMapDb db;
     private final InMemoryStorage cache = new InMemoryStorage();
     private final ObjectWriter headerWriter;
     private final ObjectReader trialReader;
     private final ObjectMapper json;
     private final ScheduledExecutorService flusher;
-    private boolean dirty;
     private boolean closed;
 
-    private MapDbStorage(Path path, DB db) {
+    private MapDbStorage(Path path, JournaledMapDb db) {
         this.path = path;
         this.db = db;
-        this.studyMap = db.treeMap("studies", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.trialMap = db.treeMap("trials", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.stepMap = db.treeMap("steps", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.json = JsonMapper.builder()
                 .addModule(new JavaTimeModule())
                 .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -104,29 +96,13 @@ public final class MapDbStorage implements Storage {
      * @throws StorageException if another process has the file open, or it cannot be read
      */
     public static MapDbStorage open(Path path) {
-        DB db;
-        try {
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            // MapDB's default RandomAccessFile volume, not a FileChannel: an interrupted caller (a trial cancelled
-            // by a timeout) would close a FileChannel, and with it the whole database.
-            db = DBMaker.fileDB(path.toFile())
-                    .transactionEnable()
-                    .closeOnJvmShutdown()
-                    .make();
-        } catch (DBException.FileLocked e) {
-            throw new StorageException("cannot open " + path + ": it is already open in another process");
-        } catch (DBException | IOException e) {
-            throw new StorageException("cannot open " + path + ": " + e.getMessage(), e);
-        }
+        JournaledMapDb db = JournaledMapDb.open(path, List.of(STUDIES, TRIALS, STEPS));
         MapDbStorage storage = new MapDbStorage(path, db);
         try {
             storage.load();
             storage.recoverInterrupted();
         } catch (RuntimeException e) {
-            db.close();
+            db.abandon();
             throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
         }
         storage.flusher.scheduleWithFixedDelay(storage::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
@@ -140,14 +116,14 @@ public final class MapDbStorage implements Storage {
 
     private void load() {
         Map<String, List<FrozenTrial>> trialsByStudy = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : trialMap.entrySet()) {
+        for (Map.Entry<String, byte[]> e : db.map(TRIALS).entrySet()) {
             String key = e.getKey();
             String study = key.substring(0, key.indexOf(SEP));
             trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(read(trialReader, e.getValue()));
         }
         Map<String, Map<Integer, TreeMap<Integer, StepRecord>>> steps = new LinkedHashMap<>();
         ObjectReader stepReader = json.readerFor(StepRecord.class);
-        for (Map.Entry<String, byte[]> e : stepMap.entrySet()) {
+        for (Map.Entry<String, byte[]> e : db.map(STEPS).entrySet()) {
             String[] parts = e.getKey().split(String.valueOf(SEP));
             steps.computeIfAbsent(parts[0], k -> new LinkedHashMap<>())
                     .computeIfAbsent(Integer.parseInt(parts[1]), k -> new TreeMap<>())
@@ -155,7 +131,7 @@ public final class MapDbStorage implements Storage {
         }
         List<StudyInfo> infos = new ArrayList<>();
         ObjectReader studyReader = json.readerFor(StudyInfo.class);
-        for (byte[] bytes : studyMap.values()) {
+        for (byte[] bytes : db.map(STUDIES).values()) {
             infos.add(read(studyReader, bytes));
         }
         infos.sort((a, b) -> a.created().compareTo(b.created()));
@@ -219,12 +195,11 @@ public final class MapDbStorage implements Storage {
     }
 
     private void writeTrial(String study, FrozenTrial trial) {
-        trialMap.put(trialKey(study, trial.number()), write(headerWriter, trial));
-        dirty = true;
+        db.put(TRIALS, trialKey(study, trial.number()), write(headerWriter, trial));
     }
 
     private void writeStudy(StudyInfo info) {
-        studyMap.put(info.name(), write(json.writerFor(StudyInfo.class), info));
+        db.put(STUDIES, info.name(), write(json.writerFor(StudyInfo.class), info));
     }
 
     private void checkOpen() {
@@ -235,11 +210,10 @@ public final class MapDbStorage implements Storage {
 
     private void commit() {
         db.commit();
-        dirty = false;
     }
 
     private synchronized void flush() {
-        if (dirty && !closed && !db.isClosed()) { // MapDB's shutdown hook may have closed it
+        if (!closed && db.dirty()) {
             try {
                 commit();
             } catch (RuntimeException e) {
@@ -277,9 +251,9 @@ public final class MapDbStorage implements Storage {
         cache.deleteStudy(name);
         String from = name + SEP;
         String to = name + (char) (SEP + 1);
-        studyMap.remove(name);
-        trialMap.subMap(from, to).clear();
-        stepMap.subMap(from, to).clear();
+        db.remove(STUDIES, name);
+        db.removeRange(TRIALS, from, to);
+        db.removeRange(STEPS, from, to);
         commit();
     }
 
@@ -328,8 +302,7 @@ public final class MapDbStorage implements Storage {
             }
         });
         String key = trialKey(study, number) + SEP + String.format("%010d", step);
-        stepMap.put(key, write(json.writerFor(StepRecord.class), new StepRecord(t.intermediateValues().get(step), atStep)));
-        dirty = true;
+        db.put(STEPS, key, write(json.writerFor(StepRecord.class), new StepRecord(t.intermediateValues().get(step), atStep)));
     }
 
     @Override
@@ -374,10 +347,7 @@ public final class MapDbStorage implements Storage {
                 return;
             }
             closed = true;
-            if (!db.isClosed()) {
-                db.commit();
-                db.close();
-            }
+            db.close();
         }
     }
 }

@@ -1,0 +1,459 @@
+package dev.tuna.core.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.zip.CRC32;
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A few named sorted maps (string keys, byte-array values) kept crash-safe on disk: a MapDB file holds a snapshot,
+ * and an append-only journal beside it ({@code <file>.journal}) holds every change committed since.
+ *
+ * <p>Why not MapDB's own transactions: MapDB 3.1's write-ahead log is never replayed when a file is opened, and its
+ * commit then rewrites the file in place, so a process killed during a commit leaves a corrupt file. Here the MapDB
+ * file is never changed in place: a checkpoint writes a new one beside it and renames it over the old one. A commit
+ * only appends to the journal and forces it to disk; its frames carry a CRC32, and a torn or uncommitted tail is
+ * dropped when the file is opened again. Replaying the journal onto a snapshot that already holds it changes
+ * nothing, so a crash between a checkpoint's rename and the journal's reset is harmless too.
+ *
+ * <p>The maps are also held in memory. Not thread-safe: the owner serialises calls. The journal's lock makes a
+ * second process fail to open the same file.
+ */
+final class JournaledMapDb implements AutoCloseable {
+
+    private static final byte[] MAGIC = "TUNAJRN1".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER_SIZE = MAGIC.length + Long.BYTES;
+    private static final int FRAME_HEADER = 2 * Integer.BYTES;
+    private static final byte PUT = 1;
+    private static final byte REMOVE = 2;
+    private static final byte REMOVE_RANGE = 3;
+    private static final byte COMMIT = 4;
+    private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
+    /** By default a checkpoint happens once the journal outgrows both this and twice the snapshot. */
+    static final long MIN_CHECKPOINT_BYTES = 8L << 20;
+
+    private final Path path;
+    private final Path journalPath;
+    /** A RandomAccessFile, not a FileChannel: a channel closes for good when a thread doing I/O on it is
+     * interrupted (a trial cancelled by a timeout), which would take the whole storage down. */
+    private final RandomAccessFile journal;
+    private final FileLock lock;
+    private final Map<String, TreeMap<String, byte[]>> maps;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final CRC32 crc = new CRC32();
+    private final long minCheckpointBytes;
+    /** Frames of one journal generation only verify against it, so stale bytes of an older one never replay. */
+    private long epoch;
+    private long journalSize;
+    private long nextCheckpointAt;
+    private boolean closed;
+
+    private JournaledMapDb(Path path, Path journalPath, RandomAccessFile journal, FileLock lock, List<String> names,
+            long minCheckpointBytes) {
+        this.path = path;
+        this.minCheckpointBytes = minCheckpointBytes;
+        this.journalPath = journalPath;
+        this.journal = journal;
+        this.lock = lock;
+        this.maps = new LinkedHashMap<>();
+        for (String name : names) {
+            maps.put(name, new TreeMap<>());
+        }
+    }
+
+    /**
+     * Opens the maps stored at {@code path}, creating the files if needed: loads the snapshot, replays the journal's
+     * committed changes, and writes them into a fresh snapshot.
+     *
+     * @throws StorageException if another process has the file open, or it cannot be read
+     */
+    static JournaledMapDb open(Path path, List<String> names) {
+        return open(path, names, MIN_CHECKPOINT_BYTES);
+    }
+
+    /** As {@link #open(Path, List)}, with the journal size below which no checkpoint happens while open. */
+    static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes) {
+        Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
+        RandomAccessFile channel = null;
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            channel = new RandomAccessFile(journalPath.toFile(), "rw");
+            FileLock lock;
+            try {
+                lock = channel.getChannel().tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new StorageException("cannot open " + path + ": it is already open in another process");
+            }
+            JournaledMapDb db = new JournaledMapDb(path, journalPath, channel, lock, names, minCheckpointBytes);
+            db.load();
+            return db;
+        } catch (StorageException e) {
+            closeQuietly(channel);
+            throw e;
+        } catch (IOException | DBException e) {
+            closeQuietly(channel);
+            throw new StorageException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Already failing with a better message.
+            }
+        }
+    }
+
+    /** The map of that name, read-only; it shows every change made so far, committed or not. */
+    NavigableMap<String, byte[]> map(String name) {
+        return Collections.unmodifiableNavigableMap(mapNamed(name));
+    }
+
+    private TreeMap<String, byte[]> mapNamed(String name) {
+        TreeMap<String, byte[]> map = maps.get(name);
+        if (map == null) {
+            throw new IllegalArgumentException("no map named '" + name + "'");
+        }
+        return map;
+    }
+
+    void put(String map, String key, byte[] value) {
+        checkOpen();
+        mapNamed(map).put(key, value);
+        frame(out -> {
+            out.writeByte(PUT);
+            out.writeUTF(map);
+            out.writeUTF(key);
+            out.writeInt(value.length);
+            out.write(value);
+        });
+    }
+
+    void remove(String map, String key) {
+        checkOpen();
+        mapNamed(map).remove(key);
+        frame(out -> {
+            out.writeByte(REMOVE);
+            out.writeUTF(map);
+            out.writeUTF(key);
+        });
+    }
+
+    /** Removes the keys from {@code from} (inclusive) to {@code to} (exclusive). */
+    void removeRange(String map, String from, String to) {
+        checkOpen();
+        mapNamed(map).subMap(from, to).clear();
+        frame(out -> {
+            out.writeByte(REMOVE_RANGE);
+            out.writeUTF(map);
+            out.writeUTF(from);
+            out.writeUTF(to);
+        });
+    }
+
+    /** Whether changes wait for a commit. */
+    boolean dirty() {
+        return pending.size() > 0;
+    }
+
+    /** Makes every change so far durable: appends them to the journal and forces it to disk. */
+    void commit() {
+        checkOpen();
+        if (!dirty()) {
+            return;
+        }
+        frame(out -> out.writeByte(COMMIT));
+        byte[] bytes = pending.toByteArray();
+        try {
+            journal.seek(journalSize);
+            journal.write(bytes);
+            journal.getFD().sync();
+        } catch (IOException e) {
+            // Cut off what may have been half written, so that later commits are not hidden behind a torn frame.
+            try {
+                journal.setLength(journalSize);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new StorageException("cannot write " + journalPath + ": " + e.getMessage(), e);
+        }
+        pending.reset();
+        journalSize += bytes.length;
+        if (journalSize > nextCheckpointAt) {
+            try {
+                checkpoint();
+            } catch (StorageException e) {
+                // The commit is durable in the journal all the same; try again once it has grown as much again.
+                nextCheckpointAt = 2 * journalSize;
+                LOG.warn("{}: checkpoint failed, the journal keeps growing: {}", path, e.getMessage());
+            }
+        }
+    }
+
+    /** Commits, writes a last snapshot, and releases the files. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            commit();
+            if (journalSize > HEADER_SIZE) {
+                checkpoint();
+            }
+        } finally {
+            closed = true;
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // Closing the channel releases it too.
+            }
+            closeQuietly(journal);
+        }
+    }
+
+    /** Releases the files without committing or writing anything more. */
+    void abandon() {
+        closed = true;
+        closeQuietly(journal);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StorageException(path + " is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- journal frames
+
+    private interface FrameWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** Appends one frame to the pending bytes: payload length, CRC32 of the epoch and payload, payload. */
+    private void frame(FrameWriter writer) {
+        try {
+            ByteArrayOutputStream payload = new ByteArrayOutputStream();
+            writer.write(new DataOutputStream(payload));
+            byte[] bytes = payload.toByteArray();
+            DataOutputStream out = new DataOutputStream(pending);
+            out.writeInt(bytes.length);
+            out.writeInt(checksum(bytes, 0, bytes.length));
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory write failed", e);
+        }
+    }
+
+    private int checksum(byte[] bytes, int offset, int length) {
+        crc.reset();
+        crc.update(ByteBuffer.allocate(Long.BYTES).putLong(0, epoch));
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    private void load() throws IOException {
+        Files.deleteIfExists(tmpPath());
+        if (Files.exists(path)) {
+            readSnapshot();
+        }
+        long size = journal.length();
+        boolean replayed = false;
+        // A journal shorter than its header is new, or was cut short while being reset: nothing committed in it.
+        if (size >= HEADER_SIZE) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+            readFully(header, 0);
+            byte[] magic = new byte[MAGIC.length];
+            header.flip().get(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new StorageException("cannot open " + path + ": " + journalPath + " is not a Tuna journal");
+            }
+            epoch = header.getLong();
+            if (size > HEADER_SIZE) {
+                replay(size);
+                replayed = true;
+            }
+        }
+        if (replayed || !Files.exists(path)) {
+            // Fold what was replayed into a new snapshot and start an empty journal of the next generation.
+            checkpoint();
+        } else {
+            if (size < HEADER_SIZE) {
+                resetJournal(epoch + 1);
+            }
+            journalSize = HEADER_SIZE;
+            nextCheckpointAt = Math.max(minCheckpointBytes, 2 * Files.size(path));
+        }
+    }
+
+    private void readSnapshot() {
+        DB db = DBMaker.fileDB(path.toFile()).fileChannelEnable().readOnly().make();
+        try {
+            for (Map.Entry<String, TreeMap<String, byte[]>> e : maps.entrySet()) {
+                if (db.exists(e.getKey())) {
+                    e.getValue().putAll(db.treeMap(e.getKey(), Serializer.STRING, Serializer.BYTE_ARRAY).open());
+                }
+            }
+        } finally {
+            db.close();
+        }
+    }
+
+    /** Applies every committed group of changes; stops at the first torn or foreign frame. */
+    private void replay(long size) throws IOException {
+        if (size - HEADER_SIZE > Integer.MAX_VALUE - 8) {
+            throw new StorageException("cannot open " + path + ": " + journalPath + " is too large (" + size + " bytes)");
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) (size - HEADER_SIZE));
+        readFully(all, HEADER_SIZE);
+        byte[] bytes = all.array();
+        List<Runnable> group = new ArrayList<>();
+        int pos = 0;
+        while (pos + FRAME_HEADER <= bytes.length) {
+            ByteBuffer frameHeader = ByteBuffer.wrap(bytes, pos, FRAME_HEADER);
+            int length = frameHeader.getInt();
+            int sum = frameHeader.getInt();
+            int start = pos + FRAME_HEADER;
+            if (length < 1 || length > bytes.length - start || checksum(bytes, start, length) != sum) {
+                break;
+            }
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, start, length));
+            byte op = in.readByte();
+            if (op == COMMIT) {
+                group.forEach(Runnable::run);
+                group.clear();
+            } else {
+                group.add(decode(op, in));
+            }
+            pos = start + length;
+        }
+    }
+
+    private Runnable decode(byte op, DataInputStream in) throws IOException {
+        String name = in.readUTF();
+        TreeMap<String, byte[]> map = maps.get(name);
+        if (map == null) {
+            throw new StorageException("cannot open " + path + ": the journal names an unknown map '" + name + "'");
+        }
+        String key = in.readUTF();
+        return switch (op) {
+            case PUT -> {
+                byte[] value = new byte[in.readInt()];
+                in.readFully(value);
+                yield () -> map.put(key, value);
+            }
+            case REMOVE -> () -> map.remove(key);
+            case REMOVE_RANGE -> {
+                String to = in.readUTF();
+                yield () -> map.subMap(key, to).clear();
+            }
+            default -> throw new StorageException("cannot open " + path + ": unknown journal operation " + op);
+        };
+    }
+
+    private void readFully(ByteBuffer buffer, long position) throws IOException {
+        journal.seek(position);
+        journal.readFully(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+        buffer.position(buffer.limit());
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    private Path tmpPath() {
+        return path.resolveSibling(path.getFileName() + ".tmp");
+    }
+
+    /** Replaces the snapshot with the maps as they are now, then empties the journal. Call right after a commit. */
+    private void checkpoint() {
+        try {
+            writeSnapshot();
+            resetJournal(epoch + 1);
+        } catch (IOException | DBException e) {
+            throw new StorageException("cannot write a snapshot of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeSnapshot() throws IOException {
+        Path tmp = tmpPath();
+        Files.deleteIfExists(tmp);
+        // Written once and never changed in place: MapDB's transactions are not needed for it.
+        DB db = DBMaker.fileDB(tmp.toFile()).make();
+        try {
+            for (Map.Entry<String, TreeMap<String, byte[]>> e : maps.entrySet()) {
+                DB.TreeMapMaker<String, byte[]> maker = db.treeMap(e.getKey(), Serializer.STRING, Serializer.BYTE_ARRAY);
+                if (e.getValue().isEmpty()) {
+                    maker.create();
+                } else {
+                    // Bulk-loads the sorted entries, much faster than putting them one by one.
+                    DB.TreeMapSink<String, byte[]> sink = maker.createFromSink();
+                    sink.putAll(e.getValue());
+                    sink.create();
+                }
+            }
+            db.commit();
+        } finally {
+            db.close();
+        }
+        try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
+            file.getFD().sync();
+        }
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory();
+        nextCheckpointAt = Math.max(minCheckpointBytes, 2 * Files.size(path));
+    }
+
+    private void syncDirectory() {
+        Path dir = path.toAbsolutePath().getParent();
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the rename still survives a process crash.
+        }
+    }
+
+    private void resetJournal(long newEpoch) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).put(MAGIC).putLong(newEpoch).flip();
+        journal.setLength(0);
+        journal.seek(0);
+        journal.write(header.array(), 0, header.limit());
+        journal.getFD().sync();
+        epoch = newEpoch;
+        journalSize = HEADER_SIZE;
+    }
+}

@@ -1,0 +1,228 @@
+package dev.tuna.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The crash-safety mechanics of {@link JournaledMapDb}, with the states a killed process can leave on disk made by
+ * hand: {@link JournaledMapDb#abandon()} stands for the kill (nothing more is written), and the journal is cut or
+ * restored to what it held at some earlier moment.
+ */
+class JournaledMapDbTest {
+    private static final List<String> NAMES = List.of("a", "b");
+
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("x.db");
+    }
+
+    private Path journal() {
+        return dir.resolve("x.db.journal");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, String> contents(JournaledMapDb db, String name) {
+        Map<String, String> out = new TreeMap<>();
+        db.map(name).forEach((k, v) -> out.put(k, new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void committedChangesSurviveAKill() {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.put("a", "k2", bytes("v2"));
+        db.put("a", "k3", bytes("v3"));
+        db.put("b", "p/1", bytes("x"));
+        db.put("b", "p/2", bytes("y"));
+        db.put("b", "q/1", bytes("z"));
+        db.commit();
+        db.put("a", "k2", bytes("v2b"));
+        db.remove("a", "k3");
+        db.removeRange("b", "p/", "p0");
+        db.commit();
+        db.abandon();
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", "v1", "k2", "v2b")));
+            assertThat(contents(reopened, "b")).containsExactlyEntriesOf(Map.of("q/1", "z"));
+        }
+    }
+
+    @Test
+    void changesNotCommittedBeforeAKillAreLost() {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "kept", bytes("1"));
+        db.commit();
+        db.put("a", "lost", bytes("2"));
+        db.abandon();
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("kept", "1"));
+        }
+    }
+
+    @Test
+    void aGroupWrittenWithoutItsCommitFrameIsDroppedWhole() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k", bytes("old"));
+        db.commit();
+        long before = Files.size(journal());
+        db.put("a", "k", bytes("new"));
+        db.put("a", "k2", bytes("new"));
+        db.commit();
+        db.abandon();
+        // The commit frame is the last 9 bytes: length, CRC, one operation byte.
+        byte[] all = Files.readAllBytes(journal());
+        assertThat((long) all.length).isGreaterThan(before + 9);
+        Files.write(journal(), Arrays.copyOf(all, all.length - 9));
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k", "old"));
+        }
+    }
+
+    @Test
+    void aTornOrDamagedTailIsIgnoredAndLaterCommitsStillCount() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        long good = Files.size(journal());
+        db.put("a", "k2", bytes("v2"));
+        db.commit();
+        db.abandon();
+        byte[] all = Files.readAllBytes(journal());
+
+        for (int cut = (int) good + 1; cut < all.length; cut += 3) {
+            Files.write(journal(), Arrays.copyOf(all, cut));
+            try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+                assertThat(contents(reopened, "a")).as("journal cut at %d of %d", cut, all.length)
+                        .containsExactlyEntriesOf(Map.of("k1", "v1"));
+            }
+        }
+
+        byte[] damaged = all.clone();
+        damaged[(int) good + 12] ^= 0x40;
+        Files.write(journal(), damaged);
+        JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES);
+        assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+        reopened.put("a", "k3", bytes("v3"));
+        reopened.commit();
+        reopened.abandon();
+        try (JournaledMapDb again = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(again, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", "v1", "k3", "v3")));
+        }
+    }
+
+    @Test
+    void replayingAJournalOntoTheSnapshotThatAlreadyHoldsItChangesNothing() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "gone", bytes("1"));
+        db.put("b", "r/1", bytes("1"));
+        db.commit();
+        db.remove("a", "gone");
+        db.put("a", "k", bytes("2"));
+        db.removeRange("b", "r/", "r0");
+        db.put("b", "r/2", bytes("3"));
+        db.commit();
+        byte[] journalBeforeCheckpoint = Files.readAllBytes(journal());
+        db.close();
+        // A kill after the checkpoint's rename but before the journal's reset leaves exactly this on disk.
+        Files.write(journal(), journalBeforeCheckpoint);
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k", "2"));
+            assertThat(contents(reopened, "b")).containsExactlyEntriesOf(Map.of("r/2", "3"));
+        }
+    }
+
+    @Test
+    void aSnapshotLeftHalfWrittenIsDiscarded() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k", bytes("v"));
+        db.commit();
+        db.abandon();
+        Path tmp = dir.resolve("x.db.tmp");
+        Files.write(tmp, bytes("half a MapDB file"));
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k", "v"));
+        }
+        assertThat(tmp).doesNotExist();
+    }
+
+    @Test
+    void checkpointsWhileOpenKeepTheJournalShort() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES, 4096);
+        byte[] big = new byte[64 * 1024];
+        long appended = 0;
+        long largest = 0;
+        int checkpoints = 0;
+        long previous = Files.size(journal());
+        for (int i = 0; i < 200; i++) {
+            big[0] = (byte) i;
+            db.put("a", "big", big);
+            db.put("b", "count", bytes(Integer.toString(i)));
+            db.commit();
+            long size = Files.size(journal());
+            appended += big.length;
+            largest = Math.max(largest, size);
+            if (size < previous) {
+                checkpoints++;
+            }
+            previous = size;
+        }
+        db.abandon();
+        // The data stays small while the journal would grow by 13 MB: checkpoints (each a new snapshot and an
+        // empty journal, once the journal passes twice the snapshot's file) must have kept it at a fraction of that.
+        assertThat(checkpoints).isGreaterThanOrEqualTo(2);
+        assertThat(largest).isLessThan(appended / 2);
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(reopened.map("a").get("big")).hasSize(big.length).startsWith((byte) 199);
+            assertThat(contents(reopened, "b")).containsExactlyEntriesOf(Map.of("count", "199"));
+        }
+    }
+
+    @Test
+    void aSecondOpenOfTheSameFileFailsInOneLine() {
+        try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
+            assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessage("cannot open " + file() + ": it is already open in another process");
+        }
+        // Released on close.
+        JournaledMapDb.open(file(), NAMES).close();
+    }
+
+    @Test
+    void aJournalThatIsNotOursIsRejected() throws IOException {
+        Files.write(journal(), bytes("this is some other file, not a journal"));
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("is not a Tuna journal");
+    }
+
+    @Test
+    void aClosedStoreRefusesChanges() {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.close();
+        assertThatThrownBy(() -> db.put("a", "k", bytes("v"))).isInstanceOf(StorageException.class).hasMessageContaining("closed");
+    }
+}
