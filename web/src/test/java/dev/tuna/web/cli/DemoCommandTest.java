@@ -67,8 +67,8 @@ class DemoCommandTest {
                 .contains(String.format(Locale.ROOT, "x2 = %.6f", (Double) best.params().get("x2")))
                 .contains("Data: " + dir.resolve("tuna.db").toAbsolutePath())
                 .doesNotContain("Resuming", "afresh");
-        // The progress bar went to stderr and got to the end.
-        assertThat(run.err()).contains("8/8");
+        // The progress bar went to stderr, got to the end and showed the best value.
+        assertThat(run.err()).contains("8/8", String.format(Locale.ROOT, "best %.6g", best.value()));
     }
 
     @Test
