@@ -1,0 +1,82 @@
+package dev.tuna.web.cli;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Study;
+import dev.tuna.search.TrialCallback;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * A console progress bar for {@link Study#optimize}: trials finished of the total, the best value so far and the
+ * time left. Register it with {@code OptimizeOptions.optCallback} and close it when the run ends.
+ */
+final class TrialProgress implements TrialCallback, AutoCloseable {
+    private final ProgressBar bar;
+    private Double best;
+
+    /**
+     * @param study  the study that runs
+     * @param total  the number of finished trials the run goes up to
+     * @param done   how many of those were finished before this run (a resumed study)
+     * @param err    where the bar is drawn
+     */
+    TrialProgress(Study study, int total, int done, PrintWriter err) {
+        this.best = study.findBestTrial().map(FrozenTrial::value).orElse(null);
+        boolean console = System.console() != null;
+        this.bar = ProgressBar.builder()
+                .setTaskName(study.name())
+                .setInitialMax(total)
+                .startsFrom(done, Duration.ZERO)
+                .setUnit(" trials", 1)
+                .setUpdateIntervalMillis(100)
+                // Colours and block characters only where a terminal shows them, plain ASCII in logs and pipes.
+                .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setConsumer(new LineConsumer(err))
+                .build();
+        bar.setExtraMessage(message());
+    }
+
+    @Override
+    public synchronized void onTrialFinished(Study study, FrozenTrial trial) {
+        if (trial.state() == TrialState.COMPLETE && (best == null || study.direction().isBetter(trial.value(), best))) {
+            best = trial.value();
+        }
+        bar.setExtraMessage(message());
+        bar.step();
+    }
+
+    private String message() {
+        return best == null ? "" : String.format(Locale.ROOT, "best %.6g", best);
+    }
+
+    /** Draws the bar a last time and ends its line. */
+    @Override
+    public synchronized void close() {
+        bar.close();
+    }
+
+    /** Redraws the bar over itself on one line of {@code err} (as wide as the terminal) and ends the line on close. */
+    private static final class LineConsumer extends DelegatingProgressBarConsumer {
+        private final PrintWriter err;
+
+        LineConsumer(PrintWriter err) {
+            super(line -> {
+                err.print('\r');
+                err.print(line);
+                err.flush();
+            });
+            this.err = err;
+        }
+
+        @Override
+        public void close() {
+            err.println();
+            err.flush();
+        }
+    }
+}

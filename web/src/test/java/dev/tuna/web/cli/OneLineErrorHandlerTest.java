@@ -1,0 +1,55 @@
+package dev.tuna.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.storage.StorageException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class OneLineErrorHandlerTest {
+
+    @Test
+    void tunasOwnExceptionsShowTheirMessageAlone() {
+        assertThat(OneLineErrorHandler.message(new StorageException("cannot open x.db: it is already open in another process")))
+                .isEqualTo("cannot open x.db: it is already open in another process");
+        assertThat(OneLineErrorHandler.message(new IllegalArgumentException("trials must not be negative, got -1")))
+                .isEqualTo("trials must not be negative, got -1");
+    }
+
+    @Test
+    void otherExceptionsAreNamed() {
+        assertThat(OneLineErrorHandler.message(new UnsupportedOperationException("not here")))
+                .isEqualTo("UnsupportedOperationException: not here");
+        assertThat(OneLineErrorHandler.message(new NullPointerException())).isEqualTo("NullPointerException");
+    }
+
+    @Test
+    void aMessageOfSeveralLinesKeepsItsFirst() {
+        assertThat(OneLineErrorHandler.message(new IllegalStateException("first line\nsecond line\n\tat somewhere")))
+                .isEqualTo("first line");
+    }
+
+    @Command(name = "boom")
+    static final class Boom implements Runnable {
+        @Override
+        public void run() {
+            throw new StorageException("the disk is full", new java.io.IOException("ENOSPC"));
+        }
+    }
+
+    @Test
+    void printsOneLineNamedAfterTheCommandAndReturnsTheExecutionErrorCode() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Boom()).setExecutionExceptionHandler(new OneLineErrorHandler());
+        cl.setErr(new PrintWriter(err, true));
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+
+        int code = cl.execute();
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("boom: the disk is full" + System.lineSeparator());
+    }
+}
