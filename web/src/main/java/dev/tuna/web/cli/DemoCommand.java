@@ -8,7 +8,7 @@ import dev.tuna.core.storage.Storage;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
-import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.search.sampler.SobolSampler;
 import dev.tuna.web.demo.Branin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -64,10 +64,9 @@ final class DemoCommand implements Callable<Integer> {
         Path db = data.resolve(DB_FILE).toAbsolutePath().normalize();
         try (MapDbStorage storage = MapDbStorage.open(db)) {
             int done = prepare(storage, out);
-            // TODO(lead): switch to new SobolSampler(seed) once dev.tuna.search.sampler.SobolSampler is merged.
             Study study = Study.builder(STUDY)
                     .direction(Direction.MINIMIZE)
-                    .sampler(new RandomSampler(seed))
+                    .sampler(new SobolSampler(seed))
                     .storage(storage)
                     .create();
             try (TrialProgress progress = new TrialProgress(study, trials, done, spec.commandLine().getErr())) {
