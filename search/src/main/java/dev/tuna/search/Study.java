@@ -172,10 +172,17 @@ public final class Study {
     private int budget(OptimizeOptions options) {
         int budget = options.trials() == null ? Integer.MAX_VALUE : options.trials();
         if (options.totalTrials() != null) {
-            long counted = storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
-            budget = (int) Math.min(budget, Math.max(0, options.totalTrials() - counted));
+            budget = Math.min(budget, Math.max(0, options.totalTrials() - countedTrials()));
         }
         return budget;
+    }
+
+    /**
+     * The finished trials that count towards {@link OptimizeOptions#totalTrials()}: all but those interrupted by
+     * the death of their process.
+     */
+    public int countedTrials() {
+        return (int) storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
     }
 
     /** Asks a running {@link #optimize} to start no more trials; the trials in flight finish. */
