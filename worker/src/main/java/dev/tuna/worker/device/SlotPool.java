@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * The free slots of some {@link Devices}: a trial takes a slot before it starts and gives it back when it ends,
@@ -35,10 +36,15 @@ public final class SlotPool {
 
     /** Takes a free slot if there is one, without waiting. */
     public Optional<Slot> tryAcquire() {
+        return tryAcquire(d -> true);
+    }
+
+    /** Takes a free slot of one of the allowed devices if there is one, without waiting. */
+    public Optional<Slot> tryAcquire(Predicate<Device> allowed) {
         lock.lock();
         try {
             for (Map.Entry<Device, Integer> e : inUse.entrySet()) {
-                if (e.getValue() < devices.slots(e.getKey())) {
+                if (allowed.test(e.getKey()) && e.getValue() < devices.slots(e.getKey())) {
                     e.setValue(e.getValue() + 1);
                     return Optional.of(new Slot(e.getKey()));
                 }
@@ -54,10 +60,15 @@ public final class SlotPool {
      * (it is asked at least every 50 ms and after every {@link #wakeUp()}).
      */
     public Optional<Slot> acquire(BooleanSupplier cancelled) throws InterruptedException {
+        return acquire(d -> true, cancelled);
+    }
+
+    /** Like {@link #acquire(BooleanSupplier)}, taking only a slot of one of the allowed devices. */
+    public Optional<Slot> acquire(Predicate<Device> allowed, BooleanSupplier cancelled) throws InterruptedException {
         lock.lock();
         try {
             while (!cancelled.getAsBoolean()) {
-                Optional<Slot> slot = tryAcquire();
+                Optional<Slot> slot = tryAcquire(allowed);
                 if (slot.isPresent()) {
                     return slot;
                 }

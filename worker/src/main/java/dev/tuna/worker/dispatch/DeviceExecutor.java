@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a study's trials through a {@link TrialScheduler} on the slots of some devices: the calling thread takes a
+ * Runs a study's trials through a {@link TrialScheduler} on the slots of some of its devices: the calling thread takes a
  * free slot, starts the next trial, records its device (system attribute {@value Device#ATTR_DEVICE}) and hands it
  * to Quartz as a job; it returns once the loop has no trial left and every trial it dispatched has ended. Get one
  * from {@link TrialScheduler#on(Devices)} and give it to {@code OptimizeOptions.Builder.optExecutor}.
@@ -29,12 +29,14 @@ public final class DeviceExecutor implements TrialExecutor {
     private final Devices devices;
     private final Duration trialTimeout;
     private final int maxRetries;
+    private final Set<Device> allowed;
 
     DeviceExecutor(TrialScheduler scheduler, Devices devices, Duration trialTimeout, int maxRetries) {
         this.scheduler = scheduler;
         this.devices = devices;
         this.trialTimeout = trialTimeout;
         this.maxRetries = maxRetries;
+        this.allowed = Set.copyOf(devices.devices());
     }
 
     /** This executor with another per-trial timeout ({@code null}: none). */
@@ -79,7 +81,7 @@ public final class DeviceExecutor implements TrialExecutor {
     @Override
     public void execute(TrialLoop loop) {
         scheduler.checkOpen();
-        SlotPool pool = scheduler.pool(devices);
+        SlotPool pool = scheduler.pool();
         Run run = new Run(loop);
         loop.recoverableErrors(Failures::isInfrastructure);
         loop.onStop(() -> {
@@ -97,7 +99,7 @@ public final class DeviceExecutor implements TrialExecutor {
         while (run.feeding()) {
             Optional<Slot> slot;
             try {
-                slot = pool.acquire(() -> !run.feeding());
+                slot = pool.acquire(allowed::contains, () -> !run.feeding());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 run.loop.stop(); // the caller was interrupted: cancel the study's run

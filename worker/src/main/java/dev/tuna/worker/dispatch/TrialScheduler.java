@@ -1,5 +1,6 @@
 package dev.tuna.worker.dispatch;
 
+import dev.tuna.worker.device.Device;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.device.SlotPool;
 import java.time.Duration;
@@ -71,7 +72,7 @@ public final class TrialScheduler implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Scheduler quartz;
     private final ScheduledExecutorService watchdog;
-    private final Map<Devices, SlotPool> pools = new ConcurrentHashMap<>();
+    private final SlotPool pool;
     private final Map<String, TrialTask> tasks = new ConcurrentHashMap<>();
     private final Map<JobKey, ScheduledStudy> scheduled = new ConcurrentHashMap<>();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -82,6 +83,7 @@ public final class TrialScheduler implements AutoCloseable {
         this.trialTimeout = b.trialTimeout;
         this.maxRetries = b.maxRetries;
         this.shutdownGrace = b.shutdownGrace;
+        this.pool = new SlotPool(devices);
         String name = "tuna-" + INSTANCES.incrementAndGet();
         Properties p = new Properties();
         p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, name);
@@ -126,15 +128,20 @@ public final class TrialScheduler implements AutoCloseable {
     }
 
     /**
-     * An executor that runs a study's trials on these devices' slots (shared with every other executor of this
-     * scheduler on equal devices), with the scheduler's timeout and retries.
+     * An executor that runs a study's trials on these devices only (e.g. the GPUs of the scheduler's devices),
+     * with the scheduler's timeout and retries. Slots are the scheduler's: every executor of this scheduler takes
+     * them from one pool, so that a device never runs more trials than it has slots, whoever dispatches them.
      *
-     * @throws IllegalArgumentException if they have more slots than the scheduler has trial threads
+     * @throws IllegalArgumentException if a device is not one of the scheduler's, or has other slots there
      */
     public DeviceExecutor on(Devices devices) {
-        if (devices.totalSlots() > this.devices.totalSlots()) {
-            throw new IllegalArgumentException("devices: " + devices.totalSlots() + " slots (" + devices
-                    + ") do not fit this scheduler's " + this.devices.totalSlots() + " trial threads");
+        for (Device device : devices.devices()) {
+            if (this.devices.slots(device) != devices.slots(device)) {
+                throw new IllegalArgumentException(this.devices.slots(device) == 0
+                        ? "devices: " + device + " is not one of this scheduler's devices (" + this.devices + ")"
+                        : "devices: " + device + " has " + devices.slots(device) + " slot(s) here but "
+                                + this.devices.slots(device) + " in this scheduler (" + this.devices + ")");
+            }
         }
         return devices.equals(this.devices) ? executor : new DeviceExecutor(this, devices, trialTimeout, maxRetries);
     }
@@ -203,7 +210,7 @@ public final class TrialScheduler implements AutoCloseable {
         for (JobKey key : scheduled.keySet()) {
             unschedule(key);
         }
-        pools.values().forEach(SlotPool::wakeUp);
+        pool.wakeUp();
         if (!awaitNoTasks(grace)) {
             LOG.warn("{} trial(s) still running after the grace period of {}; aborting them", tasks.size(), grace);
             tasks.values().forEach(t -> t.abort(REASON_SHUTDOWN));
@@ -239,8 +246,8 @@ public final class TrialScheduler implements AutoCloseable {
 
     // ---------------------------------------------------------------- for the executors and jobs
 
-    SlotPool pool(Devices devices) {
-        return pools.computeIfAbsent(devices, SlotPool::new);
+    SlotPool pool() {
+        return pool;
     }
 
     ScheduledExecutorService watchdog() {

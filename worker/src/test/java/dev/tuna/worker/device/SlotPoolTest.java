@@ -27,6 +27,14 @@ class SlotPoolTest {
     }
 
     @Test
+    void onlyAllowedDevicesAreTaken() {
+        SlotPool pool = new SlotPool(Devices.discover(1, 1));
+        assertThat(pool.tryAcquire(d -> !d.isGpu()).orElseThrow().device()).isEqualTo(Device.CPU);
+        assertThat(pool.tryAcquire(d -> !d.isGpu())).isEmpty();
+        assertThat(pool.free()).isEqualTo(1);
+    }
+
+    @Test
     void aReleasedSlotIsTakenAgainAndReleasingTwiceFreesOnce() {
         SlotPool pool = new SlotPool(Devices.discover(1, 1));
         Slot gpu = pool.tryAcquire().orElseThrow();

@@ -109,6 +109,47 @@ class TrialSchedulerTest {
     }
 
     @Test
+    void studiesOnOneSchedulerShareItsSlotsAndASubsetOfDevicesKeepsToThem() throws Exception {
+        Devices devices = Devices.discover(1, 1);
+        scheduler = TrialScheduler.builder(devices).build();
+        Map<String, AtomicInteger> perDevice = new ConcurrentHashMap<>();
+        AtomicInteger overfilled = new AtomicInteger();
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        CountDownLatch gpuBusy = new CountDownLatch(1);
+        DeviceObjective objective = (trial, device) -> {
+            if (device.isGpu()) {
+                gpuBusy.countDown();
+            }
+            AtomicInteger onDevice = perDevice.computeIfAbsent(device.id(), d -> new AtomicInteger());
+            if (onDevice.incrementAndGet() > 1) {
+                overfilled.incrementAndGet();
+            }
+            try {
+                bothStarted.countDown();
+                assertThat(bothStarted.await(WAIT_S, TimeUnit.SECONDS)).isTrue(); // the first trials of both studies overlap
+                return quadratic(trial);
+            } finally {
+                onDevice.decrementAndGet();
+            }
+        };
+        Study gpuOnly = Study.builder("gpu-only").create();
+        Study anywhere = Study.builder("anywhere").create();
+        DeviceExecutor gpus = scheduler.on(Devices.of(Map.of(Device.gpu(0), 1)));
+        Thread first = new Thread(() -> gpuOnly.optimize(objective, OptimizeOptions.builder().optTrials(8).optExecutor(gpus).build()));
+        first.start();
+        assertThat(gpuBusy.await(WAIT_S, TimeUnit.SECONDS)).isTrue(); // so the other study's first trial takes the cpu
+        anywhere.optimize(objective, on(scheduler, devices, 8).build());
+        first.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        assertThat(first.isAlive()).isFalse();
+        assertThat(overfilled.get()).isZero();
+        assertThat(gpuOnly.trials(TrialState.COMPLETE)).hasSize(8)
+                .allSatisfy(t -> assertThat(t.systemAttrs()).containsEntry(Device.ATTR_DEVICE, "gpu:0"));
+        assertThat(anywhere.trials(TrialState.COMPLETE)).hasSize(8);
+        assertThatThrownBy(() -> scheduler.on(Devices.discover(0, 2)))
+                .hasMessage("devices: gpu:1 is not one of this scheduler's devices (gpu:0 x1, cpu x1)");
+    }
+
+    @Test
     void aPlainObjectiveRunsThroughTheDispatcherToo() {
         Devices devices = Devices.cpu(2);
         scheduler = TrialScheduler.builder(devices).build();
@@ -289,6 +330,6 @@ class TrialSchedulerTest {
                 .hasMessage("maxRetries must not be negative, got -1");
         scheduler = TrialScheduler.builder(devices).build();
         assertThatThrownBy(() -> scheduler.on(Devices.cpu(4)))
-                .hasMessage("devices: 4 slots (cpu x4) do not fit this scheduler's 1 trial threads");
+                .hasMessage("devices: cpu has 4 slot(s) here but 1 in this scheduler (cpu x1)");
     }
 }
