@@ -61,6 +61,11 @@ public final class Devices {
         return new Devices(slots);
     }
 
+    /** The CPU with {@code cpuSlots} slots and the GPUs the installed probe counts ({@link GpuProbe#installed()}). */
+    public static Devices discover(int cpuSlots) {
+        return discover(cpuSlots, GpuProbe.installed());
+    }
+
     /** The CPU with {@code cpuSlots} slots and the GPUs the probe counts, one slot each. */
     public static Devices discover(int cpuSlots, GpuProbe probe) {
         int gpus = probe.gpuCount();
