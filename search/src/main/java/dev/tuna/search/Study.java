@@ -11,16 +11,14 @@ import dev.tuna.search.pruner.NopPruner;
 import dev.tuna.search.sampler.RandomSampler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +46,7 @@ public final class Study {
     private final Pruner pruner;
     private final Storage storage;
     private final ReentrantLock askLock = new ReentrantLock();
-    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final Set<TrialLoop> loops = ConcurrentHashMap.newKeySet();
 
     private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage) {
         this.name = name;
@@ -94,49 +92,20 @@ public final class Study {
      * Runs trials until the options' trial count or timeout is reached, the sampler is used up, or
      * {@link #stop()} is called. An objective's exception fails its trial and the run goes on, unless
      * {@link OptimizeOptions#stopOnError()} is set: then it is rethrown once the trials in flight end
-     * (a checked exception wrapped in {@link ObjectiveException}).
+     * (a checked exception wrapped in {@link ObjectiveException}). The options' {@link TrialExecutor} runs the
+     * trials (default: {@link OptimizeOptions#parallelism()} threads of this call).
      */
     public void optimize(Objective objective, OptimizeOptions options) {
         Objects.requireNonNull(objective, "objective");
-        stopRequested.set(false);
-        int budget = budget(options);
-        long deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
-        AtomicInteger started = new AtomicInteger();
-        AtomicReference<Throwable> firstError = new AtomicReference<>();
-
-        Runnable worker = () -> {
-            while (!stopRequested.get() && System.nanoTime() < deadline) {
-                Trial trial;
-                askLock.lock();
-                try {
-                    if (started.get() >= budget || sampler.isExhausted(this)) {
-                        return;
-                    }
-                    started.incrementAndGet();
-                    trial = startTrial();
-                } finally {
-                    askLock.unlock();
-                }
-                Throwable stopWith = null;
-                try {
-                    Outcome outcome = run(objective, trial);
-                    if (outcome.error() != null && (options.stopOnError() || outcome.error() instanceof Error)) {
-                        stopWith = outcome.error();
-                    }
-                    for (TrialCallback callback : options.callbacks()) {
-                        callback.onTrialFinished(this, outcome.trial());
-                    }
-                } catch (RuntimeException | Error e) {
-                    stopWith = e; // from a callback or from storage: either ends the run
-                }
-                if (stopWith != null) {
-                    firstError.compareAndSet(null, stopWith);
-                    stopRequested.set(true);
-                }
-            }
-        };
-        runWorkers(worker, options.parallelism());
-        Throwable error = firstError.get();
+        Objects.requireNonNull(options, "options");
+        TrialLoop loop = new TrialLoop(this, objective, options, budget(options));
+        loops.add(loop);
+        try {
+            options.executor().execute(loop);
+        } finally {
+            loops.remove(loop);
+        }
+        Throwable error = loop.firstError();
         if (error instanceof RuntimeException e) {
             throw e;
         }
@@ -145,27 +114,6 @@ public final class Study {
         }
         if (error != null) {
             throw new ObjectiveException(error);
-        }
-    }
-
-    private void runWorkers(Runnable worker, int parallelism) {
-        if (parallelism == 1) {
-            worker.run();
-            return;
-        }
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < parallelism; i++) {
-            Thread t = new Thread(worker, "tuna-" + name + "-" + i);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                stop();
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -185,44 +133,80 @@ public final class Study {
         return (int) storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
     }
 
-    /** Asks a running {@link #optimize} to start no more trials; the trials in flight finish. */
-    public void stop() {
-        stopRequested.set(true);
+    /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
+    Optional<Trial> nextTrial(TrialLoop loop) {
+        askLock.lock();
+        try {
+            if (!loop.isActive() || sampler.isExhausted(this) || !loop.takeFromBudget()) {
+                return Optional.empty();
+            }
+            return Optional.of(startTrial());
+        } finally {
+            askLock.unlock();
+        }
     }
 
     /**
-     * Runs one trial from start to end: asks for it, evaluates the objective and tells the outcome. This is the
-     * one code path every trial takes, whoever starts it.
+     * Asks every running {@link #optimize} of this study to start no more trials. With the default executor the
+     * trials in flight finish; an executor may abort them (the worker's Quartz dispatcher does: they end FAIL
+     * with reason "stopped").
+     */
+    public void stop() {
+        loops.forEach(TrialLoop::stop);
+    }
+
+    /**
+     * Runs one trial from start to end: asks for it, evaluates the objective and tells the outcome. It takes the
+     * same code path as the trials of {@link #optimize}.
      *
      * @return the finished trial
      */
     public FrozenTrial runTrial(Objective objective) {
-        Outcome outcome = run(objective, ask());
+        TrialOutcome outcome = run(objective, ask(), new TrialAbort());
         if (outcome.error() instanceof Error e) {
             throw e;
         }
         return outcome.trial();
     }
 
-    private record Outcome(FrozenTrial trial, Throwable error) {
-    }
-
-    private Outcome run(Objective objective, Trial trial) {
-        try {
-            return new Outcome(tell(trial, objective.evaluate(trial)), null);
-        } catch (TrialPrunedException e) {
-            String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
-            return new Outcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
-        } catch (Throwable e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(e));
-            StringWriter stack = new StringWriter();
-            e.printStackTrace(new PrintWriter(stack));
-            storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
-            return new Outcome(finish(trial, TrialState.FAIL, null, describe(e)), e);
+    /**
+     * The one code path every trial takes, whoever starts it: evaluate the objective, then tell the study how it
+     * ended (complete, pruned, failed, or failed with the abort reason when its executor aborted it).
+     */
+    TrialOutcome run(Objective objective, Trial trial, TrialAbort abort) {
+        String abortedBefore = abort.begin();
+        if (abortedBefore != null) {
+            abort.end();
+            return new TrialOutcome(finish(trial, TrialState.FAIL, null, abortedBefore), null);
         }
+        double value = Double.NaN;
+        Throwable error = null;
+        try {
+            value = objective.evaluate(trial);
+        } catch (Throwable e) {
+            error = e;
+        }
+        String aborted = abort.end();
+        if (aborted != null) {
+            Thread.interrupted(); // the interrupt was ours, and is consumed here
+            LOG.info("trial {} of study '{}' aborted: {}", trial.number(), name, aborted);
+            return new TrialOutcome(finish(trial, TrialState.FAIL, null, aborted), null);
+        }
+        if (error == null) {
+            return new TrialOutcome(tell(trial, value), null);
+        }
+        if (error instanceof TrialPrunedException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
+            return new TrialOutcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
+        }
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(error));
+        StringWriter stack = new StringWriter();
+        error.printStackTrace(new PrintWriter(stack));
+        storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
+        return new TrialOutcome(finish(trial, TrialState.FAIL, null, describe(error)), error);
     }
 
     private static String describe(Throwable e) {
