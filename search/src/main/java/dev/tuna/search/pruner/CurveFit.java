@@ -12,7 +12,7 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.RealVector;
-import org.apache.commons.math3.linear.SingularMatrixException;
+import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.apache.commons.math3.util.Pair;
 
 /**
@@ -176,14 +176,11 @@ final class CurveFit {
         double sigma2 = Math.max(n > 3 ? rss / (n - 3) : 0, floor * floor);
         double mean = model.value(target, p);
         double[] g = model.gradient(target, p);
-        double var;
-        try {
-            RealMatrix cov = optimum.getCovariances(1e-14);
-            RealVector gv = new ArrayRealVector(g);
-            var = sigma2 * gv.dotProduct(cov.operate(gv));
-        } catch (SingularMatrixException e) {
-            return null;
-        }
+        // delta method; the pseudo-inverse of J'J also covers a flat curve, where the rate is not identified
+        RealMatrix j = optimum.getJacobian();
+        RealMatrix cov = new SingularValueDecomposition(j.transpose().multiply(j)).getSolver().getInverse();
+        RealVector gv = new ArrayRealVector(g);
+        double var = sigma2 * gv.dotProduct(cov.operate(gv));
         if (!Double.isFinite(mean) || !Double.isFinite(var) || var < 0) {
             return null;
         }
