@@ -11,7 +11,10 @@ import dev.tuna.search.pruner.DivergencePruner;
 import dev.tuna.search.sampler.RandomSampler;
 import java.util.List;
 import java.util.Map;
+import dev.tuna.core.storage.MapDbStorage;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DiagnosesInStudyTest {
     private static final double[] VAL = {2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.75, 0.8};
@@ -64,5 +67,18 @@ class DiagnosesInStudyTest {
         Study plain = Study.builder("plain").direction(Direction.MINIMIZE).sampler(new RandomSampler(1)).create();
         plain.optimize(trial -> trial.suggestFloat("x", 0, 1), 3);
         assertThat(plain.trials()).allSatisfy(t -> assertThat(t.systemAttrs()).doesNotContainKey(Diagnosis.ATTR));
+    }
+
+    @Test
+    void diagnosesSurviveADurableStorage(@TempDir Path dir) {
+        Path file = dir.resolve("tuna.db");
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study.builder("diag").sampler(new RandomSampler(1)).storage(storage).create().optimize(DiagnosesInStudyTest::overfit, 1);
+        }
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            FrozenTrial t = storage.trial("diag", 0);
+            assertThat(Diagnosis.of(t)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 6,
+                    "val_loss rose from 0.7 at step 5 to 0.8 at step 8 while train_loss fell from 0.6 to 0.3"));
+        }
     }
 }
