@@ -65,6 +65,11 @@ final class PrunerBenchmark implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "20261125", description = "Seed of a regenerated suite (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--held-out", paramLabel = "N", defaultValue = "8",
+            description = {"Also run every pruner on N other suites (seeds 1..N, generated here, not committed) to show",
+                    "that the results do not hang on one suite (default: ${DEFAULT-VALUE})."})
+    int heldOut;
+
     /** The pruners compared, by name. */
     static Map<String, Supplier<Pruner>> pruners() {
         Map<String, Supplier<Pruner>> p = new LinkedHashMap<>();
@@ -81,6 +86,11 @@ final class PrunerBenchmark implements Callable<Integer> {
         p.put("anyOf(curve P 0.7, divergence)", () -> new AnyOf(new CurveExtrapolationPruner(0, 3, 1, 0.7), new DivergencePruner()));
         p.put("anyOf(hyperband, divergence)", () -> new AnyOf(new HyperbandPruner(), new DivergencePruner()));
         return p;
+    }
+
+    /** One pruner's outcomes over the held-out suites. */
+    record HeldOut(String pruner, int suites, double meanFraction, double maxFraction, double meanRegret,
+                   double maxRegret, int meetingTargets) {
     }
 
     /** One pruner's outcome on the suite. */
@@ -106,12 +116,34 @@ final class PrunerBenchmark implements Callable<Integer> {
                     r.pruner(), r.epochs(), 100 * r.fraction(), r.completed(), r.pruned(), r.failed(), r.bestCompleted(),
                     100 * r.regret(), r.seconds());
         }
+        List<HeldOut> heldOutResults = new ArrayList<>();
+        if (heldOut > 0) {
+            List<LearningCurveSuite> suites = new ArrayList<>();
+            for (long s = 1; s <= heldOut; s++) {
+                suites.add(LearningCurveSuite.generate(s, 100, 27));
+            }
+            console.printf(Locale.ROOT, "Held-out suites (seeds 1..%d): mean and worst epochs, mean and worst regret, suites meeting both targets%n", heldOut);
+            for (Map.Entry<String, Supplier<Pruner>> e : pruners().entrySet()) {
+                List<Result> rs = suites.stream().map(s -> run(s, e.getKey(), e.getValue().get())).toList();
+                HeldOut h = new HeldOut(e.getKey(), rs.size(),
+                        rs.stream().mapToDouble(Result::fraction).average().orElseThrow(),
+                        rs.stream().mapToDouble(Result::fraction).max().orElseThrow(),
+                        rs.stream().mapToDouble(Result::regret).average().orElseThrow(),
+                        rs.stream().mapToDouble(Result::regret).max().orElseThrow(),
+                        (int) rs.stream().filter(r -> r.fraction() <= EPOCH_TARGET && r.regret() <= REGRET_TARGET).count());
+                heldOutResults.add(h);
+                console.printf(Locale.ROOT, "  %-36s epochs %5.1f%% (worst %5.1f%%)  regret %6.2f%% (worst %6.2f%%)  on target %d/%d%n",
+                        h.pruner(), 100 * h.meanFraction(), 100 * h.maxFraction(), 100 * h.meanRegret(), 100 * h.maxRegret(),
+                        h.meetingTargets(), h.suites());
+            }
+        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("tool", "tuna");
         report.put("date", Instant.now().toString());
         report.put("suite", suite.summary());
         report.put("targets", Map.of("maxEpochFraction", EPOCH_TARGET, "maxRelativeRegret", REGRET_TARGET));
         report.put("results", results);
+        report.put("heldOut", heldOutResults);
         Path file = out.toAbsolutePath();
         Files.createDirectories(file.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
