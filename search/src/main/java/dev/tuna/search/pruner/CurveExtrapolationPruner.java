@@ -8,7 +8,9 @@ import dev.tuna.search.Pruner;
 import dev.tuna.search.Study;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
@@ -19,7 +21,9 @@ import org.apache.commons.math3.distribution.NormalDistribution;
  * <p>Two models are fitted by Levenberg-Marquardt least squares (Commons Math), see {@link CurveFit}: a power law
  * {@code a + b t^-c} and an exponential saturation {@code a + b e^-ct}. Each gives a prediction at the final step
  * with a standard deviation (delta method on the parameters' covariance, plus the residual noise); the models
- * are mixed with weights from their fit (the likelihood of their residuals). The trial is pruned when the
+ * are mixed with weights from their fit (the likelihood of their residuals). Once two trials completed, the
+ * rates fitted to their whole curves give each model a normal prior on its rate, which steadies the fit of a
+ * curve's first few points. The trial is pruned when the
  * mixture puts at least {@code probability} on a final value worse than the best completed trial's. The noise of a
  * value is taken to be at least 0.75% of the curve's last value, so that a near-exact fit of a few points is not
  * taken as certainty.
@@ -31,6 +35,8 @@ public final class CurveExtrapolationPruner implements Pruner {
     private final int minSteps;
     private final int nStartupTrials;
     private final double probability;
+    /** Fitted log-rates of completed trials, by trial number: a finished trial never changes. */
+    private final Map<Integer, Map<CurveFit.Model, Double>> completedRates = new ConcurrentHashMap<>();
 
     /** Defaults: final step from the completed trials, 3 steps before fitting, 1 completed trial, probability 0.8. */
     public CurveExtrapolationPruner() {
@@ -85,7 +91,7 @@ public final class CurveExtrapolationPruner implements Pruner {
             }
             points.add(new double[] {e.getKey(), d.toMinimization(e.getValue())});
         }
-        Optional<CurveFit.Prediction> p = CurveFit.predict(points, finalStep);
+        Optional<CurveFit.Prediction> p = CurveFit.predict(points, finalStep, priors(completed, d));
         if (p.isEmpty()) {
             return PruneDecision.KEEP;
         }
@@ -100,6 +106,37 @@ public final class CurveExtrapolationPruner implements Pruner {
         }
         return PruneDecision.KEEP;
     }
+
+    /**
+     * Per model, a normal prior on the log-rate: the mean and spread (at least {@link #MIN_PRIOR_SD}) of the rates
+     * fitted to the completed trials' curves; none until 2 trials completed.
+     */
+    private Map<CurveFit.Model, double[]> priors(List<FrozenTrial> completed, Direction d) {
+        if (completed.size() < 2) {
+            return Map.of();
+        }
+        Map<CurveFit.Model, List<Double>> rates = new EnumMap<>(CurveFit.Model.class);
+        for (FrozenTrial t : completed) {
+            Map<CurveFit.Model, Double> r = completedRates.computeIfAbsent(t.number(), k -> {
+                List<double[]> pts = new ArrayList<>();
+                t.intermediateValues().forEach((step, v) -> pts.add(new double[] {step, d.toMinimization(v)}));
+                return pts.stream().allMatch(x -> Double.isFinite(x[1])) ? CurveFit.logRates(pts) : Map.of();
+            });
+            r.forEach((m, rate) -> rates.computeIfAbsent(m, k -> new ArrayList<>()).add(rate));
+        }
+        Map<CurveFit.Model, double[]> priors = new EnumMap<>(CurveFit.Model.class);
+        rates.forEach((m, list) -> {
+            if (list.size() >= 2) {
+                double mean = list.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                double var = list.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (list.size() - 1);
+                priors.put(m, new double[] {mean, Math.max(Math.sqrt(var), MIN_PRIOR_SD)});
+            }
+        });
+        return priors;
+    }
+
+    /** The least spread of a log-rate prior (a factor of about 1.3 on the rate). */
+    static final double MIN_PRIOR_SD = 0.25;
 
     static double cdf(double z) {
         return NORMAL.cumulativeProbability(z);
