@@ -21,12 +21,12 @@ import org.apache.commons.math3.distribution.NormalDistribution;
  * <p>Two models are fitted by Levenberg-Marquardt least squares (Commons Math), see {@link CurveFit}: a power law
  * {@code a + b t^-c} and an exponential saturation {@code a + b e^-ct}. Each gives a prediction at the final step
  * with a standard deviation (delta method on the parameters' covariance, plus the residual noise); the models
- * are mixed with weights from their fit (the likelihood of their residuals). Once two trials completed, the
- * rates fitted to their whole curves give each model a normal prior on its rate, which steadies the fit of a
- * curve's first few points. The trial is pruned when the
- * mixture puts at least {@code probability} on a final value worse than the best completed trial's. The noise of a
- * value is taken to be at least 0.75% of the curve's last value, so that a near-exact fit of a few points is not
- * taken as certainty.
+ * are mixed with weights from their fit (the likelihood of their residuals). The trial is pruned when the mixture
+ * puts at least {@code probability} on a final value worse than the best completed trial's.
+ *
+ * <p>Two things steady the fit of a curve's first few points: once two trials completed, the rates fitted to their
+ * whole curves give each model a normal prior on its rate; and the noise of a value is taken to be at least 0.75%
+ * of the curve's last value, so that a near-exact fit of a few points is not taken as certainty.
  */
 public final class CurveExtrapolationPruner implements Pruner {
     private static final NormalDistribution NORMAL = new NormalDistribution(null, 0, 1);
@@ -35,8 +35,8 @@ public final class CurveExtrapolationPruner implements Pruner {
     private final int minSteps;
     private final int nStartupTrials;
     private final double probability;
-    /** Fitted log-rates of completed trials, by trial number: a finished trial never changes. */
-    private final Map<Integer, Map<CurveFit.Model, Double>> completedRates = new ConcurrentHashMap<>();
+    /** Fitted log-rates of completed trials, by study and trial number: a finished trial never changes. */
+    private final Map<String, Map<CurveFit.Model, Double>> completedRates = new ConcurrentHashMap<>();
 
     /** Defaults: final step from the completed trials, 3 steps before fitting, 1 completed trial, probability 0.8. */
     public CurveExtrapolationPruner() {
@@ -45,8 +45,8 @@ public final class CurveExtrapolationPruner implements Pruner {
 
     /**
      * @param maxStep        the final step to predict; 0 for the largest last step of the completed trials
-     * @param minSteps       no prediction before this many values were reported (at least 3: a model has 3 parameters; with 3 values
-     *                       the noise is taken to be its floor, 0.75% of the last value)
+     * @param minSteps       no prediction before this many values were reported; at least 3, as a model has 3
+     *                       parameters (with 3 values the noise is taken to be its floor)
      * @param nStartupTrials no pruning until this many trials completed
      * @param probability    prune when the final value is worse than the best with at least this probability
      */
@@ -91,7 +91,7 @@ public final class CurveExtrapolationPruner implements Pruner {
             }
             points.add(new double[] {e.getKey(), d.toMinimization(e.getValue())});
         }
-        Optional<CurveFit.Prediction> p = CurveFit.predict(points, finalStep, priors(completed, d));
+        Optional<CurveFit.Prediction> p = CurveFit.predict(points, finalStep, priors(study.name(), completed, d));
         if (p.isEmpty()) {
             return PruneDecision.KEEP;
         }
@@ -111,13 +111,13 @@ public final class CurveExtrapolationPruner implements Pruner {
      * Per model, a normal prior on the log-rate: the mean and spread (at least {@link #MIN_PRIOR_SD}) of the rates
      * fitted to the completed trials' curves; none until 2 trials completed.
      */
-    private Map<CurveFit.Model, double[]> priors(List<FrozenTrial> completed, Direction d) {
+    private Map<CurveFit.Model, double[]> priors(String study, List<FrozenTrial> completed, Direction d) {
         if (completed.size() < 2) {
             return Map.of();
         }
         Map<CurveFit.Model, List<Double>> rates = new EnumMap<>(CurveFit.Model.class);
         for (FrozenTrial t : completed) {
-            Map<CurveFit.Model, Double> r = completedRates.computeIfAbsent(t.number(), k -> {
+            Map<CurveFit.Model, Double> r = completedRates.computeIfAbsent(study + "/" + t.number(), k -> {
                 List<double[]> pts = new ArrayList<>();
                 t.intermediateValues().forEach((step, v) -> pts.add(new double[] {step, d.toMinimization(v)}));
                 return pts.stream().allMatch(x -> Double.isFinite(x[1])) ? CurveFit.logRates(pts) : Map.of();
