@@ -7,6 +7,8 @@ import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.diagnosis.Diagnoser;
+import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.search.pruner.NopPruner;
 import dev.tuna.search.sampler.RandomSampler;
 import java.io.PrintWriter;
@@ -45,15 +47,17 @@ public final class Study {
     private final Sampler sampler;
     private final Pruner pruner;
     private final Storage storage;
+    private final Diagnoser diagnoser; // null: no diagnoses
     private final ReentrantLock askLock = new ReentrantLock();
     private final Set<TrialLoop> loops = ConcurrentHashMap.newKeySet();
 
-    private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage) {
+    private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage, Diagnoser diagnoser) {
         this.name = name;
         this.direction = direction;
         this.sampler = sampler;
         this.pruner = pruner;
         this.storage = storage;
+        this.diagnoser = diagnoser;
     }
 
     /** Starts building the study of this name. */
@@ -276,7 +280,24 @@ public final class Study {
             throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + trial.study().name() + "'");
         }
         trial.markFinished();
+        storeDiagnoses(trial);
         return storage.finishTrial(name, trial.number(), state, value, reason);
+    }
+
+    /** Diagnoses the curves of a trial that reported any, while it can still be changed. */
+    private void storeDiagnoses(Trial trial) {
+        if (diagnoser == null || !trial.reportedAny()) {
+            return;
+        }
+        try {
+            List<Diagnosis> found = diagnoser.diagnose(trial.snapshot(), direction);
+            if (!found.isEmpty()) {
+                storage.setSystemAttr(name, trial.number(), Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
+            }
+        } catch (RuntimeException e) {
+            // a finding is worth less than the trial's outcome: never let it stop the trial from finishing
+            LOG.warn("trial {} of study '{}': diagnosing its curves failed: {}", trial.number(), name, describe(e));
+        }
     }
 
     /**
@@ -339,6 +360,7 @@ public final class Study {
         private Sampler sampler;
         private Pruner pruner = new NopPruner();
         private Storage storage;
+        private Diagnoser diagnoser = new Diagnoser();
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -365,6 +387,15 @@ public final class Study {
             return this;
         }
 
+        /**
+         * What finds diagnoses (diverged, overfitting, ...) on a trial's curves when it finishes, stored as its
+         * system attribute {@value Diagnosis#ATTR}; default a {@link Diagnoser} with its defaults, {@code null} for none.
+         */
+        public Builder diagnoser(Diagnoser diagnoser) {
+            this.diagnoser = diagnoser;
+            return this;
+        }
+
         /** Where trials are kept; default a new {@link InMemoryStorage}. */
         public Builder storage(Storage storage) {
             this.storage = Objects.requireNonNull(storage, "storage");
@@ -387,7 +418,7 @@ public final class Study {
                         + ", not " + direction);
             }
             Sampler chosen = sampler != null ? sampler : new RandomSampler(System.nanoTime());
-            return new Study(name, info.direction(), chosen, pruner, s);
+            return new Study(name, info.direction(), chosen, pruner, s, diagnoser);
         }
     }
 }
