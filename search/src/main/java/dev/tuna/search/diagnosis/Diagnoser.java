@@ -2,10 +2,9 @@ package dev.tuna.search.diagnosis;
 
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.diagnosis.BlowUps.BlowUp;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
@@ -94,64 +93,30 @@ public final class Diagnoser {
         Map<String, NavigableMap<Integer, Double>> curves = new TreeMap<>(trial.metrics());
         curves.put("the objective", trial.intermediateValues());
         for (Map.Entry<String, NavigableMap<Integer, Double>> c : curves.entrySet()) {
-            for (Map.Entry<Integer, Double> e : c.getValue().entrySet()) {
-                if (!Double.isFinite(e.getValue())) {
-                    first = earlier(first, new Diagnosis(Diagnosis.DIVERGED, e.getKey(), c.getKey() + " is " + e.getValue()));
-                    break;
-                }
-            }
+            first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
         }
-        first = earlier(first, lossBlewUp(trainLoss, trial.metric(trainLoss)));
-        first = earlier(first, lossBlewUp(valLoss, trial.metric(valLoss)));
+        first = earlier(first, finding(Diagnosis.DIVERGED, trainLoss, BlowUps.lossAbove(trial.metric(trainLoss), lossFactor)));
+        first = earlier(first, finding(Diagnosis.DIVERGED, valLoss, BlowUps.lossAbove(trial.metric(valLoss), lossFactor)));
         if (direction == Direction.MINIMIZE) {
-            first = earlier(first, lossBlewUp("the objective", trial.intermediateValues()));
+            first = earlier(first, finding(Diagnosis.DIVERGED, "the objective", BlowUps.lossAbove(trial.intermediateValues(), lossFactor)));
         }
         return first;
+    }
+
+    /** A blow-up as a diagnosis: "val_loss is NaN", "train_loss rose over 4x its first value: ...". */
+    private static Diagnosis finding(String name, String curve, BlowUp blowUp) {
+        if (blowUp == null) {
+            return null;
+        }
+        return new Diagnosis(name, blowUp.step(), curve + (blowUp.notFinite() ? " is " : " rose ") + blowUp.comparison());
     }
 
     private static Diagnosis earlier(Diagnosis a, Diagnosis b) {
         return a == null || (b != null && b.step() < a.step()) ? b : a;
     }
 
-    private Diagnosis lossBlewUp(String name, NavigableMap<Integer, Double> curve) {
-        if (curve.isEmpty()) {
-            return null;
-        }
-        double first = curve.firstEntry().getValue();
-        double best = Double.POSITIVE_INFINITY;
-        for (Map.Entry<Integer, Double> e : curve.entrySet()) {
-            double v = e.getValue();
-            if (first > 0 && v > lossFactor * first) {
-                return new Diagnosis(Diagnosis.DIVERGED, e.getKey(), name + " rose over " + fmt(lossFactor)
-                        + "x its first value: " + fmt(v) + " > " + fmt(lossFactor) + " x " + fmt(first));
-            }
-            if (best > 0 && best < Double.POSITIVE_INFINITY && v > lossFactor * best) {
-                return new Diagnosis(Diagnosis.DIVERGED, e.getKey(), name + " rose over " + fmt(lossFactor)
-                        + "x its best so far: " + fmt(v) + " > " + fmt(lossFactor) + " x " + fmt(best));
-            }
-            if (Double.isFinite(v)) {
-                best = Math.min(best, v);
-            }
-        }
-        return null;
-    }
-
     private Diagnosis explodingGradients(NavigableMap<Integer, Double> grad) {
-        List<Double> earlier = new ArrayList<>();
-        for (Map.Entry<Integer, Double> e : grad.entrySet()) {
-            double v = e.getValue();
-            if (earlier.size() >= 3) {
-                double median = median(earlier);
-                if (median > 0 && v > gradNormFactor * median) {
-                    return new Diagnosis(Diagnosis.EXPLODING_GRADIENTS, e.getKey(), gradNorm + " rose over "
-                            + fmt(gradNormFactor) + "x its median so far: " + fmt(v) + " > " + fmt(gradNormFactor) + " x " + fmt(median));
-                }
-            }
-            if (Double.isFinite(v)) {
-                earlier.add(v);
-            }
-        }
-        return null;
+        return finding(Diagnosis.EXPLODING_GRADIENTS, gradNorm, BlowUps.gradientAbove(grad, gradNormFactor, Double.POSITIVE_INFINITY));
     }
 
     private Diagnosis vanishingGradients(NavigableMap<Integer, Double> grad) {
@@ -249,22 +214,8 @@ public final class Diagnoser {
         return null;
     }
 
-    private static double median(List<Double> values) {
-        double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(a);
-        int n = a.length;
-        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-    }
-
     private static String fmt(double value) {
-        if (!Double.isFinite(value)) {
-            return Double.toString(value);
-        }
-        String s = String.format(Locale.ROOT, "%.4g", value);
-        if (s.contains("e")) {
-            return s.replaceAll("\\.?0+e", "e");
-        }
-        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        return BlowUps.format(value);
     }
 
     /** Settings of a {@link Diagnoser}. */

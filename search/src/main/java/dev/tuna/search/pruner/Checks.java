@@ -1,7 +1,7 @@
 package dev.tuna.search.pruner;
 
 import dev.tuna.core.Direction;
-import java.util.Locale;
+import dev.tuna.search.diagnosis.BlowUps;
 
 /** Argument checks and number formatting shared by the pruners. */
 final class Checks {
@@ -31,14 +31,7 @@ final class Checks {
 
     /** A value as a person reads it: four significant digits, no trailing zeros. */
     static String fmt(double value) {
-        if (Double.isNaN(value) || Double.isInfinite(value)) {
-            return Double.toString(value);
-        }
-        String s = String.format(Locale.ROOT, "%.4g", value);
-        if (s.contains("e")) {
-            return s.replaceAll("\\.?0+e", "e");
-        }
-        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        return BlowUps.format(value);
     }
 
     /** "<" or ">": how a worse value compares with the better one in this direction. */

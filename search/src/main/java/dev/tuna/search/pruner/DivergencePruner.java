@@ -5,8 +5,8 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.search.PruneDecision;
 import dev.tuna.search.Pruner;
 import dev.tuna.search.Study;
-import java.util.ArrayList;
-import java.util.Arrays;
+import dev.tuna.search.diagnosis.BlowUps;
+import dev.tuna.search.diagnosis.BlowUps.BlowUp;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -24,8 +24,6 @@ import java.util.Objects;
  * Only positive losses are compared by ratio.
  */
 public final class DivergencePruner implements Pruner {
-    private static final int GRAD_HISTORY = 3;
-
     private final double lossFactor;
     private final List<String> lossMetrics;
     private final boolean objectiveIsLoss;
@@ -53,82 +51,33 @@ public final class DivergencePruner implements Pruner {
 
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
-        String why = notFinite("its value", trial.intermediateValues());
+        String why = diverged("its value", BlowUps.notFinite(trial.intermediateValues()));
         for (Map.Entry<String, NavigableMap<Integer, Double>> m : trial.metrics().entrySet()) {
             if (why == null) {
-                why = notFinite(m.getKey(), m.getValue());
+                why = diverged(m.getKey(), BlowUps.notFinite(m.getValue()));
             }
         }
         if (why == null && objectiveIsLoss && study.direction() == Direction.MINIMIZE) {
-            why = lossBlewUp("its value", trial.intermediateValues());
+            why = diverged("its value", BlowUps.lossAbove(trial.intermediateValues(), lossFactor));
         }
         for (String loss : lossMetrics) {
             if (why == null) {
-                why = lossBlewUp(loss, trial.metric(loss));
+                why = diverged(loss, BlowUps.lossAbove(trial.metric(loss), lossFactor));
             }
         }
         if (why == null) {
-            why = gradientExploded(trial.metric(gradNormMetric));
+            BlowUp grad = BlowUps.gradientAbove(trial.metric(gradNormMetric), gradNormFactor, maxGradNorm);
+            why = grad == null ? null : "exploding gradients: " + at(gradNormMetric, grad);
         }
         return why == null ? PruneDecision.KEEP : PruneDecision.prune(why);
     }
 
-    private static String notFinite(String name, NavigableMap<Integer, Double> curve) {
-        for (Map.Entry<Integer, Double> e : curve.entrySet()) {
-            if (!Double.isFinite(e.getValue())) {
-                return "diverged: " + name + " at step " + e.getKey() + " is " + e.getValue();
-            }
-        }
-        return null;
+    private static String diverged(String name, BlowUp blowUp) {
+        return blowUp == null ? null : "diverged: " + at(name, blowUp);
     }
 
-    private String lossBlewUp(String name, NavigableMap<Integer, Double> curve) {
-        if (curve.isEmpty()) {
-            return null;
-        }
-        double first = curve.firstEntry().getValue();
-        double best = Double.POSITIVE_INFINITY;
-        for (Map.Entry<Integer, Double> e : curve.entrySet()) {
-            double v = e.getValue();
-            if (first > 0 && v > lossFactor * first) {
-                return "diverged: " + name + " at step " + e.getKey() + " is over " + Checks.fmt(lossFactor)
-                        + "x its first value: " + Checks.fmt(v) + " > " + Checks.fmt(lossFactor) + " x " + Checks.fmt(first);
-            }
-            if (best > 0 && best < Double.POSITIVE_INFINITY && v > lossFactor * best) {
-                return "diverged: " + name + " at step " + e.getKey() + " is over " + Checks.fmt(lossFactor)
-                        + "x its best so far: " + Checks.fmt(v) + " > " + Checks.fmt(lossFactor) + " x " + Checks.fmt(best);
-            }
-            best = Math.min(best, v);
-        }
-        return null;
-    }
-
-    private String gradientExploded(NavigableMap<Integer, Double> curve) {
-        List<Double> earlier = new ArrayList<>();
-        for (Map.Entry<Integer, Double> e : curve.entrySet()) {
-            double v = e.getValue();
-            if (v > maxGradNorm) {
-                return "exploding gradients: " + gradNormMetric + " at step " + e.getKey() + " is over its ceiling: "
-                        + Checks.fmt(v) + " > " + Checks.fmt(maxGradNorm);
-            }
-            if (earlier.size() >= GRAD_HISTORY) {
-                double median = median(earlier);
-                if (median > 0 && v > gradNormFactor * median) {
-                    return "exploding gradients: " + gradNormMetric + " at step " + e.getKey() + " is over "
-                            + Checks.fmt(gradNormFactor) + "x its median so far: " + Checks.fmt(v) + " > "
-                            + Checks.fmt(gradNormFactor) + " x " + Checks.fmt(median);
-                }
-            }
-            earlier.add(v);
-        }
-        return null;
-    }
-
-    static double median(List<Double> values) {
-        double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(a);
-        int n = a.length;
-        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    private static String at(String name, BlowUp blowUp) {
+        return name + " at step " + blowUp.step() + " is " + blowUp.comparison();
     }
 
     /** Settings of a {@link DivergencePruner}. */
