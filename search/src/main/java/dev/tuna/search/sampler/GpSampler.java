@@ -1,0 +1,362 @@
+package dev.tuna.search.sampler;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
+import dev.tuna.search.sampler.gp.AcquisitionOptimizer;
+import dev.tuna.search.sampler.gp.GaussianProcess;
+import dev.tuna.search.sampler.gp.MapFit;
+import dev.tuna.search.sampler.gp.UnitEncoding;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Bayesian optimisation with a Gaussian process: a Matérn-5/2 ARD kernel fitted by maximum a posteriori
+ * ({@link MapFit}) and log expected improvement maximised by {@link AcquisitionOptimizer}.
+ *
+ * <ul>
+ *   <li>Startup: until {@link Builder#startupTrials} trials have completed, every parameter comes from a Sobol
+ *       design (the same as {@link SobolSampler} with this seed).</li>
+ *   <li>Search space (define-by-run): the parameters that every completed trial has, with the same distribution;
+ *       the GP models them jointly, any other parameter is drawn at random.</li>
+ *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as the worst
+ *       completed value (they were stopped because they looked bad, and their partial value says little about
+ *       the final one); failed trials are ignored. Values are negated for maximisation and standardised.</li>
+ *   <li>Parallel trials: every running trial's point (its parameters, or what this sampler proposed for it) is
+ *       added with a constant lie, the mean observed value (CL-mean), to the GP that chooses the next point, so
+ *       that the acquisition there collapses and parallel trials spread out.</li>
+ *   <li>Cost: with {@code n} observations, a fit costs O(n^3). Hyperparameters are refitted from the last fit
+ *       (warm start), every trial while {@code n <= 50}, then only after the data grew by 5% since the last fit
+ *       (between refits the last hyperparameters are reused and only the Cholesky factor is recomputed). The GP
+ *       is fitted on at most {@link Builder#maxFitPoints} points: the better half of them are the best
+ *       observations (where the acquisition's decisions are made), the rest spread evenly over the other trials
+ *       in trial order (which keep the global shape).</li>
+ * </ul>
+ *
+ * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.
+ */
+public final class GpSampler implements Sampler {
+    private final long seed;
+    private final int startupTrials;
+    private final boolean deterministic;
+    private final int maxFitPoints;
+    private final SobolSampler startup;
+    private final RandomSampler independent;
+
+    // Guarded by this.
+    private final Set<Integer> startupNumbers = new HashSet<>();
+    private final Map<Integer, Map<String, Double>> proposed = new HashMap<>();
+    private String lastSpaceKey;
+    private double[] lastHyper;
+    private int lastFitSize;
+
+    /** A GP sampler with the defaults: 10 startup trials, noise fitted, at most 300 fit points. */
+    public GpSampler(long seed) {
+        this(builder().seed(seed));
+    }
+
+    private GpSampler(Builder b) {
+        this.seed = b.seed;
+        this.startupTrials = b.startupTrials;
+        this.deterministic = b.deterministic;
+        this.maxFitPoints = b.maxFitPoints;
+        this.startup = new SobolSampler(b.seed);
+        this.independent = new RandomSampler(b.seed);
+    }
+
+    /** Options beyond the seed. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+        List<FrozenTrial> trials = study.trials();
+        List<FrozenTrial> complete = new ArrayList<>();
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.COMPLETE && t.value() != null) {
+                complete.add(t);
+            }
+        }
+        if (complete.size() < startupTrials) {
+            startupNumbers.add(trial.number());
+            return Map.of();
+        }
+        Map<String, Distribution> space = intersection(complete);
+        if (space.isEmpty()) {
+            return Map.of();
+        }
+        List<String> names = new ArrayList<>(space.keySet());
+        int d = names.size();
+        Distribution[] distributions = new Distribution[d];
+        boolean[] categorical = new boolean[d];
+        double[][] grids = new double[d][];
+        for (int j = 0; j < d; j++) {
+            distributions[j] = space.get(names.get(j));
+            categorical[j] = UnitEncoding.isCategorical(distributions[j]);
+            grids[j] = UnitEncoding.grid(distributions[j]);
+        }
+        double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
+
+        List<double[]> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        double worst = Double.NEGATIVE_INFINITY;
+        for (FrozenTrial t : complete) {
+            xs.add(encode(t.params(), names, distributions));
+            double y = sign * t.value();
+            ys.add(y);
+            worst = Math.max(worst, y);
+        }
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.PRUNED && contains(t, space)) {
+                xs.add(encode(t.params(), names, distributions));
+                ys.add(worst);
+            }
+        }
+        List<double[]> pending = new ArrayList<>();
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.RUNNING && t.number() != trial.number()) {
+                Map<String, Object> params = new LinkedHashMap<>(t.params());
+                Map<String, Double> mine = proposed.get(t.number());
+                boolean complete2 = true;
+                double[] point = new double[d];
+                for (int j = 0; j < d; j++) {
+                    Object v = params.get(names.get(j));
+                    if (v != null && Objects.equals(t.distributions().get(names.get(j)), distributions[j])) {
+                        point[j] = UnitEncoding.encode(distributions[j], distributions[j].toInternal(v));
+                    } else if (mine != null && mine.containsKey(names.get(j))) {
+                        point[j] = mine.get(names.get(j));
+                    } else {
+                        complete2 = false;
+                    }
+                }
+                if (complete2) {
+                    pending.add(point);
+                }
+            }
+        }
+        proposed.keySet().removeIf(number -> number < trial.number() - 10_000);
+
+        int[] chosen = fitSet(ys);
+        int n = chosen.length;
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = xs.get(chosen[i]);
+            y[i] = ys.get(chosen[i]);
+        }
+        standardise(y);
+        double best = Arrays.stream(y).min().orElse(0);
+        double mean = 0; // the standardised mean: the constant lie
+
+        String key = String.join("\u0000", names) + space.values();
+        boolean sameSpace = key.equals(lastSpaceKey);
+        double[] hyper;
+        if (!sameSpace || lastHyper == null || n <= 50 || n >= lastFitSize * 1.05 || n < lastFitSize) {
+            double[] start = sameSpace && lastHyper != null ? lastHyper : MapFit.defaultStart(d, deterministic);
+            hyper = MapFit.fit(x, y, categorical, start, deterministic, sameSpace && lastHyper != null ? 60 : 200);
+            lastHyper = hyper;
+            lastFitSize = n;
+            lastSpaceKey = key;
+        } else {
+            hyper = lastHyper;
+        }
+
+        double[][] xAll = x;
+        double[] yAll = y;
+        if (!pending.isEmpty()) {
+            xAll = Arrays.copyOf(x, n + pending.size());
+            yAll = Arrays.copyOf(y, n + pending.size());
+            for (int i = 0; i < pending.size(); i++) {
+                xAll[n + i] = pending.get(i);
+                yAll[n + i] = mean;
+            }
+        }
+        GaussianProcess gp = new GaussianProcess(xAll, yAll, categorical, hyper);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> y[i]));
+        List<double[]> incumbents = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, n); i++) {
+            incumbents.add(x[order[i]]);
+        }
+        SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x6770L));
+        double[] point = new AcquisitionOptimizer(gp, best, grids).maximise(random, incumbents);
+
+        Map<String, Object> proposal = new LinkedHashMap<>();
+        Map<String, Double> coordinates = new LinkedHashMap<>();
+        for (int j = 0; j < d; j++) {
+            Object value = UnitEncoding.decode(distributions[j], point[j]);
+            proposal.put(names.get(j), value);
+            coordinates.put(names.get(j), UnitEncoding.encode(distributions[j], distributions[j].toInternal(value)));
+        }
+        proposed.put(trial.number(), coordinates);
+        return proposal;
+    }
+
+    @Override
+    public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
+        boolean inStartup;
+        synchronized (this) {
+            inStartup = startupNumbers.contains(trial.number());
+        }
+        return inStartup
+                ? startup.sampleIndependent(study, trial, name, distribution)
+                : independent.sampleIndependent(study, trial, name, distribution);
+    }
+
+    /** Indices of the points the GP is fitted on: all of them, or the best half of the cap plus a spread. */
+    private int[] fitSet(List<Double> ys) {
+        int total = ys.size();
+        if (total <= maxFitPoints) {
+            int[] all = new int[total];
+            for (int i = 0; i < total; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        Integer[] order = new Integer[total];
+        for (int i = 0; i < total; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(ys::get));
+        int bestCount = maxFitPoints / 2;
+        boolean[] take = new boolean[total];
+        for (int i = 0; i < bestCount; i++) {
+            take[order[i]] = true;
+        }
+        int restCount = maxFitPoints - bestCount;
+        int restTotal = total - bestCount;
+        int seen = 0;
+        int taken = 0;
+        for (int i = 0; i < total && taken < restCount; i++) {
+            if (take[i]) {
+                continue;
+            }
+            // Evenly spaced over the remaining trials in trial order.
+            if ((long) seen * restCount / restTotal >= taken) {
+                take[i] = true;
+                taken++;
+            }
+            seen++;
+        }
+        int[] chosen = new int[maxFitPoints];
+        int c = 0;
+        for (int i = 0; i < total && c < chosen.length; i++) {
+            if (take[i]) {
+                chosen[c++] = i;
+            }
+        }
+        return Arrays.copyOf(chosen, c);
+    }
+
+    private static void standardise(double[] y) {
+        double mean = Arrays.stream(y).average().orElse(0);
+        double var = 0;
+        for (double v : y) {
+            var += (v - mean) * (v - mean);
+        }
+        double sd = y.length > 1 ? Math.sqrt(var / (y.length - 1)) : 0;
+        if (!(sd > 1e-12)) {
+            sd = 1;
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (y[i] - mean) / sd;
+        }
+    }
+
+    private static double[] encode(Map<String, Object> params, List<String> names, Distribution[] distributions) {
+        double[] point = new double[names.size()];
+        for (int j = 0; j < point.length; j++) {
+            point[j] = UnitEncoding.encode(distributions[j], distributions[j].toInternal(params.get(names.get(j))));
+        }
+        return point;
+    }
+
+    private static boolean contains(FrozenTrial t, Map<String, Distribution> space) {
+        for (Map.Entry<String, Distribution> e : space.entrySet()) {
+            if (!e.getValue().equals(t.distributions().get(e.getKey())) || !t.params().containsKey(e.getKey())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The parameters every trial has with one and the same distribution, in the first trial's order. */
+    private static Map<String, Distribution> intersection(List<FrozenTrial> trials) {
+        Map<String, Distribution> space = new LinkedHashMap<>(trials.get(0).distributions());
+        for (FrozenTrial t : trials) {
+            space.entrySet().removeIf(e -> !e.getValue().equals(t.distributions().get(e.getKey()))
+                    || !t.params().containsKey(e.getKey()));
+        }
+        return space;
+    }
+
+    @Override
+    public String toString() {
+        return "GpSampler(seed=" + seed + ", startup=" + startupTrials + (deterministic ? ", deterministic" : "") + ")";
+    }
+
+    /** Options of a {@link GpSampler}. */
+    public static final class Builder {
+        private long seed;
+        private int startupTrials = 10;
+        private boolean deterministic;
+        private int maxFitPoints = 300;
+
+        private Builder() {
+        }
+
+        /** Fixes every suggestion (default 0). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Trials drawn from a Sobol design before the GP takes over (default 10, at least 1). */
+        public Builder startupTrials(int startupTrials) {
+            if (startupTrials < 1) {
+                throw new IllegalArgumentException("startupTrials must be at least 1, got " + startupTrials);
+            }
+            this.startupTrials = startupTrials;
+            return this;
+        }
+
+        /**
+         * For objectives that return the same value for the same parameters: the noise is fixed at a tiny floor
+         * ({@link MapFit#MIN_NOISE}) instead of being fitted, so the GP interpolates (default off).
+         */
+        public Builder deterministic(boolean deterministic) {
+            this.deterministic = deterministic;
+            return this;
+        }
+
+        /** The most observations the GP is fitted on (default 300, at least 20); see the class comment. */
+        public Builder maxFitPoints(int maxFitPoints) {
+            if (maxFitPoints < 20) {
+                throw new IllegalArgumentException("maxFitPoints must be at least 20, got " + maxFitPoints);
+            }
+            this.maxFitPoints = maxFitPoints;
+            return this;
+        }
+
+        /** The sampler. */
+        public GpSampler build() {
+            return new GpSampler(this);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.tuna.search.sampler.gp;
+
+/**
+ * Fits a {@link GaussianProcess}'s hyperparameters by maximum a posteriori, with L-BFGS-B over their logarithms.
+ *
+ * <p>Priors, on standardised outputs and inputs in the unit cube:
+ * <ul>
+ *   <li>lengthscales: log-normal with location {@code sqrt(2) + ln(d) / 2} and scale {@code sqrt(3)}, the
+ *       dimension-scaled prior of Hvarfner et al. (2024) that BoTorch adopted as its default: longer lengthscales
+ *       as the dimension grows, so the model does not assume more wiggles than the data can support;</li>
+ *   <li>signal variance: log-normal around 1 (scale 1), since outputs are standardised;</li>
+ *   <li>noise variance: log-normal with location -4 and scale 1 (BoTorch's choice), floored at
+ *       {@link #MIN_NOISE}; a deterministic objective fixes it at that floor instead of fitting it.</li>
+ * </ul>
+ * Bounds keep the search sane: lengthscales in [0.01, 100], signal in [0.01, 100], noise up to 1.
+ */
+public final class MapFit {
+    /** The noise floor (variance, on standardised outputs). */
+    public static final double MIN_NOISE = 1e-6;
+    private static final double SQRT3 = Math.sqrt(3);
+
+    private MapFit() {
+    }
+
+    /** A starting point at the priors' modes-ish centres. */
+    public static double[] defaultStart(int d, boolean deterministic) {
+        double[] h = new double[d + 2];
+        double location = Math.sqrt(2) + 0.5 * Math.log(d);
+        // Start shorter than the prior's centre: fits from short lengthscales find structure rather than a flat model.
+        java.util.Arrays.fill(h, 0, d, Math.min(location, Math.log(0.5 * Math.sqrt(d))));
+        h[d] = 0;
+        h[d + 1] = deterministic ? Math.log(MIN_NOISE) : -4;
+        return h;
+    }
+
+    /**
+     * The MAP hyperparameters (log lengthscales, log signal, log noise) of the data, starting from {@code start}
+     * (the last fit, when there is one).
+     */
+    public static double[] fit(double[][] x, double[] y, boolean[] categorical, double[] start, boolean deterministic,
+                               int maxIterations) {
+        int d = categorical.length;
+        double[] lower = new double[d + 2];
+        double[] upper = new double[d + 2];
+        for (int j = 0; j < d; j++) {
+            lower[j] = Math.log(0.01);
+            upper[j] = Math.log(100);
+        }
+        lower[d] = Math.log(0.01);
+        upper[d] = Math.log(100);
+        lower[d + 1] = Math.log(MIN_NOISE);
+        upper[d + 1] = deterministic ? Math.log(MIN_NOISE) : 0;
+        double location = Math.sqrt(2) + 0.5 * Math.log(d);
+        Lbfgsb.Function objective = (h, gradient) -> {
+            double value = GaussianProcess.logLikelihoodGradient(x, y, categorical, h, gradient);
+            if (value == Double.NEGATIVE_INFINITY) {
+                return Double.POSITIVE_INFINITY;
+            }
+            for (int j = 0; j < d; j++) {
+                double z = (h[j] - location) / SQRT3;
+                value -= 0.5 * z * z;
+                gradient[j] -= z / SQRT3;
+            }
+            value -= 0.5 * h[d] * h[d];
+            gradient[d] -= h[d];
+            if (!deterministic) {
+                double z = h[d + 1] + 4;
+                value -= 0.5 * z * z;
+                gradient[d + 1] -= z;
+            }
+            for (int j = 0; j < gradient.length; j++) {
+                gradient[j] = -gradient[j];
+            }
+            return -value;
+        };
+        return Lbfgsb.minimize(objective, start, lower, upper, maxIterations, 1e-6).x();
+    }
+}
