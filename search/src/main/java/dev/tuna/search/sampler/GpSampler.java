@@ -9,6 +9,7 @@ import dev.tuna.search.Study;
 import dev.tuna.search.sampler.gp.AcquisitionOptimizer;
 import dev.tuna.search.sampler.gp.GaussianProcess;
 import dev.tuna.search.sampler.gp.MapFit;
+import dev.tuna.search.sampler.gp.OutputTransform;
 import dev.tuna.search.sampler.gp.UnitEncoding;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,6 +49,7 @@ import java.util.SplittableRandom;
  * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.
  */
 public final class GpSampler implements Sampler {
+    static final boolean WARP = !Boolean.getBoolean("gp.nowarp");
     private final long seed;
     private final int startupTrials;
     private final boolean deterministic;
@@ -157,7 +159,11 @@ public final class GpSampler implements Sampler {
             x[i] = xs.get(chosen[i]);
             y[i] = ys.get(chosen[i]);
         }
-        standardise(y);
+        if (WARP) {
+            OutputTransform.apply(y);
+        } else {
+            OutputTransform.standardise(y);
+        }
         double best = Arrays.stream(y).min().orElse(0);
         double mean = 0; // the standardised mean: the constant lie
 
@@ -168,6 +174,9 @@ public final class GpSampler implements Sampler {
             double[] start = sameSpace && lastHyper != null ? lastHyper : MapFit.defaultStart(d, deterministic);
             hyper = MapFit.fit(x, y, categorical, start, deterministic, sameSpace && lastHyper != null ? 60 : 200);
             lastHyper = hyper;
+            if (Boolean.getBoolean("gp.debug")) {
+                System.err.println("n=" + n + " hyper=" + Arrays.toString(Arrays.stream(hyper).map(Math::exp).toArray()));
+            }
             lastFitSize = n;
             lastSpaceKey = key;
         } else {
@@ -262,21 +271,6 @@ public final class GpSampler implements Sampler {
             }
         }
         return Arrays.copyOf(chosen, c);
-    }
-
-    private static void standardise(double[] y) {
-        double mean = Arrays.stream(y).average().orElse(0);
-        double var = 0;
-        for (double v : y) {
-            var += (v - mean) * (v - mean);
-        }
-        double sd = y.length > 1 ? Math.sqrt(var / (y.length - 1)) : 0;
-        if (!(sd > 1e-12)) {
-            sd = 1;
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] = (y[i] - mean) / sd;
-        }
     }
 
     private static double[] encode(Map<String, Object> params, List<String> names, Distribution[] distributions) {
