@@ -69,6 +69,26 @@ public final class GaussianProcess {
         backward(chol, n, alpha);
     }
 
+    /**
+     * The generalised-least-squares estimate of a constant mean, {@code 1^T K^-1 y / 1^T K^-1 1} (ordinary
+     * kriging): points in clusters count less than isolated ones, so a search that has crowded around the best
+     * region does not drag the prior mean of unexplored regions down to the values it found there.
+     */
+    public double constantMean() {
+        double[] ones = new double[n];
+        Arrays.fill(ones, 1);
+        forward(chol, n, ones);
+        double[] w = y.clone();
+        forward(chol, n, w);
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < n; i++) {
+            num += ones[i] * w[i];
+            den += ones[i] * ones[i];
+        }
+        return num / den;
+    }
+
     /** The number of points it is conditioned on. */
     public int size() {
         return n;

@@ -37,6 +37,11 @@ public final class MapFit {
      */
     public static double[] fit(double[][] x, double[] y, boolean[] categorical, double[] start, boolean deterministic,
                                int maxIterations) {
+        return minimise(x, y, categorical, start, deterministic, maxIterations).x();
+    }
+
+    private static Lbfgsb.Result minimise(double[][] x, double[] y, boolean[] categorical, double[] start,
+                                          boolean deterministic, int maxIterations) {
         int d = categorical.length;
         double[] lower = new double[d + 2];
         double[] upper = new double[d + 2];
@@ -71,6 +76,6 @@ public final class MapFit {
             }
             return -value;
         };
-        return Lbfgsb.minimize(objective, start, lower, upper, maxIterations, 1e-6).x();
+        return Lbfgsb.minimize(objective, start, lower, upper, maxIterations, 1e-6);
     }
 }
