@@ -12,6 +12,7 @@ As on the Java side, each (function, sampler, seed) runs once for the largest bu
 first b trials is the result of a run with budget b (no sampler looks at the budget).
 """
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -21,7 +22,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 
+import warnings
+
 import optuna
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
 def branin(x):
@@ -70,6 +75,7 @@ SAMPLERS = {
 def run(function, sampler, seed, trials):
     low, high, optimum, f = FUNCTIONS[function]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
     def objective(trial):
         return f([trial.suggest_float(f"x{i}", low[i], high[i]) for i in range(len(low))])
@@ -120,6 +126,10 @@ def main():
     for s in samplers:
         if s not in SAMPLERS:
             parser.error(f"--samplers: unknown sampler '{s}'; expected one of {list(SAMPLERS)}")
+    if "qmc" in samplers and importlib.util.find_spec("scipy") is None:
+        # Optuna's QMCSampler draws its points with scipy.stats.qmc (apt-get install python3-scipy).
+        print("Skipping qmc: it needs scipy, which is not installed")
+        samplers.remove("qmc")
     trials = max(budgets)
     with ProcessPoolExecutor(max_workers=args.processes) as pool:
         futures = {(f, s, seed): pool.submit(run, f, s, seed, trials)

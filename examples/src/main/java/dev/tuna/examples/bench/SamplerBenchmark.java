@@ -11,6 +11,7 @@ import dev.tuna.search.Trial;
 import dev.tuna.search.sampler.GpSampler;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.search.sampler.SobolSampler;
+import dev.tuna.search.sampler.TpeSampler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -51,6 +52,8 @@ final class SamplerBenchmark implements Callable<Integer> {
         SAMPLERS.put("sobol", SobolSampler::new);
         SAMPLERS.put("gp", GpSampler::new);
         SAMPLERS.put("gp-deterministic", seed -> GpSampler.builder().seed(seed).deterministic(true).build());
+        SAMPLERS.put("tpe", TpeSampler::new);
+        SAMPLERS.put("tpe-multivariate", TpeSampler::multivariate);
     }
 
     @Spec
@@ -60,7 +63,7 @@ final class SamplerBenchmark implements Callable<Integer> {
             description = "Functions to run (default: ${DEFAULT-VALUE}).")
     List<String> functions;
 
-    @Option(names = "--samplers", split = ",", defaultValue = "random,sobol,gp,gp-deterministic",
+    @Option(names = "--samplers", split = ",", defaultValue = "random,sobol,tpe,tpe-multivariate,gp,gp-deterministic",
             description = "Samplers to run (default: ${DEFAULT-VALUE}).")
     List<String> samplers;
 
