@@ -184,6 +184,17 @@ public final class GaussianProcess {
      */
     public static double logLikelihoodGradient(double[][] x, double[] y, boolean[] categorical, double[] hyper,
                                                double[] gradient) {
+        return logLikelihoodGradient(x, y, categorical, hyper, gradient, false);
+    }
+
+    /**
+     * As {@link #logLikelihoodGradient(double[][], double[], boolean[], double[], double[])}; with
+     * {@code profileMean}, the likelihood of {@code y - m} where m is the GLS constant mean for these
+     * hyperparameters (see {@link #constantMean}). Since m maximises the likelihood for fixed hyperparameters,
+     * the gradient needs no term for m's own change.
+     */
+    public static double logLikelihoodGradient(double[][] x, double[] y, boolean[] categorical, double[] hyper,
+                                               double[] gradient, boolean profileMean) {
         GaussianProcess gp;
         try {
             gp = new GaussianProcess(x, y, categorical, hyper);
@@ -196,6 +207,27 @@ public final class GaussianProcess {
         double[] inverse = gp.inverseFromCholesky();
         Arrays.fill(gradient, 0);
         double[] alpha = gp.alpha;
+        double logLikelihood = gp.logMarginalLikelihood();
+        if (profileMean) {
+            double[] w = new double[n];
+            Arrays.fill(w, 1);
+            forward(gp.chol, n, w);
+            backward(gp.chol, n, w); // K^-1 1
+            double num = 0;
+            double den = 0;
+            for (int i = 0; i < n; i++) {
+                num += alpha[i];
+                den += w[i];
+            }
+            double m = num / den;
+            alpha = alpha.clone();
+            double fit = 0;
+            for (int i = 0; i < n; i++) {
+                alpha[i] -= m * w[i];
+                fit += (y[i] - m) * alpha[i];
+            }
+            logLikelihood = -0.5 * fit - gp.logDeterminantHalf - 0.5 * n * Math.log(2 * Math.PI);
+        }
         double[] perDimension = new double[d];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k <= i; k++) {
@@ -225,7 +257,7 @@ public final class GaussianProcess {
                 }
             }
         }
-        return gp.logMarginalLikelihood();
+        return logLikelihood;
     }
 
     private double[] inverseFromCholesky() {

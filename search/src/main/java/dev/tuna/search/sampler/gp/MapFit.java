@@ -13,6 +13,8 @@ package dev.tuna.search.sampler.gp;
  *   <li>noise variance: log-normal with location -4 and scale 1 (BoTorch's choice), floored at
  *       {@link #MIN_NOISE}; a deterministic objective fixes it at that floor instead of fitting it.</li>
  * </ul>
+ * The constant mean is profiled out: for each candidate set of hyperparameters the likelihood is that of
+ * {@code y - m} with m the GLS mean ({@link GaussianProcess#constantMean}), the same mean the sampler then uses.
  * Bounds keep the search sane: lengthscales in [0.01, 100], signal in [0.01, 100], noise up to 1.
  */
 public final class MapFit {
@@ -54,7 +56,7 @@ public final class MapFit {
         lower[d + 1] = Math.log(MIN_NOISE);
         upper[d + 1] = deterministic ? Math.log(MIN_NOISE) : 0;
         Lbfgsb.Function objective = (h, gradient) -> {
-            double value = GaussianProcess.logLikelihoodGradient(x, y, categorical, h, gradient);
+            double value = GaussianProcess.logLikelihoodGradient(x, y, categorical, h, gradient, true);
             if (value == Double.NEGATIVE_INFINITY) {
                 return Double.POSITIVE_INFINITY;
             }

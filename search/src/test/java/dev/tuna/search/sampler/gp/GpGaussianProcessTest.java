@@ -119,6 +119,39 @@ class GpGaussianProcessTest {
     }
 
     @Test
+    void profiledMeanLikelihoodGradientMatchesFiniteDifferencesAndBeatsZeroMean() {
+        SplittableRandom random = new SplittableRandom(4);
+        int n = 15;
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[] {random.nextDouble(), random.nextDouble()};
+            y[i] = 3 + Math.cos(4 * x[i][0]) * x[i][1]; // far from zero mean on purpose
+        }
+        double[] hyper = {Math.log(0.4), Math.log(0.9), Math.log(0.8), Math.log(0.02)};
+        double[] gradient = new double[4];
+        double profiled = GaussianProcess.logLikelihoodGradient(x, y, CONTINUOUS2, hyper, gradient, true);
+        double zeroMean = GaussianProcess.logLikelihoodGradient(x, y, CONTINUOUS2, hyper, new double[4], false);
+        assertThat(profiled).isGreaterThan(zeroMean);
+        double m = new GaussianProcess(x, y, CONTINUOUS2, hyper).constantMean();
+        double[] centred = y.clone();
+        for (int i = 0; i < n; i++) {
+            centred[i] -= m;
+        }
+        assertThat(profiled).isCloseTo(new GaussianProcess(x, centred, CONTINUOUS2, hyper).logMarginalLikelihood(), within(1e-9));
+        for (int j = 0; j < hyper.length; j++) {
+            double h = 1e-6;
+            double[] up = hyper.clone();
+            double[] down = hyper.clone();
+            up[j] += h;
+            down[j] -= h;
+            double numeric = (GaussianProcess.logLikelihoodGradient(x, y, CONTINUOUS2, up, new double[4], true)
+                    - GaussianProcess.logLikelihoodGradient(x, y, CONTINUOUS2, down, new double[4], true)) / (2 * h);
+            assertThat(gradient[j]).as("hyperparameter %d", j).isCloseTo(numeric, within(1e-5 * Math.max(1, Math.abs(numeric))));
+        }
+    }
+
+    @Test
     void mapFitLearnsShortLengthscaleForWigglyDimensionAndLongForFlatOne() {
         SplittableRandom random = new SplittableRandom(3);
         int n = 40;
