@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bayesian optimisation with a Gaussian process: a Matérn-5/2 ARD kernel fitted by maximum a posteriori
@@ -49,6 +51,7 @@ import java.util.SplittableRandom;
  * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.
  */
 public final class GpSampler implements Sampler {
+    private static final Logger LOG = LoggerFactory.getLogger(GpSampler.class);
     private final long seed;
     private final int startupTrials;
     private final boolean deterministic;
@@ -131,7 +134,7 @@ public final class GpSampler implements Sampler {
             if (t.state() == TrialState.RUNNING && t.number() != trial.number()) {
                 Map<String, Object> params = new LinkedHashMap<>(t.params());
                 Map<String, Double> mine = proposed.get(t.number());
-                boolean complete2 = true;
+                boolean known = true;
                 double[] point = new double[d];
                 for (int j = 0; j < d; j++) {
                     Object v = params.get(names.get(j));
@@ -140,16 +143,35 @@ public final class GpSampler implements Sampler {
                     } else if (mine != null && mine.containsKey(names.get(j))) {
                         point[j] = mine.get(names.get(j));
                     } else {
-                        complete2 = false;
+                        known = false;
                     }
                 }
-                if (complete2) {
+                if (known) {
                     pending.add(point);
                 }
             }
         }
-        proposed.keySet().removeIf(number -> number < trial.number() - 10_000);
+        Set<Integer> running = new HashSet<>();
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.RUNNING) {
+                running.add(t.number());
+            }
+        }
+        proposed.keySet().retainAll(running); // only running trials' proposals are still needed
 
+        try {
+            return propose(trial, names, distributions, categorical, grids, xs, ys, pending, space);
+        } catch (IllegalStateException e) {
+            // A kernel matrix that no jitter makes positive definite: better a random point than a failed trial.
+            LOG.warn("GP sampler fell back to random sampling for trial {}: {}", trial.number(), e.getMessage());
+            return Map.of();
+        }
+    }
+
+    private Map<String, Object> propose(FrozenTrial trial, List<String> names, Distribution[] distributions,
+                                        boolean[] categorical, double[][] grids, List<double[]> xs, List<Double> ys,
+                                        List<double[]> pending, Map<String, Distribution> space) {
+        int d = names.size();
         int[] chosen = fitSet(ys);
         int n = chosen.length;
         double[][] x = new double[n][];
@@ -164,11 +186,13 @@ public final class GpSampler implements Sampler {
         String key = String.join("\u0000", names) + space.values();
         boolean sameSpace = key.equals(lastSpaceKey);
         double[] hyper;
-        if (!sameSpace || lastHyper == null || n <= 50 || n >= lastFitSize * 1.05 || n < lastFitSize) {
+        // Refit on the number of observations, not the capped fit set, so that refits go on past the cap.
+        int total = ys.size();
+        if (!sameSpace || lastHyper == null || total <= 50 || total >= lastFitSize * 1.05 || total < lastFitSize) {
             double[] start = sameSpace && lastHyper != null ? lastHyper : MapFit.defaultStart(d, deterministic);
             hyper = MapFit.fit(x, y, categorical, start, deterministic, sameSpace && lastHyper != null ? 60 : 200);
             lastHyper = hyper;
-            lastFitSize = n;
+            lastFitSize = total;
             lastSpaceKey = key;
         } else {
             hyper = lastHyper;
