@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *       (between refits the last hyperparameters are reused and only the Cholesky factor is recomputed). The GP
  *       is fitted on at most {@link Builder#maxFitPoints} points: the better half of them are the best
  *       observations (where the acquisition's decisions are made), the rest spread evenly over the other trials
- *       in trial order (which keep the global shape).</li>
+ *       in trial order (which keep the global shape). Measured ({@code tuna bench samplers}, 2 cores, 4
+ *       parameters): a suggestion takes about 5-10 ms at 100 finished trials and 30-60 ms at 1,000; a refit from
+ *       scratch about 15 ms and 250-360 ms.</li>
  * </ul>
  *
  * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.

@@ -41,4 +41,16 @@ class AutoSamplerTest {
             t.params().forEach((name, value) -> t.distributions().get(name).toInternal(value));
         }
     }
+
+    @Test
+    void longHistoryMovesToTpe() {
+        dev.tuna.core.storage.InMemoryStorage storage = new dev.tuna.core.storage.InMemoryStorage();
+        Study.builder("long").storage(storage).sampler(new RandomSampler(1)).create()
+                .optimize(GpSamplerTest.BRANIN, AutoSampler.GP_MAX_TRIALS - 1);
+        AutoSampler auto = new AutoSampler(4);
+        Study study = Study.builder("long").storage(storage).sampler(auto).create();
+        assertThat(auto.choose(study.trials())).isInstanceOf(GpSampler.class);
+        study.optimize(GpSamplerTest.BRANIN, 1);
+        assertThat(auto.choose(study.trials())).isInstanceOf(TpeSampler.class);
+    }
 }
