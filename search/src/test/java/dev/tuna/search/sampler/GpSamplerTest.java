@@ -2,11 +2,8 @@ package dev.tuna.search.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.IntDistribution;
-import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Objective;
 import dev.tuna.search.OptimizeOptions;
@@ -40,7 +37,6 @@ class GpSamplerTest {
     void seededRunReachesBraninOptimumRegion() {
         Study study = study(GpSampler.builder().seed(3).deterministic(true).build());
         study.optimize(BRANIN, 40);
-        System.out.println("branin regret " + (study.bestValue() - 0.397887));
         assertThat(study.bestValue()).isLessThan(0.397887 + 0.1);
     }
 

@@ -89,10 +89,4 @@ public final class UnitEncoding {
         }
         return g;
     }
-
-    /** The coordinate of the value a coordinate decodes to (rounds to the value's cell). */
-    public static double snap(Distribution distribution, double coordinate) {
-        Object value = decode(distribution, coordinate);
-        return encode(distribution, distribution.toInternal(value));
-    }
 }
