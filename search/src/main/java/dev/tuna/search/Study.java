@@ -10,7 +10,7 @@ import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.search.diagnosis.Diagnoser;
 import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.search.pruner.NopPruner;
-import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.search.sampler.AutoSampler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.EnumSet;
@@ -375,7 +375,10 @@ public final class Study {
             return this;
         }
 
-        /** How parameters are proposed; default a {@link RandomSampler} with a random seed. */
+        /**
+         * How parameters are proposed; default an {@link AutoSampler} with a random seed (a Gaussian process for
+         * small numeric spaces, TPE otherwise). Give a seeded sampler for reproducible suggestions.
+         */
         public Builder sampler(Sampler sampler) {
             this.sampler = Objects.requireNonNull(sampler, "sampler");
             return this;
@@ -417,7 +420,7 @@ public final class Study {
                 throw new IllegalArgumentException("study '" + name + "' exists with direction " + info.direction()
                         + ", not " + direction);
             }
-            Sampler chosen = sampler != null ? sampler : new RandomSampler(System.nanoTime());
+            Sampler chosen = sampler != null ? sampler : new AutoSampler(System.nanoTime());
             return new Study(name, info.direction(), chosen, pruner, s, diagnoser);
         }
     }
