@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tuna", mixinStandardHelpOptions = true, versionProvider = TunaCommand.Version.class,
         description = "Hyperparameter tuning for the JVM.",
-        subcommands = {DemoCommand.class, HelpCommand.class})
+        subcommands = {DemoCommand.class, ServeCommand.class, HelpCommand.class})
 public final class TunaCommand implements Runnable {
 
     @Spec
