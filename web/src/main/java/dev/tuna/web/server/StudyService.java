@@ -131,6 +131,11 @@ public final class StudyService implements AutoCloseable {
         if (run != null && run.active()) {
             return run.scheduled != null ? State.SCHEDULED : State.RUNNING;
         }
+        return storedState(info, counted);
+    }
+
+    /** What storage says of a study that no run of this process is running. */
+    public static State storedState(StudyInfo info, int counted) {
         if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
             return State.STOPPED;
         }
@@ -232,6 +237,11 @@ public final class StudyService implements AutoCloseable {
     }
 
     private Study study(StudySpec spec) {
+        return study(spec, storage);
+    }
+
+    /** The study of a spec in a storage (created, or loaded if it is there), with the spec's sampler and pruner. */
+    public static Study study(StudySpec spec, Storage storage) {
         return Study.builder(spec.name()).direction(spec.direction())
                 .sampler(SamplerFactory.create(spec.sampler(), spec.space(), spec.name()))
                 .pruner(PrunerFactory.create(spec.pruner(), "pruner"))

@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The JSON shapes of the API: studies, trial rows, trial details and the best trial (as maps Jackson writes). */
-final class Views {
+public final class Views {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private Views() {
     }
 
     /** The best completed trial of a study, if any completed with a number. */
-    static Optional<FrozenTrial> best(List<FrozenTrial> trials, Direction direction) {
+    public static Optional<FrozenTrial> best(List<FrozenTrial> trials, Direction direction) {
         FrozenTrial best = null;
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.COMPLETE && t.value() != null && !t.value().isNaN()
@@ -31,7 +31,7 @@ final class Views {
     }
 
     /** {@code {"number": 7, "value": 0.97, "params": {...}}}. */
-    static Map<String, Object> best(FrozenTrial t) {
+    public static Map<String, Object> best(FrozenTrial t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("number", t.number());
         m.put("value", t.value());
@@ -39,7 +39,7 @@ final class Views {
         return m;
     }
 
-    static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials, StudyService.State state, Optional<String> error) {
+    public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials, StudyService.State state, Optional<String> error) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", info.name());
         m.put("direction", info.direction().name().toLowerCase(Locale.ROOT));
@@ -61,11 +61,17 @@ final class Views {
         return m;
     }
 
+    /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
+    public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
+        int counted = (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
+        return study(info, trials, StudyService.storedState(info, counted), Optional.empty());
+    }
+
     private static Object field(Object map, String key) {
         return map instanceof Map<?, ?> m ? m.get(key) : null;
     }
 
-    static Map<String, Object> trialRow(FrozenTrial t) {
+    public static Map<String, Object> trialRow(FrozenTrial t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("number", t.number());
         m.put("state", t.state().name());
@@ -80,7 +86,7 @@ final class Views {
         return m;
     }
 
-    static Map<String, Object> trialDetail(FrozenTrial t) {
+    public static Map<String, Object> trialDetail(FrozenTrial t) {
         Map<String, Object> m = trialRow(t);
         // Written one by one so that each carries its "type" (core's Jackson types).
         Map<String, Object> distributions = new LinkedHashMap<>();
