@@ -120,7 +120,7 @@ final class ReadCommands {
                     out.println(json(best));
                 } else {
                     out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
-                    best.get("params").fields().forEachRemaining(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
+                    best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
                 }
             }
             out.flush();

@@ -67,7 +67,7 @@ interface StudySource extends AutoCloseable {
         @Override
         public List<JsonNode> trials(String study) {
             info(study);
-            return storage.trials(study).stream().map(t -> (JsonNode) JSON.valueToTree(Views.trialDetail(t))).toList();
+            return storage.trials(study).stream().map(t -> JSON.<JsonNode>valueToTree(Views.trialDetail(t))).toList();
         }
 
         @Override

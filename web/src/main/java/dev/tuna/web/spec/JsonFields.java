@@ -3,10 +3,8 @@ package dev.tuna.web.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -146,10 +144,6 @@ final class JsonFields {
         List<String> keys = new ArrayList<>();
         node.fieldNames().forEachRemaining(keys::add);
         return keys;
-    }
-
-    Iterator<Map.Entry<String, JsonNode>> fields() {
-        return node.fields();
     }
 
     /** Marks every key as known: for free-form objects (e.g. a trainable's fixed parameters). */
