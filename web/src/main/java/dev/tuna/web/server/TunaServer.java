@@ -17,6 +17,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +48,15 @@ public final class TunaServer implements AutoCloseable {
     /** The content type of errors (RFC 9457). */
     public static final String PROBLEM_JSON = "application/problem+json";
     static final int MAX_PAGE = 1000;
+    /**
+     * Headers of every answer: scripts only from this server (no inline script can run, whatever a study or
+     * parameter name holds), no framing, no MIME sniffing.
+     */
+    static final Map<String, String> SECURITY_HEADERS = Map.of(
+            "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            "X-Content-Type-Options", "nosniff",
+            "X-Frame-Options", "DENY",
+            "Referrer-Policy", "no-referrer");
 
     private final StudyService studies;
     private final ApiToken token;
@@ -70,6 +80,14 @@ public final class TunaServer implements AutoCloseable {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.jsonMapper(new JavalinJackson(json, false));
+            // The dashboard: pages and scripts from the jar, charts (uPlot) from its WebJar; nothing from a CDN.
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/dev/tuna/web/dashboard";
+                files.location = Location.CLASSPATH;
+                files.headers = SECURITY_HEADERS;
+            });
+            config.staticFiles.enableWebjars();
         });
         routes(app);
         errors(app);
@@ -165,7 +183,14 @@ public final class TunaServer implements AutoCloseable {
         page.put("total", all.size());
         page.put("offset", offset);
         page.put("limit", limit);
-        page.put("trials", all.stream().skip(offset).limit(limit).map(Views::trialRow).toList());
+        boolean curves = "true".equals(ctx.queryParam("curves"));
+        page.put("trials", all.stream().skip(offset).limit(limit).map(t -> {
+            Map<String, Object> row = Views.trialRow(t);
+            if (curves) {
+                row.put("intermediateValues", t.intermediateValues());
+            }
+            return row;
+        }).toList());
         ctx.json(page);
     }
 
@@ -178,6 +203,7 @@ public final class TunaServer implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ input
 
     private void checkRequest(Context ctx) {
+        SECURITY_HEADERS.forEach(ctx::header);
         if (ctx.contentLength() > MAX_BODY_BYTES) {
             throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }

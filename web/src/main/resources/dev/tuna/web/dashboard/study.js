@@ -1,0 +1,115 @@
+'use strict';
+const study = Tuna.param('name');
+let trials = [];
+let sortKey = 'number', sortDir = 1;
+let info = null;
+
+const COLUMNS = [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'],
+  ['durationMillis', 'Seconds'], ['params', 'Parameters'], ['reason', 'Reason']];
+
+async function load() {
+  try {
+    info = await Tuna.get('/api/studies/' + encodeURIComponent(study));
+    const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&curves=true');
+    trials = page.trials;
+    render();
+    Tuna.error('');
+  } catch (e) {
+    Tuna.error(e.message);
+  }
+}
+
+function render() {
+  document.title = 'Tuna: ' + info.name;
+  document.getElementById('title').textContent = info.name;
+  const summary = Tuna.clear(document.getElementById('summary'));
+  summary.append(Tuna.el('dl', {},
+    Tuna.el('dt', {}, 'State'), Tuna.el('dd', {}, info.state),
+    Tuna.el('dt', {}, 'Direction'), Tuna.el('dd', {}, info.direction),
+    Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {}, info.finished + (info.trials != null ? ' / ' + info.trials : '')),
+    Tuna.el('dt', {}, 'Sampler'), Tuna.el('dd', {}, info.sampler || '\u2013'),
+    Tuna.el('dt', {}, 'Pruner'), Tuna.el('dd', {}, info.pruner || '\u2013'),
+    Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013')));
+  const best = Tuna.clear(document.getElementById('best'));
+  if (info.best) {
+    best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},
+      '#' + info.best.number), ' value ', Tuna.el('span', {class: 'best', id: 'best-value'}, Tuna.fmt(info.best.value)),
+      ' ', Tuna.fmt(info.best.params));
+  }
+  document.getElementById('saved').textContent = savedByPruning();
+  history();
+  curves();
+  table();
+}
+
+/** The share of steps pruning saved: the steps pruned trials did not run, against a full run of each. */
+function savedByPruning() {
+  const full = Math.max(0, ...trials.filter(t => t.state === 'COMPLETE').map(t => t.lastStep));
+  const pruned = trials.filter(t => t.state === 'PRUNED');
+  if (!full || pruned.length === 0) return '';
+  const saved = pruned.reduce((s, t) => s + Math.max(0, full - t.lastStep), 0);
+  const total = trials.filter(t => t.state === 'COMPLETE' || t.state === 'PRUNED').length * full;
+  return pruned.length + ' trials pruned: ' + (100 * saved / total).toFixed(1) + '% of the steps saved';
+}
+
+function history() {
+  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
+  let best = null;
+  const xs = [], values = [], bests = [];
+  for (const t of done) {
+    if (best === null || better(t.value, best)) best = t.value;
+    xs.push(t.number); values.push(t.value); bests.push(best);
+  }
+  Tuna.chart(document.getElementById('history'), 'Value of each trial and best so far', 'trial', [xs, values, bests], [
+    {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
+    {label: 'best so far', stroke: '#e60', width: 2}]);
+}
+
+function curves() {
+  const shown = trials.filter(t => t.intermediateValues && Object.keys(t.intermediateValues).length > 0).slice(-60);
+  const steps = [...new Set(shown.flatMap(t => Object.keys(t.intermediateValues).map(Number)))].sort((a, b) => a - b);
+  const data = [steps];
+  const series = [];
+  for (const t of shown) {
+    data.push(steps.map(s => { const v = t.intermediateValues[s]; return typeof v === 'number' ? v : null; }));
+    const diverged = (t.reason || '').includes('diverged');
+    series.push({label: '#' + t.number, stroke: diverged ? '#c0c' : (Tuna.colors[t.state] || '#333'),
+      width: 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true});
+  }
+  Tuna.chart(document.getElementById('curves'), 'Intermediate values (pruned dashed)', 'step', data, series);
+}
+
+function table() {
+  const head = Tuna.clear(document.querySelector('#trials thead'));
+  const row = Tuna.el('tr', {});
+  for (const [key, label] of COLUMNS) {
+    const th = Tuna.el('th', {'data-key': key}, label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
+    th.addEventListener('click', () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; table(); });
+    row.append(th);
+  }
+  head.append(row);
+  const filter = document.getElementById('state-filter').value;
+  const rows = trials.filter(t => !filter || t.state === filter).slice().sort((a, b) => {
+    const x = a[sortKey], y = b[sortKey];
+    if (x == null) return 1;
+    if (y == null) return -1;
+    return (typeof x === 'number' ? x - y : String(x).localeCompare(String(y))) * sortDir;
+  });
+  const body = Tuna.clear(document.querySelector('#trials tbody'));
+  for (const t of rows) {
+    body.append(Tuna.el('tr', {class: 'state-' + t.state},
+      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.trialHref(study, t.number)}, '#' + t.number)),
+      Tuna.el('td', {}, t.state), Tuna.el('td', {}, Tuna.fmt(t.value)), Tuna.el('td', {}, t.lastStep),
+      Tuna.el('td', {}, (t.durationMillis / 1000).toFixed(2)), Tuna.el('td', {}, Tuna.fmt(t.params)),
+      Tuna.el('td', {}, t.reason || '')));
+  }
+}
+
+document.getElementById('state-filter').addEventListener('change', table);
+let pending = null;
+const events = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
+for (const name of ['trial-started', 'trial-reported', 'trial-finished']) {
+  events.addEventListener(name, () => { if (!pending) pending = setTimeout(() => { pending = null; load(); }, 500); });
+}
+load();
