@@ -51,6 +51,8 @@ final class EventHub implements AutoCloseable {
     /** Sends a client the events of a study until it disconnects. */
     void subscribe(String study, SseClient client) {
         client.keepAlive();
+        // Sent before the client joins the set, so that the poller never writes to it at the same time.
+        client.sendEvent("subscribed", "{\"study\":" + quote(study) + "}");
         synchronized (this) {
             if (!clients.containsKey(study)) {
                 // Trials already there when the first client came are not news.
@@ -59,7 +61,6 @@ final class EventHub implements AutoCloseable {
             clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
         }
         client.onClose(() -> unsubscribe(study, client));
-        client.sendEvent("subscribed", "{\"study\":" + quote(study) + "}");
     }
 
     private synchronized void unsubscribe(String study, SseClient client) {

@@ -14,6 +14,7 @@ import dev.tuna.search.Study;
 import dev.tuna.web.spec.ObjectiveFactory;
 import dev.tuna.web.spec.PrunerFactory;
 import dev.tuna.web.spec.SamplerFactory;
+import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
@@ -174,8 +175,13 @@ public final class StudyService implements AutoCloseable {
      */
     public synchronized void resume(String name) {
         info(name);
-        StudySpec spec = spec(name).orElseThrow(() -> new ApiException(409, "name",
-                "study '" + name + "' was not submitted with a spec, so it cannot be resumed here"));
+        StudySpec spec;
+        try {
+            spec = spec(name).orElseThrow(() -> new ApiException(409, "name",
+                    "study '" + name + "' was not submitted with a spec, so it cannot be resumed here"));
+        } catch (SpecException e) {
+            throw new ApiException(422, "spec", "the stored spec of study '" + name + "' cannot run here: " + e.getMessage());
+        }
         Run run = runs.get(name);
         if (run != null && run.active()) {
             throw new ApiException(409, "name", "study '" + name + "' is running already");

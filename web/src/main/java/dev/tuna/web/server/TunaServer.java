@@ -132,8 +132,10 @@ public final class TunaServer implements AutoCloseable {
         app.post("/api/studies", this::submit);
         app.get("/api/studies", ctx -> ctx.json(studies.storage().studies().stream().map(this::studyView).toList()));
         app.get("/api/studies/{name}", ctx -> {
-            Map<String, Object> view = studyView(studies.info(name(ctx)));
-            studies.spec(name(ctx)).ifPresent(spec -> view.put("spec", dev.tuna.web.spec.StudySpecParser.toJson(spec)));
+            StudyInfo info = studies.info(name(ctx));
+            Map<String, Object> view = studyView(info);
+            // As stored: a spec this build could no longer run is still shown.
+            view.put("spec", info.attrs().get(StudyService.ATTR_SPEC));
             ctx.json(view);
         });
         app.get("/api/studies/{name}/trials", this::trials);

@@ -46,7 +46,8 @@ public final class Trainables implements ObjectiveFactory {
         ObjectiveFactory f = byType.get(spec.trainable().type());
         if (f == null) {
             throw new SpecException("trainable.type", "unknown trainable " + JsonFields.quote(spec.trainable().type())
-                    + " (expected one of " + String.join(", ", new ArrayList<>(byType.keySet())) + ")");
+                    + (byType.isEmpty() ? " (this build has no trainables)"
+                            : " (expected one of " + String.join(", ", new ArrayList<>(byType.keySet())) + ")"));
         }
         return f;
     }

@@ -39,7 +39,27 @@ function render() {
   document.getElementById('saved').textContent = savedByPruning();
   history();
   curves();
+  slices();
   table();
+}
+
+/** One scatter per parameter: the completed trials' values against the parameter (categoricals by choice index). */
+function slices() {
+  const box = Tuna.clear(document.getElementById('slices'));
+  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
+  for (const name of names) {
+    const choices = [...new Set(done.map(t => t.params[name]).filter(v => typeof v !== 'number').map(String))];
+    const points = done.filter(t => t.params[name] != null).map(t => {
+      const v = t.params[name];
+      return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];
+    }).sort((a, b) => a[0] - b[0]);
+    const chart = Tuna.el('div', {class: 'chart'});
+    box.append(chart);
+    const label = choices.length ? name + ' (' + choices.map((c, i) => i + ': ' + c).join(', ') + ')' : name;
+    Tuna.chart(chart, label, name, [points.map(p => p[0]), points.map(p => p[1])],
+      [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}]);
+  }
 }
 
 /** The share of steps pruning saved: the steps pruned trials did not run, against a full run of each. */

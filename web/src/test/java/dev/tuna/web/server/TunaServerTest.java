@@ -174,6 +174,26 @@ class TunaServerTest {
     }
 
     @Test
+    void aStoredSpecThisBuildCannotRunIsShownButNotResumed(@TempDir Path other) {
+        try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            Api client = new Api(first.port());
+            assertThat(client.post("/api/studies", Api.quadratic("orphan", 1000, 1, 20)).status()).isEqualTo(201);
+            assertThat(client.post("/api/studies/orphan/stop", null).status()).isEqualTo(202);
+        }
+        // A build without the trainable: the study is still readable, resuming it is refused with a reason.
+        try (ServerRuntime second = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), new Trainables(List.of()))) {
+            Api client = new Api(second.port());
+            JsonNode study = client.get("/api/studies/orphan").json();
+            assertThat(study.get("state").asText()).isEqualTo("stopped");
+            assertThat(study.get("spec").get("trainable").get("type").asText()).isEqualTo("quadratic");
+            Api.Answer resume = client.post("/api/studies/orphan/resume", null);
+            assertThat(resume.status()).isEqualTo(422);
+            assertThat(resume.json().get("detail").asText()).contains("cannot run here").contains("unknown trainable 'quadratic'");
+            assertThat(client.get("/api/health").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void tokenFileIsOwnerOnlyAndGuardsChangesBeyondLoopback(@TempDir Path other) throws Exception {
         try (ServerRuntime open = ServerRuntime.start(other, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn())) {
             assertThat(open.token().created()).isTrue();
