@@ -88,6 +88,7 @@ public final class TunaServer implements AutoCloseable {
                 files.headers = SECURITY_HEADERS;
             });
             config.staticFiles.enableWebjars();
+            config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
         });
         routes(app);
         errors(app);

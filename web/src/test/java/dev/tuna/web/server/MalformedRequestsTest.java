@@ -146,7 +146,8 @@ class MalformedRequestsTest {
                 call("GET", "/api/studies/exists/trials?offset=-1"), call("GET", "/api/studies/exists/trials?offset=1e3"),
                 call("POST", "/api/studies/missing/stop"), call("POST", "/api/studies/missing/resume"),
                 call("DELETE", "/api/studies/missing"), call("DELETE", "/api/studies/a%2Fb"), call("GET", "/api/nothing"),
-                call("PUT", "/api/studies"), call("PATCH", "/api/studies/exists"), call("GET", "/api/studies/missing/events"))) {
+                call("PUT", "/api/studies"), call("PATCH", "/api/studies/exists"), call("GET", "/api/studies/missing/events"),
+                call("GET", "/api/studies/" + "x".repeat(20_000)), call("GET", "/api/studies/exists/trials?state=" + "A,".repeat(10_000)))) {
             c.add(p);
         }
         return c;
