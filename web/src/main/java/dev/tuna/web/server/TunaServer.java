@@ -148,6 +148,15 @@ public final class TunaServer implements AutoCloseable {
                     new ApiException(404, "name", "study '" + info.name() + "' has no completed trial yet"));
             ctx.json(Views.best(best));
         });
+        app.get("/api/studies/{name}/importance", ctx -> {
+            StudyInfo info = studies.info(name(ctx));
+            List<FrozenTrial> trials = studies.storage().trials(info.name());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("method", "first-order variance share of the completed trials' values (binned main effects)");
+            body.put("completed", trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count());
+            body.put("importance", ParameterImportance.of(trials));
+            ctx.json(body);
+        });
         app.post("/api/studies/{name}/stop", ctx -> {
             studies.stop(name(ctx));
             ctx.status(202).json(studyView(studies.info(name(ctx))));

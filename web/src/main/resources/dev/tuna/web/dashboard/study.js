@@ -41,6 +41,20 @@ function render() {
   curves();
   slices();
   table();
+  importance();
+}
+
+async function importance() {
+  const body = Tuna.clear(document.querySelector('#importance tbody'));
+  const result = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/importance');
+  for (const [name, share] of Object.entries(result.importance)) {
+    const bar = Tuna.el('div', {class: 'bar'});
+    bar.style.width = Math.round(300 * share) + 'px';
+    body.append(Tuna.el('tr', {}, Tuna.el('th', {}, name), Tuna.el('td', {}, bar), Tuna.el('td', {}, (100 * share).toFixed(1) + '%')));
+  }
+  if (Object.keys(result.importance).length === 0) {
+    body.append(Tuna.el('tr', {}, Tuna.el('td', {}, 'needs at least 4 completed trials with different values')));
+  }
 }
 
 /** One scatter per parameter: the completed trials' values against the parameter (categoricals by choice index). */

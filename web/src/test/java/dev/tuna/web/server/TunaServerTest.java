@@ -58,7 +58,7 @@ class TunaServerTest {
         assertThat(paths).containsExactlyInAnyOrder("/api/health", "/api/openapi.json", "/api/studies",
                 "/api/studies/{name}", "/api/studies/{name}/trials", "/api/studies/{name}/trials/{number}",
                 "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
-                "/api/studies/{name}/events");
+                "/api/studies/{name}/events", "/api/studies/{name}/importance");
         assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
     }
 
@@ -108,6 +108,10 @@ class TunaServerTest {
         assertThat(trial.get("diagnoses").isArray()).isTrue();
         assertThat(trial.get("durationMillis").asLong()).isNotNegative();
         assertThat(trial.get("start").asText()).isNotEmpty();
+
+        JsonNode importance = api.get("/api/studies/quad-read/importance").json();
+        assertThat(importance.get("completed").asInt()).isEqualTo(8);
+        assertThat(importance.get("importance").size()).isBetween(1, 3);
 
         Api.Answer missing = api.get("/api/studies/quad-read/trials/99");
         assertThat(missing.status()).isEqualTo(404);
