@@ -40,8 +40,55 @@ function render() {
   history();
   curves();
   slices();
+  parallel();
   table();
   importance();
+}
+
+/** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
+function parallel() {
+  const canvas = document.getElementById('parallel');
+  const g = canvas.getContext('2d');
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
+  if (done.length === 0 || names.length === 0) return;
+  const axes = names.map(name => {
+    const values = done.map(t => t.params[name]);
+    const numeric = values.every(v => typeof v === 'number');
+    const choices = numeric ? [] : [...new Set(values.map(String))];
+    const xs = numeric ? values : values.map(v => choices.indexOf(String(v)));
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    return {name, at: t => { const v = t.params[name]; const x = numeric ? v : choices.indexOf(String(v));
+      return hi > lo ? (x - lo) / (hi - lo) : 0.5; }, lo: numeric ? Tuna.fmt(lo) : choices[0], hi: numeric ? Tuna.fmt(hi) : choices[choices.length - 1]};
+  });
+  const values = done.map(t => t.value);
+  const vlo = Math.min(...values), vhi = Math.max(...values);
+  axes.push({name: 'value', at: t => vhi > vlo ? (t.value - vlo) / (vhi - vlo) : 0.5, lo: Tuna.fmt(vlo), hi: Tuna.fmt(vhi)});
+  const left = 60, right = canvas.width - 60, top = 30, bottom = canvas.height - 30;
+  const x = i => left + (right - left) * i / (axes.length - 1 || 1);
+  const y = u => bottom - (bottom - top) * u;
+  const maximize = info.direction === 'maximize';
+  const ranked = done.slice().sort((a, b) => maximize ? a.value - b.value : b.value - a.value);
+  ranked.forEach((t, k) => {
+    const strength = (k + 1) / ranked.length;
+    g.strokeStyle = 'rgba(0, 102, 204, ' + (0.15 + 0.85 * strength * strength).toFixed(3) + ')';
+    g.lineWidth = k === ranked.length - 1 ? 2.5 : 1;
+    g.beginPath();
+    axes.forEach((a, i) => { const px = x(i), py = y(a.at(t)); if (i === 0) g.moveTo(px, py); else g.lineTo(px, py); });
+    g.stroke();
+  });
+  g.fillStyle = '#222';
+  g.strokeStyle = '#444';
+  g.lineWidth = 1;
+  g.font = '12px sans-serif';
+  g.textAlign = 'center';
+  axes.forEach((a, i) => {
+    g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
+    g.fillText(a.name, x(i), top - 12);
+    g.fillText(String(a.hi), x(i), top - 1);
+    g.fillText(String(a.lo), x(i), bottom + 14);
+  });
 }
 
 async function importance() {
