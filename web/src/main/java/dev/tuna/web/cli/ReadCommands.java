@@ -1,0 +1,200 @@
+package dev.tuna.web.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.web.spec.StudySpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The commands that read studies from a data folder or a server: {@code studies}, {@code trials}, {@code best}, {@code export}. */
+final class ReadCommands {
+    private ReadCommands() {
+    }
+
+    static String name(String name) {
+        return StudySpec.checkName("NAME", name);
+    }
+
+    static String number(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return "-";
+        }
+        return v.isNumber() ? String.format(Locale.ROOT, "%.6g", v.asDouble()) : v.asText();
+    }
+
+    static String json(JsonNode node) {
+        try {
+            return StudySource.JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code tuna studies}. */
+    @Command(name = "studies", mixinStandardHelpOptions = true, description = "Lists the studies: state, progress, best value.")
+    static final class Studies implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        SourceOptions source;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (StudySource s = source.open()) {
+                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
+                for (JsonNode st : s.studies()) {
+                    String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
+                    JsonNode best = st.get("best");
+                    out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", st.get("name").asText(), st.get("state").asText(), progress,
+                            best == null || best.isNull() ? "-" : number(best.get("value")),
+                            st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
+                            st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code tuna trials NAME}. */
+    @Command(name = "trials", mixinStandardHelpOptions = true, description = "Lists the trials of a study.")
+    static final class Trials implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        SourceOptions source;
+        @Parameters(paramLabel = "NAME", description = "The study.")
+        String study;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (StudySource s = source.open()) {
+                out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
+                for (JsonNode t : s.trials(name(study))) {
+                    String params = json(t.get("params"));
+                    String reason = t.hasNonNull("reason") ? "  (" + t.get("reason").asText() + ")" : "";
+                    out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),
+                            number(t.get("value")), t.get("durationMillis").asLong() / 1000.0, params, reason);
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code tuna best NAME [--json]}. */
+    @Command(name = "best", mixinStandardHelpOptions = true, description = "Prints the best trial of a study.")
+    static final class Best implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        SourceOptions source;
+        @Parameters(paramLabel = "NAME", description = "The study.")
+        String study;
+        @Option(names = "--json", description = "Print {\"number\": N, \"value\": V, \"params\": {...}}.")
+        boolean asJson;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (StudySource s = source.open()) {
+                JsonNode best = s.best(name(study));
+                if (asJson) {
+                    out.println(json(best));
+                } else {
+                    out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
+                    best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code tuna export NAME --format csv|json}. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Writes every trial of a study as CSV (one row per trial, one column per parameter) or JSON (all curves).")
+    static final class Export implements Callable<Integer> {
+        enum Format { csv, json }
+
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        SourceOptions source;
+        @Parameters(paramLabel = "NAME", description = "The study.")
+        String study;
+        @Option(names = "--format", required = true, description = "csv or json.")
+        Format format;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of the standard output.")
+        Path output;
+
+        @Override
+        public Integer call() {
+            String text;
+            try (StudySource s = source.open()) {
+                List<JsonNode> trials = s.trials(name(study));
+                text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
+            }
+            if (output != null) {
+                try {
+                    Files.writeString(output, text);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("--output " + output + ": " + e.getMessage(), e);
+                }
+            } else {
+                spec.commandLine().getOut().print(text);
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+
+        static String csv(List<JsonNode> trials) {
+            Set<String> params = new LinkedHashSet<>();
+            trials.forEach(t -> t.get("params").fieldNames().forEachRemaining(params::add));
+            StringBuilder b = new StringBuilder();
+            List<String> header = new ArrayList<>(List.of("number", "state", "value", "duration_ms", "device", "reason"));
+            params.forEach(p -> header.add("param_" + p));
+            row(b, header);
+            for (JsonNode t : trials) {
+                List<String> cells = new ArrayList<>();
+                cells.add(t.get("number").asText());
+                cells.add(t.get("state").asText());
+                cells.add(t.hasNonNull("value") ? t.get("value").asText() : "");
+                cells.add(t.get("durationMillis").asText());
+                cells.add(t.hasNonNull("device") ? t.get("device").asText() : "");
+                cells.add(t.hasNonNull("reason") ? t.get("reason").asText() : "");
+                params.forEach(p -> cells.add(t.get("params").hasNonNull(p) ? t.get("params").get(p).asText() : ""));
+                row(b, cells);
+            }
+            return b.toString();
+        }
+
+        private static void row(StringBuilder b, List<String> cells) {
+            for (int i = 0; i < cells.size(); i++) {
+                String c = cells.get(i);
+                if (i > 0) {
+                    b.append(',');
+                }
+                b.append(c.matches(".*[\",\\r\\n].*") || c.startsWith(" ") ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
+            }
+            b.append('\n');
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.tuna.web.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.web.server.ServerRuntime;
+import dev.tuna.web.server.StudyService;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.StudySpecParser;
+import dev.tuna.web.spec.Trainables;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tuna run SPEC.json}: runs a study here, into {@code DIR/tuna.db}, with a progress bar, and prints the best
+ * trial. A study of that name already there is resumed up to the spec's number of trials.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the study of SPEC.json here, with a progress bar, and prints the best trial.",
+                "A study of that name already in DIR resumes up to its number of trials."})
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SPEC.json", description = "The study spec.")
+    Path specFile;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "tuna-data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Override
+    public Integer call() {
+        StudySpec studySpec = readSpec(specFile);
+        if (studySpec.cron() != null) {
+            throw new IllegalArgumentException("cron: a scheduled study runs on a server; use 'tuna submit'");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path db = data.resolve(ServerRuntime.DB_FILE).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(db.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
+        }
+        try (MapDbStorage storage = MapDbStorage.open(db)) {
+            Study study = StudyService.study(studySpec, storage);
+            storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC,
+                    new ObjectMapper().convertValue(StudySpecParser.toJson(studySpec), Map.class));
+            int done = study.countedTrials();
+            if (done > 0) {
+                out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), Math.min(done, studySpec.trials()),
+                        studySpec.trials());
+                out.flush();
+            }
+            OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
+                    .optParallelism(studySpec.parallelism());
+            studySpec.timeout().ifPresent(options::optTimeout);
+            try (TrialProgress progress = new TrialProgress(study, studySpec.trials(), Math.min(done, studySpec.trials()),
+                    spec.commandLine().getErr())) {
+                study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
+            }
+            FrozenTrial best = study.findBestTrial().orElseThrow(() ->
+                    new IllegalStateException("no trial of study '" + study.name() + "' completed"));
+            out.printf(Locale.ROOT, "Best trial #%d: value %.6g%n", best.number(), best.value());
+            best.params().forEach((k, v) -> out.printf("  %s = %s%n", k, v));
+            out.printf("Data: %s (study '%s', %d trials)%n", db, study.name(), study.trials().size());
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** Reads and checks a spec file; problems name the file and the field. */
+    static StudySpec readSpec(Path file) {
+        String json;
+        try {
+            json = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+        }
+        try {
+            return new StudySpecParser(Trainables.builtIn()).parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+    }
+}

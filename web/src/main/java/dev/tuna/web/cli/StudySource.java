@@ -1,0 +1,161 @@
+package dev.tuna.web.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.web.server.ServerRuntime;
+import dev.tuna.web.server.Views;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where the read commands ({@code studies}, {@code trials}, {@code best}, {@code export}) find studies: a data
+ * folder read directly, or a server's REST API. Both answer in the API's JSON shapes.
+ */
+interface StudySource extends AutoCloseable {
+    ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /** Every study, as {@code GET /api/studies}. */
+    JsonNode studies();
+
+    /** Every trial of a study in number order, in detail (as {@code GET .../trials/{n}}). */
+    List<JsonNode> trials(String study);
+
+    /** The best trial, as {@code GET .../best}. */
+    JsonNode best(String study);
+
+    @Override
+    void close();
+
+    /** A server's source if {@code server} is given, else the data folder's. */
+    static StudySource open(String server, Path data) {
+        return server != null ? new Remote(server) : new Local(data);
+    }
+
+    /** A data folder, read in this process (fails with a one-line message while a server holds it). */
+    final class Local implements StudySource {
+        private final MapDbStorage storage;
+
+        Local(Path data) {
+            Path db = data.resolve(ServerRuntime.DB_FILE);
+            if (!Files.exists(db)) {
+                throw new IllegalArgumentException("--data: no studies in " + data + " (no " + ServerRuntime.DB_FILE + ")");
+            }
+            this.storage = MapDbStorage.open(db);
+        }
+
+        @Override
+        public JsonNode studies() {
+            return JSON.valueToTree(storage.studies().stream().map(i -> Views.study(i, storage.trials(i.name()))).toList());
+        }
+
+        @Override
+        public List<JsonNode> trials(String study) {
+            info(study);
+            return storage.trials(study).stream().map(t -> JSON.<JsonNode>valueToTree(Views.trialDetail(t))).toList();
+        }
+
+        @Override
+        public JsonNode best(String study) {
+            StudyInfo info = info(study);
+            FrozenTrial best = Views.best(storage.trials(study), info.direction()).orElseThrow(() ->
+                    new IllegalStateException("study '" + study + "' has no completed trial yet"));
+            return JSON.valueToTree(Views.best(best));
+        }
+
+        private StudyInfo info(String study) {
+            return storage.findStudy(study).orElseThrow(() -> new StudyNotFoundException(study));
+        }
+
+        @Override
+        public void close() {
+            storage.close();
+        }
+    }
+
+    /** A server's REST API. */
+    final class Remote implements StudySource {
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        private final String base;
+
+        Remote(String server) {
+            this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+            URI uri = URI.create(base);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("--server: expected an http:// or https:// URL, got '" + server + "'");
+            }
+        }
+
+        @Override
+        public JsonNode studies() {
+            return get("/api/studies");
+        }
+
+        @Override
+        public List<JsonNode> trials(String study) {
+            List<JsonNode> all = new ArrayList<>();
+            for (int offset = 0; ; offset += 1000) {
+                JsonNode page = get("/api/studies/" + study + "/trials?limit=1000&offset=" + offset);
+                for (JsonNode row : page.get("trials")) {
+                    all.add(get("/api/studies/" + study + "/trials/" + row.get("number").asInt()));
+                }
+                if (offset + 1000 >= page.get("total").asInt()) {
+                    return all;
+                }
+            }
+        }
+
+        @Override
+        public JsonNode best(String study) {
+            return get("/api/studies/" + study + "/best");
+        }
+
+        JsonNode get(String path) {
+            return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), path);
+        }
+
+        /** Sends a request; a problem answer becomes an exception with its detail. */
+        JsonNode send(HttpRequest.Builder request, String what) {
+            try {
+                HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+                JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+                if (r.statusCode() >= 400) {
+                    String detail = body.hasNonNull("detail") ? body.get("detail").asText() : "HTTP " + r.statusCode();
+                    throw new IllegalStateException(detail);
+                }
+                return body;
+            } catch (ConnectException e) {
+                throw new IllegalStateException("cannot reach the server at " + base);
+            } catch (IOException e) {
+                throw new IllegalStateException("server " + base + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+
+        String base() {
+            return base;
+        }
+
+        @Override
+        public void close() {
+            // The client holds nothing that needs closing on Java 17.
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.tuna.web.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tuna submit SPEC.json --server URL}: submits a study to a server, which checks and runs it. */
+@Command(name = "submit", mixinStandardHelpOptions = true, description = "Submits the study of SPEC.json to a server.")
+final class SubmitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SPEC.json", description = "The study spec.")
+    Path specFile;
+
+    @Option(names = "--server", paramLabel = "URL", defaultValue = "http://127.0.0.1:7070",
+            description = "The server (default: ${DEFAULT-VALUE}).")
+    String server;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "The API token of a server bound beyond loopback"
+            + " (default: the environment variable TUNA_TOKEN).")
+    String token;
+
+    @Override
+    public Integer call() {
+        String json;
+        try {
+            json = Files.readString(specFile);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(specFile + ": cannot read: " + e.getMessage());
+        }
+        StudySource.Remote remote = new StudySource.Remote(server);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        String bearer = token != null ? token : System.getenv("TUNA_TOKEN");
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        JsonNode study = remote.send(request, "submit");
+        spec.commandLine().getOut().printf("Submitted study '%s': %s/api/studies/%s%n", study.get("name").asText(),
+                remote.base(), study.get("name").asText());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.tuna.web.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * The bearer token that mutating routes require when the server listens beyond the loopback address. Generated at
+ * the first start (32 random bytes), stored in a file that only its owner may read or write (POSIX 600), and read
+ * from there on later starts.
+ *
+ * @param value   the token
+ * @param created whether this start generated it (the server prints it once, then)
+ */
+public record ApiToken(String value, boolean created) {
+    /** The token's file in the data folder. */
+    public static final String FILE = "api-token";
+
+    /** Reads the token of a data folder, generating it the first time. */
+    public static ApiToken loadOrCreate(Path dataDir) {
+        Path file = dataDir.resolve(FILE);
+        try {
+            Files.createDirectories(dataDir);
+            if (Files.exists(file)) {
+                return new ApiToken(Files.readString(file, StandardCharsets.US_ASCII).strip(), false);
+            }
+            byte[] bytes = new byte[32];
+            new SecureRandom().nextBytes(bytes);
+            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            try {
+                // Created with its permissions, so that the token is never readable by others, even briefly.
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(file);
+            }
+            Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
+            return new ApiToken(token, true);
+        } catch (FileAlreadyExistsException raced) {
+            return loadOrCreate(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("api token " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether an {@code Authorization} header carries this token (compared in constant time). */
+    public boolean accepts(String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            return false;
+        }
+        byte[] given = authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+        return "ApiToken[****]";
+    }
+}

@@ -1,0 +1,179 @@
+package dev.tuna.web.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.storage.Storage;
+import io.javalin.http.sse.SseClient;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Server-sent events of studies' trials: {@code trial-started}, {@code trial-reported} and {@code trial-finished}.
+ * Storage is the single source of truth, so the hub polls it (every {@value #POLL_MILLIS} ms, only for studies
+ * someone listens to) and sends what changed since its last look; trials run by any process show up alike.
+ */
+final class EventHub implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
+    static final long POLL_MILLIS = 200;
+
+    private final Storage storage;
+    private final ObjectMapper json;
+    private final Map<String, Set<SseClient>> clients = new ConcurrentHashMap<>();
+    /** Per study, per trial: what was seen last (state and number of reported steps). */
+    private final Map<String, Map<Integer, Seen>> seen = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService poller;
+
+    private record Seen(String state, int steps) {
+    }
+
+    EventHub(Storage storage, ObjectMapper json) {
+        this.storage = storage;
+        this.json = json;
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-events");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::pollAll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Sends a client the events of a study until it disconnects. */
+    void subscribe(String study, SseClient client) {
+        client.keepAlive();
+        // Sent before the client joins the set, so that the poller never writes to it at the same time.
+        client.sendEvent("subscribed", "{\"study\":" + quote(study) + "}");
+        synchronized (this) {
+            if (!clients.containsKey(study)) {
+                // Trials already there when the first client came are not news.
+                seen.put(study, snapshot(storage.trials(study)));
+            }
+            clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
+        }
+        client.onClose(() -> unsubscribe(study, client));
+    }
+
+    private synchronized void unsubscribe(String study, SseClient client) {
+        Set<SseClient> set = clients.get(study);
+        if (set != null) {
+            set.remove(client);
+            if (set.isEmpty()) {
+                clients.remove(study);
+                seen.remove(study);
+            }
+        }
+    }
+
+    private static Map<Integer, Seen> snapshot(List<FrozenTrial> trials) {
+        Map<Integer, Seen> m = new HashMap<>();
+        trials.forEach(t -> m.put(t.number(), seen(t)));
+        return m;
+    }
+
+    private static Seen seen(FrozenTrial t) {
+        int steps = t.intermediateValues().size();
+        for (var curve : t.metrics().values()) {
+            steps += curve.size();
+        }
+        return new Seen(t.state().name(), steps);
+    }
+
+    private void pollAll() {
+        for (String study : List.copyOf(clients.keySet())) {
+            try {
+                poll(study);
+            } catch (RuntimeException e) {
+                // A deleted study, most likely: tell its clients and let them go.
+                LOG.debug("events of study '{}': {}", study, e.toString());
+                Set<SseClient> set = clients.remove(study);
+                seen.remove(study);
+                if (set != null) {
+                    set.forEach(c -> {
+                        send(c, "study-gone", "{\"study\":" + quote(study) + "}");
+                        c.close();
+                    });
+                }
+            }
+        }
+    }
+
+    private void poll(String study) {
+        Set<SseClient> set = clients.get(study);
+        Map<Integer, Seen> before = seen.get(study);
+        if (set == null || before == null) {
+            return;
+        }
+        for (FrozenTrial t : storage.trials(study)) {
+            Seen now = seen(t);
+            Seen was = before.put(t.number(), now);
+            if (now.equals(was)) {
+                continue;
+            }
+            if (was == null || (was.state().equals("WAITING") && !now.state().equals("WAITING"))) {
+                broadcast(set, "trial-started", event(study, t, false));
+            }
+            if (was == null ? now.steps() > 0 : now.steps() != was.steps()) {
+                broadcast(set, "trial-reported", event(study, t, true));
+            }
+            if (t.isFinished()) {
+                broadcast(set, "trial-finished", event(study, t, false));
+            }
+        }
+    }
+
+    private Map<String, Object> event(String study, FrozenTrial t, boolean report) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("study", study);
+        m.put("number", t.number());
+        m.put("state", t.state().name());
+        if (report) {
+            m.put("step", t.lastStep());
+            m.put("value", t.lastIntermediateValue());
+        } else {
+            m.put("value", t.value());
+            m.put("reason", t.reason());
+        }
+        return m;
+    }
+
+    private void broadcast(Set<SseClient> set, String name, Map<String, Object> data) {
+        String text;
+        try {
+            text = json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        set.forEach(c -> send(c, name, text));
+    }
+
+    private static void send(SseClient client, String name, String data) {
+        if (!client.terminated()) {
+            client.sendEvent(name, data);
+        }
+    }
+
+    private String quote(String s) {
+        try {
+            return json.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        clients.values().forEach(set -> set.forEach(SseClient::close));
+        clients.clear();
+    }
+}

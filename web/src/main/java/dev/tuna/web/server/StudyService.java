@@ -1,0 +1,312 @@
+package dev.tuna.web.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyExistsException;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.web.spec.ObjectiveFactory;
+import dev.tuna.web.spec.PrunerFactory;
+import dev.tuna.web.spec.SamplerFactory;
+import dev.tuna.web.spec.SpecException;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.StudySpecParser;
+import dev.tuna.worker.dispatch.ScheduledStudy;
+import dev.tuna.worker.dispatch.StudyRun;
+import dev.tuna.worker.dispatch.TrialScheduler;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs submitted studies: creates them in storage with their spec as the study attribute {@value #ATTR_SPEC},
+ * runs their trials on a {@link TrialScheduler}, stops, resumes and deletes them, and on start resumes the
+ * unfinished studies a previous process left (storage has marked their running trials FAIL "interrupted";
+ * the study goes on to its number of trials).
+ */
+public final class StudyService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StudyService.class);
+    /** Study attribute: the spec's JSON, as a map. */
+    public static final String ATTR_SPEC = "spec";
+    /** Study attribute: true while a user has stopped the study. */
+    public static final String ATTR_STOPPED = "stopped";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a study is doing, as the API reports it. */
+    public enum State { RUNNING, SCHEDULED, STOPPED, COMPLETE, IDLE }
+
+    private final Storage storage;
+    private final TrialScheduler scheduler;
+    private final ObjectiveFactory trainables;
+    private final StudySpecParser parser;
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
+    private final ExecutorService runners;
+
+    /** One run of a study: its optimize call on a runner thread, or its cron schedule. */
+    private static final class Run {
+        final Study study;
+        volatile boolean stopped;
+        volatile Future<?> future;
+        volatile ScheduledStudy scheduled;
+
+        Run(Study study) {
+            this.study = study;
+        }
+
+        boolean active() {
+            return scheduled != null || (future != null && !future.isDone());
+        }
+    }
+
+    public StudyService(Storage storage, TrialScheduler scheduler, ObjectiveFactory trainables) {
+        this.storage = storage;
+        this.scheduler = scheduler;
+        this.trainables = trainables;
+        this.parser = new StudySpecParser(trainables);
+        AtomicInteger n = new AtomicInteger();
+        this.runners = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "tuna-study-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public StudySpecParser parser() {
+        return parser;
+    }
+
+    /**
+     * Creates a study from a checked spec and starts it.
+     *
+     * @throws StudyExistsException if the name is taken
+     */
+    public synchronized StudyInfo submit(StudySpec spec) {
+        if (storage.findStudy(spec.name()).isPresent()) {
+            throw new StudyExistsException(spec.name());
+        }
+        Study study = study(spec);
+        storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
+        start(spec, study);
+        LOG.info("study '{}' submitted: {} trials, sampler {}, pruner {}, trainable {}", spec.name(), spec.trials(),
+                spec.sampler().type(), spec.pruner().type(), spec.trainable().type());
+        return storage.findStudy(spec.name()).orElseThrow();
+    }
+
+    /** The spec a study was submitted with, if it was submitted (rather than created by user code). */
+    public Optional<StudySpec> spec(String name) {
+        StudyInfo info = info(name);
+        Object raw = info.attrs().get(ATTR_SPEC);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        JsonNode node = JSON.valueToTree(raw);
+        return Optional.of(parser.parse(node));
+    }
+
+    /** The study, or {@link StudyNotFoundException}. */
+    public StudyInfo info(String name) {
+        return storage.findStudy(name).orElseThrow(() -> new StudyNotFoundException(name));
+    }
+
+    /** What the study is doing. */
+    public State state(StudyInfo info, int counted) {
+        Run run = runs.get(info.name());
+        if (run != null && run.active()) {
+            return run.scheduled != null ? State.SCHEDULED : State.RUNNING;
+        }
+        return storedState(info, counted);
+    }
+
+    /** What storage says of a study that no run of this process is running. */
+    public static State storedState(StudyInfo info, int counted) {
+        if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
+            return State.STOPPED;
+        }
+        Object spec = info.attrs().get(ATTR_SPEC);
+        if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()) {
+            return State.COMPLETE;
+        }
+        return spec == null ? State.COMPLETE : State.IDLE;
+    }
+
+    /** Why the last run of the study ended with an error, if it did. */
+    public Optional<String> lastError(String name) {
+        return Optional.ofNullable(lastErrors.get(name));
+    }
+
+    /** Stops a study: no more trials start, running ones end FAIL "stopped"; it stays stopped across restarts. */
+    public synchronized void stop(String name) {
+        info(name);
+        storage.setStudyAttr(name, ATTR_STOPPED, true);
+        Run run = runs.get(name);
+        if (run != null) {
+            run.stopped = true;
+            if (run.scheduled != null) {
+                run.scheduled.cancel();
+                run.scheduled = null;
+            }
+            run.study.stop();
+        }
+        LOG.info("study '{}' stopped", name);
+    }
+
+    /**
+     * Resumes a stopped or idle study up to its number of trials (or its schedule).
+     *
+     * @throws ApiException if the study was not submitted with a spec, or is running already
+     */
+    public synchronized void resume(String name) {
+        info(name);
+        StudySpec spec;
+        try {
+            spec = spec(name).orElseThrow(() -> new ApiException(409, "name",
+                    "study '" + name + "' was not submitted with a spec, so it cannot be resumed here"));
+        } catch (SpecException e) {
+            throw new ApiException(422, "spec", "the stored spec of study '" + name + "' cannot run here: " + e.getMessage());
+        }
+        Run run = runs.get(name);
+        if (run != null && run.active()) {
+            throw new ApiException(409, "name", "study '" + name + "' is running already");
+        }
+        storage.setStudyAttr(name, ATTR_STOPPED, false);
+        start(spec, study(spec));
+        LOG.info("study '{}' resumed", name);
+    }
+
+    /** Stops a study, waits for its trials to end and deletes it with its trials. */
+    public void delete(String name) {
+        Run run;
+        synchronized (this) {
+            info(name);
+            stop(name);
+            run = runs.get(name);
+        }
+        if (run != null && run.future != null) {
+            try {
+                run.future.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("study '{}': run did not end cleanly before delete: {}", name, e.toString());
+            }
+        }
+        synchronized (this) {
+            runs.remove(name);
+            lastErrors.remove(name);
+            storage.deleteStudy(name);
+        }
+        LOG.info("study '{}' deleted", name);
+    }
+
+    /**
+     * Resumes the submitted studies a previous process left unfinished (not stopped, fewer finished trials than
+     * asked for, or on a schedule). A spec this build cannot run any more is logged and left alone.
+     *
+     * @return how many studies were resumed
+     */
+    public synchronized int resumeUnfinished() {
+        int resumed = 0;
+        for (StudyInfo info : storage.studies()) {
+            if (info.attrs().get(ATTR_SPEC) == null || Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
+                continue;
+            }
+            try {
+                StudySpec spec = spec(info.name()).orElseThrow();
+                Study study = study(spec);
+                if (spec.cron() != null || study.countedTrials() < spec.trials()) {
+                    start(spec, study);
+                    resumed++;
+                    LOG.info("study '{}' resumed: {} of {} trials done", spec.name(), study.countedTrials(), spec.trials());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("study '{}' not resumed: {}", info.name(), e.getMessage());
+                lastErrors.put(info.name(), e.getMessage());
+            }
+        }
+        return resumed;
+    }
+
+    private Study study(StudySpec spec) {
+        return study(spec, storage);
+    }
+
+    /** The study of a spec in a storage (created, or loaded if it is there), with the spec's sampler and pruner. */
+    public static Study study(StudySpec spec, Storage storage) {
+        return Study.builder(spec.name()).direction(spec.direction())
+                .sampler(SamplerFactory.create(spec.sampler(), spec.space(), spec.name()))
+                .pruner(PrunerFactory.create(spec.pruner(), "pruner"))
+                .storage(storage).create();
+    }
+
+    private void start(StudySpec spec, Study study) {
+        Objective objective = trainables.create(spec);
+        Run run = new Run(study);
+        runs.put(spec.name(), run);
+        lastErrors.remove(spec.name());
+        OptimizeOptions.Builder options = OptimizeOptions.builder().optParallelism(spec.parallelism())
+                .optExecutor(scheduler.executor())
+                // A stop that came before the loop began still stops it, at its first finished trial.
+                .optCallback((s, t) -> {
+                    if (run.stopped) {
+                        s.stop();
+                    }
+                });
+        spec.timeout().ifPresent(options::optTimeout);
+        if (spec.cron() != null) {
+            run.scheduled = scheduler.schedule(new StudyRun(study, objective, options.optTrials(spec.trials()).build()), spec.cron());
+            return;
+        }
+        OptimizeOptions total = options.optTotalTrials(spec.trials()).build();
+        run.future = runners.submit(() -> {
+            try {
+                if (!run.stopped) {
+                    study.optimize(objective, total);
+                }
+            } catch (RuntimeException | Error e) {
+                LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
+                lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
+            }
+        });
+    }
+
+    /** Counts of a study's trials by state. */
+    public static Map<TrialState, Long> counts(Iterable<FrozenTrial> trials) {
+        Map<TrialState, Long> counts = new java.util.EnumMap<>(TrialState.class);
+        for (TrialState s : TrialState.values()) {
+            counts.put(s, 0L);
+        }
+        trials.forEach(t -> counts.merge(t.state(), 1L, Long::sum));
+        return counts;
+    }
+
+    /** Stops every run (running trials end FAIL "stopped" through the scheduler's shutdown) and the runners. */
+    @Override
+    public void close() {
+        runs.values().forEach(r -> {
+            r.stopped = true;
+            r.study.stop();
+        });
+        runners.shutdown();
+        try {
+            runners.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package dev.tuna.web.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.StorageException;
+import dev.tuna.core.storage.StudyExistsException;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.core.storage.TrialNotFoundException;
+import dev.tuna.web.spec.SpecException;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.UnavailableException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST server of {@code tuna serve}: Javalin on Jetty, JSON through Jackson, every route in {@link #routes}.
+ * Errors are {@code application/problem+json} ({@code type}, {@code title}, {@code status}, {@code detail},
+ * {@code field}); bad input is always a 4xx. Bound to a loopback address it trusts its callers; bound to any other
+ * address, every mutating route needs {@code Authorization: Bearer TOKEN} (see {@link ApiToken}). No CORS.
+ */
+public final class TunaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TunaServer.class);
+    /** The largest request body accepted. */
+    public static final int MAX_BODY_BYTES = 256 * 1024;
+    /** The content type of errors (RFC 9457). */
+    public static final String PROBLEM_JSON = "application/problem+json";
+    static final int MAX_PAGE = 1000;
+    /**
+     * Headers of every answer: scripts only from this server (no inline script can run, whatever a study or
+     * parameter name holds), no framing, no MIME sniffing.
+     */
+    static final Map<String, String> SECURITY_HEADERS = Map.of(
+            "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            "X-Content-Type-Options", "nosniff",
+            "X-Frame-Options", "DENY",
+            "Referrer-Policy", "no-referrer");
+
+    private final StudyService studies;
+    private final ApiToken token;
+    private final ObjectMapper json;
+    private final EventHub events;
+    private final Javalin app;
+    private final byte[] openApi;
+
+    /**
+     * @param studies the studies it serves
+     * @param token   the token mutating routes require, or null to require none (loopback only)
+     */
+    private TunaServer(StudyService studies, ApiToken token) {
+        this.studies = studies;
+        this.token = token;
+        this.json = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        this.events = new EventHub(studies.storage(), json);
+        this.openApi = resource("/dev/tuna/web/server/openapi.json");
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.jsonMapper(new JavalinJackson(json, false));
+            // The dashboard: pages and scripts from the jar, charts (uPlot) from its WebJar; nothing from a CDN.
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/dev/tuna/web/dashboard";
+                files.location = Location.CLASSPATH;
+                files.headers = SECURITY_HEADERS;
+            });
+            config.staticFiles.enableWebjars();
+            config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
+        });
+        routes(app);
+        errors(app);
+    }
+
+    /**
+     * Starts a server on {@code host:port} (port 0 for any free port). A non-loopback host requires a token.
+     *
+     * @throws IllegalArgumentException if the host is not loopback and no token is given
+     */
+    public static TunaServer start(StudyService studies, String host, int port, ApiToken token) {
+        boolean loopback = isLoopback(host);
+        if (!loopback && token == null) {
+            throw new IllegalArgumentException("--host " + host + " is not a loopback address: an API token is required");
+        }
+        TunaServer server = new TunaServer(studies, loopback ? null : token);
+        server.app.start(host, port);
+        LOG.info("tuna server on http://{}:{} ({})", host, server.port(), loopback ? "loopback, no token" : "token required for changes");
+        return server;
+    }
+
+    /** Whether a host name or address is a loopback address. */
+    public static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host: unknown host '" + host + "'");
+        }
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    // ------------------------------------------------------------------------------------------------ routes
+
+    private void routes(Javalin app) {
+        app.before(this::checkRequest);
+        app.get("/api/health", ctx -> ctx.json(Map.of("status", "ok", "studies", studies.storage().studies().size())));
+        app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+        app.post("/api/studies", this::submit);
+        app.get("/api/studies", ctx -> ctx.json(studies.storage().studies().stream().map(this::studyView).toList()));
+        app.get("/api/studies/{name}", ctx -> {
+            StudyInfo info = studies.info(name(ctx));
+            Map<String, Object> view = studyView(info);
+            // As stored: a spec this build could no longer run is still shown.
+            view.put("spec", info.attrs().get(StudyService.ATTR_SPEC));
+            ctx.json(view);
+        });
+        app.get("/api/studies/{name}/trials", this::trials);
+        app.get("/api/studies/{name}/trials/{number}", ctx -> ctx.json(Views.trialDetail(
+                studies.storage().trial(studies.info(name(ctx)).name(), number(ctx)))));
+        app.get("/api/studies/{name}/best", ctx -> {
+            StudyInfo info = studies.info(name(ctx));
+            FrozenTrial best = Views.best(studies.storage().trials(info.name()), info.direction()).orElseThrow(() ->
+                    new ApiException(404, "name", "study '" + info.name() + "' has no completed trial yet"));
+            ctx.json(Views.best(best));
+        });
+        app.get("/api/studies/{name}/importance", ctx -> {
+            StudyInfo info = studies.info(name(ctx));
+            List<FrozenTrial> trials = studies.storage().trials(info.name());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("method", "first-order variance share of the completed trials' values (binned main effects)");
+            body.put("completed", trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count());
+            body.put("importance", ParameterImportance.of(trials));
+            ctx.json(body);
+        });
+        app.post("/api/studies/{name}/stop", ctx -> {
+            studies.stop(name(ctx));
+            ctx.status(202).json(studyView(studies.info(name(ctx))));
+        });
+        app.post("/api/studies/{name}/resume", ctx -> {
+            studies.resume(name(ctx));
+            ctx.status(202).json(studyView(studies.info(name(ctx))));
+        });
+        app.delete("/api/studies/{name}", ctx -> {
+            studies.delete(name(ctx));
+            ctx.status(204);
+        });
+        app.before("/api/studies/{name}/events", ctx -> {
+            studies.info(name(ctx));
+            if (!"text/event-stream".equals(ctx.header("Accept"))) {
+                throw new ApiException(406, "Accept", "an event stream needs the header 'Accept: text/event-stream'");
+            }
+        });
+        app.sse("/api/studies/{name}/events", client -> events.subscribe(client.ctx().pathParam("name"), client));
+    }
+
+    private void submit(Context ctx) {
+        StudySpec spec = studies.parser().parse(ctx.body());
+        StudyInfo info = studies.submit(spec);
+        ctx.status(201).header("Location", "/api/studies/" + info.name()).json(studyView(info));
+    }
+
+    private void trials(Context ctx) {
+        StudyInfo info = studies.info(name(ctx));
+        Set<TrialState> states = states(ctx.queryParam("state"));
+        Comparator<FrozenTrial> order = order(ctx.queryParam("sort"), info);
+        int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
+        int limit = intParam(ctx, "limit", 1, MAX_PAGE, 100);
+        List<FrozenTrial> all = studies.storage().trials(info.name(), states).stream().sorted(order).toList();
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("total", all.size());
+        page.put("offset", offset);
+        page.put("limit", limit);
+        boolean curves = "true".equals(ctx.queryParam("curves"));
+        page.put("trials", all.stream().skip(offset).limit(limit).map(t -> {
+            Map<String, Object> row = Views.trialRow(t);
+            if (curves) {
+                row.put("intermediateValues", t.intermediateValues());
+            }
+            return row;
+        }).toList());
+        ctx.json(page);
+    }
+
+    private Map<String, Object> studyView(StudyInfo info) {
+        List<FrozenTrial> trials = studies.storage().trials(info.name());
+        int counted = (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
+        return Views.study(info, trials, studies.state(info, counted), studies.lastError(info.name()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ input
+
+    private void checkRequest(Context ctx) {
+        SECURITY_HEADERS.forEach(ctx::header);
+        if (ctx.contentLength() > MAX_BODY_BYTES) {
+            throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE
+                || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH;
+        if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiException(401, "Authorization", "this server needs 'Authorization: Bearer TOKEN' for changes");
+        }
+    }
+
+    private static String name(Context ctx) {
+        try {
+            return StudySpec.checkName("name", ctx.pathParam("name"));
+        } catch (SpecException e) {
+            throw new ApiException(400, "name", e.problem());
+        }
+    }
+
+    private static int number(Context ctx) {
+        String raw = ctx.pathParam("number");
+        try {
+            int n = Integer.parseInt(raw);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
+    }
+
+    private static int intParam(Context ctx, String name, int min, int max, int fallback) {
+        String raw = ctx.queryParam(name);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(raw);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ApiException(400, name, "expected an integer from " + min + " to " + max + ", got '" + shorten(raw) + "'");
+    }
+
+    private static Set<TrialState> states(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return EnumSet.allOf(TrialState.class);
+        }
+        Set<TrialState> states = EnumSet.noneOf(TrialState.class);
+        for (String s : raw.split(",")) {
+            try {
+                states.add(TrialState.valueOf(s.strip().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(400, "state", "unknown trial state '" + shorten(s) + "' (expected "
+                        + Arrays.toString(TrialState.values()) + ")");
+            }
+        }
+        return states;
+    }
+
+    private static Comparator<FrozenTrial> order(String raw, StudyInfo info) {
+        String sort = raw == null || raw.isEmpty() ? "number" : raw;
+        boolean descending = sort.startsWith("-");
+        String key = descending ? sort.substring(1) : sort;
+        Comparator<FrozenTrial> c = switch (key) {
+            case "number" -> Comparator.comparingInt(FrozenTrial::number);
+            // Best first for "value", whatever the direction; trials without a value go last either way.
+            case "value" -> Comparator.comparing((FrozenTrial t) -> t.value() == null || t.value().isNaN())
+                    .thenComparingDouble(t -> t.value() == null || t.value().isNaN() ? 0 : info.direction().toMinimization(t.value()));
+            case "duration" -> Comparator.comparing(FrozenTrial::duration);
+            default -> throw new ApiException(400, "sort", "unknown sort '" + shorten(sort)
+                    + "' (expected number, value or duration, with '-' for the reverse order)");
+        };
+        return descending ? c.reversed() : c;
+    }
+
+    private static String shorten(String s) {
+        String shown = s.length() > 64 ? s.substring(0, 61) + "..." : s;
+        return shown.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    // ------------------------------------------------------------------------------------------------ errors
+
+    private void errors(Javalin app) {
+        app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.field(), e.getMessage()));
+        app.exception(UnavailableException.class, (e, ctx) -> problem(ctx, 422, e.field(), e.getMessage()));
+        app.exception(SpecException.class, (e, ctx) -> problem(ctx, 400, e.field(), e.getMessage()));
+        app.exception(StudyExistsException.class, (e, ctx) -> problem(ctx, 409, "name", e.getMessage()));
+        app.exception(StudyNotFoundException.class, (e, ctx) -> problem(ctx, 404, "name", e.getMessage()));
+        app.exception(TrialNotFoundException.class, (e, ctx) -> problem(ctx, 404, "number", e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, e.getStatus(), "", e.getMessage()));
+        app.exception(StorageException.class, (e, ctx) -> {
+            LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.toString());
+            problem(ctx, 503, "", "storage: " + e.getMessage());
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            problem(ctx, 500, "", "internal error: " + e.getClass().getSimpleName());
+        });
+        app.error(404, ctx -> {
+            if (!PROBLEM_JSON.equals(ctx.res().getContentType())) {
+                problem(ctx, 404, "", "no route " + ctx.method() + " " + shorten(ctx.path()));
+            }
+        });
+        app.error(405, ctx -> {
+            if (!PROBLEM_JSON.equals(ctx.res().getContentType())) {
+                problem(ctx, 405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path()));
+            }
+        });
+    }
+
+    private void problem(Context ctx, int status, String field, String detail) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("type", "about:blank");
+        p.put("title", io.javalin.http.HttpStatus.forStatus(status).getMessage());
+        p.put("status", status);
+        p.put("detail", detail == null ? "" : detail);
+        p.put("field", field);
+        try {
+            ctx.status(status).contentType(PROBLEM_JSON).result(json.writeValueAsBytes(p));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = TunaServer.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("resource " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops serving; the studies' runs are the {@link StudyService}'s to stop. */
+    @Override
+    public void close() {
+        events.close();
+        app.stop();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tuna.web.server;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.diagnosis.Diagnosis;
+import dev.tuna.worker.device.Device;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** The JSON shapes of the API: studies, trial rows, trial details and the best trial (as maps Jackson writes). */
+public final class Views {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private Views() {
+    }
+
+    /** The best completed trial of a study, if any completed with a number. */
+    public static Optional<FrozenTrial> best(List<FrozenTrial> trials, Direction direction) {
+        FrozenTrial best = null;
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.COMPLETE && t.value() != null && !t.value().isNaN()
+                    && (best == null || direction.isBetter(t.value(), best.value()))) {
+                best = t;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** {@code {"number": 7, "value": 0.97, "params": {...}}}. */
+    public static Map<String, Object> best(FrozenTrial t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("number", t.number());
+        m.put("value", t.value());
+        m.put("params", t.params());
+        return m;
+    }
+
+    public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials, StudyService.State state, Optional<String> error) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", info.name());
+        m.put("direction", info.direction().name().toLowerCase(Locale.ROOT));
+        m.put("state", state.name().toLowerCase(Locale.ROOT));
+        m.put("created", info.created());
+        Object spec = info.attrs().get(StudyService.ATTR_SPEC);
+        if (spec instanceof Map<?, ?> s) {
+            m.put("trials", s.get("trials"));
+            m.put("sampler", field(s.get("sampler"), "type"));
+            m.put("pruner", field(s.get("pruner"), "type"));
+            m.put("trainable", field(s.get("trainable"), "type"));
+        }
+        Map<String, Object> counts = new LinkedHashMap<>();
+        StudyService.counts(trials).forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
+        m.put("counts", counts);
+        m.put("finished", trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count());
+        m.put("best", best(trials, info.direction()).map(Views::best).orElse(null));
+        error.ifPresent(e -> m.put("error", e));
+        return m;
+    }
+
+    /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
+    public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
+        int counted = (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
+        return study(info, trials, StudyService.storedState(info, counted), Optional.empty());
+    }
+
+    private static Object field(Object map, String key) {
+        return map instanceof Map<?, ?> m ? m.get(key) : null;
+    }
+
+    public static Map<String, Object> trialRow(FrozenTrial t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("number", t.number());
+        m.put("state", t.state().name());
+        m.put("value", t.value());
+        m.put("params", t.params());
+        m.put("lastStep", t.lastStep());
+        m.put("reason", t.reason());
+        m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));
+        m.put("start", t.start());
+        m.put("end", t.end());
+        m.put("durationMillis", t.duration().toMillis());
+        return m;
+    }
+
+    public static Map<String, Object> trialDetail(FrozenTrial t) {
+        Map<String, Object> m = trialRow(t);
+        // Written one by one so that each carries its "type" (core's Jackson types).
+        Map<String, Object> distributions = new LinkedHashMap<>();
+        t.distributions().forEach((name, d) -> distributions.put(name, JSON.valueToTree(d)));
+        m.put("distributions", distributions);
+        m.put("intermediateValues", t.intermediateValues());
+        m.put("metrics", t.metrics());
+        m.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
+        m.put("userAttrs", t.userAttrs());
+        Map<String, Object> system = new LinkedHashMap<>(t.systemAttrs());
+        system.remove(Diagnosis.ATTR);
+        m.put("systemAttrs", system);
+        return m;
+    }
+}

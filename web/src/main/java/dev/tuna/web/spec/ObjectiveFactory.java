@@ -1,0 +1,26 @@
+package dev.tuna.web.spec;
+
+import dev.tuna.search.Objective;
+import java.util.Set;
+
+/**
+ * Turns a spec's {@code trainable} into the objective its trials run: a {@link Objective}, or the worker's
+ * {@code DeviceObjective} for trainables that train on a device. The built-in {@link FunctionTrainables} evaluate
+ * test functions; DJL trainables plug in as another factory (see {@link Trainables}).
+ */
+public interface ObjectiveFactory {
+
+    /** The trainable types this factory builds, e.g. {@code mlp}. */
+    Set<String> types();
+
+    /**
+     * Checks that the spec's trainable (dataset, epochs, fixed parameters) and search space fit the trainable, so
+     * that a bad spec is refused at submission rather than failing every trial.
+     *
+     * @throws SpecException naming the field at fault
+     */
+    void validate(StudySpec spec);
+
+    /** The objective of a valid spec's trials. */
+    Objective create(StudySpec spec);
+}

@@ -1,0 +1,130 @@
+package dev.tuna.web.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.search.Pruner;
+import dev.tuna.search.pruner.AnyOf;
+import dev.tuna.search.pruner.CurveExtrapolationPruner;
+import dev.tuna.search.pruner.DivergencePruner;
+import dev.tuna.search.pruner.HyperbandPruner;
+import dev.tuna.search.pruner.MedianPruner;
+import dev.tuna.search.pruner.NopPruner;
+import dev.tuna.search.pruner.PatiencePruner;
+import dev.tuna.search.pruner.PercentilePruner;
+import dev.tuna.search.pruner.SuccessiveHalvingPruner;
+import dev.tuna.search.pruner.ThresholdPruner;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a spec's {@code pruner} into a {@link Pruner}. Options are the pruners' constructor arguments by name,
+ * each optional with the pruner's own default.
+ */
+public final class PrunerFactory {
+    /** Every pruner type a spec may name. */
+    public static final List<String> TYPES = List.of("none", "median", "percentile", "asha", "hyperband", "threshold",
+            "patience", "divergence", "curve", "anyOf");
+    private static final int BIG = 1_000_000_000;
+
+    private PrunerFactory() {
+    }
+
+    /**
+     * The pruner of a spec.
+     *
+     * @param spec the spec's pruner
+     * @param path where it is in the spec ({@code pruner}, {@code pruner.anyOf[0]}, ...)
+     * @throws SpecException if the type is unknown or an option is wrong
+     */
+    public static Pruner create(PrunerSpec spec, String path) {
+        JsonFields o = JsonFields.of(spec.options(), path);
+        Pruner pruner;
+        try {
+            pruner = switch (spec.type()) {
+                case "none" -> new NopPruner();
+                case "median" -> new MedianPruner(o.integer("nStartupTrials", 5, 0, BIG), o.integer("nWarmupSteps", 0, 0, BIG),
+                        o.integer("intervalSteps", 1, 1, BIG), o.integer("nMinTrials", 1, 1, BIG));
+                case "percentile" -> new PercentilePruner(o.requiredNumber("percentile"),
+                        o.integer("nStartupTrials", 5, 0, BIG), o.integer("nWarmupSteps", 0, 0, BIG),
+                        o.integer("intervalSteps", 1, 1, BIG), o.integer("nMinTrials", 1, 1, BIG));
+                case "asha" -> new SuccessiveHalvingPruner(o.integer("minResource", 0, 0, BIG),
+                        o.integer("reductionFactor", 4, 2, BIG), o.integer("minEarlyStoppingRate", 0, 0, 64));
+                case "hyperband" -> new HyperbandPruner(o.integer("minResource", 1, 1, BIG),
+                        o.integer("maxResource", 0, 0, BIG), o.integer("reductionFactor", 3, 2, BIG));
+                case "threshold" -> threshold(o);
+                case "patience" -> new PatiencePruner(o.integer("patience", 5, 1, BIG),
+                        o.number("minDelta", 0.0), o.integer("nWarmupSteps", 0, 0, BIG));
+                case "divergence" -> divergence(o);
+                case "curve" -> new CurveExtrapolationPruner(o.integer("maxStep", 0, 0, BIG), o.integer("minSteps", 3, 3, BIG),
+                        o.integer("nStartupTrials", 1, 1, BIG), o.number("probability", 0.8));
+                case "anyOf" -> anyOf(spec, path);
+                default -> throw new SpecException(path + ".type", "unknown pruner " + JsonFields.quote(spec.type())
+                        + " (expected one of " + String.join(", ", TYPES) + ")");
+            };
+        } catch (SpecException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // The pruners check their own ranges and name the option in their message.
+            throw new SpecException(path, e.getMessage());
+        }
+        o.done();
+        return pruner;
+    }
+
+    private static Pruner threshold(JsonFields o) {
+        Double lower = o.number("lower", null);
+        Double upper = o.number("upper", null);
+        if (lower == null && upper == null) {
+            throw new SpecException(o.path(), "a threshold pruner needs lower, upper or both");
+        }
+        return new ThresholdPruner(lower == null ? Double.NEGATIVE_INFINITY : lower,
+                upper == null ? Double.POSITIVE_INFINITY : upper,
+                o.integer("nWarmupSteps", 0, 0, BIG), o.integer("intervalSteps", 1, 1, BIG));
+    }
+
+    private static Pruner divergence(JsonFields o) {
+        DivergencePruner.Builder b = DivergencePruner.builder();
+        Double lossFactor = o.number("lossFactor", null);
+        if (lossFactor != null) {
+            b.lossFactor(lossFactor);
+        }
+        Double gradNormFactor = o.number("gradNormFactor", null);
+        if (gradNormFactor != null) {
+            b.gradNormFactor(gradNormFactor);
+        }
+        Double maxGradNorm = o.number("maxGradNorm", null);
+        if (maxGradNorm != null) {
+            b.maxGradNorm(maxGradNorm);
+        }
+        b.objectiveIsLoss(o.bool("objectiveIsLoss", true));
+        String gradNorm = o.string("gradNormMetric", null);
+        if (gradNorm != null) {
+            b.gradNormMetric(gradNorm);
+        }
+        JsonNode losses = o.raw("lossMetrics");
+        if (losses != null) {
+            if (!losses.isArray()) {
+                throw new SpecException(o.path("lossMetrics"), "expected an array of metric names, got " + JsonFields.describe(losses));
+            }
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < losses.size(); i++) {
+                if (!losses.get(i).isTextual()) {
+                    throw new SpecException(o.path("lossMetrics") + "[" + i + "]", "expected a metric name, got " + JsonFields.describe(losses.get(i)));
+                }
+                names.add(losses.get(i).textValue());
+            }
+            b.lossMetrics(names);
+        }
+        return b.build();
+    }
+
+    private static Pruner anyOf(PrunerSpec spec, String path) {
+        if (spec.anyOf().isEmpty()) {
+            throw new SpecException(path + ".anyOf", "needs at least one pruner");
+        }
+        List<Pruner> pruners = new ArrayList<>();
+        for (int i = 0; i < spec.anyOf().size(); i++) {
+            pruners.add(create(spec.anyOf().get(i), path + ".anyOf[" + i + "]"));
+        }
+        return new AnyOf(pruners);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.tuna.web.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.IntDistribution;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.sampler.GridSampler;
+import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.search.sampler.SobolSampler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns a spec's {@code sampler} into a {@link Sampler}. */
+public final class SamplerFactory {
+    /** Every sampler type a spec may name. */
+    public static final List<String> TYPES = List.of("random", "grid", "sobol", "tpe", "gp", "auto");
+    /** The sampler of a spec that names none. */
+    public static final String DEFAULT_TYPE = "random";
+    /** The most points a grid derived from the space may have. */
+    static final int MAX_GRID = 100_000;
+
+    private SamplerFactory() {
+    }
+
+    /**
+     * The sampler of a spec.
+     *
+     * @param sampler   the spec's sampler
+     * @param space     the spec's search space (a grid is derived from it when the options give none)
+     * @param studyName seeds the sampler when the spec gives no seed, so that a study's suggestions do not change
+     *                  when it is resumed
+     * @throws SpecException if the options do not fit the type or the space
+     */
+    public static Sampler create(SamplerSpec sampler, Map<String, Distribution> space, String studyName) {
+        long seed = sampler.seed() != null ? sampler.seed() : studyName.hashCode();
+        JsonFields options = JsonFields.of(sampler.options(), "sampler.options");
+        Sampler created = switch (sampler.type()) {
+            case "random" -> new RandomSampler(seed);
+            case "sobol" -> new SobolSampler(seed);
+            case "grid" -> grid(options, space, sampler.seed());
+            // The one place to wire the model-based samplers once their classes are part of the build.
+            case "tpe", "gp", "auto" -> throw new UnavailableException("sampler.type",
+                    "the sampler '" + sampler.type() + "' is not available yet in this build (use random, grid or sobol)");
+            default -> throw new SpecException("sampler.type", "unknown sampler " + JsonFields.quote(sampler.type())
+                    + " (expected one of " + String.join(", ", TYPES) + ")");
+        };
+        options.done();
+        return created;
+    }
+
+    private static GridSampler grid(JsonFields options, Map<String, Distribution> space, Long seed) {
+        Map<String, List<Object>> grid = new LinkedHashMap<>();
+        JsonFields given = options.object("grid");
+        if (given != null) {
+            for (String name : given.keys()) {
+                String path = given.path(name);
+                if (!space.containsKey(name)) {
+                    throw new SpecException(path, "parameter " + JsonFields.quote(name) + " is not in the space");
+                }
+                JsonNode values = given.raw(name);
+                if (!values.isArray() || values.isEmpty()) {
+                    throw new SpecException(path, "expected a non-empty array of values, got " + JsonFields.describe(values));
+                }
+                List<Object> list = new ArrayList<>();
+                for (int i = 0; i < values.size(); i++) {
+                    JsonNode v = values.get(i);
+                    Object value = v.isTextual() ? v.textValue() : v.isBoolean() ? (Object) v.booleanValue()
+                            : v.isIntegralNumber() && v.canConvertToInt() ? (Object) v.intValue()
+                            : v.isNumber() ? (Object) JsonFields.number(v, path + "[" + i + "]") : null;
+                    if (value == null) {
+                        throw new SpecException(path + "[" + i + "]", "expected a string, number or boolean, got " + JsonFields.describe(v));
+                    }
+                    try {
+                        space.get(name).toInternal(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new SpecException(path + "[" + i + "]", "not in the space: " + e.getMessage());
+                    }
+                    list.add(value);
+                }
+                grid.put(name, list);
+            }
+            given.done();
+        }
+        for (Map.Entry<String, Distribution> e : space.entrySet()) {
+            if (!grid.containsKey(e.getKey())) {
+                grid.put(e.getKey(), points(e.getKey(), e.getValue()));
+            }
+        }
+        long size = grid.values().stream().mapToLong(List::size).reduce(1, (a, b) -> Math.min((long) MAX_GRID + 1, a * b));
+        if (size > MAX_GRID) {
+            throw new SpecException("sampler.options.grid", "the grid has more than " + MAX_GRID + " points");
+        }
+        try {
+            return seed == null ? new GridSampler(grid) : new GridSampler(grid, seed);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("sampler.options.grid", e.getMessage());
+        }
+    }
+
+    /** Every value of a discrete distribution; a continuous one needs its values in the options. */
+    private static List<Object> points(String name, Distribution d) {
+        String path = "sampler.options.grid." + name;
+        if (d instanceof CategoricalDistribution c) {
+            return c.choices();
+        }
+        if (d instanceof IntDistribution i && !i.log()) {
+            if (((long) i.high() - i.low()) / i.step() >= MAX_GRID) {
+                throw new SpecException(path, "too many values to grid; give them in the options");
+            }
+            List<Object> values = new ArrayList<>();
+            for (long v = i.low(); v <= i.high(); v += i.step()) {
+                values.add((int) v);
+            }
+            return values;
+        }
+        if (d instanceof FloatDistribution f && f.step() != null) {
+            long n = Math.round((f.high() - f.low()) / f.step());
+            if (n >= MAX_GRID) {
+                throw new SpecException(path, "too many values to grid; give them in the options");
+            }
+            List<Object> values = new ArrayList<>();
+            for (long k = 0; k <= n; k++) {
+                values.add(Math.min(f.high(), f.low() + k * f.step()));
+            }
+            return values;
+        }
+        throw new SpecException(path, "is required: parameter " + JsonFields.quote(name)
+                + " is continuous or on a log scale, so the grid sampler needs its values");
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tuna.web.spec;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A submitted study, as {@code tuna run}, {@code tuna submit} and {@code POST /api/studies} take it (the JSON of
+ * design.md's "Study spec"). Built by {@link StudySpecParser}, which has checked every field; written back to JSON
+ * by {@link StudySpecParser#toJson}.
+ *
+ * @param name           the study's name, see {@link #NAME}
+ * @param direction      minimise or maximise the objective
+ * @param metric         the metric the trainable optimises (e.g. {@code val_accuracy}), or null for its default
+ * @param trials         how many finished trials the study runs to
+ * @param parallelism    how many trials may run at once
+ * @param timeoutSeconds a limit on the study's run, or null for none
+ * @param sampler        how parameters are proposed
+ * @param pruner         how running trials are stopped early
+ * @param trainable      what a trial runs
+ * @param space          the search space: parameter name to distribution, in the order given
+ * @param cron           a Quartz cron expression to run {@code trials} more trials each time it fires, or null
+ */
+public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
+                        Long timeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
+                        Map<String, Distribution> space, String cron) {
+
+    /** Valid study names: a letter or digit, then up to 63 letters, digits, dots, underscores or dashes. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** The most trials a spec may ask for. */
+    public static final int MAX_TRIALS = 1_000_000;
+    /** The most trials that may run at once. */
+    public static final int MAX_PARALLELISM = 1024;
+
+    public StudySpec {
+        space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
+    }
+
+    /** The study's run time limit, if any. */
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeoutSeconds).map(Duration::ofSeconds);
+    }
+
+    /** Checks a study name; throws {@link SpecException} on {@code field} if it is not valid. */
+    public static String checkName(String field, String name) {
+        if (name == null) {
+            throw new SpecException(field, "is required");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new SpecException(field, "invalid study name " + JsonFields.quote(name)
+                    + " (1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit)");
+        }
+        return name;
+    }
+}

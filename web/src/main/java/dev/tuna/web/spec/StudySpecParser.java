@@ -1,0 +1,333 @@
+package dev.tuna.web.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.IntDistribution;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.quartz.CronExpression;
+
+/**
+ * Reads and checks study specs. Every field is checked for its type and range, unknown keys are refused, and the
+ * sampler, pruner and trainable are built once so that a spec that parses is a spec that runs; any problem is a
+ * {@link SpecException} naming the field's path.
+ *
+ * <pre>{@code
+ * StudySpec spec = new StudySpecParser(Trainables.builtIn()).parse(json);
+ * }</pre>
+ */
+public final class StudySpecParser {
+    /** Valid parameter names. */
+    public static final Pattern PARAM_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+    /** The most parameters a space may have. */
+    public static final int MAX_PARAMS = 1000;
+    /** The most choices of one categorical parameter. */
+    public static final int MAX_CHOICES = 10_000;
+    /** The longest timeout a spec may ask for: a year. */
+    static final long MAX_TIMEOUT_SECONDS = 366L * 24 * 3600;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
+
+    private final ObjectiveFactory trainables;
+
+    /** A parser that checks trainables against these factories. */
+    public StudySpecParser(ObjectiveFactory trainables) {
+        this.trainables = trainables;
+    }
+
+    /** Parses and checks a spec's JSON text. */
+    public StudySpec parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new SpecException("", "the spec is empty: expected a JSON object");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SpecException("", "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+        }
+        return parse(node);
+    }
+
+    /** Checks a spec already read as JSON. */
+    public StudySpec parse(JsonNode node) {
+        JsonFields f = JsonFields.of(node, "");
+        String name = StudySpec.checkName("name", f.requiredString("name"));
+        Direction direction = direction(f);
+        String metric = f.string("metric", null);
+        if (metric != null && !PARAM_NAME.matcher(metric).matches()) {
+            throw new SpecException("metric", "invalid metric name " + JsonFields.quote(metric));
+        }
+        int trials = (int) f.requiredInteger("trials", 1, StudySpec.MAX_TRIALS);
+        int parallelism = f.integer("parallelism", 1, 1, StudySpec.MAX_PARALLELISM);
+        Long timeout = f.integer("timeoutSeconds", null, 1, MAX_TIMEOUT_SECONDS);
+        Map<String, Distribution> space = space(f.object("space"), f);
+        SamplerSpec sampler = sampler(f.object("sampler"));
+        PrunerSpec pruner = f.has("pruner") ? pruner(f.object("pruner")) : new PrunerSpec("none", JsonNodeFactory.instance.objectNode(), List.of());
+        TrainableSpec trainable = trainable(f.object("trainable"));
+        String cron = f.string("cron", null);
+        if (cron != null) {
+            try {
+                CronExpression.validateExpression(cron);
+            } catch (java.text.ParseException e) {
+                throw new SpecException("cron", "not a valid Quartz cron expression " + JsonFields.quote(cron) + ": " + e.getMessage());
+            }
+        }
+        f.done();
+        StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable, space, cron);
+        // Build the parts once: a spec that parses must run.
+        SamplerFactory.create(sampler, space, name);
+        PrunerFactory.create(pruner, "pruner");
+        trainables.validate(spec);
+        return spec;
+    }
+
+    private static Direction direction(JsonFields f) {
+        String d = f.string("direction", "minimize");
+        return switch (d) {
+            case "minimize" -> Direction.MINIMIZE;
+            case "maximize" -> Direction.MAXIMIZE;
+            default -> throw new SpecException("direction", "expected 'minimize' or 'maximize', got " + JsonFields.quote(d));
+        };
+    }
+
+    private static SamplerSpec sampler(JsonFields f) {
+        if (f == null) {
+            return new SamplerSpec(SamplerFactory.DEFAULT_TYPE, null, JsonNodeFactory.instance.objectNode());
+        }
+        String type = f.requiredString("type");
+        if (!SamplerFactory.TYPES.contains(type)) {
+            throw new SpecException("sampler.type", "unknown sampler " + JsonFields.quote(type)
+                    + " (expected one of " + String.join(", ", SamplerFactory.TYPES) + ")");
+        }
+        Long seed = f.integer("seed", null, Long.MIN_VALUE, Long.MAX_VALUE);
+        JsonFields options = f.object("options");
+        if (options != null) {
+            options.acceptAll();
+        }
+        f.done();
+        return new SamplerSpec(type, seed, options == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) f.raw("options"));
+    }
+
+    private static PrunerSpec pruner(JsonFields f) {
+        return pruner(f, 0);
+    }
+
+    private static PrunerSpec pruner(JsonFields f, int depth) {
+        if (depth > 8) {
+            throw new SpecException(f.path(), "pruners nested too deep");
+        }
+        String type = f.requiredString("type");
+        if (!PrunerFactory.TYPES.contains(type)) {
+            throw new SpecException(f.path("type"), "unknown pruner " + JsonFields.quote(type)
+                    + " (expected one of " + String.join(", ", PrunerFactory.TYPES) + ")");
+        }
+        List<PrunerSpec> anyOf = new ArrayList<>();
+        ObjectNode options = JsonNodeFactory.instance.objectNode();
+        JsonNode list = f.raw("anyOf");
+        if (list != null) {
+            if (!type.equals("anyOf")) {
+                throw new SpecException(f.path("anyOf"), "only a pruner of type 'anyOf' takes a list of pruners");
+            }
+            if (!list.isArray()) {
+                throw new SpecException(f.path("anyOf"), "expected an array of pruners, got " + JsonFields.describe(list));
+            }
+            for (int i = 0; i < list.size(); i++) {
+                anyOf.add(pruner(JsonFields.of(list.get(i), f.path("anyOf") + "[" + i + "]"), depth + 1));
+            }
+        }
+        for (String key : f.keys()) {
+            if (!key.equals("type") && !key.equals("anyOf")) {
+                options.set(key, f.raw(key));
+            }
+        }
+        // Options are checked by PrunerFactory, which knows each type's.
+        return new PrunerSpec(type, options, anyOf);
+    }
+
+    private static TrainableSpec trainable(JsonFields f) {
+        if (f == null) {
+            throw new SpecException("trainable", "is required");
+        }
+        String type = f.requiredString("type");
+        String dataset = f.string("dataset", null);
+        Long epochs = f.integer("epochs", null, 1, 1_000_000);
+        JsonFields fixed = f.object("fixed");
+        if (fixed != null) {
+            fixed.acceptAll();
+        }
+        f.done();
+        return new TrainableSpec(type, dataset, epochs == null ? null : epochs.intValue(),
+                fixed == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) f.raw("fixed"));
+    }
+
+    private static Map<String, Distribution> space(JsonFields f, JsonFields parent) {
+        if (f == null) {
+            throw new SpecException("space", "is required");
+        }
+        List<String> names = f.keys();
+        if (names.isEmpty()) {
+            throw new SpecException("space", "needs at least one parameter");
+        }
+        if (names.size() > MAX_PARAMS) {
+            throw new SpecException("space", "has " + names.size() + " parameters, more than " + MAX_PARAMS);
+        }
+        Map<String, Distribution> space = new LinkedHashMap<>();
+        for (String name : names) {
+            if (!PARAM_NAME.matcher(name).matches()) {
+                throw new SpecException("space", "invalid parameter name " + JsonFields.quote(name)
+                        + " (1 to 64 letters, digits, '.', '_' or '-')");
+            }
+            space.put(name, distribution(JsonFields.of(f.raw(name), f.path(name))));
+        }
+        return space;
+    }
+
+    private static Distribution distribution(JsonFields f) {
+        String type = f.requiredString("type");
+        Distribution d;
+        try {
+            d = switch (type) {
+                case "float" -> {
+                    double low = f.requiredNumber("low");
+                    double high = f.requiredNumber("high");
+                    checkOrder(f, low, high);
+                    Double step = f.number("step", null);
+                    yield new FloatDistribution(low, high, f.bool("log", false), step);
+                }
+                case "int" -> {
+                    int low = (int) f.requiredInteger("low", Integer.MIN_VALUE, Integer.MAX_VALUE);
+                    int high = (int) f.requiredInteger("high", Integer.MIN_VALUE, Integer.MAX_VALUE);
+                    checkOrder(f, low, high);
+                    int step = f.integer("step", 1, 1, Integer.MAX_VALUE);
+                    yield new IntDistribution(low, high, f.bool("log", false), step);
+                }
+                case "categorical" -> categorical(f);
+                default -> throw new SpecException(f.path("type"), "unknown distribution " + JsonFields.quote(type)
+                        + " (expected one of float, int, categorical)");
+            };
+        } catch (SpecException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(f.path(), e.getMessage());
+        }
+        f.done();
+        return d;
+    }
+
+    private static void checkOrder(JsonFields f, double low, double high) {
+        if (!(low < high)) {
+            throw new SpecException(f.path("low"), String.format(Locale.ROOT, "must be less than high (got %s >= %s)",
+                    plain(low), plain(high)));
+        }
+    }
+
+    private static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    private static CategoricalDistribution categorical(JsonFields f) {
+        JsonNode choices = f.required("choices");
+        String path = f.path("choices");
+        if (!choices.isArray() || choices.isEmpty()) {
+            throw new SpecException(path, "expected a non-empty array of choices, got " + JsonFields.describe(choices));
+        }
+        if (choices.size() > MAX_CHOICES) {
+            throw new SpecException(path, "has " + choices.size() + " choices, more than " + MAX_CHOICES);
+        }
+        List<Object> list = new ArrayList<>();
+        for (int i = 0; i < choices.size(); i++) {
+            JsonNode c = choices.get(i);
+            String at = path + "[" + i + "]";
+            if (c.isTextual()) {
+                list.add(c.textValue());
+            } else if (c.isBoolean()) {
+                list.add(c.booleanValue());
+            } else if (c.isIntegralNumber()) {
+                list.add(JsonFields.integer(c, at, Long.MIN_VALUE, Long.MAX_VALUE));
+            } else if (c.isNumber()) {
+                list.add(JsonFields.number(c, at));
+            } else {
+                throw new SpecException(at, "expected a string, number or boolean, got " + JsonFields.describe(c));
+            }
+        }
+        try {
+            return CategoricalDistribution.of(list);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(path, e.getMessage());
+        }
+    }
+
+    /** The spec as JSON, in the form {@link #parse} reads (what the server stores and returns). */
+    public static ObjectNode toJson(StudySpec spec) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", spec.name());
+        o.put("direction", spec.direction() == Direction.MAXIMIZE ? "maximize" : "minimize");
+        if (spec.metric() != null) {
+            o.put("metric", spec.metric());
+        }
+        o.put("trials", spec.trials());
+        o.put("parallelism", spec.parallelism());
+        if (spec.timeoutSeconds() != null) {
+            o.put("timeoutSeconds", spec.timeoutSeconds());
+        }
+        ObjectNode sampler = o.putObject("sampler");
+        sampler.put("type", spec.sampler().type());
+        if (spec.sampler().seed() != null) {
+            sampler.put("seed", spec.sampler().seed());
+        }
+        if (!spec.sampler().options().isEmpty()) {
+            sampler.set("options", spec.sampler().options().deepCopy());
+        }
+        o.set("pruner", toJson(spec.pruner()));
+        ObjectNode trainable = o.putObject("trainable");
+        trainable.put("type", spec.trainable().type());
+        if (spec.trainable().dataset() != null) {
+            trainable.put("dataset", spec.trainable().dataset());
+        }
+        if (spec.trainable().epochs() != null) {
+            trainable.put("epochs", spec.trainable().epochs());
+        }
+        if (!spec.trainable().fixed().isEmpty()) {
+            trainable.set("fixed", spec.trainable().fixed().deepCopy());
+        }
+        // Distributions write themselves (core's Jackson types).
+        ObjectNode space = o.putObject("space");
+        spec.space().forEach((name, d) -> space.set(name, JSON.valueToTree(d)));
+        if (spec.cron() != null) {
+            o.put("cron", spec.cron());
+        }
+        return o;
+    }
+
+    private static ObjectNode toJson(PrunerSpec pruner) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("type", pruner.type());
+        o.setAll(pruner.options().deepCopy());
+        if (!pruner.anyOf().isEmpty()) {
+            ArrayNode list = o.putArray("anyOf");
+            pruner.anyOf().forEach(p -> list.add(toJson(p)));
+        }
+        return o;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.tuna.web.spec;
+
+import dev.tuna.search.Objective;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The trainables a server or {@code tuna run} knows: each type's {@link ObjectiveFactory}. */
+public final class Trainables implements ObjectiveFactory {
+    private final Map<String, ObjectiveFactory> byType = new LinkedHashMap<>();
+
+    /** The given factories; a type known to two of them is an error. */
+    public Trainables(List<? extends ObjectiveFactory> factories) {
+        for (ObjectiveFactory f : factories) {
+            for (String type : f.types()) {
+                if (byType.putIfAbsent(type, f) != null) {
+                    throw new IllegalArgumentException("trainable type '" + type + "' is known to two factories");
+                }
+            }
+        }
+    }
+
+    /** The trainables of this build: the built-in functions (the DJL trainables join here). */
+    public static Trainables builtIn() {
+        return new Trainables(List.of(new FunctionTrainables()));
+    }
+
+    @Override
+    public Set<String> types() {
+        return byType.keySet();
+    }
+
+    @Override
+    public void validate(StudySpec spec) {
+        factory(spec).validate(spec);
+    }
+
+    @Override
+    public Objective create(StudySpec spec) {
+        return factory(spec).create(spec);
+    }
+
+    private ObjectiveFactory factory(StudySpec spec) {
+        ObjectiveFactory f = byType.get(spec.trainable().type());
+        if (f == null) {
+            throw new SpecException("trainable.type", "unknown trainable " + JsonFields.quote(spec.trainable().type())
+                    + (byType.isEmpty() ? " (this build has no trainables)"
+                            : " (expected one of " + String.join(", ", new ArrayList<>(byType.keySet())) + ")"));
+        }
+        return f;
+    }
+}

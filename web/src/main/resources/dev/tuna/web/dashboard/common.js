@@ -1,0 +1,37 @@
+'use strict';
+/* Shared helpers of the dashboard's pages. User-supplied strings (study names, parameters, reasons) only ever
+   reach the page as text nodes or URL-encoded attributes: never as HTML. */
+const Tuna = {
+  async get(path) {
+    const r = await fetch(path, {headers: {Accept: 'application/json'}});
+    const body = await r.json();
+    if (!r.ok) throw new Error(body.detail || ('HTTP ' + r.status));
+    return body;
+  },
+  el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
+    return e;
+  },
+  fmt(v) {
+    if (v == null) return '\u2013';
+    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  },
+  param(name) { return new URLSearchParams(location.search).get(name); },
+  studyHref(name) { return '/study.html?name=' + encodeURIComponent(name); },
+  trialHref(study, n) { return '/trial.html?study=' + encodeURIComponent(study) + '&n=' + encodeURIComponent(n); },
+  error(message) { document.getElementById('error').textContent = message; },
+  clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; },
+  /** A uPlot chart in a container, replacing what was there. */
+  chart(container, title, xLabel, data, series) {
+    Tuna.clear(container);
+    const width = Math.max(400, Math.min(1100, container.clientWidth || 900));
+    return new uPlot({title, width, height: 300, scales: {x: {time: false}},
+      axes: [{label: xLabel}, {}], series: [{label: xLabel}].concat(series)}, data, container);
+  },
+  colors: {COMPLETE: '#06c', PRUNED: '#999', FAIL: '#c00', RUNNING: '#080', WAITING: '#cc0'}
+};

@@ -1,0 +1,97 @@
+package dev.tuna.web.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Predicate;
+
+/** A small HTTP client of a test server: requests, JSON answers, waiting for a condition. */
+final class Api {
+    static final ObjectMapper JSON = new ObjectMapper();
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final String base;
+    String token;
+
+    Api(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    record Answer(int status, String contentType, String body) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException("not JSON (" + status + "): " + body, e);
+            }
+        }
+    }
+
+    Answer send(String method, String path, byte[] body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Answer get(String path) {
+        return send("GET", path, null);
+    }
+
+    Answer post(String path, String body) {
+        return send("POST", path, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Answer delete(String path) {
+        return send("DELETE", path, null);
+    }
+
+    /** Polls a GET until its JSON answer passes the test (the study runs on other threads). */
+    JsonNode awaitJson(String path, Predicate<JsonNode> test, Duration atMost) {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            Answer a = get(path);
+            if (a.status() == 200) {
+                last = a.json();
+                if (test.test(last)) {
+                    return last;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("GET " + path + " did not reach the expected state within " + atMost + "; last: " + last);
+    }
+
+    static String quadratic(String name, int trials, int epochs, int sleepMillis) {
+        return """
+                {"name": "%s", "trials": %d, "sampler": {"type": "random", "seed": 7},
+                 "trainable": {"type": "quadratic", "epochs": %d, "fixed": {"sleepMillis": %d}},
+                 "space": {"x": {"type": "float", "low": -2, "high": 2}, "k": {"type": "int", "low": 0, "high": 3},
+                           "opt": {"type": "categorical", "choices": ["a", "b"]}}}
+                """.formatted(name, trials, epochs, sleepMillis);
+    }
+}

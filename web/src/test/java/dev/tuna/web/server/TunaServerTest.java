@@ -1,0 +1,223 @@
+package dev.tuna.web.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.device.Devices;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every route of the API over real HTTP, against a server on an ephemeral port. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TunaServerTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path data;
+    ServerRuntime runtime;
+    Api api;
+
+    @BeforeAll
+    void start() {
+        runtime = ServerRuntime.start(data, "127.0.0.1", 0, Devices.cpu(2), Trainables.builtIn());
+        api = new Api(runtime.port());
+    }
+
+    @AfterAll
+    void stop() {
+        runtime.close();
+    }
+
+    @Test
+    void healthAndOpenApiDescribeEveryRoute() {
+        Api.Answer health = api.get("/api/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("status").asText()).isEqualTo("ok");
+        JsonNode doc = api.get("/api/openapi.json").json();
+        assertThat(doc.get("openapi").asText()).startsWith("3.");
+        List<String> paths = new ArrayList<>();
+        doc.get("paths").fieldNames().forEachRemaining(paths::add);
+        assertThat(paths).containsExactlyInAnyOrder("/api/health", "/api/openapi.json", "/api/studies",
+                "/api/studies/{name}", "/api/studies/{name}/trials", "/api/studies/{name}/trials/{number}",
+                "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
+                "/api/studies/{name}/events", "/api/studies/{name}/importance");
+        assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
+    }
+
+    @Test
+    void aSubmittedStudyRunsToItsTrialsAndAnswersEveryReadRoute() {
+        Api.Answer created = api.post("/api/studies", Api.quadratic("quad-read", 8, 3, 0));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().get("name").asText()).isEqualTo("quad-read");
+
+        Api.Answer again = api.post("/api/studies", Api.quadratic("quad-read", 8, 3, 0));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.contentType()).startsWith(TunaServer.PROBLEM_JSON);
+        assertThat(again.json().get("field").asText()).isEqualTo("name");
+
+        JsonNode study = api.awaitJson("/api/studies/quad-read", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(study.get("finished").asInt()).isEqualTo(8);
+        assertThat(study.get("counts").get("complete").asInt()).isEqualTo(8);
+        assertThat(study.get("sampler").asText()).isEqualTo("random");
+        assertThat(study.get("spec").get("trainable").get("type").asText()).isEqualTo("quadratic");
+
+        JsonNode list = api.get("/api/studies").json();
+        assertThat(list.findValuesAsText("name")).contains("quad-read");
+
+        JsonNode page = api.get("/api/studies/quad-read/trials?state=complete&sort=value&offset=1&limit=3").json();
+        assertThat(page.get("total").asInt()).isEqualTo(8);
+        assertThat(page.get("trials")).hasSize(3);
+        JsonNode all = api.get("/api/studies/quad-read/trials?sort=value").json().get("trials");
+        double bestValue = all.get(0).get("value").asDouble();
+        for (JsonNode t : all) {
+            assertThat(t.get("value").asDouble()).isGreaterThanOrEqualTo(bestValue);
+        }
+        assertThat(page.get("trials").get(0).get("number").asInt()).isEqualTo(all.get(1).get("number").asInt());
+        JsonNode byNumberDesc = api.get("/api/studies/quad-read/trials?sort=-number&limit=1").json().get("trials");
+        assertThat(byNumberDesc.get(0).get("number").asInt()).isEqualTo(7);
+
+        JsonNode best = api.get("/api/studies/quad-read/best").json();
+        assertThat(best.get("value").asDouble()).isEqualTo(bestValue);
+        assertThat(best.get("number").asInt()).isEqualTo(all.get(0).get("number").asInt());
+        assertThat(best.get("params").has("x")).isTrue();
+
+        JsonNode trial = api.get("/api/studies/quad-read/trials/" + best.get("number").asInt()).json();
+        assertThat(trial.get("state").asText()).isEqualTo("COMPLETE");
+        assertThat(trial.get("intermediateValues").size()).isEqualTo(3);
+        assertThat(trial.get("metrics").get("train_loss").size()).isEqualTo(3);
+        assertThat(trial.get("device").asText()).isEqualTo("cpu");
+        assertThat(trial.get("distributions").get("x").get("type").asText()).isEqualTo("float");
+        assertThat(trial.get("diagnoses").isArray()).isTrue();
+        assertThat(trial.get("durationMillis").asLong()).isNotNegative();
+        assertThat(trial.get("start").asText()).isNotEmpty();
+
+        JsonNode importance = api.get("/api/studies/quad-read/importance").json();
+        assertThat(importance.get("completed").asInt()).isEqualTo(8);
+        assertThat(importance.get("importance").size()).isBetween(1, 3);
+
+        Api.Answer missing = api.get("/api/studies/quad-read/trials/99");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json().get("field").asText()).isEqualTo("number");
+    }
+
+    @Test
+    void aStudyStopsResumesAndIsDeleted() {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-stop", 1000, 2, 20)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/quad-stop", s -> s.get("finished").asInt() >= 2, WAIT);
+        Api.Answer stopped = api.post("/api/studies/quad-stop/stop", null);
+        assertThat(stopped.status()).isEqualTo(202);
+        JsonNode study = api.awaitJson("/api/studies/quad-stop", s -> s.get("state").asText().equals("stopped")
+                && s.get("counts").get("running").asInt() == 0, WAIT);
+        int finished = study.get("finished").asInt();
+        assertThat(finished).isLessThan(1000);
+
+        Api.Answer resumed = api.post("/api/studies/quad-stop/resume", null);
+        assertThat(resumed.status()).as(resumed.body()).isEqualTo(202);
+        api.awaitJson("/api/studies/quad-stop", s -> s.get("finished").asInt() > finished + 1, WAIT);
+        assertThat(api.post("/api/studies/quad-stop/resume", null).status()).isEqualTo(409);
+
+        assertThat(api.delete("/api/studies/quad-stop").status()).isEqualTo(204);
+        assertThat(api.get("/api/studies/quad-stop").status()).isEqualTo(404);
+        assertThat(api.get("/api/studies/quad-stop/best").status()).isEqualTo(404);
+        assertThat(api.delete("/api/studies/quad-stop").status()).isEqualTo(404);
+    }
+
+    @Test
+    void bestOfAStudyWithoutCompletedTrialsIsNotFound() {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-slow", 1, 1, 60_000)).status()).isEqualTo(201);
+        Api.Answer best = api.get("/api/studies/quad-slow/best");
+        assertThat(best.status()).isEqualTo(404);
+        assertThat(best.json().get("detail").asText()).contains("no completed trial");
+        assertThat(api.delete("/api/studies/quad-slow").status()).isEqualTo(204);
+    }
+
+    @Test
+    void eventsStreamTrialsAsTheyStartReportAndFinish() throws Exception {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-events", 3, 2, 50)).status()).isEqualTo(201);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
+                .header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            int finished = 0;
+            String line;
+            while (finished < 3 && (line = in.readLine()) != null) {
+                if (line.startsWith("event:")) {
+                    String name = line.substring("event:".length()).strip();
+                    events.add(name);
+                    if (name.equals("trial-finished")) {
+                        finished++;
+                    }
+                }
+            }
+        }
+        assertThat(events.get(0)).isEqualTo("subscribed");
+        assertThat(events).contains("trial-reported").filteredOn("trial-finished"::equals).hasSize(3);
+        assertThat(api.get("/api/studies/nope/events").status()).isEqualTo(404);
+        assertThat(api.get("/api/studies/quad-events/events").status()).isEqualTo(406);
+    }
+
+    @Test
+    void aStoredSpecThisBuildCannotRunIsShownButNotResumed(@TempDir Path other) {
+        try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            Api client = new Api(first.port());
+            assertThat(client.post("/api/studies", Api.quadratic("orphan", 1000, 1, 20)).status()).isEqualTo(201);
+            assertThat(client.post("/api/studies/orphan/stop", null).status()).isEqualTo(202);
+        }
+        // A build without the trainable: the study is still readable, resuming it is refused with a reason.
+        try (ServerRuntime second = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), new Trainables(List.of()))) {
+            Api client = new Api(second.port());
+            JsonNode study = client.get("/api/studies/orphan").json();
+            assertThat(study.get("state").asText()).isEqualTo("stopped");
+            assertThat(study.get("spec").get("trainable").get("type").asText()).isEqualTo("quadratic");
+            Api.Answer resume = client.post("/api/studies/orphan/resume", null);
+            assertThat(resume.status()).isEqualTo(422);
+            assertThat(resume.json().get("detail").asText()).contains("cannot run here").contains("unknown trainable 'quadratic'");
+            assertThat(client.get("/api/health").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void tokenFileIsOwnerOnlyAndGuardsChangesBeyondLoopback(@TempDir Path other) throws Exception {
+        try (ServerRuntime open = ServerRuntime.start(other, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn())) {
+            assertThat(open.token().created()).isTrue();
+            Path file = other.resolve(ApiToken.FILE);
+            assertThat(Files.getPosixFilePermissions(file))
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+            Api client = new Api(open.port());
+            assertThat(client.get("/api/studies").status()).isEqualTo(200);
+            Api.Answer refused = client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0));
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.contentType()).startsWith(TunaServer.PROBLEM_JSON);
+            client.token = "wrong";
+            assertThat(client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0)).status()).isEqualTo(401);
+            client.token = open.token().value();
+            assertThat(client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0)).status()).isEqualTo(201);
+        }
+        // A second start reads the same token and does not print it again.
+        ApiToken again = ApiToken.loadOrCreate(other);
+        assertThat(again.created()).isFalse();
+        assertThat(again.value()).isEqualTo(Files.readString(other.resolve(ApiToken.FILE)).strip());
+        assertThat(Set.of(again.toString())).noneMatch(s -> s.contains(again.value()));
+    }
+}

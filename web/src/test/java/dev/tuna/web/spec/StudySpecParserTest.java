@@ -1,0 +1,178 @@
+package dev.tuna.web.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.IntDistribution;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.search.pruner.AnyOf;
+import dev.tuna.search.pruner.SuccessiveHalvingPruner;
+import dev.tuna.search.sampler.GridSampler;
+import dev.tuna.search.sampler.SobolSampler;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class StudySpecParserTest {
+    private final StudySpecParser parser = new StudySpecParser(Trainables.builtIn());
+
+    static final String VALID = """
+            {"name": "quad-1", "direction": "maximize", "metric": "value", "trials": 30, "parallelism": 2,
+             "timeoutSeconds": 1800, "sampler": {"type": "sobol", "seed": 42},
+             "pruner": {"type": "anyOf", "anyOf": [{"type": "asha", "minResource": 1, "reductionFactor": 3},
+                                                  {"type": "threshold", "upper": 100}]},
+             "trainable": {"type": "quadratic", "epochs": 5, "fixed": {"sleepMillis": 1, "center": 0.5}},
+             "space": {"lr": {"type": "float", "low": 1e-4, "high": 1e-1, "log": true},
+                       "units": {"type": "int", "low": 32, "high": 512, "log": true},
+                       "optimizer": {"type": "categorical", "choices": ["adam", "sgd"]}},
+             "cron": "0 0 * * * ?"}
+            """;
+
+    /** A valid spec with one field replaced, as JSON text: {@code with("trials", "-1")}. */
+    static String with(String field, String json) {
+        return removeField(VALID, field).replaceFirst("\\{", "{\"" + field + "\": " + json + ", ");
+    }
+
+    @Test
+    void readsEveryField() {
+        StudySpec spec = parser.parse(VALID);
+        assertThat(spec.name()).isEqualTo("quad-1");
+        assertThat(spec.direction()).isEqualTo(Direction.MAXIMIZE);
+        assertThat(spec.trials()).isEqualTo(30);
+        assertThat(spec.parallelism()).isEqualTo(2);
+        assertThat(spec.timeoutSeconds()).isEqualTo(1800L);
+        assertThat(spec.sampler().type()).isEqualTo("sobol");
+        assertThat(spec.sampler().seed()).isEqualTo(42L);
+        assertThat(spec.pruner().anyOf()).extracting(PrunerSpec::type).containsExactly("asha", "threshold");
+        assertThat(spec.trainable().epochs()).isEqualTo(5);
+        assertThat(spec.space()).containsExactly(
+                java.util.Map.entry("lr", new FloatDistribution(1e-4, 1e-1, true, null)),
+                java.util.Map.entry("units", new IntDistribution(32, 512, true, 1)),
+                java.util.Map.entry("optimizer", CategoricalDistribution.of(List.of("adam", "sgd"))));
+        assertThat(spec.cron()).isEqualTo("0 0 * * * ?");
+        assertThat(SamplerFactory.create(spec.sampler(), spec.space(), spec.name())).isInstanceOf(SobolSampler.class);
+        assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(AnyOf.class);
+    }
+
+    @Test
+    void writesWhatItReads() {
+        StudySpec spec = parser.parse(VALID);
+        String json = StudySpecParser.toJson(spec).toString();
+        assertThat(json).contains("\"type\":\"float\"");
+        assertThat(parser.parse(json)).usingRecursiveComparison().isEqualTo(spec);
+    }
+
+    @Test
+    void defaultsWhatIsLeftOut() {
+        StudySpec spec = parser.parse("""
+                {"name": "b", "trials": 3, "trainable": {"type": "branin"},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """);
+        assertThat(spec.direction()).isEqualTo(Direction.MINIMIZE);
+        assertThat(spec.parallelism()).isEqualTo(1);
+        assertThat(spec.sampler().type()).isEqualTo(SamplerFactory.DEFAULT_TYPE);
+        assertThat(spec.pruner().type()).isEqualTo("none");
+        assertThat(spec.timeout()).isEmpty();
+    }
+
+    @Test
+    void gridComesFromTheSpaceOrTheOptions() {
+        StudySpec spec = parser.parse("""
+                {"name": "g", "trials": 6, "sampler": {"type": "grid", "options": {"grid": {"x": [0.5, 1.5]}}},
+                 "trainable": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": 0, "high": 2}, "k": {"type": "int", "low": 1, "high": 3}}}
+                """);
+        GridSampler grid = (GridSampler) SamplerFactory.create(spec.sampler(), spec.space(), spec.name());
+        assertThat(grid.size()).isEqualTo(6);
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "g", "trials": 6, "sampler": {"type": "grid"}, "trainable": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": 0, "high": 2}}}
+                """)).hasMessageStartingWith("sampler.options.grid.x: is required");
+    }
+
+    @Test
+    void prunerOptionsReachThePruner() {
+        StudySpec spec = parser.parse(with("pruner", "{\"type\": \"asha\", \"minResource\": 2, \"reductionFactor\": 3}"));
+        assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(SuccessiveHalvingPruner.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "space.lr.low: must be less than high (got 0.1 >= 0.01)|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.1, \"high\": 0.01}},",
+        "sampler.type: unknown sampler 'foo' (expected one of random, grid, sobol, tpe, gp, auto)|\"sampler\": {\"type\": \"foo\"},",
+        "trials: must be between 1 and 1000000, got -1|\"trials\": -1,",
+        "trials: expected an integer, got 2.5|\"trials\": 2.5,",
+        "trials: expected an integer, got the string '3'|\"trials\": \"3\",",
+        "direction: expected 'minimize' or 'maximize', got 'up'|\"direction\": \"up\",",
+        "name: invalid study name '../etc'|\"name\": \"../etc\",",
+        "pruner.type: unknown pruner 'nope'|\"pruner\": {\"type\": \"nope\"},",
+        "pruner.reductionFactor: must be between 2 and 1000000000, got 1|\"pruner\": {\"type\": \"asha\", \"reductionFactor\": 1},",
+        "pruner.anyOf[1].type: unknown pruner 'x'|\"pruner\": {\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"x\"}]},",
+        "pruner.bogus: unknown field|\"pruner\": {\"type\": \"median\", \"bogus\": 1},",
+        "sampler.type: the sampler 'gp' is not available yet|\"sampler\": {\"type\": \"gp\"},",
+        "trainable.type: unknown trainable 'resnet'|\"trainable\": {\"type\": \"resnet\"},",
+        "trainable.fixed.lr: unknown field|\"trainable\": {\"type\": \"quadratic\", \"fixed\": {\"lr\": 1}},",
+        "cron: not a valid Quartz cron expression|\"cron\": \"every day\",",
+        "space.lr.type: unknown distribution 'normal'|\"space\": {\"lr\": {\"type\": \"normal\"}},",
+        "space.lr.choices[0]: expected a string, number or boolean, got an object|\"space\": {\"lr\": {\"type\": \"categorical\", \"choices\": [{}]}},",
+        "space.lr: a log scale needs low > 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
+        "extra: unknown field|\"extra\": 1,",
+    })
+    void rejectsBadFieldsByPath(String message, String replacement) {
+        // The replacement comes first; JSON forbids duplicates, so drop the original field of that name.
+        String key = replacement.substring(1, replacement.indexOf('"', 1));
+        String spec = removeField(VALID, key).replaceFirst("\\{", "{" + replacement + " ");
+        assertThatThrownBy(() -> parser.parse(spec)).isInstanceOf(SpecException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
+    void rejectsBrokenJson() {
+        assertThatThrownBy(() -> parser.parse("{\"name\": ")).hasMessageStartingWith("malformed JSON");
+        assertThatThrownBy(() -> parser.parse("{\"name\": \"a\", \"name\": \"b\"}")).hasMessageStartingWith("malformed JSON");
+        assertThatThrownBy(() -> parser.parse("{} {}")).hasMessageStartingWith("malformed JSON");
+        assertThatThrownBy(() -> parser.parse("[]")).hasMessage("expected an object, got an array");
+        assertThatThrownBy(() -> parser.parse("")).hasMessageContaining("empty");
+    }
+
+    @Test
+    void rejectsHugeAndNonFiniteNumbers() {
+        assertThatThrownBy(() -> parser.parse(with("trials", "1e400"))).hasMessageStartingWith("trials:");
+        assertThatThrownBy(() -> parser.parse(with("trials", "99999999999999999999999"))).hasMessageStartingWith("trials: must be between");
+        assertThatThrownBy(() -> parser.parse(removeField(VALID, "space").replaceFirst("\\{",
+                "{\"space\": {\"x\": {\"type\": \"float\", \"low\": -1e400, \"high\": 1}}, ")))
+                .hasMessageStartingWith("space.x.low: expected a finite number");
+    }
+
+    /** The spec without one top-level field (its value must be a single-line JSON value). */
+    static String removeField(String spec, String key) {
+        int at = spec.indexOf("\"" + key + "\":");
+        if (at < 0) {
+            return spec;
+        }
+        int depth = 0;
+        int i = spec.indexOf(':', at) + 1;
+        for (; i < spec.length(); i++) {
+            char c = spec.charAt(i);
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (depth == 0) {
+                    break;
+                }
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                i++;
+                break;
+            }
+        }
+        String rest = spec.substring(i);
+        String head = spec.substring(0, at).stripTrailing();
+        if (rest.stripLeading().startsWith("}") && head.endsWith(",")) {
+            head = head.substring(0, head.length() - 1);
+        }
+        return head + " " + rest;
+    }
+}
