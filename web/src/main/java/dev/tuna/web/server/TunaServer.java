@@ -12,7 +12,6 @@ import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
 import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
-import dev.tuna.web.spec.UnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -304,7 +303,6 @@ public final class TunaServer implements AutoCloseable {
 
     private void errors(Javalin app) {
         app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.field(), e.getMessage()));
-        app.exception(UnavailableException.class, (e, ctx) -> problem(ctx, 422, e.field(), e.getMessage()));
         app.exception(SpecException.class, (e, ctx) -> problem(ctx, 400, e.field(), e.getMessage()));
         app.exception(StudyExistsException.class, (e, ctx) -> problem(ctx, 409, "name", e.getMessage()));
         app.exception(StudyNotFoundException.class, (e, ctx) -> problem(ctx, 404, "name", e.getMessage()));

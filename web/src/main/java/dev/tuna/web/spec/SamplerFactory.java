@@ -6,9 +6,12 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import dev.tuna.search.Sampler;
+import dev.tuna.search.sampler.AutoSampler;
+import dev.tuna.search.sampler.GpSampler;
 import dev.tuna.search.sampler.GridSampler;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.search.sampler.SobolSampler;
+import dev.tuna.search.sampler.TpeSampler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +22,7 @@ public final class SamplerFactory {
     /** Every sampler type a spec may name. */
     public static final List<String> TYPES = List.of("random", "grid", "sobol", "tpe", "gp", "auto");
     /** The sampler of a spec that names none. */
-    public static final String DEFAULT_TYPE = "random";
+    public static final String DEFAULT_TYPE = "auto";
     /** The most points a grid derived from the space may have. */
     static final int MAX_GRID = 100_000;
 
@@ -42,9 +45,12 @@ public final class SamplerFactory {
             case "random" -> new RandomSampler(seed);
             case "sobol" -> new SobolSampler(seed);
             case "grid" -> grid(options, space, sampler.seed());
-            // The one place to wire the model-based samplers once their classes are part of the build.
-            case "tpe", "gp", "auto" -> throw new UnavailableException("sampler.type",
-                    "the sampler '" + sampler.type() + "' is not available yet in this build (use random, grid or sobol)");
+            case "tpe" -> options.bool("multivariate", false) ? TpeSampler.multivariate(seed) : new TpeSampler(seed);
+            case "gp" -> GpSampler.builder().seed(seed)
+                    .startupTrials(options.integer("startupTrials", 10, 1, 10_000))
+                    .deterministic(options.bool("deterministic", false))
+                    .build();
+            case "auto" -> new AutoSampler(seed);
             default -> throw new SpecException("sampler.type", "unknown sampler " + JsonFields.quote(sampler.type())
                     + " (expected one of " + String.join(", ", TYPES) + ")");
         };
