@@ -1,29 +1,25 @@
 package dev.tuna.worker.train;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.NDArray;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.SequenceSampler;
-import dev.tuna.worker.data.LabeledData;
 
-/** Turns Java-array datasets into DJL {@link ArrayDataset}s held by a given manager. */
+/** Wraps arrays already on a device as DJL {@link ArrayDataset}s with Tuna's batching. */
 public final class DjlDatasets {
     private DjlDatasets() {
     }
 
     /**
-     * The samples as an ArrayDataset of features {@code (n, sampleShape...)} and labels {@code (n)}.
+     * An ArrayDataset over features {@code (n, ...)} and labels {@code (n)}; batches are sliced into the
+     * trainer's own managers, the arrays themselves are only read.
      *
      * @param shuffleSeed a seed for a new order every epoch, or {@code null} to keep the order (validation)
      */
-    public static ArrayDataset of(LabeledData data, NDManager manager, int batchSize, Long shuffleSeed) {
-        long[] shape = new long[data.sampleShape().length + 1];
-        shape[0] = data.size();
-        System.arraycopy(data.sampleShape(), 0, shape, 1, shape.length - 1);
+    public static ArrayDataset of(NDArray features, NDArray labels, int batchSize, Long shuffleSeed) {
         return new ArrayDataset.Builder()
-                .setData(manager.create(data.features(), new Shape(shape)))
-                .optLabels(manager.create(data.labels()))
+                .setData(features)
+                .optLabels(labels)
                 .setSampling(new BatchSampler(shuffleSeed == null ? new SequenceSampler() : new SeededShuffle(shuffleSeed), batchSize, false))
                 .build();
     }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -130,10 +129,11 @@ public abstract class DjlTrainable implements Trainable {
                 .addTrainingListeners(monitor);
 
         double objective = Double.NaN;
-        try (NDManager data = Engines.pytorch().newBaseManager(device);
+        try (DeviceData.Lease trainData = DeviceData.lease(train, device);
+                DeviceData.Lease validationData = DeviceData.lease(validation, device);
                 Model model = Model.newInstance(name, device, Engines.PYTORCH)) {
-            ArrayDataset trainSet = DjlDatasets.of(train, data, batchSize, seed);
-            ArrayDataset validationSet = DjlDatasets.of(validation, data, Math.max(batchSize, 500), null);
+            ArrayDataset trainSet = DjlDatasets.of(trainData.features(), trainData.labels(), batchSize, seed);
+            ArrayDataset validationSet = DjlDatasets.of(validationData.features(), validationData.labels(), Math.max(batchSize, 500), null);
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(config)) {
                 synchronized (INIT_LOCKS.computeIfAbsent(device, d -> new Object())) {

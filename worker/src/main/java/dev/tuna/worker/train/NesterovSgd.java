@@ -39,6 +39,11 @@ public final class NesterovSgd extends Optimizer {
         }
     }
 
+    @Override
+    protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> state, String key, Device device, java.util.function.Function<String, NDArray> initial) {
+        return OptimizerStates.get(state, key, device, initial); // released with the model, not detached
+    }
+
     private static final class Builder extends OptimizerBuilder<Builder> {
         @Override
         protected Builder self() {
