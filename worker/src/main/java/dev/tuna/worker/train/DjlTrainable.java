@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code schedule}, {@code stepEpochs}, {@code stepGamma}, {@code warmupEpochs}</td>
  *       <td>default {@code none} (one of {@link LearningRateSchedules#NAMES}), a third of the epochs, 0.1, 1</td></tr>
  *   <tr><td>{@code initializer}</td><td>default {@code xavier} (one of {@link Initializers#NAMES})</td></tr>
+ *   <tr><td>{@code gradNormEvery}</td><td>gradient norms are measured on every k-th batch, default 10 (the loss
+ *       is checked on every batch)</td></tr>
  *   <tr><td>{@code metric}</td><td>the objective: default {@code val_accuracy} (classification) or {@code val_loss}</td></tr>
  * </table>
  * Unknown settings are rejected. Every epoch the metrics of {@link MetricNames} go to {@code trial.report}, then
@@ -106,6 +108,7 @@ public abstract class DjlTrainable implements Trainable {
         float stepGamma = (float) p.getDouble("stepGamma", 0.1, 0, 1);
         int warmupEpochs = p.getInt("warmupEpochs", 1, 0, 100_000);
         String initializer = p.getChoice("initializer", "xavier", Initializers.NAMES);
+        int gradNormEvery = p.getInt("gradNormEvery", 10, 1, 1_000_000);
 
         DataSplit split = datasets.load(dataset, dataSeed);
         Task task = split.train().task();
@@ -121,7 +124,7 @@ public abstract class DjlTrainable implements Trainable {
         int batchesPerEpoch = (train.size() + batchSize - 1) / batchSize;
         Tracker tracker = LearningRateSchedules.create(schedule, lr, epochs, batchesPerEpoch, stepEpochs, stepGamma, warmupEpochs);
         Loss loss = task == Task.CLASSIFICATION ? Loss.softmaxCrossEntropyLoss() : Loss.l2Loss("L2Loss", 1);
-        TrainingMonitor monitor = new TrainingMonitor();
+        TrainingMonitor monitor = new TrainingMonitor(gradNormEvery);
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizers.create(optimizer, tracker, momentum, weightDecay))
                 .optDevices(new Device[] {device})
