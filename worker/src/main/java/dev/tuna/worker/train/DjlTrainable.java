@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *       is checked on every batch)</td></tr>
  *   <tr><td>{@code metric}</td><td>the objective: default {@code val_accuracy} (classification) or {@code val_loss}</td></tr>
  * </table>
- * Unknown settings are rejected. Every epoch the metrics of {@link MetricNames} go to {@code trial.report}, then
+ * Unknown settings are rejected. An interrupted thread stops training before its next batch with an
+ * {@link InterruptedException} (how the dispatcher cancels a trial). Every epoch the metrics of {@link MetricNames} go to {@code trial.report}, then
  * the pruner is asked. With the same seed a CPU run is repeated exactly (one trial at a time: PyTorch's generator
  * is global to the process).
  */
@@ -149,8 +150,14 @@ public abstract class DjlTrainable implements Trainable {
                 int updates = 0;
                 for (int epoch = 1; epoch <= epochs; epoch++) {
                     monitor.startEpoch();
+                    int batchNumber = 0;
                     for (Batch batch : trainer.iterateDataset(trainSet)) {
+                        batchNumber++;
                         try (batch) {
+                            // the dispatcher stops a trial (timeout, stopped study) by interrupting its thread
+                            if (Thread.currentThread().isInterrupted()) {
+                                throw new InterruptedException("training interrupted at epoch " + epoch + " batch " + batchNumber);
+                            }
                             trainBatch(trainer, batch);
                             trainer.step();
                             updates++;

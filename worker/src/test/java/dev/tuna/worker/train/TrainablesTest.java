@@ -127,6 +127,28 @@ class TrainablesTest {
     }
 
     @Test
+    void interruptingTheThreadStopsTrainingBeforeTheNextBatch() {
+        Study study = Study.builder("interrupt").direction(Direction.MAXIMIZE)
+                .pruner((s, trial) -> {
+                    Thread.currentThread().interrupt(); // as the dispatcher does to stop a trial
+                    return PruneDecision.KEEP;
+                })
+                .create();
+        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 5, "units", 8), Map.of());
+
+        FrozenTrial t;
+        try {
+            t = study.runTrial(mlp.asObjective(Device.cpu()));
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).contains("training interrupted at epoch 2 batch 1");
+        assertThat(t.intermediateValues()).containsOnlyKeys(1);
+    }
+
+    @Test
     void everyOptimizerScheduleAndInitializerRuns() {
         for (String optimizer : Optimizers.NAMES) {
             FrozenTrial t = runOne("mlp", Map.of("dataset", "blobs?samples=120", "epochs", 1, "units", 8, "optimizer", optimizer, "lr", 0.01, "weightDecay", 1e-4));
