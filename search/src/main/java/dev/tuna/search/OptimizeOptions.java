@@ -15,6 +15,7 @@ public final class OptimizeOptions {
     private final int parallelism;
     private final boolean stopOnError;
     private final List<TrialCallback> callbacks;
+    private final TrialExecutor executor;
 
     private OptimizeOptions(Builder b) {
         this.trials = b.trials;
@@ -23,6 +24,7 @@ public final class OptimizeOptions {
         this.parallelism = b.parallelism;
         this.stopOnError = b.stopOnError;
         this.callbacks = List.copyOf(b.callbacks);
+        this.executor = b.executor;
     }
 
     /** Options that run {@code trials} new trials, one at a time. */
@@ -64,6 +66,24 @@ public final class OptimizeOptions {
         return callbacks;
     }
 
+    /** What runs the trials: {@link TrialExecutor#threads()} unless another was given. */
+    public TrialExecutor executor() {
+        return executor;
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.trials = trials;
+        b.totalTrials = totalTrials;
+        b.timeout = timeout;
+        b.parallelism = parallelism;
+        b.stopOnError = stopOnError;
+        b.callbacks.addAll(callbacks);
+        b.executor = executor;
+        return b;
+    }
+
     /** Builds {@link OptimizeOptions}; every value is optional. */
     public static final class Builder {
         private Integer trials;
@@ -72,6 +92,7 @@ public final class OptimizeOptions {
         private int parallelism = 1;
         private boolean stopOnError;
         private final List<TrialCallback> callbacks = new ArrayList<>();
+        private TrialExecutor executor = TrialExecutor.threads();
 
         private Builder() {
         }
@@ -124,6 +145,18 @@ public final class OptimizeOptions {
         /** Adds a callback told of each finished trial. */
         public Builder optCallback(TrialCallback callback) {
             callbacks.add(callback);
+            return this;
+        }
+
+        /**
+         * Runs the trials with this executor (default {@link TrialExecutor#threads()}), e.g. the worker's Quartz
+         * dispatcher on the machine's devices.
+         */
+        public Builder optExecutor(TrialExecutor executor) {
+            if (executor == null) {
+                throw new IllegalArgumentException("executor must not be null");
+            }
+            this.executor = executor;
             return this;
         }
 

@@ -7,20 +7,20 @@ import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.diagnosis.Diagnoser;
+import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.search.pruner.NopPruner;
-import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.search.sampler.AutoSampler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,15 +47,17 @@ public final class Study {
     private final Sampler sampler;
     private final Pruner pruner;
     private final Storage storage;
+    private final Diagnoser diagnoser; // null: no diagnoses
     private final ReentrantLock askLock = new ReentrantLock();
-    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final Set<TrialLoop> loops = ConcurrentHashMap.newKeySet();
 
-    private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage) {
+    private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage, Diagnoser diagnoser) {
         this.name = name;
         this.direction = direction;
         this.sampler = sampler;
         this.pruner = pruner;
         this.storage = storage;
+        this.diagnoser = diagnoser;
     }
 
     /** Starts building the study of this name. */
@@ -94,49 +96,20 @@ public final class Study {
      * Runs trials until the options' trial count or timeout is reached, the sampler is used up, or
      * {@link #stop()} is called. An objective's exception fails its trial and the run goes on, unless
      * {@link OptimizeOptions#stopOnError()} is set: then it is rethrown once the trials in flight end
-     * (a checked exception wrapped in {@link ObjectiveException}).
+     * (a checked exception wrapped in {@link ObjectiveException}). The options' {@link TrialExecutor} runs the
+     * trials (default: {@link OptimizeOptions#parallelism()} threads of this call).
      */
     public void optimize(Objective objective, OptimizeOptions options) {
         Objects.requireNonNull(objective, "objective");
-        stopRequested.set(false);
-        int budget = budget(options);
-        long deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
-        AtomicInteger started = new AtomicInteger();
-        AtomicReference<Throwable> firstError = new AtomicReference<>();
-
-        Runnable worker = () -> {
-            while (!stopRequested.get() && System.nanoTime() < deadline) {
-                Trial trial;
-                askLock.lock();
-                try {
-                    if (started.get() >= budget || sampler.isExhausted(this)) {
-                        return;
-                    }
-                    started.incrementAndGet();
-                    trial = startTrial();
-                } finally {
-                    askLock.unlock();
-                }
-                Throwable stopWith = null;
-                try {
-                    Outcome outcome = run(objective, trial);
-                    if (outcome.error() != null && (options.stopOnError() || outcome.error() instanceof Error)) {
-                        stopWith = outcome.error();
-                    }
-                    for (TrialCallback callback : options.callbacks()) {
-                        callback.onTrialFinished(this, outcome.trial());
-                    }
-                } catch (RuntimeException | Error e) {
-                    stopWith = e; // from a callback or from storage: either ends the run
-                }
-                if (stopWith != null) {
-                    firstError.compareAndSet(null, stopWith);
-                    stopRequested.set(true);
-                }
-            }
-        };
-        runWorkers(worker, options.parallelism());
-        Throwable error = firstError.get();
+        Objects.requireNonNull(options, "options");
+        TrialLoop loop = new TrialLoop(this, objective, options, budget(options));
+        loops.add(loop);
+        try {
+            options.executor().execute(loop);
+        } finally {
+            loops.remove(loop);
+        }
+        Throwable error = loop.firstError();
         if (error instanceof RuntimeException e) {
             throw e;
         }
@@ -148,74 +121,96 @@ public final class Study {
         }
     }
 
-    private void runWorkers(Runnable worker, int parallelism) {
-        if (parallelism == 1) {
-            worker.run();
-            return;
-        }
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < parallelism; i++) {
-            Thread t = new Thread(worker, "tuna-" + name + "-" + i);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                stop();
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private int budget(OptimizeOptions options) {
         int budget = options.trials() == null ? Integer.MAX_VALUE : options.trials();
         if (options.totalTrials() != null) {
-            long counted = storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
-            budget = (int) Math.min(budget, Math.max(0, options.totalTrials() - counted));
+            budget = Math.min(budget, Math.max(0, options.totalTrials() - countedTrials()));
         }
         return budget;
     }
 
-    /** Asks a running {@link #optimize} to start no more trials; the trials in flight finish. */
-    public void stop() {
-        stopRequested.set(true);
+    /**
+     * The finished trials that count towards {@link OptimizeOptions#totalTrials()}: all but those interrupted by
+     * the death of their process.
+     */
+    public int countedTrials() {
+        return (int) storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
+    }
+
+    /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
+    Optional<Trial> nextTrial(TrialLoop loop) {
+        askLock.lock();
+        try {
+            if (!loop.isActive() || sampler.isExhausted(this) || !loop.takeFromBudget()) {
+                return Optional.empty();
+            }
+            return Optional.of(startTrial());
+        } finally {
+            askLock.unlock();
+        }
     }
 
     /**
-     * Runs one trial from start to end: asks for it, evaluates the objective and tells the outcome. This is the
-     * one code path every trial takes, whoever starts it.
+     * Asks every running {@link #optimize} of this study to start no more trials. With the default executor the
+     * trials in flight finish; an executor may abort them (the worker's Quartz dispatcher does: they end FAIL
+     * with reason "stopped").
+     */
+    public void stop() {
+        loops.forEach(TrialLoop::stop);
+    }
+
+    /**
+     * Runs one trial from start to end: asks for it, evaluates the objective and tells the outcome. It takes the
+     * same code path as the trials of {@link #optimize}.
      *
      * @return the finished trial
      */
     public FrozenTrial runTrial(Objective objective) {
-        Outcome outcome = run(objective, ask());
+        TrialOutcome outcome = run(objective, ask(), new TrialAbort());
         if (outcome.error() instanceof Error e) {
             throw e;
         }
         return outcome.trial();
     }
 
-    private record Outcome(FrozenTrial trial, Throwable error) {
-    }
-
-    private Outcome run(Objective objective, Trial trial) {
-        try {
-            return new Outcome(tell(trial, objective.evaluate(trial)), null);
-        } catch (TrialPrunedException e) {
-            String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
-            return new Outcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
-        } catch (Throwable e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(e));
-            StringWriter stack = new StringWriter();
-            e.printStackTrace(new PrintWriter(stack));
-            storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
-            return new Outcome(finish(trial, TrialState.FAIL, null, describe(e)), e);
+    /**
+     * The one code path every trial takes, whoever starts it: evaluate the objective, then tell the study how it
+     * ended (complete, pruned, failed, or failed with the abort reason when its executor aborted it).
+     */
+    TrialOutcome run(Objective objective, Trial trial, TrialAbort abort) {
+        String abortedBefore = abort.begin();
+        if (abortedBefore != null) {
+            abort.end();
+            return new TrialOutcome(finish(trial, TrialState.FAIL, null, abortedBefore), null);
         }
+        double value = Double.NaN;
+        Throwable error = null;
+        try {
+            value = objective.evaluate(trial);
+        } catch (Throwable e) {
+            error = e;
+        }
+        String aborted = abort.end();
+        if (aborted != null) {
+            Thread.interrupted(); // the interrupt was ours, and is consumed here
+            LOG.info("trial {} of study '{}' aborted: {}", trial.number(), name, aborted);
+            return new TrialOutcome(finish(trial, TrialState.FAIL, null, aborted), null);
+        }
+        if (error == null) {
+            return new TrialOutcome(tell(trial, value), null);
+        }
+        if (error instanceof TrialPrunedException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
+            return new TrialOutcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
+        }
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(error));
+        StringWriter stack = new StringWriter();
+        error.printStackTrace(new PrintWriter(stack));
+        storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
+        return new TrialOutcome(finish(trial, TrialState.FAIL, null, describe(error)), error);
     }
 
     private static String describe(Throwable e) {
@@ -285,7 +280,24 @@ public final class Study {
             throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + trial.study().name() + "'");
         }
         trial.markFinished();
+        storeDiagnoses(trial);
         return storage.finishTrial(name, trial.number(), state, value, reason);
+    }
+
+    /** Diagnoses the curves of a trial that reported any, while it can still be changed. */
+    private void storeDiagnoses(Trial trial) {
+        if (diagnoser == null || !trial.reportedAny()) {
+            return;
+        }
+        try {
+            List<Diagnosis> found = diagnoser.diagnose(trial.snapshot(), direction);
+            if (!found.isEmpty()) {
+                storage.setSystemAttr(name, trial.number(), Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
+            }
+        } catch (RuntimeException e) {
+            // a finding is worth less than the trial's outcome: never let it stop the trial from finishing
+            LOG.warn("trial {} of study '{}': diagnosing its curves failed: {}", trial.number(), name, describe(e));
+        }
     }
 
     /**
@@ -348,6 +360,7 @@ public final class Study {
         private Sampler sampler;
         private Pruner pruner = new NopPruner();
         private Storage storage;
+        private Diagnoser diagnoser = new Diagnoser();
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -362,7 +375,10 @@ public final class Study {
             return this;
         }
 
-        /** How parameters are proposed; default a {@link RandomSampler} with a random seed. */
+        /**
+         * How parameters are proposed; default an {@link AutoSampler} with a random seed (a Gaussian process for
+         * small numeric spaces, TPE otherwise). Give a seeded sampler for reproducible suggestions.
+         */
         public Builder sampler(Sampler sampler) {
             this.sampler = Objects.requireNonNull(sampler, "sampler");
             return this;
@@ -371,6 +387,15 @@ public final class Study {
         /** How trials are stopped early; default {@link NopPruner}. */
         public Builder pruner(Pruner pruner) {
             this.pruner = Objects.requireNonNull(pruner, "pruner");
+            return this;
+        }
+
+        /**
+         * What finds diagnoses (diverged, overfitting, ...) on a trial's curves when it finishes, stored as its
+         * system attribute {@value Diagnosis#ATTR}; default a {@link Diagnoser} with its defaults, {@code null} for none.
+         */
+        public Builder diagnoser(Diagnoser diagnoser) {
+            this.diagnoser = diagnoser;
             return this;
         }
 
@@ -395,8 +420,8 @@ public final class Study {
                 throw new IllegalArgumentException("study '" + name + "' exists with direction " + info.direction()
                         + ", not " + direction);
             }
-            Sampler chosen = sampler != null ? sampler : new RandomSampler(System.nanoTime());
-            return new Study(name, info.direction(), chosen, pruner, s);
+            Sampler chosen = sampler != null ? sampler : new AutoSampler(System.nanoTime());
+            return new Study(name, info.direction(), chosen, pruner, s, diagnoser);
         }
     }
 }

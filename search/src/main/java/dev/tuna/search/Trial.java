@@ -37,6 +37,7 @@ public final class Trial {
     private final Set<Integer> reportedSteps = new HashSet<>();
     private volatile String pruneReason;
     private volatile boolean finished;
+    private volatile boolean reportedAny;
 
     Trial(Study study, FrozenTrial started, Map<String, Object> relative) {
         this.study = study;
@@ -151,12 +152,14 @@ public final class Trial {
             }
         }
         study.storage().report(study.name(), number, step, value, Map.of());
+        reportedAny = true;
     }
 
     /** Reports other named metrics at a step ({@code train_loss}, {@code val_loss}, {@code grad_norm}, ...). */
     public void report(int step, Map<String, Double> metrics) {
         checkRunning();
         study.storage().report(study.name(), number, step, null, metrics);
+        reportedAny = true;
     }
 
     /**
@@ -193,6 +196,11 @@ public final class Trial {
     /** The reason the pruner gave when {@link #shouldPrune()} last said yes, or {@code null}. */
     String pruneReason() {
         return pruneReason;
+    }
+
+    /** Whether the trial reported any value or metric. */
+    boolean reportedAny() {
+        return reportedAny;
     }
 
     void markFinished() {

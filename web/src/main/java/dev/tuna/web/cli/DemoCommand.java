@@ -2,7 +2,6 @@ package dev.tuna.web.cli;
 
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.search.OptimizeOptions;
@@ -12,7 +11,6 @@ import dev.tuna.search.sampler.SobolSampler;
 import dev.tuna.web.demo.Branin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,12 +61,16 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path db = data.resolve(DB_FILE).toAbsolutePath().normalize();
         try (MapDbStorage storage = MapDbStorage.open(db)) {
-            int done = prepare(storage, out);
-            Study study = Study.builder(STUDY)
-                    .direction(Direction.MINIMIZE)
-                    .sampler(new SobolSampler(seed))
-                    .storage(storage)
-                    .create();
+            Study study = open(storage);
+            int done = study.countedTrials();
+            if (done >= trials) {
+                storage.deleteStudy(STUDY);
+                out.printf("Study '%s' already has %d finished trials: starting afresh.%n", STUDY, done);
+                study = open(storage);
+                done = 0;
+            } else if (done > 0) {
+                out.printf("Resuming study '%s': %d of %d trials already done.%n", STUDY, done, trials);
+            }
             try (TrialProgress progress = new TrialProgress(study, trials, done, spec.commandLine().getErr())) {
                 // Total rather than new trials: a demo stopped half-way goes on to the number asked for.
                 study.optimize(DemoCommand::objective,
@@ -79,31 +81,8 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * Starts the study afresh if it already holds all its trials; otherwise says how far it got.
-     *
-     * @return the number of finished trials the run starts from
-     */
-    private int prepare(Storage storage, PrintWriter out) {
-        if (storage.findStudy(STUDY).isEmpty()) {
-            return 0;
-        }
-        int done = finishedTrials(storage);
-        if (done >= trials) {
-            storage.deleteStudy(STUDY);
-            out.printf("Study '%s' already has %d finished trials: starting afresh.%n", STUDY, done);
-            return 0;
-        }
-        if (done > 0) {
-            out.printf("Resuming study '%s': %d of %d trials already done.%n", STUDY, done, trials);
-        }
-        return done;
-    }
-
-    /** The finished trials that count towards the total, as {@link OptimizeOptions#totalTrials()} counts them. */
-    static int finishedTrials(Storage storage) {
-        return (int) storage.trials(STUDY, EnumSet.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
-                .stream().filter(t -> !t.wasInterrupted()).count();
+    private Study open(Storage storage) {
+        return Study.builder(STUDY).direction(Direction.MINIMIZE).sampler(new SobolSampler(seed)).storage(storage).create();
     }
 
     private static double objective(Trial trial) throws InterruptedException {

@@ -183,7 +183,10 @@ public abstract class DjlTrainable implements Trainable {
         return objective;
     }
 
-    /** Forward, loss and backward on one batch (as DJL's EasyTrain does), then the listeners see it with its loss. */
+    /**
+     * Forward, loss and backward on one batch (as DJL's EasyTrain does, with a per-thread gradient collector so
+     * that trials can train at the same time), then the listeners see it with its loss.
+     */
     private static void trainBatch(Trainer trainer, Batch batch) {
         Map<Device, NDList> labels = new ConcurrentHashMap<>();
         Map<Device, NDList> predictions = new ConcurrentHashMap<>();
@@ -191,7 +194,7 @@ public abstract class DjlTrainable implements Trainable {
         for (Batch part : batch.split(trainer.getDevices(), false)) {
             NDList data = part.getData();
             NDList label = part.getLabels();
-            try (GradientCollector collector = trainer.newGradientCollector()) {
+            try (GradientCollector collector = new ThreadGradientCollector()) {
                 NDList prediction = trainer.forward(data, label);
                 NDArray loss = trainer.getLoss().evaluate(label, prediction);
                 collector.backward(loss);

@@ -1,0 +1,45 @@
+package dev.tuna.search;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The default executor: the loop's parallelism in threads, each running trials one after another. */
+final class ThreadTrialExecutor implements TrialExecutor {
+    static final ThreadTrialExecutor INSTANCE = new ThreadTrialExecutor();
+
+    private ThreadTrialExecutor() {
+    }
+
+    @Override
+    public void execute(TrialLoop loop) {
+        Runnable worker = () -> {
+            for (Optional<Trial> trial = loop.nextTrial(); trial.isPresent(); trial = loop.nextTrial()) {
+                loop.run(trial.get(), loop.objective());
+            }
+        };
+        if (loop.parallelism() == 1) {
+            worker.run();
+            return;
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < loop.parallelism(); i++) {
+            Thread t = new Thread(worker, "tuna-" + loop.study().name() + "-" + i);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                loop.stop();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "threads";
+    }
+}

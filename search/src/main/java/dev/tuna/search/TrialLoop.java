@@ -1,0 +1,199 @@
+package dev.tuna.search;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.storage.Storage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+/**
+ * What a {@link TrialExecutor} is given to run one {@link Study#optimize} call: the next trial to run (within the
+ * call's trial budget and timeout, until stopped), the one code path that runs a trial, and the means to stop,
+ * abort and retry. Thread-safe.
+ */
+public final class TrialLoop {
+    private final Study study;
+    private final Objective objective;
+    private final OptimizeOptions options;
+    private final long deadline;
+    private int budget; // guarded by this
+    private int started; // guarded by this
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicReference<Throwable> firstError = new AtomicReference<>();
+    private final List<Runnable> stopListeners = new CopyOnWriteArrayList<>();
+    private final Map<Integer, TrialAbort> aborts = new ConcurrentHashMap<>();
+    private volatile Predicate<Throwable> recoverable = e -> false;
+
+    TrialLoop(Study study, Objective objective, OptimizeOptions options, int budget) {
+        this.study = study;
+        this.objective = objective;
+        this.options = options;
+        this.budget = budget;
+        this.deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
+    }
+
+    /** The study being optimised. */
+    public Study study() {
+        return study;
+    }
+
+    /** The objective given to {@code optimize}. */
+    public Objective objective() {
+        return objective;
+    }
+
+    /** The options given to {@code optimize}. */
+    public OptimizeOptions options() {
+        return options;
+    }
+
+    /** How many trials the caller asked to run at once. */
+    public int parallelism() {
+        return options.parallelism();
+    }
+
+    /** Whether trials may still start: not stopped and before the timeout. The budget is checked by {@link #nextTrial()}. */
+    public boolean isActive() {
+        return !stopped.get() && System.nanoTime() < deadline;
+    }
+
+    /**
+     * Starts the next trial, or returns empty when the loop is stopped, timed out, out of budget, or the sampler
+     * is used up. A sampler's failure stops the loop (optimize rethrows it) and returns empty.
+     */
+    public Optional<Trial> nextTrial() {
+        try {
+            Optional<Trial> trial = study.nextTrial(this);
+            trial.ifPresent(t -> aborts.put(t.number(), new TrialAbort()));
+            return trial;
+        } catch (RuntimeException | Error e) {
+            failWith(e);
+            return Optional.empty();
+        }
+    }
+
+    /** Called by the study under its ask lock: takes one trial from the budget if any is left. */
+    synchronized boolean takeFromBudget() {
+        if (started >= budget) {
+            return false;
+        }
+        started++;
+        return true;
+    }
+
+    /**
+     * Runs a started trial: evaluates the objective, tells the study the outcome (complete, pruned or failed),
+     * then tells the options' callbacks. An executor may pass an objective of its own that calls
+     * {@link #objective()} with resources it bound (a device, for one). Never throws: an error that ends the run
+     * (an {@link Error}, an objective's exception under {@code stopOnError}, a callback's or storage's failure)
+     * stops the loop and is rethrown by optimize.
+     */
+    public TrialOutcome run(Trial trial, Objective objective) {
+        TrialAbort abort = aborts.computeIfAbsent(trial.number(), n -> new TrialAbort());
+        TrialOutcome outcome;
+        try {
+            outcome = study.run(objective, trial, abort);
+        } catch (RuntimeException | Error e) {
+            failWith(e);
+            return new TrialOutcome(null, e);
+        } finally {
+            aborts.remove(trial.number());
+        }
+        Throwable stopWith = null;
+        Throwable error = outcome.error();
+        if (error instanceof Error || (error != null && options.stopOnError() && !recoverable.test(error))) {
+            stopWith = error;
+        }
+        try {
+            for (TrialCallback callback : options.callbacks()) {
+                callback.onTrialFinished(study, outcome.trial());
+            }
+        } catch (RuntimeException | Error e) {
+            stopWith = stopWith != null ? stopWith : e;
+        }
+        if (stopWith != null) {
+            failWith(stopWith);
+        }
+        return outcome;
+    }
+
+    /**
+     * Aborts a started trial: it ends FAIL with this reason (the thread running its objective is interrupted; an
+     * objective that ignores interrupts keeps its thread until it returns). Returns false if the trial is not
+     * running in this loop or has already ended or been aborted.
+     */
+    public boolean abort(Trial trial, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        TrialAbort abort = aborts.get(trial.number());
+        return abort != null && abort.abort(reason);
+    }
+
+    /**
+     * Errors an executor retries itself (infrastructure failures): under {@code stopOnError} they do not stop
+     * the run.
+     */
+    public void recoverableErrors(Predicate<Throwable> recoverable) {
+        this.recoverable = Objects.requireNonNull(recoverable, "recoverable");
+    }
+
+    /**
+     * Enqueues a new trial with the parameters of a failed one (the ones it was given and the ones it
+     * suggested), sets the given system attributes on it, and adds one trial to this loop's budget so that the
+     * retry runs in this call.
+     *
+     * @return the waiting trial
+     */
+    public FrozenTrial retry(FrozenTrial failed, Map<String, Object> systemAttrs) {
+        Map<String, Object> params = new LinkedHashMap<>(failed.fixedParams());
+        params.putAll(failed.params());
+        Storage storage = study.storage();
+        FrozenTrial queued = storage.enqueueTrial(study.name(), params);
+        systemAttrs.forEach((key, value) -> storage.setSystemAttr(study.name(), queued.number(), key, value));
+        synchronized (this) {
+            if (budget != Integer.MAX_VALUE) {
+                budget++;
+            }
+        }
+        return queued;
+    }
+
+    /**
+     * Starts no more trials and tells the stop listeners (an executor may abort its running trials there).
+     * {@link Study#stop()} calls this.
+     */
+    public void stop() {
+        if (stopped.compareAndSet(false, true)) {
+            stopListeners.forEach(Runnable::run);
+        }
+    }
+
+    /** Called once when the loop is stopped by {@link #stop()}; at once if it already is. */
+    public void onStop(Runnable listener) {
+        stopListeners.add(listener);
+        if (stopped.get() && stopListeners.remove(listener)) {
+            listener.run();
+        }
+    }
+
+    /** Whether {@link #stop()} was called or an error ended the run. */
+    public boolean isStopped() {
+        return stopped.get();
+    }
+
+    /** Ends the run with this error: no more trials start; optimize rethrows the first such error. */
+    private void failWith(Throwable error) {
+        firstError.compareAndSet(null, error);
+        stopped.set(true); // without the listeners: trials in flight finish, as optimize documents
+    }
+
+    Throwable firstError() {
+        return firstError.get();
+    }
+}

@@ -1,0 +1,302 @@
+package dev.tuna.search.diagnosis;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.diagnosis.BlowUps.BlowUp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Finds {@link Diagnosis diagnoses} on a trial's curves: the objective's intermediate values and the metrics
+ * {@code train_loss}, {@code val_loss} and {@code grad_norm} (names configurable). Each finding is reported once,
+ * at the step where it first began:
+ * <ul>
+ *   <li><b>diverged</b>: a NaN or infinite value on any curve, or a loss ({@code train_loss}, {@code val_loss}, the
+ *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far;</li>
+ *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
+ *       earlier values (once it has 3);</li>
+ *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
+ *       (3) steps in a row;</li>
+ *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
+ *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell; or, failing
+ *       that, the gap between validation and training loss widens at each of {@code windowSteps} steps in a row
+ *       while the training loss falls;</li>
+ *   <li><b>plateau</b>: the objective (the validation loss when no intermediate value is reported) does not
+ *       improve its best by more than {@code plateauTolerance} (0.1%, relative) for {@code plateauSteps} (5)
+ *       steps in a row; it begins at the first of them.</li>
+ * </ul>
+ */
+public final class Diagnoser {
+    private final String trainLoss;
+    private final String valLoss;
+    private final String gradNorm;
+    private final double lossFactor;
+    private final double gradNormFactor;
+    private final double vanishingFloor;
+    private final int windowSteps;
+    private final double minRise;
+    private final int plateauSteps;
+    private final double plateauTolerance;
+
+    /** The defaults listed in the class comment. */
+    public Diagnoser() {
+        this(builder());
+    }
+
+    private Diagnoser(Builder b) {
+        this.trainLoss = b.trainLoss;
+        this.valLoss = b.valLoss;
+        this.gradNorm = b.gradNorm;
+        this.lossFactor = b.lossFactor;
+        this.gradNormFactor = b.gradNormFactor;
+        this.vanishingFloor = b.vanishingFloor;
+        this.windowSteps = b.windowSteps;
+        this.minRise = b.minRise;
+        this.plateauSteps = b.plateauSteps;
+        this.plateauTolerance = b.plateauTolerance;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The diagnoses of a trial's curves, in the order of the steps where they began. */
+    public List<Diagnosis> diagnose(FrozenTrial trial, Direction direction) {
+        List<Diagnosis> found = new ArrayList<>();
+        add(found, diverged(trial, direction));
+        NavigableMap<Integer, Double> grad = trial.metric(gradNorm);
+        add(found, explodingGradients(grad));
+        add(found, vanishingGradients(grad));
+        add(found, overfitting(trial.metric(valLoss), trial.metric(trainLoss)));
+        NavigableMap<Integer, Double> objective = trial.intermediateValues();
+        if (objective.isEmpty()) {
+            objective = trial.metric(valLoss);
+            direction = Direction.MINIMIZE;
+        }
+        add(found, plateau(objective, direction));
+        found.sort((a, b) -> Integer.compare(a.step(), b.step()));
+        return List.copyOf(found);
+    }
+
+    private static void add(List<Diagnosis> found, Diagnosis d) {
+        if (d != null) {
+            found.add(d);
+        }
+    }
+
+    private Diagnosis diverged(FrozenTrial trial, Direction direction) {
+        Diagnosis first = null;
+        Map<String, NavigableMap<Integer, Double>> curves = new TreeMap<>(trial.metrics());
+        curves.put("the objective", trial.intermediateValues());
+        for (Map.Entry<String, NavigableMap<Integer, Double>> c : curves.entrySet()) {
+            first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
+        }
+        first = earlier(first, finding(Diagnosis.DIVERGED, trainLoss, BlowUps.lossAbove(trial.metric(trainLoss), lossFactor)));
+        first = earlier(first, finding(Diagnosis.DIVERGED, valLoss, BlowUps.lossAbove(trial.metric(valLoss), lossFactor)));
+        if (direction == Direction.MINIMIZE) {
+            first = earlier(first, finding(Diagnosis.DIVERGED, "the objective", BlowUps.lossAbove(trial.intermediateValues(), lossFactor)));
+        }
+        return first;
+    }
+
+    /** A blow-up as a diagnosis: "val_loss is NaN", "train_loss rose over 4x its first value: ...". */
+    private static Diagnosis finding(String name, String curve, BlowUp blowUp) {
+        if (blowUp == null) {
+            return null;
+        }
+        return new Diagnosis(name, blowUp.step(), curve + (blowUp.notFinite() ? " is " : " rose ") + blowUp.comparison());
+    }
+
+    private static Diagnosis earlier(Diagnosis a, Diagnosis b) {
+        return a == null || (b != null && b.step() < a.step()) ? b : a;
+    }
+
+    private Diagnosis explodingGradients(NavigableMap<Integer, Double> grad) {
+        return finding(Diagnosis.EXPLODING_GRADIENTS, gradNorm, BlowUps.gradientAbove(grad, gradNormFactor, Double.POSITIVE_INFINITY));
+    }
+
+    private Diagnosis vanishingGradients(NavigableMap<Integer, Double> grad) {
+        int run = 0;
+        int start = -1;
+        for (Map.Entry<Integer, Double> e : grad.entrySet()) {
+            if (e.getValue() < vanishingFloor) {
+                if (run++ == 0) {
+                    start = e.getKey();
+                }
+                if (run == windowSteps) {
+                    return new Diagnosis(Diagnosis.VANISHING_GRADIENTS, start, gradNorm + " under " + fmt(vanishingFloor)
+                            + " for " + windowSteps + " steps from step " + start);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        return null;
+    }
+
+    private Diagnosis overfitting(NavigableMap<Integer, Double> val, NavigableMap<Integer, Double> train) {
+        if (val.isEmpty() || train.isEmpty()) {
+            return null;
+        }
+        Map.Entry<Integer, Double> lowest = null;
+        for (Map.Entry<Integer, Double> e : val.entrySet()) {
+            if (Double.isFinite(e.getValue()) && (lowest == null || e.getValue() < lowest.getValue())) {
+                lowest = e;
+            }
+        }
+        if (lowest != null) {
+            NavigableMap<Integer, Double> after = val.tailMap(lowest.getKey(), false);
+            Double trainAtLowest = train.get(lowest.getKey());
+            Double trainAtEnd = train.isEmpty() ? null : train.lastEntry().getValue();
+            double end = val.lastEntry().getValue();
+            if (after.size() >= windowSteps && end > lowest.getValue() * (1 + minRise) && trainAtLowest != null
+                    && trainAtEnd != null && trainAtEnd < trainAtLowest) {
+                return new Diagnosis(Diagnosis.OVERFITTING, after.firstKey(), valLoss + " rose from " + fmt(lowest.getValue())
+                        + " at step " + lowest.getKey() + " to " + fmt(end) + " at step " + val.lastKey() + " while "
+                        + trainLoss + " fell from " + fmt(trainAtLowest) + " to " + fmt(trainAtEnd));
+            }
+        }
+        return wideningGap(val, train);
+    }
+
+    private Diagnosis wideningGap(NavigableMap<Integer, Double> val, NavigableMap<Integer, Double> train) {
+        List<int[]> steps = new ArrayList<>();
+        List<double[]> points = new ArrayList<>(); // gap, train
+        for (Map.Entry<Integer, Double> e : val.entrySet()) {
+            Double t = train.get(e.getKey());
+            if (t != null && Double.isFinite(t) && Double.isFinite(e.getValue())) {
+                steps.add(new int[] {e.getKey()});
+                points.add(new double[] {e.getValue() - t, t});
+            }
+        }
+        int run = 0;
+        for (int i = 1; i < points.size(); i++) {
+            boolean widens = points.get(i)[0] > points.get(i - 1)[0] && points.get(i)[1] < points.get(i - 1)[1];
+            run = widens ? run + 1 : 0;
+            if (run == windowSteps) {
+                int begin = i - windowSteps;
+                return new Diagnosis(Diagnosis.OVERFITTING, steps.get(begin + 1)[0], "the gap between " + valLoss
+                        + " and " + trainLoss + " widened at each of " + windowSteps + " steps, from "
+                        + fmt(points.get(begin)[0]) + " at step " + steps.get(begin)[0] + " to " + fmt(points.get(i)[0])
+                        + " at step " + steps.get(i)[0] + ", while " + trainLoss + " fell");
+            }
+        }
+        return null;
+    }
+
+    private Diagnosis plateau(NavigableMap<Integer, Double> curve, Direction direction) {
+        double best = Double.NaN;
+        int run = 0;
+        int start = -1;
+        for (Map.Entry<Integer, Double> e : curve.entrySet()) {
+            double v = direction.toMinimization(e.getValue());
+            if (!Double.isFinite(v)) {
+                return null;
+            }
+            if (Double.isNaN(best) || v < best - plateauTolerance * Math.abs(best)) {
+                best = Math.min(Double.isNaN(best) ? v : best, v);
+                run = 0;
+                continue;
+            }
+            best = Math.min(best, v);
+            if (run++ == 0) {
+                start = e.getKey();
+            }
+            if (run == plateauSteps) {
+                return new Diagnosis(Diagnosis.PLATEAU, start, "no improvement of more than " + fmt(100 * plateauTolerance)
+                        + "% for " + plateauSteps + " steps from step " + start + " (best " + fmt(direction.toMinimization(best)) + ")");
+            }
+        }
+        return null;
+    }
+
+    private static String fmt(double value) {
+        return BlowUps.format(value);
+    }
+
+    /** Settings of a {@link Diagnoser}. */
+    public static final class Builder {
+        private String trainLoss = "train_loss";
+        private String valLoss = "val_loss";
+        private String gradNorm = "grad_norm";
+        private double lossFactor = 4;
+        private double gradNormFactor = 10;
+        private double vanishingFloor = 1e-4;
+        private int windowSteps = 3;
+        private double minRise = 0.02;
+        private int plateauSteps = 5;
+        private double plateauTolerance = 1e-3;
+
+        private Builder() {
+        }
+
+        /** The metric names of the training loss, the validation loss and the gradient norm. */
+        public Builder metrics(String trainLoss, String valLoss, String gradNorm) {
+            this.trainLoss = Objects.requireNonNull(trainLoss, "trainLoss");
+            this.valLoss = Objects.requireNonNull(valLoss, "valLoss");
+            this.gradNorm = Objects.requireNonNull(gradNorm, "gradNorm");
+            return this;
+        }
+
+        public Builder lossFactor(double factor) {
+            this.lossFactor = above("lossFactor", factor, 1);
+            return this;
+        }
+
+        public Builder gradNormFactor(double factor) {
+            this.gradNormFactor = above("gradNormFactor", factor, 1);
+            return this;
+        }
+
+        public Builder vanishingFloor(double floor) {
+            this.vanishingFloor = above("vanishingFloor", floor, 0);
+            return this;
+        }
+
+        /** How many steps in a row make vanishing gradients or a rising validation loss (default 3). */
+        public Builder windowSteps(int steps) {
+            this.windowSteps = atLeast("windowSteps", steps, 1);
+            return this;
+        }
+
+        /** How much (relative) the validation loss must end above its lowest point to call it overfitting. */
+        public Builder minRise(double rise) {
+            this.minRise = above("minRise", rise, 0);
+            return this;
+        }
+
+        /** How many steps without improvement make a plateau (default 5). */
+        public Builder plateauSteps(int steps) {
+            this.plateauSteps = atLeast("plateauSteps", steps, 1);
+            return this;
+        }
+
+        /** The relative improvement that ends a plateau (default 0.001). */
+        public Builder plateauTolerance(double tolerance) {
+            this.plateauTolerance = above("plateauTolerance", tolerance, 0);
+            return this;
+        }
+
+        public Diagnoser build() {
+            return new Diagnoser(this);
+        }
+
+        private static double above(String field, double value, double min) {
+            if (!(value > min) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException(field + " must be a finite number above " + fmt(min) + ", got " + value);
+            }
+            return value;
+        }
+
+        private static int atLeast(String field, int value, int min) {
+            if (value < min) {
+                throw new IllegalArgumentException(field + " must be at least " + min + ", got " + value);
+            }
+            return value;
+        }
+    }
+}

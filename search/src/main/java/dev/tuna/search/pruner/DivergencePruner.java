@@ -1,0 +1,141 @@
+package dev.tuna.search.pruner;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.PruneDecision;
+import dev.tuna.search.Pruner;
+import dev.tuna.search.Study;
+import dev.tuna.search.diagnosis.BlowUps;
+import dev.tuna.search.diagnosis.BlowUps.BlowUp;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+
+/**
+ * Prunes a trial that diverged, at once, without comparing it with other trials:
+ * <ul>
+ *   <li>a NaN or infinite intermediate value or metric;</li>
+ *   <li>a loss above {@code lossFactor} (default 4) times its first value or its best so far; the losses are the
+ *       metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the study minimises;</li>
+ *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
+ *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
+ * </ul>
+ * Only positive losses are compared by ratio.
+ */
+public final class DivergencePruner implements Pruner {
+    private final double lossFactor;
+    private final List<String> lossMetrics;
+    private final boolean objectiveIsLoss;
+    private final String gradNormMetric;
+    private final double gradNormFactor;
+    private final double maxGradNorm;
+
+    /** The defaults: factor 4 on {@code train_loss}, {@code val_loss} and a minimised objective; {@code grad_norm} × 10. */
+    public DivergencePruner() {
+        this(builder());
+    }
+
+    private DivergencePruner(Builder b) {
+        this.lossFactor = b.lossFactor;
+        this.lossMetrics = List.copyOf(b.lossMetrics);
+        this.objectiveIsLoss = b.objectiveIsLoss;
+        this.gradNormMetric = b.gradNormMetric;
+        this.gradNormFactor = b.gradNormFactor;
+        this.maxGradNorm = b.maxGradNorm;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public PruneDecision prune(Study study, FrozenTrial trial) {
+        String why = diverged("its value", BlowUps.notFinite(trial.intermediateValues()));
+        for (Map.Entry<String, NavigableMap<Integer, Double>> m : trial.metrics().entrySet()) {
+            if (why == null) {
+                why = diverged(m.getKey(), BlowUps.notFinite(m.getValue()));
+            }
+        }
+        if (why == null && objectiveIsLoss && study.direction() == Direction.MINIMIZE) {
+            why = diverged("its value", BlowUps.lossAbove(trial.intermediateValues(), lossFactor));
+        }
+        for (String loss : lossMetrics) {
+            if (why == null) {
+                why = diverged(loss, BlowUps.lossAbove(trial.metric(loss), lossFactor));
+            }
+        }
+        if (why == null) {
+            BlowUp grad = BlowUps.gradientAbove(trial.metric(gradNormMetric), gradNormFactor, maxGradNorm);
+            why = grad == null ? null : "exploding gradients: " + at(gradNormMetric, grad);
+        }
+        return why == null ? PruneDecision.KEEP : PruneDecision.prune(why);
+    }
+
+    private static String diverged(String name, BlowUp blowUp) {
+        return blowUp == null ? null : "diverged: " + at(name, blowUp);
+    }
+
+    private static String at(String name, BlowUp blowUp) {
+        return name + " at step " + blowUp.step() + " is " + blowUp.comparison();
+    }
+
+    /** Settings of a {@link DivergencePruner}. */
+    public static final class Builder {
+        private double lossFactor = 4;
+        private List<String> lossMetrics = List.of("train_loss", "val_loss");
+        private boolean objectiveIsLoss = true;
+        private String gradNormMetric = "grad_norm";
+        private double gradNormFactor = 10;
+        private double maxGradNorm = Double.POSITIVE_INFINITY;
+
+        private Builder() {
+        }
+
+        /** A loss above this many times its first or best value diverged (default 4); more than 1. */
+        public Builder lossFactor(double factor) {
+            if (!(factor > 1) || Double.isInfinite(factor)) {
+                throw new IllegalArgumentException("lossFactor must be a finite number above 1, got " + factor);
+            }
+            this.lossFactor = factor;
+            return this;
+        }
+
+        /** The metrics that are losses (default {@code train_loss}, {@code val_loss}). */
+        public Builder lossMetrics(List<String> names) {
+            this.lossMetrics = List.copyOf(Objects.requireNonNull(names, "lossMetrics"));
+            return this;
+        }
+
+        /** Whether a minimised objective is checked as a loss too (default true). */
+        public Builder objectiveIsLoss(boolean yes) {
+            this.objectiveIsLoss = yes;
+            return this;
+        }
+
+        /** The gradient-norm metric (default {@code grad_norm}). */
+        public Builder gradNormMetric(String name) {
+            this.gradNormMetric = Objects.requireNonNull(name, "gradNormMetric");
+            return this;
+        }
+
+        /** A gradient norm above this many times its median so far exploded (default 10); more than 1. */
+        public Builder gradNormFactor(double factor) {
+            if (!(factor > 1) || Double.isInfinite(factor)) {
+                throw new IllegalArgumentException("gradNormFactor must be a finite number above 1, got " + factor);
+            }
+            this.gradNormFactor = factor;
+            return this;
+        }
+
+        /** A gradient norm above this exploded (default: no ceiling). */
+        public Builder maxGradNorm(double ceiling) {
+            this.maxGradNorm = Checks.positive("maxGradNorm", ceiling);
+            return this;
+        }
+
+        public DivergencePruner build() {
+            return new DivergencePruner(this);
+        }
+    }
+}

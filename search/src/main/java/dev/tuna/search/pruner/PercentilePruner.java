@@ -1,0 +1,109 @@
+package dev.tuna.search.pruner;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.PruneDecision;
+import dev.tuna.search.Pruner;
+import dev.tuna.search.Study;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.NavigableMap;
+
+/**
+ * Prunes a trial whose best intermediate value so far is worse than a percentile of the completed trials'
+ * values at the same step, as Optuna's {@code PercentilePruner}: after {@code nStartupTrials} trials have
+ * completed, from step {@code nWarmupSteps} on, at the first report of every {@code intervalSteps} steps, and
+ * only when at least {@code nMinTrials} completed trials reported that step. The percentile is counted from
+ * the best end: the 25th percentile is better than three quarters of the values.
+ */
+public class PercentilePruner implements Pruner {
+    private final double percentile;
+    private final int nStartupTrials;
+    private final int nWarmupSteps;
+    private final int intervalSteps;
+    private final int nMinTrials;
+
+    /** Optuna's defaults: 5 startup trials, no warm-up, every step, 1 trial at the step. */
+    public PercentilePruner(double percentile) {
+        this(percentile, 5, 0, 1, 1);
+    }
+
+    public PercentilePruner(double percentile, int nStartupTrials, int nWarmupSteps, int intervalSteps, int nMinTrials) {
+        if (!(percentile >= 0 && percentile <= 100)) {
+            throw new IllegalArgumentException("percentile must be in [0, 100], got " + percentile);
+        }
+        this.percentile = percentile;
+        this.nStartupTrials = Checks.atLeast("nStartupTrials", nStartupTrials, 0);
+        this.nWarmupSteps = Checks.atLeast("nWarmupSteps", nWarmupSteps, 0);
+        this.intervalSteps = Checks.atLeast("intervalSteps", intervalSteps, 1);
+        this.nMinTrials = Checks.atLeast("nMinTrials", nMinTrials, 1);
+    }
+
+    /** What the reason calls the percentile, e.g. "the 25th percentile". */
+    protected String percentileName() {
+        return "the " + Checks.ordinal(percentile) + " percentile";
+    }
+
+    @Override
+    public PruneDecision prune(Study study, FrozenTrial trial) {
+        int step = trial.lastStep();
+        if (step < 0 || step < nWarmupSteps || !firstInInterval(trial.intermediateValues(), step)) {
+            return PruneDecision.KEEP;
+        }
+        List<FrozenTrial> completed = study.trials(TrialState.COMPLETE);
+        if (completed.isEmpty() || completed.size() < nStartupTrials) {
+            return PruneDecision.KEEP;
+        }
+        Direction direction = study.direction();
+        double best = bestSoFar(trial.intermediateValues(), direction);
+        if (Double.isNaN(best)) {
+            return PruneDecision.prune("no number in its intermediate values at step " + step + ": all are NaN");
+        }
+        List<Double> atStep = new ArrayList<>();
+        for (FrozenTrial t : completed) {
+            Double v = t.intermediateValues().get(step);
+            if (v != null && !Double.isNaN(v)) {
+                atStep.add(v);
+            }
+        }
+        if (atStep.size() < nMinTrials) {
+            return PruneDecision.KEEP;
+        }
+        double p = percentile(atStep, direction == Direction.MINIMIZE ? percentile : 100 - percentile);
+        if (direction.isBetter(p, best)) {
+            return PruneDecision.prune(Checks.worseSide(direction) + " " + percentileName() + " at step " + step + ": "
+                    + Checks.fmt(best) + " " + Checks.worseSign(direction) + " " + Checks.fmt(p));
+        }
+        return PruneDecision.KEEP;
+    }
+
+    /** True when this is the first report since the last pruning step of the interval, as in Optuna. */
+    private boolean firstInInterval(NavigableMap<Integer, Double> values, int step) {
+        int nearestLower = (step - nWarmupSteps) / intervalSteps * intervalSteps + nWarmupSteps;
+        Integer secondLast = values.lowerKey(step);
+        return (secondLast == null ? -1 : secondLast) < nearestLower;
+    }
+
+    static double bestSoFar(NavigableMap<Integer, Double> values, Direction direction) {
+        double best = Double.NaN;
+        for (double v : values.values()) {
+            if (!Double.isNaN(v) && (Double.isNaN(best) || direction.isBetter(v, best))) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    /** Linear interpolation between closest ranks, as numpy's default. */
+    static double percentile(List<Double> values, double q) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(sorted);
+        double pos = q / 100 * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+}

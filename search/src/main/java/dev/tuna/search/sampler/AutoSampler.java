@@ -1,0 +1,103 @@
+package dev.tuna.search.sampler;
+
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Picks a sampler per trial from the study's history. The rule, checked when each trial starts:
+ * <ul>
+ *   <li>{@link GpSampler} while the search space is numeric and fixed: no categorical parameter and no
+ *       conditional one (every finished trial has the same parameters with the same distributions), and fewer
+ *       than {@value #GP_MAX_TRIALS} trials have finished (the GP is fitted on a capped subset, but beyond that
+ *       TPE's cheaper, constant-time-per-observation model has caught up on quality);</li>
+ *   <li>{@link TpeSampler} (multivariate) otherwise: mixed, categorical and conditional spaces, where a GP over
+ *       a fixed vector of inputs is weak, and long histories.</li>
+ * </ul>
+ * Both share the seed, and a trial keeps the sampler it started with for all its parameters. Until the first
+ * trial finishes, the GP's startup design (Sobol) is used, so the switch happens at most once in practice
+ * (the first categorical or conditional parameter seen moves the study to TPE for good).
+ */
+public final class AutoSampler implements Sampler {
+    /** Finished trials beyond which TPE is used whatever the space. */
+    public static final int GP_MAX_TRIALS = 1000;
+
+    private final long seed;
+    private final GpSampler gp;
+    private final TpeSampler tpe;
+    // Guarded by this: which sampler each running trial started with.
+    private final Map<Integer, Sampler> chosen = new HashMap<>();
+    private boolean gpRuledOut;
+
+    /** @param seed fixes every suggestion */
+    public AutoSampler(long seed) {
+        this.seed = seed;
+        this.gp = new GpSampler(seed);
+        this.tpe = TpeSampler.multivariate(seed);
+    }
+
+    @Override
+    public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+        Sampler sampler = choose(study.trials());
+        synchronized (this) {
+            chosen.put(trial.number(), sampler);
+            chosen.keySet().removeIf(n -> n < trial.number() - 10_000);
+        }
+        return sampler.sampleRelative(study, trial);
+    }
+
+    @Override
+    public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
+        Sampler sampler;
+        synchronized (this) {
+            sampler = chosen.get(trial.number());
+            if (distribution instanceof CategoricalDistribution) {
+                gpRuledOut = true;
+            }
+        }
+        return (sampler != null ? sampler : tpe).sampleIndependent(study, trial, name, distribution);
+    }
+
+    /** The sampler for a trial starting now; see the class comment. */
+    synchronized Sampler choose(List<FrozenTrial> trials) {
+        if (gpRuledOut) {
+            return tpe;
+        }
+        Map<String, Distribution> space = null;
+        int finished = 0;
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING) {
+                continue;
+            }
+            finished++;
+            if (t.state() != TrialState.COMPLETE) {
+                continue;
+            }
+            for (Distribution d : t.distributions().values()) {
+                if (d instanceof CategoricalDistribution) {
+                    gpRuledOut = true;
+                    return tpe;
+                }
+            }
+            if (space == null) {
+                space = new LinkedHashMap<>(t.distributions());
+            } else if (!space.equals(t.distributions())) {
+                gpRuledOut = true; // conditional parameters
+                return tpe;
+            }
+        }
+        return finished >= GP_MAX_TRIALS ? tpe : gp;
+    }
+
+    @Override
+    public String toString() {
+        return "AutoSampler(seed=" + seed + ")";
+    }
+}

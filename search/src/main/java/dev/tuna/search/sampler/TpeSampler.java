@@ -1,0 +1,323 @@
+package dev.tuna.search.sampler;
+
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
+import dev.tuna.search.sampler.gp.UnitEncoding;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.special.Erf;
+
+/**
+ * Tree-structured Parzen estimator (Bergstra et al. 2011). The finished trials are split into the best
+ * {@code gamma(n) = min(ceil(0.1 n), 25)} ("below") and the rest ("above"); each group gets a Parzen density
+ * (truncated Gaussians on the unit coordinates of numeric parameters, log scales in log space; smoothed counts
+ * for categoricals), each with a broad prior component; of {@value #CANDIDATES} candidates drawn from the "below"
+ * density, the one with the highest {@code log l(x) - log g(x)} is proposed.
+ *
+ * <ul>
+ *   <li>Univariate (default): every parameter on its own, from the trials that have it, so conditional
+ *       parameters are handled naturally.</li>
+ *   <li>Multivariate ({@link #multivariate}): the parameters that every finished trial has are drawn jointly
+ *       (a candidate takes all its coordinates from one component, and is scored by the product of kernels), so
+ *       correlations between them are kept; the others are drawn as in the univariate mode.</li>
+ *   <li>Pruned trials go into "above" (they were stopped for looking bad); failed trials are ignored; running
+ *       trials go into "above" too (constant liar), so parallel trials do not all chase the same mode.</li>
+ *   <li>Startup: the first {@value #STARTUP} trials are random.</li>
+ * </ul>
+ */
+public final class TpeSampler implements Sampler {
+    static final int CANDIDATES = 24;
+    static final int STARTUP = 10;
+    private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+    private final long seed;
+    private final boolean multivariate;
+    private final RandomSampler random;
+
+    /** Univariate TPE. */
+    public TpeSampler(long seed) {
+        this(seed, false);
+    }
+
+    private TpeSampler(long seed, boolean multivariate) {
+        this.seed = seed;
+        this.multivariate = multivariate;
+        this.random = new RandomSampler(seed);
+    }
+
+    /** Multivariate TPE: the parameters every trial has are drawn jointly. */
+    public static TpeSampler multivariate(long seed) {
+        return new TpeSampler(seed, true);
+    }
+
+    /** A finished trial's parameters (unit coordinates) and whether it is among the best. */
+    private record Observation(Map<String, Object> params, Map<String, Distribution> distributions, boolean below) {
+    }
+
+    @Override
+    public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+        if (!multivariate) {
+            return Map.of();
+        }
+        List<FrozenTrial> trials = study.trials();
+        List<Observation> observations = split(study, trials, trial.number());
+        if (observations.size() < STARTUP) {
+            return Map.of();
+        }
+        Map<String, Distribution> space = new LinkedHashMap<>();
+        boolean first = true;
+        for (FrozenTrial t : trials) {
+            if (t.state() != TrialState.COMPLETE) {
+                continue;
+            }
+            if (first) {
+                space.putAll(t.distributions());
+                first = false;
+            } else {
+                space.entrySet().removeIf(e -> !e.getValue().equals(t.distributions().get(e.getKey())));
+            }
+        }
+        if (space.isEmpty()) {
+            return Map.of();
+        }
+        List<String> names = new ArrayList<>(space.keySet());
+        List<double[]> below = new ArrayList<>();
+        List<double[]> above = new ArrayList<>();
+        for (Observation o : observations) {
+            double[] point = new double[names.size()];
+            boolean has = true;
+            for (int j = 0; j < names.size() && has; j++) {
+                Object v = o.params().get(names.get(j));
+                Distribution d = space.get(names.get(j));
+                has = v != null && d.equals(o.distributions().get(names.get(j)));
+                if (has) {
+                    point[j] = UnitEncoding.encode(d, d.toInternal(v));
+                }
+            }
+            if (has) {
+                (o.below() ? below : above).add(point);
+            }
+        }
+        if (below.isEmpty() || above.isEmpty()) {
+            return Map.of();
+        }
+        Distribution[] dists = names.stream().map(space::get).toArray(Distribution[]::new);
+        Parzen[] l = new Parzen[dists.length];
+        Parzen[] g = new Parzen[dists.length];
+        for (int j = 0; j < dists.length; j++) {
+            l[j] = new Parzen(dists[j], column(below, j));
+            g[j] = new Parzen(dists[j], column(above, j));
+        }
+        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x7e9L));
+        double[] bestPoint = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < CANDIDATES; c++) {
+            int component = rng.nextInt(below.size() + 1); // the last one is the prior
+            double[] point = new double[dists.length];
+            for (int j = 0; j < dists.length; j++) {
+                point[j] = l[j].sample(rng, component);
+            }
+            // Joint densities: a mixture over components of products of kernels.
+            double score = Parzen.jointLogDensity(l, point) - Parzen.jointLogDensity(g, point);
+            if (score > bestScore) {
+                bestScore = score;
+                bestPoint = point;
+            }
+        }
+        Map<String, Object> proposal = new LinkedHashMap<>();
+        for (int j = 0; j < dists.length; j++) {
+            proposal.put(names.get(j), UnitEncoding.decode(dists[j], bestPoint[j]));
+        }
+        return proposal;
+    }
+
+    @Override
+    public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
+        List<Observation> observations = split(study, study.trials(), trial.number());
+        if (observations.size() < STARTUP) {
+            return random.sampleIndependent(study, trial, name, distribution);
+        }
+        List<Double> below = new ArrayList<>();
+        List<Double> above = new ArrayList<>();
+        for (Observation o : observations) {
+            Object v = o.params().get(name);
+            if (v != null && distribution.equals(o.distributions().get(name))) {
+                (o.below() ? below : above).add(UnitEncoding.encode(distribution, distribution.toInternal(v)));
+            }
+        }
+        if (below.isEmpty()) {
+            return random.sampleIndependent(study, trial, name, distribution);
+        }
+        Parzen l = new Parzen(distribution, below.stream().mapToDouble(Double::doubleValue).toArray());
+        Parzen g = new Parzen(distribution, above.stream().mapToDouble(Double::doubleValue).toArray());
+        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), name.hashCode()));
+        double best = Double.NaN;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < CANDIDATES; c++) {
+            double x = l.sample(rng, rng.nextInt(l.size() + 1));
+            double score = l.logDensity(x) - g.logDensity(x);
+            if (score > bestScore) {
+                bestScore = score;
+                best = x;
+            }
+        }
+        return UnitEncoding.decode(distribution, best);
+    }
+
+    /**
+     * Finished (and running, as liars) trials ranked: the best gamma(n) completed ones are "below", the rest,
+     * pruned and running trials "above".
+     */
+    private static List<Observation> split(Study study, List<FrozenTrial> trials, int current) {
+        double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
+        List<FrozenTrial> complete = new ArrayList<>();
+        List<Observation> out = new ArrayList<>();
+        for (FrozenTrial t : trials) {
+            if (t.state() == TrialState.COMPLETE && t.value() != null) {
+                complete.add(t);
+            } else if (t.state() == TrialState.PRUNED
+                    || (t.state() == TrialState.RUNNING && t.number() != current && !t.params().isEmpty())) {
+                out.add(new Observation(t.params(), t.distributions(), false));
+            }
+        }
+        complete.sort(Comparator.comparingDouble(t -> sign * t.value()));
+        int n = complete.size();
+        int gamma = Math.min((int) Math.ceil(0.1 * n), 25);
+        for (int i = 0; i < n; i++) {
+            out.add(new Observation(complete.get(i).params(), complete.get(i).distributions(), i < gamma));
+        }
+        return n < STARTUP ? List.of() : out;
+    }
+
+    private static double[] column(List<double[]> points, int j) {
+        double[] c = new double[points.size()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = points.get(i)[j];
+        }
+        return c;
+    }
+
+    /**
+     * A Parzen density over one parameter's coordinate, a mixture of one kernel per observation plus a prior
+     * kernel, equally weighted. For numbers: Gaussians truncated to [0, 1], each bandwidth the larger gap to its
+     * sorted neighbours, clipped to [1 / min(100, n + 1), 1]; the prior is centred at 0.5 with width 1. For
+     * categoricals with k choices: the observed choice with probability 1/2, any choice uniformly otherwise; the
+     * prior is uniform.
+     */
+    static final class Parzen {
+        private final int choices; // 0 for numbers
+        private final double[] mu;
+        private final double[] sigma;
+        private final double[] logNorm;
+        private final int observations;
+
+        Parzen(Distribution d, double[] values) {
+            int n = values.length;
+            observations = n;
+            choices = d instanceof CategoricalDistribution c ? c.choices().size() : 0;
+            mu = new double[n + 1];
+            sigma = new double[n + 1];
+            logNorm = new double[n + 1];
+            System.arraycopy(values, 0, mu, 0, n);
+            if (choices > 0) {
+                mu[n] = -1;
+                return;
+            }
+            double[] sorted = values.clone();
+            java.util.Arrays.sort(sorted);
+            double minSigma = 1.0 / Math.min(100, n + 1);
+            for (int i = 0; i < n; i++) {
+                int r = java.util.Arrays.binarySearch(sorted, values[i]);
+                double left = r > 0 ? sorted[r] - sorted[r - 1] : sorted[r];
+                double right = r < n - 1 ? sorted[r + 1] - sorted[r] : 1 - sorted[r];
+                sigma[i] = Math.max(minSigma, Math.min(1, Math.max(left, right)));
+            }
+            mu[n] = 0.5;
+            sigma[n] = 1;
+            for (int i = 0; i <= n; i++) {
+                double mass = cdf((1 - mu[i]) / sigma[i]) - cdf(-mu[i] / sigma[i]);
+                logNorm[i] = -Math.log(sigma[i]) - LOG_SQRT_2PI - Math.log(mass);
+            }
+        }
+
+        int size() {
+            return observations;
+        }
+
+        /** A draw from component {@code c} (the prior when {@code c == size()}). */
+        double sample(SplittableRandom rng, int c) {
+            if (choices > 0) {
+                if (c < observations && rng.nextBoolean()) {
+                    return mu[c];
+                }
+                return rng.nextInt(choices);
+            }
+            // Inverse CDF of the truncated Gaussian.
+            double a = cdf(-mu[c] / sigma[c]);
+            double b = cdf((1 - mu[c]) / sigma[c]);
+            double p = a + rng.nextDouble() * (b - a);
+            double x = mu[c] + sigma[c] * Math.sqrt(2) * Erf.erfInv(2 * Math.min(1 - 1e-16, Math.max(1e-16, p)) - 1);
+            return Math.max(0, Math.min(1, x));
+        }
+
+        double componentLogDensity(int c, double x) {
+            if (choices > 0) {
+                double uniform = 1.0 / choices;
+                if (c == observations) {
+                    return Math.log(uniform);
+                }
+                return Math.log(0.5 * uniform + (Math.round(x) == Math.round(mu[c]) ? 0.5 : 0));
+            }
+            double z = (x - mu[c]) / sigma[c];
+            return logNorm[c] - 0.5 * z * z;
+        }
+
+        double logDensity(double x) {
+            int k = observations + 1;
+            double[] terms = new double[k];
+            for (int c = 0; c < k; c++) {
+                terms[c] = componentLogDensity(c, x);
+            }
+            return logSumExp(terms) - Math.log(k);
+        }
+
+        /** Log density of a point under the joint mixture whose dimension {@code j} is {@code parts[j]}. */
+        static double jointLogDensity(Parzen[] parts, double[] x) {
+            int k = parts[0].observations + 1;
+            double[] terms = new double[k];
+            for (int c = 0; c < k; c++) {
+                double sum = 0;
+                for (int j = 0; j < parts.length; j++) {
+                    sum += parts[j].componentLogDensity(c, x[j]);
+                }
+                terms[c] = sum;
+            }
+            return logSumExp(terms) - Math.log(k);
+        }
+
+        private static double logSumExp(double[] terms) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double t : terms) {
+                max = Math.max(max, t);
+            }
+            double sum = 0;
+            for (double t : terms) {
+                sum += Math.exp(t - max);
+            }
+            return max + Math.log(sum);
+        }
+
+        private static double cdf(double z) {
+            return 0.5 * Erf.erfc(-z / Math.sqrt(2));
+        }
+    }
+}

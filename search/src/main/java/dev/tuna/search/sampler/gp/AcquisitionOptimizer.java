@@ -1,0 +1,178 @@
+package dev.tuna.search.sampler.gp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.random.SobolSequenceGenerator;
+
+/**
+ * Maximises log expected improvement over the GP's domain: scores many quasi-random candidates (a randomly shifted
+ * Sobol set, plus perturbations of the best points seen so far, where the optimum usually is), then refines the
+ * best few with L-BFGS-B on the continuous dimensions, alternated with exhaustive sweeps of each discrete
+ * dimension (every choice or grid cell, one dimension at a time).
+ */
+public final class AcquisitionOptimizer {
+    /** Quasi-random candidates scored per suggestion. */
+    public static final int CANDIDATES = 1024;
+    private static final int STARTS = 4;
+    private static final int LOCAL_PER_INCUMBENT = 32;
+    private static final int INCUMBENTS = 4;
+
+    private final GaussianProcess gp;
+    private final double best;
+    private final double[][] grids;
+    private final int d;
+
+    /**
+     * @param gp    the posterior (in standardised minimisation form)
+     * @param best  the incumbent: the lowest standardised observation
+     * @param grids per dimension, its discrete coordinates, or null for a continuous [0, 1] dimension
+     */
+    public AcquisitionOptimizer(GaussianProcess gp, double best, double[][] grids) {
+        this.gp = gp;
+        this.best = best;
+        this.grids = grids;
+        this.d = grids.length;
+    }
+
+    /** Log EI at a point. */
+    public double logEi(double[] q) {
+        double[] p = gp.posterior(q, null, null);
+        return LogEi.value(p[0], Math.sqrt(p[1]), best);
+    }
+
+    /**
+     * The point of highest log EI found.
+     *
+     * @param incumbents the best observed points (best first), seeds of the local candidates
+     */
+    public double[] maximise(SplittableRandom random, List<double[]> incumbents) {
+        List<double[]> candidates = new ArrayList<>(CANDIDATES + INCUMBENTS * LOCAL_PER_INCUMBENT);
+        SobolSequenceGenerator sobol = new SobolSequenceGenerator(d);
+        double[] shift = new double[d];
+        for (int j = 0; j < d; j++) {
+            shift[j] = random.nextDouble();
+        }
+        for (int i = 0; i < CANDIDATES; i++) {
+            double[] u = sobol.nextVector();
+            double[] c = new double[d];
+            for (int j = 0; j < d; j++) {
+                double v = u[j] + shift[j];
+                c[j] = fromUnitCube(j, v >= 1 ? v - 1 : v);
+            }
+            candidates.add(c);
+        }
+        for (int k = 0; k < Math.min(INCUMBENTS, incumbents.size()); k++) {
+            double[] centre = incumbents.get(k);
+            for (int i = 0; i < LOCAL_PER_INCUMBENT; i++) {
+                double scale = i < LOCAL_PER_INCUMBENT / 2 ? 0.02 : 0.1;
+                double[] c = centre.clone();
+                for (int j = 0; j < d; j++) {
+                    if (grids[j] == null) {
+                        c[j] = Math.max(0, Math.min(1, c[j] + scale * random.nextGaussian()));
+                    } else if (random.nextDouble() < 1.0 / d) {
+                        c[j] = grids[j][random.nextInt(grids[j].length)];
+                    }
+                }
+                candidates.add(c);
+            }
+        }
+        double[] scores = new double[candidates.size()];
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = logEi(candidates.get(i));
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> -scores[i]));
+        double[] bestPoint = candidates.get(order[0]);
+        double bestScore = scores[order[0]];
+        for (int s = 0; s < Math.min(STARTS, order.length); s++) {
+            double[] point = refine(candidates.get(order[s]).clone());
+            double score = logEi(point);
+            if (score > bestScore) {
+                bestScore = score;
+                bestPoint = point;
+            }
+        }
+        return bestPoint;
+    }
+
+    private double fromUnitCube(int j, double u) {
+        if (grids[j] == null) {
+            return u;
+        }
+        return grids[j][Math.min(grids[j].length - 1, (int) (u * grids[j].length))];
+    }
+
+    /** Alternates gradient steps on continuous dimensions with exhaustive sweeps of discrete ones. */
+    private double[] refine(double[] point) {
+        boolean anyContinuous = false;
+        boolean anyDiscrete = false;
+        for (double[] g : grids) {
+            anyContinuous |= g == null;
+            anyDiscrete |= g != null;
+        }
+        double score = logEi(point);
+        for (int round = 0; round < (anyDiscrete ? 3 : 1); round++) {
+            double before = score;
+            if (anyContinuous) {
+                point = continuousStep(point);
+                score = logEi(point);
+            }
+            if (anyDiscrete) {
+                for (int j = 0; j < d; j++) {
+                    if (grids[j] == null) {
+                        continue;
+                    }
+                    double keep = point[j];
+                    double bestValue = keep;
+                    for (double v : grids[j]) {
+                        point[j] = v;
+                        double s = logEi(point);
+                        if (s > score) {
+                            score = s;
+                            bestValue = v;
+                        }
+                    }
+                    point[j] = bestValue;
+                }
+            }
+            if (score <= before + 1e-9 && round > 0) {
+                break;
+            }
+        }
+        return point;
+    }
+
+    private double[] continuousStep(double[] start) {
+        double[] lower = new double[d];
+        double[] upper = new double[d];
+        for (int j = 0; j < d; j++) {
+            if (grids[j] == null) {
+                lower[j] = 0;
+                upper[j] = 1;
+            } else {
+                lower[j] = start[j];
+                upper[j] = start[j];
+            }
+        }
+        double[] gradMean = new double[d];
+        double[] gradVar = new double[d];
+        Lbfgsb.Function negativeLogEi = (q, gradient) -> {
+            double[] p = gp.posterior(q, gradMean, gradVar);
+            double sigma = Math.sqrt(p[1]);
+            double z = (best - p[0]) / sigma;
+            double value = Math.log(sigma) + LogEi.logH(z);
+            double ratio = LogEi.dLogH(z);
+            double dMean = -ratio / sigma;
+            double dSigma = 1 / sigma - ratio * z / sigma;
+            for (int j = 0; j < d; j++) {
+                gradient[j] = -(dMean * gradMean[j] + dSigma * gradVar[j] / (2 * sigma));
+            }
+            return -value;
+        };
+        return Lbfgsb.minimize(negativeLogEi, start, lower, upper, 60, 1e-7).x();
+    }
+}

@@ -1,0 +1,130 @@
+package dev.tuna.search.diagnosis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class DiagnoserTest {
+    private final Diagnoser diagnoser = new Diagnoser();
+
+    /** A curve from step 1. */
+    private static NavigableMap<Integer, Double> curve(double... values) {
+        NavigableMap<Integer, Double> c = new TreeMap<>();
+        for (int i = 0; i < values.length; i++) {
+            c.put(i + 1, values[i]);
+        }
+        return c;
+    }
+
+    private static FrozenTrial trial(NavigableMap<Integer, Double> objective, Map<String, NavigableMap<Integer, Double>> metrics) {
+        return new FrozenTrial(0, TrialState.RUNNING, Map.of(), Map.of(), null, objective, metrics, Map.of(), Map.of(),
+                null, null, null);
+    }
+
+    private static FrozenTrial metrics(Object... nameAndCurve) {
+        Map<String, NavigableMap<Integer, Double>> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndCurve.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            NavigableMap<Integer, Double> c = (NavigableMap<Integer, Double>) nameAndCurve[i + 1];
+            m.put((String) nameAndCurve[i], c);
+        }
+        return trial(new TreeMap<>(), m);
+    }
+
+    @Test
+    void aHealthyCurveHasNoFinding() {
+        FrozenTrial t = trial(curve(1.0, 0.8, 0.65, 0.55, 0.5, 0.46, 0.43, 0.41),
+                Map.of("train_loss", curve(1.0, 0.78, 0.62, 0.52, 0.46, 0.42, 0.39, 0.37),
+                        "val_loss", curve(1.0, 0.8, 0.65, 0.55, 0.5, 0.46, 0.43, 0.41),
+                        "grad_norm", curve(3, 2.5, 2, 1.8, 1.6, 1.5, 1.4, 1.3)));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).isEmpty();
+    }
+
+    @Test
+    void divergedAtTheFirstNonFiniteValueOrTheLossBlowingUp() {
+        FrozenTrial blowUp = metrics("val_loss", curve(2.0, 1.5, 1.0, 0.8, 3.5, 9.0));
+        assertThat(diagnoser.diagnose(blowUp, Direction.MINIMIZE)).containsExactly(
+                new Diagnosis(Diagnosis.DIVERGED, 5, "val_loss rose over 4x its best so far: 3.5 > 4 x 0.8"));
+        FrozenTrial nan = metrics("val_loss", curve(2.0, 1.5, 1.0, 0.8, 3.5, 9.0), "train_loss", curve(2.0, 1.0, Double.NaN));
+        assertThat(diagnoser.diagnose(nan, Direction.MINIMIZE)).containsExactly(
+                new Diagnosis(Diagnosis.DIVERGED, 3, "train_loss is NaN"));
+        FrozenTrial objective = trial(curve(0.5, 0.6, Double.POSITIVE_INFINITY), Map.of());
+        assertThat(diagnoser.diagnose(objective, Direction.MAXIMIZE)).containsExactly(
+                new Diagnosis(Diagnosis.DIVERGED, 3, "the objective is Infinity"));
+    }
+
+    @Test
+    void explodingGradients() {
+        FrozenTrial t = metrics("grad_norm", curve(1.0, 1.2, 0.9, 1.1, 15, 30));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(
+                Diagnosis.EXPLODING_GRADIENTS, 5, "grad_norm rose over 10x its median so far: 15 > 10 x 1.05"));
+    }
+
+    @Test
+    void vanishingGradientsBeginWhereTheNormFirstStaysUnderTheFloor() {
+        FrozenTrial t = metrics("grad_norm", curve(1, 1e-5, 0.1, 1e-5, 1e-6, 1e-7, 1e-7));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(
+                Diagnosis.VANISHING_GRADIENTS, 4, "grad_norm under 0.0001 for 3 steps from step 4"));
+    }
+
+    @Test
+    void overfittingWhenTheValidationLossRisesWhileTheTrainingLossFalls() {
+        FrozenTrial t = metrics("val_loss", curve(2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.75, 0.8),
+                "train_loss", curve(2, 1.4, 0.9, 0.7, 0.6, 0.5, 0.4, 0.3));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 6,
+                "val_loss rose from 0.7 at step 5 to 0.8 at step 8 while train_loss fell from 0.6 to 0.3"));
+        FrozenTrial bothRise = metrics("val_loss", curve(2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.75, 0.8),
+                "train_loss", curve(2, 1.4, 0.9, 0.7, 0.6, 0.62, 0.64, 0.66));
+        assertThat(diagnoser.diagnose(bothRise, Direction.MINIMIZE)).isEmpty();
+        FrozenTrial tooShort = metrics("val_loss", curve(2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.8),
+                "train_loss", curve(2, 1.4, 0.9, 0.7, 0.6, 0.5, 0.4));
+        assertThat(diagnoser.diagnose(tooShort, Direction.MINIMIZE)).as("2 steps after the lowest point").isEmpty();
+    }
+
+    @Test
+    void overfittingWhenTheGapWidens() {
+        FrozenTrial t = metrics("val_loss", curve(2.125, 1.625, 1.125, 1.0, 0.875, 0.875),
+                "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 4,
+                "the gap between val_loss and train_loss widened at each of 3 steps, from 0.125 at step 3 to 0.5 at step 6, while train_loss fell"));
+    }
+
+    @Test
+    void plateauBeginsAtTheFirstStepWithoutImprovement() {
+        FrozenTrial t = trial(curve(1.0, 0.8, 0.7, 0.7, 0.7005, 0.7, 0.6999, 0.7), Map.of());
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.PLATEAU, 4,
+                "no improvement of more than 0.1% for 5 steps from step 4 (best 0.6999)"));
+        FrozenTrial rising = trial(curve(0.1, 0.5, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9), Map.of());
+        assertThat(diagnoser.diagnose(rising, Direction.MAXIMIZE)).as("4 flat steps, then an improvement").isEmpty();
+        FrozenTrial flat = trial(curve(0.1, 0.11, 0.1, 0.105, 0.1, 0.1), Map.of());
+        assertThat(diagnoser.diagnose(flat, Direction.MINIMIZE)).as("nothing beats 0.1")
+                .extracting(Diagnosis::name, Diagnosis::step).containsExactly(org.assertj.core.groups.Tuple.tuple(Diagnosis.PLATEAU, 2));
+    }
+
+    @Test
+    void findingsAreOrderedByStepAndMetricNamesAreConfigurable() {
+        Diagnoser custom = Diagnoser.builder().metrics("loss", "vloss", "gn").windowSteps(2).build();
+        FrozenTrial t = metrics("vloss", curve(2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.8),
+                "loss", curve(2, 1.4, 0.9, 0.7, 0.6, 0.5, 0.4),
+                "gn", curve(1, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5));
+        List<Diagnosis> found = custom.diagnose(t, Direction.MINIMIZE);
+        assertThat(found).extracting(Diagnosis::name).containsExactly(Diagnosis.VANISHING_GRADIENTS, Diagnosis.OVERFITTING);
+        assertThat(found).extracting(Diagnosis::step).containsExactly(2, 6);
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).as("the default names are not there").isEmpty();
+    }
+
+    @Test
+    void badSettingsAreRejected() {
+        assertThatThrownBy(() -> Diagnoser.builder().lossFactor(0.5)).hasMessage("lossFactor must be a finite number above 1, got 0.5");
+        assertThatThrownBy(() -> Diagnoser.builder().plateauSteps(0)).hasMessage("plateauSteps must be at least 1, got 0");
+    }
+}

@@ -1,0 +1,112 @@
+package dev.tuna.search.pruner;
+
+import static dev.tuna.search.pruner.Curves.ask;
+import static dev.tuna.search.pruner.Curves.report;
+import static dev.tuna.search.pruner.Curves.running;
+import static dev.tuna.search.pruner.Curves.study;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Study;
+import dev.tuna.search.Trial;
+import dev.tuna.search.TrialPrunedException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DivergencePrunerTest {
+
+    @Test
+    void nanAndInfinityArePrunedAtOnceEvenInTheFirstTrial() {
+        Study study = study(Direction.MAXIMIZE, new DivergencePruner());
+        Trial t = study.ask();
+        assertThat(report(t, 1, Double.NaN).reason()).isEqualTo("diverged: its value at step 1 is NaN");
+        Trial u = study.ask();
+        assertThat(report(u, 1, 0.5).prune()).isFalse();
+        assertThat(report(u, 1, Map.of("train_loss", Double.POSITIVE_INFINITY)).reason())
+                .isEqualTo("diverged: train_loss at step 1 is Infinity");
+        Trial v = study.ask();
+        assertThat(report(v, 1, Map.of("lr", Double.NEGATIVE_INFINITY)).reason()).as("any metric")
+                .isEqualTo("diverged: lr at step 1 is -Infinity");
+    }
+
+    @Test
+    void aLossAboveFourTimesItsFirstValueOrItsBestSoFarDiverged() {
+        Study study = study(Direction.MAXIMIZE, new DivergencePruner());
+        Trial t = study.ask();
+        assertThat(report(t, 1, Map.of("val_loss", 2.0)).prune()).isFalse();
+        assertThat(report(t, 2, Map.of("val_loss", 7.9)).prune()).isFalse();
+        assertThat(report(t, 3, Map.of("val_loss", 8.1)).reason())
+                .isEqualTo("diverged: val_loss at step 3 is over 4x its first value: 8.1 > 4 x 2");
+        Trial u = study.ask();
+        report(u, 1, Map.of("train_loss", 2.0));
+        report(u, 2, Map.of("train_loss", 0.3));
+        assertThat(report(u, 3, Map.of("train_loss", 1.1)).prune()).isFalse();
+        assertThat(report(u, 4, Map.of("train_loss", 1.25)).reason())
+                .isEqualTo("diverged: train_loss at step 4 is over 4x its best so far: 1.25 > 4 x 0.3");
+    }
+
+    @Test
+    void aMinimizedObjectiveIsALossButAMaximizedOneIsNot() {
+        Study min = study("min", Direction.MINIMIZE, new DivergencePruner());
+        assertThat(ask(running(min, 1.0, 0.2, 0.9)).reason())
+                .isEqualTo("diverged: its value at step 3 is over 4x its best so far: 0.9 > 4 x 0.2");
+        Study max = study("max", Direction.MAXIMIZE, new DivergencePruner());
+        assertThat(ask(running(max, 0.1, 0.2, 0.9)).prune()).isFalse();
+        Study off = study("off", Direction.MINIMIZE, DivergencePruner.builder().objectiveIsLoss(false).build());
+        assertThat(ask(running(off, 1.0, 0.2, 0.9)).prune()).isFalse();
+    }
+
+    @Test
+    void anExplodingGradientNormIsPruned() {
+        Study study = study(Direction.MINIMIZE, DivergencePruner.builder().gradNormFactor(5).build());
+        Trial t = study.ask();
+        double[] norms = {1.0, 2.0, 1.5, 7.0, 20.0};
+        for (int i = 0; i < 4; i++) {
+            assertThat(report(t, i + 1, Map.of("grad_norm", norms[i])).prune()).as("step " + (i + 1)).isFalse();
+        }
+        assertThat(report(t, 5, Map.of("grad_norm", 20.0)).reason())
+                .isEqualTo("exploding gradients: grad_norm at step 5 is over 5x its median so far: 20 > 5 x 1.75");
+        Study capped = study("capped", Direction.MINIMIZE, DivergencePruner.builder().maxGradNorm(100).build());
+        assertThat(report(capped.ask(), 1, Map.of("grad_norm", 101.0)).reason())
+                .isEqualTo("exploding gradients: grad_norm at step 1 is over its ceiling: 101 > 100");
+    }
+
+    @Test
+    void theLossMetricsCanBeRenamed() {
+        Study study = study(Direction.MAXIMIZE, DivergencePruner.builder().lossMetrics(List.of("loss")).lossFactor(2).build());
+        Trial t = study.ask();
+        report(t, 1, Map.of("loss", 1.0, "val_loss", 1.0));
+        assertThat(report(t, 2, Map.of("val_loss", 3.0)).prune()).as("val_loss is not a loss here").isFalse();
+        assertThat(report(t, 3, Map.of("loss", 2.5)).reason())
+                .isEqualTo("diverged: loss at step 3 is over 2x its first value: 2.5 > 2 x 1");
+    }
+
+    @Test
+    void inAStudyTheDivergedTrialEndsPrunedWithItsReason() {
+        Study study = study(Direction.MINIMIZE, new DivergencePruner());
+        study.optimize(trial -> {
+            double[] curve = {1.0, 0.8, Double.NaN, 0.5};
+            for (int step = 1; step <= curve.length; step++) {
+                trial.report(step, curve[step - 1]);
+                if (trial.shouldPrune()) {
+                    throw new TrialPrunedException();
+                }
+            }
+            return curve[curve.length - 1];
+        }, 1);
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.PRUNED);
+        assertThat(t.reason()).isEqualTo("diverged: its value at step 3 is NaN");
+        assertThat(t.intermediateValues()).hasSize(3);
+    }
+
+    @Test
+    void badSettingsAreRejected() {
+        assertThatThrownBy(() -> DivergencePruner.builder().lossFactor(1)).hasMessage("lossFactor must be a finite number above 1, got 1.0");
+        assertThatThrownBy(() -> DivergencePruner.builder().maxGradNorm(-1)).hasMessage("maxGradNorm must be a positive finite number, got -1.0");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.tuna.search.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.Objective;
+import dev.tuna.search.Study;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AutoSamplerTest {
+
+    @Test
+    void numericFixedSpaceUsesTheGp() {
+        AutoSampler auto = new AutoSampler(1);
+        Study study = Study.builder("auto").sampler(auto).create();
+        study.optimize(GpSamplerTest.BRANIN, 30);
+        assertThat(auto.choose(study.trials())).isInstanceOf(GpSampler.class);
+        // The GP's quality, not TPE's: random search is near 1 at 30 trials, TPE around 0.3.
+        assertThat(study.bestValue()).isLessThan(0.397887 + 0.05);
+    }
+
+    @Test
+    void categoricalOrConditionalSpaceUsesTpe() {
+        AutoSampler auto = new AutoSampler(2);
+        Study study = Study.builder("auto").sampler(auto).create();
+        Objective withChoice = trial -> trial.suggestFloat("x", 0, 1)
+                + (trial.suggestCategorical("c", List.of("a", "b")).equals("a") ? 0 : 1);
+        study.optimize(withChoice, 12);
+        assertThat(auto.choose(study.trials())).isInstanceOf(TpeSampler.class);
+
+        AutoSampler conditional = new AutoSampler(3);
+        Study other = Study.builder("cond").sampler(conditional).create();
+        Objective branching = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            return x < 0.5 ? x : x + trial.suggestFloat("y", 0, 1);
+        };
+        other.optimize(branching, 12);
+        assertThat(conditional.choose(other.trials())).isInstanceOf(TpeSampler.class);
+        for (FrozenTrial t : other.trials()) {
+            t.params().forEach((name, value) -> t.distributions().get(name).toInternal(value));
+        }
+    }
+
+    @Test
+    void longHistoryMovesToTpe() {
+        dev.tuna.core.storage.InMemoryStorage storage = new dev.tuna.core.storage.InMemoryStorage();
+        Study.builder("long").storage(storage).sampler(new RandomSampler(1)).create()
+                .optimize(GpSamplerTest.BRANIN, AutoSampler.GP_MAX_TRIALS - 1);
+        AutoSampler auto = new AutoSampler(4);
+        Study study = Study.builder("long").storage(storage).sampler(auto).create();
+        assertThat(auto.choose(study.trials())).isInstanceOf(GpSampler.class);
+        study.optimize(GpSamplerTest.BRANIN, 1);
+        assertThat(auto.choose(study.trials())).isInstanceOf(TpeSampler.class);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.tuna.search.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.search.Trial;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GpSamplerTest {
+
+    static final Objective BRANIN = trial -> {
+        double x1 = trial.suggestFloat("x1", -5, 10);
+        double x2 = trial.suggestFloat("x2", 0, 15);
+        return branin(x1, x2);
+    };
+
+    static double branin(double x1, double x2) {
+        double b = 5.1 / (4 * Math.PI * Math.PI);
+        double c = 5 / Math.PI;
+        double t = 1 / (8 * Math.PI);
+        return Math.pow(x2 - b * x1 * x1 + c * x1 - 6, 2) + 10 * (1 - t) * Math.cos(x1) + 10;
+    }
+
+    private static Study study(GpSampler sampler) {
+        return Study.builder("gp").sampler(sampler).create();
+    }
+
+    @Test
+    void seededRunReachesBraninOptimumRegion() {
+        Study study = study(GpSampler.builder().seed(3).deterministic(true).build());
+        study.optimize(BRANIN, 40);
+        assertThat(study.bestValue()).isLessThan(0.397887 + 0.1);
+    }
+
+    @Test
+    void sameSeedGivesSameSuggestions() {
+        List<Map<String, Object>> a = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));
+        List<Map<String, Object>> b = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));
+        List<Map<String, Object>> c = RandomSamplerTest.run(study(new GpSampler(8)), BRANIN, OptimizeOptions.trials(16));
+        assertThat(a).hasSize(16).isEqualTo(b).isNotEqualTo(c);
+    }
+
+    @Test
+    void mixedParametersStayInsideTheirDistributionsAndMaximisationWorks() {
+        List<String> kinds = List.of("a", "b", "c");
+        Objective mixed = trial -> {
+            double lr = trial.suggestFloat("lr", 1e-5, 1e-1, true);
+            int units = trial.suggestInt("units", 16, 512, 16);
+            int layers = trial.suggestInt("layers", 1, 200, true);
+            double drop = trial.suggestFloat("drop", 0, 0.5, 0.05);
+            String kind = trial.suggestCategorical("kind", kinds);
+            // Best at lr = 1e-3, units = 256, layers near 20, drop = 0.1, kind "b".
+            return -Math.pow(Math.log10(lr) + 3, 2) - Math.pow((units - 256) / 128.0, 2)
+                    - Math.pow(Math.log(layers / 20.0), 2) - Math.abs(drop - 0.1) - (kind.equals("b") ? 0 : 1);
+        };
+        Study study = Study.builder("mixed").direction(Direction.MAXIMIZE).sampler(new GpSampler(5)).create();
+        study.optimize(mixed, 30);
+        for (FrozenTrial t : study.trials()) {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            t.params().forEach((name, value) ->
+                    assertThat(t.distributions().get(name).toInternal(value)).as(name).isNotNaN());
+            assertThat(t.params().get("units")).isInstanceOf(Integer.class);
+            assertThat(t.params().get("layers")).isInstanceOf(Integer.class);
+        }
+        // Far better than the Sobol start: the GP phase found the right choice and a good region.
+        double startupBest = study.trials().subList(0, 10).stream().mapToDouble(FrozenTrial::value).max().orElseThrow();
+        assertThat(study.bestValue()).isGreaterThan(startupBest).isGreaterThan(-0.6);
+        assertThat(study.bestParams().get("kind")).isEqualTo("b");
+    }
+
+    @Test
+    void parallelTrialsDoNotPileOntoOnePoint() {
+        Study study = study(GpSampler.builder().seed(11).deterministic(true).build());
+        study.optimize(BRANIN, 15);
+        List<Trial> running = new ArrayList<>();
+        List<double[]> points = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Trial trial = study.ask();
+            running.add(trial);
+            points.add(new double[] {trial.suggestFloat("x1", -5, 10), trial.suggestFloat("x2", 0, 15)});
+        }
+        for (int i = 0; i < points.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                double dx = (points.get(i)[0] - points.get(j)[0]) / 15;
+                double dy = (points.get(i)[1] - points.get(j)[1]) / 15;
+                assertThat(Math.hypot(dx, dy)).as("trials %d and %d", i, j).isGreaterThan(1e-3);
+            }
+        }
+        for (int i = 0; i < running.size(); i++) {
+            study.tell(running.get(i), branin(points.get(i)[0], points.get(i)[1]));
+        }
+    }
+
+    @Test
+    void parallelOptimizeSuggestsNoDuplicates() {
+        Study study = study(GpSampler.builder().seed(4).deterministic(true).build());
+        study.optimize(BRANIN, OptimizeOptions.builder().optTrials(30).optParallelism(4).build());
+        List<Map<String, Object>> params = study.trials().stream().map(FrozenTrial::params).toList();
+        assertThat(params).hasSize(30).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void defineByRunModelsSharedParametersAndIgnoresFailures() {
+        Objective conditional = trial -> {
+            String model = trial.suggestCategorical("model", List.of("linear", "tree"));
+            double x = trial.suggestFloat("x", -3, 3);
+            if (model.equals("tree")) {
+                int depth = trial.suggestInt("depth", 1, 8);
+                if (depth == 8) {
+                    throw new IllegalStateException("too deep");
+                }
+                return x * x + depth;
+            }
+            double c = trial.suggestFloat("c", 1e-3, 1e3, true);
+            return (x - 1) * (x - 1) + 0.1 * Math.abs(Math.log10(c));
+        };
+        Study study = Study.builder("dbr").sampler(new GpSampler(2)).create();
+        study.optimize(conditional, 30);
+        assertThat(study.trials(TrialState.COMPLETE).size()).isGreaterThanOrEqualTo(20);
+        for (FrozenTrial t : study.trials()) {
+            t.params().forEach((name, value) -> t.distributions().get(name).toInternal(value));
+        }
+        // "model" and "x" are in every trial, so the GP models them: it settles on the linear branch.
+        long linear = study.trials().subList(20, 30).stream().filter(t -> "linear".equals(t.params().get("model"))).count();
+        assertThat(linear).isGreaterThanOrEqualTo(7);
+        assertThat(study.bestParams()).containsEntry("model", "linear").containsKey("c").doesNotContainKey("depth");
+    }
+
+    @Test
+    void prunedTrialsCountAsBadAndStudyContinues() {
+        Objective sometimesPruned = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            trial.report(0, x);
+            if (x > 0.8) {
+                throw new dev.tuna.search.TrialPrunedException("x too high");
+            }
+            return Math.pow(x - 0.3, 2);
+        };
+        Study study = study(new GpSampler(9));
+        study.optimize(sometimesPruned, 25);
+        long late = study.trials().subList(15, 25).stream().filter(t -> t.state() == TrialState.PRUNED).count();
+        assertThat(late).isLessThanOrEqualTo(2);
+        assertThat(study.bestValue()).isLessThan(1e-3);
+    }
+
+    @Test
+    void rejectsBadOptions() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpSampler.builder().startupTrials(0))
+                .hasMessageContaining("startupTrials");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpSampler.builder().maxFitPoints(3))
+                .hasMessageContaining("maxFitPoints");
+    }
+}

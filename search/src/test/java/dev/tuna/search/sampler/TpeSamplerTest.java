@@ -1,0 +1,90 @@
+package dev.tuna.search.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TpeSamplerTest {
+
+    private static final List<String> KINDS = List.of("a", "b", "c", "d");
+
+    /** Best at lr = 1e-3, units = 256, kind "b", and (on the conditional branch) depth 3. */
+    private static final Objective MIXED = trial -> {
+        double lr = trial.suggestFloat("lr", 1e-5, 1e-1, true);
+        int units = trial.suggestInt("units", 16, 512, 16);
+        String kind = trial.suggestCategorical("kind", KINDS);
+        double value = Math.pow(Math.log10(lr) + 3, 2) + Math.pow((units - 256) / 128.0, 2) + (kind.equals("b") ? 0 : 1);
+        if (kind.equals("b")) {
+            value += Math.abs(trial.suggestInt("depth", 1, 8) - 3) * 0.1;
+        }
+        return value;
+    };
+
+    private static Study study(TpeSampler sampler) {
+        return Study.builder("tpe").sampler(sampler).create();
+    }
+
+    /** Median Branin regret after 100 trials over seeds 0-6. */
+    private static double medianRegret(java.util.function.LongFunction<dev.tuna.search.Sampler> sampler) {
+        double[] regrets = new double[7];
+        for (int seed = 0; seed < regrets.length; seed++) {
+            Study study = Study.builder("branin").sampler(sampler.apply(seed)).create();
+            study.optimize(GpSamplerTest.BRANIN, 100);
+            regrets[seed] = study.bestValue() - 0.397887;
+        }
+        java.util.Arrays.sort(regrets);
+        return regrets[3];
+    }
+
+    @Test
+    void seededRunsReachBraninOptimumRegion() {
+        double random = medianRegret(RandomSampler::new);
+        double univariate = medianRegret(TpeSampler::new);
+        double multivariate = medianRegret(TpeSampler::multivariate);
+        System.out.printf("branin median regret at 100: random %.4f, tpe %.4f, multivariate %.4f%n", random, univariate, multivariate);
+        assertThat(univariate).isLessThan(0.15).isLessThan(random / 2);
+        assertThat(multivariate).isLessThan(0.15).isLessThan(random / 2);
+    }
+
+    @Test
+    void sameSeedGivesSameSuggestions() {
+        for (int variant = 0; variant < 2; variant++) {
+            TpeSampler a = variant == 0 ? new TpeSampler(3) : TpeSampler.multivariate(3);
+            TpeSampler b = variant == 0 ? new TpeSampler(3) : TpeSampler.multivariate(3);
+            List<Map<String, Object>> pa = RandomSamplerTest.run(study(a), MIXED, OptimizeOptions.trials(30));
+            List<Map<String, Object>> pb = RandomSamplerTest.run(study(b), MIXED, OptimizeOptions.trials(30));
+            assertThat(pa).hasSize(30).isEqualTo(pb);
+        }
+    }
+
+    @Test
+    void mixedConditionalSpaceStaysInsideDistributionsAndImproves() {
+        for (TpeSampler sampler : List.of(new TpeSampler(5), TpeSampler.multivariate(5))) {
+            Study study = Study.builder("mixed").direction(Direction.MINIMIZE).sampler(sampler).create();
+            study.optimize(MIXED, 60);
+            for (FrozenTrial t : study.trials()) {
+                assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+                t.params().forEach((name, value) -> t.distributions().get(name).toInternal(value));
+            }
+            long late = study.trials().subList(40, 60).stream().filter(t -> "b".equals(t.params().get("kind"))).count();
+            // Uniform choice would give 5 of 20.
+            assertThat(late).as(sampler.toString()).isGreaterThanOrEqualTo(10);
+            assertThat(study.bestValue()).as(sampler.toString()).isLessThan(0.5);
+        }
+    }
+
+    @Test
+    void parallelTrialsGetDistinctPoints() {
+        Study study = study(TpeSampler.multivariate(7));
+        study.optimize(GpSamplerTest.BRANIN, OptimizeOptions.builder().optTrials(40).optParallelism(4).build());
+        assertThat(study.trials().stream().map(FrozenTrial::params).toList()).hasSize(40).doesNotHaveDuplicates();
+    }
+}
