@@ -28,7 +28,7 @@ class NativeMemoryTest {
     @EnabledOnOs(value = OS.LINUX, disabledReason = "reads VmRSS from /proc/self/status")
     void fiftyTrialsDoNotGrowResidentMemory() throws IOException {
         Trainable mlp = TrainableRegistry.defaults().create("mlp",
-                Map.of("dataset", "mnist?samples=2000", "epochs", 1, "units", 512, "batchSize", 128), Map.of());
+                Map.of("dataset", "mnist?samples=1000", "epochs", 1, "units", 512, "batchSize", 128), Map.of());
         Study warmUp = Study.builder("warm-up").direction(Direction.MAXIMIZE).create();
         warmUp.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(8).build());
         System.gc();
