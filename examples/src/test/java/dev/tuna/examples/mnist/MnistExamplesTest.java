@@ -1,0 +1,24 @@
+package dev.tuna.examples.mnist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Study;
+import org.junit.jupiter.api.Test;
+
+class MnistExamplesTest {
+    @Test
+    void tunesTheBuiltInMlpAndAUsersOwnModel() {
+        Study mlp = TuneMnistMlp.run("mnist?samples=600", 2, 1, Device.cpu());
+        Study own = TuneOwnModel.run("mnist?samples=600", 2, 1, Device.cpu());
+
+        for (Study study : new Study[] {mlp, own}) {
+            assertThat(study.trials(TrialState.COMPLETE)).as(study.name()).hasSize(2);
+            assertThat(study.bestValue()).as(study.name()).isBetween(0.0, 1.0);
+            assertThat(study.bestTrial().metric("val_loss")).as(study.name()).containsOnlyKeys(1);
+        }
+        assertThat(own.bestParams()).containsKeys("filters", "lr");
+        assertThat(mlp.bestParams()).containsKeys("lr", "units", "optimizer", "dropout");
+    }
+}

@@ -1,0 +1,58 @@
+package dev.tuna.worker.data;
+
+import java.util.Map;
+
+/** Makes a dataset's train/validation split from the options of its name and a seed. */
+@FunctionalInterface
+public interface DatasetFactory {
+    /**
+     * @param argument what follows {@code name:} in the dataset name (a path for {@code csv:}), or {@code null}
+     * @param options the {@code ?key=value&...} options, already parsed (unknown keys should be rejected)
+     * @param seed the data seed: the same seed gives the same samples and the same split
+     */
+    DataSplit load(String argument, Options options, long seed);
+
+    /** The {@code ?key=value} options of a dataset name; reading a key marks it used, leftovers are an error. */
+    final class Options {
+        private final String dataset;
+        private final Map<String, String> values;
+        private final java.util.Set<String> used = new java.util.HashSet<>();
+
+        public Options(String dataset, Map<String, String> values) {
+            this.dataset = dataset;
+            this.values = Map.copyOf(values);
+        }
+
+        public String string(String key, String fallback) {
+            used.add(key);
+            return values.getOrDefault(key, fallback);
+        }
+
+        public int integer(String key, int fallback) {
+            String v = string(key, null);
+            try {
+                return v == null ? fallback : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be an integer, got '" + v + "'");
+            }
+        }
+
+        public double number(String key, double fallback) {
+            String v = string(key, null);
+            try {
+                return v == null ? fallback : Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be a number, got '" + v + "'");
+            }
+        }
+
+        /** Throws when an option was given that the factory never read. */
+        public void checkAllUsed() {
+            for (String key : values.keySet()) {
+                if (!used.contains(key)) {
+                    throw new IllegalArgumentException("dataset " + dataset + ": unknown option '" + key + "' (known: " + new java.util.TreeSet<>(used) + ")");
+                }
+            }
+        }
+    }
+}

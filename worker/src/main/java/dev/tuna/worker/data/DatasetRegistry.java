@@ -1,0 +1,140 @@
+package dev.tuna.worker.data;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Datasets by name, as a study spec names them: {@code name[:argument][?key=value&key=value]}.
+ *
+ * <ul>
+ *   <li>{@code mnist}: the bundled 10,000 digits, flat 784 features in [0, 1]; options {@code samples} (a seeded
+ *       subset), {@code validation} (held-out fraction, default 0.2)</li>
+ *   <li>{@code idx:IMAGES,LABELS}: IDX files a user has (full MNIST, Fashion-MNIST), gz or not; {@code classes}
+ *       (default 10), {@code samples}, {@code validation}</li>
+ *   <li>{@code csv:PATH}: a CSV file with a header; {@code label} (column name, default the last),
+ *       {@code task} ({@code classification} or {@code regression}), {@code validation}; features standardised</li>
+ *   <li>{@code spirals}, {@code moons}, {@code blobs}, {@code regression}: synthetic; {@code samples},
+ *       {@code noise}, {@code classes}/{@code centers}, {@code features}, {@code validation}</li>
+ * </ul>
+ * Loaded splits are kept (a few) so that the trials of a study share them.
+ */
+public final class DatasetRegistry {
+    private static final DatasetRegistry DEFAULT = withBuiltIns();
+    private static final int CACHE_SIZE = 8;
+
+    private final Map<String, DatasetFactory> factories = new ConcurrentHashMap<>();
+    private final Map<String, DataSplit> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, DataSplit> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    /** The shared registry with the built-in datasets; users may register theirs on it. */
+    public static DatasetRegistry defaults() {
+        return DEFAULT;
+    }
+
+    /** A registry with the built-in datasets only. */
+    public static DatasetRegistry withBuiltIns() {
+        DatasetRegistry r = new DatasetRegistry();
+        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0), seed), o, seed));
+        r.register("idx", (arg, o, seed) -> {
+            String[] paths = required(arg, "idx:IMAGES,LABELS").split(",");
+            if (paths.length != 2) {
+                throw new IllegalArgumentException("dataset idx: expected idx:IMAGES,LABELS, got idx:" + arg);
+            }
+            LabeledData data = IdxReader.read(Path.of(paths[0].trim()), Path.of(paths[1].trim()), o.integer("classes", 10));
+            return split(subset(data, o.integer("samples", 0), seed), o, seed);
+        });
+        r.register("csv", (arg, o, seed) -> {
+            Task task = Task.valueOf(o.string("task", "classification").toUpperCase(Locale.ROOT));
+            LabeledData data = CsvLoader.read(Path.of(required(arg, "csv:PATH")), o.string("label", null), task);
+            return split(data, o, seed).standardized();
+        });
+        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000), o.integer("classes", 2), o.number("noise", 0.05), seed), o, seed));
+        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000), o.number("noise", 0.1), seed), o, seed));
+        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000), o.integer("centers", 3), o.integer("features", 2), o.number("noise", 1.0), seed), o, seed));
+        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000), o.integer("features", 5), o.number("noise", 0.1), seed), o, seed));
+        return r;
+    }
+
+    /** Registers (or replaces) a dataset under a name made of letters, digits, '-' and '_'. */
+    public void register(String name, DatasetFactory factory) {
+        if (name == null || !name.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("dataset name: must be letters, digits, '-' or '_', got '" + name + "'");
+        }
+        factories.put(name, factory);
+        synchronized (cache) {
+            cache.clear();
+        }
+    }
+
+    /** The registered names. */
+    public java.util.Set<String> names() {
+        return new TreeSet<>(factories.keySet());
+    }
+
+    /** Loads (or reuses) the split named by {@code spec} with the data seed. */
+    public DataSplit load(String spec, long seed) {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("dataset: a name is required (one of " + names() + ")");
+        }
+        String key = spec + "#" + seed;
+        synchronized (cache) {
+            DataSplit hit = cache.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        int q = spec.indexOf('?');
+        String head = q < 0 ? spec : spec.substring(0, q);
+        Map<String, String> options = new LinkedHashMap<>();
+        if (q >= 0) {
+            for (String pair : spec.substring(q + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("dataset " + spec + ": option '" + pair + "' is not key=value");
+                }
+                options.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        int colon = head.indexOf(':');
+        String name = colon < 0 ? head : head.substring(0, colon);
+        String argument = colon < 0 ? null : head.substring(colon + 1);
+        DatasetFactory factory = factories.get(name);
+        if (factory == null) {
+            throw new IllegalArgumentException("dataset: unknown name '" + name + "' (known: " + names() + ")");
+        }
+        DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options);
+        DataSplit split = factory.load(argument, parsed, seed);
+        parsed.checkAllUsed();
+        synchronized (cache) {
+            cache.put(key, split);
+        }
+        return split;
+    }
+
+    private static String required(String argument, String form) {
+        if (argument == null || argument.isBlank()) {
+            throw new IllegalArgumentException("dataset: expected " + form);
+        }
+        return argument;
+    }
+
+    private static LabeledData subset(LabeledData data, int samples, long seed) {
+        if (samples <= 0 || samples >= data.size()) {
+            return data;
+        }
+        int[] order = DataSplit.permutation(data.size(), seed ^ 0x5DEECE66DL);
+        return data.subset(java.util.Arrays.copyOf(order, samples));
+    }
+
+    private static DataSplit split(LabeledData data, DatasetFactory.Options options, long seed) {
+        return DataSplit.of(data, options.number("validation", 0.2), seed);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.tuna.worker.metrics;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.translate.TranslateException;
+import dev.tuna.worker.data.LabeledData;
+import dev.tuna.worker.data.Task;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs a model over the validation set (inference mode, no gradients) and computes the validation metrics with
+ * plain Java: {@code val_loss} and, for classification, accuracy, macro precision / recall / F1, one-vs-rest
+ * macro AUC and error rate; for regression MSE, MAE and R2. Undefined values (AUC with one class) are left out.
+ */
+public final class Validation {
+    private Validation() {
+    }
+
+    /**
+     * @param dataset the validation samples as a DJL dataset, in the same order as {@code data} (not shuffled)
+     * @param data the same samples in Java arrays (labels are read from here)
+     */
+    public static Map<String, Double> evaluate(Trainer trainer, Dataset dataset, LabeledData data) throws IOException, TranslateException {
+        int n = data.size();
+        int width = data.task() == Task.CLASSIFICATION ? data.numClasses() : 1;
+        float[] outputs = new float[n * width];
+        double lossSum = 0;
+        int offset = 0;
+        for (Batch batch : trainer.iterateDataset(dataset)) {
+            try (batch) {
+                NDList predictions = trainer.evaluate(batch.getData());
+                NDArray loss = trainer.getLoss().evaluate(batch.getLabels(), predictions);
+                int size = batch.getSize();
+                lossSum += loss.getFloat() * (double) size;
+                float[] out = predictions.singletonOrThrow().toFloatArray();
+                System.arraycopy(out, 0, outputs, offset, out.length);
+                offset += out.length;
+            }
+        }
+        if (offset != outputs.length) {
+            throw new IllegalStateException("validation: expected " + outputs.length + " outputs, got " + offset);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(MetricNames.VAL_LOSS, lossSum / n);
+        if (data.task() == Task.CLASSIFICATION) {
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (int) data.labels()[i];
+            }
+            ClassificationMetrics c = ClassificationMetrics.of(outputs, labels, data.numClasses());
+            m.put(MetricNames.VAL_ACCURACY, c.accuracy());
+            m.put(MetricNames.VAL_PRECISION, c.precision());
+            m.put(MetricNames.VAL_RECALL, c.recall());
+            m.put(MetricNames.VAL_F1, c.f1());
+            m.put(MetricNames.VAL_AUC, c.auc());
+            m.put(MetricNames.VAL_ERROR_RATE, c.errorRate());
+        } else {
+            RegressionMetrics r = RegressionMetrics.of(outputs, data.labels());
+            m.put(MetricNames.VAL_MSE, r.mse());
+            m.put(MetricNames.VAL_MAE, r.mae());
+            m.put(MetricNames.VAL_R2, r.r2());
+        }
+        m.values().removeIf(v -> !Double.isFinite(v));
+        return m;
+    }
+}

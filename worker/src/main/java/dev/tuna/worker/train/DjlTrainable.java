@@ -1,0 +1,209 @@
+package dev.tuna.worker.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.tracker.Tracker;
+import dev.tuna.core.Distribution;
+import dev.tuna.search.Trial;
+import dev.tuna.search.TrialPrunedException;
+import dev.tuna.worker.data.DataSplit;
+import dev.tuna.worker.data.DatasetRegistry;
+import dev.tuna.worker.data.LabeledData;
+import dev.tuna.worker.data.Task;
+import dev.tuna.worker.metrics.LossBatchData;
+import dev.tuna.worker.metrics.MetricNames;
+import dev.tuna.worker.metrics.TrainingMonitor;
+import dev.tuna.worker.metrics.Validation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A trainable that trains a DJL block on a dataset from the {@link DatasetRegistry} and reports every epoch.
+ * Subclasses only build the network ({@link #buildBlock}); the built-in {@code mlp} and {@code cnn} are two, and
+ * a user's own DJL model is a third (extend this class and register a {@link TrainableFactory}).
+ *
+ * <p>Settings (each from the trial's suggestions, else the fixed values, else the default):
+ * <table>
+ *   <caption>common settings</caption>
+ *   <tr><td>{@code dataset}</td><td>a {@link DatasetRegistry} name, default {@code mnist}</td></tr>
+ *   <tr><td>{@code dataSeed}</td><td>seed of the data and its split, default 0 (the same for every trial)</td></tr>
+ *   <tr><td>{@code seed}</td><td>seed of weights, dropout and batch order, default the trial number</td></tr>
+ *   <tr><td>{@code epochs}, {@code batchSize}</td><td>default 5 and 128</td></tr>
+ *   <tr><td>{@code lr}, {@code optimizer}, {@code momentum}, {@code weightDecay}</td>
+ *       <td>default 0.001, {@code adam} (one of {@link Optimizers#NAMES}), 0.9, 0</td></tr>
+ *   <tr><td>{@code schedule}, {@code stepEpochs}, {@code stepGamma}, {@code warmupEpochs}</td>
+ *       <td>default {@code none} (one of {@link LearningRateSchedules#NAMES}), a third of the epochs, 0.1, 1</td></tr>
+ *   <tr><td>{@code initializer}</td><td>default {@code xavier} (one of {@link Initializers#NAMES})</td></tr>
+ *   <tr><td>{@code gradNormEvery}</td><td>gradient norms are measured on every k-th batch, default 10 (the loss
+ *       is checked on every batch)</td></tr>
+ *   <tr><td>{@code metric}</td><td>the objective: default {@code val_accuracy} (classification) or {@code val_loss}</td></tr>
+ * </table>
+ * Unknown settings are rejected. An interrupted thread stops training before its next batch with an
+ * {@link InterruptedException} (how the dispatcher cancels a trial). Every epoch the metrics of {@link MetricNames} go to {@code trial.report}, then
+ * the pruner is asked. With the same seed a CPU run is repeated exactly (one trial at a time: PyTorch's generator
+ * is global to the process).
+ */
+public abstract class DjlTrainable implements Trainable {
+    private static final Logger LOG = LoggerFactory.getLogger(DjlTrainable.class);
+    /** Serialises "seed the global generator, then build and initialise" so concurrent trials keep their seeds. */
+    private static final Map<Device, Object> INIT_LOCKS = new ConcurrentHashMap<>();
+
+    private final String name;
+    private final Map<String, Object> fixed;
+    private final Map<String, Distribution> space;
+    private final DatasetRegistry datasets;
+
+    protected DjlTrainable(String name, Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
+        this.name = name;
+        this.fixed = Map.copyOf(fixed);
+        this.space = Map.copyOf(space);
+        this.datasets = datasets;
+    }
+
+    /** The trainable's name. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Builds the network for this trial (read architecture settings from {@code params}).
+     *
+     * @param inputShape the shape of one sample as the network sees it
+     * @param outputs the number of classes, or 1 for regression
+     */
+    protected abstract Block buildBlock(Hyperparams params, long[] inputShape, int outputs, Task task);
+
+    /** The shape the network sees one sample as; by default the dataset's own. */
+    protected long[] inputShape(Hyperparams params, LabeledData train) {
+        return train.sampleShape();
+    }
+
+    @Override
+    public final double train(Trial trial, Device device) throws Exception {
+        Hyperparams p = new Hyperparams("trainable " + name, trial, fixed, space);
+        String dataset = p.getString("dataset", "mnist");
+        long dataSeed = p.getLong("dataSeed", 0);
+        long seed = p.getLong("seed", trial.number());
+        int epochs = p.getInt("epochs", 5, 1, 100_000);
+        int batchSize = p.getInt("batchSize", 128, 1, 1 << 20);
+        float lr = (float) p.getDouble("lr", 1e-3, 0, 100);
+        String optimizer = p.getChoice("optimizer", "adam", Optimizers.NAMES);
+        float momentum = (float) p.getDouble("momentum", 0.9, 0, 1);
+        float weightDecay = (float) p.getDouble("weightDecay", 0, 0, 10);
+        String schedule = p.getChoice("schedule", "none", LearningRateSchedules.NAMES);
+        int stepEpochs = p.getInt("stepEpochs", Math.max(1, epochs / 3), 1, 100_000);
+        float stepGamma = (float) p.getDouble("stepGamma", 0.1, 0, 1);
+        int warmupEpochs = p.getInt("warmupEpochs", 1, 0, 100_000);
+        String initializer = p.getChoice("initializer", "xavier", Initializers.NAMES);
+        int gradNormEvery = p.getInt("gradNormEvery", 10, 1, 1_000_000);
+
+        DataSplit split = datasets.load(dataset, dataSeed);
+        Task task = split.train().task();
+        String metric = p.getString("metric", task == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY : MetricNames.VAL_LOSS);
+        long[] shape = inputShape(p, split.train());
+        LabeledData train = split.train().reshape(shape);
+        LabeledData validation = split.validation().reshape(shape);
+        int outputs = task == Task.CLASSIFICATION ? train.numClasses() : 1;
+        Block block = buildBlock(p, shape, outputs, task);
+        p.checkAllKnown();
+        LOG.debug("trial {}: {} on {} with {}", trial.number(), name, device, p.asMap());
+
+        int batchesPerEpoch = (train.size() + batchSize - 1) / batchSize;
+        Tracker tracker = LearningRateSchedules.create(schedule, lr, epochs, batchesPerEpoch, stepEpochs, stepGamma, warmupEpochs);
+        Loss loss = task == Task.CLASSIFICATION ? Loss.softmaxCrossEntropyLoss() : Loss.l2Loss("L2Loss", 1);
+        TrainingMonitor monitor = new TrainingMonitor(gradNormEvery);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
+                .optOptimizer(Optimizers.create(optimizer, tracker, momentum, weightDecay))
+                .optDevices(new Device[] {device})
+                .optInitializer(Initializers.create(initializer), Parameter.Type.WEIGHT)
+                .addTrainingListeners(monitor);
+
+        double objective = Double.NaN;
+        try (DeviceData.Lease trainData = DeviceData.lease(train, device);
+                DeviceData.Lease validationData = DeviceData.lease(validation, device);
+                Model model = Model.newInstance(name, device, Engines.PYTORCH)) {
+            ArrayDataset trainSet = DjlDatasets.of(trainData.features(), trainData.labels(), batchSize, seed);
+            ArrayDataset validationSet = DjlDatasets.of(validationData.features(), validationData.labels(), Math.max(batchSize, 500), null);
+            model.setBlock(block);
+            try (Trainer trainer = model.newTrainer(config)) {
+                synchronized (INIT_LOCKS.computeIfAbsent(device, d -> new Object())) {
+                    Engines.seed(seed);
+                    long[] batchShape = new long[shape.length + 1];
+                    batchShape[0] = batchSize;
+                    System.arraycopy(shape, 0, batchShape, 1, shape.length);
+                    trainer.initialize(new Shape(batchShape));
+                }
+                int updates = 0;
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    monitor.startEpoch();
+                    int batchNumber = 0;
+                    for (Batch batch : trainer.iterateDataset(trainSet)) {
+                        batchNumber++;
+                        try (batch) {
+                            // the dispatcher stops a trial (timeout, stopped study) by interrupting its thread
+                            if (Thread.currentThread().isInterrupted()) {
+                                throw new InterruptedException("training interrupted at epoch " + epoch + " batch " + batchNumber);
+                            }
+                            trainBatch(trainer, batch);
+                            trainer.step();
+                            updates++;
+                        }
+                    }
+                    trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+                    Map<String, Double> metrics = new LinkedHashMap<>(monitor.lastEpoch());
+                    metrics.put(MetricNames.LR, (double) tracker.getNewValue(Math.max(0, updates - 1)));
+                    metrics.putAll(Validation.evaluate(trainer, validationSet, validation));
+                    Double value = metrics.get(metric);
+                    if (value == null) {
+                        throw new IllegalArgumentException("trainable " + name + ": metric '" + metric + "' is not reported (available: " + metrics.keySet() + ")");
+                    }
+                    objective = value;
+                    trial.report(epoch, objective);
+                    trial.report(epoch, metrics);
+                    if (trial.shouldPrune()) {
+                        throw new TrialPrunedException();
+                    }
+                }
+            }
+        }
+        return objective;
+    }
+
+    /**
+     * Forward, loss and backward on one batch (as DJL's EasyTrain does, with a per-thread gradient collector so
+     * that trials can train at the same time), then the listeners see it with its loss.
+     */
+    private static void trainBatch(Trainer trainer, Batch batch) {
+        Map<Device, NDList> labels = new ConcurrentHashMap<>();
+        Map<Device, NDList> predictions = new ConcurrentHashMap<>();
+        NDArray total = null;
+        for (Batch part : batch.split(trainer.getDevices(), false)) {
+            NDList data = part.getData();
+            NDList label = part.getLabels();
+            try (GradientCollector collector = new ThreadGradientCollector()) {
+                NDList prediction = trainer.forward(data, label);
+                NDArray loss = trainer.getLoss().evaluate(label, prediction);
+                collector.backward(loss);
+                labels.put(label.get(0).getDevice(), label);
+                predictions.put(prediction.get(0).getDevice(), prediction);
+                total = total == null ? loss : total.add(loss);
+            }
+        }
+        LossBatchData batchData = new LossBatchData(batch, labels, predictions, total);
+        trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tuna.worker.train;
+
+import ai.djl.training.tracker.Tracker;
+import java.util.List;
+
+/**
+ * Learning-rate schedules over optimiser updates (batches): {@code none} (constant), {@code step} (multiply by
+ * {@code gamma} every {@code stepEpochs} epochs), {@code cosine} (cosine decay to 0 over the run),
+ * {@code warmup} (linear warm-up from 0 over {@code warmupEpochs}, then cosine decay).
+ */
+public final class LearningRateSchedules {
+    /** The accepted names. */
+    public static final List<String> NAMES = List.of("none", "step", "cosine", "warmup");
+
+    private LearningRateSchedules() {
+    }
+
+    /** A tracker for {@code epochs} epochs of {@code batchesPerEpoch} updates each. */
+    public static Tracker create(String name, float lr, int epochs, int batchesPerEpoch, int stepEpochs, float gamma, int warmupEpochs) {
+        int total = Math.max(1, epochs * batchesPerEpoch);
+        return switch (name) {
+            case "none" -> Tracker.fixed(lr);
+            case "step" -> {
+                // DJL's MultiFactorTracker rejects evenly spaced steps, so the staircase is written out here
+                int every = Math.max(1, stepEpochs) * batchesPerEpoch;
+                yield update -> lr * (float) Math.pow(gamma, update / every);
+            }
+            case "cosine" -> Tracker.cosine().setBaseValue(lr).optFinalValue(0f).setMaxUpdates(total).build();
+            case "warmup" -> {
+                int warm = Math.min(total - 1, Math.max(1, warmupEpochs * batchesPerEpoch));
+                Tracker main = Tracker.cosine().setBaseValue(lr).optFinalValue(0f).setMaxUpdates(Math.max(1, total - warm)).build();
+                yield Tracker.warmUp().setMainTracker(main).optWarmUpSteps(warm).optWarmUpBeginValue(0f).build();
+            }
+            default -> throw new IllegalArgumentException("schedule: unknown '" + name + "' (known: " + NAMES + ")");
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package dev.tuna.worker.train;
+
+import ai.djl.Device;
+import dev.tuna.search.Trial;
+
+/**
+ * A training routine a study can run: it reads its hyperparameters from the live trial (suggesting them there),
+ * trains on the given device, reports every epoch's curves with {@code trial.report} and checks
+ * {@code trial.shouldPrune()}, and returns the objective metric's final value.
+ *
+ * <p>{@link #asDeviceObjective()} is what the dispatcher runs on a device slot; {@link #asObjective(Device)}
+ * adapts it to {@code study.optimize} on one device. Implementations must release every native resource (model, trainer, NDManager) before
+ * returning or throwing.
+ */
+@FunctionalInterface
+public interface Trainable {
+
+    /**
+     * Trains with the trial's hyperparameters on {@code device}.
+     *
+     * @return the objective metric's value after the last epoch
+     * @throws dev.tuna.search.TrialPrunedException when the pruner stops the trial
+     * @throws TrainingDivergedException when the loss becomes NaN or infinite
+     */
+    double train(Trial trial, Device device) throws Exception;
+
+    /**
+     * This trainable as an objective for the worker's dispatcher: each trial trains on the device of its slot
+     * ({@code cpu}, {@code gpu:N}); without a dispatcher, on the device its trial names, else the CPU.
+     */
+    default dev.tuna.worker.device.DeviceObjective asDeviceObjective() {
+        return (trial, device) -> train(trial, Device.fromName(device.djlName()));
+    }
+
+    /** This trainable as an objective that trains on one device. */
+    default dev.tuna.search.Objective asObjective(Device device) {
+        return trial -> train(trial, device);
+    }
+}

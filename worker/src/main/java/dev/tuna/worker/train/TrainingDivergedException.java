@@ -1,0 +1,30 @@
+package dev.tuna.worker.train;
+
+/**
+ * Thrown as soon as a training batch's loss is NaN or infinite. It is not a pruning: the trial ends FAIL with
+ * the message {@code "diverged: loss became NaN at epoch E batch B"}, so that a diverged configuration is told
+ * apart from one a pruner stopped (its curves up to the last full epoch are kept).
+ */
+public class TrainingDivergedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int epoch;
+    private final int batch;
+
+    /** The loss {@code loss} (NaN or an infinity) was seen at 1-based {@code epoch} and {@code batch}. */
+    public TrainingDivergedException(float loss, int epoch, int batch) {
+        super("diverged: loss became " + (Float.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity") + " at epoch " + epoch + " batch " + batch);
+        this.epoch = epoch;
+        this.batch = batch;
+    }
+
+    /** The 1-based epoch in which the loss diverged. */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** The 1-based batch (within its epoch) whose loss diverged. */
+    public int batch() {
+        return batch;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tuna.worker.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mapsTextLabelsToSortedClassesAndReadsNamedLabelColumn() throws IOException {
+        Path csv = dir.resolve("iris.csv");
+        Files.writeString(csv, "species,a,b\nvirginica,1,2\nsetosa,3,4\n\nversicolor,5,6\nsetosa,7,8\n");
+
+        LabeledData data = CsvLoader.read(csv, "species", Task.CLASSIFICATION);
+
+        assertThat(data.numClasses()).isEqualTo(3);
+        assertThat(data.labels()).containsExactly(2, 0, 1, 0);
+        assertThat(data.features()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    }
+
+    @Test
+    void regressionUsesTheLastColumnAsNumbers() throws IOException {
+        Path csv = dir.resolve("r.csv");
+        Files.writeString(csv, "x,y\n1,0.5\n2,1.5\n");
+
+        LabeledData data = CsvLoader.read(csv, null, Task.REGRESSION);
+
+        assertThat(data.task()).isEqualTo(Task.REGRESSION);
+        assertThat(data.labels()).containsExactly(0.5f, 1.5f);
+    }
+
+    @Test
+    void badInputGivesOneLineNamingLineAndColumn() throws IOException {
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "x,y\n1,0\n2,zz\n");
+        Path ragged = dir.resolve("ragged.csv");
+        Files.writeString(ragged, "x,y\n1\n");
+
+        assertThatThrownBy(() -> CsvLoader.read(csv, "x", Task.CLASSIFICATION)).hasMessage("csv " + csv + ": line 3, column 'y': 'zz' is not a number");
+        assertThatThrownBy(() -> CsvLoader.read(csv, "nope", Task.CLASSIFICATION)).hasMessageContaining("label column 'nope' not in header");
+        assertThatThrownBy(() -> CsvLoader.read(ragged, null, Task.REGRESSION)).hasMessageContaining("line 2 has 1 fields, header has 2");
+    }
+
+    @Test
+    void registryStandardisesCsvWithTrainingStatistics() throws IOException {
+        Path csv = dir.resolve("s.csv");
+        StringBuilder text = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 50; i++) {
+            text.append(i * 10 + 3).append(',').append(7).append(',').append(i % 2 == 0 ? "even" : "odd").append('\n');
+        }
+        Files.writeString(csv, text);
+
+        DataSplit split = DatasetRegistry.withBuiltIns().load("csv:" + csv + "?validation=0.2", 1);
+
+        assertThat(split.train().size()).isEqualTo(40);
+        assertThat(split.validation().size()).isEqualTo(10);
+        double mean = 0;
+        double sq = 0;
+        float[] x = split.train().features();
+        for (int i = 0; i < 40; i++) {
+            mean += x[2 * i] / 40.0;
+            sq += x[2 * i] * x[2 * i] / 40.0;
+            assertThat(x[2 * i + 1]).isZero(); // constant feature: centred only
+        }
+        assertThat(mean).isCloseTo(0, within(1e-5));
+        assertThat(sq).isCloseTo(1, within(1e-4));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.tuna.worker.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+    @Test
+    void binaryAucByHandIncludingTies() {
+        // positives score 0.9, 0.4; negatives 0.5, 0.1: pairs (0.9>0.5, 0.9>0.1, 0.4<0.5, 0.4>0.1) -> 3/4
+        assertThat(ClassificationMetrics.auc(new double[] {0.9, 0.5, 0.4, 0.1}, new boolean[] {true, false, true, false})).isEqualTo(0.75);
+        // one tie between a positive and a negative counts half: (1 + 0.5) / 2
+        assertThat(ClassificationMetrics.auc(new double[] {0.8, 0.3, 0.3}, new boolean[] {true, true, false})).isEqualTo(0.75);
+        assertThat(ClassificationMetrics.auc(new double[] {0.1, 0.2}, new boolean[] {true, true})).isNaN();
+    }
+
+    @Test
+    void threeClassMacroMetricsByHand() {
+        // predictions (argmax): 0, 0, 1, 2, 2, 1 ; labels: 0, 1, 1, 2, 2, 2
+        float[] scores = {
+            0.8f, 0.1f, 0.1f,
+            0.6f, 0.3f, 0.1f,
+            0.2f, 0.7f, 0.1f,
+            0.1f, 0.1f, 0.8f,
+            0.2f, 0.2f, 0.6f,
+            0.3f, 0.5f, 0.2f,
+        };
+        int[] labels = {0, 1, 1, 2, 2, 2};
+
+        ClassificationMetrics m = ClassificationMetrics.of(scores, labels, 3);
+
+        // class 0: tp1 pred2 act1 -> p .5 r 1 f 2/3 ; class 1: tp1 pred2 act2 -> p .5 r .5 f .5 ; class 2: tp2 pred2 act3 -> p 1 r 2/3 f .8
+        assertThat(m.accuracy()).isCloseTo(4 / 6.0, within(1e-12));
+        assertThat(m.errorRate()).isCloseTo(2 / 6.0, within(1e-12));
+        assertThat(m.precision()).isCloseTo((0.5 + 0.5 + 1) / 3, within(1e-12));
+        assertThat(m.recall()).isCloseTo((1 + 0.5 + 2 / 3.0) / 3, within(1e-12));
+        assertThat(m.f1()).isCloseTo((2 / 3.0 + 0.5 + 0.8) / 3, within(1e-12));
+        // AUC class 0: pos score .8 vs negs .6 .2 .1 .2 .3 -> 1 ; class 1: pos .3, .7 vs negs .1 .1 .2 .5 -> (3 + 4)/8
+        // class 2: pos .8 .6 .2 vs negs .1 .1 .1 -> 1
+        assertThat(m.auc()).isCloseTo((1 + 7 / 8.0 + 1) / 3, within(1e-12));
+    }
+
+    @Test
+    void classNeverPredictedHasZeroPrecision() {
+        ClassificationMetrics m = ClassificationMetrics.of(new float[] {1, 0, 1, 0}, new int[] {0, 1}, 2);
+
+        assertThat(m.precision()).isCloseTo(0.25, within(1e-12)); // class 0: 1/2, class 1: never predicted -> 0
+        assertThat(m.recall()).isCloseTo(0.5, within(1e-12));
+    }
+
+    @Test
+    void regressionByHand() {
+        RegressionMetrics m = RegressionMetrics.of(new float[] {1, 2, 5}, new float[] {1, 3, 3});
+
+        assertThat(m.mse()).isCloseTo(5 / 3.0, within(1e-9));
+        assertThat(m.mae()).isCloseTo(1, within(1e-9));
+        // mean 7/3; SS_tot = (16 + 4 + 4)/9 = 24/9; SS_res = 5
+        assertThat(m.r2()).isCloseTo(1 - 5 / (24 / 9.0), within(1e-9));
+        assertThat(RegressionMetrics.of(new float[] {1, 2}, new float[] {2, 2}).r2()).isNaN();
+    }
+}

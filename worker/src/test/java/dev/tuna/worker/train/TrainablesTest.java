@@ -1,0 +1,179 @@
+package dev.tuna.worker.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.PruneDecision;
+import dev.tuna.search.Study;
+import dev.tuna.core.Direction;
+import dev.tuna.worker.metrics.MetricNames;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainablesTest {
+    static final TrainableRegistry REGISTRY = TrainableRegistry.defaults();
+
+    static FrozenTrial runOne(String type, Map<String, Object> fixed) {
+        return runOne(type, fixed, Map.of());
+    }
+
+    static FrozenTrial runOne(String type, Map<String, Object> fixed, Map<String, dev.tuna.core.Distribution> space) {
+        Study study = Study.builder(type).direction(Direction.MAXIMIZE).create();
+        Trainable trainable = REGISTRY.create(type, fixed, space);
+        return study.runTrial(trainable.asObjective(Device.cpu()));
+    }
+
+    @Test
+    void mlpLearnsMnistSubsetAndReportsEveryMetricEachEpoch() {
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "mnist?samples=1000", "epochs", 2, "units", 64, "lr", 0.003, "seed", 1));
+
+        assertThat(t.state()).as(String.valueOf(t.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.intermediateValues()).containsOnlyKeys(1, 2);
+        assertThat(t.value()).isEqualTo(t.metric(MetricNames.VAL_ACCURACY).get(2)).isGreaterThan(0.7);
+        for (String name : List.of("train_loss", "val_loss", "val_accuracy", "val_precision", "val_recall", "val_f1", "val_auc",
+                "val_error_rate", "grad_norm", "grad_norm_max", "lr", "epoch_seconds", "samples_per_second")) {
+            assertThat(t.metric(name)).as(name).containsOnlyKeys(1, 2);
+        }
+        assertThat(t.metrics().keySet()).anyMatch(k -> k.startsWith("grad_norm/"));
+        assertThat(t.metric("train_loss").get(2)).isLessThan(t.metric("train_loss").get(1));
+        assertThat(t.metric("val_error_rate").get(2)).isCloseTo(1 - t.value(), within(1e-9));
+        assertThat(t.metric("grad_norm_max").get(1)).isGreaterThanOrEqualTo(t.metric("grad_norm").get(1)).isPositive();
+        assertThat(t.metric("lr").get(1)).isCloseTo(0.003, within(1e-6));
+    }
+
+    @Test
+    void sameSeedRepeatsTheRunExactlyOnCpuAndAnotherSeedDoesNot() {
+        Map<String, Object> fixed = new HashMap<>(Map.of("dataset", "spirals?samples=300", "epochs", 2, "units", 16, "batchSize", 32,
+                "dropout", 0.2, "lr", 0.01, "seed", 5));
+        FrozenTrial a = runOne("mlp", fixed);
+        FrozenTrial b = runOne("mlp", fixed);
+        fixed.put("seed", 6);
+        FrozenTrial c = runOne("mlp", fixed);
+
+        assertThat(a.metric("train_loss")).isEqualTo(b.metric("train_loss"));
+        assertThat(a.metric("val_loss")).isEqualTo(b.metric("val_loss"));
+        assertThat(a.metric("grad_norm")).isEqualTo(b.metric("grad_norm"));
+        assertThat(c.metric("train_loss")).isNotEqualTo(a.metric("train_loss"));
+    }
+
+    @Test
+    void cnnTrainsOnImagesAndRegressionReportsRegressionMetrics() {
+        FrozenTrial cnn = runOne("cnn", Map.of("dataset", "mnist?samples=400", "epochs", 1, "filters", 4, "kernelSize", 3, "denseUnits", 16,
+                "pooling", "avg", "batchNorm", true, "dropout", 0.1));
+        FrozenTrial reg = runOne("mlp", Map.of("dataset", "regression?samples=300", "epochs", 2, "units", 16));
+
+        assertThat(cnn.state()).as(String.valueOf(cnn.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(cnn.metric("val_accuracy")).containsOnlyKeys(1);
+        assertThat(reg.state()).as(String.valueOf(reg.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(reg.value()).isEqualTo(reg.metric("val_loss").get(2));
+        for (String name : List.of("val_mse", "val_mae", "val_r2")) {
+            assertThat(reg.metric(name)).as(name).containsOnlyKeys(1, 2);
+        }
+        assertThat(reg.metric("val_accuracy")).isEmpty();
+        // L2 loss with weight 1 is the mean squared error
+        assertThat(reg.metric("val_loss").get(2)).isCloseTo(reg.metric("val_mse").get(2), within(1e-3 * reg.metric("val_mse").get(2) + 1e-6));
+    }
+
+    @Test
+    void suggestedParametersComeFromTheSpaceAndWinOverFixedOnes() {
+        Map<String, dev.tuna.core.Distribution> space = Map.of(
+                "lr", new CategoricalDistribution(List.of(0.5)),
+                "optimizer", new CategoricalDistribution(List.of("rmsprop")));
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "moons?samples=200", "epochs", 1, "lr", 0.001, "units", 8), space);
+
+        assertThat(t.params()).containsEntry("optimizer", "rmsprop").containsEntry("lr", 0.5);
+        assertThat(t.metric("lr").get(1)).isCloseTo(0.5, within(1e-6));
+    }
+
+    @Test
+    void unknownSettingsAndBadValuesFailTheTrialNamingThem() {
+        FrozenTrial typo = runOne("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1, "unitz", 8));
+        FrozenTrial bad = runOne("mlp", Map.of("dataset", "moons?samples=100", "optimizer", "lbfgs"));
+
+        assertThat(typo.state()).isEqualTo(TrialState.FAIL);
+        assertThat(typo.reason()).contains("trainable mlp: unknown parameter [unitz]");
+        assertThat(bad.reason()).contains("trainable mlp: parameter 'optimizer' must be one of [sgd, momentum, nesterov, adam, adamw, rmsprop], got lbfgs");
+    }
+
+    @Test
+    void nanLossEndsTheTrialAtOnceAsDiverged() {
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "regression?samples=400&noise=1", "epochs", 3, "units", 64, "layers", 3,
+                "optimizer", "sgd", "lr", 50.0, "batchSize", 16));
+
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).matches(".*diverged: loss became (NaN|Infinity) at epoch 1 batch \\d+");
+        assertThat(t.intermediateValues()).isEmpty();
+    }
+
+    @Test
+    void pruningStopsAfterTheReportedEpoch() {
+        Study study = Study.builder("prune").direction(Direction.MAXIMIZE)
+                .pruner((s, trial) -> trial.lastStep() >= 2 ? PruneDecision.prune("test pruner at step " + trial.lastStep()) : PruneDecision.KEEP)
+                .create();
+        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 5, "units", 8), Map.of());
+        study.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(1).build());
+
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.PRUNED);
+        assertThat(t.reason()).isEqualTo("test pruner at step 2");
+        assertThat(t.intermediateValues()).containsOnlyKeys(1, 2);
+    }
+
+    @Test
+    void interruptingTheThreadStopsTrainingBeforeTheNextBatch() {
+        Study study = Study.builder("interrupt").direction(Direction.MAXIMIZE)
+                .pruner((s, trial) -> {
+                    Thread.currentThread().interrupt(); // as the dispatcher does to stop a trial
+                    return PruneDecision.KEEP;
+                })
+                .create();
+        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 5, "units", 8), Map.of());
+
+        FrozenTrial t;
+        try {
+            t = study.runTrial(mlp.asObjective(Device.cpu()));
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).contains("training interrupted at epoch 2 batch 1");
+        assertThat(t.intermediateValues()).containsOnlyKeys(1);
+    }
+
+    @Test
+    void everyOptimizerScheduleAndInitializerRuns() {
+        for (String optimizer : Optimizers.NAMES) {
+            double lr = optimizer.startsWith("adam") || optimizer.equals("rmsprop") ? 0.01 : 0.1;
+            FrozenTrial t = runOne("mlp", Map.of("dataset", "blobs?samples=400&noise=0.5", "epochs", 4, "batchSize", 32, "units", 16,
+                    "optimizer", optimizer, "lr", lr, "weightDecay", 1e-4));
+            assertThat(t.state()).as(optimizer + ": " + t.reason()).isEqualTo(TrialState.COMPLETE);
+            // each optimiser (our Nesterov and RMSprop included) must actually learn the separable blobs
+            assertThat(t.metric("train_loss").get(4)).as(optimizer).isLessThan(t.metric("train_loss").get(1));
+            assertThat(t.value()).as(optimizer).isGreaterThan(0.8); // chance is 1/3
+        }
+        for (String schedule : LearningRateSchedules.NAMES) {
+            for (String init : Initializers.NAMES) {
+                FrozenTrial t = runOne("mlp", Map.of("dataset", "blobs?samples=120", "epochs", 2, "units", 8, "schedule", schedule, "initializer", init));
+                assertThat(t.state()).as(schedule + "/" + init + ": " + t.reason()).isEqualTo(TrialState.COMPLETE);
+            }
+        }
+    }
+
+    @Test
+    void userTrainableIsFoundByServiceLoader() {
+        assertThat(REGISTRY.names()).contains("mlp", "cnn", "tiny-linear");
+
+        FrozenTrial t = runOne("tiny-linear", Map.of("epochs", 5, "batchSize", 32));
+
+        assertThat(t.state()).as(String.valueOf(t.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.value()).isGreaterThan(0.8); // blobs are linearly separable
+    }
+}
