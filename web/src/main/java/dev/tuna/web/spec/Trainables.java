@@ -1,6 +1,7 @@
 package dev.tuna.web.spec;
 
 import dev.tuna.search.Objective;
+import dev.tuna.worker.train.TrainableRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +23,9 @@ public final class Trainables implements ObjectiveFactory {
         }
     }
 
-    /** The trainables of this build: the built-in functions (the DJL trainables join here). */
+    /** The trainables of this build: the built-in test functions and the worker's DJL trainables. */
     public static Trainables builtIn() {
-        return new Trainables(List.of(new FunctionTrainables()));
+        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults())));
     }
 
     @Override

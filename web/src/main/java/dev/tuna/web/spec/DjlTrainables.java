@@ -1,0 +1,60 @@
+package dev.tuna.web.spec;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuna.search.Objective;
+import dev.tuna.worker.train.Trainable;
+import dev.tuna.worker.train.TrainableRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The worker's DJL trainables ({@code mlp}, {@code cnn} and those registered through ServiceLoader) as spec
+ * trainables. The spec's {@code dataset}, {@code epochs} and {@code metric} join its {@code fixed} parameters;
+ * the trainable itself checks them when a trial starts. Trials train on the device of their slot.
+ */
+public final class DjlTrainables implements ObjectiveFactory {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final TrainableRegistry registry;
+
+    public DjlTrainables(TrainableRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Set<String> types() {
+        return registry.names();
+    }
+
+    @Override
+    public void validate(StudySpec spec) {
+        trainable(spec);
+    }
+
+    @Override
+    public Objective create(StudySpec spec) {
+        return trainable(spec).asDeviceObjective();
+    }
+
+    private Trainable trainable(StudySpec spec) {
+        Map<String, Object> fixed = new LinkedHashMap<>();
+        if (spec.trainable().fixed() != null) {
+            fixed.putAll(JSON.convertValue(spec.trainable().fixed(), new TypeReference<Map<String, Object>>() { }));
+        }
+        if (spec.trainable().dataset() != null) {
+            fixed.put("dataset", spec.trainable().dataset());
+        }
+        if (spec.trainable().epochs() != null) {
+            fixed.put("epochs", spec.trainable().epochs());
+        }
+        if (spec.metric() != null) {
+            fixed.put("metric", spec.metric());
+        }
+        try {
+            return registry.create(spec.trainable().type(), fixed, spec.space());
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("trainable", e.getMessage());
+        }
+    }
+}

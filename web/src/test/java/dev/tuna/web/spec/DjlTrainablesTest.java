@@ -1,0 +1,43 @@
+package dev.tuna.web.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.Study;
+import dev.tuna.search.sampler.RandomSampler;
+import org.junit.jupiter.api.Test;
+
+class DjlTrainablesTest {
+    private final StudySpecParser parser = new StudySpecParser(Trainables.builtIn());
+
+    @Test
+    void aSpecNamingTheMlpTrainsItAndReportsItsCurves() {
+        StudySpec spec = parser.parse("""
+                {"name": "blobs-mlp", "direction": "maximize", "metric": "val_accuracy", "trials": 2,
+                 "sampler": {"type": "random", "seed": 3},
+                 "trainable": {"type": "mlp", "dataset": "blobs?samples=300", "epochs": 2, "fixed": {"batchSize": 32, "units": 16}},
+                 "space": {"lr": {"type": "float", "low": 0.001, "high": 0.1, "log": true}}}
+                """);
+        Study study = Study.builder(spec.name()).direction(Direction.MAXIMIZE).sampler(new RandomSampler(3)).create();
+        study.optimize(Trainables.builtIn().create(spec), 2);
+
+        assertThat(study.trials()).hasSize(2).allMatch(t -> t.state() == TrialState.COMPLETE);
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.params()).containsOnlyKeys("lr");
+        assertThat(t.intermediateValues()).containsOnlyKeys(1, 2);
+        assertThat(t.metrics()).containsKeys("train_loss", "val_loss", "val_accuracy", "lr");
+        assertThat(t.value()).isBetween(0.0, 1.0).isEqualTo(t.metric("val_accuracy").get(2));
+    }
+
+    @Test
+    void theDjlTrainablesAreKnownByName() {
+        assertThat(Trainables.builtIn().types()).contains("mlp", "cnn", "branin", "quadratic");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "trainable": {"type": "resnet"},
+                 "space": {"lr": {"type": "float", "low": 0.001, "high": 0.1}}}
+                """)).hasMessageContaining("trainable.type").hasMessageContaining("mlp");
+    }
+}
