@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Study;
+import dev.tuna.worker.device.Devices;
 import org.junit.jupiter.api.Test;
 
 class MnistExamplesTest {
@@ -20,5 +21,13 @@ class MnistExamplesTest {
         }
         assertThat(own.bestParams()).containsKeys("filters", "lr");
         assertThat(mlp.bestParams()).containsKeys("lr", "units", "optimizer", "dropout");
+    }
+
+    @Test
+    void tunesOnEveryDeviceSlotThroughTheDispatcher() {
+        Study study = TuneMnistMlp.runOnAllDevices("mnist?samples=600", 4, 1, Devices.discover(2));
+
+        assertThat(study.trials(TrialState.COMPLETE)).hasSize(4);
+        assertThat(study.trials()).allSatisfy(t -> assertThat(t.systemAttrs()).containsEntry("device", "cpu"));
     }
 }
