@@ -1,19 +1,24 @@
 package dev.tuna.web.cli;
 
-import dev.tuna.core.Direction;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
-import dev.tuna.core.storage.Storage;
-import dev.tuna.search.OptimizeOptions;
-import dev.tuna.search.Study;
-import dev.tuna.search.Trial;
-import dev.tuna.search.sampler.SobolSampler;
-import dev.tuna.web.demo.Branin;
+import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.web.server.ServerRuntime;
+import dev.tuna.web.server.StudyService;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.StudySpecParser;
+import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.device.Devices;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,86 +26,223 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tuna demo}: runs a study of the Branin function into {@code DIR/tuna.db} with a progress bar and
- * prints the best trial. An interrupted demo resumes where it stopped; a finished one starts afresh.
+ * {@code tuna demo}: starts the server on the data folder's embedded MapDB, submits a study that tunes the
+ * {@code mlp} on the bundled MNIST digits (GP sampler, ASHA pruner, maximising {@code val_accuracy}), prints the
+ * dashboard's address and a progress line, and keeps serving until Ctrl-C (or, with {@code --exit-when-done},
+ * until the study has finished). An unfinished demo study resumes; a finished one starts afresh.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs a demo study into DIR/tuna.db and prints the best trial.",
-                "The study minimises the Branin function, with a progress bar. An interrupted demo resumes;",
-                "a finished one starts afresh."})
+        description = {"Starts the server on DIR/tuna.db, submits the demo study (an MLP on MNIST, GP sampler and",
+                "ASHA pruner), prints the dashboard's address and serves it until Ctrl-C.",
+                "An unfinished demo resumes; a finished one starts afresh."})
 final class DemoCommand implements Callable<Integer> {
-    /** The name of the demo's study in the database. */
-    static final String STUDY = "demo-branin";
-    /** The name of the database file in the data folder. */
-    static final String DB_FILE = "tuna.db";
-    /**
-     * Branin itself takes microseconds; pausing this long per trial makes the progress bar something one can
-     * watch (60 trials take about 1.5 s).
-     */
-    static final long PAUSE_MILLIS = 25;
+    /** The name of the demo's study. */
+    static final String STUDY = "demo-mnist";
+    /** Only the local machine can reach the demo's server. */
+    static final String HOST = "127.0.0.1";
+    /** How often the progress line is redrawn. */
+    private static final long POLL_MILLIS = 500;
 
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--port", defaultValue = "7070", description = "Port, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "tuna-data",
-            description = "Folder of the database (default: ${DEFAULT-VALUE}).")
+            description = "Data folder (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--trials", paramLabel = "N", defaultValue = "60",
+    @Option(names = "--trials", paramLabel = "N", defaultValue = "20",
             description = "Number of trials of the study (default: ${DEFAULT-VALUE}).")
     int trials;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--exit-when-done", description = "Stop the server and exit once the study has finished.")
+    boolean exitWhenDone;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the GP sampler (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--slots", paramLabel = "N", defaultValue = "2",
+            description = "Trials trained at once on the CPU (default: ${DEFAULT-VALUE}).")
+    int slots;
+
+    // For tests: a subset of the digits and fewer epochs keep a demo to seconds.
+    @Option(names = "--dataset", defaultValue = "mnist", hidden = true)
+    String dataset;
+
+    @Option(names = "--epochs", defaultValue = "6", hidden = true)
+    int epochs;
+
     @Override
-    public Integer call() {
-        if (trials < 1) {
-            throw new ParameterException(spec.commandLine(), "--trials must be at least 1, got " + trials);
+    public Integer call() throws InterruptedException {
+        check(port >= 0 && port <= 65535, "--port must be from 0 to 65535, got " + port);
+        check(trials >= 1 && trials <= StudySpec.MAX_TRIALS, "--trials must be from 1 to " + StudySpec.MAX_TRIALS + ", got " + trials);
+        check(slots >= 1 && slots <= 64, "--slots must be from 1 to 64, got " + slots);
+        check(epochs >= 1 && epochs <= 1000, "--epochs must be from 1 to 1000, got " + epochs);
+        // One PyTorch thread per slot: the slots share the cores instead of fighting over them.
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Path db = data.resolve(DB_FILE).toAbsolutePath().normalize();
+        Path folder = data.toAbsolutePath().normalize();
+        int doneBefore = doneBefore(folder);
+        ServerRuntime runtime = ServerRuntime.start(folder, HOST, port,
+                Devices.cpu(slots), Trainables.builtIn());
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            runtime.close();
+            closed.countDown();
+        }, "tuna-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean closeHere = true;
+        try {
+            StudySpec demo = runtime.studies().parser().parse(spec());
+            out.println(start(runtime.studies(), demo, doneBefore));
+            out.printf("Dashboard: http://%s:%d/ (study page: http://%s:%d/study.html?name=%s)%n",
+                    HOST, runtime.port(), HOST, runtime.port(), STUDY);
+            out.flush();
+            boolean finished = watch(runtime.studies(), closed);
+            if (!finished) {
+                closeHere = false; // Ctrl-C: the hook closes the server.
+                return 130;
+            }
+            out.println(summary(runtime.studies()));
+            if (!exitWhenDone) {
+                out.printf("The dashboard stays at http://%s:%d/ until Ctrl-C.%n", HOST, runtime.port());
+                out.flush();
+                closed.await();
+                closeHere = false;
+            }
+            out.flush();
+            return 0;
+        } finally {
+            if (closeHere) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                    runtime.close();
+                } catch (IllegalStateException shuttingDown) {
+                    // The JVM is exiting: the hook closes the server.
+                }
+            }
+        }
+    }
+
+    private void check(boolean ok, String message) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    /** The demo study's spec: the search space of issue 3's MNIST study, small enough for a laptop's CPU. */
+    ObjectNode spec() {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode s = f.objectNode();
+        s.put("name", STUDY);
+        s.put("direction", "maximize");
+        s.put("metric", "val_accuracy");
+        s.put("trials", trials);
+        s.put("parallelism", slots);
+        s.putObject("sampler").put("type", "gp").put("seed", seed);
+        s.putObject("pruner").put("type", "asha").put("minResource", 1).put("reductionFactor", 3);
+        ObjectNode trainable = s.putObject("trainable").put("type", "mlp").put("dataset", dataset).put("epochs", epochs);
+        trainable.putObject("fixed").put("batchSize", 128);
+        ObjectNode space = s.putObject("space");
+        space.putObject("lr").put("type", "float").put("low", 1e-4).put("high", 1e-1).put("log", true);
+        space.putObject("units").put("type", "int").put("low", 32).put("high", 512).put("log", true);
+        space.putObject("optimizer").put("type", "categorical").putArray("choices").add("adam").add("momentum");
+        space.putObject("dropout").put("type", "float").put("low", 0.0).put("high", 0.5);
+        return s;
+    }
+
+    /** Submits, resumes or restarts the demo study; says which in one line. */
+    private static String start(StudyService studies, StudySpec demo, int doneBefore) {
+        Optional<StudyInfo> found = studies.storage().findStudy(STUDY);
+        if (found.isEmpty()) {
+            studies.submit(demo);
+            return String.format("Study '%s' submitted: %d trials.", STUDY, demo.trials());
+        }
+        int done = counted(studies.storage().trials(STUDY));
+        Optional<StudySpec> stored;
+        try {
+            stored = studies.spec(STUDY);
+        } catch (RuntimeException unreadable) {
+            stored = Optional.empty();
+        }
+        boolean same = stored.isPresent() && StudySpecParser.toJson(stored.get()).equals(StudySpecParser.toJson(demo));
+        String why;
+        if (!same) {
+            why = "was run with other settings";
+        } else if (doneBefore >= demo.trials()) {
+            why = "already has " + doneBefore + " finished trials";
+        } else {
+            StudyService.State state = studies.state(studies.info(STUDY), done);
+            if (state != StudyService.State.RUNNING) {
+                studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
+            }
+            return String.format("Resuming study '%s': %d of %d trials already done.", STUDY, doneBefore, demo.trials());
+        }
+        studies.delete(STUDY);
+        studies.submit(demo);
+        return String.format("Study '%s' %s: starting afresh.", STUDY, why);
+    }
+
+    /**
+     * The demo study's counted trials before the server starts (which resumes an unfinished study at once, so that
+     * its count moves), or 0 without a database.
+     */
+    private static int doneBefore(Path folder) {
+        Path db = folder.resolve(ServerRuntime.DB_FILE);
+        if (!java.nio.file.Files.exists(db)) {
+            return 0;
+        }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
-            Study study = open(storage);
-            int done = study.countedTrials();
-            if (done >= trials) {
-                storage.deleteStudy(STUDY);
-                out.printf("Study '%s' already has %d finished trials: starting afresh.%n", STUDY, done);
-                study = open(storage);
-                done = 0;
-            } else if (done > 0) {
-                out.printf("Resuming study '%s': %d of %d trials already done.%n", STUDY, done, trials);
-            }
-            try (TrialProgress progress = new TrialProgress(study, trials, done, spec.commandLine().getErr())) {
-                // Total rather than new trials: a demo stopped half-way goes on to the number asked for.
-                study.optimize(DemoCommand::objective,
-                        OptimizeOptions.builder().optTotalTrials(trials).optCallback(progress).build());
-            }
-            printBest(study, out, db);
+            return storage.findStudy(STUDY).isPresent() ? counted(storage.trials(STUDY)) : 0;
         }
-        return 0;
     }
 
-    private Study open(Storage storage) {
-        return Study.builder(STUDY).direction(Direction.MINIMIZE).sampler(new SobolSampler(seed)).storage(storage).create();
-    }
-
-    private static double objective(Trial trial) throws InterruptedException {
-        double x1 = trial.suggestFloat("x1", Branin.X1_LOW, Branin.X1_HIGH);
-        double x2 = trial.suggestFloat("x2", Branin.X2_LOW, Branin.X2_HIGH);
-        Thread.sleep(PAUSE_MILLIS);
-        return Branin.value(x1, x2);
-    }
-
-    private static void printBest(Study study, PrintWriter out, Path db) {
-        FrozenTrial best = study.findBestTrial()
-                .orElseThrow(() -> new IllegalStateException("no trial of study '" + STUDY + "' completed"));
-        out.printf(Locale.ROOT, "Best trial #%d: value %.6f, regret %.6f (optimum %s)%n",
-                best.number(), best.value(), best.value() - Branin.OPTIMUM, Branin.OPTIMUM);
-        for (Map.Entry<String, Object> p : best.params().entrySet()) {
-            out.printf(Locale.ROOT, "  %s = %.6f%n", p.getKey(), ((Number) p.getValue()).doubleValue());
+    /**
+     * Redraws the progress line until the study's run ends.
+     *
+     * @return true when the run ended, false when the server was closed first (Ctrl-C)
+     */
+    private boolean watch(StudyService studies, CountDownLatch closed) throws InterruptedException {
+        try (DemoProgress progress = new DemoProgress(STUDY, trials, spec.commandLine().getErr())) {
+            while (true) {
+                List<FrozenTrial> all = studies.storage().trials(STUDY);
+                int done = counted(all);
+                progress.update(done, best(all));
+                StudyService.State state = studies.state(studies.info(STUDY), done);
+                if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {
+                    return true;
+                }
+                if (closed.await(POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return false;
+                }
+            }
         }
-        out.printf("Data: %s (study '%s', %d trials)%n", db, STUDY, study.trials().size());
-        out.flush();
+    }
+
+    private static String summary(StudyService studies) {
+        List<FrozenTrial> all = studies.storage().trials(STUDY);
+        Optional<FrozenTrial> best = all.stream().filter(t -> t.state() == TrialState.COMPLETE)
+                .max(java.util.Comparator.comparingDouble(FrozenTrial::value));
+        var counts = StudyService.counts(all);
+        String outcome = String.format(Locale.ROOT, "Study '%s' finished: %d complete, %d pruned, %d failed.", STUDY,
+                counts.getOrDefault(TrialState.COMPLETE, 0L), counts.getOrDefault(TrialState.PRUNED, 0L),
+                counts.getOrDefault(TrialState.FAIL, 0L));
+        String error = studies.lastError(STUDY).map(e -> " Last error: " + e).orElse("");
+        return outcome + error + best.map(t -> String.format(Locale.ROOT, "%nBest trial #%d: val_accuracy %.4f %s",
+                t.number(), t.value(), t.params())).orElse("");
+    }
+
+    private static int counted(List<FrozenTrial> trials) {
+        return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
+    }
+
+    private static Double best(List<FrozenTrial> trials) {
+        return trials.stream().filter(t -> t.state() == TrialState.COMPLETE).map(FrozenTrial::value)
+                .max(Double::compare).orElse(null);
     }
 }

@@ -1,27 +1,44 @@
 package dev.tuna.web.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.search.Study;
-import dev.tuna.search.sampler.RandomSampler;
-import dev.tuna.web.demo.Branin;
+import dev.tuna.web.server.StudyService;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.StudySpecParser;
+import dev.tuna.web.spec.Trainables;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
 
+/** The demo in-process on a 600-digit subset, 2 epochs and a few trials, so that it takes seconds. */
 class DemoCommandTest {
     private static final String STUDY = DemoCommand.STUDY;
+    private static final Pattern ADDRESS = Pattern.compile("Dashboard: http://127\\.0\\.0\\.1:(\\d+)/ ");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
@@ -30,8 +47,10 @@ class DemoCommandTest {
     }
 
     private static Run tuna(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+        return tuna(new StringWriter(), new StringWriter(), args);
+    }
+
+    private static Run tuna(StringWriter out, StringWriter err, String... args) {
         CommandLine cl = TunaCommand.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -40,8 +59,11 @@ class DemoCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    private Run demo(Path data, int trials, long seed) {
-        return tuna("demo", "--data", data.toString(), "--trials", String.valueOf(trials), "--seed", String.valueOf(seed));
+    private static String[] demoArgs(Path data, int trials, String... more) {
+        List<String> args = new ArrayList<>(List.of("demo", "--data", data.toString(), "--port", "0",
+                "--trials", String.valueOf(trials), "--dataset", "mnist?samples=600", "--epochs", "2"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
     }
 
     private static List<FrozenTrial> storedTrials(Path data) {
@@ -50,99 +72,124 @@ class DemoCommandTest {
         }
     }
 
-    @Test
-    void runsTheStudyIntoTheDataFolderAndPrintsTheBestTrial() {
-        Run run = demo(dir, 8, 7);
+    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
-        assertThat(run.code()).as(run.err()).isZero();
-        List<FrozenTrial> trials = storedTrials(dir);
-        assertThat(trials).hasSize(8).allMatch(t -> t.state() == TrialState.COMPLETE);
-        assertThat(trials).allSatisfy(t -> assertThat(t.value())
-                .isEqualTo(Branin.value((Double) t.params().get("x1"), (Double) t.params().get("x2"))));
-        FrozenTrial best = trials.stream().min(Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
-        assertThat(run.out())
-                .contains(String.format(Locale.ROOT, "Best trial #%d: value %.6f, regret %.6f",
-                        best.number(), best.value(), best.value() - Branin.OPTIMUM))
-                .contains(String.format(Locale.ROOT, "x1 = %.6f", (Double) best.params().get("x1")))
-                .contains(String.format(Locale.ROOT, "x2 = %.6f", (Double) best.params().get("x2")))
-                .contains("Data: " + dir.resolve("tuna.db").toAbsolutePath())
-                .doesNotContain("Resuming", "afresh");
-        // The progress bar went to stderr, got to the end and showed the best value.
-        assertThat(run.err()).contains("8/8", String.format(Locale.ROOT, "best %.6g", best.value()));
+    private static int port(String out) {
+        Matcher m = ADDRESS.matcher(out);
+        assertThat(m.find()).as("dashboard address in: %s", out).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static void waitFor(StringWriter out, String text) throws InterruptedException {
+        for (int i = 0; i < 1200 && !out.toString().contains(text); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(out.toString()).contains(text);
     }
 
     @Test
-    void aFinishedDemoStartsAfreshWithTheSameTrials() {
-        assertThat(demo(dir, 6, 7).code()).isZero();
-        List<Map<String, Object>> first = storedTrials(dir).stream().map(FrozenTrial::params).toList();
+    void servesTheDashboardWhileTheStudyRunsAndAfterItFinished() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread demo = new Thread(() -> code.set(tuna(out, err, demoArgs(dir, 3)).code()), "demo-under-test");
+        demo.start();
+        try {
+            waitFor(out, "Dashboard: ");
+            int port = port(out.toString());
+            HttpResponse<String> health = get(port, "/api/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(health.body()).get("status").asText()).isEqualTo("ok");
+            assertThat(out.toString()).startsWith("Study 'demo-mnist' submitted: 3 trials.");
 
-        Run again = demo(dir, 6, 7);
+            waitFor(out, "until Ctrl-C");
+            assertThat(out.toString()).contains("Study 'demo-mnist' finished: ", "Best trial #")
+                    .contains("The dashboard stays at http://127.0.0.1:" + port + "/ until Ctrl-C.");
+            // Still serving after the study ended: the study's page data and the dashboard itself.
+            JsonNode study = JSON.readTree(get(port, "/api/studies/" + STUDY).body());
+            assertThat(study.get("state").asText()).isEqualTo("complete");
+            assertThat(study.get("finished").asInt()).isEqualTo(3);
+            assertThat(get(port, "/").statusCode()).isEqualTo(200);
+            JsonNode spec = study.get("spec");
+            assertThat(spec.get("sampler").get("type").asText()).isEqualTo("gp");
+            assertThat(spec.get("pruner").get("type").asText()).isEqualTo("asha");
+            assertThat(spec.get("metric").asText()).isEqualTo("val_accuracy");
+            assertThat(err.toString()).contains("3/3");
+        } finally {
+            demo.interrupt();
+            demo.join(30_000);
+        }
+        assertThat(demo.isAlive()).isFalse();
+        List<FrozenTrial> trials = storedTrials(dir);
+        assertThat(trials).hasSize(3).allMatch(t -> t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED);
+        assertThat(trials).anyMatch(t -> t.state() == TrialState.COMPLETE);
+        assertThat(trials).allSatisfy(t -> assertThat(t.params()).containsOnlyKeys("lr", "units", "optimizer", "dropout"));
+    }
+
+    @Test
+    void exitsWhenDoneAndAFinishedDemoStartsAfresh() throws Exception {
+        Run first = tuna(demoArgs(dir, 2, "--exit-when-done"));
+
+        assertThat(first.code()).as(first.err()).isZero();
+        int port = port(first.out());
+        assertThat(first.out()).contains("Study 'demo-mnist' finished: ").doesNotContain("until Ctrl-C");
+        FrozenTrial best = storedTrials(dir).stream().filter(t -> t.state() == TrialState.COMPLETE)
+                .max((a, b) -> Double.compare(a.value(), b.value())).orElseThrow();
+        assertThat(best.value()).isBetween(0.0, 1.0);
+        assertThat(first.out()).contains(String.format(java.util.Locale.ROOT, "Best trial #%d: val_accuracy %.4f",
+                best.number(), best.value()));
+        // The server is gone with the command.
+        assertThatThrownBy(() -> get(port, "/api/health")).isInstanceOf(ConnectException.class);
+
+        Run again = tuna(demoArgs(dir, 2, "--exit-when-done"));
 
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.out()).contains("Study 'demo-branin' already has 6 finished trials: starting afresh.");
-        List<FrozenTrial> trials = storedTrials(dir);
-        assertThat(trials).hasSize(6);
-        assertThat(trials.stream().map(FrozenTrial::params).toList()).isEqualTo(first);
+        assertThat(again.out()).startsWith("Study 'demo-mnist' already has 2 finished trials: starting afresh.");
+        assertThat(storedTrials(dir)).hasSize(2);
+
+        Run other = tuna(demoArgs(dir, 1, "--exit-when-done"));
+
+        assertThat(other.code()).as(other.err()).isZero();
+        assertThat(other.out()).startsWith("Study 'demo-mnist' was run with other settings: starting afresh.");
+        assertThat(storedTrials(dir)).hasSize(1);
     }
 
     @Test
-    void anInterruptedDemoResumesUpToItsTotal() {
-        // What a demo killed after 3 trials leaves behind: 3 finished trials and one still RUNNING.
+    void anUnfinishedDemoResumesUpToItsTotal() throws Exception {
+        // What a demo killed after one trial leaves: the submitted spec and one finished trial.
+        DemoCommand command = new DemoCommand();
+        String[] args = demoArgs(dir, 3);
+        new CommandLine(command).parseArgs(java.util.Arrays.copyOfRange(args, 1, args.length));
+        StudySpec spec = new StudySpecParser(Trainables.builtIn()).parse(command.spec());
         try (MapDbStorage storage = MapDbStorage.open(dir.resolve("tuna.db"))) {
-            Study study = Study.builder(STUDY).sampler(new RandomSampler(7)).storage(storage).create();
-            study.optimize(t -> Branin.value(t.suggestFloat("x1", -5, 10), t.suggestFloat("x2", 0, 15)), 3);
-            study.ask();
+            Study study = StudyService.study(spec, storage);
+            storage.setStudyAttr(STUDY, StudyService.ATTR_SPEC,
+                    JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
+            study.optimize(Trainables.builtIn().create(spec), 1);
         }
-        List<FrozenTrial> before = storedTrials(dir).subList(0, 3);
+        FrozenTrial first = storedTrials(dir).get(0);
 
-        Run run = demo(dir, 8, 7);
+        Run run = tuna(demoArgs(dir, 3, "--exit-when-done"));
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).contains("Resuming study 'demo-branin': 3 of 8 trials already done.");
+        assertThat(run.out()).startsWith("Resuming study 'demo-mnist': 1 of 3 trials already done.");
         List<FrozenTrial> trials = storedTrials(dir);
-        assertThat(trials).hasSize(9);
-        assertThat(trials.subList(0, 3)).isEqualTo(before);
-        assertThat(trials.get(3).state()).isEqualTo(TrialState.FAIL);
-        assertThat(trials.get(3).wasInterrupted()).isTrue();
-        assertThat(trials.subList(4, 9)).allMatch(t -> t.state() == TrialState.COMPLETE);
-        assertThat(run.err()).contains("8/8");
+        assertThat(trials).hasSize(3);
+        assertThat(trials.get(0)).isEqualTo(first);
     }
 
     @Test
-    void theSeedFixesTheTrials() {
-        assertThat(demo(dir.resolve("a"), 5, 1).code()).isZero();
-        assertThat(demo(dir.resolve("b"), 5, 1).code()).isZero();
-        assertThat(demo(dir.resolve("c"), 5, 2).code()).isZero();
-
-        List<Map<String, Object>> a = storedTrials(dir.resolve("a")).stream().map(FrozenTrial::params).toList();
-        List<Map<String, Object>> b = storedTrials(dir.resolve("b")).stream().map(FrozenTrial::params).toList();
-        List<Map<String, Object>> c = storedTrials(dir.resolve("c")).stream().map(FrozenTrial::params).toList();
-        assertThat(b).isEqualTo(a);
-        assertThat(c).isNotEqualTo(a);
-    }
-
-    @Test
-    void aLockedDatabaseGivesOneLineAndAnErrorCode() {
-        try (MapDbStorage lock = MapDbStorage.open(dir.resolve("tuna.db"))) {
-            Run run = demo(dir, 5, 7);
-
-            assertThat(run.code()).isNotZero();
-            assertThat(run.err().lines().toList()).singleElement().asString()
-                    .startsWith("tuna demo: cannot open ")
-                    .contains("already open in another process")
-                    .doesNotContain("Exception");
-            assertThat(run.out()).isEmpty();
-            assertThat(lock.studies()).isEmpty();
-        }
-    }
-
-    @Test
-    void rejectsATrialCountBelowOne() {
-        Run run = demo(dir, 0, 7);
+    void rejectsBadOptionsInOneLine() {
+        Run run = tuna("demo", "--data", dir.toString(), "--trials", "0");
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("--trials must be at least 1, got 0");
+        assertThat(run.err()).startsWith("--trials must be from 1 to 1000000, got 0");
         assertThat(dir.resolve("tuna.db")).doesNotExist();
+        assertThat(tuna("demo", "--data", dir.toString(), "--port", "70000").err())
+                .startsWith("--port must be from 0 to 65535, got 70000");
     }
 
     @Test

@@ -1,0 +1,50 @@
+package dev.tuna.web.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * The console line of a study that runs on the server: trials finished of the total and the best value so far,
+ * updated from what storage says (the server runs the trials, so there is no callback to hook).
+ */
+final class DemoProgress implements AutoCloseable {
+    private final ProgressBar bar;
+
+    DemoProgress(String task, int total, PrintWriter err) {
+        boolean console = System.console() != null;
+        this.bar = ProgressBar.builder()
+                .setTaskName(task)
+                .setInitialMax(total)
+                .startsFrom(0, Duration.ZERO)
+                .setUnit(" trials", 1)
+                .setUpdateIntervalMillis(250)
+                .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setConsumer(new DelegatingProgressBarConsumer(line -> {
+                    err.print('\r');
+                    err.print(line);
+                    err.flush();
+                }) {
+                    @Override
+                    public void close() {
+                        err.println();
+                        err.flush();
+                    }
+                })
+                .build();
+    }
+
+    /** Shows {@code done} finished trials and the best value so far (null: none completed yet). */
+    void update(int done, Double best) {
+        bar.setExtraMessage(best == null ? "" : String.format(Locale.ROOT, "best %.4f", best));
+        bar.stepTo(done);
+    }
+
+    @Override
+    public void close() {
+        bar.close();
+    }
+}
