@@ -103,8 +103,13 @@ public record FrozenTrial(
         return fixed instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
-    /** True when this trial failed because its process died while it ran. */
+    /**
+     * True when this trial failed because its process died or shut down while it ran (reason
+     * {@value #REASON_INTERRUPTED}, or that followed by ": " and details): it did not fail on its own merits, so
+     * it does not count towards a study's total and its parameters may run again.
+     */
     public boolean wasInterrupted() {
-        return state == TrialState.FAIL && REASON_INTERRUPTED.equals(reason);
+        return state == TrialState.FAIL && reason != null
+                && (reason.equals(REASON_INTERRUPTED) || reason.startsWith(REASON_INTERRUPTED + ": "));
     }
 }

@@ -71,7 +71,7 @@ public final class ServerRuntime implements AutoCloseable {
         return resumed;
     }
 
-    /** Stops serving, stops the runs (running trials end FAIL "stopped: the worker shut down"), closes storage. */
+    /** Stops serving, stops the runs (running trials end FAIL "interrupted: the worker shut down" and run again on resume), closes storage. */
     @Override
     public void close() {
         server.close();

@@ -1,5 +1,6 @@
 package dev.tuna.worker.dispatch;
 
+import dev.tuna.core.FrozenTrial;
 import dev.tuna.worker.device.Device;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.device.SlotPool;
@@ -58,7 +59,7 @@ public final class TrialScheduler implements AutoCloseable {
     /** The reason of trials aborted by {@code study.stop()}. */
     public static final String REASON_STOPPED = "stopped";
     /** The reason of trials still running when a shutdown's grace period ran out. */
-    public static final String REASON_SHUTDOWN = "stopped: the worker shut down";
+    public static final String REASON_SHUTDOWN = FrozenTrial.REASON_INTERRUPTED + ": the worker shut down";
 
     static final String TRIALS = "tuna-trials";
     static final String STUDIES = "tuna-studies";
