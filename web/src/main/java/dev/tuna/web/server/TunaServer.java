@@ -10,6 +10,7 @@ import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
+import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
 import io.javalin.Javalin;
@@ -197,7 +198,10 @@ public final class TunaServer implements AutoCloseable {
         page.put("trials", all.stream().skip(offset).limit(limit).map(t -> {
             Map<String, Object> row = Views.trialRow(t);
             if (curves) {
+                // What the study page draws: every curve, and the diagnoses that mark diverged trials.
                 row.put("intermediateValues", t.intermediateValues());
+                row.put("metrics", t.metrics());
+                row.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
             }
             return row;
         }).toList());
