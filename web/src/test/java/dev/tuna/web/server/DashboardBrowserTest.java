@@ -234,6 +234,33 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aStudySubmittedInTheFormGrowsLiveOnItsPage() {
+        browser.get(api.base + "/");
+        WebElement spec = new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("spec")));
+        spec.clear();
+        spec.sendKeys("""
+                {"name": "live", "trials": 6, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 4, "fixed": {"sleepMillis": 150}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}""");
+        browser.findElement(By.cssSelector("#submit button")).click();
+        await(By.id("submitted")).click();
+        // The study page loads once; what comes after arrives through its event stream (it does not poll).
+        await(By.cssSelector("#trials tbody tr"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("shown")).getText().equals("6 of 6 trials")
+                && d.findElements(By.cssSelector("#trials tbody tr.state-COMPLETE")).size() == 6);
+        assertThat(browser.findElement(By.id("counts")).getText()).isEqualTo("6 complete");
+        assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(7));
+        screenshot("live-study");
+
+        browser.get(api.base + "/");
+        spec = browser.findElement(By.id("spec"));
+        spec.clear();
+        spec.sendKeys("{\"name\": \"live\"}");
+        browser.findElement(By.cssSelector("#submit button")).click();
+        assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+    }
+
+    @Test
     void markupInNamesChoicesAndAttributesIsShownAsText() {
         browser.get(api.base + "/study.html?name=markup");
         await(By.cssSelector("#trials tbody tr"));
