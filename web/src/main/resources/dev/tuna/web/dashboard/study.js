@@ -147,6 +147,12 @@ function savedByPruning() {
   return pruned.length + (pruned.length === 1 ? ' trial' : ' trials') + ' pruned: ' + (100 * saved / total).toFixed(1) + '% of the steps saved';
 }
 
+/** uPlot options for a log-scaled y axis when asked for and every value is positive; none otherwise. */
+function yScale(values) {
+  const log = document.getElementById('log-scale').checked && values.length > 0 && values.every(v => v > 0);
+  return log ? {scales: {x: {time: false}, y: {distr: 3}}} : {};
+}
+
 function historyChart() {
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
   const better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
@@ -158,7 +164,7 @@ function historyChart() {
   }
   Tuna.chart(document.getElementById('history'), 'Value of each trial and best so far', 'trial', [xs, values, bests], [
     {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
-    {label: 'best so far', stroke: '#e60', width: 2}]);
+    {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
 }
 
 /** Learning curves of the last 60 trials for the chosen metric: pruned dashed, diverged magenta, best orange. */
@@ -182,7 +188,8 @@ function curves() {
       width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
       points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }
-  Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series, {legend: {show: false}});
+  Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series,
+    Object.assign({legend: {show: false}}, yScale(data.slice(1).flat().filter(v => v != null))));
 }
 
 function table() {
@@ -222,6 +229,7 @@ function table() {
 }
 
 document.getElementById('state-filter').addEventListener('change', table);
+document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); });
 document.getElementById('text-filter').addEventListener('input', table);
 document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });
 

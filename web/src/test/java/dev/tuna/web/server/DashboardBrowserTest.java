@@ -215,6 +215,11 @@ class DashboardBrowserTest {
         assertThat(new Select(browser.findElement(By.id("metric"))).getOptions()).extracting(WebElement::getText)
                 .containsExactly("value", "train_loss");
         screenshot("study");
+        // Branin's values are positive: a log scale is offered, and redraws the history and the curves.
+        browser.findElement(By.id("log-scale")).click();
+        assertThat(js("return [document.getElementById('history').tunaPlot.scales.y.distr,"
+                + " document.getElementById('curves').tunaPlot.scales.y.distr]")).isEqualTo(List.of(3L, 3L));
+        screenshot("study-log");
 
         // Sorting by value puts the best trial first; the state filter keeps only that state.
         List<WebElement> rows = browser.findElements(By.cssSelector("#trials tbody tr"));
