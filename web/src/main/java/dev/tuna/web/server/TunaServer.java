@@ -10,6 +10,7 @@ import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
+import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
 import io.javalin.Javalin;
@@ -62,6 +63,12 @@ public final class TunaServer implements AutoCloseable {
     private final EventHub events;
     private final Javalin app;
     private final byte[] openApi;
+    private final Map<String, Importance> importance = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The importance of a study's parameters when it had {@code completed} trials ({@code created} tells a study
+        deleted and made again under its name). */
+    private record Importance(long completed, java.time.Instant created, Map<String, Double> shares) {
+    }
 
     /**
      * @param studies the studies it serves
@@ -150,9 +157,17 @@ public final class TunaServer implements AutoCloseable {
             StudyInfo info = studies.info(name(ctx));
             List<FrozenTrial> trials = studies.storage().trials(info.name());
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("method", "first-order variance share of the completed trials' values (binned main effects)");
-            body.put("completed", trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count());
-            body.put("importance", ParameterImportance.of(trials));
+            body.put("method", ParameterImportance.METHOD);
+            long completed = trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count();
+            body.put("completed", completed);
+            // A forest per request would cost seconds on a large study that the page reloads as trials report:
+            // computed again only when the completed trials change.
+            Importance cached = importance.get(info.name());
+            if (cached == null || cached.completed() != completed || !cached.created().equals(info.created())) {
+                cached = new Importance(completed, info.created(), ParameterImportance.of(trials));
+                importance.put(info.name(), cached);
+            }
+            body.put("importance", cached.shares());
             ctx.json(body);
         });
         app.post("/api/studies/{name}/stop", ctx -> {
@@ -197,7 +212,10 @@ public final class TunaServer implements AutoCloseable {
         page.put("trials", all.stream().skip(offset).limit(limit).map(t -> {
             Map<String, Object> row = Views.trialRow(t);
             if (curves) {
+                // What the study page draws: every curve, and the diagnoses that mark diverged trials.
                 row.put("intermediateValues", t.intermediateValues());
+                row.put("metrics", t.metrics());
+                row.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
             }
             return row;
         }).toList());

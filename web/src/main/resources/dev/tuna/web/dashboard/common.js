@@ -26,12 +26,17 @@ const Tuna = {
   trialHref(study, n) { return '/trial.html?study=' + encodeURIComponent(study) + '&n=' + encodeURIComponent(n); },
   error(message) { document.getElementById('error').textContent = message; },
   clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; },
-  /** A uPlot chart in a container, replacing what was there. */
-  chart(container, title, xLabel, data, series) {
+  /** A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. */
+  chart(container, title, xLabel, data, series, extra) {
     Tuna.clear(container);
-    const width = Math.max(400, Math.min(1100, container.clientWidth || 900));
-    return new uPlot({title, width, height: 300, scales: {x: {time: false}},
-      axes: [{label: xLabel}, {}], series: [{label: xLabel}].concat(series)}, data, container);
+    const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
+    const opts = Object.assign({title, width, height: extra && extra.height || 300, scales: {x: {time: false}},
+      axes: [{label: xLabel, incrs: Tuna.STEPS}, {}], series: [{label: xLabel}].concat(series)}, extra || {});
+    const plot = new uPlot(opts, data, container);
+    container.tunaPlot = plot;
+    return plot;
   },
+  /** Tick spacings of trial numbers and steps, which are whole. */
+  STEPS: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
   colors: {COMPLETE: '#06c', PRUNED: '#999', FAIL: '#c00', RUNNING: '#080', WAITING: '#cc0'}
 };

@@ -2,7 +2,7 @@
 const EXAMPLE = {
   name: 'branin-1', direction: 'minimize', trials: 30,
   sampler: {type: 'sobol', seed: 42}, pruner: {type: 'median'},
-  trainable: {type: 'branin', epochs: 5},
+  trainable: {type: 'branin', epochs: 5, fixed: {sleepMillis: 50}},
   space: {x1: {type: 'float', low: -5, high: 10}, x2: {type: 'float', low: 0, high: 15}}
 };
 
@@ -32,8 +32,10 @@ document.getElementById('submit').addEventListener('submit', async ev => {
   const result = document.getElementById('submit-result');
   const r = await fetch('/api/studies', {method: 'POST', headers: {'Content-Type': 'application/json'},
     body: document.getElementById('spec').value});
-  const body = await r.json();
-  result.textContent = r.ok ? 'submitted ' + body.name : body.detail;
+  const body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
+  Tuna.clear(result);
+  if (r.ok) result.append('submitted ', Tuna.el('a', {id: 'submitted', href: Tuna.studyHref(body.name)}, body.name));
+  else result.append(Tuna.el('span', {class: 'error'}, body.detail));
   refresh();
 });
 refresh();

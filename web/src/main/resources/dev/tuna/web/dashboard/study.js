@@ -4,8 +4,18 @@ let trials = [];
 let sortKey = 'number', sortDir = 1;
 let info = null;
 
-const COLUMNS = [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'],
-  ['durationMillis', 'Seconds'], ['params', 'Parameters'], ['reason', 'Reason']];
+let metric = 'value';
+
+/** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
+function columns() {
+  const names = [...new Set(trials.flatMap(t => Object.keys(t.params)))];
+  return [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'], ['durationMillis', 'Seconds']]
+    .concat(names.map(n => ['p:' + n, n]), [['device', 'Device'], ['reason', 'Reason']]);
+}
+function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t[key]; }
+function diverged(t) {
+  return (t.reason || '').startsWith('diverged') || (t.diagnoses || []).some(d => d.name === 'diverged');
+}
 
 async function load() {
   try {
@@ -29,15 +39,17 @@ function render() {
     Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {}, info.finished + (info.trials != null ? ' / ' + info.trials : '')),
     Tuna.el('dt', {}, 'Sampler'), Tuna.el('dd', {}, info.sampler || '\u2013'),
     Tuna.el('dt', {}, 'Pruner'), Tuna.el('dd', {}, info.pruner || '\u2013'),
-    Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013')));
+    Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),
+    Tuna.el('dt', {}, 'Trials'), Tuna.el('dd', {id: 'counts'}, Object.entries(info.counts || {})
+      .filter(([, n]) => n > 0).map(([state, n]) => n + ' ' + state).join(', ') || 'none yet')));
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
     best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},
       '#' + info.best.number), ' value ', Tuna.el('span', {class: 'best', id: 'best-value'}, Tuna.fmt(info.best.value)),
-      ' ', Tuna.fmt(info.best.params));
+      ' with ', Object.entries(info.best.params).map(([k, v]) => k + ' = ' + Tuna.fmt(v)).join(', '));
   }
   document.getElementById('saved').textContent = savedByPruning();
-  history();
+  historyChart();
   curves();
   slices();
   parallel();
@@ -48,6 +60,7 @@ function render() {
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
+  canvas.width = Math.max(400, Math.min(1300, canvas.parentElement.clientWidth - 4));
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
@@ -65,7 +78,8 @@ function parallel() {
   const values = done.map(t => t.value);
   const vlo = Math.min(...values), vhi = Math.max(...values);
   axes.push({name: 'value', at: t => vhi > vlo ? (t.value - vlo) / (vhi - vlo) : 0.5, lo: Tuna.fmt(vlo), hi: Tuna.fmt(vhi)});
-  const left = 60, right = canvas.width - 60, top = 30, bottom = canvas.height - 30;
+  const left = 100, right = canvas.width - 100, top = 30, bottom = canvas.height - 30;
+  const short = text => text.length > 28 ? text.slice(0, 27) + '\u2026' : text;
   const x = i => left + (right - left) * i / (axes.length - 1 || 1);
   const y = u => bottom - (bottom - top) * u;
   const maximize = info.direction === 'maximize';
@@ -85,9 +99,9 @@ function parallel() {
   g.textAlign = 'center';
   axes.forEach((a, i) => {
     g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
-    g.fillText(a.name, x(i), top - 12);
-    g.fillText(String(a.hi), x(i), top - 1);
-    g.fillText(String(a.lo), x(i), bottom + 14);
+    g.fillText(short(a.name), x(i), top - 14);
+    g.fillText(short(String(a.hi)), x(i), top - 2);
+    g.fillText(short(String(a.lo)), x(i), bottom + 14);
   });
 }
 
@@ -100,7 +114,7 @@ async function importance() {
     body.append(Tuna.el('tr', {}, Tuna.el('th', {}, name), Tuna.el('td', {}, bar), Tuna.el('td', {}, (100 * share).toFixed(1) + '%')));
   }
   if (Object.keys(result.importance).length === 0) {
-    body.append(Tuna.el('tr', {}, Tuna.el('td', {}, 'needs at least 4 completed trials with different values')));
+    body.append(Tuna.el('tr', {}, Tuna.el('td', {}, 'no parameter explains the values beyond noise yet (' + result.completed + ' completed)')));
   }
 }
 
@@ -130,10 +144,16 @@ function savedByPruning() {
   if (!full || pruned.length === 0) return '';
   const saved = pruned.reduce((s, t) => s + Math.max(0, full - t.lastStep), 0);
   const total = trials.filter(t => t.state === 'COMPLETE' || t.state === 'PRUNED').length * full;
-  return pruned.length + ' trials pruned: ' + (100 * saved / total).toFixed(1) + '% of the steps saved';
+  return pruned.length + (pruned.length === 1 ? ' trial' : ' trials') + ' pruned: ' + (100 * saved / total).toFixed(1) + '% of the steps saved';
 }
 
-function history() {
+/** uPlot options for a log-scaled y axis when asked for and every value is positive; none otherwise. */
+function yScale(values) {
+  const log = document.getElementById('log-scale').checked && values.length > 0 && values.every(v => v > 0);
+  return log ? {scales: {x: {time: false}, y: {distr: 3}}} : {};
+}
+
+function historyChart() {
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
   const better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
   let best = null;
@@ -144,53 +164,84 @@ function history() {
   }
   Tuna.chart(document.getElementById('history'), 'Value of each trial and best so far', 'trial', [xs, values, bests], [
     {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
-    {label: 'best so far', stroke: '#e60', width: 2}]);
+    {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
 }
 
+/** Learning curves of the last 60 trials for the chosen metric: pruned dashed, diverged magenta, best orange. */
 function curves() {
-  const shown = trials.filter(t => t.intermediateValues && Object.keys(t.intermediateValues).length > 0).slice(-60);
-  const steps = [...new Set(shown.flatMap(t => Object.keys(t.intermediateValues).map(Number)))].sort((a, b) => a - b);
+  const select = document.getElementById('metric');
+  const names = ['value'].concat([...new Set(trials.flatMap(t => Object.keys(t.metrics || {})))].sort());
+  if (!names.includes(metric)) metric = 'value';
+  Tuna.clear(select);
+  for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
+  const curve = t => (metric === 'value' ? t.intermediateValues : (t.metrics || {})[metric]) || {};
+  const shown = trials.filter(t => Object.keys(curve(t)).length > 0).slice(-60);
+  const steps = [...new Set(shown.flatMap(t => Object.keys(curve(t)).map(Number)))].sort((a, b) => a - b);
   const data = [steps];
   const series = [];
+  const bestNumber = info.best ? info.best.number : -1;
   for (const t of shown) {
-    data.push(steps.map(s => { const v = t.intermediateValues[s]; return typeof v === 'number' ? v : null; }));
-    const diverged = (t.reason || '').includes('diverged');
-    series.push({label: '#' + t.number, stroke: diverged ? '#c0c' : (Tuna.colors[t.state] || '#333'),
-      width: 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true});
+    const c = curve(t);
+    data.push(steps.map(s => { const v = c[s]; return typeof v === 'number' && isFinite(v) ? v : null; }));
+    const color = t.number === bestNumber ? '#e60' : diverged(t) ? '#c0c' : (Tuna.colors[t.state] || '#333');
+    series.push({label: '#' + t.number + ' ' + t.state.toLowerCase() + (diverged(t) ? ' diverged' : ''), stroke: color,
+      width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
+      points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }
-  Tuna.chart(document.getElementById('curves'), 'Intermediate values (pruned dashed)', 'step', data, series);
+  Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series,
+    Object.assign({legend: {show: false}}, yScale(data.slice(1).flat().filter(v => v != null))));
 }
 
 function table() {
+  const cols = columns();
   const head = Tuna.clear(document.querySelector('#trials thead'));
   const row = Tuna.el('tr', {});
-  for (const [key, label] of COLUMNS) {
+  for (const [key, label] of cols) {
     const th = Tuna.el('th', {'data-key': key}, label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
     th.addEventListener('click', () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; table(); });
     row.append(th);
   }
   head.append(row);
   const filter = document.getElementById('state-filter').value;
-  const rows = trials.filter(t => !filter || t.state === filter).slice().sort((a, b) => {
-    const x = a[sortKey], y = b[sortKey];
-    if (x == null) return 1;
-    if (y == null) return -1;
-    return (typeof x === 'number' ? x - y : String(x).localeCompare(String(y))) * sortDir;
-  });
+  const text = document.getElementById('text-filter').value.trim().toLowerCase();
+  const rows = trials.filter(t => (!filter || t.state === filter)
+      && (!text || cols.some(([key]) => Tuna.fmt(cell(t, key)).toLowerCase().includes(text))))
+    .sort((a, b) => {
+      const x = cell(a, sortKey), y = cell(b, sortKey);
+      if (x == null) return 1;
+      if (y == null) return -1;
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * sortDir;
+    });
   const body = Tuna.clear(document.querySelector('#trials tbody'));
+  const bestNumber = info.best ? info.best.number : -1;
   for (const t of rows) {
-    body.append(Tuna.el('tr', {class: 'state-' + t.state},
-      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.trialHref(study, t.number)}, '#' + t.number)),
-      Tuna.el('td', {}, t.state), Tuna.el('td', {}, Tuna.fmt(t.value)), Tuna.el('td', {}, t.lastStep),
-      Tuna.el('td', {}, (t.durationMillis / 1000).toFixed(2)), Tuna.el('td', {}, Tuna.fmt(t.params)),
-      Tuna.el('td', {}, t.reason || '')));
+    const tr = Tuna.el('tr', {class: 'state-' + t.state + (t.number === bestNumber ? ' best-row' : '')});
+    for (const [key] of cols) {
+      const v = cell(t, key);
+      if (key === 'number') tr.append(Tuna.el('td', {}, Tuna.el('a', {href: Tuna.trialHref(study, t.number)}, '#' + t.number)));
+      else if (key === 'durationMillis') tr.append(Tuna.el('td', {class: 'num'}, (v / 1000).toFixed(2)));
+      else if (key === 'reason') tr.append(Tuna.el('td', {class: diverged(t) ? 'diverged' : ''}, v || ''));
+      else tr.append(Tuna.el('td', {class: typeof v === 'number' ? 'num' : ''}, v == null ? '' : Tuna.fmt(v)));
+    }
+    body.append(tr);
   }
+  document.getElementById('shown').textContent = rows.length + ' of ' + trials.length + ' trials';
 }
 
 document.getElementById('state-filter').addEventListener('change', table);
-let pending = null;
-const events = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
-for (const name of ['trial-started', 'trial-reported', 'trial-finished']) {
-  events.addEventListener(name, () => { if (!pending) pending = setTimeout(() => { pending = null; load(); }, 500); });
+document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); });
+document.getElementById('text-filter').addEventListener('input', table);
+document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });
+
+/** Live updates: any trial event reloads (at most every half second). The stream opens once the page has
+    loaded: an event stream opened before that keeps the page loading for ever in Chromium. */
+function listen() {
+  let pending = null;
+  const events = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
+  for (const name of ['trial-started', 'trial-reported', 'trial-finished']) {
+    events.addEventListener(name, () => { if (!pending) pending = setTimeout(() => { pending = null; load(); }, 500); });
+  }
+  events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
 }
 load();
+if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);

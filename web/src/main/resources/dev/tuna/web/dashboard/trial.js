@@ -1,11 +1,14 @@
 'use strict';
 const study = Tuna.param('study');
 const number = Tuna.param('n');
+let finished = false;
 
 async function load() {
   try {
     const t = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials/' + encodeURIComponent(number));
     render(t);
+    finished = ['COMPLETE', 'PRUNED', 'FAIL'].includes(t.state);
+    if (finished && events) events.close();
   } catch (e) {
     Tuna.error(e.message);
   }
@@ -22,7 +25,7 @@ function render(t) {
     Tuna.el('dt', {}, 'State'), Tuna.el('dd', {class: 'state-' + t.state, id: 'state'}, t.state),
     Tuna.el('dt', {}, 'Value'), Tuna.el('dd', {id: 'value'}, Tuna.fmt(t.value)),
     Tuna.el('dt', {}, 'Reason'), Tuna.el('dd', {id: 'reason'}, t.reason || '\u2013'),
-    Tuna.el('dt', {}, 'Device'), Tuna.el('dd', {}, t.device || '\u2013'),
+    Tuna.el('dt', {}, 'Device'), Tuna.el('dd', {id: 'device'}, t.device || '\u2013'),
     Tuna.el('dt', {}, 'Started'), Tuna.el('dd', {}, t.start || '\u2013'),
     Tuna.el('dt', {}, 'Ended'), Tuna.el('dd', {}, t.end || '\u2013'),
     Tuna.el('dt', {}, 'Seconds'), Tuna.el('dd', {}, (t.durationMillis / 1000).toFixed(2))));
@@ -31,6 +34,11 @@ function render(t) {
     params.append(Tuna.el('tr', {}, Tuna.el('th', {}, name), Tuna.el('td', {}, Tuna.fmt(value)),
       Tuna.el('td', {}, Tuna.fmt(t.distributions[name]))));
   }
+  const attrs = Tuna.clear(document.querySelector('#user-attrs tbody'));
+  for (const [key, value] of Object.entries(t.userAttrs || {})) {
+    attrs.append(Tuna.el('tr', {}, Tuna.el('th', {}, key), Tuna.el('td', {}, Tuna.fmt(value))));
+  }
+  if (attrs.childElementCount === 0) attrs.append(Tuna.el('tr', {}, Tuna.el('td', {}, 'none')));
   const diagnoses = Tuna.clear(document.getElementById('diagnoses'));
   for (const d of t.diagnoses) diagnoses.append(Tuna.el('li', {}, d.name + ' from step ' + d.step + ': ' + d.detail));
   if (t.diagnoses.length === 0) diagnoses.append(Tuna.el('li', {}, 'none'));
@@ -41,8 +49,25 @@ function render(t) {
     if (steps.length === 0) continue;
     const box = Tuna.el('div', {class: 'chart'});
     charts.append(box);
-    const ys = steps.map(s => { const v = curve[s]; return typeof v === 'number' ? v : null; });
+    const ys = steps.map(s => { const v = curve[s]; return typeof v === 'number' && isFinite(v) ? v : null; });
     Tuna.chart(box, name, 'step', [steps, ys], [{label: name, stroke: '#06c', width: 2}]);
   }
 }
-load();
+
+/** A trial still running grows as it reports: any event of it reloads the page's data (after the page loaded,
+    as an event stream opened earlier keeps Chromium loading). */
+let events = null;
+function listen() {
+  let pending = null;
+  events = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
+  for (const name of ['trial-started', 'trial-reported', 'trial-finished']) {
+    events.addEventListener(name, ev => {
+      if (JSON.parse(ev.data).number !== Number(number)) return;
+      if (!pending) pending = setTimeout(() => { pending = null; load(); }, 300);
+    });
+  }
+}
+load().then(() => {
+  if (finished) return;
+  if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+});

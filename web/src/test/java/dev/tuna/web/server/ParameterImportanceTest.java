@@ -67,6 +67,36 @@ class ParameterImportanceTest {
     }
 
     @Test
+    void anAdditiveFunctionsSharesAreItsTermsVariances() {
+        // Over the unit square, Var(a) = 1/12 and Var(2 b) = 4/12: the shares are 1/5 and 4/5.
+        Random r = new Random(5);
+        Map<String, Distribution> d = new LinkedHashMap<>();
+        d.put("a", UNIT);
+        d.put("b", UNIT);
+        List<FrozenTrial> list = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            double a = r.nextDouble();
+            double b = r.nextDouble();
+            list.add(trial(i, Map.of("a", a, "b", b), d, a + 2 * b));
+        }
+        Map<String, Double> imp = ParameterImportance.of(list);
+        assertThat(imp.keySet()).containsExactly("b", "a");
+        assertThat(imp.get("b")).isCloseTo(0.8, within(0.05));
+        assertThat(imp.get("a")).isCloseTo(0.2, within(0.05));
+    }
+
+    @Test
+    void onlyCompletedTrialsCountAndTheSameTrialsGiveTheSameAnswer() {
+        List<FrozenTrial> done = trials(100, 6, x -> 10 * (double) x[0]);
+        List<FrozenTrial> withOthers = new ArrayList<>(done);
+        // Pruned trials whose last values would say that units matter: ignored.
+        trials(100, 7, x -> 100 * (int) x[2]).forEach(t -> withOthers.add(new FrozenTrial(t.number() + 100, TrialState.PRUNED,
+                t.params(), t.distributions(), t.value(), null, null, null, null, null, null, null)));
+        assertThat(ParameterImportance.of(withOthers)).isEqualTo(ParameterImportance.of(done));
+        assertThat(ParameterImportance.of(done).keySet()).first().isEqualTo("a");
+    }
+
+    @Test
     void tooFewTrialsOrNoSpreadGiveNothing() {
         assertThat(ParameterImportance.of(trials(3, 3, x -> (double) x[0]))).isEmpty();
         List<FrozenTrial> flat = trials(50, 4, x -> 1.0).stream()

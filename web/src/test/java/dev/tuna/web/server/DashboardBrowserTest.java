@@ -1,0 +1,291 @@
+package dev.tuna.web.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Direction;
+import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.search.diagnosis.Diagnosis;
+import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.device.Devices;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser: Debian's headless Chromium driven through its chromedriver, against a server
+ * with a finished study. It checks that the pages render their charts and tables from the API, that links lead
+ * on, and that markup in user strings stays text. Screenshots go to {@code target/screenshots/}.
+ * <p>
+ * Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (Debian's {@code chromium} and
+ * {@code chromium-driver}, which {@code .ci/run} installs); other paths through {@code -Dtuna.chromium=} and
+ * {@code -Dtuna.chromedriver=}. Without them the test fails and says so.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardBrowserTest {
+    static final String MARKUP = "<img src=x onerror=alert(1)>";
+    static final Path SHOTS = Path.of("target", "screenshots");
+
+    @TempDir
+    static Path data;
+    ServerRuntime runtime;
+    Api api;
+    WebDriver browser;
+    JsonNode best;
+
+    @BeforeAll
+    void start() throws IOException {
+        Path chromium = Path.of(System.getProperty("tuna.chromium", "/usr/bin/chromium"));
+        Path driver = Path.of(System.getProperty("tuna.chromedriver", "/usr/bin/chromedriver"));
+        for (Path p : List.of(chromium, driver)) {
+            if (!Files.isExecutable(p)) {
+                throw new AssertionError("the browser test needs " + p + ": install Debian's chromium and chromium-driver "
+                        + "(apt-get install chromium chromium-driver, as .ci/run does)");
+            }
+        }
+        runtime = ServerRuntime.start(data, "127.0.0.1", 0, Devices.cpu(2), Trainables.builtIn());
+        api = new Api(runtime.port());
+        assertThat(api.post("/api/studies", """
+                {"name": "branin", "trials": 30, "parallelism": 2, "sampler": {"type": "random", "seed": 3},
+                 "pruner": {"type": "median"}, "trainable": {"type": "branin", "epochs": 5},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/branin", s -> s.get("state").asText().equals("complete"), Duration.ofSeconds(60));
+        best = api.get("/api/studies/branin/best").json();
+        writeMarkupStudy(runtime.studies().storage());
+
+        Files.createDirectories(SHOTS);
+        ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20)).scriptTimeout(Duration.ofSeconds(10));
+    }
+
+    /**
+     * A study as a library user could store it (no spec: names unchecked): a parameter named with markup, a
+     * categorical choice and a user attribute holding markup, and one trial that diverged.
+     */
+    private static void writeMarkupStudy(Storage storage) {
+        storage.createStudy("markup", Direction.MINIMIZE);
+        FloatDistribution x = new FloatDistribution(0, 1);
+        CategoricalDistribution choice = CategoricalDistribution.of(List.of(MARKUP, "plain"));
+        for (int i = 0; i < 5; i++) {
+            int n = storage.startTrial("markup").number();
+            storage.setParam("markup", n, MARKUP, x, i / 5.0);
+            storage.setParam("markup", n, "opt", choice, i % 2);
+            storage.setUserAttr("markup", n, "note", MARKUP);
+            for (int step = 1; step <= 4; step++) {
+                double v = i == 4 && step >= 3 ? Double.NaN : 10 - step + i;
+                storage.report("markup", n, step, v, Map.of("train_loss", v / 2));
+            }
+            if (i == 4) {
+                storage.setSystemAttr("markup", n, Diagnosis.ATTR,
+                        List.of(new Diagnosis(Diagnosis.DIVERGED, 3, "its value became NaN at step 3").toMap()));
+                storage.finishTrial("markup", n, TrialState.PRUNED, null, "diverged: its value became NaN at step 3");
+            } else {
+                storage.finishTrial("markup", n, TrialState.COMPLETE, 6.0 + i, null);
+            }
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    private WebElement await(By by) {
+        try {
+            return new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> {
+                List<WebElement> found = d.findElements(by);
+                return found.isEmpty() || found.get(0).getText().isEmpty() ? null : found.get(0);
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            // What the page showed and what its console said, to tell a script error from a slow server.
+            List<String> console = browser.manage().logs().get(LogType.BROWSER).getAll().stream().map(Object::toString).toList();
+            throw new AssertionError("no " + by + " on " + browser.getCurrentUrl() + "; console: " + console
+                    + "; page: " + browser.findElement(By.tagName("body")).getText(), e);
+        }
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    /** A screenshot of the whole page: the window grows to the page's height first. */
+    private void screenshot(String name) {
+        long height = (Long) js("return document.documentElement.scrollHeight");
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, (int) Math.min(6000, height + 140)));
+        try {
+            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1000));
+    }
+
+    /** The width and height of each uPlot chart's canvas under a container, and its number of series. */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Long>> plots(String selector) {
+        return (List<Map<String, Long>>) js("return [...document.querySelectorAll('" + selector + "')].map(c => ({"
+                + "series: c.tunaPlot ? c.tunaPlot.series.length : 0, width: c.querySelector('canvas') ? c.querySelector('canvas').width : 0,"
+                + "height: c.querySelector('canvas') ? c.querySelector('canvas').height : 0}))");
+    }
+
+    @Test
+    void theDashboardShowsAFinishedStudysChartsBestTrialAndTrials() {
+        browser.get(api.base + "/");
+        WebElement link = await(By.cssSelector("tr[data-study='branin'] a"));
+        assertThat(browser.findElement(By.cssSelector("tr[data-study='branin']")).getText()).contains("complete", "30 / 30", "random", "median");
+        screenshot("index");
+        link.click();
+
+        assertThat(await(By.id("best-link")).getText()).isEqualTo("#" + best.get("number").asInt());
+        await(By.cssSelector("#trials tbody tr"));
+        assertThat(plots("#history")).singleElement().satisfies(p -> {
+            assertThat(p.get("series")).isEqualTo(3); // trial number, each value, the best so far
+            assertThat(p.get("width")).isPositive();
+            assertThat(p.get("height")).isPositive();
+        });
+        assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isGreaterThan(2));
+        assertThat(plots("#slices .chart")).hasSize(2).allSatisfy(p -> assertThat(p.get("width")).isPositive());
+        // The parallel coordinates canvas has lines drawn on it.
+        assertThat((Long) js("const c = document.getElementById('parallel'); const d = c.getContext('2d')"
+                + ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n"))
+                .isGreaterThan(1000);
+        // Importance as the server computed it: one row per parameter, most important first, or why there is none.
+        await(By.cssSelector("#importance tbody tr"));
+        JsonNode importance = api.get("/api/studies/branin/importance").json();
+        List<String> shown = browser.findElements(By.cssSelector("#importance tbody tr")).stream().map(WebElement::getText).toList();
+        if (importance.get("importance").isEmpty()) {
+            assertThat(shown).singleElement().asString().contains(importance.get("completed").asText() + " completed");
+        } else {
+            List<String> names = new java.util.ArrayList<>();
+            importance.get("importance").fieldNames().forEachRemaining(names::add);
+            assertThat(shown).hasSize(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                assertThat(shown.get(i)).startsWith(names.get(i)).endsWith("%");
+            }
+        }
+        JsonNode study = api.get("/api/studies/branin").json();
+        if (study.get("counts").get("pruned").asInt() > 0) {
+            assertThat(browser.findElement(By.id("saved")).getText()).contains("trials pruned", "% of the steps saved");
+        }
+        // The metrics of the curves: the objective's value and the trainable's train_loss.
+        assertThat(new Select(browser.findElement(By.id("metric"))).getOptions()).extracting(WebElement::getText)
+                .containsExactly("value", "train_loss");
+        screenshot("study");
+        // Branin's values are positive: a log scale is offered, and redraws the history and the curves.
+        browser.findElement(By.id("log-scale")).click();
+        assertThat(js("return [document.getElementById('history').tunaPlot.scales.y.distr,"
+                + " document.getElementById('curves').tunaPlot.scales.y.distr]")).isEqualTo(List.of(3L, 3L));
+        screenshot("study-log");
+
+        // Sorting by value puts the best trial first; the state filter keeps only that state.
+        List<WebElement> rows = browser.findElements(By.cssSelector("#trials tbody tr"));
+        assertThat(rows).hasSize(30);
+        browser.findElement(By.cssSelector("#trials th[data-key='value']")).click();
+        assertThat(browser.findElement(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#" + best.get("number").asInt());
+        new Select(browser.findElement(By.id("state-filter"))).selectByVisibleText("COMPLETE");
+        assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize(study.get("counts").get("complete").asInt())
+                .allSatisfy(r -> assertThat(r.getAttribute("class")).contains("state-COMPLETE"));
+
+        browser.findElement(By.id("best-link")).click();
+        assertThat(await(By.id("state")).getText()).isEqualTo("COMPLETE");
+        assertThat(browser.findElements(By.cssSelector("#params tbody tr"))).hasSize(2);
+        assertThat(plots("#charts .chart")).hasSize(2).allSatisfy(p -> assertThat(p.get("width")).isPositive());
+        assertThat(browser.findElement(By.id("device")).getText()).isEqualTo("cpu");
+        screenshot("trial");
+    }
+
+    @Test
+    void aStudySubmittedInTheFormGrowsLiveOnItsPage() {
+        browser.get(api.base + "/");
+        WebElement spec = new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("spec")));
+        spec.clear();
+        spec.sendKeys("""
+                {"name": "live", "trials": 6, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 4, "fixed": {"sleepMillis": 150}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}""");
+        browser.findElement(By.cssSelector("#submit button")).click();
+        await(By.id("submitted")).click();
+        // The study page loads once; what comes after arrives through its event stream (it does not poll).
+        await(By.cssSelector("#trials tbody tr"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("shown")).getText().equals("6 of 6 trials")
+                && d.findElements(By.cssSelector("#trials tbody tr.state-COMPLETE")).size() == 6);
+        assertThat(browser.findElement(By.id("counts")).getText()).isEqualTo("6 complete");
+        assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(7));
+        screenshot("live-study");
+
+        browser.get(api.base + "/");
+        spec = browser.findElement(By.id("spec"));
+        spec.clear();
+        spec.sendKeys("{\"name\": \"live\"}");
+        browser.findElement(By.cssSelector("#submit button")).click();
+        assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+    }
+
+    @Test
+    void markupInNamesChoicesAndAttributesIsShownAsText() {
+        browser.get(api.base + "/study.html?name=markup");
+        await(By.cssSelector("#trials tbody tr"));
+        String text = browser.findElement(By.tagName("body")).getText();
+        assertThat(text).contains(MARKUP);
+        assertThat(browser.findElements(By.cssSelector("#trials th"))).extracting(WebElement::getText).contains(MARKUP);
+        assertThat(browser.findElements(By.tagName("img"))).isEmpty();
+        assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
+        // The diverged trial is marked in the table.
+        assertThat(browser.findElement(By.cssSelector("td.diverged")).getText()).startsWith("diverged");
+        screenshot("markup-study");
+
+        browser.get(api.base + "/trial.html?study=markup&n=4");
+        assertThat(await(By.id("state")).getText()).isEqualTo("PRUNED");
+        assertThat(browser.findElement(By.id("params")).getText()).contains(MARKUP);
+        assertThat(browser.findElement(By.id("user-attrs")).getText()).contains("note", MARKUP);
+        assertThat(browser.findElement(By.id("diagnoses")).getText()).contains("diverged from step 3");
+        assertThat(browser.findElement(By.id("reason")).getText()).startsWith("diverged");
+        assertThat(browser.findElements(By.tagName("img"))).isEmpty();
+        assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
+        screenshot("markup-trial");
+    }
+}
