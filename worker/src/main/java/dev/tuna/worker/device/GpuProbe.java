@@ -1,5 +1,6 @@
 package dev.tuna.worker.device;
 
+import java.util.List;
 import java.util.ServiceLoader;
 
 /**
@@ -17,9 +18,16 @@ public interface GpuProbe {
     /** How many GPUs there are. */
     int gpuCount();
 
-    /** The first probe registered with {@link ServiceLoader}, or {@link #NONE} if there is none. */
+    /**
+     * The probes registered with {@link ServiceLoader} (the context class loader's), as one: they look at the same
+     * machine, so it answers the most GPUs any of them sees; {@link #NONE} if none is registered.
+     */
     static GpuProbe installed() {
-        return ServiceLoader.load(GpuProbe.class).findFirst().orElse(NONE);
+        List<GpuProbe> probes = ServiceLoader.load(GpuProbe.class).stream().map(ServiceLoader.Provider::get).toList();
+        if (probes.isEmpty()) {
+            return NONE;
+        }
+        return probes.size() == 1 ? probes.get(0) : () -> probes.stream().mapToInt(GpuProbe::gpuCount).max().orElse(0);
     }
 
     /** A probe that always answers {@code count} (a configured machine, or a test). */

@@ -21,14 +21,15 @@ class GpuProbeTest {
     }
 
     @Test
-    void aRegisteredProbeIsFoundAndDrivesDiscovery(@TempDir Path dir) throws Exception {
+    void registeredProbesAreFoundAndDriveDiscovery(@TempDir Path dir) throws Exception {
         Path services = Files.createDirectories(dir.resolve("META-INF/services"));
         Files.writeString(services.resolve(GpuProbe.class.getName()), TwoGpus.class.getName() + "\n");
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         try (URLClassLoader withProbe = new URLClassLoader(new URL[] {dir.toUri().toURL()}, before)) {
             thread.setContextClassLoader(withProbe);
-            assertThat(GpuProbe.installed()).isInstanceOf(TwoGpus.class);
+            // Beside the DJL probe the worker registers itself (0 GPUs here): the most any probe sees wins.
+            assertThat(GpuProbe.installed().gpuCount()).isEqualTo(2);
             assertThat(Devices.discover(1).devices()).containsExactly(Device.gpu(0), Device.gpu(1), Device.CPU);
         } finally {
             thread.setContextClassLoader(before);
