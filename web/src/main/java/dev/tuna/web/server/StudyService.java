@@ -260,7 +260,7 @@ public final class StudyService implements AutoCloseable {
         runs.put(spec.name(), run);
         lastErrors.remove(spec.name());
         OptimizeOptions.Builder options = OptimizeOptions.builder().optParallelism(spec.parallelism())
-                .optExecutor(scheduler.executor())
+                .optExecutor(scheduler.executor().withMaxConcurrent(spec.parallelism()))
                 // A stop that came before the loop began still stops it, at its first finished trial.
                 .optCallback((s, t) -> {
                     if (run.stopped) {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * free slot, starts the next trial, records its device (system attribute {@value Device#ATTR_DEVICE}) and hands it
  * to Quartz as a job; it returns once the loop has no trial left and every trial it dispatched has ended. Get one
  * from {@link TrialScheduler#on(Devices)} and give it to {@code OptimizeOptions.Builder.optExecutor}.
- * The options' parallelism is not used: the devices' slots set how many trials run at once.
+ * The options' parallelism is not used: the devices' slots set how many trials run at once, and
+ * {@link #withMaxConcurrent(int)} caps how many of them one study takes.
  */
 public final class DeviceExecutor implements TrialExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceExecutor.class);
@@ -29,24 +30,38 @@ public final class DeviceExecutor implements TrialExecutor {
     private final Devices devices;
     private final Duration trialTimeout;
     private final int maxRetries;
+    private final int maxConcurrent;
     private final Set<Device> allowed;
 
     DeviceExecutor(TrialScheduler scheduler, Devices devices, Duration trialTimeout, int maxRetries) {
+        this(scheduler, devices, trialTimeout, maxRetries, Integer.MAX_VALUE);
+    }
+
+    private DeviceExecutor(TrialScheduler scheduler, Devices devices, Duration trialTimeout, int maxRetries, int maxConcurrent) {
         this.scheduler = scheduler;
         this.devices = devices;
         this.trialTimeout = trialTimeout;
         this.maxRetries = maxRetries;
+        this.maxConcurrent = maxConcurrent;
         this.allowed = Set.copyOf(devices.devices());
     }
 
     /** This executor with another per-trial timeout ({@code null}: none). */
     public DeviceExecutor withTrialTimeout(Duration timeout) {
-        return new DeviceExecutor(scheduler, devices, timeout == null ? null : checkTimeout(timeout), maxRetries);
+        return new DeviceExecutor(scheduler, devices, timeout == null ? null : checkTimeout(timeout), maxRetries, maxConcurrent);
     }
 
     /** This executor with another count of retries for infrastructure failures. */
     public DeviceExecutor withMaxRetries(int maxRetries) {
-        return new DeviceExecutor(scheduler, devices, trialTimeout, checkRetries(maxRetries));
+        return new DeviceExecutor(scheduler, devices, trialTimeout, checkRetries(maxRetries), maxConcurrent);
+    }
+
+    /** This executor running at most {@code maxConcurrent} trials of a study at once, free slots or not. */
+    public DeviceExecutor withMaxConcurrent(int maxConcurrent) {
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("maxConcurrent must be at least 1, got " + maxConcurrent);
+        }
+        return new DeviceExecutor(scheduler, devices, trialTimeout, maxRetries, maxConcurrent);
     }
 
     /** The devices whose slots the trials take. */
@@ -99,6 +114,7 @@ public final class DeviceExecutor implements TrialExecutor {
         while (run.feeding()) {
             Optional<Slot> slot;
             try {
+                run.awaitFewerThan(maxConcurrent);
                 slot = pool.acquire(allowed::contains, () -> !run.feeding());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -163,6 +179,13 @@ public final class DeviceExecutor implements TrialExecutor {
 
         void abortAll(String reason) {
             inFlight.forEach(t -> t.abort(reason));
+        }
+
+        /** Waits until fewer than {@code limit} of its trials are in flight, or it feeds no more. */
+        synchronized void awaitFewerThan(int limit) throws InterruptedException {
+            while (inFlight.size() >= limit && feeding()) {
+                wait(100);
+            }
         }
 
         /** Waits, without giving up on an interrupt, until every dispatched trial has ended. */

@@ -81,6 +81,31 @@ class TrialSchedulerTest {
     }
 
     @Test
+    void aStudyCappedAtTwoTakesTwoOfThreeFreeSlots() {
+        Devices devices = Devices.cpu(3);
+        scheduler = TrialScheduler.builder(devices).build();
+        Study study = Study.builder("capped").create();
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        CyclicBarrier two = new CyclicBarrier(2); // pairs of trials meet: two run at once, not one at a time
+        DeviceObjective objective = (trial, device) -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                two.await(WAIT_S, TimeUnit.SECONDS);
+                Thread.sleep(20); // room for a third trial to start, were the cap not kept
+            } finally {
+                running.decrementAndGet();
+            }
+            return quadratic(trial);
+        };
+        study.optimize(objective, OptimizeOptions.builder().optTrials(8)
+                .optExecutor(scheduler.on(devices).withMaxConcurrent(2)).build());
+
+        assertThat(study.trials(TrialState.COMPLETE)).hasSize(8);
+        assertThat(most.get()).isEqualTo(2);
+    }
+
+    @Test
     void gpusAndCpuEachTakeTheirSlotsAndNoDeviceIsOverfilled() {
         Devices devices = Devices.discover(1, 2);
         scheduler = TrialScheduler.builder(devices).build();
