@@ -1,0 +1,65 @@
+package dev.tuna.core.storage;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates and migrates {@link PostgresStorage}'s tables: numbered migrations, applied in order, the version
+ * reached kept in {@code schema_version}. Add a migration by appending to {@link #MIGRATIONS}; never edit one
+ * that has shipped.
+ */
+final class PostgresSchema {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresSchema.class);
+
+    /** Migration {@code i + 1} is {@code MIGRATIONS.get(i)}: statements run in one transaction. */
+    static final List<List<String>> MIGRATIONS = List.of(
+            List.of(
+                    "CREATE TABLE studies (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, info TEXT NOT NULL,"
+                            + " next_number INTEGER NOT NULL DEFAULT 0)",
+                    "CREATE TABLE trials (study_id BIGINT NOT NULL REFERENCES studies(id) ON DELETE CASCADE,"
+                            + " number INTEGER NOT NULL, state TEXT NOT NULL, owner TEXT, doc TEXT NOT NULL,"
+                            + " PRIMARY KEY (study_id, number))",
+                    "CREATE INDEX trials_state ON trials (study_id, state, number)",
+                    "CREATE TABLE owners (owner TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL)"));
+
+    /** An arbitrary constant: the advisory lock that keeps two processes from migrating at once. */
+    private static final long MIGRATION_LOCK = 0x7475_6e61_5f73_6368L;
+
+    private PostgresSchema() {
+    }
+
+    /** The schema version this program writes. */
+    static int latest() {
+        return MIGRATIONS.size();
+    }
+
+    /** Brings the schema to {@link #latest()}; {@code c} is in a transaction that the caller commits. */
+    static void migrate(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+            st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            int version;
+            try (ResultSet rs = st.executeQuery("SELECT max(version) FROM schema_version")) {
+                rs.next();
+                version = rs.getInt(1); // 0 when empty
+            }
+            if (version > latest()) {
+                throw new StorageException("the database's schema is version " + version
+                        + ", newer than this program's " + latest() + ": upgrade Tuna");
+            }
+            for (int v = version + 1; v <= latest(); v++) {
+                for (String sql : MIGRATIONS.get(v - 1)) {
+                    st.execute(sql);
+                }
+                st.execute("INSERT INTO schema_version(version) VALUES (" + v + ")");
+                LOG.info("database schema migrated to version {}", v);
+            }
+        }
+    }
+}

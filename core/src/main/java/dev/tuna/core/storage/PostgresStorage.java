@@ -1,0 +1,601 @@
+package dev.tuna.core.storage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
+import dev.tuna.core.TrialState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A storage in a PostgreSQL database, shared by any number of processes on any number of machines.
+ *
+ * <p>Every call is one transaction through a HikariCP connection pool; nothing is cached, so every process sees
+ * the others' changes at once. The schema is created and migrated by {@link #open} ({@link PostgresSchema}).
+ * A trial is one row holding its number, state, owner and its whole snapshot as JSON text (text rather than
+ * {@code jsonb}, which would reorder the parameters). Trial numbers come from a counter on the study's row,
+ * updated under that row's lock, so they are unique and committed in order; {@link #startTrial} claims the oldest
+ * WAITING trial with {@code FOR UPDATE SKIP LOCKED}.
+ *
+ * <p>Running trials and dead processes: each open storage registers itself as an owner with a heartbeat that it
+ * renews every third of {@code staleAfter}; a trial it starts carries its owner id. Closing a storage marks its
+ * own RUNNING trials FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED} (nobody will finish them).
+ * A process that dies without closing stops its heartbeat: {@link #failStaleRunningTrials()}, called on open and
+ * callable at any time, marks the RUNNING trials of owners silent for longer than {@code staleAfter} as
+ * interrupted. So, unlike {@link MapDbStorage}, opening never touches the trials of another live process.
+ */
+public final class PostgresStorage implements Storage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
+    /** How long an owner may go without a heartbeat before its running trials count as interrupted. */
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
+
+    private final HikariDataSource pool;
+    private final String owner = UUID.randomUUID().toString();
+    private final Duration staleAfter;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService heartbeat;
+    private volatile boolean closed;
+
+    private PostgresStorage(HikariDataSource pool, Duration staleAfter) {
+        this.pool = pool;
+        this.staleAfter = staleAfter;
+        this.json = JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-postgres-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens the database at {@code jdbcUrl} with {@link #DEFAULT_STALE_AFTER}; see {@link #open(String, String, String, Duration)}. */
+    public static PostgresStorage open(String jdbcUrl, String user, String password) {
+        return open(jdbcUrl, user, password, DEFAULT_STALE_AFTER);
+    }
+
+    /**
+     * Opens a database ({@code jdbc:postgresql://host:port/db}), creates or migrates Tuna's tables, registers this
+     * storage as an owner of running trials and fails the running trials of owners silent for {@code staleAfter}.
+     *
+     * @throws StorageException if the database cannot be reached or its schema is newer than this program's
+     */
+    public static PostgresStorage open(String jdbcUrl, String user, String password, Duration staleAfter) {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("jdbcUrl: expected jdbc:postgresql://host:port/database, got " + jdbcUrl);
+        }
+        if (staleAfter == null || staleAfter.isNegative() || staleAfter.isZero()) {
+            throw new IllegalArgumentException("staleAfter: must be positive, got " + staleAfter);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(8);
+        config.setMinimumIdle(1);
+        config.setPoolName("tuna-postgres");
+        config.setConnectionTimeout(10_000);
+        // One attempt: a wrong URL, user or database should fail at once with its own message.
+        config.setInitializationFailTimeout(1);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StorageException("cannot connect to " + jdbcUrl + ": " + oneLine(e), e);
+        }
+        PostgresStorage storage = new PostgresStorage(pool, staleAfter);
+        try {
+            storage.tx(c -> {
+                PostgresSchema.migrate(c);
+                return null;
+            });
+            storage.tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO owners(owner, heartbeat) VALUES (?, now())")) {
+                    ps.setString(1, storage.owner);
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            storage.failStaleRunningTrials();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e instanceof StorageException se ? se : new StorageException("cannot open " + jdbcUrl + ": " + oneLine(e), e);
+        }
+        long beat = Math.max(1, staleAfter.toMillis() / 3);
+        storage.heartbeat.scheduleWithFixedDelay(storage::beat, beat, beat, TimeUnit.MILLISECONDS);
+        return storage;
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    // ------------------------------------------------------------------------------------------ owners
+
+    private void beat() {
+        try {
+            tx(c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE owners SET heartbeat = now() WHERE owner = ?")) {
+                    ps.setString(1, owner);
+                    if (ps.executeUpdate() == 0) {
+                        // Another process judged us dead and failed our trials; register again for new ones.
+                        LOG.warn("this storage's heartbeat row was gone (declared stale); registering again");
+                        try (PreparedStatement ins = c.prepareStatement("INSERT INTO owners(owner, heartbeat) VALUES (?, now())")) {
+                            ins.setString(1, owner);
+                            ins.executeUpdate();
+                        }
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("heartbeat failed: {}", oneLine(e));
+        }
+    }
+
+    /**
+     * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) every RUNNING trial whose owner has not renewed its
+     * heartbeat for longer than {@code staleAfter} (by the database's clock), or is no longer registered.
+     *
+     * @return how many trials it failed
+     */
+    public int failStaleRunningTrials() {
+        int failed = tx(c -> {
+            try (PreparedStatement del = c.prepareStatement(
+                    "DELETE FROM owners WHERE heartbeat < now() - make_interval(secs => ?)")) {
+                del.setDouble(1, staleAfter.toMillis() / 1000.0);
+                del.executeUpdate();
+            }
+            List<long[]> stale = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT t.study_id, t.number FROM trials t WHERE t.state = 'RUNNING'"
+                            + " AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.owner = t.owner) FOR UPDATE SKIP LOCKED")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        stale.add(new long[] {rs.getLong(1), rs.getInt(2)});
+                    }
+                }
+            }
+            for (long[] t : stale) {
+                interrupt(c, t[0], (int) t[1]);
+            }
+            return stale.size();
+        });
+        if (failed > 0) {
+            LOG.warn("marked {} trial(s) left running by a stopped process as FAIL ({})", failed, FrozenTrial.REASON_INTERRUPTED);
+        }
+        return failed;
+    }
+
+    private void interrupt(Connection c, long studyId, int number) throws SQLException {
+        TrialRecord r = load(c, studyId, "?", number, true);
+        r.state = TrialState.FAIL;
+        r.value = null;
+        r.reason = FrozenTrial.REASON_INTERRUPTED;
+        r.end = Instant.now();
+        save(c, studyId, r);
+    }
+
+    // ------------------------------------------------------------------------------------------ studies
+
+    @Override
+    public StudyInfo createStudy(String name, Direction direction) {
+        checkName(name);
+        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of());
+        return tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO studies(name, info) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+                ps.setString(1, name);
+                ps.setString(2, write(info));
+                if (ps.executeUpdate() == 0) {
+                    throw new StudyExistsException(name);
+                }
+            }
+            return info;
+        });
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException("a study name cannot be null or contain the NUL character");
+        }
+    }
+
+    @Override
+    public Optional<StudyInfo> findStudy(String name) {
+        if (name == null || name.indexOf('\u0000') >= 0) {
+            return Optional.empty();
+        }
+        return tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT info FROM studies WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(readInfo(rs.getString(1))) : Optional.<StudyInfo>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<StudyInfo> studies() {
+        return tx(c -> {
+            List<StudyInfo> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT info FROM studies ORDER BY id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(readInfo(rs.getString(1)));
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    @Override
+    public void deleteStudy(String name) {
+        tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM studies WHERE name = ?")) {
+                ps.setString(1, name);
+                if (ps.executeUpdate() == 0) {
+                    throw new StudyNotFoundException(name);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void setStudyAttr(String study, String key, Object value) {
+        Object copy = ImmutableValues.copyOf(value);
+        tx(c -> {
+            long id;
+            StudyInfo info;
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, info FROM studies WHERE name = ? FOR UPDATE")) {
+                ps.setString(1, study);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new StudyNotFoundException(study);
+                    }
+                    id = rs.getLong(1);
+                    info = readInfo(rs.getString(2));
+                }
+            }
+            Map<String, Object> attrs = new LinkedHashMap<>(info.attrs());
+            attrs.put(key, copy);
+            StudyInfo updated = new StudyInfo(info.name(), info.direction(), info.created(), attrs);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE studies SET info = ? WHERE id = ?")) {
+                ps.setString(1, write(updated));
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private StudyInfo readInfo(String text) {
+        StudyInfo info = read(text, StudyInfo.class);
+        // Values read back are mutable: copy them like values handed in.
+        return new StudyInfo(info.name(), info.direction(), info.created(), ImmutableValues.copyOfMap(info.attrs()));
+    }
+
+    /** The study's id, optionally locking its row (which serialises the allocation of trial numbers). */
+    private static long studyId(Connection c, String study, boolean lock) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM studies WHERE name = ?" + (lock ? " FOR UPDATE" : ""))) {
+            ps.setString(1, study);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new StudyNotFoundException(study);
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ trials
+
+    /** Allocates the study's next number and inserts the trial; the caller holds the study's row lock. */
+    private TrialRecord insertNew(Connection c, long studyId, String study, TrialState state) throws SQLException {
+        int number;
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE studies SET next_number = next_number + 1 WHERE id = ? RETURNING next_number - 1")) {
+            ps.setLong(1, studyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                number = rs.getInt(1);
+            }
+        }
+        TrialRecord r = new TrialRecord(study, number, state);
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO trials(study_id, number, state, owner, doc) VALUES (?, ?, 'WAITING', NULL, '{}')")) {
+            ps.setLong(1, studyId);
+            ps.setInt(2, number);
+            ps.executeUpdate();
+        }
+        return r;
+    }
+
+    @Override
+    public FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams) {
+        Map<String, Object> fixed = ImmutableValues.copyOfMap(fixedParams);
+        return tx(c -> {
+            long id = studyId(c, study, true);
+            TrialRecord r = insertNew(c, id, study, TrialState.WAITING);
+            r.systemAttrs.put(FrozenTrial.ATTR_FIXED_PARAMS, fixed);
+            save(c, id, r);
+            return r.snapshot();
+        });
+    }
+
+    @Override
+    public FrozenTrial startTrial(String study) {
+        return tx(c -> {
+            long id = studyId(c, study, false);
+            TrialRecord r = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT number, doc FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1"
+                            + " FOR UPDATE SKIP LOCKED")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        r = TrialRecord.of(study, read(rs.getString(2), FrozenTrial.class));
+                    }
+                }
+            }
+            if (r == null) {
+                studyId(c, study, true);
+                r = insertNew(c, id, study, TrialState.RUNNING);
+            }
+            r.state = TrialState.RUNNING;
+            r.start = Instant.now();
+            save(c, id, r);
+            return r.snapshot();
+        });
+    }
+
+    @Override
+    public void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
+        mutate(study, number, false, r -> {
+            if (r.params.containsKey(name)) {
+                throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
+            }
+            if (!distribution.containsInternal(internalValue)) {
+                throw new InvalidParameterException(name, "internal value " + internalValue + " is outside " + distribution);
+            }
+            r.distributions.put(name, distribution);
+            r.params.put(name, internalValue);
+        });
+    }
+
+    @Override
+    public void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
+        Map<String, Double> copy = new LinkedHashMap<>(metrics);
+        mutate(study, number, false, r -> {
+            if (value != null) {
+                r.intermediateValues.put(step, value);
+            }
+            copy.forEach((name, v) -> r.metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
+        });
+    }
+
+    @Override
+    public void setUserAttr(String study, int number, String key, Object value) {
+        Object copy = ImmutableValues.copyOf(value);
+        mutate(study, number, false, r -> r.userAttrs.put(key, copy));
+    }
+
+    @Override
+    public void setSystemAttr(String study, int number, String key, Object value) {
+        Object copy = ImmutableValues.copyOf(value);
+        mutate(study, number, true, r -> r.systemAttrs.put(key, copy));
+    }
+
+    @Override
+    public FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
+        if (!state.isFinished()) {
+            throw new IllegalArgumentException("a trial finishes as COMPLETE, PRUNED or FAIL, not " + state);
+        }
+        if (state == TrialState.COMPLETE && value == null) {
+            throw new IllegalArgumentException("a COMPLETE trial needs a value");
+        }
+        return mutate(study, number, false, r -> {
+            r.state = state;
+            r.value = value;
+            r.reason = reason;
+            r.end = Instant.now();
+        });
+    }
+
+    /** Loads a trial under its row lock, checks that it may change, applies {@code change} and writes it back. */
+    private FrozenTrial mutate(String study, int number, boolean waitingAllowed, Consumer<TrialRecord> change) {
+        return tx(c -> {
+            long id = studyId(c, study, false);
+            TrialRecord r = load(c, id, study, number, true);
+            r.checkMutable(waitingAllowed);
+            change.accept(r);
+            save(c, id, r);
+            return r.snapshot();
+        });
+    }
+
+    private TrialRecord load(Connection c, long studyId, String study, int number, boolean lock) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT doc FROM trials WHERE study_id = ? AND number = ?" + (lock ? " FOR UPDATE" : ""))) {
+            ps.setLong(1, studyId);
+            ps.setInt(2, number);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TrialNotFoundException(study, number);
+                }
+                return TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class));
+            }
+        }
+    }
+
+    private void save(Connection c, long studyId, TrialRecord r) throws SQLException {
+        FrozenTrial t = r.snapshot();
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE trials SET state = ?, owner = ?, doc = ? WHERE study_id = ? AND number = ?")) {
+            ps.setString(1, t.state().name());
+            ps.setString(2, t.state() == TrialState.RUNNING ? owner : null);
+            ps.setString(3, write(t));
+            ps.setLong(4, studyId);
+            ps.setInt(5, t.number());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public FrozenTrial trial(String study, int number) {
+        return tx(c -> load(c, studyId(c, study, false), study, number, false).snapshot());
+    }
+
+    @Override
+    public List<FrozenTrial> trials(String study) {
+        return trials(study, (Set<TrialState>) null);
+    }
+
+    @Override
+    public List<FrozenTrial> trials(String study, Set<TrialState> states) {
+        return tx(c -> {
+            long id = studyId(c, study, false);
+            List<FrozenTrial> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT doc, state FROM trials WHERE study_id = ? ORDER BY number")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (states == null || states.contains(TrialState.valueOf(rs.getString(2)))) {
+                            out.add(TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class)).snapshot());
+                        }
+                    }
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    /**
+     * Stops the heartbeat, marks this storage's own RUNNING trials as interrupted (no one will finish them) and
+     * closes the connection pool.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        heartbeat.shutdownNow();
+        try {
+            tx(c -> {
+                List<long[]> mine = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT study_id, number FROM trials WHERE state = 'RUNNING' AND owner = ? FOR UPDATE")) {
+                    ps.setString(1, owner);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            mine.add(new long[] {rs.getLong(1), rs.getInt(2)});
+                        }
+                    }
+                }
+                for (long[] t : mine) {
+                    interrupt(c, t[0], (int) t[1]);
+                }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM owners WHERE owner = ?")) {
+                    ps.setString(1, owner);
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("closing: could not mark this storage's running trials as interrupted: {}", oneLine(e));
+        } finally {
+            pool.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ plumbing
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction, retrying on a serialisation failure or deadlock. */
+    private <T> T tx(SqlWork<T> work) {
+        // A caller cancelled by a timeout may arrive interrupted: finish the call, then give the flag back.
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (Connection c = pool.getConnection()) {
+                    c.setAutoCommit(false);
+                    try {
+                        T result = work.run(c);
+                        c.commit();
+                        return result;
+                    } catch (SQLException | RuntimeException e) {
+                        c.rollback();
+                        throw e;
+                    }
+                } catch (SQLException e) {
+                    String state = e.getSQLState();
+                    if (attempt < 5 && ("40001".equals(state) || "40P01".equals(state))) {
+                        continue;
+                    }
+                    throw new StorageException("database error: " + oneLine(e), e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new StorageException("cannot encode " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T read(String text, Class<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new StorageException("corrupt record in the database: " + e.getMessage(), e);
+        }
+    }
+}

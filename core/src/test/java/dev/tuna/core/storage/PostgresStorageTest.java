@@ -1,0 +1,197 @@
+package dev.tuna.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs the durable storage contract against {@link PostgresStorage} on a real PostgreSQL server (one per class,
+ * a fresh database per test), and checks what only a shared database can do: several storages at once, stale
+ * owners, schema versions.
+ */
+class PostgresStorageTest extends DurableStorageContractTest {
+
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static EmbeddedPostgres server;
+
+    private String url;
+
+    @BeforeAll
+    static void startServer() throws IOException {
+        server = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stopServer() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    protected Storage newStorage() {
+        String db = "tuna_" + DATABASES.incrementAndGet();
+        sql(server.getJdbcUrl("postgres", "postgres"), "CREATE DATABASE " + db);
+        url = server.getJdbcUrl("postgres", db);
+        return PostgresStorage.open(url, "postgres", null);
+    }
+
+    @Override
+    protected Storage reopen(Storage closed) {
+        return PostgresStorage.open(url, "postgres", null);
+    }
+
+    private static void sql(String jdbcUrl, String statement) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
+            st.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int queryInt(String jdbcUrl, String query) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(query)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void theSchemaIsVersionedAndOpeningAgainDoesNotMigrateTwice() throws SQLException {
+        assertThat(queryInt(url, "SELECT max(version) FROM schema_version")).isEqualTo(PostgresSchema.latest());
+        try (PostgresStorage second = PostgresStorage.open(url, "postgres", null)) {
+            assertThat(second.studies()).isEmpty();
+        }
+        assertThat(queryInt(url, "SELECT count(*) FROM schema_version")).isEqualTo(PostgresSchema.latest());
+    }
+
+    @Test
+    void aSchemaNewerThanTheProgramIsRefusedInOneLine() {
+        sql(url, "INSERT INTO schema_version(version) VALUES (" + (PostgresSchema.latest() + 1) + ")");
+        assertThatThrownBy(() -> PostgresStorage.open(url, "postgres", null))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("newer than this program's")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+    }
+
+    @Test
+    void anUnreachableDatabaseGivesAOneLineError() {
+        String missing = server.getJdbcUrl("postgres", "no_such_database");
+        assertThatThrownBy(() -> PostgresStorage.open(missing, "postgres", null))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("no_such_database")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+        assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://x/y", "u", "p"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jdbcUrl");
+    }
+
+    @Test
+    void twoStoragesOnOneDatabaseSeeEachOthersTrialsAndLeaveLiveTrialsAlone() {
+        study("s");
+        int mine = storage.startTrial("s").number();
+        try (PostgresStorage other = PostgresStorage.open(url, "postgres", null)) {
+            // Opening a second storage does not touch the first one's running trial.
+            assertThat(other.trial("s", mine).state()).isEqualTo(TrialState.RUNNING);
+            assertThat(other.failStaleRunningTrials()).isZero();
+            int theirs = other.startTrial("s").number();
+            assertThat(theirs).isEqualTo(mine + 1);
+            other.finishTrial("s", theirs, TrialState.COMPLETE, 2.0, null);
+            storage.finishTrial("s", mine, TrialState.COMPLETE, 1.0, null);
+            assertThat(other.trials("s")).extracting(FrozenTrial::value).containsExactly(1.0, 2.0);
+        }
+        assertThat(storage.trials("s")).extracting(FrozenTrial::state).containsOnly(TrialState.COMPLETE);
+    }
+
+    @Test
+    void theRunningTrialsOfAnOwnerWhoseHeartbeatStoppedAreInterrupted() {
+        study("s");
+        try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1))) {
+            int lost = dead.startTrial("s").number();
+            dead.report("s", lost, 1, 0.5, Map.of());
+            int alive = storage.startTrial("s").number();
+            // The other process died: its heartbeat is old (as the database's clock sees it).
+            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours'");
+            sql(url, "UPDATE owners SET heartbeat = now() WHERE owner IN (SELECT owner FROM trials WHERE number = " + alive + ")");
+
+            assertThat(((PostgresStorage) storage).failStaleRunningTrials()).isEqualTo(1);
+
+            FrozenTrial t = storage.trial("s", lost);
+            assertThat(t.wasInterrupted()).isTrue();
+            assertThat(t.intermediateValues()).isEqualTo(Map.of(1, 0.5));
+            assertThat(storage.trial("s", alive).state()).isEqualTo(TrialState.RUNNING);
+            assertThatThrownBy(() -> dead.report("s", lost, 2, 0.4, Map.of())).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void storagesInSeveralProcessesClaimEachWaitingTrialOnce() throws Exception {
+        study("s");
+        int waiting = 40;
+        for (int i = 0; i < waiting; i++) {
+            storage.enqueueTrial("s", Map.of("i", i));
+        }
+        List<PostgresStorage> nodes = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 2; i++) {
+                nodes.add(PostgresStorage.open(url, "postgres", null));
+            }
+            List<Future<List<Integer>>> claims = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                PostgresStorage node = nodes.get(w % 2);
+                claims.add(pool.submit(() -> {
+                    List<Integer> got = new ArrayList<>();
+                    for (int i = 0; i < 15; i++) {
+                        got.add(node.startTrial("s").number());
+                    }
+                    return got;
+                }));
+            }
+            List<Integer> all = new ArrayList<>();
+            for (Future<List<Integer>> f : claims) {
+                all.addAll(f.get());
+            }
+            assertThat(all).hasSize(60).doesNotHaveDuplicates();
+            assertThat(new HashSet<>(all)).containsAll(java.util.stream.IntStream.range(0, 60).boxed().toList());
+            assertThat(storage.trials("s", Set.of(TrialState.WAITING))).isEmpty();
+        } finally {
+            pool.shutdownNow();
+            nodes.forEach(PostgresStorage::close);
+        }
+        assertThat(storage.trials("s")).hasSize(60).allSatisfy(t -> assertThat(t.wasInterrupted()).isTrue());
+    }
+
+    @Test
+    void aStudyNameWithANulCharacterIsRejected() {
+        assertThatThrownBy(() -> storage.createStudy("a\u0000b", Direction.MINIMIZE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NUL");
+        assertThat(storage.studies()).isEmpty();
+    }
+}
