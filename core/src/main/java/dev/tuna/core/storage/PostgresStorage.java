@@ -375,7 +375,8 @@ public final class PostgresStorage implements Storage {
                 }
             }
             if (r == null) {
-                studyId(c, study, true);
+                // Lock the study's row: it holds the number counter (and the study may have been re-created).
+                id = studyId(c, study, true);
                 r = insertNew(c, id, study, TrialState.RUNNING);
             }
             r.state = TrialState.RUNNING;
