@@ -3,7 +3,6 @@ package dev.tuna.core.storage;
 import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -12,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /** A storage that keeps everything in this JVM's memory: fast, and gone when the process ends. */
 public class InMemoryStorage implements Storage {
@@ -126,57 +124,29 @@ public class InMemoryStorage implements Storage {
 
     @Override
     public synchronized void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
-        TrialRecord r = record(study, number);
-        r.checkMutable(false);
-        if (r.params.containsKey(name)) {
-            throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
-        }
-        if (!distribution.containsInternal(internalValue)) {
-            // The internal value itself: an invalid one may have no external form (a categorical index past the end).
-            throw new InvalidParameterException(name, "internal value " + internalValue + " is outside " + distribution);
-        }
-        r.distributions.put(name, distribution);
-        r.params.put(name, internalValue);
+        record(study, number).setParam(name, distribution, internalValue);
     }
 
     @Override
     public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
-        TrialRecord r = record(study, number);
-        r.checkMutable(false);
-        if (value != null) {
-            r.intermediateValues.put(step, value);
-        }
-        metrics.forEach((name, v) -> r.metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
+        record(study, number).report(step, value, metrics);
     }
 
     @Override
     public synchronized void setUserAttr(String study, int number, String key, Object value) {
-        TrialRecord r = record(study, number);
-        r.checkMutable(false);
-        r.userAttrs.put(key, ImmutableValues.copyOf(value));
+        record(study, number).setUserAttr(key, value);
     }
 
     @Override
     public synchronized void setSystemAttr(String study, int number, String key, Object value) {
-        TrialRecord r = record(study, number);
-        r.checkMutable(true);
-        r.systemAttrs.put(key, ImmutableValues.copyOf(value));
+        record(study, number).setSystemAttr(key, value);
     }
 
     @Override
     public synchronized FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
-        if (!state.isFinished()) {
-            throw new IllegalArgumentException("a trial finishes as COMPLETE, PRUNED or FAIL, not " + state);
-        }
-        if (state == TrialState.COMPLETE && value == null) {
-            throw new IllegalArgumentException("a COMPLETE trial needs a value");
-        }
+        TrialRecord.checkFinish(state, value);
         TrialRecord r = record(study, number);
-        r.checkMutable(false);
-        r.state = state;
-        r.value = value;
-        r.reason = reason;
-        r.end = Instant.now();
+        r.finish(state, value, reason);
         return r.snapshot();
     }
 

@@ -12,7 +12,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -388,63 +386,36 @@ public final class PostgresStorage implements Storage {
 
     @Override
     public void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
-        mutate(study, number, false, r -> {
-            if (r.params.containsKey(name)) {
-                throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
-            }
-            if (!distribution.containsInternal(internalValue)) {
-                throw new InvalidParameterException(name, "internal value " + internalValue + " is outside " + distribution);
-            }
-            r.distributions.put(name, distribution);
-            r.params.put(name, internalValue);
-        });
+        mutate(study, number, r -> r.setParam(name, distribution, internalValue));
     }
 
     @Override
     public void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
         Map<String, Double> copy = new LinkedHashMap<>(metrics);
-        mutate(study, number, false, r -> {
-            if (value != null) {
-                r.intermediateValues.put(step, value);
-            }
-            copy.forEach((name, v) -> r.metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
-        });
+        mutate(study, number, r -> r.report(step, value, copy));
     }
 
     @Override
     public void setUserAttr(String study, int number, String key, Object value) {
-        Object copy = ImmutableValues.copyOf(value);
-        mutate(study, number, false, r -> r.userAttrs.put(key, copy));
+        mutate(study, number, r -> r.setUserAttr(key, value));
     }
 
     @Override
     public void setSystemAttr(String study, int number, String key, Object value) {
-        Object copy = ImmutableValues.copyOf(value);
-        mutate(study, number, true, r -> r.systemAttrs.put(key, copy));
+        mutate(study, number, r -> r.setSystemAttr(key, value));
     }
 
     @Override
     public FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
-        if (!state.isFinished()) {
-            throw new IllegalArgumentException("a trial finishes as COMPLETE, PRUNED or FAIL, not " + state);
-        }
-        if (state == TrialState.COMPLETE && value == null) {
-            throw new IllegalArgumentException("a COMPLETE trial needs a value");
-        }
-        return mutate(study, number, false, r -> {
-            r.state = state;
-            r.value = value;
-            r.reason = reason;
-            r.end = Instant.now();
-        });
+        TrialRecord.checkFinish(state, value);
+        return mutate(study, number, r -> r.finish(state, value, reason));
     }
 
-    /** Loads a trial under its row lock, checks that it may change, applies {@code change} and writes it back. */
-    private FrozenTrial mutate(String study, int number, boolean waitingAllowed, Consumer<TrialRecord> change) {
+    /** Loads a trial under its row lock, applies {@code change} (which checks that it may change) and writes it back. */
+    private FrozenTrial mutate(String study, int number, Consumer<TrialRecord> change) {
         return tx(c -> {
             long id = studyId(c, study, false);
             TrialRecord r = load(c, id, study, number, true);
-            r.checkMutable(waitingAllowed);
             change.accept(r);
             save(c, id, r);
             return r.snapshot();

@@ -2,6 +2,7 @@ package dev.tuna.core.storage;
 
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -55,6 +56,58 @@ final class TrialRecord {
             throw new IllegalStateException("trial " + number + " of study '" + study + "' is " + state + " and cannot be changed");
         }
         snapshot = null;
+    }
+
+    // The rules of each change, shared by every storage: what may change, and how.
+
+    void setParam(String name, Distribution distribution, double internalValue) {
+        checkMutable(false);
+        if (params.containsKey(name)) {
+            throw new IllegalStateException("parameter '" + name + "' of trial " + number + " is already set");
+        }
+        if (!distribution.containsInternal(internalValue)) {
+            // The internal value itself: an invalid one may have no external form (a categorical index past the end).
+            throw new InvalidParameterException(name, "internal value " + internalValue + " is outside " + distribution);
+        }
+        distributions.put(name, distribution);
+        params.put(name, internalValue);
+    }
+
+    void report(int step, Double value, Map<String, Double> stepMetrics) {
+        checkMutable(false);
+        if (value != null) {
+            intermediateValues.put(step, value);
+        }
+        stepMetrics.forEach((name, v) -> metrics.computeIfAbsent(name, k -> new TreeMap<>()).put(step, v));
+    }
+
+    void setUserAttr(String key, Object value) {
+        checkMutable(false);
+        userAttrs.put(key, ImmutableValues.copyOf(value));
+    }
+
+    void setSystemAttr(String key, Object value) {
+        checkMutable(true);
+        systemAttrs.put(key, ImmutableValues.copyOf(value));
+    }
+
+    /** Checks the arguments of a finish before the trial is looked up. */
+    static void checkFinish(TrialState state, Double value) {
+        if (!state.isFinished()) {
+            throw new IllegalArgumentException("a trial finishes as COMPLETE, PRUNED or FAIL, not " + state);
+        }
+        if (state == TrialState.COMPLETE && value == null) {
+            throw new IllegalArgumentException("a COMPLETE trial needs a value");
+        }
+    }
+
+    void finish(TrialState finalState, Double finalValue, String why) {
+        checkFinish(finalState, finalValue);
+        checkMutable(false);
+        state = finalState;
+        value = finalValue;
+        reason = why;
+        end = Instant.now();
     }
 
     FrozenTrial snapshot() {
