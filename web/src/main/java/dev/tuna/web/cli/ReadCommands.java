@@ -45,99 +45,87 @@ final class ReadCommands {
         }
     }
 
-    /** {@code tuna studies}. */
-    @Command(name = "studies", mixinStandardHelpOptions = true, description = "Lists the studies: state, progress, best value.")
-    static final class Studies implements Callable<Integer> {
+    /** What every read command does: opens the data folder or server, prints, flushes. */
+    abstract static class ReadCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         SourceOptions source;
 
         @Override
-        public Integer call() {
+        public final Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (StudySource s = source.open()) {
-                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
-                for (JsonNode st : s.studies()) {
-                    String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
-                    JsonNode best = st.get("best");
-                    out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", st.get("name").asText(), st.get("state").asText(), progress,
-                            best == null || best.isNull() ? "-" : number(best.get("value")),
-                            st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
-                            st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
-                }
+                print(s, out);
             }
             out.flush();
             return 0;
+        }
+
+        abstract void print(StudySource s, PrintWriter out);
+    }
+
+    /** {@code tuna studies}. */
+    @Command(name = "studies", mixinStandardHelpOptions = true, description = "Lists the studies: state, progress, best value.")
+    static final class Studies extends ReadCommand {
+        @Override
+        void print(StudySource s, PrintWriter out) {
+            out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
+            for (JsonNode st : s.studies()) {
+                String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
+                JsonNode best = st.get("best");
+                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", st.get("name").asText(), st.get("state").asText(), progress,
+                        best == null || best.isNull() ? "-" : number(best.get("value")),
+                        st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
+                        st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
+            }
         }
     }
 
     /** {@code tuna trials NAME}. */
     @Command(name = "trials", mixinStandardHelpOptions = true, description = "Lists the trials of a study.")
-    static final class Trials implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        SourceOptions source;
+    static final class Trials extends ReadCommand {
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
 
         @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try (StudySource s = source.open()) {
-                out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
-                for (JsonNode t : s.trials(name(study))) {
-                    String params = json(t.get("params"));
-                    String reason = t.hasNonNull("reason") ? "  (" + t.get("reason").asText() + ")" : "";
-                    out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),
-                            number(t.get("value")), t.get("durationMillis").asLong() / 1000.0, params, reason);
-                }
+        void print(StudySource s, PrintWriter out) {
+            out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
+            for (JsonNode t : s.trials(name(study))) {
+                String params = json(t.get("params"));
+                String reason = t.hasNonNull("reason") ? "  (" + t.get("reason").asText() + ")" : "";
+                out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),
+                        number(t.get("value")), t.get("durationMillis").asLong() / 1000.0, params, reason);
             }
-            out.flush();
-            return 0;
         }
     }
 
     /** {@code tuna best NAME [--json]}. */
     @Command(name = "best", mixinStandardHelpOptions = true, description = "Prints the best trial of a study.")
-    static final class Best implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        SourceOptions source;
+    static final class Best extends ReadCommand {
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
         @Option(names = "--json", description = "Print {\"number\": N, \"value\": V, \"params\": {...}}.")
         boolean asJson;
 
         @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try (StudySource s = source.open()) {
-                JsonNode best = s.best(name(study));
-                if (asJson) {
-                    out.println(json(best));
-                } else {
-                    out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
-                    best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
-                }
+        void print(StudySource s, PrintWriter out) {
+            JsonNode best = s.best(name(study));
+            if (asJson) {
+                out.println(json(best));
+            } else {
+                out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
+                best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
             }
-            out.flush();
-            return 0;
         }
     }
 
     /** {@code tuna export NAME --format csv|json}. */
     @Command(name = "export", mixinStandardHelpOptions = true,
             description = "Writes every trial of a study as CSV (one row per trial, one column per parameter) or JSON (all curves).")
-    static final class Export implements Callable<Integer> {
+    static final class Export extends ReadCommand {
         enum Format { csv, json }
 
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        SourceOptions source;
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
         @Option(names = "--format", required = true, description = "csv or json.")
@@ -146,23 +134,18 @@ final class ReadCommands {
         Path output;
 
         @Override
-        public Integer call() {
-            String text;
-            try (StudySource s = source.open()) {
-                List<JsonNode> trials = s.trials(name(study));
-                text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
+        void print(StudySource s, PrintWriter out) {
+            List<JsonNode> trials = s.trials(name(study));
+            String text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
+            if (output == null) {
+                out.print(text);
+                return;
             }
-            if (output != null) {
-                try {
-                    Files.writeString(output, text);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("--output " + output + ": " + e.getMessage(), e);
-                }
-            } else {
-                spec.commandLine().getOut().print(text);
-                spec.commandLine().getOut().flush();
+            try {
+                Files.writeString(output, text);
+            } catch (IOException e) {
+                throw new UncheckedIOException("--output " + output + ": " + e.getMessage(), e);
             }
-            return 0;
         }
 
         static String csv(List<JsonNode> trials) {
