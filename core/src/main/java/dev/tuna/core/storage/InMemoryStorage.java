@@ -150,6 +150,11 @@ public class InMemoryStorage implements Storage {
         return r.snapshot();
     }
 
+    /** Reads a trial's state in place under this storage's lock, without building a snapshot. */
+    synchronized <T> T read(String study, int number, java.util.function.Function<TrialRecord, T> reader) {
+        return reader.apply(record(study, number));
+    }
+
     @Override
     public synchronized FrozenTrial trial(String study, int number) {
         return record(study, number).snapshot();

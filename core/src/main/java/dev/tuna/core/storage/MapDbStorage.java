@@ -293,16 +293,19 @@ public final class MapDbStorage implements Storage {
     public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
         checkOpen();
         cache.report(study, number, step, value, metrics);
-        FrozenTrial t = cache.trial(study, number);
-        Map<String, Double> atStep = new LinkedHashMap<>();
-        t.metrics().forEach((name, curve) -> {
-            Double v = curve.get(step);
-            if (v != null) {
-                atStep.put(name, v);
-            }
+        // Only this step's values, read in place: a whole snapshot would copy every curve on each report.
+        StepRecord atStep = cache.read(study, number, r -> {
+            Map<String, Double> values = new LinkedHashMap<>();
+            r.metrics.forEach((name, curve) -> {
+                Double v = curve.get(step);
+                if (v != null) {
+                    values.put(name, v);
+                }
+            });
+            return new StepRecord(r.intermediateValues.get(step), values);
         });
         String key = trialKey(study, number) + SEP + String.format("%010d", step);
-        db.put(STEPS, key, write(json.writerFor(StepRecord.class), new StepRecord(t.intermediateValues().get(step), atStep)));
+        db.put(STEPS, key, write(json.writerFor(StepRecord.class), atStep));
     }
 
     @Override
