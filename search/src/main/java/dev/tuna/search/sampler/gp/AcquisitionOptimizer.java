@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 import org.apache.commons.math3.random.SobolSequenceGenerator;
 
 /**
- * Maximises log expected improvement over the GP's domain: scores many quasi-random candidates (a randomly shifted
+ * Maximises log expected improvement over the GP's domain. With several posteriors (one per hyperparameter
+ * sample, see {@link MapFit#laplaceSamples}), the acquisition is the log of their average EI, an estimate of EI
+ * integrated over the hyperparameters' posterior (as Snoek, Larochelle and Adams, 2012, do by MCMC). It scores many quasi-random candidates (a randomly shifted
  * Sobol set, plus perturbations of the best points seen so far, where the optimum usually is), then refines the
  * best few with L-BFGS-B on the continuous dimensions, alternated with exhaustive sweeps of each discrete
  * dimension (every choice or grid cell, one dimension at a time).
@@ -20,8 +22,8 @@ public final class AcquisitionOptimizer {
     private static final int LOCAL_PER_INCUMBENT = 32;
     private static final int INCUMBENTS = 4;
 
-    private final GaussianProcess gp;
-    private final double best;
+    private final List<GaussianProcess> gps;
+    private final double[] bests;
     private final double[][] grids;
     private final int d;
 
@@ -31,16 +33,52 @@ public final class AcquisitionOptimizer {
      * @param grids per dimension, its discrete coordinates, or null for a continuous [0, 1] dimension
      */
     public AcquisitionOptimizer(GaussianProcess gp, double best, double[][] grids) {
-        this.gp = gp;
-        this.best = best;
+        this(List.of(gp), new double[] {best}, grids);
+    }
+
+    /**
+     * @param gps   posteriors of the same data under different hyperparameters, weighted equally
+     * @param bests each posterior's incumbent, in its own units
+     * @param grids per dimension, its discrete coordinates, or null for a continuous [0, 1] dimension
+     */
+    public AcquisitionOptimizer(List<GaussianProcess> gps, double[] bests, double[][] grids) {
+        if (gps.isEmpty() || gps.size() != bests.length) {
+            throw new IllegalArgumentException("gps and bests must be non-empty and of one length, got "
+                    + gps.size() + " and " + bests.length);
+        }
+        this.gps = List.copyOf(gps);
+        this.bests = bests.clone();
         this.grids = grids;
         this.d = grids.length;
     }
 
-    /** Log EI at a point. */
+    /** Log EI at a point: with several posteriors, the log of their mean EI. */
     public double logEi(double[] q) {
-        double[] p = gp.posterior(q, null, null);
-        return LogEi.value(p[0], Math.sqrt(p[1]), best);
+        double[] values = new double[gps.size()];
+        for (int k = 0; k < values.length; k++) {
+            double[] p = gps.get(k).posterior(q, null, null);
+            values[k] = LogEi.value(p[0], Math.sqrt(p[1]), bests[k]);
+        }
+        return logMeanExp(values);
+    }
+
+    /** log((e^v1 + ... + e^vm) / m) without overflow or underflow. */
+    static double logMeanExp(double[] values) {
+        if (values.length == 1) {
+            return values[0];
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            max = Math.max(max, v);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (double v : values) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum / values.length);
     }
 
     /**
@@ -160,16 +198,30 @@ public final class AcquisitionOptimizer {
         }
         double[] gradMean = new double[d];
         double[] gradVar = new double[d];
+        int m = gps.size();
+        double[] values = new double[m];
+        double[][] gradients = new double[m][d];
         Lbfgsb.Function negativeLogEi = (q, gradient) -> {
-            double[] p = gp.posterior(q, gradMean, gradVar);
-            double sigma = Math.sqrt(p[1]);
-            double z = (best - p[0]) / sigma;
-            double value = Math.log(sigma) + LogEi.logH(z);
-            double ratio = LogEi.dLogH(z);
-            double dMean = -ratio / sigma;
-            double dSigma = 1 / sigma - ratio * z / sigma;
-            for (int j = 0; j < d; j++) {
-                gradient[j] = -(dMean * gradMean[j] + dSigma * gradVar[j] / (2 * sigma));
+            for (int k = 0; k < m; k++) {
+                double[] p = gps.get(k).posterior(q, gradMean, gradVar);
+                double sigma = Math.sqrt(p[1]);
+                double z = (bests[k] - p[0]) / sigma;
+                values[k] = Math.log(sigma) + LogEi.logH(z);
+                double ratio = LogEi.dLogH(z);
+                double dMean = -ratio / sigma;
+                double dSigma = 1 / sigma - ratio * z / sigma;
+                for (int j = 0; j < d; j++) {
+                    gradients[k][j] = dMean * gradMean[j] + dSigma * gradVar[j] / (2 * sigma);
+                }
+            }
+            double value = logMeanExp(values);
+            // d/dq log mean exp(v_k) = sum_k w_k dv_k/dq, with w_k = exp(v_k - value) / m (softmax weights).
+            Arrays.fill(gradient, 0);
+            for (int k = 0; k < m; k++) {
+                double w = m == 1 ? 1 : Math.exp(values[k] - value) / m;
+                for (int j = 0; j < d; j++) {
+                    gradient[j] -= w * gradients[k][j];
+                }
             }
             return -value;
         };
