@@ -73,6 +73,12 @@ public final class ClusterNode implements AutoCloseable {
 
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
     private static final long POLL_MILLIS = 50;
+    private static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Quartz's misfire threshold: a queued trial may wait for a free slot for hours, and should then simply run;
+     * past the threshold Quartz would only rewrite its fire time again and again.
+     */
+    private static final Duration MISFIRE_THRESHOLD = Duration.ofDays(7);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Set<String> NAMES_IN_USE = ConcurrentHashMap.newKeySet();
     private static final Object QUARTZ_CREATION = new Object();
@@ -162,16 +168,24 @@ public final class ClusterNode implements AutoCloseable {
         checkOpen();
         LOG.info("running study '{}' on the cluster: {} trial(s), at most {} at once", name, totalTrials, maxConcurrent);
         int scheduled = 0;
+        int expected = -1; // the outstanding jobs if none ended since the last count
+        int counted = 0;
+        long countedAt = 0;
         while (true) {
             if (stopped.getAsBoolean()) {
                 LOG.info("study '{}' stopped", name);
                 stopStudy(name);
                 return;
             }
-            // Outstanding first: a job's trial ends before its job is deleted, so a trial read as counted is
-            // never also missed as outstanding the other way round (which would queue one trial too many).
+            // Outstanding first: a job's trial ends before its job is deleted, so a trial missed by the count
+            // is still outstanding (the other order could miss it twice and queue one trial too many).
             int outstanding = outstanding(name);
-            int counted = study.countedTrials();
+            // Counting reads every finished trial: do it only when a job ended (or now and then, for trials
+            // run from elsewhere).
+            if (outstanding != expected || System.nanoTime() - countedAt > RECOUNT_NANOS) {
+                counted = study.countedTrials();
+                countedAt = System.nanoTime();
+            }
             if (counted >= totalTrials && outstanding == 0) {
                 break;
             }
@@ -180,6 +194,7 @@ public final class ClusterNode implements AutoCloseable {
                 schedule(name);
                 scheduled++;
             }
+            expected = outstanding + Math.max(0, room);
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -363,6 +378,7 @@ public final class ClusterNode implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(b.checkinInterval.toMillis()));
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+        p.setProperty("org.quartz.jobStore.misfireThreshold", String.valueOf(MISFIRE_THRESHOLD.toMillis()));
         String ds = "org.quartz.dataSource." + dataSource + ".";
         p.setProperty(ds + "provider", "hikaricp");
         p.setProperty(ds + "driver", "org.postgresql.Driver");
