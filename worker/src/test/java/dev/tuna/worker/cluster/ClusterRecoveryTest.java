@@ -69,11 +69,12 @@ class ClusterRecoveryTest {
             CompletableFuture<Void> run = CompletableFuture.runAsync(
                     () -> coordinator.runStudy(study, TRIALS, WORKERS * SLOTS, () -> false));
 
-            // SIGKILL worker-1 while it runs a trial.
+            // SIGKILL worker-1 while it runs a trial (its objective sleeping, its parameter suggested).
             FrozenTrial killed = null;
             while (killed == null) {
                 killed = study.trials(TrialState.RUNNING).stream()
-                        .filter(t -> "worker-1".equals(t.systemAttrs().get(ClusterNode.ATTR_NODE))).findFirst().orElse(null);
+                        .filter(t -> "worker-1".equals(t.systemAttrs().get(ClusterNode.ATTR_NODE)) && t.params().containsKey("x"))
+                        .findFirst().orElse(null);
                 Thread.sleep(20);
             }
             workers.get(1).destroyForcibly();
