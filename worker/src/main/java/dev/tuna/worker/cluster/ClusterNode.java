@@ -136,6 +136,8 @@ public final class ClusterNode implements AutoCloseable {
             quartz.start();
         } catch (SchedulerException e) {
             shutdownQuartz();
+            watchdog.shutdownNow();
+            NAMES_IN_USE.remove(nodeName);
             throw new IllegalStateException("could not start the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
         }
         LOG.info("cluster node {} joined with {}", nodeName, devices);
@@ -419,6 +421,11 @@ public final class ClusterNode implements AutoCloseable {
                 return scheduler;
             }
         } catch (SchedulerException | SQLException | InvalidConfigurationException e) {
+            try {
+                DBConnectionManager.getInstance().shutdown(dataSource); // the pool, if it was made
+            } catch (SQLException | RuntimeException ignored) {
+                // it was not
+            }
             throw new IllegalStateException("could not create the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
         }
     }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -232,6 +233,45 @@ class ClusterNodeTest {
         assertThat(queuedBeforeStop.get()).isEqualTo(3);
         assertThat(coordinator.outstanding("idle")).isZero();
         assertThat(study.trials()).isEmpty();
+    }
+
+    @Test
+    @Timeout(120)
+    void closingANodeWaitsItsGraceThenAbortsItsRunningTrials() throws Exception {
+        Objective slow = trial -> {
+            trial.suggestFloat("x", 0, 1);
+            Thread.sleep(60_000);
+            return 0;
+        };
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("closing").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        ClusterNode node = closing(ClusterNode.builder(url, "postgres", null).optNodeName("node-a").optDevices(Devices.cpu(1))
+                .optStudies(closing(new TestStudies(url, () -> new RandomSampler(7), slow)))
+                .optShutdownGrace(Duration.ofMillis(300)).build());
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> coordinator.runStudy(study, 1, 1, stop::get));
+        try {
+            while (study.trials(TrialState.RUNNING).isEmpty()) {
+                Thread.sleep(50);
+            }
+            node.close();
+            assertThat(study.trials()).singleElement().satisfies(t -> {
+                assertThat(t.state()).isEqualTo(TrialState.FAIL);
+                assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_SHUTDOWN);
+                assertThat(t.wasInterrupted()).isTrue(); // so it does not count: the study still wants its trial
+            });
+        } finally {
+            stop.set(true);
+            run.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsInOneLineNamingIt() {
+        assertThatThrownBy(() -> ClusterNode.builder("jdbc:postgresql://127.0.0.1:1/nowhere", "u", "p").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("jdbc:postgresql://127.0.0.1:1/nowhere")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
     }
 
     @Test
