@@ -135,7 +135,7 @@ public final class ClusterNode implements AutoCloseable {
             quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));
             quartz.start();
         } catch (SchedulerException e) {
-            shutdownQuartz();
+            shutdownQuartz(false);
             watchdog.shutdownNow();
             NAMES_IN_USE.remove(nodeName);
             throw new IllegalStateException("could not start the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
@@ -267,6 +267,7 @@ public final class ClusterNode implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        boolean idle = true;
         try {
             if (runner != null) {
                 quartz.standby(); // claims no more jobs
@@ -275,7 +276,8 @@ public final class ClusterNode implements AutoCloseable {
                     LOG.warn("node {}: {} trial(s) still running after the grace of {}; aborting them",
                             nodeName, runner.running(), shutdownGrace);
                     runner.abortAll(TrialScheduler.REASON_SHUTDOWN);
-                    if (!awaitIdle(ABORT_WAIT)) {
+                    idle = awaitIdle(ABORT_WAIT);
+                    if (!idle) {
                         LOG.warn("node {}: {} trial(s) ignore their interrupt; leaving them to the cluster", nodeName, runner.running());
                     }
                 }
@@ -283,7 +285,9 @@ public final class ClusterNode implements AutoCloseable {
         } catch (SchedulerException e) {
             LOG.warn("node {}: could not put Quartz on standby: {}", nodeName, e.getMessage());
         } finally {
-            shutdownQuartz();
+            // With no trial left, wait for Quartz to record the last jobs' ends (they are deleted then); with a
+            // trial that ignores its interrupt, do not wait: its job is recovered by another node.
+            shutdownQuartz(idle);
             watchdog.shutdownNow();
             NAMES_IN_USE.remove(nodeName);
             LOG.info("cluster node {} left", nodeName);
@@ -358,12 +362,13 @@ public final class ClusterNode implements AutoCloseable {
         return study;
     }
 
-    private void shutdownQuartz() {
+    private void shutdownQuartz(boolean waitForJobs) {
         try {
-            quartz.shutdown(false);
+            quartz.shutdown(waitForJobs);
         } catch (SchedulerException e) {
             LOG.warn("node {}: Quartz did not shut down cleanly: {}", nodeName, e.getMessage());
         }
+    }
     }
 
     private static String defaultName() {
