@@ -184,6 +184,7 @@ public final class ClusterNode implements AutoCloseable {
         int counted = 0;
         int waitingRetries = 0;
         long countedAt = 0;
+        Boolean exhausted = null; // whether the sampler is used up, asked at most once per count
         while (true) {
             if (stopped.getAsBoolean()) {
                 LOG.info("study '{}' stopped", name);
@@ -199,6 +200,7 @@ public final class ClusterNode implements AutoCloseable {
                 counted = study.countedTrials();
                 waitingRetries = waitingRetries(study);
                 countedAt = System.nanoTime();
+                exhausted = null;
             }
             // A retry of a trial that failed for an infrastructure reason waits for a job even past the total
             // (the failed trial counted), as the local dispatcher runs its retries within the same call.
@@ -207,7 +209,10 @@ public final class ClusterNode implements AutoCloseable {
                 break;
             }
             int room = Math.min(wanted - outstanding, maxConcurrent - outstanding);
-            if (room > 0 && study.sampler().isExhausted(study)) {
+            if (room > 0 && exhausted == null) {
+                exhausted = study.sampler().isExhausted(study); // a scan of the trials too: once per count
+            }
+            if (room > 0 && exhausted) {
                 if (outstanding == 0) {
                     LOG.info("study '{}': its sampler has no point left; {} counted trial(s) of {}", name, counted, totalTrials);
                     return;
@@ -368,7 +373,6 @@ public final class ClusterNode implements AutoCloseable {
         } catch (SchedulerException e) {
             LOG.warn("node {}: Quartz did not shut down cleanly: {}", nodeName, e.getMessage());
         }
-    }
     }
 
     private static String defaultName() {
