@@ -368,8 +368,11 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     private void shutdownQuartz(boolean waitForJobs) {
+        // Quartz's shutdown takes the cluster's name out of its registry: not while another node is being made.
         try {
-            quartz.shutdown(waitForJobs);
+            synchronized (QUARTZ_CREATION) {
+                quartz.shutdown(waitForJobs);
+            }
         } catch (SchedulerException e) {
             LOG.warn("node {}: Quartz did not shut down cleanly: {}", nodeName, e.getMessage());
         }
@@ -404,8 +407,11 @@ public final class ClusterNode implements AutoCloseable {
         int slots = devices == null ? 0 : devices.totalSlots();
         try {
             // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
-            DBConnectionManager.getInstance().addConnectionProvider(dataSource, new HikariCpPoolingConnectionProvider(
-                    "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null));
+            HikariCpPoolingConnectionProvider pool = new HikariCpPoolingConnectionProvider(
+                    "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null);
+            pool.getDataSource().setMinimumIdle(1); // many nodes on one database: open connections as needed
+            pool.getDataSource().setPoolName("tuna-cluster-" + instance);
+            DBConnectionManager.getInstance().addConnectionProvider(dataSource, pool);
             JobStoreTX store = new JobStoreTX();
             store.setDataSource(dataSource);
             store.setDriverDelegateClass(PostgreSQLDelegate.class.getName());

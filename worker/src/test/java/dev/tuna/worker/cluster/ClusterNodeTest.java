@@ -310,6 +310,8 @@ class ClusterNodeTest {
                 .hasMessageStartingWith("studies:");
 
         ClusterNode coordinator = coordinator();
+        assertThatThrownBy(() -> ClusterNode.builder(url, "postgres", null).optNodeName("coordinator").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeName:");
         Study study = Study.builder("s").create();
         assertThatThrownBy(() -> coordinator.runStudy(study, -1, 1, () -> false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("totalTrials:");
