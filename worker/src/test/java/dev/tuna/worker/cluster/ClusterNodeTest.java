@@ -287,6 +287,33 @@ class ClusterNodeTest {
     }
 
     @Test
+    @Timeout(60)
+    void nodesStartingAtOnceCreateTheQuartzTablesOnceWithoutDroppingAnything() throws Exception {
+        assertThat(QuartzTables.statements()).isNotEmpty()
+                .noneMatch(st -> st.toUpperCase(java.util.Locale.ROOT).startsWith("DROP"))
+                .anyMatch(st -> st.startsWith("CREATE TABLE QRTZ_FIRED_TRIGGERS"));
+        List<CompletableFuture<Boolean>> starts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            starts.add(CompletableFuture.supplyAsync(() -> {
+                try (Connection c = DriverManager.getConnection(url)) {
+                    return QuartzTables.createIfMissing(c);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        List<Boolean> created = new ArrayList<>();
+        for (CompletableFuture<Boolean> start : starts) {
+            created.add(start.get(30, TimeUnit.SECONDS));
+        }
+        assertThat(created).containsOnlyOnce(true);
+        // A node joining later keeps what is there.
+        sql(url, "INSERT INTO qrtz_locks(sched_name, lock_name) VALUES ('other', 'KEEP')");
+        coordinator();
+        assertThat(queryInt(url, "SELECT count(*) FROM qrtz_locks WHERE lock_name = 'KEEP'")).isOne();
+    }
+
+    @Test
     void anUnreachableDatabaseFailsInOneLineNamingIt() {
         assertThatThrownBy(() -> ClusterNode.builder("jdbc:postgresql://127.0.0.1:1/nowhere", "u", "p").build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("jdbc:postgresql://127.0.0.1:1/nowhere")
