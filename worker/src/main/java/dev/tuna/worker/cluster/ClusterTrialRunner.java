@@ -46,8 +46,18 @@ final class ClusterTrialRunner {
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
+    /** Where a job this node cannot run goes: back to the cluster's queue. */
+    @FunctionalInterface
+    interface Jobs {
+        /** Queues a new job of the study, to fire a little later. */
+        void passOn(String study);
+    }
+
+    private final Jobs jobs;
+
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
-                       ScheduledExecutorService watchdog, AskLock askLock) {
+                       ScheduledExecutorService watchdog, AskLock askLock, Jobs jobs) {
+        this.jobs = jobs;
         this.nodeName = nodeName;
         this.pool = pool;
         this.studies = studies;
@@ -68,7 +78,8 @@ final class ClusterTrialRunner {
      *       {@value TrialScheduler#ATTR_RETRIES});</li>
      *   <li>otherwise (COMPLETE, PRUNED, an ordinary FAIL): it has ended on its own, nothing runs.</li>
      * </ul>
-     * Never throws: a failure is logged, and the job ends.
+     * A study this node cannot resolve is passed on (see {@link #resolve}). Never throws: a failure is logged, and
+     * the job ends.
      */
     void run(String studyName, String jobName, boolean recovering) {
         if (closing) {
@@ -76,9 +87,8 @@ final class ClusterTrialRunner {
             return;
         }
         try {
-            Optional<ClusterStudy> resolved = studies.resolve(studyName);
+            Optional<ClusterStudy> resolved = resolve(studyName, jobName);
             if (resolved.isEmpty()) {
-                LOG.warn("job {}: there is no study '{}' any more; nothing to run", jobName, studyName);
                 return;
             }
             Optional<Slot> slot = pool.tryAcquire();
@@ -104,6 +114,41 @@ final class ClusterTrialRunner {
         } finally {
             Thread.interrupted(); // a late abort must not leak into the next job on this pooled thread
         }
+    }
+
+    /**
+     * The study of a job. A study this node cannot build (or could not reach) that is not stopped or gone is
+     * passed on: a new job of it is queued, to run a little later on whichever node, rather than the trial being
+     * dropped here; a job of a stopped or deleted study just ends.
+     */
+    private Optional<ClusterStudy> resolve(String studyName, String jobName) {
+        String why;
+        try {
+            Optional<ClusterStudy> resolved = studies.resolve(studyName);
+            if (resolved.isPresent()) {
+                return resolved;
+            }
+            why = "this node cannot build it";
+        } catch (RuntimeException e) {
+            why = "resolving it failed: " + e;
+        }
+        boolean ended;
+        try {
+            ended = studies.stopped(studyName);
+        } catch (RuntimeException e) {
+            ended = false;
+        }
+        if (ended) {
+            LOG.info("job {}: study '{}' is stopped or gone; nothing to run", jobName, studyName);
+            return Optional.empty();
+        }
+        try {
+            jobs.passOn(studyName);
+            LOG.warn("job {} of study '{}' passed on to the cluster: {}", jobName, studyName, why);
+        } catch (RuntimeException e) {
+            LOG.error("job {} of study '{}' could not be passed on ({}): {}", jobName, studyName, why, e.toString());
+        }
+        return Optional.empty();
     }
 
     /** Stops starting trials (jobs that fire from now on end at once, their trial not started). */

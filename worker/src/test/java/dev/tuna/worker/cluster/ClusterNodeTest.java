@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,6 +139,37 @@ class ClusterNodeTest {
         assertThat(trials).extracting(t -> t.params().get("x")).doesNotHaveDuplicates();
         assertThat(coordinator.outstanding("grid")).isZero();
         assertThat(queryInt(url, "SELECT count(*) FROM qrtz_job_details")).isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void aNodeThatCannotBuildAStudyPassesItsJobsOnToOneThatCan() {
+        Objective objective = trial -> trial.suggestFloat("x", 0, 1);
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("picky").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        ClusterStudies cannot = new ClusterStudies() {
+            @Override
+            public Optional<ClusterStudy> resolve(String name) {
+                return Optional.empty(); // e.g. its objective is not installed on this node
+            }
+
+            @Override
+            public boolean stopped(String name) {
+                return false;
+            }
+        };
+        closing(ClusterNode.builder(url, "postgres", null).optNodeName("node-a").optDevices(Devices.cpu(2))
+                .optStudies(cannot).build());
+        node("node-b", 1, closing(new TestStudies(url, () -> new RandomSampler(7), objective)));
+
+        coordinator.runStudy(study, 4, 4, () -> false);
+
+        assertThat(study.trials()).hasSize(4).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            assertThat(t.systemAttrs()).containsEntry(ClusterNode.ATTR_NODE, "node-b");
+        });
+        assertThat(coordinator.outstanding("picky")).isZero();
     }
 
     @Test
