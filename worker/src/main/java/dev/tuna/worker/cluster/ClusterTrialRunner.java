@@ -36,16 +36,6 @@ import org.slf4j.LoggerFactory;
 final class ClusterTrialRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterTrialRunner.class);
 
-    private final String nodeName;
-    private final SlotPool pool;
-    private final ClusterStudies studies;
-    private final Duration trialTimeout; // null: none
-    private final int maxRetries;
-    private final ScheduledExecutorService watchdog;
-    private final AskLock askLock;
-    private final Set<Running> running = ConcurrentHashMap.newKeySet();
-    private volatile boolean closing;
-
     /** Where a job this node cannot run goes: back to the cluster's queue. */
     @FunctionalInterface
     interface Jobs {
@@ -53,7 +43,16 @@ final class ClusterTrialRunner {
         void passOn(String study);
     }
 
+    private final String nodeName;
+    private final SlotPool pool;
+    private final ClusterStudies studies;
+    private final Duration trialTimeout; // null: none
+    private final int maxRetries;
+    private final ScheduledExecutorService watchdog;
+    private final AskLock askLock;
     private final Jobs jobs;
+    private final Set<Running> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
                        ScheduledExecutorService watchdog, AskLock askLock, Jobs jobs) {
@@ -78,6 +77,8 @@ final class ClusterTrialRunner {
      *       {@value TrialScheduler#ATTR_RETRIES});</li>
      *   <li>otherwise (COMPLETE, PRUNED, an ordinary FAIL): it has ended on its own, nothing runs.</li>
      * </ul>
+     * (A recovered job passed on because this node cannot resolve its study leaves the lost trial to the
+     * storage's stale-owner sweep, which fails it as interrupted; the job passed on runs a fresh trial.)
      * A study this node cannot resolve is passed on (see {@link #resolve}). Never throws: a failure is logged, and
      * the job ends.
      */
@@ -109,6 +110,11 @@ final class ClusterTrialRunner {
             }
         } catch (InterruptedException e) {
             LOG.info("job {} of study '{}' interrupted before its trial started", jobName, studyName);
+        } catch (IllegalStateException e) {
+            // Most likely the cluster believed this node lost (a long pause) and another node ended its trial:
+            // a finished trial is read-only, so this late result is refused and nothing completes twice.
+            LOG.warn("job {} of study '{}': its trial could not be finished here: {}", jobName, studyName, e.getMessage());
+            LOG.debug("job {}: the refusal", jobName, e);
         } catch (RuntimeException e) {
             LOG.error("job {} of study '{}' ended badly: {}", jobName, studyName, e.toString(), e);
         } finally {

@@ -133,6 +133,23 @@ class ClusterTrialRunnerTest {
     }
 
     @Test
+    void aNodeWronglyBelievedDeadCannotCompleteItsTrialLate() {
+        objective = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            // Meanwhile the cluster judged this node lost, and another node failed the trial.
+            study.storage().finishTrial("s", trial.number(), TrialState.FAIL, null, ClusterNode.REASON_WORKER_LOST);
+            return x;
+        };
+
+        runner().run("s", JOB, false); // does not throw: the late result is refused and logged
+
+        assertThat(study.trials()).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.reason()).isEqualTo(ClusterNode.REASON_WORKER_LOST);
+        });
+    }
+
+    @Test
     void aTrialInterruptedBeforeRecoveryIsRetried() {
         Trial lost = startedByALostNode();
         // The stale-owner sweep of the storage got there first.
