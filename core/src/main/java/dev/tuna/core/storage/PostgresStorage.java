@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>Running trials and dead processes: each open storage registers itself as an owner with a heartbeat that it
  * renews every third of {@code staleAfter}; a trial it starts carries its owner id. Closing a storage marks its
  * own RUNNING trials FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED} (nobody will finish them).
- * A process that dies without closing stops its heartbeat: {@link #failStaleRunningTrials()}, called on open and
- * callable at any time, marks the RUNNING trials of owners silent for longer than {@code staleAfter} as
- * interrupted. So, unlike {@link MapDbStorage}, opening never touches the trials of another live process.
+ * A process that dies without closing stops its heartbeat: {@link #failStaleRunningTrials()}, called on open,
+ * every {@code staleAfter} on the heartbeat thread, and callable at any time, marks the RUNNING trials of owners
+ * silent for longer than {@code staleAfter} as interrupted. So, unlike {@link MapDbStorage}, opening never touches the trials of another live process.
  */
 public final class PostgresStorage implements Storage {
 
@@ -133,6 +133,9 @@ public final class PostgresStorage implements Storage {
         }
         long beat = Math.max(1, staleAfter.toMillis() / 3);
         storage.heartbeat.scheduleWithFixedDelay(storage::beat, beat, beat, TimeUnit.MILLISECONDS);
+        // A process that dies leaves its running trials to the others: end them even if nobody opens again.
+        long sweep = staleAfter.toMillis();
+        storage.heartbeat.scheduleWithFixedDelay(storage::sweepStale, sweep, sweep, TimeUnit.MILLISECONDS);
         return storage;
     }
 
@@ -162,6 +165,14 @@ public final class PostgresStorage implements Storage {
             });
         } catch (RuntimeException e) {
             LOG.warn("heartbeat failed: {}", oneLine(e));
+        }
+    }
+
+    private void sweepStale() {
+        try {
+            failStaleRunningTrials();
+        } catch (RuntimeException e) {
+            LOG.warn("failing the trials of stopped processes failed: {}", oneLine(e));
         }
     }
 

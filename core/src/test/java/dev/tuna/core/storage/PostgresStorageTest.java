@@ -150,6 +150,23 @@ class PostgresStorageTest extends DurableStorageContractTest {
 
     @Test
     @Timeout(60)
+    void anOpenStorageEndsTheRunningTrialsOfADeadOwnerWithoutBeingAsked() throws InterruptedException {
+        study("s");
+        try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
+             PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
+            int lost = dead.startTrial("s").number();
+            // The other process died: its heartbeat is old, and nobody calls failStaleRunningTrials or opens again.
+            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours' WHERE owner IN"
+                    + " (SELECT owner FROM trials WHERE number = " + lost + ")");
+            while (watcher.trial("s", lost).state() == TrialState.RUNNING) {
+                Thread.sleep(50);
+            }
+            assertThat(watcher.trial("s", lost).wasInterrupted()).isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void storagesInSeveralProcessesClaimEachWaitingTrialOnce() throws Exception {
         study("s");
         int waiting = 40;

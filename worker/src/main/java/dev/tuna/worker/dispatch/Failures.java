@@ -1,5 +1,6 @@
 package dev.tuna.worker.dispatch;
 
+import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -36,5 +37,12 @@ public final class Failures {
             }
         }
         return false;
+    }
+
+    /** The reason of a trial aborted by its timeout: "timeout after Ns" (fractional seconds if need be). */
+    public static String timeoutReason(Duration timeout) {
+        String seconds = timeout.toMillis() % 1000 == 0 ? String.valueOf(timeout.toSeconds())
+                : String.valueOf(timeout.toMillis() / 1000.0);
+        return "timeout after " + seconds + "s";
     }
 }

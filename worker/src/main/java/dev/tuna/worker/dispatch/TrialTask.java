@@ -97,7 +97,7 @@ final class TrialTask {
         try {
             Duration timeout = executor.trialTimeout();
             if (timeout != null) {
-                String reason = "timeout after " + seconds(timeout) + "s";
+                String reason = Failures.timeoutReason(timeout);
                 timer = scheduler.watchdog().schedule(() -> abort(reason), timeout.toNanos(), TimeUnit.NANOSECONDS);
             }
             TrialOutcome outcome = loop.run(trial, objective);
@@ -142,10 +142,6 @@ final class TrialTask {
                 TrialScheduler.ATTR_RETRIES, retries + 1));
         run.retried.set(true);
         LOG.info("{} failed for an infrastructure reason ({}); retried as trial {}", this, failed.reason(), retry.number());
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? String.valueOf(d.toSeconds()) : String.valueOf(d.toMillis() / 1000.0);
     }
 
     @Override

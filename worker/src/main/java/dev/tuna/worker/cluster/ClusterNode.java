@@ -1,0 +1,494 @@
+package dev.tuna.worker.cluster;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.Study;
+import dev.tuna.worker.device.Devices;
+import dev.tuna.worker.device.SlotPool;
+import dev.tuna.worker.dispatch.TrialScheduler;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.SchedulerRepository;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
+import org.quartz.utils.DBConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node of a Tuna cluster: our one small facade over a clustered Quartz scheduler (JDBC job store on
+ * PostgreSQL). Every trial is a Quartz job in the shared database ("run one trial of study S"); whichever node
+ * has a free slot claims the next one, and a node that dies mid-trial has its job recovered by another node
+ * after the cluster check-in interval (plus Quartz's fixed 7.5 s grace), which fails the lost trial and runs a
+ * retry of it with the same parameters. No trial completes twice: a finished trial is read-only.
+ *
+ * <pre>{@code
+ * // a worker process: runs trials of any study, as long as it lives
+ * ClusterNode worker = ClusterNode.builder(url, user, password)
+ *         .optDevices(Devices.discover(2)).optStudies(studies).build();
+ * // the coordinator: queues a study's trials and waits for them
+ * try (ClusterNode coordinator = ClusterNode.builder(url, user, password).build()) {
+ *     coordinator.runStudy(study, 100, 8, () -> false);
+ * }
+ * }</pre>
+ *
+ * <p>A node without devices is a coordinator: its scheduler is never started (it claims no job and takes no
+ * part in recovery), but it queues jobs. Every trial a node runs carries the system attributes
+ * {@code device}, {@value #ATTR_NODE} and {@value #ATTR_CLUSTER_JOB}.
+ */
+public final class ClusterNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+    /** System attribute: the name of the node that ran the trial. */
+    public static final String ATTR_NODE = "node";
+    /** System attribute: the name of the Quartz job that ran the trial (a recovering node finds the trial by it). */
+    public static final String ATTR_CLUSTER_JOB = "cluster_job";
+    /** The reason of a trial whose node was lost while running it (another node recovered its job). */
+    public static final String REASON_WORKER_LOST = FrozenTrial.REASON_INTERRUPTED + ": the worker was lost";
+    /** Quartz's scheduler name: every node of a cluster shares it (the SCHED_NAME of the QRTZ_ tables). */
+    static final String SCHEDULER_NAME = "tuna-cluster";
+    /** The longest study name a job group holds (QRTZ_JOB_DETAILS.JOB_GROUP is VARCHAR(200)). */
+    static final int MAX_STUDY_NAME = 200;
+
+    private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
+    private static final long POLL_MILLIS = 50;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final Set<String> NAMES_IN_USE = ConcurrentHashMap.newKeySet();
+    private static final Object QUARTZ_CREATION = new Object();
+
+    private final String nodeName;
+    private final Devices devices; // null: a coordinator
+    private final Duration shutdownGrace;
+    private final Scheduler quartz;
+    private final String dataSource;
+    private final ScheduledExecutorService watchdog;
+    private final ClusterTrialRunner runner; // null: a coordinator
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ClusterNode(Builder b) {
+        this.devices = b.devices;
+        this.shutdownGrace = b.shutdownGrace;
+        this.nodeName = b.nodeName != null ? b.nodeName : defaultName();
+        if (!NAMES_IN_USE.add(nodeName)) {
+            throw new IllegalArgumentException("nodeName: '" + nodeName + "' is already a node of this process");
+        }
+        int instance = INSTANCES.incrementAndGet();
+        this.dataSource = "tunaCluster" + instance;
+        try {
+            createTables(b);
+            this.quartz = newScheduler(b, instance);
+        } catch (RuntimeException e) {
+            NAMES_IN_USE.remove(nodeName);
+            throw e;
+        }
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-cluster-" + instance + "-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        if (devices == null) {
+            runner = null;
+            LOG.info("cluster node {} joined as a coordinator (no devices: it runs no trial)", nodeName);
+            return;
+        }
+        AskLock askLock = new PostgresAskLock(() -> DBConnectionManager.getInstance().getConnection(dataSource));
+        runner = new ClusterTrialRunner(nodeName, new SlotPool(devices), b.studies, b.trialTimeout, b.maxRetries,
+                watchdog, askLock);
+        watchdog.scheduleWithFixedDelay(runner::abortStopped, 1, 1, TimeUnit.SECONDS);
+        try {
+            quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));
+            quartz.start();
+        } catch (SchedulerException e) {
+            shutdownQuartz();
+            throw new IllegalStateException("could not start the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
+        }
+        LOG.info("cluster node {} joined with {}", nodeName, devices);
+    }
+
+    /** Starts building a node of the cluster whose database is {@code jdbcUrl} ({@code jdbc:postgresql://host:port/db}). */
+    public static Builder builder(String jdbcUrl, String user, String password) {
+        return new Builder(jdbcUrl, user, password);
+    }
+
+    /** The node's name; also Quartz's instance id. */
+    public String nodeName() {
+        return nodeName;
+    }
+
+    /**
+     * Runs a study until it has totalTrials counted trials ({@link Study#countedTrials()}), keeping at most
+     * maxConcurrent of its trials queued or running across the cluster; any node with a free slot claims the next
+     * one. Blocks until done or until stopped.getAsBoolean() turns true (then it stops the study: {@link #stopStudy}).
+     * A trial that fails does not count, so another job is queued in its place. Returns once the study's jobs
+     * have all ended.
+     *
+     * @throws IllegalArgumentException if an argument is null, totalTrials is negative or maxConcurrent below 1
+     */
+    public void runStudy(Study study, int totalTrials, int maxConcurrent, BooleanSupplier stopped) {
+        if (study == null) {
+            throw new IllegalArgumentException("study: must not be null");
+        }
+        if (totalTrials < 0) {
+            throw new IllegalArgumentException("totalTrials: must not be negative, got " + totalTrials);
+        }
+        if (maxConcurrent < 1) {
+            throw new IllegalArgumentException("maxConcurrent: must be at least 1, got " + maxConcurrent);
+        }
+        if (stopped == null) {
+            throw new IllegalArgumentException("stopped: must not be null");
+        }
+        String name = checkStudyName(study.name());
+        checkOpen();
+        LOG.info("running study '{}' on the cluster: {} trial(s), at most {} at once", name, totalTrials, maxConcurrent);
+        int scheduled = 0;
+        while (true) {
+            if (stopped.getAsBoolean()) {
+                LOG.info("study '{}' stopped", name);
+                stopStudy(name);
+                return;
+            }
+            // Outstanding first: a job's trial ends before its job is deleted, so a trial read as counted is
+            // never also missed as outstanding the other way round (which would queue one trial too many).
+            int outstanding = outstanding(name);
+            int counted = study.countedTrials();
+            if (counted >= totalTrials && outstanding == 0) {
+                break;
+            }
+            int room = Math.min(totalTrials - counted - outstanding, maxConcurrent - outstanding);
+            for (int i = 0; i < room; i++) {
+                schedule(name);
+                scheduled++;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.info("study '{}': the caller was interrupted; stopping it", name);
+                stopStudy(name);
+                return;
+            }
+        }
+        LOG.info("study '{}' has its {} trial(s) ({} job(s) queued by this run)", name, totalTrials, scheduled);
+    }
+
+    /** Deletes the study's queued trial jobs; nodes abort its running trials (FAIL "stopped") within about a second. */
+    public void stopStudy(String study) {
+        String name = checkStudyName(study);
+        int deleted = 0;
+        try {
+            for (JobKey key : quartz.getJobKeys(GroupMatcher.jobGroupEquals(name))) {
+                if (quartz.deleteJob(key)) {
+                    deleted++;
+                }
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("could not delete the jobs of study '" + name + "': " + e.getMessage(), e);
+        }
+        LOG.info("study '{}': {} job(s) deleted", name, deleted);
+    }
+
+    /** The study's trial jobs queued or running, cluster-wide. */
+    public int outstanding(String study) {
+        String name = checkStudyName(study);
+        try {
+            return quartz.getJobKeys(GroupMatcher.jobGroupEquals(name)).size();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("could not count the jobs of study '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Leaves the cluster gracefully: no new trials, waits the grace for running ones, then aborts them (FAIL
+     * {@value TrialScheduler#REASON_SHUTDOWN}). A trial that ignores its interrupt is left to the cluster: its job
+     * is recovered by another node. Calling it again does nothing.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (runner != null) {
+                quartz.standby(); // claims no more jobs
+                runner.closing();
+                if (!awaitIdle(shutdownGrace)) {
+                    LOG.warn("node {}: {} trial(s) still running after the grace of {}; aborting them",
+                            nodeName, runner.running(), shutdownGrace);
+                    runner.abortAll(TrialScheduler.REASON_SHUTDOWN);
+                    if (!awaitIdle(ABORT_WAIT)) {
+                        LOG.warn("node {}: {} trial(s) ignore their interrupt; leaving them to the cluster", nodeName, runner.running());
+                    }
+                }
+            }
+        } catch (SchedulerException e) {
+            LOG.warn("node {}: could not put Quartz on standby: {}", nodeName, e.getMessage());
+        } finally {
+            shutdownQuartz();
+            watchdog.shutdownNow();
+            NAMES_IN_USE.remove(nodeName);
+            LOG.info("cluster node {} left", nodeName);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterNode[" + nodeName + (devices == null ? ", coordinator" : ", " + devices) + "]";
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void schedule(String study) {
+        String id = UUID.randomUUID().toString();
+        JobDetail job = JobBuilder.newJob(ClusterTrialJob.class).withIdentity(id, study)
+                .usingJobData(ClusterTrialJob.STUDY, study).requestRecovery(true).storeDurably(false)
+                .withDescription("one trial of study '" + abbreviate(study) + "'").build();
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(id, study).startNow()
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build();
+        try {
+            quartz.scheduleJob(job, trigger);
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("could not queue a trial of study '" + study + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    private boolean awaitIdle(Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!idle() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return idle();
+            }
+        }
+        return idle();
+    }
+
+    private boolean idle() {
+        try {
+            return runner.running() == 0 && quartz.getCurrentlyExecutingJobs().isEmpty();
+        } catch (SchedulerException e) {
+            return runner.running() == 0;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cluster node " + nodeName + " is closed");
+        }
+    }
+
+    private static String checkStudyName(String study) {
+        if (study == null || study.isBlank()) {
+            throw new IllegalArgumentException("study: must not be blank, got " + (study == null ? "null" : "'" + study + "'"));
+        }
+        if (study.length() > MAX_STUDY_NAME) {
+            throw new IllegalArgumentException("study: a cluster runs studies of names up to " + MAX_STUDY_NAME
+                    + " characters, got " + study.length());
+        }
+        return study;
+    }
+
+    private void shutdownQuartz() {
+        try {
+            quartz.shutdown(false);
+        } catch (SchedulerException e) {
+            LOG.warn("node {}: Quartz did not shut down cleanly: {}", nodeName, e.getMessage());
+        }
+    }
+
+    private static String defaultName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        String name = host + ":" + ProcessHandle.current().pid();
+        // Several nodes in one process (tests, a server that also runs trials): keep names unique.
+        return NAMES_IN_USE.contains(name) ? name + "-" + (INSTANCES.get() + 1) : name;
+    }
+
+    private static void createTables(Builder b) {
+        try (Connection c = DriverManager.getConnection(b.jdbcUrl, b.user, b.password)) {
+            QuartzTables.createIfMissing(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the Quartz tables in " + b.jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Scheduler newScheduler(Builder b, int instance) {
+        int slots = devices == null ? 0 : devices.totalSlots();
+        Properties p = new Properties();
+        p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, SCHEDULER_NAME);
+        p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, nodeName);
+        p.setProperty(StdSchedulerFactory.PROP_SCHED_MAKE_SCHEDULER_THREAD_DAEMON, "true");
+        // An idle node looks for jobs other nodes queued this often (Quartz's least); a busy one at once.
+        p.setProperty(StdSchedulerFactory.PROP_SCHED_IDLE_WAIT_TIME, "1000");
+        p.setProperty(StdSchedulerFactory.PROP_THREAD_POOL_CLASS, "org.quartz.simpl.SimpleThreadPool");
+        // One thread per slot: Quartz acquires a job only when a thread, hence a slot, is free.
+        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(1, slots)));
+        p.setProperty("org.quartz.threadPool.threadNamePrefix", "tuna-cluster-" + instance + "-trial");
+        p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        p.setProperty(StdSchedulerFactory.PROP_JOB_STORE_CLASS, "org.quartz.impl.jdbcjobstore.JobStoreTX");
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+        p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
+        p.setProperty("org.quartz.jobStore.dataSource", dataSource);
+        p.setProperty("org.quartz.jobStore.isClustered", "true");
+        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(b.checkinInterval.toMillis()));
+        p.setProperty("org.quartz.jobStore.useProperties", "true");
+        p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+        String ds = "org.quartz.dataSource." + dataSource + ".";
+        p.setProperty(ds + "provider", "hikaricp");
+        p.setProperty(ds + "driver", "org.postgresql.Driver");
+        p.setProperty(ds + "URL", b.jdbcUrl);
+        p.setProperty(ds + "user", b.user == null ? "" : b.user);
+        if (b.password != null) {
+            p.setProperty(ds + "password", b.password);
+        }
+        // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
+        p.setProperty(ds + "maxConnections", String.valueOf(slots + 4));
+        synchronized (QUARTZ_CREATION) {
+            try {
+                Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+                // Quartz keeps schedulers by name in one registry per JVM; every node shares the cluster's name,
+                // so take this one out, or the next node of this process would be handed the same scheduler.
+                SchedulerRepository.getInstance().remove(SCHEDULER_NAME);
+                return scheduler;
+            } catch (SchedulerException e) {
+                throw new IllegalStateException("could not create the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Builds a {@link ClusterNode} (setX required, optX optional). */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private final String user;
+        private final String password;
+        private Devices devices;
+        private ClusterStudies studies;
+        private Duration checkinInterval = Duration.ofSeconds(5);
+        private String nodeName;
+        private Duration trialTimeout;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private int maxRetries = 2;
+
+        private Builder(String jdbcUrl, String user, String password) {
+            if (jdbcUrl == null || jdbcUrl.isBlank()) {
+                throw new IllegalArgumentException("jdbcUrl: must not be blank, got " + (jdbcUrl == null ? "null" : "'" + jdbcUrl + "'"));
+            }
+            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("jdbcUrl: expected jdbc:postgresql://host:port/database, got " + jdbcUrl);
+            }
+            this.jdbcUrl = jdbcUrl;
+            this.user = user;
+            this.password = password;
+        }
+
+        /** The slots this node runs trials on; without it the node runs no trial (a coordinator: it only queues jobs). */
+        public Builder optDevices(Devices devices) {
+            if (devices == null) {
+                throw new IllegalArgumentException("devices: must not be null");
+            }
+            this.devices = devices;
+            return this;
+        }
+
+        /** How the node finds a study and its objective by name; required when the node has devices. */
+        public Builder optStudies(ClusterStudies studies) {
+            if (studies == null) {
+                throw new IllegalArgumentException("studies: must not be null");
+            }
+            this.studies = studies;
+            return this;
+        }
+
+        /**
+         * Quartz's cluster check-in interval (default 5 s): a dead node's trial is recovered by another node after
+         * about this long plus Quartz's fixed grace of 7.5 s.
+         */
+        public Builder optCheckinInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("checkinInterval: must be positive, got " + interval);
+            }
+            this.checkinInterval = interval;
+            return this;
+        }
+
+        /** The node's name (default "&lt;host&gt;:&lt;pid&gt;"), unique in the cluster; also Quartz's instance id. */
+        public Builder optNodeName(String nodeName) {
+            if (nodeName == null || nodeName.isBlank()) {
+                throw new IllegalArgumentException("nodeName: must not be blank, got " + (nodeName == null ? "null" : "'" + nodeName + "'"));
+            }
+            if (nodeName.length() > 200) {
+                throw new IllegalArgumentException("nodeName: at most 200 characters, got " + nodeName.length());
+            }
+            this.nodeName = nodeName;
+            return this;
+        }
+
+        /** A trial running longer than this is aborted and ends FAIL "timeout after Ns" (default: no limit). */
+        public Builder optTrialTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("trialTimeout: must be positive, got " + timeout);
+            }
+            this.trialTimeout = timeout;
+            return this;
+        }
+
+        /** How long {@link #close()} waits for running trials before it aborts them (default 30 s). */
+        public Builder optShutdownGrace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("shutdownGrace: must not be negative, got " + grace);
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * How many times an interrupted trial (its node lost) or one failed for an infrastructure reason is retried
+         * with the same parameters (default 2).
+         */
+        public Builder optMaxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries: must not be negative, got " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /** Joins the cluster: creates the Quartz tables if missing and, on a node with devices, starts claiming trials. */
+        public ClusterNode build() {
+            if (devices != null && studies == null) {
+                throw new IllegalArgumentException("studies: required when the node has devices (optStudies)");
+            }
+            return new ClusterNode(this);
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package dev.tuna.worker.cluster;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.Storage;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.search.Trial;
+import dev.tuna.search.TrialLoop;
+import dev.tuna.search.TrialOutcome;
+import dev.tuna.worker.device.Device;
+import dev.tuna.worker.device.DeviceObjective;
+import dev.tuna.worker.device.SlotPool;
+import dev.tuna.worker.device.SlotPool.Slot;
+import dev.tuna.worker.dispatch.Failures;
+import dev.tuna.worker.dispatch.TrialScheduler;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a node does with one trial job: takes a slot, resolves the study, and runs one trial through the study's
+ * normal code path ({@code study.optimize} with an executor that runs its one trial on this thread), with the
+ * node's timeout and stop; a recovered job first settles the trial its dead node left (see {@link #run}).
+ */
+final class ClusterTrialRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterTrialRunner.class);
+
+    private final String nodeName;
+    private final SlotPool pool;
+    private final ClusterStudies studies;
+    private final Duration trialTimeout; // null: none
+    private final int maxRetries;
+    private final ScheduledExecutorService watchdog;
+    private final AskLock askLock;
+    private final Set<Running> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
+
+    ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
+                       ScheduledExecutorService watchdog, AskLock askLock) {
+        this.nodeName = nodeName;
+        this.pool = pool;
+        this.studies = studies;
+        this.trialTimeout = trialTimeout;
+        this.maxRetries = maxRetries;
+        this.watchdog = watchdog;
+        this.askLock = askLock;
+    }
+
+    /**
+     * Runs the job "one trial of {@code studyName}". A recovered job ({@code recovering}: the node that ran it
+     * died) first looks for the last trial carrying its job name ({@value ClusterNode#ATTR_CLUSTER_JOB}):
+     * <ul>
+     *   <li>none: the node died before starting it; one trial runs as usual;</li>
+     *   <li>RUNNING: it fails ({@value ClusterNode#REASON_WORKER_LOST}), then is handled as below;</li>
+     *   <li>FAIL interrupted: a retry with the same parameters is enqueued and runs in this job (up to the
+     *       node's retries; system attributes {@value TrialScheduler#ATTR_RETRY_OF} and
+     *       {@value TrialScheduler#ATTR_RETRIES});</li>
+     *   <li>otherwise (COMPLETE, PRUNED, an ordinary FAIL): it has ended on its own, nothing runs.</li>
+     * </ul>
+     * Never throws: a failure is logged, and the job ends.
+     */
+    void run(String studyName, String jobName, boolean recovering) {
+        if (closing) {
+            LOG.info("node {} is shutting down; job {} of study '{}' not run", nodeName, jobName, studyName);
+            return;
+        }
+        try {
+            Optional<ClusterStudy> resolved = studies.resolve(studyName);
+            if (resolved.isEmpty()) {
+                LOG.warn("job {}: there is no study '{}' any more; nothing to run", jobName, studyName);
+                return;
+            }
+            Optional<Slot> slot = pool.tryAcquire();
+            if (slot.isEmpty()) {
+                // Quartz runs at most one job per slot; wait for a slot freed late (its trial still unwinding).
+                slot = pool.acquire(() -> closing);
+            }
+            if (slot.isEmpty()) {
+                return;
+            }
+            try {
+                ClusterStudy target = resolved.get();
+                OneTrial one = new OneTrial(jobName, recovering, slot.get());
+                target.study().optimize(target.objective(),
+                        OptimizeOptions.builder().optTrials(1).optStopOnError(false).optExecutor(one).build());
+            } finally {
+                slot.get().release();
+            }
+        } catch (InterruptedException e) {
+            LOG.info("job {} of study '{}' interrupted before its trial started", jobName, studyName);
+        } catch (RuntimeException e) {
+            LOG.error("job {} of study '{}' ended badly: {}", jobName, studyName, e.toString(), e);
+        } finally {
+            Thread.interrupted(); // a late abort must not leak into the next job on this pooled thread
+        }
+    }
+
+    /** Stops starting trials (jobs that fire from now on end at once, their trial not started). */
+    void closing() {
+        closing = true;
+        pool.wakeUp();
+    }
+
+    /** How many trials run on this node now. */
+    int running() {
+        return running.size();
+    }
+
+    /** Aborts every trial running on this node. */
+    void abortAll(String reason) {
+        running.forEach(r -> r.abort(reason));
+    }
+
+    /** Aborts the running trials of the studies a user stopped ({@link ClusterStudies#stopped}): FAIL "stopped". */
+    void abortStopped() {
+        Map<String, Boolean> stopped = new HashMap<>();
+        for (Running r : List.copyOf(running)) {
+            boolean isStopped = stopped.computeIfAbsent(r.study, name -> {
+                try {
+                    return studies.stopped(name);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not tell whether study '{}' is stopped: {}", name, e.toString());
+                    return false;
+                }
+            });
+            if (isStopped) {
+                r.abort(TrialScheduler.REASON_STOPPED);
+            }
+        }
+    }
+
+    /** The last trial of the study that a job started (its {@value ClusterNode#ATTR_CLUSTER_JOB} attribute). */
+    static Optional<FrozenTrial> lastTrialOf(Study study, String jobName) {
+        FrozenTrial last = null;
+        for (FrozenTrial t : study.trials()) {
+            if (jobName.equals(t.systemAttrs().get(ClusterNode.ATTR_CLUSTER_JOB))
+                    && (last == null || t.number() > last.number())) {
+                last = t;
+            }
+        }
+        return Optional.ofNullable(last);
+    }
+
+    private static int retriesOf(FrozenTrial trial) {
+        Object previous = trial.systemAttrs().get(TrialScheduler.ATTR_RETRIES);
+        return previous instanceof Number n ? n.intValue() : 0;
+    }
+
+    /** A trial running on this node, for stops, timeouts and shutdown. */
+    private record Running(String study, TrialLoop loop, Trial trial) {
+        void abort(String reason) {
+            loop.abort(trial, reason);
+        }
+    }
+
+    /** The executor of a job's optimize call: one trial, on this thread, on the job's slot. */
+    private final class OneTrial implements dev.tuna.search.TrialExecutor {
+        private final String jobName;
+        private final boolean recovering;
+        private final Slot slot;
+
+        OneTrial(String jobName, boolean recovering, Slot slot) {
+            this.jobName = jobName;
+            this.recovering = recovering;
+            this.slot = slot;
+        }
+
+        @Override
+        public void execute(TrialLoop loop) {
+            Study study = loop.study();
+            loop.recoverableErrors(Failures::isInfrastructure);
+            boolean stopped = studies.stopped(study.name());
+            if (recovering && !settleLostTrial(loop, stopped)) {
+                return;
+            }
+            if (stopped) {
+                LOG.info("job {}: study '{}' is stopped; no trial started", jobName, study.name());
+                return;
+            }
+            Optional<Trial> next = askLock.around(study.name(), loop::nextTrial);
+            if (next.isEmpty()) {
+                return;
+            }
+            Trial trial = next.get();
+            Storage storage = study.storage();
+            // The job name first: a recovering node finds the trial by it.
+            storage.setSystemAttr(study.name(), trial.number(), ClusterNode.ATTR_CLUSTER_JOB, jobName);
+            storage.setSystemAttr(study.name(), trial.number(), ClusterNode.ATTR_NODE, nodeName);
+            storage.setSystemAttr(study.name(), trial.number(), Device.ATTR_DEVICE, slot.device().id());
+            Running r = new Running(study.name(), loop, trial);
+            running.add(r);
+            ScheduledFuture<?> timer = null;
+            try {
+                if (trialTimeout != null) {
+                    String reason = Failures.timeoutReason(trialTimeout);
+                    timer = watchdog.schedule(() -> r.abort(reason), trialTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                }
+                if (closing) {
+                    r.abort(TrialScheduler.REASON_SHUTDOWN); // the node began to close while this trial started
+                }
+                TrialOutcome outcome = loop.run(trial, bound(loop.objective()));
+                retryIfInfrastructure(loop, outcome);
+            } finally {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                running.remove(r);
+            }
+        }
+
+        /**
+         * Settles the trial the dead node left; returns whether this job then runs a trial (a retry, or a fresh
+         * one if the dead node had started none).
+         */
+        private boolean settleLostTrial(TrialLoop loop, boolean stopped) {
+            Study study = loop.study();
+            Optional<FrozenTrial> found = lastTrialOf(study, jobName);
+            if (found.isEmpty()) {
+                LOG.info("job {} of study '{}' recovered; its node had started no trial", jobName, study.name());
+                return true;
+            }
+            FrozenTrial lost = found.get();
+            if (lost.state() == TrialState.RUNNING) {
+                try {
+                    lost = study.storage().finishTrial(study.name(), lost.number(), TrialState.FAIL, null,
+                            ClusterNode.REASON_WORKER_LOST);
+                    LOG.warn("trial {} of study '{}': its node was lost; failed ({})", lost.number(), study.name(),
+                            ClusterNode.REASON_WORKER_LOST);
+                } catch (IllegalStateException e) {
+                    lost = study.storage().trial(study.name(), lost.number()); // it ended meanwhile: read how
+                }
+            }
+            if (!lost.wasInterrupted()) {
+                LOG.info("job {} of study '{}' recovered; its trial {} had ended {}; nothing to run", jobName,
+                        study.name(), lost.number(), lost.state());
+                return false;
+            }
+            if (stopped) {
+                return false;
+            }
+            int retries = retriesOf(lost);
+            if (retries >= maxRetries) {
+                LOG.warn("trial {} of study '{}' was interrupted and is not retried: {} retries already",
+                        lost.number(), study.name(), retries);
+                return false;
+            }
+            FrozenTrial retry = loop.retry(lost, Map.of(TrialScheduler.ATTR_RETRY_OF, lost.number(),
+                    TrialScheduler.ATTR_RETRIES, retries + 1));
+            LOG.info("trial {} of study '{}' was interrupted ({}); retried as trial {}", lost.number(), study.name(),
+                    lost.reason(), retry.number());
+            return true;
+        }
+
+        /** A trial that failed for an infrastructure reason (a device out of memory) is retried by a later job. */
+        private void retryIfInfrastructure(TrialLoop loop, TrialOutcome outcome) {
+            FrozenTrial failed = outcome.trial();
+            if (failed == null || failed.state() != TrialState.FAIL || outcome.error() == null
+                    || !Failures.isInfrastructure(outcome.error())) {
+                return;
+            }
+            int retries = retriesOf(failed);
+            if (retries >= maxRetries) {
+                LOG.warn("trial {} of study '{}' failed for an infrastructure reason and is not retried: {} retries already",
+                        failed.number(), loop.study().name(), retries);
+                return;
+            }
+            FrozenTrial retry = loop.retry(failed, Map.of(TrialScheduler.ATTR_RETRY_OF, failed.number(),
+                    TrialScheduler.ATTR_RETRIES, retries + 1));
+            LOG.info("trial {} of study '{}' failed for an infrastructure reason ({}); trial {} waits to retry it",
+                    failed.number(), loop.study().name(), failed.reason(), retry.number());
+        }
+
+        /** The objective, told this slot's device if it wants one. */
+        private Objective bound(Objective objective) {
+            if (objective instanceof DeviceObjective deviceObjective) {
+                Device device = slot.device();
+                return t -> deviceObjective.evaluate(t, device);
+            }
+            return objective;
+        }
+    }
+}

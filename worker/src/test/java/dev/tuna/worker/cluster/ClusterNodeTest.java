@@ -1,0 +1,223 @@
+package dev.tuna.worker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.PostgresStorage;
+import dev.tuna.search.Objective;
+import dev.tuna.search.Study;
+import dev.tuna.search.sampler.GridSampler;
+import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.worker.device.Device;
+import dev.tuna.worker.device.Devices;
+import dev.tuna.worker.dispatch.TrialScheduler;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Cluster nodes in one JVM on a real PostgreSQL: a coordinator and nodes with slots share a study. */
+class ClusterNodeTest {
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static EmbeddedPostgres server;
+
+    private String url;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @BeforeAll
+    static void startServer() throws IOException {
+        server = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stopServer() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void freshDatabase() {
+        String db = "cluster_" + DATABASES.incrementAndGet();
+        sql(server.getJdbcUrl("postgres", "postgres"), "CREATE DATABASE " + db);
+        url = server.getJdbcUrl("postgres", db);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T resource) {
+        toClose.add(resource);
+        return resource;
+    }
+
+    static void sql(String jdbcUrl, String statement) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
+            st.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement + ": " + e.getMessage(), e);
+        }
+    }
+
+    static int queryInt(String jdbcUrl, String query) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(query)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(query + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ClusterNode node(String name, int slots, TestStudies studies) {
+        return closing(ClusterNode.builder(url, "postgres", null).optNodeName(name).optDevices(Devices.cpu(slots))
+                .optStudies(studies).optCheckinInterval(Duration.ofSeconds(1)).optShutdownGrace(Duration.ofSeconds(5))
+                .build());
+    }
+
+    private ClusterNode coordinator() {
+        return closing(ClusterNode.builder(url, "postgres", null).optNodeName("coordinator").build());
+    }
+
+    private static GridSampler grid() {
+        return new GridSampler(Map.of("x", IntStream.range(0, 40).boxed().toList()));
+    }
+
+    @Test
+    @Timeout(120)
+    void aCoordinatorAndTwoNodesRunAStudyTogether() {
+        Objective objective = trial -> {
+            int x = trial.suggestInt("x", 0, 39);
+            Thread.sleep(100);
+            return x * x;
+        };
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("grid").sampler(grid()).storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        node("node-a", 2, closing(new TestStudies(url, ClusterNodeTest::grid, objective)));
+        node("node-b", 2, closing(new TestStudies(url, ClusterNodeTest::grid, objective)));
+        int n = 24;
+
+        coordinator.runStudy(study, n, 4, () -> false);
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(study.countedTrials()).isEqualTo(n);
+        assertThat(trials).hasSize(n).allSatisfy(t -> assertThat(t.state()).isEqualTo(TrialState.COMPLETE));
+        assertThat(trials).extracting(FrozenTrial::number).containsExactlyElementsOf(IntStream.range(0, n).boxed().toList());
+        assertThat(trials).extracting(t -> t.systemAttrs().get(ClusterNode.ATTR_NODE)).containsOnly("node-a", "node-b")
+                .contains("node-a", "node-b");
+        assertThat(trials).extracting(t -> t.systemAttrs().get(Device.ATTR_DEVICE)).containsOnly("cpu");
+        assertThat(trials).extracting(t -> t.systemAttrs().get(ClusterNode.ATTR_CLUSTER_JOB)).doesNotContainNull()
+                .doesNotHaveDuplicates();
+        // Two samplers on two nodes, one grid: no point runs twice.
+        assertThat(trials).extracting(t -> t.params().get("x")).doesNotHaveDuplicates();
+        assertThat(coordinator.outstanding("grid")).isZero();
+        assertThat(queryInt(url, "SELECT count(*) FROM qrtz_job_details")).isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void stoppingAStudyDeletesItsQueuedJobsAndAbortsItsRunningTrials() throws Exception {
+        Objective slow = trial -> {
+            trial.suggestFloat("x", 0, 1);
+            Thread.sleep(60_000);
+            return 0;
+        };
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("slow").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        TestStudies studies = closing(new TestStudies(url, () -> new RandomSampler(7), slow));
+        node("node-a", 1, studies);
+
+        CompletableFuture<Void> run = CompletableFuture.runAsync(
+                () -> coordinator.runStudy(study, 10, 5, () -> studies.stopped("slow")));
+        while (study.trials(TrialState.RUNNING).isEmpty()) {
+            Thread.sleep(50);
+        }
+        assertThat(coordinator.outstanding("slow")).isEqualTo(5); // one running, four queued
+        storage.setStudyAttr("slow", TestStudies.ATTR_STOPPED, true);
+        run.get(30, TimeUnit.SECONDS);
+        assertThat(coordinator.outstanding("slow")).isZero();
+        while (!study.trials(TrialState.RUNNING).isEmpty()) {
+            Thread.sleep(50);
+        }
+        // The running trial was aborted; the queued ones never started.
+        assertThat(study.trials()).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_STOPPED);
+        });
+    }
+
+    @Test
+    @Timeout(60)
+    void runStudyStopsTheStudyWhenAskedTo() throws Exception {
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("idle").storage(storage).create();
+        ClusterNode coordinator = coordinator(); // no node runs its trials: they stay queued
+        AtomicInteger polls = new AtomicInteger();
+        AtomicInteger queuedBeforeStop = new AtomicInteger(-1);
+        coordinator.runStudy(study, 10, 3, () -> {
+            if (polls.incrementAndGet() <= 5) {
+                return false;
+            }
+            queuedBeforeStop.set(coordinator.outstanding("idle"));
+            return true;
+        });
+        assertThat(queuedBeforeStop.get()).isEqualTo(3);
+        assertThat(coordinator.outstanding("idle")).isZero();
+        assertThat(study.trials()).isEmpty();
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> ClusterNode.builder(null, "u", "p")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("jdbcUrl:");
+        assertThatThrownBy(() -> ClusterNode.builder(" ", "u", "p")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("jdbcUrl:");
+        assertThatThrownBy(() -> ClusterNode.builder("jdbc:mysql://h/db", "u", "p"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("jdbcUrl:");
+        ClusterNode.Builder b = ClusterNode.builder(url, "postgres", null);
+        assertThatThrownBy(() -> b.optCheckinInterval(Duration.ZERO)).hasMessageStartingWith("checkinInterval:");
+        assertThatThrownBy(() -> b.optNodeName("")).hasMessageStartingWith("nodeName:");
+        assertThatThrownBy(() -> b.optTrialTimeout(Duration.ofSeconds(-1))).hasMessageStartingWith("trialTimeout:");
+        assertThatThrownBy(() -> b.optShutdownGrace(null)).hasMessageStartingWith("shutdownGrace:");
+        assertThatThrownBy(() -> b.optDevices(Devices.cpu(1)).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("studies:");
+
+        ClusterNode coordinator = coordinator();
+        Study study = Study.builder("s").create();
+        assertThatThrownBy(() -> coordinator.runStudy(study, -1, 1, () -> false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("totalTrials:");
+        assertThatThrownBy(() -> coordinator.runStudy(study, 1, 0, () -> false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxConcurrent:");
+        assertThatThrownBy(() -> coordinator.runStudy(null, 1, 1, () -> false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("study:");
+        assertThatThrownBy(() -> coordinator.runStudy(study, 1, 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("stopped:");
+        assertThatThrownBy(() -> coordinator.stopStudy(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("study:");
+    }
+}
