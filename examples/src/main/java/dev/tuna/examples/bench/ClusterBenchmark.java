@@ -76,7 +76,14 @@ final class ClusterBenchmark implements Callable<Integer> {
             description = "Objective durations to measure, in ms (default: ${DEFAULT-VALUE}).")
     List<Integer> sleeps;
 
-    @Option(names = "--trials", defaultValue = "200", description = "Trials per measured study (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--queue-per-slot", defaultValue = "2",
+            description = {"The study's parallelism per cluster slot: trial jobs queued or running at once (default: ${DEFAULT-VALUE}).",
+                    "Above 1, a worker that ends a trial finds the next one queued; at 1 it waits for the coordinator",
+                    "to queue it and for its own next look (Quartz polls every second when idle), measured once as",
+                    "'cluster-no-queue'."})
+    int queuePerSlot;
+
+    @Option(names = "--trials", defaultValue = "100", description = "Trials per measured study (default: ${DEFAULT-VALUE}).")
     int trials;
 
     @Option(names = "--warmup-trials", defaultValue = "40",
@@ -91,7 +98,7 @@ final class ClusterBenchmark implements Callable<Integer> {
     Path out;
 
     /** One measured study. */
-    record RunResult(String dispatch, int workers, int slotsPerWorker, int sleepMillis, int trials, int complete,
+    record RunResult(String dispatch, int workers, int slotsPerWorker, int parallelism, int sleepMillis, int trials, int complete,
                      int otherStates, double spanSeconds, double wallSeconds, double trialsPerSecond,
                      double msPerTrialPerSlot, double overheadMsPerTrial, double meanTrialMs,
                      Map<String, Integer> trialsPerNode) {
@@ -111,6 +118,7 @@ final class ClusterBenchmark implements Callable<Integer> {
             check(workers.get(i) > workers.get(i - 1), "--workers must be in increasing order, got " + workers);
         }
         check(slots >= 1 && slots <= 64, "--slots must be from 1 to 64, got " + slots);
+        check(queuePerSlot >= 1 && queuePerSlot <= 16, "--queue-per-slot must be from 1 to 16, got " + queuePerSlot);
         check(!sleeps.isEmpty() && sleeps.stream().allMatch(s -> s >= 0 && s <= 10_000), "--sleep-millis: each must be from 0 to 10000");
         check(trials >= 10 && trials <= 100_000, "--trials must be from 10 to 100000, got " + trials);
         check(warmupTrials >= 0 && warmupTrials <= 10_000, "--warmup-trials must be from 0 to 10000, got " + warmupTrials);
@@ -125,11 +133,11 @@ final class ClusterBenchmark implements Callable<Integer> {
         console.println("Local dispatcher (1 slot): MapDB and in memory...");
         console.flush();
         try (ServerRuntime local = ServerRuntime.start(temp.resolve("local"), "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
-            measureAll(local.studies(), "local-mapdb", 0, 1, runs, console);
+            measureAll(local.studies(), "local-mapdb", 0, 1, 1, runs, console);
         }
         try (TrialScheduler scheduler = TrialScheduler.builder(Devices.cpu(1)).build();
              StudyService memory = new StudyService(new InMemoryStorage(), scheduler, Trainables.builtIn())) {
-            measureAll(memory, "local-memory", 0, 1, runs, console);
+            measureAll(memory, "local-memory", 0, 1, 1, runs, console);
         }
 
         console.println("Starting an embedded PostgreSQL server...");
@@ -154,7 +162,13 @@ final class ClusterBenchmark implements Callable<Integer> {
                     console.printf(Locale.ROOT, "Cluster: %d worker process%s x %d slot%s...%n", w, w == 1 ? "" : "es",
                             slots, slots == 1 ? "" : "s");
                     console.flush();
-                    measureAll(coordinator.studies(), "cluster", w, slots, runs, console);
+                    measureAll(coordinator.studies(), "cluster", w, slots, queuePerSlot * w * slots, runs, console);
+                    if (w == workers.get(0) && queuePerSlot > 1) {
+                        // The same with nothing queued ahead: every trial waits for the coordinator and a worker's poll.
+                        RunResult r = run(coordinator.studies(), "cluster-no-queue", w, slots, w * slots, 0, Math.min(trials, 30));
+                        runs.add(r);
+                        report(r, console);
+                    }
                 }
             } finally {
                 for (Worker worker : started) {
@@ -184,19 +198,22 @@ final class ClusterBenchmark implements Callable<Integer> {
     }
 
     /** A warm-up study, then one measured study per objective duration. */
-    private void measureAll(StudyService service, String dispatch, int workerCount, int slotsEach, List<RunResult> runs,
-                            PrintWriter console) throws InterruptedException {
-        int parallelism = Math.max(1, workerCount) * slotsEach;
+    private void measureAll(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
+                            List<RunResult> runs, PrintWriter console) throws InterruptedException {
         if (warmupTrials > 0) {
             run(service, dispatch, workerCount, slotsEach, parallelism, 0, warmupTrials);
         }
         for (int sleep : sleeps) {
             RunResult r = run(service, dispatch, workerCount, slotsEach, parallelism, sleep, trials);
             runs.add(r);
-            console.printf(Locale.ROOT, "  %-12s %d worker(s), %3d ms objective: %7.1f trials/s, overhead %6.2f ms/trial%n",
-                    dispatch, workerCount, sleep, r.trialsPerSecond(), r.overheadMsPerTrial());
-            console.flush();
+            report(r, console);
         }
+    }
+
+    private static void report(RunResult r, PrintWriter console) {
+        console.printf(Locale.ROOT, "  %-16s %d worker(s), parallelism %2d, %3d ms objective: %7.1f trials/s, %7.2f ms per trial per slot%n",
+                r.dispatch(), r.workers(), r.parallelism(), r.sleepMillis(), r.trialsPerSecond(), r.msPerTrialPerSlot());
+        console.flush();
     }
 
     private RunResult run(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
@@ -234,8 +251,10 @@ final class ClusterBenchmark implements Callable<Integer> {
             Object node = t.systemAttrs().get("node");
             perNode.merge(node == null ? "(this process)" : node.toString(), 1, Integer::sum);
         }
-        double msPerTrialPerSlot = span * 1000 * parallelism / n;
-        return new RunResult(dispatch, workerCount, slotsEach, sleepMillis, n, complete, all.size() - complete, span, wall,
+        // The time a slot spends per trial: the slots are the cluster's (or the local scheduler's one), not the queue.
+        int usedSlots = Math.max(1, workerCount) * slotsEach;
+        double msPerTrialPerSlot = span * 1000 * usedSlots / n;
+        return new RunResult(dispatch, workerCount, slotsEach, parallelism, sleepMillis, n, complete, all.size() - complete, span, wall,
                 n / span, msPerTrialPerSlot, msPerTrialPerSlot - sleepMillis, meanTrialMs, perNode);
     }
 
@@ -263,9 +282,9 @@ final class ClusterBenchmark implements Callable<Integer> {
     private Map<String, Object> overhead(List<RunResult> runs) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (RunResult r : runs) {
-            boolean single = r.dispatch().startsWith("local") || (r.workers() == 1 && r.slotsPerWorker() == 1);
+            boolean single = r.dispatch().startsWith("local") || (r.workers() == workers.get(0) && r.slotsPerWorker() == 1);
             if (single) {
-                m.put(r.dispatch() + ", " + r.sleepMillis() + " ms objective", Map.of("msPerTrial", round(r.msPerTrialPerSlot()),
+                m.put(r.dispatch() + ", " + r.workers() + " worker(s), " + r.sleepMillis() + " ms objective", Map.of("msPerTrial", round(r.msPerTrialPerSlot()),
                         "overheadMsPerTrial", round(r.overheadMsPerTrial())));
             }
         }
@@ -281,7 +300,8 @@ final class ClusterBenchmark implements Callable<Integer> {
         m.put("workers", workers);
         m.put("slotsPerWorker", slots);
         m.put("sleepMillis", sleeps);
-        m.put("parallelism", "workers x slots (1 for the local dispatcher)");
+        m.put("queuePerSlot", queuePerSlot);
+        m.put("parallelism", "queuePerSlot x workers x slots (trial jobs queued or running); 1 for the local dispatcher");
         m.put("checkinSeconds", checkin);
         m.put("coordinator", "tuna serve --db in the benchmark's process, 0 slots");
         return m;
@@ -290,17 +310,19 @@ final class ClusterBenchmark implements Callable<Integer> {
     private static List<String> notes() {
         return List.of(
                 "trialsPerSecond = trials / (last trial's end - first trial's start), from the trials' own times in storage",
-                "msPerTrialPerSlot = span x parallelism / trials; overheadMsPerTrial = msPerTrialPerSlot - the objective's sleep",
+                "msPerTrialPerSlot = span x slots / trials; overheadMsPerTrial = msPerTrialPerSlot - the objective's sleep",
+                "cluster-no-queue: parallelism = slots, so a worker that ends a trial finds nothing queued and waits for "
+                        + "Quartz's next look (every second when idle, its least)",
                 "PostgreSQL, the coordinator and every worker JVM share this machine's cores: CPU-bound work cannot scale "
                         + "past them; the sleeping objective shows how dispatch itself scales");
     }
 
     private static void print(Report r, PrintWriter console) {
-        console.printf(Locale.ROOT, "%n%-13s %7s %5s %8s %7s %10s %14s %12s%n", "dispatch", "workers", "slots", "sleep ms",
-                "trials", "trials/s", "ms/trial/slot", "overhead ms");
+        console.printf(Locale.ROOT, "%n%-16s %7s %5s %11s %8s %7s %10s %14s %12s%n", "dispatch", "workers", "slots", "parallelism",
+                "sleep ms", "trials", "trials/s", "ms/trial/slot", "overhead ms");
         for (RunResult x : r.runs()) {
-            console.printf(Locale.ROOT, "%-13s %7s %5d %8d %7d %10.1f %14.2f %12.2f%n", x.dispatch(),
-                    x.dispatch().equals("cluster") ? Integer.toString(x.workers()) : "-", x.slotsPerWorker(), x.sleepMillis(),
+            console.printf(Locale.ROOT, "%-16s %7s %5d %11d %8d %7d %10.1f %14.2f %12.2f%n", x.dispatch(),
+                    x.dispatch().startsWith("cluster") ? Integer.toString(x.workers()) : "-", x.slotsPerWorker(), x.parallelism(), x.sleepMillis(),
                     x.complete(), x.trialsPerSecond(), x.msPerTrialPerSlot(), x.overheadMsPerTrial());
         }
         console.println("Machine: " + r.machine().get("cores") + " cores; PostgreSQL " + r.postgres());

@@ -57,6 +57,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--port must be from 0 to 65535, got " + port);
         }
         boolean cluster = db.given();
+        if (!cluster && spec.commandLine().getParseResult().hasMatchedOption("--checkin")) {
+            throw new ParameterException(spec.commandLine(), "--checkin: only with --db");
+        }
         int minSlots = cluster ? 0 : 1;
         if (slots < minSlots || slots > 1024) {
             throw new ParameterException(spec.commandLine(), "--slots must be from " + minSlots + " to 1024"

@@ -131,6 +131,10 @@ class ClusterCommandsTest {
         assertThat(zeroSlots.code()).isEqualTo(2);
         assertThat(zeroSlots.err()).contains("--slots must be from 1 to 1024 (0 only with --db), got 0");
 
+        Run checkinAlone = tuna("serve", "--checkin", "2", "--data", dir.toString());
+        assertThat(checkinAlone.code()).isEqualTo(2);
+        assertThat(checkinAlone.err()).contains("--checkin: only with --db");
+
         Run workerSlots = tuna("worker", "--db", url, "--slots", "0");
         assertThat(workerSlots.code()).isEqualTo(2);
         assertThat(workerSlots.err()).contains("--slots must be from 1 to 1024, got 0");
