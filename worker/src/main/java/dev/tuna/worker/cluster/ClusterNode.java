@@ -1,6 +1,7 @@
 package dev.tuna.worker.cluster;
 
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.search.Study;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.device.SlotPool;
@@ -11,7 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Properties;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,13 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.SchedulerRepository;
-import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.DefaultThreadExecutor;
+import org.quartz.impl.DirectSchedulerFactory;
+import org.quartz.impl.jdbcjobstore.InvalidConfigurationException;
+import org.quartz.impl.jdbcjobstore.JobStoreTX;
+import org.quartz.impl.jdbcjobstore.PostgreSQLDelegate;
+import org.quartz.simpl.SimpleThreadPool;
+import org.quartz.utils.HikariCpPoolingConnectionProvider;
 import org.quartz.impl.matchers.GroupMatcher;
 import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
@@ -72,7 +79,15 @@ public final class ClusterNode implements AutoCloseable {
     static final int MAX_STUDY_NAME = 200;
 
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
-    private static final long POLL_MILLIS = 50;
+    private static final long POLL_MILLIS = 10;
+    /** How often an idle node looks for jobs queued by other nodes. */
+    private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    private static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Quartz's misfire threshold: a queued trial may wait for a free slot for hours, and should then simply run;
+     * past the threshold Quartz would only rewrite its fire time again and again.
+     */
+    private static final Duration MISFIRE_THRESHOLD = Duration.ofDays(7);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Set<String> NAMES_IN_USE = ConcurrentHashMap.newKeySet();
     private static final Object QUARTZ_CREATION = new Object();
@@ -140,8 +155,9 @@ public final class ClusterNode implements AutoCloseable {
      * Runs a study until it has totalTrials counted trials ({@link Study#countedTrials()}), keeping at most
      * maxConcurrent of its trials queued or running across the cluster; any node with a free slot claims the next
      * one. Blocks until done or until stopped.getAsBoolean() turns true (then it stops the study: {@link #stopStudy}).
-     * A trial that fails does not count, so another job is queued in its place. Returns once the study's jobs
-     * have all ended.
+     * An interrupted trial (its node lost, or shut down) does not count, so another job is queued in its place;
+     * a retry waiting for a trial that failed for an infrastructure reason gets a job too. Returns once the
+     * study's jobs have all ended, or when its sampler has no point left.
      *
      * @throws IllegalArgumentException if an argument is null, totalTrials is negative or maxConcurrent below 1
      */
@@ -162,24 +178,45 @@ public final class ClusterNode implements AutoCloseable {
         checkOpen();
         LOG.info("running study '{}' on the cluster: {} trial(s), at most {} at once", name, totalTrials, maxConcurrent);
         int scheduled = 0;
+        int expected = -1; // the outstanding jobs if none ended since the last count
+        int counted = 0;
+        int waitingRetries = 0;
+        long countedAt = 0;
         while (true) {
             if (stopped.getAsBoolean()) {
                 LOG.info("study '{}' stopped", name);
                 stopStudy(name);
                 return;
             }
-            // Outstanding first: a job's trial ends before its job is deleted, so a trial read as counted is
-            // never also missed as outstanding the other way round (which would queue one trial too many).
+            // Outstanding first: a job's trial ends before its job is deleted, so a trial missed by the count
+            // is still outstanding (the other order could miss it twice and queue one trial too many).
             int outstanding = outstanding(name);
-            int counted = study.countedTrials();
-            if (counted >= totalTrials && outstanding == 0) {
+            // Counting reads every finished trial: do it only when a job ended (or now and then, for trials
+            // run from elsewhere).
+            if (outstanding != expected || System.nanoTime() - countedAt > RECOUNT_NANOS) {
+                counted = study.countedTrials();
+                waitingRetries = waitingRetries(study);
+                countedAt = System.nanoTime();
+            }
+            // A retry of a trial that failed for an infrastructure reason waits for a job even past the total
+            // (the failed trial counted), as the local dispatcher runs its retries within the same call.
+            int wanted = Math.max(totalTrials - counted, waitingRetries);
+            if (wanted <= 0 && outstanding == 0) {
                 break;
             }
-            int room = Math.min(totalTrials - counted - outstanding, maxConcurrent - outstanding);
+            int room = Math.min(wanted - outstanding, maxConcurrent - outstanding);
+            if (room > 0 && study.sampler().isExhausted(study)) {
+                if (outstanding == 0) {
+                    LOG.info("study '{}': its sampler has no point left; {} counted trial(s) of {}", name, counted, totalTrials);
+                    return;
+                }
+                room = 0;
+            }
             for (int i = 0; i < room; i++) {
                 schedule(name);
                 scheduled++;
             }
+            expected = outstanding + Math.max(0, room);
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -272,6 +309,11 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
+    private static int waitingRetries(Study study) {
+        return (int) study.trials(TrialState.WAITING).stream()
+                .filter(t -> t.systemAttrs().containsKey(TrialScheduler.ATTR_RETRY_OF)).count();
+    }
+
     private static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
@@ -342,47 +384,42 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The node's Quartz scheduler, built from Quartz's own parts (DirectSchedulerFactory), because the properties
+     * route refuses an idle wait under a second: an idle node would then see a job queued by another node up to a
+     * second late, and with no job waiting beyond the free slots, every trial would wait that long.
+     */
     private Scheduler newScheduler(Builder b, int instance) {
         int slots = devices == null ? 0 : devices.totalSlots();
-        Properties p = new Properties();
-        p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, SCHEDULER_NAME);
-        p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, nodeName);
-        p.setProperty(StdSchedulerFactory.PROP_SCHED_MAKE_SCHEDULER_THREAD_DAEMON, "true");
-        // An idle node looks for jobs other nodes queued this often (Quartz's least); a busy one at once.
-        p.setProperty(StdSchedulerFactory.PROP_SCHED_IDLE_WAIT_TIME, "1000");
-        p.setProperty(StdSchedulerFactory.PROP_THREAD_POOL_CLASS, "org.quartz.simpl.SimpleThreadPool");
-        // One thread per slot: Quartz acquires a job only when a thread, hence a slot, is free.
-        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(1, slots)));
-        p.setProperty("org.quartz.threadPool.threadNamePrefix", "tuna-cluster-" + instance + "-trial");
-        p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
-        p.setProperty(StdSchedulerFactory.PROP_JOB_STORE_CLASS, "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
-        p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
-        p.setProperty("org.quartz.jobStore.dataSource", dataSource);
-        p.setProperty("org.quartz.jobStore.isClustered", "true");
-        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(b.checkinInterval.toMillis()));
-        p.setProperty("org.quartz.jobStore.useProperties", "true");
-        p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
-        String ds = "org.quartz.dataSource." + dataSource + ".";
-        p.setProperty(ds + "provider", "hikaricp");
-        p.setProperty(ds + "driver", "org.postgresql.Driver");
-        p.setProperty(ds + "URL", b.jdbcUrl);
-        p.setProperty(ds + "user", b.user == null ? "" : b.user);
-        if (b.password != null) {
-            p.setProperty(ds + "password", b.password);
-        }
-        // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
-        p.setProperty(ds + "maxConnections", String.valueOf(slots + 4));
-        synchronized (QUARTZ_CREATION) {
-            try {
-                Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+        try {
+            // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
+            DBConnectionManager.getInstance().addConnectionProvider(dataSource, new HikariCpPoolingConnectionProvider(
+                    "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null));
+            JobStoreTX store = new JobStoreTX();
+            store.setDataSource(dataSource);
+            store.setDriverDelegateClass(PostgreSQLDelegate.class.getName());
+            store.setTablePrefix("QRTZ_");
+            store.setIsClustered(true);
+            store.setClusterCheckinInterval(b.checkinInterval.toMillis());
+            store.setUseProperties("true"); // job data are strings (the study's name)
+            store.setMisfireThreshold(MISFIRE_THRESHOLD.toMillis());
+            store.setMakeThreadsDaemons(true);
+            // One thread per slot: Quartz acquires a job only when a thread, hence a slot, is free.
+            SimpleThreadPool threads = new SimpleThreadPool(Math.max(1, slots), Thread.NORM_PRIORITY);
+            threads.setThreadNamePrefix("tuna-cluster-" + instance + "-trial");
+            threads.setMakeThreadsDaemons(true);
+            synchronized (QUARTZ_CREATION) {
+                DirectSchedulerFactory.getInstance().createScheduler(SCHEDULER_NAME, nodeName, threads,
+                        new DefaultThreadExecutor(), store, Map.of(), null, 0, IDLE_WAIT.toMillis(), -1, false, null,
+                        1, 0, true);
                 // Quartz keeps schedulers by name in one registry per JVM; every node shares the cluster's name,
-                // so take this one out, or the next node of this process would be handed the same scheduler.
+                // so take this one out, or the next node of this process could not be created.
+                Scheduler scheduler = SchedulerRepository.getInstance().lookup(SCHEDULER_NAME);
                 SchedulerRepository.getInstance().remove(SCHEDULER_NAME);
                 return scheduler;
-            } catch (SchedulerException e) {
-                throw new IllegalStateException("could not create the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
             }
+        } catch (SchedulerException | SQLException | InvalidConfigurationException e) {
+            throw new IllegalStateException("could not create the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
         }
     }
 

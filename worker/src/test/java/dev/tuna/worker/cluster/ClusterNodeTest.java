@@ -12,6 +12,7 @@ import dev.tuna.search.sampler.GridSampler;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.worker.device.Device;
 import dev.tuna.worker.device.Devices;
+import dev.tuna.worker.dispatch.InfrastructureException;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -169,6 +170,48 @@ class ClusterNodeTest {
             assertThat(t.state()).isEqualTo(TrialState.FAIL);
             assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_STOPPED);
         });
+    }
+
+    @Test
+    @Timeout(120)
+    void aStudyWhoseGridIsUsedUpEndsWithFewerTrials() {
+        Objective objective = trial -> trial.suggestInt("x", 0, 2);
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        GridSampler small = new GridSampler(Map.of("x", List.of(0, 1, 2)));
+        Study study = Study.builder("small").sampler(small).storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        node("node-a", 2, closing(new TestStudies(url, () -> new GridSampler(Map.of("x", List.of(0, 1, 2))), objective)));
+
+        coordinator.runStudy(study, 10, 2, () -> false);
+
+        assertThat(study.trials(TrialState.COMPLETE)).extracting(t -> t.params().get("x")).containsExactlyInAnyOrder(0, 1, 2);
+        assertThat(coordinator.outstanding("small")).isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void aTrialFailedForAnInfrastructureReasonIsRetriedOnTheClusterEvenPastTheTotal() {
+        AtomicInteger calls = new AtomicInteger();
+        Objective objective = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            if (calls.incrementAndGet() == 1) {
+                throw new InfrastructureException("CUDA out of memory");
+            }
+            return x;
+        };
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("oom").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        node("node-a", 1, closing(new TestStudies(url, () -> new RandomSampler(7), objective)));
+
+        // The failed trial counts, and makes the total; its retry waits, and still gets a job.
+        coordinator.runStudy(study, 1, 1, () -> false);
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
+        assertThat(trials.get(1).systemAttrs()).containsEntry(TrialScheduler.ATTR_RETRY_OF, 0);
+        assertThat(trials.get(1).params()).isEqualTo(trials.get(0).params());
+        assertThat(coordinator.outstanding("oom")).isZero();
     }
 
     @Test

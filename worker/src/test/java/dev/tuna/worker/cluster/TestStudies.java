@@ -4,6 +4,7 @@ import dev.tuna.core.storage.PostgresStorage;
 import dev.tuna.search.Objective;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +25,11 @@ final class TestStudies implements ClusterStudies, AutoCloseable {
     private final Map<String, ClusterStudy> studies = new ConcurrentHashMap<>();
 
     TestStudies(String url, Supplier<Sampler> samplers, Objective objective) {
-        this.storage = PostgresStorage.open(url, "postgres", null);
+        this(url, PostgresStorage.DEFAULT_STALE_AFTER, samplers, objective);
+    }
+
+    TestStudies(String url, Duration staleAfter, Supplier<Sampler> samplers, Objective objective) {
+        this.storage = PostgresStorage.open(url, "postgres", null, staleAfter);
         this.samplers = samplers;
         this.objective = objective;
     }
