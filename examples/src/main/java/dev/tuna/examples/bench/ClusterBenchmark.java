@@ -79,8 +79,7 @@ final class ClusterBenchmark implements Callable<Integer> {
     @Option(names = "--queue-per-slot", defaultValue = "2",
             description = {"The study's parallelism per cluster slot: trial jobs queued or running at once (default: ${DEFAULT-VALUE}).",
                     "Above 1, a worker that ends a trial finds the next one queued; at 1 it waits for the coordinator",
-                    "to queue it and for its own next look (Quartz polls every second when idle), measured once as",
-                    "'cluster-no-queue'."})
+                    "to queue it and for its own next look for jobs, measured once as 'cluster-no-queue'."})
     int queuePerSlot;
 
     @Option(names = "--trials", defaultValue = "100", description = "Trials per measured study (default: ${DEFAULT-VALUE}).")
@@ -311,8 +310,8 @@ final class ClusterBenchmark implements Callable<Integer> {
         return List.of(
                 "trialsPerSecond = trials / (last trial's end - first trial's start), from the trials' own times in storage",
                 "msPerTrialPerSlot = span x slots / trials; overheadMsPerTrial = msPerTrialPerSlot - the objective's sleep",
-                "cluster-no-queue: parallelism = slots, so a worker that ends a trial finds nothing queued and waits for "
-                        + "Quartz's next look (every second when idle, its least)",
+                "cluster-no-queue: parallelism = slots, so a worker that ends a trial finds nothing queued: it waits for "
+                        + "the coordinator to queue the next trial and for its own next look for jobs",
                 "PostgreSQL, the coordinator and every worker JVM share this machine's cores: CPU-bound work cannot scale "
                         + "past them; the sleeping objective shows how dispatch itself scales");
     }
