@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
  * A cluster end to end: an embedded PostgreSQL server, {@code tuna serve --db} with no slots in this JVM (a
  * coordinator that runs no trial itself) and one real {@code tuna worker --slots 2} process. Studies submitted over
  * REST run on the worker; the API (counts, best, events) works on PostgreSQL as on MapDB; a study stops and resumes
- * across the cluster; a cron spec is refused.
+ * across the cluster; a new server resumes the studies of one that stopped; a cron spec is refused.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterTest {
@@ -43,6 +43,7 @@ class ClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private EmbeddedPostgres postgres;
+    private String url;
     private Path data;
     private ServerRuntime coordinator;
     private Process worker;
@@ -56,15 +57,15 @@ class ClusterTest {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE tuna_cluster");
         }
-        String url = postgres.getJdbcUrl("postgres", "tuna_cluster");
+        url = postgres.getJdbcUrl("postgres", "tuna_cluster");
         data = Files.createTempDirectory("tuna-cluster-test-");
         coordinator = ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)), data,
                 "127.0.0.1", 0, null, Trainables.builtIn());
         api = new Api(coordinator.port());
-        startWorker(url);
+        startWorker();
     }
 
-    private void startWorker(String url) throws Exception {
+    private void startWorker() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         worker = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.tuna.web.cli.TunaCommand",
                 "worker", "--db", url, "--db-user", "postgres", "--slots", "2", "--checkin", "2", "--grace", "5")
@@ -185,6 +186,25 @@ class ClusterTest {
         assertThat(all.get("trials")).isNotEmpty();
         for (JsonNode t : all.get("trials")) {
             JsonNode detail = api.get("/api/studies/cl-stop/trials/" + t.get("number").asInt()).json();
+            assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
+        }
+    }
+
+    @Test
+    void aNewServerOnTheDatabaseResumesTheStudiesOfOneThatStopped() {
+        assertThat(api.post("/api/studies", Api.quadratic("cl-restart", 6, 10, 100)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/cl-restart", s -> s.get("finished").asInt() >= 1, WAIT);
+        coordinator.close();
+        coordinator = ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)), data,
+                "127.0.0.1", 0, null, Trainables.builtIn());
+        api = new Api(coordinator.port());
+        assertThat(coordinator.resumed()).isEqualTo(1);
+        JsonNode done = api.awaitJson("/api/studies/cl-restart", s -> s.get("state").asText().equals("complete"), WAIT);
+        // Trials running on the worker when the first server left finish there, so a few more than 6 may end.
+        assertThat(done.get("finished").asInt()).isGreaterThanOrEqualTo(6);
+        assertThat(done.get("counts").get("fail").asInt()).isZero();
+        for (JsonNode t : api.get("/api/studies/cl-restart/trials?limit=100").json().get("trials")) {
+            JsonNode detail = api.get("/api/studies/cl-restart/trials/" + t.get("number").asInt()).json();
             assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
         }
     }
