@@ -135,7 +135,9 @@ public final class ClusterNode implements AutoCloseable {
             quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));
             quartz.start();
         } catch (SchedulerException e) {
-            shutdownQuartz();
+            shutdownQuartz(false);
+            watchdog.shutdownNow();
+            NAMES_IN_USE.remove(nodeName);
             throw new IllegalStateException("could not start the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
         }
         LOG.info("cluster node {} joined with {}", nodeName, devices);
@@ -182,6 +184,7 @@ public final class ClusterNode implements AutoCloseable {
         int counted = 0;
         int waitingRetries = 0;
         long countedAt = 0;
+        Boolean exhausted = null; // whether the sampler is used up, asked at most once per count
         while (true) {
             if (stopped.getAsBoolean()) {
                 LOG.info("study '{}' stopped", name);
@@ -197,6 +200,7 @@ public final class ClusterNode implements AutoCloseable {
                 counted = study.countedTrials();
                 waitingRetries = waitingRetries(study);
                 countedAt = System.nanoTime();
+                exhausted = null;
             }
             // A retry of a trial that failed for an infrastructure reason waits for a job even past the total
             // (the failed trial counted), as the local dispatcher runs its retries within the same call.
@@ -205,7 +209,10 @@ public final class ClusterNode implements AutoCloseable {
                 break;
             }
             int room = Math.min(wanted - outstanding, maxConcurrent - outstanding);
-            if (room > 0 && study.sampler().isExhausted(study)) {
+            if (room > 0 && exhausted == null) {
+                exhausted = study.sampler().isExhausted(study); // a scan of the trials too: once per count
+            }
+            if (room > 0 && exhausted) {
                 if (outstanding == 0) {
                     LOG.info("study '{}': its sampler has no point left; {} counted trial(s) of {}", name, counted, totalTrials);
                     return;
@@ -265,6 +272,7 @@ public final class ClusterNode implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        boolean idle = true;
         try {
             if (runner != null) {
                 quartz.standby(); // claims no more jobs
@@ -273,7 +281,8 @@ public final class ClusterNode implements AutoCloseable {
                     LOG.warn("node {}: {} trial(s) still running after the grace of {}; aborting them",
                             nodeName, runner.running(), shutdownGrace);
                     runner.abortAll(TrialScheduler.REASON_SHUTDOWN);
-                    if (!awaitIdle(ABORT_WAIT)) {
+                    idle = awaitIdle(ABORT_WAIT);
+                    if (!idle) {
                         LOG.warn("node {}: {} trial(s) ignore their interrupt; leaving them to the cluster", nodeName, runner.running());
                     }
                 }
@@ -281,7 +290,9 @@ public final class ClusterNode implements AutoCloseable {
         } catch (SchedulerException e) {
             LOG.warn("node {}: could not put Quartz on standby: {}", nodeName, e.getMessage());
         } finally {
-            shutdownQuartz();
+            // With no trial left, wait for Quartz to record the last jobs' ends (they are deleted then); with a
+            // trial that ignores its interrupt, do not wait: its job is recovered by another node.
+            shutdownQuartz(idle);
             watchdog.shutdownNow();
             NAMES_IN_USE.remove(nodeName);
             LOG.info("cluster node {} left", nodeName);
@@ -356,9 +367,12 @@ public final class ClusterNode implements AutoCloseable {
         return study;
     }
 
-    private void shutdownQuartz() {
+    private void shutdownQuartz(boolean waitForJobs) {
+        // Quartz's shutdown takes the cluster's name out of its registry: not while another node is being made.
         try {
-            quartz.shutdown(false);
+            synchronized (QUARTZ_CREATION) {
+                quartz.shutdown(waitForJobs);
+            }
         } catch (SchedulerException e) {
             LOG.warn("node {}: Quartz did not shut down cleanly: {}", nodeName, e.getMessage());
         }
@@ -393,8 +407,11 @@ public final class ClusterNode implements AutoCloseable {
         int slots = devices == null ? 0 : devices.totalSlots();
         try {
             // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
-            DBConnectionManager.getInstance().addConnectionProvider(dataSource, new HikariCpPoolingConnectionProvider(
-                    "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null));
+            HikariCpPoolingConnectionProvider pool = new HikariCpPoolingConnectionProvider(
+                    "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null);
+            pool.getDataSource().setMinimumIdle(1); // many nodes on one database: open connections as needed
+            pool.getDataSource().setPoolName("tuna-cluster-" + instance);
+            DBConnectionManager.getInstance().addConnectionProvider(dataSource, pool);
             JobStoreTX store = new JobStoreTX();
             store.setDataSource(dataSource);
             store.setDriverDelegateClass(PostgreSQLDelegate.class.getName());
@@ -419,6 +436,11 @@ public final class ClusterNode implements AutoCloseable {
                 return scheduler;
             }
         } catch (SchedulerException | SQLException | InvalidConfigurationException e) {
+            try {
+                DBConnectionManager.getInstance().shutdown(dataSource); // the pool, if it was made
+            } catch (SQLException | RuntimeException ignored) {
+                // it was not
+            }
             throw new IllegalStateException("could not create the Quartz scheduler of node " + nodeName + ": " + e.getMessage(), e);
         }
     }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -141,6 +142,23 @@ class ClusterNodeTest {
 
     @Test
     @Timeout(120)
+    void nodesSamplingAtOnceNeverRunAGridPointTwice() {
+        // No sleep: the nodes start trials as fast as they can, so their samplers would race without the
+        // cluster-wide ask lock (each node has its own sampler and storage, as separate processes would).
+        Objective objective = trial -> trial.suggestInt("x", 0, 39);
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("race").sampler(grid()).storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        node("node-a", 3, closing(new TestStudies(url, ClusterNodeTest::grid, objective)));
+        node("node-b", 3, closing(new TestStudies(url, ClusterNodeTest::grid, objective)));
+
+        coordinator.runStudy(study, 40, 12, () -> false);
+
+        assertThat(study.trials()).hasSize(40).extracting(t -> t.params().get("x")).doesNotHaveDuplicates();
+    }
+
+    @Test
+    @Timeout(120)
     void stoppingAStudyDeletesItsQueuedJobsAndAbortsItsRunningTrials() throws Exception {
         Objective slow = trial -> {
             trial.suggestFloat("x", 0, 1);
@@ -235,6 +253,47 @@ class ClusterNodeTest {
     }
 
     @Test
+    @Timeout(120)
+    void closingANodeWaitsItsGraceThenAbortsItsRunningTrials() throws Exception {
+        Objective slow = trial -> {
+            trial.suggestFloat("x", 0, 1);
+            Thread.sleep(60_000);
+            return 0;
+        };
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("closing").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        ClusterNode node = closing(ClusterNode.builder(url, "postgres", null).optNodeName("node-a").optDevices(Devices.cpu(1))
+                .optStudies(closing(new TestStudies(url, () -> new RandomSampler(7), slow)))
+                .optShutdownGrace(Duration.ofMillis(300)).build());
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> coordinator.runStudy(study, 1, 1, stop::get));
+        try {
+            while (study.trials(TrialState.RUNNING).isEmpty()) {
+                Thread.sleep(50);
+            }
+            node.close();
+            assertThat(study.trials()).singleElement().satisfies(t -> {
+                assertThat(t.state()).isEqualTo(TrialState.FAIL);
+                assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_SHUTDOWN);
+                assertThat(t.wasInterrupted()).isTrue(); // so it does not count: the study still wants its trial
+            });
+            // Quartz recorded the job's end before the node left: nothing is left for the cluster to recover.
+            assertThat(queryInt(url, "SELECT count(*) FROM qrtz_fired_triggers")).isZero();
+        } finally {
+            stop.set(true);
+            run.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsInOneLineNamingIt() {
+        assertThatThrownBy(() -> ClusterNode.builder("jdbc:postgresql://127.0.0.1:1/nowhere", "u", "p").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("jdbc:postgresql://127.0.0.1:1/nowhere")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+    }
+
+    @Test
     void badInputIsRefusedNamingTheField() {
         assertThatThrownBy(() -> ClusterNode.builder(null, "u", "p")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("jdbcUrl:");
@@ -251,6 +310,8 @@ class ClusterNodeTest {
                 .hasMessageStartingWith("studies:");
 
         ClusterNode coordinator = coordinator();
+        assertThatThrownBy(() -> ClusterNode.builder(url, "postgres", null).optNodeName("coordinator").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeName:");
         Study study = Study.builder("s").create();
         assertThatThrownBy(() -> coordinator.runStudy(study, -1, 1, () -> false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("totalTrials:");
