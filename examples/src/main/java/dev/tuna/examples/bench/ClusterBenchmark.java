@@ -423,7 +423,7 @@ final class ClusterBenchmark implements Callable<Integer> {
 
         /** SIGTERM: the worker leaves the cluster gracefully. */
         void stop() throws InterruptedException {
-            process.destroy();
+            process.toHandle().destroy(); // not Process.destroy(), which also closes the output the log copies
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

@@ -57,12 +57,14 @@ final class WorkerCommand implements Callable<Integer> {
         ClusterDatabase database = db.database(DatabaseOptions.checkin(checkin));
         Devices devices = Devices.discover(slots);
         WorkerRuntime worker = WorkerRuntime.start(database, devices, Trainables.builtIn(), Duration.ofSeconds(grace));
+        PrintWriter out = spec.commandLine().getOut();
         CountDownLatch left = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
+            out.printf("Tuna worker %s left the cluster%n", worker.nodeName());
+            out.flush();
             left.countDown();
         }, "tuna-worker-shutdown"));
-        PrintWriter out = spec.commandLine().getOut();
         out.printf("Tuna worker %s joined the cluster at %s with %s; Ctrl-C leaves%n", worker.nodeName(),
                 DatabaseOptions.shown(database.jdbcUrl()), devices);
         out.flush();

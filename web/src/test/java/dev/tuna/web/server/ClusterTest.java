@@ -47,6 +47,7 @@ class ClusterTest {
     private Path data;
     private ServerRuntime coordinator;
     private Process worker;
+    private Thread workerReader;
     private String workerNode;
     private final List<String> workerOutput = new CopyOnWriteArrayList<>();
     private Api api;
@@ -71,7 +72,7 @@ class ClusterTest {
                 "worker", "--db", url, "--db-user", "postgres", "--slots", "2", "--checkin", "2", "--grace", "5")
                 .redirectErrorStream(true).start();
         CompletableFuture<String> joined = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
+        workerReader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -86,8 +87,8 @@ class ClusterTest {
             }
             joined.completeExceptionally(new IllegalStateException("tuna worker ended: " + workerOutput));
         }, "worker-output");
-        reader.setDaemon(true);
-        reader.start();
+        workerReader.setDaemon(true);
+        workerReader.start();
         workerNode = joined.get(60, TimeUnit.SECONDS);
     }
 
@@ -95,13 +96,17 @@ class ClusterTest {
     void stopCluster() throws Exception {
         try {
             if (worker != null) {
-                // SIGTERM: the worker leaves the cluster gracefully and ends.
-                worker.destroy();
+                // SIGTERM: the worker leaves the cluster gracefully and ends. Through its handle, because
+                // Process.destroy() also closes our end of its output, and its last line would be lost.
+                worker.toHandle().destroy();
                 boolean ended = worker.waitFor(60, TimeUnit.SECONDS);
                 if (!ended) {
                     worker.destroyForcibly();
                 }
                 assertThat(ended).as("the worker ends on SIGTERM; its output: %s", workerOutput).isTrue();
+                workerReader.join(10_000);
+                assertThat(workerOutput).as("the worker leaves the cluster gracefully (exit %d)", worker.exitValue())
+                        .anyMatch(l -> l.contains("Tuna worker " + workerNode + " left the cluster"));
             }
         } finally {
             if (coordinator != null) {
