@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Date;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -82,6 +83,8 @@ public final class ClusterNode implements AutoCloseable {
     private static final long POLL_MILLIS = 10;
     /** How often an idle node looks for jobs queued by other nodes. */
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
+    /** How long a job a node could not run waits before another node (or the same) tries it again. */
+    private static final Duration PASS_ON_DELAY = Duration.ofSeconds(2);
     private static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * Quartz's misfire threshold: a queued trial may wait for a free slot for hours, and should then simply run;
@@ -129,7 +132,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         AskLock askLock = new PostgresAskLock(() -> DBConnectionManager.getInstance().getConnection(dataSource));
         runner = new ClusterTrialRunner(nodeName, new SlotPool(devices), b.studies, b.trialTimeout, b.maxRetries,
-                watchdog, askLock);
+                watchdog, askLock, study -> schedule(study, PASS_ON_DELAY));
         watchdog.scheduleWithFixedDelay(runner::abortStopped, 1, 1, TimeUnit.SECONDS);
         try {
             quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));
@@ -220,7 +223,7 @@ public final class ClusterNode implements AutoCloseable {
                 room = 0;
             }
             for (int i = 0; i < room; i++) {
-                schedule(name);
+                schedule(name, Duration.ZERO);
                 scheduled++;
             }
             expected = outstanding + Math.max(0, room);
@@ -306,12 +309,13 @@ public final class ClusterNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals
 
-    private void schedule(String study) {
+    private void schedule(String study, Duration delay) {
         String id = UUID.randomUUID().toString();
         JobDetail job = JobBuilder.newJob(ClusterTrialJob.class).withIdentity(id, study)
                 .usingJobData(ClusterTrialJob.STUDY, study).requestRecovery(true).storeDurably(false)
                 .withDescription("one trial of study '" + abbreviate(study) + "'").build();
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(id, study).startNow()
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(id, study)
+                .startAt(new Date(System.currentTimeMillis() + delay.toMillis()))
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow()).build();
         try {
             quartz.scheduleJob(job, trigger);

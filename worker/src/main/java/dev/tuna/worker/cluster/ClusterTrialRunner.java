@@ -36,6 +36,13 @@ import org.slf4j.LoggerFactory;
 final class ClusterTrialRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterTrialRunner.class);
 
+    /** Where a job this node cannot run goes: back to the cluster's queue. */
+    @FunctionalInterface
+    interface Jobs {
+        /** Queues a new job of the study, to fire a little later. */
+        void passOn(String study);
+    }
+
     private final String nodeName;
     private final SlotPool pool;
     private final ClusterStudies studies;
@@ -43,11 +50,13 @@ final class ClusterTrialRunner {
     private final int maxRetries;
     private final ScheduledExecutorService watchdog;
     private final AskLock askLock;
+    private final Jobs jobs;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
-                       ScheduledExecutorService watchdog, AskLock askLock) {
+                       ScheduledExecutorService watchdog, AskLock askLock, Jobs jobs) {
+        this.jobs = jobs;
         this.nodeName = nodeName;
         this.pool = pool;
         this.studies = studies;
@@ -68,7 +77,10 @@ final class ClusterTrialRunner {
      *       {@value TrialScheduler#ATTR_RETRIES});</li>
      *   <li>otherwise (COMPLETE, PRUNED, an ordinary FAIL): it has ended on its own, nothing runs.</li>
      * </ul>
-     * Never throws: a failure is logged, and the job ends.
+     * (A recovered job passed on because this node cannot resolve its study leaves the lost trial to the
+     * storage's stale-owner sweep, which fails it as interrupted; the job passed on runs a fresh trial.)
+     * A study this node cannot resolve is passed on (see {@link #resolve}). Never throws: a failure is logged, and
+     * the job ends.
      */
     void run(String studyName, String jobName, boolean recovering) {
         if (closing) {
@@ -76,9 +88,8 @@ final class ClusterTrialRunner {
             return;
         }
         try {
-            Optional<ClusterStudy> resolved = studies.resolve(studyName);
+            Optional<ClusterStudy> resolved = resolve(studyName, jobName);
             if (resolved.isEmpty()) {
-                LOG.warn("job {}: there is no study '{}' any more; nothing to run", jobName, studyName);
                 return;
             }
             Optional<Slot> slot = pool.tryAcquire();
@@ -99,11 +110,51 @@ final class ClusterTrialRunner {
             }
         } catch (InterruptedException e) {
             LOG.info("job {} of study '{}' interrupted before its trial started", jobName, studyName);
+        } catch (IllegalStateException e) {
+            // Most likely the cluster believed this node lost (a long pause) and another node ended its trial:
+            // a finished trial is read-only, so this late result is refused and nothing completes twice.
+            LOG.warn("job {} of study '{}': its trial could not be finished here: {}", jobName, studyName, e.getMessage());
+            LOG.debug("job {}: the refusal", jobName, e);
         } catch (RuntimeException e) {
             LOG.error("job {} of study '{}' ended badly: {}", jobName, studyName, e.toString(), e);
         } finally {
             Thread.interrupted(); // a late abort must not leak into the next job on this pooled thread
         }
+    }
+
+    /**
+     * The study of a job. A study this node cannot build (or could not reach) that is not stopped or gone is
+     * passed on: a new job of it is queued, to run a little later on whichever node, rather than the trial being
+     * dropped here; a job of a stopped or deleted study just ends.
+     */
+    private Optional<ClusterStudy> resolve(String studyName, String jobName) {
+        String why;
+        try {
+            Optional<ClusterStudy> resolved = studies.resolve(studyName);
+            if (resolved.isPresent()) {
+                return resolved;
+            }
+            why = "this node cannot build it";
+        } catch (RuntimeException e) {
+            why = "resolving it failed: " + e;
+        }
+        boolean ended;
+        try {
+            ended = studies.stopped(studyName);
+        } catch (RuntimeException e) {
+            ended = false;
+        }
+        if (ended) {
+            LOG.info("job {}: study '{}' is stopped or gone; nothing to run", jobName, studyName);
+            return Optional.empty();
+        }
+        try {
+            jobs.passOn(studyName);
+            LOG.warn("job {} of study '{}' passed on to the cluster: {}", jobName, studyName, why);
+        } catch (RuntimeException e) {
+            LOG.error("job {} of study '{}' could not be passed on ({}): {}", jobName, studyName, why, e.toString());
+        }
+        return Optional.empty();
     }
 
     /** Stops starting trials (jobs that fire from now on end at once, their trial not started). */

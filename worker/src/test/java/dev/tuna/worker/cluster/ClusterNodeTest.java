@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,6 +139,37 @@ class ClusterNodeTest {
         assertThat(trials).extracting(t -> t.params().get("x")).doesNotHaveDuplicates();
         assertThat(coordinator.outstanding("grid")).isZero();
         assertThat(queryInt(url, "SELECT count(*) FROM qrtz_job_details")).isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void aNodeThatCannotBuildAStudyPassesItsJobsOnToOneThatCan() {
+        Objective objective = trial -> trial.suggestFloat("x", 0, 1);
+        PostgresStorage storage = closing(PostgresStorage.open(url, "postgres", null));
+        Study study = Study.builder("picky").storage(storage).create();
+        ClusterNode coordinator = coordinator();
+        ClusterStudies cannot = new ClusterStudies() {
+            @Override
+            public Optional<ClusterStudy> resolve(String name) {
+                return Optional.empty(); // e.g. its objective is not installed on this node
+            }
+
+            @Override
+            public boolean stopped(String name) {
+                return false;
+            }
+        };
+        closing(ClusterNode.builder(url, "postgres", null).optNodeName("node-a").optDevices(Devices.cpu(2))
+                .optStudies(cannot).build());
+        node("node-b", 1, closing(new TestStudies(url, () -> new RandomSampler(7), objective)));
+
+        coordinator.runStudy(study, 4, 4, () -> false);
+
+        assertThat(study.trials()).hasSize(4).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            assertThat(t.systemAttrs()).containsEntry(ClusterNode.ATTR_NODE, "node-b");
+        });
+        assertThat(coordinator.outstanding("picky")).isZero();
     }
 
     @Test
@@ -284,6 +316,33 @@ class ClusterNodeTest {
             stop.set(true);
             run.get(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    @Timeout(60)
+    void nodesStartingAtOnceCreateTheQuartzTablesOnceWithoutDroppingAnything() throws Exception {
+        assertThat(QuartzTables.statements()).isNotEmpty()
+                .noneMatch(st -> st.toUpperCase(java.util.Locale.ROOT).startsWith("DROP"))
+                .anyMatch(st -> st.startsWith("CREATE TABLE QRTZ_FIRED_TRIGGERS"));
+        List<CompletableFuture<Boolean>> starts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            starts.add(CompletableFuture.supplyAsync(() -> {
+                try (Connection c = DriverManager.getConnection(url)) {
+                    return QuartzTables.createIfMissing(c);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        List<Boolean> created = new ArrayList<>();
+        for (CompletableFuture<Boolean> start : starts) {
+            created.add(start.get(30, TimeUnit.SECONDS));
+        }
+        assertThat(created).containsOnlyOnce(true);
+        // A node joining later keeps what is there.
+        sql(url, "INSERT INTO qrtz_locks(sched_name, lock_name) VALUES ('other', 'KEEP')");
+        coordinator();
+        assertThat(queryInt(url, "SELECT count(*) FROM qrtz_locks WHERE lock_name = 'KEEP'")).isOne();
     }
 
     @Test

@@ -38,6 +38,7 @@ class ClusterTrialRunnerTest {
     private final Study study = Study.builder("s").sampler(new RandomSampler(3)).storage(new InMemoryStorage()).create();
     private final AtomicInteger evaluations = new AtomicInteger();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final List<String> passedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Objective objective = trial -> {
         evaluations.incrementAndGet();
         return trial.suggestFloat("x", 0, 1);
@@ -52,15 +53,19 @@ class ClusterTrialRunnerTest {
         ClusterStudies studies = new ClusterStudies() {
             @Override
             public Optional<ClusterStudy> resolve(String name) {
+                if (name.equals("broken")) {
+                    throw new IllegalStateException("the database is away");
+                }
                 return name.equals("s") ? Optional.of(new ClusterStudy(study, objective)) : Optional.empty();
             }
 
             @Override
             public boolean stopped(String name) {
-                return stopped.get();
+                return name.equals("gone") || stopped.get(); // "foreign": a live study this node cannot build
             }
         };
-        return new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, timeout, maxRetries, watchdog, AskLock.NONE);
+        return new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, timeout, maxRetries, watchdog,
+                AskLock.NONE, passedOn::add);
     }
 
     private ClusterTrialRunner runner() {
@@ -125,6 +130,23 @@ class ClusterTrialRunnerTest {
         assertThat(study.storage().trial("s", lost.number()).state()).isEqualTo(TrialState.FAIL);
         assertThat(study.trials(TrialState.COMPLETE)).hasSize(1);
         assertThat(study.countedTrials()).isEqualTo(1);
+    }
+
+    @Test
+    void aNodeWronglyBelievedDeadCannotCompleteItsTrialLate() {
+        objective = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            // Meanwhile the cluster judged this node lost, and another node failed the trial.
+            study.storage().finishTrial("s", trial.number(), TrialState.FAIL, null, ClusterNode.REASON_WORKER_LOST);
+            return x;
+        };
+
+        runner().run("s", JOB, false); // does not throw: the late result is refused and logged
+
+        assertThat(study.trials()).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.reason()).isEqualTo(ClusterNode.REASON_WORKER_LOST);
+        });
     }
 
     @Test
@@ -196,6 +218,15 @@ class ClusterTrialRunnerTest {
     @Test
     void aJobOfAStudyThatIsGoneEndsWithoutATrial() {
         runner().run("gone", JOB, false);
+        assertThat(study.trials()).isEmpty();
+        assertThat(passedOn).isEmpty();
+    }
+
+    @Test
+    void aJobThisNodeCannotRunIsPassedOnToTheCluster() {
+        runner().run("foreign", JOB, false);
+        runner().run("broken", "job-2", false);
+        assertThat(passedOn).containsExactly("foreign", "broken");
         assertThat(study.trials()).isEmpty();
     }
 

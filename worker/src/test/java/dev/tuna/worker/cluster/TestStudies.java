@@ -49,7 +49,8 @@ final class TestStudies implements ClusterStudies, AutoCloseable {
 
     @Override
     public boolean stopped(String study) {
-        return storage.findStudy(study).map(i -> Boolean.TRUE.equals(i.attrs().get(ATTR_STOPPED))).orElse(false);
+        // A study that is gone counts as stopped: its trials have nowhere to go.
+        return storage.findStudy(study).map(i -> Boolean.TRUE.equals(i.attrs().get(ATTR_STOPPED))).orElse(true);
     }
 
     @Override
