@@ -118,7 +118,7 @@ public interface StudyDispatch {
 
         @Override
         public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-            // The spec's timeout ends the run like a stop: no new trials, the running ones are aborted.
+            // The spec's timeout ends the run as it does locally: no new trials are queued, running ones finish.
             long deadline = spec.timeout().map(Duration::toNanos).map(t -> System.nanoTime() + t).orElse(Long.MAX_VALUE);
             BooleanSupplier done = spec.timeout().isPresent()
                     ? () -> stopped.getAsBoolean() || System.nanoTime() - deadline >= 0
