@@ -26,7 +26,10 @@ final class PostgresSchema {
                             + " number INTEGER NOT NULL, state TEXT NOT NULL, owner TEXT, doc TEXT NOT NULL,"
                             + " PRIMARY KEY (study_id, number))",
                     "CREATE INDEX trials_state ON trials (study_id, state, number)",
-                    "CREATE TABLE owners (owner TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL)"));
+                    "CREATE TABLE owners (owner TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL)"),
+            // 2: each owner says how long it may be silent (storages sweep stale owners periodically, and may
+            // have been opened with different staleAfter).
+            List.of("ALTER TABLE owners ADD COLUMN stale_after_ms BIGINT"));
 
     /** An arbitrary constant: the advisory lock that keeps two processes from migrating at once. */
     private static final long MIGRATION_LOCK = 0x7475_6e61_5f73_6368L;

@@ -120,10 +120,7 @@ public final class PostgresStorage implements Storage {
                 return null;
             });
             storage.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO owners(owner, heartbeat) VALUES (?, now())")) {
-                    ps.setString(1, storage.owner);
-                    ps.executeUpdate();
-                }
+                storage.register(c);
                 return null;
             });
             storage.failStaleRunningTrials();
@@ -155,16 +152,23 @@ public final class PostgresStorage implements Storage {
                     if (ps.executeUpdate() == 0) {
                         // Another process judged us dead and failed our trials; register again for new ones.
                         LOG.warn("this storage's heartbeat row was gone (declared stale); registering again");
-                        try (PreparedStatement ins = c.prepareStatement("INSERT INTO owners(owner, heartbeat) VALUES (?, now())")) {
-                            ins.setString(1, owner);
-                            ins.executeUpdate();
-                        }
+                        register(c);
                     }
                 }
                 return null;
             });
         } catch (RuntimeException e) {
             LOG.warn("heartbeat failed: {}", oneLine(e));
+        }
+    }
+
+    /** Registers this storage as an owner, with how long it may go without a heartbeat before it counts as dead. */
+    private void register(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES (?, now(), ?)")) {
+            ps.setString(1, owner);
+            ps.setLong(2, staleAfter.toMillis());
+            ps.executeUpdate();
         }
     }
 
@@ -178,15 +182,18 @@ public final class PostgresStorage implements Storage {
 
     /**
      * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) every RUNNING trial whose owner has not renewed its
-     * heartbeat for longer than {@code staleAfter} (by the database's clock), or is no longer registered.
+     * heartbeat for longer than the owner's own {@code staleAfter} (by the database's clock; this storage's for an
+     * owner registered by an older version), or is no longer registered. Each owner is judged by the interval it
+     * beats at, so storages opened with different {@code staleAfter} never fail each other's live trials.
      *
      * @return how many trials it failed
      */
     public int failStaleRunningTrials() {
         int failed = tx(c -> {
             try (PreparedStatement del = c.prepareStatement(
-                    "DELETE FROM owners WHERE heartbeat < now() - make_interval(secs => ?)")) {
-                del.setDouble(1, staleAfter.toMillis() / 1000.0);
+                    "DELETE FROM owners WHERE heartbeat"
+                            + " < now() - make_interval(secs => COALESCE(stale_after_ms, ?) / 1000.0)")) {
+                del.setLong(1, staleAfter.toMillis());
                 del.executeUpdate();
             }
             List<long[]> stale = new ArrayList<>();

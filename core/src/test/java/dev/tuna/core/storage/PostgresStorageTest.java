@@ -166,6 +166,28 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void eachOwnerIsJudgedByItsOwnStaleAfter() {
+        study("s");
+        try (PostgresStorage slow = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
+             PostgresStorage quick = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
+            int alive = slow.startTrial("s").number();
+            // The slow one beats every 20 minutes: 5 s of silence is nothing for it, though ten times quick's limit.
+            sql(url, "UPDATE owners SET heartbeat = now() - interval '5 seconds' WHERE owner IN"
+                    + " (SELECT owner FROM trials WHERE number = " + alive + ")");
+            assertThat(quick.failStaleRunningTrials()).isZero();
+            assertThat(quick.trial("s", alive).state()).isEqualTo(TrialState.RUNNING);
+
+            // An owner registered without its own limit (an older version) is judged by the sweeper's.
+            int old = slow.startTrial("s").number();
+            sql(url, "INSERT INTO owners(owner, heartbeat) VALUES ('old-version', now() - interval '5 seconds')");
+            sql(url, "UPDATE trials SET owner = 'old-version' WHERE number = " + old);
+            quick.failStaleRunningTrials(); // (unless quick's own periodic sweep got there first)
+            assertThat(quick.trial("s", old).wasInterrupted()).isTrue();
+            assertThat(quick.trial("s", alive).state()).isEqualTo(TrialState.RUNNING);
+        }
+    }
+
+    @Test
     @Timeout(60)
     void storagesInSeveralProcessesClaimEachWaitingTrialOnce() throws Exception {
         study("s");
