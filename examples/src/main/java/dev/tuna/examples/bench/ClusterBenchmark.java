@@ -85,6 +85,10 @@ final class ClusterBenchmark implements Callable<Integer> {
     @Option(names = "--trials", defaultValue = "100", description = "Trials per measured study (default: ${DEFAULT-VALUE}).")
     int trials;
 
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Measured studies per configuration; the one with the median trials/s is reported (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--warmup-trials", defaultValue = "40",
             description = "Trials of an unmeasured study before each configuration (default: ${DEFAULT-VALUE}).")
     int warmupTrials;
@@ -100,7 +104,12 @@ final class ClusterBenchmark implements Callable<Integer> {
     record RunResult(String dispatch, int workers, int slotsPerWorker, int parallelism, int sleepMillis, int trials, int complete,
                      int otherStates, double spanSeconds, double wallSeconds, double trialsPerSecond,
                      double msPerTrialPerSlot, double overheadMsPerTrial, double meanTrialMs,
-                     Map<String, Integer> trialsPerNode) {
+                     Map<String, Integer> trialsPerNode, List<Double> roundsTrialsPerSecond) {
+        RunResult withRounds(List<Double> rounds) {
+            return new RunResult(dispatch, workers, slotsPerWorker, parallelism, sleepMillis, trials, complete, otherStates,
+                    spanSeconds, wallSeconds, trialsPerSecond, msPerTrialPerSlot, overheadMsPerTrial, meanTrialMs,
+                    trialsPerNode, rounds);
+        }
     }
 
     /** What the JSON file holds. */
@@ -119,6 +128,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         check(slots >= 1 && slots <= 64, "--slots must be from 1 to 64, got " + slots);
         check(queuePerSlot >= 1 && queuePerSlot <= 16, "--queue-per-slot must be from 1 to 16, got " + queuePerSlot);
         check(!sleeps.isEmpty() && sleeps.stream().allMatch(s -> s >= 0 && s <= 10_000), "--sleep-millis: each must be from 0 to 10000");
+        check(rounds >= 1 && rounds <= 25, "--rounds must be from 1 to 25, got " + rounds);
         check(trials >= 10 && trials <= 100_000, "--trials must be from 10 to 100000, got " + trials);
         check(warmupTrials >= 0 && warmupTrials <= 10_000, "--warmup-trials must be from 0 to 10000, got " + warmupTrials);
         check(checkin >= 0.1 && checkin <= 600, "--checkin must be from 0.1 to 600 seconds, got " + checkin);
@@ -164,7 +174,7 @@ final class ClusterBenchmark implements Callable<Integer> {
                     measureAll(coordinator.studies(), "cluster", w, slots, queuePerSlot * w * slots, runs, console);
                     if (w == workers.get(0) && queuePerSlot > 1) {
                         // The same with nothing queued ahead: every trial waits for the coordinator and a worker's poll.
-                        RunResult r = run(coordinator.studies(), "cluster-no-queue", w, slots, w * slots, 0, Math.min(trials, 30));
+                        RunResult r = median(coordinator.studies(), "cluster-no-queue", w, slots, w * slots, 0, Math.min(trials, 30));
                         runs.add(r);
                         report(r, console);
                     }
@@ -203,7 +213,7 @@ final class ClusterBenchmark implements Callable<Integer> {
             run(service, dispatch, workerCount, slotsEach, parallelism, 0, warmupTrials);
         }
         for (int sleep : sleeps) {
-            RunResult r = run(service, dispatch, workerCount, slotsEach, parallelism, sleep, trials);
+            RunResult r = median(service, dispatch, workerCount, slotsEach, parallelism, sleep, trials);
             runs.add(r);
             report(r, console);
         }
@@ -213,6 +223,18 @@ final class ClusterBenchmark implements Callable<Integer> {
         console.printf(Locale.ROOT, "  %-16s %d worker(s), parallelism %2d, %3d ms objective: %7.1f trials/s, %7.2f ms per trial per slot%n",
                 r.dispatch(), r.workers(), r.parallelism(), r.sleepMillis(), r.trialsPerSecond(), r.msPerTrialPerSlot());
         console.flush();
+    }
+
+    /** {@link #rounds} studies of one configuration: the one with the median trials per second, with every round's. */
+    private RunResult median(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
+                             int sleepMillis, int n) throws InterruptedException {
+        List<RunResult> all = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            all.add(run(service, dispatch, workerCount, slotsEach, parallelism, sleepMillis, n));
+        }
+        List<Double> perRound = all.stream().map(RunResult::trialsPerSecond).toList();
+        all.sort(Comparator.comparingDouble(RunResult::trialsPerSecond));
+        return all.get(all.size() / 2).withRounds(perRound);
     }
 
     private RunResult run(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
@@ -254,7 +276,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         int usedSlots = Math.max(1, workerCount) * slotsEach;
         double msPerTrialPerSlot = span * 1000 * usedSlots / n;
         return new RunResult(dispatch, workerCount, slotsEach, parallelism, sleepMillis, n, complete, all.size() - complete, span, wall,
-                n / span, msPerTrialPerSlot, msPerTrialPerSlot - sleepMillis, meanTrialMs, perNode);
+                n / span, msPerTrialPerSlot, msPerTrialPerSlot - sleepMillis, meanTrialMs, perNode, List.of(n / span));
     }
 
     /** Trials per second by worker count, per objective duration, and the speed-up over the fewest workers. */
@@ -295,6 +317,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         m.put("trainable", "quadratic, 1 epoch, 2 float parameters");
         m.put("sampler", "random (seed 7)");
         m.put("trials", trials);
+        m.put("rounds", rounds + " measured studies per configuration, the median one reported");
         m.put("warmupTrials", warmupTrials);
         m.put("workers", workers);
         m.put("slotsPerWorker", slots);
