@@ -232,7 +232,9 @@ final class ClusterTrialRunner {
             Study study = loop.study();
             loop.recoverableErrors(Failures::isInfrastructure);
             boolean stopped = studies.stopped(study.name());
-            if (recovering && !settleLostTrial(loop, stopped)) {
+            // Under the ask lock: the lost trial's point is free again once it fails, and its retry should be
+            // the next trial started, before a sampler hands that point to another trial.
+            if (recovering && !askLock.around(study.name(), () -> settleLostTrial(loop, stopped))) {
                 return;
             }
             if (stopped) {
