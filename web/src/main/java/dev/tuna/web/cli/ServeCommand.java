@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
@@ -8,14 +9,20 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code tuna serve}: the REST server over the studies of a data folder, until the process is stopped. */
+/**
+ * {@code tuna serve}: the REST server over the studies of a data folder, or of a cluster's PostgreSQL database
+ * ({@code --db}), until the process is stopped.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serves the REST API over the studies in DIR/tuna.db and runs submitted studies.",
+                "With --db, serves a cluster's studies from PostgreSQL instead and joins the cluster: submitted",
+                "studies' trials run on whichever node has a free slot ('tuna worker' adds nodes; --slots 0 runs none here).",
                 "Unfinished studies of an earlier run resume. Bound beyond 127.0.0.1, changes need the API token",
                 "(generated at first start into DIR/api-token, printed once)."})
 final class ServeCommand implements Callable<Integer> {
@@ -28,24 +35,48 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "Port, 0 for any free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = "tuna-data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "tuna-data",
+            description = "Data folder (default: ${DEFAULT-VALUE}); with --db it only holds the API token.")
     Path data;
 
     @Option(names = "--slots", paramLabel = "N", defaultValue = "2",
-            description = "Trials run at once on the CPU (default: ${DEFAULT-VALUE}).")
+            description = "Trials run at once on the CPU (default: ${DEFAULT-VALUE}); with --db, 0 runs none here.")
     int slots;
+
+    @Mixin
+    DatabaseOptions db;
+
+    @Option(names = "--checkin", paramLabel = "SECONDS", defaultValue = "5",
+            description = "With --db: the cluster check-in interval; a dead node's trials are recovered after about "
+                    + "this long (default: ${DEFAULT-VALUE}).")
+    double checkin;
 
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
             throw new ParameterException(spec.commandLine(), "--port must be from 0 to 65535, got " + port);
         }
-        if (slots < 1 || slots > 1024) {
-            throw new ParameterException(spec.commandLine(), "--slots must be from 1 to 1024, got " + slots);
+        boolean cluster = db.given();
+        if (!cluster && spec.commandLine().getParseResult().hasMatchedOption("--checkin")) {
+            throw new ParameterException(spec.commandLine(), "--checkin: only with --db");
+        }
+        int minSlots = cluster ? 0 : 1;
+        if (slots < minSlots || slots > 1024) {
+            throw new ParameterException(spec.commandLine(), "--slots must be from " + minSlots + " to 1024"
+                    + (cluster ? "" : " (0 only with --db)") + ", got " + slots);
         }
         PrintWriter out = spec.commandLine().getOut();
-        ServerRuntime runtime = ServerRuntime.start(data.toAbsolutePath().normalize(), host, port,
-                Devices.discover(slots), Trainables.builtIn());
+        Path folder = data.toAbsolutePath().normalize();
+        ServerRuntime runtime;
+        if (cluster) {
+            ClusterDatabase database = db.database(DatabaseOptions.checkin(checkin));
+            runtime = ServerRuntime.startCluster(database, folder, host, port,
+                    slots == 0 ? null : Devices.discover(slots), Trainables.builtIn());
+            out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),
+                    slots == 0 ? "coordinator: runs no trial itself" : slots + " slot" + (slots == 1 ? "" : "s"));
+        } else {
+            runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             runtime.close();

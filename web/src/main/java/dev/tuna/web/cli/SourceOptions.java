@@ -1,9 +1,10 @@
 package dev.tuna.web.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The {@code --data DIR} or {@code --server URL} of the read commands. */
+/** The {@code --data DIR}, {@code --server URL} or {@code --db URL} of the read commands. */
 final class SourceOptions {
     @Option(names = "--data", paramLabel = "DIR", description = "Read the data folder DIR directly (default: tuna-data).")
     Path data;
@@ -11,9 +12,16 @@ final class SourceOptions {
     @Option(names = "--server", paramLabel = "URL", description = "Ask the server at URL, e.g. http://127.0.0.1:7070.")
     String server;
 
+    @Mixin
+    DatabaseOptions db;
+
     StudySource open() {
-        if (data != null && server != null) {
-            throw new IllegalArgumentException("give --data or --server, not both");
+        int given = (data != null ? 1 : 0) + (server != null ? 1 : 0) + (db.given() ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException("give one of --data, --server or --db, not several");
+        }
+        if (db.given()) {
+            return StudySource.database(db.database(dev.tuna.web.server.ClusterDatabase.DEFAULT_CHECKIN));
         }
         return StudySource.open(server, data == null ? Path.of("tuna-data") : data);
     }

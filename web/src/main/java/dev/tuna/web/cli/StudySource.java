@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.server.Views;
 import java.io.IOException;
@@ -24,7 +26,7 @@ import java.util.List;
 
 /**
  * Where the read commands ({@code studies}, {@code trials}, {@code best}, {@code export}) find studies: a data
- * folder read directly, or a server's REST API. Both answer in the API's JSON shapes.
+ * folder or a cluster's database read directly, or a server's REST API. All answer in the API's JSON shapes.
  */
 interface StudySource extends AutoCloseable {
     ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -44,19 +46,28 @@ interface StudySource extends AutoCloseable {
 
     /** A server's source if {@code server} is given, else the data folder's. */
     static StudySource open(String server, Path data) {
-        return server != null ? new Remote(server) : new Local(data);
+        return server != null ? new Remote(server) : Local.folder(data);
     }
 
-    /** A data folder, read in this process (fails with a one-line message while a server holds it). */
-    final class Local implements StudySource {
-        private final MapDbStorage storage;
+    /** A cluster's PostgreSQL database, read in this process (also while servers and workers use it). */
+    static StudySource database(ClusterDatabase db) {
+        return new Local(db.openStorage());
+    }
 
-        Local(Path data) {
+    /** A storage read in this process: a data folder (fails with a one-line message while a server holds it) or a database. */
+    final class Local implements StudySource {
+        private final Storage storage;
+
+        Local(Storage storage) {
+            this.storage = storage;
+        }
+
+        static Local folder(Path data) {
             Path db = data.resolve(ServerRuntime.DB_FILE);
             if (!Files.exists(db)) {
                 throw new IllegalArgumentException("--data: no studies in " + data + " (no " + ServerRuntime.DB_FILE + ")");
             }
-            this.storage = MapDbStorage.open(db);
+            return new Local(MapDbStorage.open(db));
         }
 
         @Override

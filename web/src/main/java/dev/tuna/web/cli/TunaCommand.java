@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tuna", mixinStandardHelpOptions = true, versionProvider = TunaCommand.Version.class,
         description = "Hyperparameter tuning for the JVM.",
-        subcommands = {DemoCommand.class, ServeCommand.class, RunCommand.class, SubmitCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, RunCommand.class, SubmitCommand.class, WorkerCommand.class,
                 ReadCommands.Studies.class, ReadCommands.Trials.class, ReadCommands.Best.class, ReadCommands.Export.class,
                 HelpCommand.class})
 public final class TunaCommand implements Runnable {

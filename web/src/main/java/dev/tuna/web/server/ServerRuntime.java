@@ -3,54 +3,106 @@ package dev.tuna.web.server;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.web.spec.ObjectiveFactory;
+import dev.tuna.worker.cluster.ClusterNode;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Everything {@code tuna serve} runs, started and closed together: the storage of a data folder, a trial scheduler
- * on the devices, the study service (which resumes the unfinished studies) and the HTTP server.
+ * Everything {@code tuna serve} runs, started and closed together: the storage (a data folder's MapDB, or a
+ * cluster's PostgreSQL database), what runs the trials (a trial scheduler on this machine's devices, or a node of
+ * the cluster), the study service (which resumes the unfinished studies) and the HTTP server.
  */
 public final class ServerRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
     /** The database file in the data folder (the demo's too). */
     public static final String DB_FILE = "tuna.db";
 
-    private final Storage storage;
-    private final TrialScheduler scheduler;
+    private final List<AutoCloseable> closeInOrder;
     private final StudyService studies;
     private final TunaServer server;
     private final ApiToken token;
     private final int resumed;
+    private final ClusterNode node;
 
-    private ServerRuntime(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
-        boolean loopback = TunaServer.isLoopback(host);
-        this.token = loopback ? null : ApiToken.loadOrCreate(data);
-        this.storage = MapDbStorage.open(data.resolve(DB_FILE));
-        TrialScheduler s = null;
-        StudyService st = null;
-        try {
-            s = TrialScheduler.builder(devices).shutdownGrace(Duration.ofSeconds(5)).build();
-            st = new StudyService(storage, s, trainables);
-            this.resumed = st.resumeUnfinished();
-            this.server = TunaServer.start(st, host, port, token);
-        } catch (RuntimeException e) {
-            if (st != null) {
-                st.close();
-            }
-            if (s != null) {
-                s.close();
-            }
-            storage.close();
-            throw e;
-        }
-        this.scheduler = s;
-        this.studies = st;
+    private ServerRuntime(List<AutoCloseable> closeInOrder, StudyService studies, TunaServer server, ApiToken token,
+                          int resumed, ClusterNode node) {
+        this.closeInOrder = closeInOrder;
+        this.studies = studies;
+        this.server = server;
+        this.token = token;
+        this.resumed = resumed;
+        this.node = node;
     }
 
     /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
-        return new ServerRuntime(data, host, port, devices, trainables);
+        ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
+        // Closed in reverse order of opening (the server first, the storage last).
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Storage storage = opened(opened, MapDbStorage.open(data.resolve(DB_FILE)));
+            TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(Duration.ofSeconds(5)).build());
+            return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token, null);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts serving the studies of a cluster's database on {@code host:port}, as a node of that cluster: submitted
+     * studies' trials run on whichever node has a free slot.
+     *
+     * @param data    where the API token lives (only used when {@code host} is not a loopback address)
+     * @param devices this node's own slots, or null for none (a coordinator: it only queues the trials)
+     */
+    public static ServerRuntime startCluster(ClusterDatabase db, Path data, String host, int port, Devices devices,
+                                             ObjectiveFactory trainables) {
+        ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Storage storage = opened(opened, db.openStorage());
+            ClusterNode.Builder builder = db.node();
+            if (devices != null) {
+                builder.optDevices(devices).optStudies(new SpecStudies(storage, trainables));
+            }
+            ClusterNode node = opened(opened, builder.build());
+            LOG.info("joined the cluster at {} as node {} ({})", db.jdbcUrl(), node.nodeName(),
+                    devices == null ? "coordinator, no slots" : devices);
+            return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token, node);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static ServerRuntime serve(List<AutoCloseable> opened, StudyService studies, String host, int port,
+                                       ApiToken token, ClusterNode node) {
+        opened(opened, studies);
+        int resumed = studies.resumeUnfinished();
+        TunaServer server = opened(opened, TunaServer.start(studies, host, port, token));
+        return new ServerRuntime(opened, studies, server, token, resumed, node);
+    }
+
+    private static <T extends AutoCloseable> T opened(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", opened.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
     }
 
     public int port() {
@@ -61,7 +113,7 @@ public final class ServerRuntime implements AutoCloseable {
         return studies;
     }
 
-    /** The token mutating routes need, or null on a loopback address. */
+    /** The API token mutating routes need, or null on a loopback address. */
     public ApiToken token() {
         return token;
     }
@@ -71,12 +123,18 @@ public final class ServerRuntime implements AutoCloseable {
         return resumed;
     }
 
-    /** Stops serving, stops the runs (running trials end FAIL "interrupted: the worker shut down" and run again on resume), closes storage. */
+    /** This server's node name in its cluster, or null when it serves a data folder. */
+    public String nodeName() {
+        return node == null ? null : node.nodeName();
+    }
+
+    /**
+     * Stops serving, stops the runs, leaves the cluster if it is in one, closes storage. Trials running here end FAIL
+     * "interrupted: the worker shut down" and run again on resume; on a cluster, the studies' queued trial jobs are
+     * deleted, trials already running on other nodes finish there, and the next start resumes the studies.
+     */
     @Override
     public void close() {
-        server.close();
-        studies.close();
-        scheduler.close();
-        storage.close();
+        closeAll(closeInOrder);
     }
 }

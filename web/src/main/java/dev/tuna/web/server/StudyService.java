@@ -9,7 +9,6 @@ import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.search.Objective;
-import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.web.spec.ObjectiveFactory;
 import dev.tuna.web.spec.PrunerFactory;
@@ -18,7 +17,6 @@ import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
-import dev.tuna.worker.dispatch.StudyRun;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.util.Map;
 import java.util.Optional;
@@ -33,9 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs submitted studies: creates them in storage with their spec as the study attribute {@value #ATTR_SPEC},
- * runs their trials on a {@link TrialScheduler}, stops, resumes and deletes them, and on start resumes the
- * unfinished studies a previous process left (storage has marked their running trials FAIL "interrupted";
- * the study goes on to its number of trials).
+ * runs their trials through a {@link StudyDispatch} (this process's {@link TrialScheduler}, or a cluster),
+ * stops, resumes and deletes them, and on start resumes the unfinished studies a previous process left (storage
+ * has marked their running trials FAIL "interrupted"; the study goes on to its number of trials).
  */
 public final class StudyService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StudyService.class);
@@ -49,14 +47,14 @@ public final class StudyService implements AutoCloseable {
     public enum State { RUNNING, SCHEDULED, STOPPED, COMPLETE, IDLE }
 
     private final Storage storage;
-    private final TrialScheduler scheduler;
+    private final StudyDispatch dispatch;
     private final ObjectiveFactory trainables;
     private final StudySpecParser parser;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
     private final ExecutorService runners;
 
-    /** One run of a study: its optimize call on a runner thread, or its cron schedule. */
+    /** One run of a study: its dispatch's run on a runner thread, or its cron schedule. */
     private static final class Run {
         final Study study;
         volatile boolean stopped;
@@ -72,9 +70,14 @@ public final class StudyService implements AutoCloseable {
         }
     }
 
+    /** Runs the studies' trials on this process's scheduler. */
     public StudyService(Storage storage, TrialScheduler scheduler, ObjectiveFactory trainables) {
+        this(storage, StudyDispatch.local(scheduler), trainables);
+    }
+
+    public StudyService(Storage storage, StudyDispatch dispatch, ObjectiveFactory trainables) {
         this.storage = storage;
-        this.scheduler = scheduler;
+        this.dispatch = dispatch;
         this.trainables = trainables;
         this.parser = new StudySpecParser(trainables);
         AtomicInteger n = new AtomicInteger();
@@ -102,6 +105,7 @@ public final class StudyService implements AutoCloseable {
         if (storage.findStudy(spec.name()).isPresent()) {
             throw new StudyExistsException(spec.name());
         }
+        dispatch.check(spec);
         Study study = study(spec);
         storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
         start(spec, study);
@@ -163,8 +167,8 @@ public final class StudyService implements AutoCloseable {
                 run.scheduled.cancel();
                 run.scheduled = null;
             }
-            run.study.stop();
         }
+        dispatch.stop(name, run != null ? run.study : null);
         LOG.info("study '{}' stopped", name);
     }
 
@@ -186,6 +190,7 @@ public final class StudyService implements AutoCloseable {
         if (run != null && run.active()) {
             throw new ApiException(409, "name", "study '" + name + "' is running already");
         }
+        dispatch.check(spec);
         storage.setStudyAttr(name, ATTR_STOPPED, false);
         start(spec, study(spec));
         LOG.info("study '{}' resumed", name);
@@ -228,6 +233,7 @@ public final class StudyService implements AutoCloseable {
             }
             try {
                 StudySpec spec = spec(info.name()).orElseThrow();
+                dispatch.check(spec);
                 Study study = study(spec);
                 if (spec.cron() != null || study.countedTrials() < spec.trials()) {
                     start(spec, study);
@@ -259,25 +265,13 @@ public final class StudyService implements AutoCloseable {
         Run run = new Run(study);
         runs.put(spec.name(), run);
         lastErrors.remove(spec.name());
-        OptimizeOptions.Builder options = OptimizeOptions.builder().optParallelism(spec.parallelism())
-                .optExecutor(scheduler.executor().withMaxConcurrent(spec.parallelism()))
-                // A stop that came before the loop began still stops it, at its first finished trial.
-                .optCallback((s, t) -> {
-                    if (run.stopped) {
-                        s.stop();
-                    }
-                });
-        spec.timeout().ifPresent(options::optTimeout);
         if (spec.cron() != null) {
-            run.scheduled = scheduler.schedule(new StudyRun(study, objective, options.optTrials(spec.trials()).build()), spec.cron());
+            run.scheduled = dispatch.schedule(spec, study, objective);
             return;
         }
-        OptimizeOptions total = options.optTotalTrials(spec.trials()).build();
         run.future = runners.submit(() -> {
             try {
-                if (!run.stopped) {
-                    study.optimize(objective, total);
-                }
+                dispatch.run(spec, study, objective, () -> run.stopped);
             } catch (RuntimeException | Error e) {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
                 lastErrors.put(spec.name(), String.valueOf(e.getMessage()));

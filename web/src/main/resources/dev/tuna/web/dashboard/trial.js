@@ -26,6 +26,7 @@ function render(t) {
     Tuna.el('dt', {}, 'Value'), Tuna.el('dd', {id: 'value'}, Tuna.fmt(t.value)),
     Tuna.el('dt', {}, 'Reason'), Tuna.el('dd', {id: 'reason'}, t.reason || '\u2013'),
     Tuna.el('dt', {}, 'Device'), Tuna.el('dd', {id: 'device'}, t.device || '\u2013'),
+    Tuna.el('dt', {}, 'Node'), Tuna.el('dd', {id: 'node'}, (t.systemAttrs || {}).node || '\u2013'),
     Tuna.el('dt', {}, 'Started'), Tuna.el('dd', {}, t.start || '\u2013'),
     Tuna.el('dt', {}, 'Ended'), Tuna.el('dd', {}, t.end || '\u2013'),
     Tuna.el('dt', {}, 'Seconds'), Tuna.el('dd', {}, (t.durationMillis / 1000).toFixed(2))));

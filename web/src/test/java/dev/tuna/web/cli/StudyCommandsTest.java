@@ -144,7 +144,7 @@ class StudyCommandsTest {
 
         Run both = tuna("studies", "--server", "http://x", "--data", dir.toString());
         assertThat(both.code()).isEqualTo(1);
-        assertThat(both.err()).contains("not both");
+        assertThat(both.err()).contains("one of --data, --server or --db");
 
         Run noData = tuna("studies", "--data", dir.resolve("empty").toString());
         assertThat(noData.code()).isEqualTo(1);

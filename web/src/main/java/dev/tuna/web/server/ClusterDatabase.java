@@ -1,0 +1,56 @@
+package dev.tuna.web.server;
+
+import dev.tuna.core.storage.PostgresStorage;
+import dev.tuna.worker.cluster.ClusterNode;
+import java.time.Duration;
+
+/**
+ * The PostgreSQL database a cluster shares: its studies (a {@link PostgresStorage}) and its Quartz job store (the
+ * {@link ClusterNode}s).
+ *
+ * @param jdbcUrl         {@code jdbc:postgresql://host:port/db}
+ * @param user            the database user
+ * @param password        the user's password, or null
+ * @param checkinInterval how often a node checks in; another node recovers a dead node's trials after about this long
+ */
+public record ClusterDatabase(String jdbcUrl, String user, String password, Duration checkinInterval) {
+    /** The default check-in interval, the {@link ClusterNode}'s. */
+    public static final Duration DEFAULT_CHECKIN = Duration.ofSeconds(5);
+
+    public ClusterDatabase {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("--db: expected jdbc:postgresql://HOST:PORT/DATABASE, got '" + jdbcUrl + "'");
+        }
+        if (user == null || user.isBlank()) {
+            throw new IllegalArgumentException("--db-user: must not be empty");
+        }
+        if (checkinInterval == null || checkinInterval.toMillis() < 100) {
+            throw new IllegalArgumentException("--checkin: must be at least 0.1 s, got " + checkinInterval);
+        }
+    }
+
+    /** With the default check-in interval. */
+    public ClusterDatabase(String jdbcUrl, String user, String password) {
+        this(jdbcUrl, user, password, DEFAULT_CHECKIN);
+    }
+
+    /** Opens the studies' storage; a database that cannot be opened fails with a message naming {@code --db}. */
+    public PostgresStorage openStorage() {
+        try {
+            return PostgresStorage.open(jdbcUrl, user, password);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("--db: " + e.getMessage(), e);
+        }
+    }
+
+    /** A node builder on this database with its check-in interval; the caller adds devices and studies. */
+    public ClusterNode.Builder node() {
+        return ClusterNode.builder(jdbcUrl, user, password).optCheckinInterval(checkinInterval);
+    }
+
+    @Override
+    public String toString() {
+        // Never the password.
+        return "ClusterDatabase[" + jdbcUrl + ", user " + user + ", check-in " + checkinInterval + "]";
+    }
+}

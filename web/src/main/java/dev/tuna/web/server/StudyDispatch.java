@@ -1,0 +1,146 @@
+package dev.tuna.web.server;
+
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.worker.cluster.ClusterNode;
+import dev.tuna.worker.dispatch.ScheduledStudy;
+import dev.tuna.worker.dispatch.StudyRun;
+import dev.tuna.worker.dispatch.TrialScheduler;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * How a {@link StudyService} runs a submitted study's trials: on this process's {@link TrialScheduler}
+ * ({@link #local}) or across a cluster of nodes sharing a PostgreSQL database ({@link #cluster}). Everything else
+ * (specs, storage, stop and resume, resuming unfinished studies) is the service's and the same for both.
+ */
+public interface StudyDispatch {
+
+    /**
+     * Refuses a spec this dispatch cannot run.
+     *
+     * @throws ApiException (422, naming the field) if it cannot
+     */
+    void check(StudySpec spec);
+
+    /**
+     * Runs the study until it has {@code spec.trials()} counted trials, or until {@code stopped} turns true; blocks
+     * (the service calls it on a runner thread of its own).
+     */
+    void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped);
+
+    /** Runs the study on its cron expression ({@code spec.cron()} is set; {@link #check} accepted it). */
+    ScheduledStudy schedule(StudySpec spec, Study study, Objective objective);
+
+    /**
+     * A user stopped the study: no more trials start and running ones end FAIL "stopped".
+     *
+     * @param study the study of this process's run, or null when this process runs none of it
+     */
+    void stop(String name, Study study);
+
+    /** Trials run by this process's {@link TrialScheduler}, at most {@code spec.parallelism()} at once. */
+    static StudyDispatch local(TrialScheduler scheduler) {
+        return new Local(scheduler);
+    }
+
+    /** Trials run by whichever node of the cluster has a free slot; this node queues them. */
+    static StudyDispatch cluster(ClusterNode node) {
+        return new Cluster(node);
+    }
+
+    /** {@link #local}. */
+    final class Local implements StudyDispatch {
+        private final TrialScheduler scheduler;
+
+        Local(TrialScheduler scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public void check(StudySpec spec) {
+            // The local scheduler runs every spec the parser accepts.
+        }
+
+        private OptimizeOptions.Builder options(StudySpec spec, BooleanSupplier stopped) {
+            OptimizeOptions.Builder options = OptimizeOptions.builder().optParallelism(spec.parallelism())
+                    .optExecutor(scheduler.executor().withMaxConcurrent(spec.parallelism()))
+                    // A stop that came before the loop began still stops it, at its first finished trial.
+                    .optCallback((s, t) -> {
+                        if (stopped.getAsBoolean()) {
+                            s.stop();
+                        }
+                    });
+            spec.timeout().ifPresent(options::optTimeout);
+            return options;
+        }
+
+        @Override
+        public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+            OptimizeOptions total = options(spec, stopped).optTotalTrials(spec.trials()).build();
+            if (!stopped.getAsBoolean()) {
+                study.optimize(objective, total);
+            }
+        }
+
+        @Override
+        public ScheduledStudy schedule(StudySpec spec, Study study, Objective objective) {
+            // Each firing runs the spec's number of trials; "stopped" only matters to a user's stop, which cancels it.
+            return scheduler.schedule(new StudyRun(study, objective, options(spec, () -> false)
+                    .optTrials(spec.trials()).build()), spec.cron());
+        }
+
+        @Override
+        public void stop(String name, Study study) {
+            if (study != null) {
+                study.stop();
+            }
+        }
+    }
+
+    /** {@link #cluster}. */
+    final class Cluster implements StudyDispatch {
+        private final ClusterNode node;
+
+        Cluster(ClusterNode node) {
+            this.node = node;
+        }
+
+        @Override
+        public void check(StudySpec spec) {
+            if (spec.cron() != null) {
+                throw new ApiException(422, "cron", "cron: a scheduled study cannot run on a cluster (--db); "
+                        + "submit it without cron, or to a server without --db");
+            }
+        }
+
+        @Override
+        public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+            // The spec's timeout ends the run as it does locally: no new trials are queued, running ones finish.
+            long deadline = spec.timeout().map(Duration::toNanos).map(t -> System.nanoTime() + t).orElse(Long.MAX_VALUE);
+            BooleanSupplier done = spec.timeout().isPresent()
+                    ? () -> stopped.getAsBoolean() || System.nanoTime() - deadline >= 0
+                    : stopped;
+            if (!done.getAsBoolean()) {
+                node.runStudy(study, spec.trials(), spec.parallelism(), done);
+            }
+        }
+
+        @Override
+        public ScheduledStudy schedule(StudySpec spec, Study study, Objective objective) {
+            check(spec);
+            throw new IllegalStateException("unreachable: check refuses cron on a cluster");
+        }
+
+        @Override
+        public void stop(String name, Study study) {
+            if (study != null) {
+                study.stop();
+            }
+            // Also when this process runs none of it: other nodes may still hold its queued or running trials.
+            node.stopStudy(name);
+        }
+    }
+}

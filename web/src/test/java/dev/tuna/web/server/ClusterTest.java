@@ -1,0 +1,238 @@
+package dev.tuna.web.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.web.spec.Trainables;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A cluster end to end: an embedded PostgreSQL server, {@code tuna serve --db} with no slots in this JVM (a
+ * coordinator that runs no trial itself) and one real {@code tuna worker --slots 2} process. Studies submitted over
+ * REST run on the worker; the API (counts, best, events) works on PostgreSQL as on MapDB; a study stops and resumes
+ * across the cluster; a new server resumes the studies of one that stopped; a cron spec is refused.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterTest {
+    private static final Pattern JOINED = Pattern.compile("Tuna worker (\\S+) joined the cluster");
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private EmbeddedPostgres postgres;
+    private String url;
+    private Path data;
+    private ServerRuntime coordinator;
+    private Process worker;
+    private Thread workerReader;
+    private String workerNode;
+    private final List<String> workerOutput = new CopyOnWriteArrayList<>();
+    private Api api;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        postgres = EmbeddedPostgres.builder().start();
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE tuna_cluster");
+        }
+        url = postgres.getJdbcUrl("postgres", "tuna_cluster");
+        data = Files.createTempDirectory("tuna-cluster-test-");
+        coordinator = ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)), data,
+                "127.0.0.1", 0, null, Trainables.builtIn());
+        api = new Api(coordinator.port());
+        startWorker();
+    }
+
+    private void startWorker() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        worker = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.tuna.web.cli.TunaCommand",
+                "worker", "--db", url, "--db-user", "postgres", "--slots", "2", "--checkin", "2", "--grace", "5")
+                .redirectErrorStream(true).start();
+        CompletableFuture<String> joined = new CompletableFuture<>();
+        workerReader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    workerOutput.add(line);
+                    Matcher m = JOINED.matcher(line);
+                    if (m.find()) {
+                        joined.complete(m.group(1));
+                    }
+                }
+            } catch (Exception e) {
+                joined.completeExceptionally(e);
+            }
+            joined.completeExceptionally(new IllegalStateException("tuna worker ended: " + workerOutput));
+        }, "worker-output");
+        workerReader.setDaemon(true);
+        workerReader.start();
+        workerNode = joined.get(60, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        try {
+            if (worker != null) {
+                // SIGTERM: the worker leaves the cluster gracefully and ends. Through its handle, because
+                // Process.destroy() also closes our end of its output, and its last line would be lost.
+                worker.toHandle().destroy();
+                boolean ended = worker.waitFor(60, TimeUnit.SECONDS);
+                if (!ended) {
+                    worker.destroyForcibly();
+                }
+                assertThat(ended).as("the worker ends on SIGTERM; its output: %s", workerOutput).isTrue();
+                workerReader.join(10_000);
+                assertThat(workerOutput).as("the worker leaves the cluster gracefully (exit %d)", worker.exitValue())
+                        .anyMatch(l -> l.contains("Tuna worker " + workerNode + " left the cluster"));
+            }
+        } finally {
+            if (coordinator != null) {
+                coordinator.close();
+            }
+            if (postgres != null) {
+                postgres.close();
+            }
+            // Empty: on a loopback address the coordinator writes no API token.
+            Files.deleteIfExists(data);
+        }
+    }
+
+    @Test
+    void aSubmittedStudyRunsOnTheWorkerAndTheApiWorksOnPostgres() throws Exception {
+        assertThat(coordinator.nodeName()).isNotEqualTo(workerNode);
+        assertThat(api.post("/api/studies", Api.quadratic("cl", 8, 3, 60)).status()).isEqualTo(201);
+        // The event stream, as the dashboard reads it: storage is PostgreSQL, the trials run in another process.
+        HttpResponse<InputStream> stream = api.http.send(HttpRequest.newBuilder(URI.create(api.base + "/api/studies/cl/events"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        List<String> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while (!events.contains("trial-finished") && (line = in.readLine()) != null) {
+                if (line.startsWith("event:")) {
+                    events.add(line.substring("event:".length()).strip());
+                }
+            }
+        }
+        assertThat(events).startsWith("subscribed").contains("trial-finished");
+
+        JsonNode study = api.awaitJson("/api/studies/cl", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(study.get("finished").asInt()).isEqualTo(8);
+        assertThat(study.get("counts").get("complete").asInt()).isEqualTo(8);
+        assertThat(study.get("counts").get("fail").asInt()).isZero();
+
+        JsonNode trials = api.get("/api/studies/cl/trials?limit=100&sort=value").json();
+        assertThat(trials.get("total").asInt()).isEqualTo(8);
+        Set<Integer> numbers = new HashSet<>();
+        for (JsonNode t : trials.get("trials")) {
+            numbers.add(t.get("number").asInt());
+            JsonNode detail = api.get("/api/studies/cl/trials/" + t.get("number").asInt()).json();
+            assertThat(detail.get("state").asText()).isEqualTo("COMPLETE");
+            assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
+            assertThat(detail.get("systemAttrs").has("cluster_job")).isTrue();
+            assertThat(detail.get("intermediateValues").size()).isEqualTo(3);
+        }
+        assertThat(numbers).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7);
+
+        JsonNode best = api.get("/api/studies/cl/best").json();
+        assertThat(best.get("value").asDouble()).isEqualTo(trials.get("trials").get(0).get("value").asDouble());
+        assertThat(api.get("/").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aClusterStudyStopsAndResumesOverRest() {
+        // Trials of 20 steps of 100 ms: one caught mid-run by the stop is aborted, not finished.
+        assertThat(api.post("/api/studies", Api.quadratic("cl-stop", 4, 20, 100)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/cl-stop/trials?state=RUNNING", p -> {
+            for (JsonNode t : p.get("trials")) {
+                if (t.get("lastStep").asInt() >= 1 && t.get("lastStep").asInt() <= 8) {
+                    return true;
+                }
+            }
+            return false;
+        }, WAIT);
+        assertThat(api.post("/api/studies/cl-stop/stop", null).status()).isEqualTo(202);
+        JsonNode stopped = api.awaitJson("/api/studies/cl-stop",
+                s -> s.get("state").asText().equals("stopped") && s.get("counts").get("running").asInt() == 0, WAIT);
+        assertThat(stopped.get("finished").asInt()).isLessThan(4);
+        JsonNode failed = api.get("/api/studies/cl-stop/trials?state=FAIL&limit=100").json();
+        assertThat(failed.get("trials")).isNotEmpty();
+        for (JsonNode t : failed.get("trials")) {
+            assertThat(t.get("reason").asText()).isEqualTo("stopped");
+        }
+
+        assertThat(api.post("/api/studies/cl-stop/resume", null).status()).isEqualTo(202);
+        JsonNode done = api.awaitJson("/api/studies/cl-stop", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(done.get("finished").asInt()).isEqualTo(4);
+        JsonNode all = api.get("/api/studies/cl-stop/trials?state=COMPLETE&limit=100").json();
+        assertThat(all.get("trials")).isNotEmpty();
+        for (JsonNode t : all.get("trials")) {
+            JsonNode detail = api.get("/api/studies/cl-stop/trials/" + t.get("number").asInt()).json();
+            assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
+        }
+    }
+
+    @Test
+    void aNewServerOnTheDatabaseResumesTheStudiesOfOneThatStopped() {
+        assertThat(api.post("/api/studies", Api.quadratic("cl-restart", 6, 10, 100)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/cl-restart", s -> s.get("finished").asInt() >= 1, WAIT);
+        coordinator.close();
+        coordinator = ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)), data,
+                "127.0.0.1", 0, null, Trainables.builtIn());
+        api = new Api(coordinator.port());
+        assertThat(coordinator.resumed()).isEqualTo(1);
+        JsonNode done = api.awaitJson("/api/studies/cl-restart", s -> s.get("state").asText().equals("complete"), WAIT);
+        // Trials running on the worker when the first server left finish there, so a few more than 6 may end.
+        assertThat(done.get("finished").asInt()).isGreaterThanOrEqualTo(6);
+        assertThat(done.get("counts").get("fail").asInt()).isZero();
+        for (JsonNode t : api.get("/api/studies/cl-restart/trials?limit=100").json().get("trials")) {
+            JsonNode detail = api.get("/api/studies/cl-restart/trials/" + t.get("number").asInt()).json();
+            assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
+        }
+    }
+
+    @Test
+    void theSpecsTimeoutEndsAClusterRun() {
+        // 50 trials of 1 s, one at a time, would take 50 s; the run ends after 1 s and its running trial finishes.
+        String spec = Api.quadratic("cl-timeout", 50, 10, 100).replaceFirst("\\{", "{\"timeoutSeconds\": 1, ");
+        assertThat(api.post("/api/studies", spec).status()).isEqualTo(201);
+        JsonNode ended = api.awaitJson("/api/studies/cl-timeout",
+                s -> s.get("state").asText().equals("idle") && s.get("counts").get("running").asInt() == 0, WAIT);
+        assertThat(ended.get("finished").asInt()).isLessThan(50);
+        assertThat(ended.get("counts").get("complete").asInt()).isEqualTo(ended.get("finished").asInt());
+        // Stopped, so that a server started later does not resume it.
+        assertThat(api.post("/api/studies/cl-timeout/stop", null).status()).isEqualTo(202);
+    }
+
+    @Test
+    void aCronSpecIsRefusedOnACluster() {
+        String spec = Api.quadratic("cl-cron", 2, 1, 0).replaceFirst("\\{", "{\"cron\": \"0 0 * * * ?\", ");
+        Api.Answer answer = api.post("/api/studies", spec);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(422);
+        assertThat(answer.json().get("field").asText()).isEqualTo("cron");
+        assertThat(api.get("/api/studies/cl-cron").status()).isEqualTo(404);
+    }
+}
