@@ -310,8 +310,10 @@ class ClusterNodeTest {
                 assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_SHUTDOWN);
                 assertThat(t.wasInterrupted()).isTrue(); // so it does not count: the study still wants its trial
             });
-            // Quartz recorded the job's end before the node left: nothing is left for the cluster to recover.
-            assertThat(queryInt(url, "SELECT count(*) FROM qrtz_fired_triggers")).isZero();
+            // Quartz recorded the job's end before the node left: no job of it is left executing. (The coordinator
+            // queues the interrupted trial again at once; Quartz may acquire that trigger while going to standby and
+            // leave it ACQUIRED on shutdown: other nodes' check-ins release such triggers, so they may stay here.)
+            assertThat(queryInt(url, "SELECT count(*) FROM qrtz_fired_triggers WHERE state <> 'ACQUIRED'")).isZero();
         } finally {
             stop.set(true);
             run.get(30, TimeUnit.SECONDS);
