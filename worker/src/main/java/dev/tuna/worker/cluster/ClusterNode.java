@@ -245,7 +245,7 @@ public final class ClusterNode implements AutoCloseable {
         int deleted = 0;
         try {
             for (JobKey key : quartz.getJobKeys(GroupMatcher.jobGroupEquals(name))) {
-                if (quartz.deleteJob(key)) {
+                if (deleteJob(key)) {
                     deleted++;
                 }
             }
@@ -253,6 +253,25 @@ public final class ClusterNode implements AutoCloseable {
             throw new IllegalStateException("could not delete the jobs of study '" + name + "': " + e.getMessage(), e);
         }
         LOG.info("study '{}': {} job(s) deleted", name, deleted);
+    }
+
+    /**
+     * Deletes a job; a job that ends meanwhile (Quartz deletes a finished trial's job itself, maybe on another node)
+     * makes Quartz's delete fail half-way: that is no error, once the job is gone.
+     */
+    private boolean deleteJob(JobKey key) throws SchedulerException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return quartz.deleteJob(key);
+            } catch (SchedulerException e) {
+                if (!quartz.checkExists(key)) {
+                    return false;
+                }
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The study's trial jobs queued or running, cluster-wide. */
