@@ -2,14 +2,9 @@ package dev.tuna.core.storage;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
@@ -65,6 +60,8 @@ public final class MapDbStorage implements Storage {
     private final JournaledMapDb db;
     private final InMemoryStorage cache = new InMemoryStorage();
     private final ObjectWriter headerWriter;
+    private final ObjectWriter studyWriter;
+    private final ObjectWriter stepWriter;
     private final ObjectReader trialReader;
     private final ObjectMapper json;
     private final ScheduledExecutorService flusher;
@@ -73,14 +70,10 @@ public final class MapDbStorage implements Storage {
     private MapDbStorage(Path path, JournaledMapDb db) {
         this.path = path;
         this.db = db;
-        this.json = JsonMapper.builder()
-                .addModule(new JavaTimeModule())
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .addMixIn(FrozenTrial.class, HeaderMixin.class)
-                .build();
+        this.json = StorageJson.builder().addMixIn(FrozenTrial.class, HeaderMixin.class).build();
         this.headerWriter = json.writerFor(FrozenTrial.class);
+        this.studyWriter = json.writerFor(StudyInfo.class);
+        this.stepWriter = json.writerFor(StepRecord.class);
         this.trialReader = json.readerFor(FrozenTrial.class);
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tuna-mapdb-flush");
@@ -199,7 +192,7 @@ public final class MapDbStorage implements Storage {
     }
 
     private void writeStudy(StudyInfo info) {
-        db.put(STUDIES, info.name(), write(json.writerFor(StudyInfo.class), info));
+        db.put(STUDIES, info.name(), write(studyWriter, info));
     }
 
     private void checkOpen() {
@@ -305,7 +298,7 @@ public final class MapDbStorage implements Storage {
             return new StepRecord(r.intermediateValues.get(step), values);
         });
         String key = trialKey(study, number) + SEP + String.format("%010d", step);
-        db.put(STEPS, key, write(json.writerFor(StepRecord.class), atStep));
+        db.put(STEPS, key, write(stepWriter, atStep));
     }
 
     @Override

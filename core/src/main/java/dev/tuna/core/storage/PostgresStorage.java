@@ -1,12 +1,7 @@
 package dev.tuna.core.storage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tuna.core.Direction;
@@ -66,12 +61,7 @@ public final class PostgresStorage implements Storage {
     private PostgresStorage(HikariDataSource pool, Duration staleAfter) {
         this.pool = pool;
         this.staleAfter = staleAfter;
-        this.json = JsonMapper.builder()
-                .addModule(new JavaTimeModule())
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .build();
+        this.json = StorageJson.builder().build();
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tuna-postgres-heartbeat");
             t.setDaemon(true);
