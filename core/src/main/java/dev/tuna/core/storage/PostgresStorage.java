@@ -186,20 +186,11 @@ public final class PostgresStorage implements Storage {
                 del.setLong(1, staleAfter.toMillis());
                 del.executeUpdate();
             }
-            List<long[]> stale = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT t.study_id, t.number FROM trials t WHERE t.state = 'RUNNING'"
+                    "SELECT t.study_id, t.doc FROM trials t WHERE t.state = 'RUNNING'"
                             + " AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.owner = t.owner) FOR UPDATE SKIP LOCKED")) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        stale.add(new long[] {rs.getLong(1), rs.getInt(2)});
-                    }
-                }
+                return interruptAll(c, ps);
             }
-            for (long[] t : stale) {
-                interrupt(c, t[0], (int) t[1]);
-            }
-            return stale.size();
         });
         if (failed > 0) {
             LOG.warn("marked {} trial(s) left running by a stopped process as FAIL ({})", failed, FrozenTrial.REASON_INTERRUPTED);
@@ -207,13 +198,23 @@ public final class PostgresStorage implements Storage {
         return failed;
     }
 
-    private void interrupt(Connection c, long studyId, int number) throws SQLException {
-        TrialRecord r = load(c, studyId, "?", number, true);
-        r.state = TrialState.FAIL;
-        r.value = null;
-        r.reason = FrozenTrial.REASON_INTERRUPTED;
-        r.end = Instant.now();
-        save(c, studyId, r);
+    /**
+     * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) the RUNNING trials that {@code select} returns, as
+     * {@code (study_id, doc)} rows it locks; returns how many.
+     */
+    private int interruptAll(Connection c, PreparedStatement select) throws SQLException {
+        List<Row> rows = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                // The study's name only shows in error messages; these rows are RUNNING, so none comes.
+                rows.add(new Row(rs.getLong(1), TrialRecord.of("?", read(rs.getString(2), FrozenTrial.class))));
+            }
+        }
+        for (Row row : rows) {
+            row.record().finish(TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+            save(c, row.studyId(), row.record());
+        }
+        return rows.size();
     }
 
     // ------------------------------------------------------------------------------------------ studies
@@ -422,26 +423,37 @@ public final class PostgresStorage implements Storage {
     /** Loads a trial under its row lock, applies {@code change} (which checks that it may change) and writes it back. */
     private FrozenTrial mutate(String study, int number, Consumer<TrialRecord> change) {
         return tx(c -> {
-            long id = studyId(c, study, false);
-            TrialRecord r = load(c, id, study, number, true);
-            change.accept(r);
-            save(c, id, r);
-            return r.snapshot();
+            Row row = load(c, study, number, true);
+            change.accept(row.record());
+            save(c, row.studyId(), row.record());
+            return row.record().snapshot();
         });
     }
 
-    private TrialRecord load(Connection c, long studyId, String study, int number, boolean lock) throws SQLException {
+    /** A trial's row: its study's id and its state. */
+    private record Row(long studyId, TrialRecord record) {
+    }
+
+    /**
+     * Reads a trial and its study's id in one query, optionally locking the trial's row.
+     *
+     * @throws StudyNotFoundException if there is no such study
+     * @throws TrialNotFoundException if the study has no such trial
+     */
+    private Row load(Connection c, String study, int number, boolean lock) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT doc FROM trials WHERE study_id = ? AND number = ?" + (lock ? " FOR UPDATE" : ""))) {
-            ps.setLong(1, studyId);
+                "SELECT t.study_id, t.doc FROM trials t JOIN studies s ON s.id = t.study_id"
+                        + " WHERE s.name = ? AND t.number = ?" + (lock ? " FOR UPDATE OF t" : ""))) {
+            ps.setString(1, study);
             ps.setInt(2, number);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new TrialNotFoundException(study, number);
+                if (rs.next()) {
+                    return new Row(rs.getLong(1), TrialRecord.of(study, read(rs.getString(2), FrozenTrial.class)));
                 }
-                return TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class));
             }
         }
+        studyId(c, study, false); // tells a missing study from a missing trial
+        throw new TrialNotFoundException(study, number);
     }
 
     private void save(Connection c, long studyId, TrialRecord r) throws SQLException {
@@ -459,7 +471,7 @@ public final class PostgresStorage implements Storage {
 
     @Override
     public FrozenTrial trial(String study, int number) {
-        return tx(c -> load(c, studyId(c, study, false), study, number, false).snapshot());
+        return tx(c -> load(c, study, number, false).record().snapshot());
     }
 
     @Override
@@ -499,18 +511,10 @@ public final class PostgresStorage implements Storage {
         heartbeat.shutdownNow();
         try {
             tx(c -> {
-                List<long[]> mine = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT study_id, number FROM trials WHERE state = 'RUNNING' AND owner = ? FOR UPDATE")) {
+                        "SELECT study_id, doc FROM trials WHERE state = 'RUNNING' AND owner = ? FOR UPDATE")) {
                     ps.setString(1, owner);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            mine.add(new long[] {rs.getLong(1), rs.getInt(2)});
-                        }
-                    }
-                }
-                for (long[] t : mine) {
-                    interrupt(c, t[0], (int) t[1]);
+                    interruptAll(c, ps);
                 }
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM owners WHERE owner = ?")) {
                     ps.setString(1, owner);
