@@ -56,8 +56,7 @@ public class InMemoryStorage implements Storage {
     /** Puts back a study read from a durable store, with its trials. */
     synchronized void restore(StudyInfo info, List<FrozenTrial> trials) {
         // Values read back from a file are mutable: copy them like values handed in.
-        StudyRecord s = new StudyRecord(
-                new StudyInfo(info.name(), info.direction(), info.created(), ImmutableValues.copyOfMap(info.attrs())));
+        StudyRecord s = new StudyRecord(info.withImmutableAttrs());
         for (FrozenTrial t : trials) {
             if (t.number() != s.trials.size()) {
                 throw new StorageException("study '" + info.name() + "' is missing trial " + s.trials.size());
@@ -92,9 +91,7 @@ public class InMemoryStorage implements Storage {
     @Override
     public synchronized void setStudyAttr(String study, String key, Object value) {
         StudyRecord s = study(study);
-        Map<String, Object> attrs = new LinkedHashMap<>(s.info.attrs());
-        attrs.put(key, ImmutableValues.copyOf(value));
-        s.info = new StudyInfo(s.info.name(), s.info.direction(), s.info.created(), attrs);
+        s.info = s.info.withAttr(key, value);
     }
 
     @Override

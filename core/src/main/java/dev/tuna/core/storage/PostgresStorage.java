@@ -286,7 +286,6 @@ public final class PostgresStorage implements Storage {
 
     @Override
     public void setStudyAttr(String study, String key, Object value) {
-        Object copy = ImmutableValues.copyOf(value);
         tx(c -> {
             long id;
             StudyInfo info;
@@ -300,9 +299,7 @@ public final class PostgresStorage implements Storage {
                     info = readInfo(rs.getString(2));
                 }
             }
-            Map<String, Object> attrs = new LinkedHashMap<>(info.attrs());
-            attrs.put(key, copy);
-            StudyInfo updated = new StudyInfo(info.name(), info.direction(), info.created(), attrs);
+            StudyInfo updated = info.withAttr(key, value);
             try (PreparedStatement ps = c.prepareStatement("UPDATE studies SET info = ? WHERE id = ?")) {
                 ps.setString(1, write(updated));
                 ps.setLong(2, id);
@@ -313,9 +310,8 @@ public final class PostgresStorage implements Storage {
     }
 
     private StudyInfo readInfo(String text) {
-        StudyInfo info = read(text, StudyInfo.class);
         // Values read back are mutable: copy them like values handed in.
-        return new StudyInfo(info.name(), info.direction(), info.created(), ImmutableValues.copyOfMap(info.attrs()));
+        return read(text, StudyInfo.class).withImmutableAttrs();
     }
 
     /** The study's id, optionally locking its row (which serialises the allocation of trial numbers). */
@@ -484,13 +480,16 @@ public final class PostgresStorage implements Storage {
         return tx(c -> {
             long id = studyId(c, study, false);
             List<FrozenTrial> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT doc, state FROM trials WHERE study_id = ? ORDER BY number")) {
+            // The database picks the states (index trials_state): other trials' documents never travel.
+            try (PreparedStatement ps = c.prepareStatement("SELECT doc FROM trials WHERE study_id = ?"
+                    + (states == null ? "" : " AND state = ANY(?)") + " ORDER BY number")) {
                 ps.setLong(1, id);
+                if (states != null) {
+                    ps.setArray(2, c.createArrayOf("text", states.stream().map(TrialState::name).toArray()));
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if (states == null || states.contains(TrialState.valueOf(rs.getString(2)))) {
-                            out.add(TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class)).snapshot());
-                        }
+                        out.add(TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class)).snapshot());
                     }
                 }
             }

@@ -21,4 +21,16 @@ public record StudyInfo(String name, Direction direction, Instant created, Map<S
         Objects.requireNonNull(direction, "direction");
         attrs = attrs == null || attrs.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attrs));
     }
+
+    /** This study with attribute {@code key} set to a deep, unmodifiable copy of {@code value}. */
+    StudyInfo withAttr(String key, Object value) {
+        Map<String, Object> updated = new LinkedHashMap<>(attrs);
+        updated.put(key, ImmutableValues.copyOf(value));
+        return new StudyInfo(name, direction, created, updated);
+    }
+
+    /** This study with deep, unmodifiable copies of its attribute values: for one read back from a store. */
+    StudyInfo withImmutableAttrs() {
+        return new StudyInfo(name, direction, created, ImmutableValues.copyOfMap(attrs));
+    }
 }
