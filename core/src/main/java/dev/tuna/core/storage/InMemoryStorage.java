@@ -111,11 +111,8 @@ public class InMemoryStorage implements Storage {
         if (r == null) {
             r = new TrialRecord(study, s.trials.size(), TrialState.RUNNING);
             s.trials.add(r);
-        } else {
-            r.checkMutable(true);
-            r.state = TrialState.RUNNING;
         }
-        r.start = Instant.now();
+        r.start();
         return r.snapshot();
     }
 

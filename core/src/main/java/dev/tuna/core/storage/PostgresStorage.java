@@ -382,8 +382,7 @@ public final class PostgresStorage implements Storage {
                 id = studyId(c, study, true);
                 r = insertNew(c, id, study, TrialState.RUNNING);
             }
-            r.state = TrialState.RUNNING;
-            r.start = Instant.now();
+            r.start();
             save(c, id, r);
             return r.snapshot();
         });

@@ -60,6 +60,13 @@ final class TrialRecord {
 
     // The rules of each change, shared by every storage: what may change, and how.
 
+    /** Starts this trial now: a WAITING one becomes RUNNING (one created RUNNING stays so). */
+    void start() {
+        checkMutable(true);
+        state = TrialState.RUNNING;
+        start = Instant.now();
+    }
+
     void setParam(String name, Distribution distribution, double internalValue) {
         checkMutable(false);
         if (params.containsKey(name)) {
