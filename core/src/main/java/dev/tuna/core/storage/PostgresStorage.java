@@ -329,25 +329,16 @@ public final class PostgresStorage implements Storage {
 
     // ------------------------------------------------------------------------------------------ trials
 
-    /** Allocates the study's next number and inserts the trial; the caller holds the study's row lock. */
-    private TrialRecord insertNew(Connection c, long studyId, String study, TrialState state) throws SQLException {
-        int number;
+    /** Allocates the study's next trial number; the caller holds the study's row lock. */
+    private static int nextNumber(Connection c, long studyId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE studies SET next_number = next_number + 1 WHERE id = ? RETURNING next_number - 1")) {
             ps.setLong(1, studyId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                number = rs.getInt(1);
+                return rs.getInt(1);
             }
         }
-        TrialRecord r = new TrialRecord(study, number, state);
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO trials(study_id, number, state, owner, doc) VALUES (?, ?, 'WAITING', NULL, '{}')")) {
-            ps.setLong(1, studyId);
-            ps.setInt(2, number);
-            ps.executeUpdate();
-        }
-        return r;
     }
 
     @Override
@@ -355,9 +346,9 @@ public final class PostgresStorage implements Storage {
         Map<String, Object> fixed = ImmutableValues.copyOfMap(fixedParams);
         return tx(c -> {
             long id = studyId(c, study, true);
-            TrialRecord r = insertNew(c, id, study, TrialState.WAITING);
+            TrialRecord r = new TrialRecord(study, nextNumber(c, id), TrialState.WAITING);
             r.systemAttrs.put(FrozenTrial.ATTR_FIXED_PARAMS, fixed);
-            save(c, id, r);
+            insert(c, id, r);
             return r.snapshot();
         });
     }
@@ -368,22 +359,25 @@ public final class PostgresStorage implements Storage {
             long id = studyId(c, study, false);
             TrialRecord r = null;
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT number, doc FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1"
+                    "SELECT doc FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1"
                             + " FOR UPDATE SKIP LOCKED")) {
                 ps.setLong(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        r = TrialRecord.of(study, read(rs.getString(2), FrozenTrial.class));
+                        r = TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class));
                     }
                 }
             }
-            if (r == null) {
+            if (r != null) {
+                r.start();
+                save(c, id, r);
+            } else {
                 // Lock the study's row: it holds the number counter (and the study may have been re-created).
                 id = studyId(c, study, true);
-                r = insertNew(c, id, study, TrialState.RUNNING);
+                r = new TrialRecord(study, nextNumber(c, id), TrialState.RUNNING);
+                r.start();
+                insert(c, id, r);
             }
-            r.start();
-            save(c, id, r);
             return r.snapshot();
         });
     }
@@ -451,10 +445,20 @@ public final class PostgresStorage implements Storage {
         throw new TrialNotFoundException(study, number);
     }
 
+    /** Writes a trial's changes to its row. */
     private void save(Connection c, long studyId, TrialRecord r) throws SQLException {
+        writeRow(c, "UPDATE trials SET state = ?, owner = ?, doc = ? WHERE study_id = ? AND number = ?", studyId, r);
+    }
+
+    /** Writes a new trial's row. */
+    private void insert(Connection c, long studyId, TrialRecord r) throws SQLException {
+        writeRow(c, "INSERT INTO trials(state, owner, doc, study_id, number) VALUES (?, ?, ?, ?, ?)", studyId, r);
+    }
+
+    /** Runs {@code sql}, which binds a trial's state, owner, document, study id and number in that order. */
+    private void writeRow(Connection c, String sql, long studyId, TrialRecord r) throws SQLException {
         FrozenTrial t = r.snapshot();
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE trials SET state = ?, owner = ?, doc = ? WHERE study_id = ? AND number = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, t.state().name());
             ps.setString(2, t.state() == TrialState.RUNNING ? owner : null);
             ps.setString(3, write(t));
