@@ -257,4 +257,12 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
         assertThatThrownBy(() -> storage.setParam("s", next, "layers", LAYERS, 5)).isInstanceOf(IllegalStateException.class);
         assertThat(storage.trial("s", n)).isEqualTo(done);
     }
+
+    @Test
+    void aStudyNameWithANulCharacterIsRejected() {
+        assertThatThrownBy(() -> storage.createStudy("a\u0000b", Direction.MINIMIZE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NUL");
+        assertThat(storage.studies()).isEmpty();
+    }
 }

@@ -116,14 +116,6 @@ class MapDbStorageTest extends DurableStorageContractTest {
         assertThat(storage.findStudy("still usable")).isPresent();
     }
 
-    @Test
-    void aStudyNameWithANulCharacterIsRejected() {
-        assertThatThrownBy(() -> storage.createStudy("a\u0000b", Direction.MINIMIZE))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("NUL");
-        assertThat(storage.studies()).isEmpty();
-    }
-
     private static void record(String line, Map<Integer, Integer> printed) {
         Matcher m = FINISHED.matcher(line);
         // A line cut short by the kill is not a confirmed finish.

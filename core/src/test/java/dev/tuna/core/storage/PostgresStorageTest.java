@@ -225,12 +225,4 @@ class PostgresStorageTest extends DurableStorageContractTest {
         }
         assertThat(storage.trials("s")).hasSize(60).allSatisfy(t -> assertThat(t.wasInterrupted()).isTrue());
     }
-
-    @Test
-    void aStudyNameWithANulCharacterIsRejected() {
-        assertThatThrownBy(() -> storage.createStudy("a\u0000b", Direction.MINIMIZE))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("NUL");
-        assertThat(storage.studies()).isEmpty();
-    }
 }
