@@ -359,21 +359,20 @@ public final class GpSampler implements Sampler {
         return point;
     }
 
+    /** Whether the trial has the parameter with this distribution. */
+    private static boolean has(FrozenTrial t, String name, Distribution distribution) {
+        return distribution.equals(t.distributions().get(name)) && t.params().containsKey(name);
+    }
+
     private static boolean contains(FrozenTrial t, Map<String, Distribution> space) {
-        for (Map.Entry<String, Distribution> e : space.entrySet()) {
-            if (!e.getValue().equals(t.distributions().get(e.getKey())) || !t.params().containsKey(e.getKey())) {
-                return false;
-            }
-        }
-        return true;
+        return space.entrySet().stream().allMatch(e -> has(t, e.getKey(), e.getValue()));
     }
 
     /** The parameters every trial has with one and the same distribution, in the first trial's order. */
     private static Map<String, Distribution> intersection(List<FrozenTrial> trials) {
         Map<String, Distribution> space = new LinkedHashMap<>(trials.get(0).distributions());
         for (FrozenTrial t : trials) {
-            space.entrySet().removeIf(e -> !e.getValue().equals(t.distributions().get(e.getKey()))
-                    || !t.params().containsKey(e.getKey()));
+            space.entrySet().removeIf(e -> !has(t, e.getKey(), e.getValue()));
         }
         return space;
     }
