@@ -22,6 +22,13 @@ final class Checks {
         return value;
     }
 
+    static double above(String field, double value, double min) {
+        if (!(value > min) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(field + " must be a finite number above " + fmt(min) + ", got " + value);
+        }
+        return value;
+    }
+
     static double nonNegative(String field, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(field + " must be a finite number of at least 0, got " + value);

@@ -94,10 +94,7 @@ public final class DivergencePruner implements Pruner {
 
         /** A loss above this many times its first or best value diverged (default 4); more than 1. */
         public Builder lossFactor(double factor) {
-            if (!(factor > 1) || Double.isInfinite(factor)) {
-                throw new IllegalArgumentException("lossFactor must be a finite number above 1, got " + factor);
-            }
-            this.lossFactor = factor;
+            this.lossFactor = Checks.above("lossFactor", factor, 1);
             return this;
         }
 
@@ -121,10 +118,7 @@ public final class DivergencePruner implements Pruner {
 
         /** A gradient norm above this many times its median so far exploded (default 10); more than 1. */
         public Builder gradNormFactor(double factor) {
-            if (!(factor > 1) || Double.isInfinite(factor)) {
-                throw new IllegalArgumentException("gradNormFactor must be a finite number above 1, got " + factor);
-            }
-            this.gradNormFactor = factor;
+            this.gradNormFactor = Checks.above("gradNormFactor", factor, 1);
             return this;
         }
 

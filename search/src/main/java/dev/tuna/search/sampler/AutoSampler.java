@@ -45,12 +45,13 @@ public final class AutoSampler implements Sampler {
 
     @Override
     public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
-        Sampler sampler = choose(study.trials());
+        List<FrozenTrial> trials = study.trials(); // read once, for the choice and the chosen sampler
+        Sampler sampler = choose(trials);
         synchronized (this) {
             chosen.put(trial.number(), sampler);
             chosen.keySet().removeIf(n -> n < trial.number() - 10_000);
         }
-        return sampler.sampleRelative(study, trial);
+        return sampler == gp ? gp.sampleRelative(study, trial, trials) : tpe.sampleRelative(study, trial, trials);
     }
 
     @Override

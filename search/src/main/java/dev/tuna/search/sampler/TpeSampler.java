@@ -65,10 +65,14 @@ public final class TpeSampler implements Sampler {
 
     @Override
     public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
+        return multivariate ? sampleRelative(study, trial, study.trials()) : Map.of();
+    }
+
+    /** As {@link #sampleRelative(Study, FrozenTrial)}, on the study's trials already read by the caller. */
+    Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
         if (!multivariate) {
             return Map.of();
         }
-        List<FrozenTrial> trials = study.trials();
         List<Observation> observations = split(study, trials, trial.number());
         if (observations.size() < STARTUP) {
             return Map.of();

@@ -26,6 +26,8 @@ public final class AcquisitionOptimizer {
     private final double[] bests;
     private final double[][] grids;
     private final int d;
+    private final boolean anyContinuous;
+    private final boolean anyDiscrete;
 
     /**
      * @param gp    the posterior (in standardised minimisation form)
@@ -50,6 +52,14 @@ public final class AcquisitionOptimizer {
         this.bests = bests.clone();
         this.grids = grids;
         this.d = grids.length;
+        boolean continuous = false;
+        boolean discrete = false;
+        for (double[] g : grids) {
+            continuous |= g == null;
+            discrete |= g != null;
+        }
+        this.anyContinuous = continuous;
+        this.anyDiscrete = discrete;
     }
 
     /** Log EI at a point: with several posteriors, the log of their mean EI. */
@@ -146,12 +156,6 @@ public final class AcquisitionOptimizer {
 
     /** Alternates gradient steps on continuous dimensions with exhaustive sweeps of discrete ones. */
     private double[] refine(double[] point) {
-        boolean anyContinuous = false;
-        boolean anyDiscrete = false;
-        for (double[] g : grids) {
-            anyContinuous |= g == null;
-            anyDiscrete |= g != null;
-        }
         double score = logEi(point);
         for (int round = 0; round < (anyDiscrete ? 3 : 1); round++) {
             double before = score;

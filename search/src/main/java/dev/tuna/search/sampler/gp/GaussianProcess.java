@@ -59,14 +59,45 @@ public final class GaussianProcess {
                 throw new IllegalStateException("kernel matrix is not positive definite");
             }
         }
-        alpha = y.clone();
-        forward(chol, n, alpha);
         double half = 0;
         for (int i = 0; i < n; i++) {
             half += Math.log(chol[i * n + i]);
         }
         logDeterminantHalf = half;
-        backward(chol, n, alpha);
+        alpha = solve(chol, n, y);
+    }
+
+    /** The same process conditioned on other targets at the same points: the Cholesky factor is shared. */
+    private GaussianProcess(GaussianProcess base, double[] y) {
+        this.x = base.x;
+        this.y = y;
+        this.categorical = base.categorical;
+        this.n = base.n;
+        this.inverseSquaredLengthscales = base.inverseSquaredLengthscales;
+        this.signal = base.signal;
+        this.noise = base.noise;
+        this.chol = base.chol;
+        this.logDeterminantHalf = base.logDeterminantHalf;
+        this.alpha = solve(chol, n, y);
+    }
+
+    /**
+     * This process conditioned on {@code y} instead, at the same points with the same hyperparameters; costs two
+     * triangular solves instead of a new factorisation.
+     */
+    public GaussianProcess withTargets(double[] y) {
+        if (y.length != n) {
+            throw new IllegalArgumentException("y must have " + n + " values, got " + y.length);
+        }
+        return new GaussianProcess(this, y);
+    }
+
+    /** K^-1 y by two triangular solves with the factor {@code l}. */
+    private static double[] solve(double[] l, int n, double[] y) {
+        double[] z = y.clone();
+        forward(l, n, z);
+        backward(l, n, z);
+        return z;
     }
 
     /**

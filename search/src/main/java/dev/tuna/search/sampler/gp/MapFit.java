@@ -56,11 +56,6 @@ public final class MapFit {
      */
     public static double[] fit(double[][] x, double[] y, boolean[] categorical, double[] start, boolean deterministic,
                                int maxIterations) {
-        return minimise(x, y, categorical, start, deterministic, maxIterations).x();
-    }
-
-    private static Lbfgsb.Result minimise(double[][] x, double[] y, boolean[] categorical, double[] start,
-                                          boolean deterministic, int maxIterations) {
         int d = categorical.length;
         double[] lower = new double[d + 2];
         double[] upper = new double[d + 2];
@@ -73,7 +68,7 @@ public final class MapFit {
         lower[d + 1] = Math.log(MIN_NOISE);
         upper[d + 1] = deterministic ? Math.log(MIN_NOISE) : 0;
         return Lbfgsb.minimize(negativeLogPosterior(x, y, categorical, deterministic), start, lower, upper,
-                maxIterations, 1e-6);
+                maxIterations, 1e-6).x();
     }
 
     /**

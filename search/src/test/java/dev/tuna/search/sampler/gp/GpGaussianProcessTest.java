@@ -165,4 +165,26 @@ class GpGaussianProcessTest {
         assertThat(hyper[0]).isLessThan(hyper[1] - 1);
         assertThat(hyper[3]).isCloseTo(Math.log(MapFit.MIN_NOISE), within(1e-12));
     }
+
+    @Test
+    void withTargetsGivesExactlyTheProcessFittedOnThoseTargets() {
+        SplittableRandom random = new SplittableRandom(5);
+        int n = 12;
+        double[][] x = new double[n][2];
+        double[] y = new double[n];
+        double[] other = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i][0] = random.nextDouble();
+            x[i][1] = random.nextDouble();
+            y[i] = random.nextGaussian();
+            other[i] = random.nextGaussian();
+        }
+        double[] hyper = {Math.log(0.3), Math.log(0.6), 0, Math.log(1e-3)};
+        GaussianProcess shared = new GaussianProcess(x, y, CONTINUOUS2, hyper).withTargets(other);
+        GaussianProcess fresh = new GaussianProcess(x, other, CONTINUOUS2, hyper);
+        double[] q = {0.25, 0.75};
+        assertThat(shared.posterior(q, null, null)).containsExactly(fresh.posterior(q, null, null));
+        assertThat(shared.logMarginalLikelihood()).isEqualTo(fresh.logMarginalLikelihood());
+        assertThat(shared.constantMean()).isEqualTo(fresh.constantMean());
+    }
 }
