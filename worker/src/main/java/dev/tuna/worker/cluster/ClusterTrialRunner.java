@@ -3,7 +3,6 @@ package dev.tuna.worker.cluster;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
-import dev.tuna.search.Objective;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
@@ -24,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,11 +201,6 @@ final class ClusterTrialRunner {
         return Optional.ofNullable(last);
     }
 
-    private static int retriesOf(FrozenTrial trial) {
-        Object previous = trial.systemAttrs().get(TrialScheduler.ATTR_RETRIES);
-        return previous instanceof Number n ? n.intValue() : 0;
-    }
-
     /** A trial running on this node, for stops, timeouts and shutdown. */
     private record Running(String study, TrialLoop loop, Trial trial) {
         void abort(String reason) {
@@ -255,14 +248,11 @@ final class ClusterTrialRunner {
             running.add(r);
             ScheduledFuture<?> timer = null;
             try {
-                if (trialTimeout != null) {
-                    String reason = Failures.timeoutReason(trialTimeout);
-                    timer = watchdog.schedule(() -> r.abort(reason), trialTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                }
+                timer = Failures.abortAfter(watchdog, trialTimeout, r::abort);
                 if (closing) {
                     r.abort(TrialScheduler.REASON_SHUTDOWN); // the node began to close while this trial started
                 }
-                TrialOutcome outcome = loop.run(trial, bound(loop.objective()));
+                TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()));
                 retryIfInfrastructure(loop, outcome);
             } finally {
                 if (timer != null) {
@@ -302,14 +292,13 @@ final class ClusterTrialRunner {
             if (stopped) {
                 return false;
             }
-            int retries = retriesOf(lost);
+            int retries = Failures.retriesOf(lost);
             if (retries >= maxRetries) {
                 LOG.warn("trial {} of study '{}' was interrupted and is not retried: {} retries already",
                         lost.number(), study.name(), retries);
                 return false;
             }
-            FrozenTrial retry = loop.retry(lost, Map.of(TrialScheduler.ATTR_RETRY_OF, lost.number(),
-                    TrialScheduler.ATTR_RETRIES, retries + 1));
+            FrozenTrial retry = Failures.retry(loop, lost, retries);
             LOG.info("trial {} of study '{}' was interrupted ({}); retried as trial {}", lost.number(), study.name(),
                     lost.reason(), retry.number());
             return true;
@@ -317,30 +306,19 @@ final class ClusterTrialRunner {
 
         /** A trial that failed for an infrastructure reason (a device out of memory) is retried by a later job. */
         private void retryIfInfrastructure(TrialLoop loop, TrialOutcome outcome) {
-            FrozenTrial failed = outcome.trial();
-            if (failed == null || failed.state() != TrialState.FAIL || outcome.error() == null
-                    || !Failures.isInfrastructure(outcome.error())) {
+            if (!Failures.failedForInfrastructure(outcome)) {
                 return;
             }
-            int retries = retriesOf(failed);
+            FrozenTrial failed = outcome.trial();
+            int retries = Failures.retriesOf(failed);
             if (retries >= maxRetries) {
                 LOG.warn("trial {} of study '{}' failed for an infrastructure reason and is not retried: {} retries already",
                         failed.number(), loop.study().name(), retries);
                 return;
             }
-            FrozenTrial retry = loop.retry(failed, Map.of(TrialScheduler.ATTR_RETRY_OF, failed.number(),
-                    TrialScheduler.ATTR_RETRIES, retries + 1));
+            FrozenTrial retry = Failures.retry(loop, failed, retries);
             LOG.info("trial {} of study '{}' failed for an infrastructure reason ({}); trial {} waits to retry it",
                     failed.number(), loop.study().name(), failed.reason(), retry.number());
-        }
-
-        /** The objective, told this slot's device if it wants one. */
-        private Objective bound(Objective objective) {
-            if (objective instanceof DeviceObjective deviceObjective) {
-                Device device = slot.device();
-                return t -> deviceObjective.evaluate(t, device);
-            }
-            return objective;
         }
     }
 }

@@ -29,6 +29,14 @@ public interface DeviceObjective extends Objective {
         return evaluate(trial, deviceOf(trial.snapshot()));
     }
 
+    /** The objective to run on a slot's device: a {@code DeviceObjective} is told that device; any other is returned as is. */
+    static Objective on(Objective objective, Device device) {
+        if (objective instanceof DeviceObjective deviceObjective) {
+            return t -> deviceObjective.evaluate(t, device);
+        }
+        return objective;
+    }
+
     /** The device a trial was given, or the CPU if it was given none. */
     static Device deviceOf(FrozenTrial trial) {
         Object id = trial.systemAttrs().get(Device.ATTR_DEVICE);

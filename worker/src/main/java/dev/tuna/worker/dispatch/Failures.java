@@ -1,11 +1,22 @@
 package dev.tuna.worker.dispatch;
 
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
+import dev.tuna.search.TrialLoop;
+import dev.tuna.search.TrialOutcome;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-/** Tells infrastructure failures (worth a retry) from the objective's own errors (never retried). */
+/**
+ * Tells infrastructure failures (worth a retry) from the objective's own errors (never retried), and holds what
+ * the local dispatcher and the cluster share around them: the retry of a failed trial and the per-trial timeout.
+ */
 public final class Failures {
     /**
      * Device out-of-memory messages of the native engines: CUDA and cuBLAS/cuDNN ("CUDA out of memory",
@@ -44,5 +55,39 @@ public final class Failures {
         String seconds = timeout.toMillis() % 1000 == 0 ? String.valueOf(timeout.toSeconds())
                 : String.valueOf(timeout.toMillis() / 1000.0);
         return "timeout after " + seconds + "s";
+    }
+
+    /** Whether a trial's run ended FAIL for an infrastructure reason ({@link #isInfrastructure}). */
+    public static boolean failedForInfrastructure(TrialOutcome outcome) {
+        FrozenTrial failed = outcome.trial();
+        return failed != null && failed.state() == TrialState.FAIL && outcome.error() != null
+                && isInfrastructure(outcome.error());
+    }
+
+    /** How many retries of its original trial a trial makes ({@value TrialScheduler#ATTR_RETRIES}; 0 if none). */
+    public static int retriesOf(FrozenTrial trial) {
+        Object previous = trial.systemAttrs().get(TrialScheduler.ATTR_RETRIES);
+        return previous instanceof Number n ? n.intValue() : 0;
+    }
+
+    /**
+     * Enqueues a retry of a failed trial with its parameters, marked {@value TrialScheduler#ATTR_RETRY_OF} and
+     * {@value TrialScheduler#ATTR_RETRIES} (one more than {@code retries}, the failed trial's own).
+     */
+    public static FrozenTrial retry(TrialLoop loop, FrozenTrial failed, int retries) {
+        return loop.retry(failed, Map.of(TrialScheduler.ATTR_RETRY_OF, failed.number(),
+                TrialScheduler.ATTR_RETRIES, retries + 1));
+    }
+
+    /**
+     * Calls {@code abort} with the {@link #timeoutReason} once {@code timeout} has passed; {@code null} (no timer)
+     * if the timeout is {@code null}. Cancel the timer when the trial ends.
+     */
+    public static ScheduledFuture<?> abortAfter(ScheduledExecutorService watchdog, Duration timeout, Consumer<String> abort) {
+        if (timeout == null) {
+            return null;
+        }
+        String reason = timeoutReason(timeout);
+        return watchdog.schedule(() -> abort.accept(reason), timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -1,17 +1,13 @@
 package dev.tuna.worker.dispatch;
 
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.TrialState;
 import dev.tuna.search.Objective;
 import dev.tuna.search.Trial;
 import dev.tuna.search.TrialLoop;
 import dev.tuna.search.TrialOutcome;
 import dev.tuna.worker.device.DeviceObjective;
 import dev.tuna.worker.device.SlotPool.Slot;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +49,7 @@ final class TrialTask {
     /** Runs the trial on this thread, unless it ran already. */
     void runIfUnclaimed() {
         if (claimed.compareAndSet(false, true)) {
-            runClaimed(bound());
+            runClaimed(DeviceObjective.on(loop.objective(), slot.device()));
         }
     }
 
@@ -83,23 +79,10 @@ final class TrialTask {
         loop.abort(trial, reason);
     }
 
-    /** The objective, told this slot's device if it wants one. */
-    private Objective bound() {
-        Objective objective = loop.objective();
-        if (objective instanceof DeviceObjective deviceObjective) {
-            return t -> deviceObjective.evaluate(t, slot.device());
-        }
-        return objective;
-    }
-
     private void runClaimed(Objective objective) {
         ScheduledFuture<?> timer = null;
         try {
-            Duration timeout = executor.trialTimeout();
-            if (timeout != null) {
-                String reason = Failures.timeoutReason(timeout);
-                timer = scheduler.watchdog().schedule(() -> abort(reason), timeout.toNanos(), TimeUnit.NANOSECONDS);
-            }
+            timer = Failures.abortAfter(scheduler.watchdog(), executor.trialTimeout(), this::abort);
             TrialOutcome outcome = loop.run(trial, objective);
             if (timer != null) {
                 timer.cancel(false);
@@ -123,13 +106,11 @@ final class TrialTask {
     }
 
     private void retryIfInfrastructure(TrialOutcome outcome) {
-        FrozenTrial failed = outcome.trial();
-        if (failed == null || failed.state() != TrialState.FAIL || outcome.error() == null
-                || !Failures.isInfrastructure(outcome.error())) {
+        if (!Failures.failedForInfrastructure(outcome)) {
             return;
         }
-        Object previous = failed.systemAttrs().get(TrialScheduler.ATTR_RETRIES);
-        int retries = previous instanceof Number n ? n.intValue() : 0;
+        FrozenTrial failed = outcome.trial();
+        int retries = Failures.retriesOf(failed);
         if (retries >= executor.maxRetries()) {
             LOG.warn("{} failed for an infrastructure reason and is not retried: {} retries already", this, retries);
             return;
@@ -138,8 +119,7 @@ final class TrialTask {
             LOG.info("{} failed for an infrastructure reason; not retried, the run is ending", this);
             return;
         }
-        FrozenTrial retry = loop.retry(failed, Map.of(TrialScheduler.ATTR_RETRY_OF, failed.number(),
-                TrialScheduler.ATTR_RETRIES, retries + 1));
+        FrozenTrial retry = Failures.retry(loop, failed, retries);
         run.retried.set(true);
         LOG.info("{} failed for an infrastructure reason ({}); retried as trial {}", this, failed.reason(), retry.number());
     }

@@ -27,17 +27,8 @@ import java.util.Map;
  */
 public final class CnnTrainable extends DjlTrainable {
     /** Registers as {@code cnn}. */
-    public static final TrainableFactory FACTORY = new TrainableFactory() {
-        @Override
-        public String name() {
-            return "cnn";
-        }
-
-        @Override
-        public Trainable create(Map<String, Object> fixed, Map<String, Distribution> space) {
-            return new CnnTrainable(fixed, space, DatasetRegistry.defaults());
-        }
-    };
+    public static final TrainableFactory FACTORY = TrainableFactory.of("cnn",
+            (fixed, space) -> new CnnTrainable(fixed, space, DatasetRegistry.defaults()));
 
     public CnnTrainable(Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         super("cnn", fixed, space, datasets);

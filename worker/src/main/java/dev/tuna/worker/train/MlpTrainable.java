@@ -18,17 +18,8 @@ import java.util.Map;
  */
 public final class MlpTrainable extends DjlTrainable {
     /** Registers as {@code mlp}. */
-    public static final TrainableFactory FACTORY = new TrainableFactory() {
-        @Override
-        public String name() {
-            return "mlp";
-        }
-
-        @Override
-        public Trainable create(Map<String, Object> fixed, Map<String, Distribution> space) {
-            return new MlpTrainable(fixed, space, DatasetRegistry.defaults());
-        }
-    };
+    public static final TrainableFactory FACTORY = TrainableFactory.of("mlp",
+            (fixed, space) -> new MlpTrainable(fixed, space, DatasetRegistry.defaults()));
 
     public MlpTrainable(Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         super("mlp", fixed, space, datasets);

@@ -3,8 +3,6 @@ package dev.tuna.worker.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.optimizer.Sgd;
 import ai.djl.training.tracker.Tracker;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,15 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code w -= lr (g + mu v)}. DJL's own {@code Nag} optimiser is not implemented by its PyTorch engine, so the
  * velocity is kept here and the step is a plain SGD step on {@code g + mu v} (weight decay is added by that step).
  */
-public final class NesterovSgd extends Optimizer {
+public final class NesterovSgd extends SgdStepOptimizer {
     private final float momentum;
-    private final Sgd step;
     private final Map<String, Map<Device, NDArray>> velocities = new ConcurrentHashMap<>();
 
     public NesterovSgd(Tracker lr, float momentum, float weightDecay) {
-        super(new Builder());
+        super(lr, weightDecay);
         this.momentum = momentum;
-        this.step = Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays(weightDecay).build();
     }
 
     @Override
@@ -36,18 +32,6 @@ public final class NesterovSgd extends Optimizer {
             NDArray lookahead = grad.add(scaled);
             lookahead.attach(scratch);
             step.update(parameterId, weight, lookahead);
-        }
-    }
-
-    @Override
-    protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> state, String key, Device device, java.util.function.Function<String, NDArray> initial) {
-        return OptimizerStates.get(state, key, device, initial); // released with the model, not detached
-    }
-
-    private static final class Builder extends OptimizerBuilder<Builder> {
-        @Override
-        protected Builder self() {
-            return this;
         }
     }
 }

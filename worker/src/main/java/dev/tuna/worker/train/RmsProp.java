@@ -3,8 +3,6 @@ package dev.tuna.worker.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.optimizer.Sgd;
 import ai.djl.training.tracker.Tracker;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,16 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code w -= lr g / (sqrt(s) + eps)}. DJL's own {@code RmsProp} is not implemented by its PyTorch engine, so
  * the running average is kept here and the step is a plain SGD step on the scaled gradient.
  */
-public final class RmsProp extends Optimizer {
+public final class RmsProp extends SgdStepOptimizer {
     private static final float RHO = 0.99f;
     private static final float EPSILON = 1e-8f;
 
-    private final Sgd step;
     private final Map<String, Map<Device, NDArray>> averages = new ConcurrentHashMap<>();
 
     public RmsProp(Tracker lr, float weightDecay) {
-        super(new Builder());
-        this.step = Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays(weightDecay).build();
+        super(lr, weightDecay);
     }
 
     @Override
@@ -38,18 +34,6 @@ public final class RmsProp extends Optimizer {
             NDArray scaled = grad.div(denominator.addi(EPSILON));
             scaled.attach(scratch);
             step.update(parameterId, weight, scaled);
-        }
-    }
-
-    @Override
-    protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> state, String key, Device device, java.util.function.Function<String, NDArray> initial) {
-        return OptimizerStates.get(state, key, device, initial); // released with the model, not detached
-    }
-
-    private static final class Builder extends OptimizerBuilder<Builder> {
-        @Override
-        protected Builder self() {
-            return this;
         }
     }
 }

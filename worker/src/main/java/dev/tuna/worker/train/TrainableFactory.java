@@ -2,6 +2,7 @@ package dev.tuna.worker.train;
 
 import dev.tuna.core.Distribution;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Makes a named {@link Trainable} from a study's configuration. Register one explicitly with
@@ -18,4 +19,19 @@ public interface TrainableFactory {
      * @param space hyperparameters to suggest on each trial; their suggested values win over fixed ones
      */
     Trainable create(Map<String, Object> fixed, Map<String, Distribution> space);
+
+    /** A factory of this name that makes its trainables with {@code create} (given fixed, then space). */
+    static TrainableFactory of(String name, BiFunction<Map<String, Object>, Map<String, Distribution>, Trainable> create) {
+        return new TrainableFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Trainable create(Map<String, Object> fixed, Map<String, Distribution> space) {
+                return create.apply(fixed, space);
+            }
+        };
+    }
 }

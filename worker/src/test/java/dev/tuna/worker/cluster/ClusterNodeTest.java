@@ -14,8 +14,6 @@ import dev.tuna.worker.device.Device;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.dispatch.InfrastructureException;
 import dev.tuna.worker.dispatch.TrialScheduler;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -31,38 +29,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cluster nodes in one JVM on a real PostgreSQL: a coordinator and nodes with slots share a study. */
 class ClusterNodeTest {
     private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static EmbeddedPostgres server;
+    @RegisterExtension
+    static final EmbeddedPostgresServer POSTGRES = new EmbeddedPostgresServer();
 
     private String url;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopServer() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     @BeforeEach
     void freshDatabase() {
         String db = "cluster_" + DATABASES.incrementAndGet();
-        sql(server.getJdbcUrl("postgres", "postgres"), "CREATE DATABASE " + db);
-        url = server.getJdbcUrl("postgres", db);
+        sql(POSTGRES.jdbcUrl("postgres"), "CREATE DATABASE " + db);
+        url = POSTGRES.jdbcUrl(db);
     }
 
     @AfterEach

@@ -8,7 +8,6 @@ import dev.tuna.core.storage.PostgresStorage;
 import dev.tuna.search.Study;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.worker.dispatch.TrialScheduler;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,10 +20,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 7's test: a coordinator (this JVM) and 3 worker JVMs run a study on a real PostgreSQL; one worker is
@@ -37,24 +35,13 @@ class ClusterRecoveryTest {
     private static final long CHECKIN_MILLIS = 1000;
     private static final long STALE_AFTER_MILLIS = 15_000;
 
-    private static EmbeddedPostgres server;
-
-    @BeforeAll
-    static void startServer() throws IOException {
-        server = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopServer() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedPostgresServer POSTGRES = new EmbeddedPostgresServer();
 
     @Test
     @Timeout(180)
     void aStudySurvivesAWorkerKilledMidTrialWithNoTrialLostOrDuplicated() throws Exception {
-        String url = server.getJdbcUrl("postgres", "postgres");
+        String url = POSTGRES.jdbcUrl("postgres");
         List<Process> workers = new ArrayList<>();
         try (PostgresStorage storage = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(STALE_AFTER_MILLIS));
              ClusterNode coordinator = ClusterNode.builder(url, "postgres", null).optNodeName("coordinator")

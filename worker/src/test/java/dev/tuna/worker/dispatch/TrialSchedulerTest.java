@@ -200,19 +200,28 @@ class TrialSchedulerTest {
         assertThat(study.trials(TrialState.COMPLETE)).hasSize(2);
     }
 
+    /**
+     * Optimizes on another thread with trials that only an abort ends (a stop, a shutdown); returns once two of
+     * them run.
+     */
+    private Thread optimizeUntilAborted(Study study, Devices devices) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(2);
+        Thread optimizer = new Thread(() -> study.optimize(trial -> {
+            running.countDown();
+            Thread.sleep(TimeUnit.MINUTES.toMillis(10)); // only an abort ends it
+            return 1;
+        }, on(scheduler, devices, 100).build()));
+        optimizer.start();
+        assertThat(running.await(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        return optimizer;
+    }
+
     @Test
     void stoppingTheStudyAbortsItsRunningTrialsAsStopped() throws Exception {
         Devices devices = Devices.cpu(2);
         scheduler = TrialScheduler.builder(devices).build();
         Study study = Study.builder("stop").create();
-        CountDownLatch bothRunning = new CountDownLatch(2);
-        Thread optimizer = new Thread(() -> study.optimize(trial -> {
-            bothRunning.countDown();
-            Thread.sleep(TimeUnit.MINUTES.toMillis(10)); // only the stop ends it
-            return 1;
-        }, on(scheduler, devices, 100).build()));
-        optimizer.start();
-        assertThat(bothRunning.await(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        Thread optimizer = optimizeUntilAborted(study, devices); // two trials running
         study.stop();
         optimizer.join(TimeUnit.SECONDS.toMillis(WAIT_S));
         assertThat(optimizer.isAlive()).isFalse();
@@ -329,14 +338,7 @@ class TrialSchedulerTest {
         Devices devices = Devices.cpu(2);
         scheduler = TrialScheduler.builder(devices).build();
         Study study = Study.builder("impatient").create();
-        CountDownLatch running = new CountDownLatch(2);
-        Thread optimizer = new Thread(() -> study.optimize(trial -> {
-            running.countDown();
-            Thread.sleep(TimeUnit.MINUTES.toMillis(10)); // only the shutdown ends it
-            return 1;
-        }, on(scheduler, devices, 100).build()));
-        optimizer.start();
-        assertThat(running.await(WAIT_S, TimeUnit.SECONDS)).isTrue();
+        Thread optimizer = optimizeUntilAborted(study, devices); // two trials running
         scheduler.shutdown(Duration.ofMillis(100));
         optimizer.join(TimeUnit.SECONDS.toMillis(WAIT_S));
         assertThat(optimizer.isAlive()).isFalse();
