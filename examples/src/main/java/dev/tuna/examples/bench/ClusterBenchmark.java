@@ -1,7 +1,5 @@
 package dev.tuna.examples.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
@@ -17,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +55,6 @@ import picocli.CommandLine.Spec;
         description = {"Trials per second of a cluster (embedded PostgreSQL, a coordinator, 1/2/4 worker processes)",
                 "for a 0 ms and a 50 ms objective, and the coordination overhead per trial against the local dispatcher."})
 final class ClusterBenchmark implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern JOINED = Pattern.compile("Tuna worker (\\S+) joined the cluster");
     private static final Duration STUDY_LIMIT = Duration.ofMinutes(10);
 
@@ -133,7 +129,8 @@ final class ClusterBenchmark implements Callable<Integer> {
         check(warmupTrials >= 0 && warmupTrials <= 10_000, "--warmup-trials must be from 0 to 10000, got " + warmupTrials);
         check(checkin >= 0.1 && checkin <= 600, "--checkin must be from 0.1 to 600 seconds, got " + checkin);
         PrintWriter console = spec.commandLine().getOut();
-        Map<String, Object> machine = machine();
+        Map<String, Object> machine = BenchResults.machine();
+        machine.put("loadAverageBefore", BenchResults.loadAverage());
         Path temp = Files.createTempDirectory("tuna-cluster-bench-");
         List<RunResult> runs = new ArrayList<>();
         String postgresVersion;
@@ -190,11 +187,9 @@ final class ClusterBenchmark implements Callable<Integer> {
 
         Report report = new Report("cluster", Instant.now().toString(), machine, postgresVersion, settings(),
                 runs, scaling(runs), overhead(runs), notes());
-        machine.put("loadAverageAfter", loadAverage());
+        machine.put("loadAverageAfter", BenchResults.loadAverage());
         print(report, console);
-        Path file = out.toAbsolutePath().normalize();
-        Files.createDirectories(file.getParent());
-        JSON.writeValue(file.toFile(), report);
+        BenchResults.write(out, report);
         console.println("Wrote " + out);
         console.flush();
         return 0;
@@ -252,7 +247,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         List<FrozenTrial> all;
         while (true) {
             all = service.storage().trials(name);
-            long finished = all.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
+            int finished = StudyService.counted(all);
             if (finished >= n) {
                 break;
             }
@@ -362,19 +357,6 @@ final class ClusterBenchmark implements Callable<Integer> {
         } catch (java.sql.SQLException e) {
             return "unknown (" + e.getMessage() + ")";
         }
-    }
-
-    private static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("java", System.getProperty("java.version"));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        m.put("loadAverageBefore", loadAverage());
-        return m;
-    }
-
-    private static double loadAverage() {
-        return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
     }
 
     private static void deleteTree(Path root) throws IOException {

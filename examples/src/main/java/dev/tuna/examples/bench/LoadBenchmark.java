@@ -154,9 +154,7 @@ final class LoadBenchmark implements Callable<Integer> {
             deleteTree(data);
         }
         print(report, console);
-        Path file = out.toAbsolutePath().normalize();
-        Files.createDirectories(file.getParent());
-        JSON.writeValue(file.toFile(), report);
+        BenchResults.write(out, report);
         console.println("Wrote " + out);
         return 0;
     }
@@ -261,10 +259,7 @@ final class LoadBenchmark implements Callable<Integer> {
         study.put("trials", trials);
         study.put("trialsFinishedDuringMeasurement", finishedAfter - finishedBefore);
         study.put("stateAtEnd", stateAtEnd);
-        Map<String, Object> machine = new LinkedHashMap<>();
-        machine.put("cores", Runtime.getRuntime().availableProcessors());
-        machine.put("java", System.getProperty("java.version"));
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        Map<String, Object> machine = BenchResults.machine();
         double p99 = ms(percentile(ns, 0.99));
         SseResult sseResult = new SseResult(sseClients, events.get(), sseErrors.get(),
                 sseClients == 0 ? 0 : ms(connectNanos.get() / sseClients));

@@ -1,8 +1,6 @@
 package dev.tuna.examples.bench;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
@@ -18,7 +16,6 @@ import dev.tuna.worker.train.Engines;
 import dev.tuna.worker.train.Trainable;
 import dev.tuna.worker.train.TrainableRegistry;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -95,10 +92,7 @@ final class MnistStudyBenchmark implements Callable<Integer> {
                 study.trials(TrialState.FAIL).size(), best, study.bestParams(), TARGET_ACCURACY, best >= TARGET_ACCURACY);
         console.printf(Locale.ROOT, "%d trials in %.0f s, %d epochs (of %d without pruning), %d complete, %d pruned; best validation accuracy %.4f (target %.2f) with %s%n",
                 trials, wall, epochsSpent, trials * epochs, report.complete(), report.pruned(), best, TARGET_ACCURACY, study.bestParams());
-        if (out.getParent() != null) {
-            Files.createDirectories(out.getParent());
-        }
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
+        BenchResults.write(out, report);
         console.println("results: " + out);
         return 0;
     }

@@ -1,7 +1,5 @@
 package dev.tuna.examples.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.Direction;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
@@ -12,7 +10,6 @@ import dev.tuna.search.sampler.RandomSampler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -151,14 +148,12 @@ final class OverheadBenchmark implements Callable<Integer> {
         }
 
         // Other processes on a small machine change the figures: the load says how quiet it was.
-        machine.put("loadAverageAfter", loadAverage());
+        machine.put("loadAverageAfter", BenchResults.loadAverage());
         printTable(results, console);
         Report report = new Report(STUDY, Instant.now().toString(),
                 "x^2 + y^2 + n + index(c): x, y float in [-10, 10], n int in [0, 10], c in {a, b, c}",
                 "RandomSampler(" + seed + ")", 1, machine, results);
-        Path file = out.toAbsolutePath();
-        Files.createDirectories(file.getParent());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+        BenchResults.write(out, report);
         console.printf("Wrote %s%n", out);
         console.flush();
         return 0;
@@ -272,13 +267,8 @@ final class OverheadBenchmark implements Callable<Integer> {
         m.put("jvm", System.getProperty("java.vm.name"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
-        m.put("loadAverageBefore", loadAverage());
+        m.put("loadAverageBefore", BenchResults.loadAverage());
         return m;
-    }
-
-    /** The system's load average over the last minute, rounded to two decimals (-1 where unknown). */
-    private static double loadAverage() {
-        return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
     }
 
     private static Path roundFile(Path base, int round) {

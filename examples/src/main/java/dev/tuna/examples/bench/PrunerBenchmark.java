@@ -1,7 +1,5 @@
 package dev.tuna.examples.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
@@ -21,7 +19,6 @@ import dev.tuna.search.pruner.SuccessiveHalvingPruner;
 import dev.tuna.search.pruner.ThresholdPruner;
 import dev.tuna.search.sampler.RandomSampler;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,9 +141,7 @@ final class PrunerBenchmark implements Callable<Integer> {
         report.put("targets", Map.of("maxEpochFraction", EPOCH_TARGET, "maxRelativeRegret", REGRET_TARGET));
         report.put("results", results);
         report.put("heldOut", heldOutResults);
-        Path file = out.toAbsolutePath();
-        Files.createDirectories(file.getParent());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+        BenchResults.write(out, report);
         console.printf("Wrote %s%n", out);
         return 0;
     }

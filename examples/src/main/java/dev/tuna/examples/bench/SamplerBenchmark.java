@@ -1,7 +1,5 @@
 package dev.tuna.examples.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
@@ -14,7 +12,6 @@ import dev.tuna.search.sampler.SobolSampler;
 import dev.tuna.search.sampler.TpeSampler;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -168,14 +165,9 @@ final class SamplerBenchmark implements Callable<Integer> {
             }
         }
         printTable(results, latencies, console);
+        BenchResults.write(out, new Report("samplers", Instant.now().toString(), seeds, budgets, BenchResults.machine(),
+                results, curves, latencies));
         Path file = out.toAbsolutePath();
-        Files.createDirectories(file.getParent());
-        Map<String, Object> machine = new LinkedHashMap<>();
-        machine.put("cores", Runtime.getRuntime().availableProcessors());
-        machine.put("java", System.getProperty("java.version"));
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(),
-                new Report("samplers", Instant.now().toString(), seeds, budgets, machine, results, curves, latencies));
         Path png = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.json$", "") + ".png");
         RegretPlot.write(curves, png);
         console.printf("Wrote %s and %s%n", out, png);

@@ -18,8 +18,6 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
@@ -33,8 +31,6 @@ import dev.tuna.worker.train.Trainable;
 import dev.tuna.worker.train.TrainableRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -136,14 +132,11 @@ final class TrainingThroughputBenchmark implements Callable<Integer> {
         machine.put("java", System.getProperty("java.version"));
         machine.put("djl", ai.djl.engine.Engine.getDjlVersion());
         machine.put("pytorch", Engines.pytorch().getVersion());
-        machine.put("loadAverage", Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0);
+        machine.put("loadAverage", BenchResults.loadAverage());
         Report report = new Report("training-throughput", Instant.now().toString(), "MLP 784-256-10 ReLU, Adam lr 1e-3, batch 128, Xavier",
                 "bundled MNIST-10k, 8,000 training / 2,000 validation digits", threads, WARM_UP_ROUNDS, epochs, machine, tuna, bare, tunaMedian, bareMedian,
                 overhead, tunaBest, bareBest, bestOverhead, TARGET_OVERHEAD_PERCENT, bestOverhead <= TARGET_OVERHEAD_PERCENT, accuracy);
-        if (out.getParent() != null) {
-            Files.createDirectories(out.getParent());
-        }
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
+        BenchResults.write(out, report);
         console.println("results: " + out);
         return 0;
     }

@@ -1,12 +1,11 @@
 package dev.tuna.examples.bench;
 
+import static dev.tuna.examples.bench.BenchRun.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,7 +13,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 /**
  * A short run of the cluster benchmark (one worker process, a few trials): its figures add up and its trials ran on
@@ -24,24 +22,11 @@ class ClusterBenchmarkTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = BenchCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void aClusterOfOneWorkerRunsTheStudiesAndTheFiguresAddUp() throws IOException {
         Path json = dir.resolve("results/cluster.json");
 
-        Run run = bench("cluster", "--workers", "1", "--trials", "10", "--rounds", "1", "--warmup-trials", "0",
+        BenchRun run = bench("cluster", "--workers", "1", "--trials", "10", "--rounds", "1", "--warmup-trials", "0",
                 "--sleep-millis", "0", "--checkin", "2", "--out", json.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -84,7 +69,7 @@ class ClusterBenchmarkTest {
 
     @Test
     void rejectsWorkerCountsOutOfOrder() {
-        Run run = bench("cluster", "--workers", "2,1", "--out", dir.resolve("x.json").toString());
+        BenchRun run = bench("cluster", "--workers", "2,1", "--out", dir.resolve("x.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("--workers must be in increasing order, got [2, 1]");

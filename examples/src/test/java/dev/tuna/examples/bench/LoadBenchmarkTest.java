@@ -1,42 +1,27 @@
 package dev.tuna.examples.bench;
 
+import static dev.tuna.examples.bench.BenchRun.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 /** A short run of the load benchmark: its figures add up. Speed is the benchmark's business, not the test's. */
 class LoadBenchmarkTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = BenchCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void clientsReadTheApiAndTheEventsOfARunningStudy() throws IOException {
         Path json = dir.resolve("results/load.json");
 
-        Run run = bench("load", "--clients", "4", "--sse-clients", "2", "--seconds", "2", "--warmup-seconds", "1",
+        BenchRun run = bench("load", "--clients", "4", "--sse-clients", "2", "--seconds", "2", "--warmup-seconds", "1",
                 "--sleep-millis", "20", "--out", json.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -77,7 +62,7 @@ class LoadBenchmarkTest {
 
     @Test
     void rejectsMoreStreamsThanClients() {
-        Run run = bench("load", "--clients", "2", "--sse-clients", "3", "--out", dir.resolve("x.json").toString());
+        BenchRun run = bench("load", "--clients", "2", "--sse-clients", "3", "--out", dir.resolve("x.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("--sse-clients must be from 0 to --clients, got 3");

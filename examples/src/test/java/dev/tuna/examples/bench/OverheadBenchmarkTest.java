@@ -1,13 +1,12 @@
 package dev.tuna.examples.bench;
 
+import static dev.tuna.examples.bench.BenchRun.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,32 +14,18 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 class OverheadBenchmarkTest {
 
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = BenchCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void measuresBothStoragesAndWritesTheirFiguresAsJson() throws IOException {
         Path json = dir.resolve("results/overhead.json");
         Path files = dir.resolve("mapdb");
 
-        Run run = bench("overhead", "--rounds", "2", "--memory-trials", "60", "--mapdb-trials", "15",
+        BenchRun run = bench("overhead", "--rounds", "2", "--memory-trials", "60", "--mapdb-trials", "15",
                 "--dir", files.toString(), "--out", json.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -76,7 +61,7 @@ class OverheadBenchmarkTest {
     void withoutBreakdownTheTimedRoundIsSkipped() throws IOException {
         Path json = dir.resolve("o.json");
 
-        Run run = bench("overhead", "--rounds", "1", "--memory-trials", "10", "--mapdb-trials", "5", "--no-breakdown",
+        BenchRun run = bench("overhead", "--rounds", "1", "--memory-trials", "10", "--mapdb-trials", "5", "--no-breakdown",
                 "--dir", dir.resolve("m").toString(), "--out", json.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -86,7 +71,7 @@ class OverheadBenchmarkTest {
 
     @Test
     void rejectsAnEmptyRound() {
-        Run run = bench("overhead", "--mapdb-trials", "0", "--out", dir.resolve("o.json").toString());
+        BenchRun run = bench("overhead", "--mapdb-trials", "0", "--out", dir.resolve("o.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("--mapdb-trials must be at least 1, got 0");
@@ -95,7 +80,7 @@ class OverheadBenchmarkTest {
 
     @Test
     void withoutABenchmarkItSaysWhichToRun() {
-        Run run = bench();
+        BenchRun run = bench();
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("Missing a benchmark").contains("overhead");

@@ -1,38 +1,22 @@
 package dev.tuna.examples.bench;
 
+import static dev.tuna.examples.bench.BenchRun.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 class SamplerBenchmarkTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = BenchCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void functionsHaveTheirKnownOptima() {
@@ -49,7 +33,7 @@ class SamplerBenchmarkTest {
     @Test
     void runsASubsetAndWritesJsonAndPlot() throws IOException {
         Path json = dir.resolve("out/samplers.json");
-        Run run = bench("samplers", "--functions", "branin", "--samplers", "random,gp,tpe", "--seeds", "2",
+        BenchRun run = bench("samplers", "--functions", "branin", "--samplers", "random,gp,tpe", "--seeds", "2",
                 "--budgets", "12,20", "--latency-sizes", "30", "--out", json.toString());
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("branin", "random", "gp", "tpe", "GP suggestion, 4 params, 30 finished trials");
@@ -75,10 +59,10 @@ class SamplerBenchmarkTest {
 
     @Test
     void rejectsUnknownNamesInOneLine() {
-        Run run = bench("samplers", "--functions", "sphere");
+        BenchRun run = bench("samplers", "--functions", "sphere");
         assertThat(run.code()).isNotZero();
         assertThat(run.err()).contains("--functions", "unknown function 'sphere'");
-        Run other = bench("samplers", "--samplers", "cmaes");
+        BenchRun other = bench("samplers", "--samplers", "cmaes");
         assertThat(other.code()).isNotZero();
         assertThat(other.err()).contains("--samplers", "unknown sampler 'cmaes'");
     }

@@ -1,5 +1,8 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.OptionChecks.check;
+import static dev.tuna.web.cli.OptionChecks.checkPort;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuna.core.FrozenTrial;
@@ -22,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -76,10 +78,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        check(port >= 0 && port <= 65535, "--port must be from 0 to 65535, got " + port);
-        check(trials >= 1 && trials <= StudySpec.MAX_TRIALS, "--trials must be from 1 to " + StudySpec.MAX_TRIALS + ", got " + trials);
-        check(slots >= 1 && slots <= 64, "--slots must be from 1 to 64, got " + slots);
-        check(epochs >= 1 && epochs <= 1000, "--epochs must be from 1 to 1000, got " + epochs);
+        checkPort(spec, port);
+        check(spec, trials >= 1 && trials <= StudySpec.MAX_TRIALS, "--trials must be from 1 to " + StudySpec.MAX_TRIALS + ", got " + trials);
+        check(spec, slots >= 1 && slots <= 64, "--slots must be from 1 to 64, got " + slots);
+        check(spec, epochs >= 1 && epochs <= 1000, "--epochs must be from 1 to 1000, got " + epochs);
         // One PyTorch thread per slot: the slots share the cores instead of fighting over them.
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", "1");
@@ -129,12 +131,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void check(boolean ok, String message) {
-        if (!ok) {
-            throw new ParameterException(spec.commandLine(), message);
-        }
-    }
-
     /** The demo study's spec: the search space of issue 3's MNIST study, small enough for a laptop's CPU. */
     ObjectNode spec() {
         JsonNodeFactory f = JsonNodeFactory.instance;
@@ -163,7 +159,6 @@ final class DemoCommand implements Callable<Integer> {
             studies.submit(demo);
             return String.format("Study '%s' submitted: %d trials.", STUDY, demo.trials());
         }
-        int done = counted(studies.storage().trials(STUDY));
         Optional<StudySpec> stored;
         try {
             stored = studies.spec(STUDY);
@@ -177,6 +172,7 @@ final class DemoCommand implements Callable<Integer> {
         } else if (doneBefore >= demo.trials()) {
             why = "already has " + doneBefore + " finished trials";
         } else {
+            int done = StudyService.counted(studies.storage().trials(STUDY));
             StudyService.State state = studies.state(studies.info(STUDY), done);
             if (state != StudyService.State.RUNNING) {
                 studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
@@ -198,7 +194,7 @@ final class DemoCommand implements Callable<Integer> {
             return 0;
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
-            return storage.findStudy(STUDY).isPresent() ? counted(storage.trials(STUDY)) : 0;
+            return storage.findStudy(STUDY).isPresent() ? StudyService.counted(storage.trials(STUDY)) : 0;
         }
     }
 
@@ -211,7 +207,7 @@ final class DemoCommand implements Callable<Integer> {
         try (DemoProgress progress = new DemoProgress(STUDY, trials, spec.commandLine().getErr())) {
             while (true) {
                 List<FrozenTrial> all = studies.storage().trials(STUDY);
-                int done = counted(all);
+                int done = StudyService.counted(all);
                 progress.update(done, best(all));
                 StudyService.State state = studies.state(studies.info(STUDY), done);
                 if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {
@@ -235,10 +231,6 @@ final class DemoCommand implements Callable<Integer> {
         String error = studies.lastError(STUDY).map(e -> " Last error: " + e).orElse("");
         return outcome + error + best.map(t -> String.format(Locale.ROOT, "%nBest trial #%d: val_accuracy %.4f %s",
                 t.number(), t.value(), t.params())).orElse("");
-    }
-
-    private static int counted(List<FrozenTrial> trials) {
-        return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
     }
 
     private static Double best(List<FrozenTrial> trials) {

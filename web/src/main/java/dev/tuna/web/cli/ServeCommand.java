@@ -1,5 +1,8 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.OptionChecks.check;
+import static dev.tuna.web.cli.OptionChecks.checkPort;
+
 import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.spec.Trainables;
@@ -12,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -54,18 +56,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), "--port must be from 0 to 65535, got " + port);
-        }
+        checkPort(spec, port);
         boolean cluster = db.given();
-        if (!cluster && spec.commandLine().getParseResult().hasMatchedOption("--checkin")) {
-            throw new ParameterException(spec.commandLine(), "--checkin: only with --db");
-        }
+        check(spec, cluster || !spec.commandLine().getParseResult().hasMatchedOption("--checkin"),
+                "--checkin: only with --db");
         int minSlots = cluster ? 0 : 1;
-        if (slots < minSlots || slots > 1024) {
-            throw new ParameterException(spec.commandLine(), "--slots must be from " + minSlots + " to 1024"
-                    + (cluster ? "" : " (0 only with --db)") + ", got " + slots);
-        }
+        check(spec, slots >= minSlots && slots <= 1024, "--slots must be from " + minSlots + " to 1024"
+                + (cluster ? "" : " (0 only with --db)") + ", got " + slots);
         PrintWriter out = spec.commandLine().getOut();
         Path folder = data.toAbsolutePath().normalize();
         ServerRuntime runtime;

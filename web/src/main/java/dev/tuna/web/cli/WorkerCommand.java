@@ -1,5 +1,7 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.OptionChecks.check;
+
 import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.WorkerRuntime;
 import dev.tuna.web.spec.Trainables;
@@ -12,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -46,15 +47,9 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!db.given()) {
-            throw new ParameterException(spec.commandLine(), "--db is required, e.g. --db jdbc:postgresql://HOST:5432/tuna");
-        }
-        if (slots < 1 || slots > 1024) {
-            throw new ParameterException(spec.commandLine(), "--slots must be from 1 to 1024, got " + slots);
-        }
-        if (grace < 0 || grace > 3600) {
-            throw new ParameterException(spec.commandLine(), "--grace must be from 0 to 3600 seconds, got " + grace);
-        }
+        check(spec, db.given(), "--db is required, e.g. --db jdbc:postgresql://HOST:5432/tuna");
+        check(spec, slots >= 1 && slots <= 1024, "--slots must be from 1 to 1024, got " + slots);
+        check(spec, grace >= 0 && grace <= 3600, "--grace must be from 0 to 3600 seconds, got " + grace);
         ClusterDatabase database = db.database(DatabaseOptions.checkin(checkin));
         Devices devices = Devices.discover(slots);
         WorkerRuntime worker = WorkerRuntime.start(database, devices, Trainables.builtIn(), Duration.ofSeconds(grace));

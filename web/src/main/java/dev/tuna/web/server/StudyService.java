@@ -18,6 +18,7 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.TrialScheduler;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,7 +117,10 @@ public final class StudyService implements AutoCloseable {
 
     /** The spec a study was submitted with, if it was submitted (rather than created by user code). */
     public Optional<StudySpec> spec(String name) {
-        StudyInfo info = info(name);
+        return spec(info(name));
+    }
+
+    private Optional<StudySpec> spec(StudyInfo info) {
         Object raw = info.attrs().get(ATTR_SPEC);
         if (raw == null) {
             return Optional.empty();
@@ -178,10 +182,10 @@ public final class StudyService implements AutoCloseable {
      * @throws ApiException if the study was not submitted with a spec, or is running already
      */
     public synchronized void resume(String name) {
-        info(name);
+        StudyInfo info = info(name);
         StudySpec spec;
         try {
-            spec = spec(name).orElseThrow(() -> new ApiException(409, "name",
+            spec = spec(info).orElseThrow(() -> new ApiException(409, "name",
                     "study '" + name + "' was not submitted with a spec, so it cannot be resumed here"));
         } catch (SpecException e) {
             throw new ApiException(422, "spec", "the stored spec of study '" + name + "' cannot run here: " + e.getMessage());
@@ -232,13 +236,14 @@ public final class StudyService implements AutoCloseable {
                 continue;
             }
             try {
-                StudySpec spec = spec(info.name()).orElseThrow();
+                StudySpec spec = spec(info).orElseThrow();
                 dispatch.check(spec);
                 Study study = study(spec);
-                if (spec.cron() != null || study.countedTrials() < spec.trials()) {
+                int done = study.countedTrials();
+                if (spec.cron() != null || done < spec.trials()) {
                     start(spec, study);
                     resumed++;
-                    LOG.info("study '{}' resumed: {} of {} trials done", spec.name(), study.countedTrials(), spec.trials());
+                    LOG.info("study '{}' resumed: {} of {} trials done", spec.name(), done, spec.trials());
                 }
             } catch (RuntimeException e) {
                 LOG.warn("study '{}' not resumed: {}", info.name(), e.getMessage());
@@ -277,6 +282,11 @@ public final class StudyService implements AutoCloseable {
                 lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
             }
         });
+    }
+
+    /** How many of a study's trials count towards its number of trials: finished, and not interrupted. */
+    public static int counted(Collection<FrozenTrial> trials) {
+        return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
     }
 
     /** Counts of a study's trials by state. */

@@ -224,8 +224,7 @@ public final class TunaServer implements AutoCloseable {
 
     private Map<String, Object> studyView(StudyInfo info) {
         List<FrozenTrial> trials = studies.storage().trials(info.name());
-        int counted = (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
-        return Views.study(info, trials, studies.state(info, counted), studies.lastError(info.name()));
+        return Views.study(info, trials, studies.state(info, StudyService.counted(trials)), studies.lastError(info.name()));
     }
 
     // ------------------------------------------------------------------------------------------------ input

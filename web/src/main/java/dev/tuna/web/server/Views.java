@@ -55,7 +55,7 @@ public final class Views {
         Map<String, Object> counts = new LinkedHashMap<>();
         StudyService.counts(trials).forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
         m.put("counts", counts);
-        m.put("finished", trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count());
+        m.put("finished", StudyService.counted(trials));
         m.put("best", best(trials, info.direction()).map(Views::best).orElse(null));
         error.ifPresent(e -> m.put("error", e));
         return m;
@@ -63,8 +63,7 @@ public final class Views {
 
     /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
-        int counted = (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
-        return study(info, trials, StudyService.storedState(info, counted), Optional.empty());
+        return study(info, trials, StudyService.storedState(info, StudyService.counted(trials)), Optional.empty());
     }
 
     private static Object field(Object map, String key) {
