@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       variance peaks on a sphere about 0.12 of the range from the incumbent. Together they make the search
  *       walk along curved, diagonal valleys in steps of about that length instead of spending trials far from
  *       the best region. Measured ({@code tuna bench samplers}, median final regret, 200 seeds, before -> after):
- *       rosenbrock4 at 50 trials 2.0 -> 1.2 (runs below 1: 21% -> 44%), at 100 trials 0.62 -> 0.04 (10 seeds);
+ *       rosenbrock4 at 50 trials 2.06 -> 1.21 (runs below 1: 19% -> 44%), at 100 trials 0.53 -> 0.028;
  *       30 seeds at 50 trials: branin 2.7e-5 -> 2.6e-6, ackley5 1.37 -> 1.34, hartmann6 5.4e-5 -> 7.4e-4. Neither
  *       part helps alone (box only: 2.2; local term only: 1.6), and adaptive box sizes, fitting the term's
  *       variance by likelihood and global suggestions every 2nd or 5th trial all measured worse.</li>
@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       is fitted on at most {@link Builder#maxFitPoints} points: the better half of them are the best
  *       observations (where the acquisition's decisions are made), the rest spread evenly over the other trials
  *       in trial order (which keep the global shape). Measured ({@code tuna bench samplers}, 2 shared cores, 4
- *       parameters): a suggestion takes about 17-23 ms at 100 finished trials and 120 ms at 1,000; a refit from
+ *       parameters): a suggestion takes about 24-29 ms at 100 finished trials and 120 ms at 1,000; a refit from
  *       scratch about 30-140 ms and 500 ms.</li>
  * </ul>
  *

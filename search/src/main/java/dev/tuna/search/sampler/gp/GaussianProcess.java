@@ -26,6 +26,7 @@ public final class GaussianProcess {
     private final double logDeterminantHalf;
     private final double[] y;
     private final LocalQuadratic local; // null: the Matérn kernel alone
+    private final LocalQuadratic.Anchor[] anchors; // the data points' anchors for the local term
 
     /**
      * Conditions the process on {@code (x, y)}.
@@ -46,6 +47,10 @@ public final class GaussianProcess {
      */
     public GaussianProcess(double[][] x, double[] y, boolean[] categorical, double[] hyper, LocalQuadratic local) {
         this.local = local;
+        this.anchors = local == null ? null : new LocalQuadratic.Anchor[x.length];
+        for (int i = 0; anchors != null && i < x.length; i++) {
+            anchors[i] = local.anchor(x[i]);
+        }
         this.x = x;
         this.y = y;
         this.categorical = categorical;
@@ -62,7 +67,7 @@ public final class GaussianProcess {
         while (true) {
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k <= i; k++) {
-                    chol[i * n + k] = kernel(x[i], x[k]);
+                    chol[i * n + k] = kernel(x[i], x[k]) + (local == null ? 0 : local.value(anchors[i], anchors[k]));
                 }
                 chol[i * n + i] += noise + jitter;
             }
@@ -86,6 +91,7 @@ public final class GaussianProcess {
     private GaussianProcess(GaussianProcess base, double[] y) {
         this.x = base.x;
         this.local = base.local;
+        this.anchors = base.anchors;
         this.y = y;
         this.categorical = base.categorical;
         this.n = base.n;
@@ -169,6 +175,7 @@ public final class GaussianProcess {
         int d = categorical.length;
         double[] k = new double[n];
         double[] dk = gradMean == null ? null : new double[n];
+        LocalQuadratic.Anchor anchor = local == null ? null : local.anchor(q);
         for (int i = 0; i < n; i++) {
             double r2 = squaredDistance(q, x[i]);
             double r = Math.sqrt(r2);
@@ -178,10 +185,10 @@ public final class GaussianProcess {
                 dk[i] = -signal * 5.0 / 6.0 * (1 + SQRT5 * r) * e; // dk / d(r^2)
             }
             if (local != null) {
-                k[i] += local.value(q, x[i]);
+                k[i] += local.value(anchor, anchors[i]);
             }
         }
-        double prior = local == null ? signal : signal + local.value(q, q);
+        double prior = local == null ? signal : signal + local.value(anchor, anchor);
         double mean = 0;
         for (int i = 0; i < n; i++) {
             mean += k[i] * alpha[i];
@@ -209,12 +216,12 @@ public final class GaussianProcess {
                     }
                 }
                 if (local != null) {
-                    local.addGradient(q, xi, alpha[i], gradMean);
-                    local.addGradient(q, xi, -2 * v[i], gradVar);
+                    local.addGradient(anchor, anchors[i], alpha[i], gradMean);
+                    local.addGradient(anchor, anchors[i], -2 * v[i], gradVar);
                 }
             }
             if (local != null) {
-                local.addDiagonalGradient(q, gradVar);
+                local.addDiagonalGradient(anchor, gradVar);
             }
         }
         return new double[] {mean, variance};
@@ -223,8 +230,7 @@ public final class GaussianProcess {
     double kernel(double[] a, double[] b) {
         double r2 = squaredDistance(a, b);
         double r = Math.sqrt(r2);
-        double matern = signal * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * Math.exp(-SQRT5 * r);
-        return local == null ? matern : matern + local.value(a, b);
+        return signal * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * Math.exp(-SQRT5 * r);
     }
 
     private double squaredDistance(double[] a, double[] b) {

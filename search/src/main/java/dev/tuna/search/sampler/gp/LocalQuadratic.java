@@ -15,48 +15,62 @@ package dev.tuna.search.sampler.gp;
  */
 public record LocalQuadratic(double[] centre, double scale, double variance, boolean[] categorical) {
 
+    /**
+     * What the term needs of one point, computed once: its offset from the centre (zero on categorical dimensions)
+     * and its window.
+     */
+    record Anchor(double[] offset, double window) {
+    }
+
+    /** The anchor of {@code a}. */
+    Anchor anchor(double[] a) {
+        double[] offset = new double[a.length];
+        for (int j = 0; j < a.length; j++) {
+            offset[j] = categorical[j] ? 0 : a[j] - centre[j];
+        }
+        return new Anchor(offset, Math.exp(-0.5 * dot(offset, offset)));
+    }
+
     /** The term's covariance of the latent function at {@code a} and {@code b}. */
     public double value(double[] a, double[] b) {
-        double p = 1 + dot(a, b);
-        return variance * window(a) * window(b) * p * p;
+        return value(anchor(a), anchor(b));
+    }
+
+    double value(Anchor a, Anchor b) {
+        double p = 1 + dot(a.offset(), b.offset());
+        return variance * a.window() * b.window() * p * p;
     }
 
     /** Adds {@code factor} times the gradient of {@code value(q, b)} with respect to {@code q} to {@code out}. */
-    void addGradient(double[] q, double[] b, double factor, double[] out) {
-        double p = 1 + dot(q, b);
-        double common = factor * variance * window(q) * window(b) / scale;
-        for (int j = 0; j < q.length; j++) {
+    void addGradient(Anchor q, Anchor b, double factor, double[] out) {
+        double p = 1 + dot(q.offset(), b.offset());
+        double common = factor * variance * q.window() * b.window() / scale;
+        for (int j = 0; j < out.length; j++) {
             if (!categorical[j]) {
-                double uq = (q[j] - centre[j]) / scale;
-                double ub = (b[j] - centre[j]) / scale;
+                double uq = q.offset()[j] / scale;
+                double ub = b.offset()[j] / scale;
                 out[j] += common * (2 * p * ub - p * p * uq);
             }
         }
     }
 
     /** Adds the gradient of the prior variance {@code value(q, q)} with respect to {@code q} to {@code out}. */
-    void addDiagonalGradient(double[] q, double[] out) {
-        double u2 = dot(q, q);
-        double w = window(q);
+    void addDiagonalGradient(Anchor q, double[] out) {
+        double u2 = dot(q.offset(), q.offset());
+        double w = q.window();
         double common = 2 * variance * w * w * (1 + u2) * (1 - u2) / scale;
-        for (int j = 0; j < q.length; j++) {
+        for (int j = 0; j < out.length; j++) {
             if (!categorical[j]) {
-                out[j] += common * (q[j] - centre[j]) / scale;
+                out[j] += common * q.offset()[j] / scale;
             }
         }
     }
 
-    private double window(double[] a) {
-        return Math.exp(-0.5 * dot(a, a));
-    }
-
-    /** u(a).u(b) over the non-categorical dimensions. */
+    /** u(a).u(b) from the offsets of a and b. */
     private double dot(double[] a, double[] b) {
         double sum = 0;
         for (int j = 0; j < a.length; j++) {
-            if (!categorical[j]) {
-                sum += (a[j] - centre[j]) * (b[j] - centre[j]);
-            }
+            sum += a[j] * b[j];
         }
         return sum / (scale * scale);
     }

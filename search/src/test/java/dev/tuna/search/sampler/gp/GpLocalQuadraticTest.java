@@ -29,8 +29,8 @@ class GpLocalQuadraticTest {
         double[] b = {0.3, 2};
         assertThat(term.value(a, b)).isEqualTo(term.value(new double[] {0.5, 1}, new double[] {0.3, 1}));
         double[] gradient = new double[2];
-        term.addGradient(a, b, 1, gradient);
-        term.addDiagonalGradient(a, gradient);
+        term.addGradient(term.anchor(a), term.anchor(b), 1, gradient);
+        term.addDiagonalGradient(term.anchor(a), gradient);
         assertThat(gradient[1]).isZero();
     }
 
@@ -62,8 +62,8 @@ class GpLocalQuadraticTest {
         double[] b = {0.35, 0.62};
         double[] gradient = new double[2];
         double[] diagonal = new double[2];
-        term.addGradient(q, b, 2.5, gradient);
-        term.addDiagonalGradient(q, diagonal);
+        term.addGradient(term.anchor(q), term.anchor(b), 2.5, gradient);
+        term.addDiagonalGradient(term.anchor(q), diagonal);
         double h = 1e-7;
         for (int j = 0; j < 2; j++) {
             double[] up = q.clone();
