@@ -41,6 +41,22 @@ class GpSamplerTest {
     }
 
     @Test
+    void afterStartupEverySuggestionIsInTheTrustRegionAroundTheIncumbent() {
+        Study study = study(new GpSampler(4));
+        study.optimize(BRANIN, 30);
+        List<FrozenTrial> trials = study.trials();
+        for (int t = 10; t < trials.size(); t++) {
+            FrozenTrial best = trials.subList(0, t).stream()
+                    .min(java.util.Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
+            FrozenTrial trial = trials.get(t);
+            // Unit-cube coordinates: x1 in [-5, 10], x2 in [0, 15].
+            double d1 = Math.abs((double) trial.params().get("x1") - (double) best.params().get("x1")) / 15;
+            double d2 = Math.abs((double) trial.params().get("x2") - (double) best.params().get("x2")) / 15;
+            assertThat(Math.max(d1, d2)).as("trial %d", t).isLessThanOrEqualTo(GpSampler.TRUST_HALF_WIDTH + 1e-9);
+        }
+    }
+
+    @Test
     void sameSeedGivesSameSuggestions() {
         List<Map<String, Object>> a = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));
         List<Map<String, Object>> b = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));

@@ -97,6 +97,30 @@ public final class AcquisitionOptimizer {
      * @param incumbents the best observed points (best first), seeds of the local candidates
      */
     public double[] maximise(SplittableRandom random, List<double[]> incumbents) {
+        double[] lower = new double[d];
+        double[] upper = new double[d];
+        Arrays.fill(upper, 1);
+        return maximise(random, incumbents, lower, upper);
+    }
+
+    /**
+     * The point of highest log EI found in the box {@code |x_j - centre_j| <= halfWidth} (clipped to the unit cube)
+     * of the continuous dimensions; discrete dimensions keep their whole grid.
+     *
+     * @param incumbents the best observed points (best first), seeds of the local candidates
+     */
+    public double[] maximiseNear(SplittableRandom random, List<double[]> incumbents, double[] centre,
+                                 double halfWidth) {
+        double[] lower = new double[d];
+        double[] upper = new double[d];
+        for (int j = 0; j < d; j++) {
+            lower[j] = grids[j] == null ? Math.max(0, centre[j] - halfWidth) : 0;
+            upper[j] = grids[j] == null ? Math.min(1, centre[j] + halfWidth) : 1;
+        }
+        return maximise(random, incumbents, lower, upper);
+    }
+
+    private double[] maximise(SplittableRandom random, List<double[]> incumbents, double[] lower, double[] upper) {
         List<double[]> candidates = new ArrayList<>(CANDIDATES + INCUMBENTS * LOCAL_PER_INCUMBENT);
         SobolSequenceGenerator sobol = new SobolSequenceGenerator(d);
         double[] shift = new double[d];
@@ -108,7 +132,7 @@ public final class AcquisitionOptimizer {
             double[] c = new double[d];
             for (int j = 0; j < d; j++) {
                 double v = u[j] + shift[j];
-                c[j] = fromUnitCube(j, v >= 1 ? v - 1 : v);
+                c[j] = fromUnitCube(j, lower[j] + (upper[j] - lower[j]) * (v >= 1 ? v - 1 : v));
             }
             candidates.add(c);
         }
@@ -119,7 +143,7 @@ public final class AcquisitionOptimizer {
                 double[] c = centre.clone();
                 for (int j = 0; j < d; j++) {
                     if (grids[j] == null) {
-                        c[j] = Math.max(0, Math.min(1, c[j] + scale * random.nextGaussian()));
+                        c[j] = Math.max(lower[j], Math.min(upper[j], c[j] + scale * random.nextGaussian()));
                     } else if (random.nextDouble() < 1.0 / d) {
                         c[j] = grids[j][random.nextInt(grids[j].length)];
                     }
@@ -137,7 +161,7 @@ public final class AcquisitionOptimizer {
         double[] bestPoint = candidates.get(order[0]);
         double bestScore = scores[order[0]];
         for (int s = 0; s < Math.min(STARTS, order.length); s++) {
-            double[] point = refine(candidates.get(order[s]).clone());
+            double[] point = refine(candidates.get(order[s]).clone(), lower, upper);
             double score = logEi(point);
             if (score > bestScore) {
                 bestScore = score;
@@ -155,12 +179,12 @@ public final class AcquisitionOptimizer {
     }
 
     /** Alternates gradient steps on continuous dimensions with exhaustive sweeps of discrete ones. */
-    private double[] refine(double[] point) {
+    private double[] refine(double[] point, double[] lower, double[] upper) {
         double score = logEi(point);
         for (int round = 0; round < (anyDiscrete ? 3 : 1); round++) {
             double before = score;
             if (anyContinuous) {
-                point = continuousStep(point);
+                point = continuousStep(point, lower, upper);
                 score = logEi(point);
             }
             if (anyDiscrete) {
@@ -188,17 +212,13 @@ public final class AcquisitionOptimizer {
         return point;
     }
 
-    private double[] continuousStep(double[] start) {
+    private double[] continuousStep(double[] start, double[] boxLower, double[] boxUpper) {
         double[] lower = new double[d];
         double[] upper = new double[d];
         for (int j = 0; j < d; j++) {
-            if (grids[j] == null) {
-                lower[j] = 0;
-                upper[j] = 1;
-            } else {
-                lower[j] = start[j];
-                upper[j] = start[j];
-            }
+            // Discrete dimensions stay where they are; their sweeps are exhaustive.
+            lower[j] = grids[j] == null ? boxLower[j] : start[j];
+            upper[j] = grids[j] == null ? boxUpper[j] : start[j];
         }
         double[] gradMean = new double[d];
         double[] gradVar = new double[d];

@@ -7,6 +7,8 @@ import java.util.Arrays;
  * and Gaussian noise, conditioned on points of the unit cube. Categorical dimensions hold a choice's index and
  * enter the distance as a Hamming term ({@code [a != b] / l^2}), so no order is imposed on choices.
  *
+ * <p>An optional {@link LocalQuadratic} term adds a quadratic model around one point to the kernel.
+ *
  * <p>Built once per fit: the Cholesky factor of the kernel matrix and {@code alpha = K^-1 y} (by two triangular
  * solves) are kept; predictions use triangular solves only.
  */
@@ -23,6 +25,8 @@ public final class GaussianProcess {
     private final double[] alpha;
     private final double logDeterminantHalf;
     private final double[] y;
+    private final LocalQuadratic local; // null: the Matérn kernel alone
+    private final LocalQuadratic.Anchor[] anchors; // the data points' anchors for the local term
 
     /**
      * Conditions the process on {@code (x, y)}.
@@ -31,6 +35,22 @@ public final class GaussianProcess {
      * @throws IllegalStateException if the kernel matrix is not positive definite even with jitter
      */
     public GaussianProcess(double[][] x, double[] y, boolean[] categorical, double[] hyper) {
+        this(x, y, categorical, hyper, null);
+    }
+
+    /**
+     * Conditions the process, with the kernel plus a {@link LocalQuadratic} term (none when {@code local} is null),
+     * on {@code (x, y)}.
+     *
+     * @param hyper log lengthscale per dimension, then log signal variance, then log noise variance
+     * @throws IllegalStateException if the kernel matrix is not positive definite even with jitter
+     */
+    public GaussianProcess(double[][] x, double[] y, boolean[] categorical, double[] hyper, LocalQuadratic local) {
+        this.local = local;
+        this.anchors = local == null ? null : new LocalQuadratic.Anchor[x.length];
+        for (int i = 0; anchors != null && i < x.length; i++) {
+            anchors[i] = local.anchor(x[i]);
+        }
         this.x = x;
         this.y = y;
         this.categorical = categorical;
@@ -47,7 +67,7 @@ public final class GaussianProcess {
         while (true) {
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k <= i; k++) {
-                    chol[i * n + k] = kernel(x[i], x[k]);
+                    chol[i * n + k] = kernel(x[i], x[k]) + (local == null ? 0 : local.value(anchors[i], anchors[k]));
                 }
                 chol[i * n + i] += noise + jitter;
             }
@@ -70,6 +90,8 @@ public final class GaussianProcess {
     /** The same process conditioned on other targets at the same points: the Cholesky factor is shared. */
     private GaussianProcess(GaussianProcess base, double[] y) {
         this.x = base.x;
+        this.local = base.local;
+        this.anchors = base.anchors;
         this.y = y;
         this.categorical = base.categorical;
         this.n = base.n;
@@ -125,7 +147,7 @@ public final class GaussianProcess {
         return n;
     }
 
-    /** The signal variance (the prior variance of the latent function). */
+    /** The signal variance of the Matérn kernel (the prior variance of the latent function without a local term). */
     public double signal() {
         return signal;
     }
@@ -153,6 +175,7 @@ public final class GaussianProcess {
         int d = categorical.length;
         double[] k = new double[n];
         double[] dk = gradMean == null ? null : new double[n];
+        LocalQuadratic.Anchor anchor = local == null ? null : local.anchor(q);
         for (int i = 0; i < n; i++) {
             double r2 = squaredDistance(q, x[i]);
             double r = Math.sqrt(r2);
@@ -161,7 +184,11 @@ public final class GaussianProcess {
             if (dk != null) {
                 dk[i] = -signal * 5.0 / 6.0 * (1 + SQRT5 * r) * e; // dk / d(r^2)
             }
+            if (local != null) {
+                k[i] += local.value(anchor, anchors[i]);
+            }
         }
+        double prior = local == null ? signal : signal + local.value(anchor, anchor);
         double mean = 0;
         for (int i = 0; i < n; i++) {
             mean += k[i] * alpha[i];
@@ -172,7 +199,7 @@ public final class GaussianProcess {
         for (int i = 0; i < n; i++) {
             reduction += v[i] * v[i];
         }
-        double variance = Math.max(signal - reduction, 1e-12 * signal);
+        double variance = Math.max(prior - reduction, 1e-12 * signal);
         if (gradMean != null) {
             backward(chol, n, v); // now K^-1 k
             Arrays.fill(gradMean, 0);
@@ -188,6 +215,13 @@ public final class GaussianProcess {
                         gradVar[j] += b * dr2;
                     }
                 }
+                if (local != null) {
+                    local.addGradient(anchor, anchors[i], alpha[i], gradMean);
+                    local.addGradient(anchor, anchors[i], -2 * v[i], gradVar);
+                }
+            }
+            if (local != null) {
+                local.addDiagonalGradient(anchor, gradVar);
             }
         }
         return new double[] {mean, variance};

@@ -57,6 +57,29 @@ class GpAcquisitionOptimizerTest {
     }
 
     @Test
+    void maximiseNearStaysInTheBoxOfContinuousDimensionsOnly() {
+        // EI is highest near (0.3, 0.7), far outside the box around (0.8, 0.2) in the continuous dimension.
+        GaussianProcess a = gp(0.3);
+        double[] centre = {0.8, 0.2};
+        List<double[]> incumbents = List.of(new double[] {0.3, 0.7});
+        double[] global = new AcquisitionOptimizer(a, -1.1, CONTINUOUS).maximise(new SplittableRandom(3), incumbents);
+        assertThat(Math.abs(global[0] - centre[0])).isGreaterThan(0.2);
+        for (int seed = 0; seed < 5; seed++) {
+            double[] near = new AcquisitionOptimizer(a, -1.1, CONTINUOUS)
+                    .maximiseNear(new SplittableRandom(seed), incumbents, centre, 0.1);
+            assertThat(near[0]).isBetween(0.7, 0.9);
+            assertThat(near[1]).isBetween(0.1, 0.3);
+        }
+        // A discrete dimension keeps its whole grid: 0.75, near the optimum but far outside the box in that
+        // dimension, is still chosen.
+        double[][] grids = {null, {0.1, 0.75}};
+        double[] mixed = new AcquisitionOptimizer(a, -1.1, grids)
+                .maximiseNear(new SplittableRandom(1), List.of(new double[] {0.3, 0.1}), new double[] {0.3, 0.1}, 0.1);
+        assertThat(mixed[0]).isBetween(0.2, 0.4);
+        assertThat(mixed[1]).isEqualTo(0.75);
+    }
+
+    @Test
     void rejectsMismatchedIncumbents() {
         GaussianProcess a = gp(0.3);
         org.assertj.core.api.Assertions.assertThatThrownBy(

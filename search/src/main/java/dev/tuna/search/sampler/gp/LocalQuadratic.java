@@ -1,0 +1,77 @@
+package dev.tuna.search.sampler.gp;
+
+/**
+ * A kernel term that lets a {@link GaussianProcess} be a full quadratic near one point (the incumbent):
+ * {@code v w(a) w(b) (1 + u(a).u(b))^2}, with {@code u(a) = (a - c) / s} and the window
+ * {@code w(a) = exp(-|u(a)|^2 / 2)}. The polynomial part is Bayesian regression on every monomial of degree at
+ * most two, cross terms included, so near {@code c} the process can follow a valley that runs diagonally to the
+ * axes, which a stationary ARD kernel only learns from many points; the window keeps that belief local, where a
+ * Taylor expansion of a smooth objective holds. Categorical dimensions take no part in it.
+ *
+ * @param centre      where the term is centred, in the unit cube
+ * @param scale       the window's width {@code s}, in unit-cube coordinates
+ * @param variance    the term's prior variance {@code v} at the centre
+ * @param categorical per dimension, whether it is categorical (left out)
+ */
+public record LocalQuadratic(double[] centre, double scale, double variance, boolean[] categorical) {
+
+    /**
+     * What the term needs of one point, computed once: its offset from the centre (zero on categorical dimensions)
+     * and its window.
+     */
+    record Anchor(double[] offset, double window) {
+    }
+
+    /** The anchor of {@code a}. */
+    Anchor anchor(double[] a) {
+        double[] offset = new double[a.length];
+        for (int j = 0; j < a.length; j++) {
+            offset[j] = categorical[j] ? 0 : a[j] - centre[j];
+        }
+        return new Anchor(offset, Math.exp(-0.5 * dot(offset, offset)));
+    }
+
+    /** The term's covariance of the latent function at {@code a} and {@code b}. */
+    public double value(double[] a, double[] b) {
+        return value(anchor(a), anchor(b));
+    }
+
+    double value(Anchor a, Anchor b) {
+        double p = 1 + dot(a.offset(), b.offset());
+        return variance * a.window() * b.window() * p * p;
+    }
+
+    /** Adds {@code factor} times the gradient of {@code value(q, b)} with respect to {@code q} to {@code out}. */
+    void addGradient(Anchor q, Anchor b, double factor, double[] out) {
+        double p = 1 + dot(q.offset(), b.offset());
+        double common = factor * variance * q.window() * b.window() / scale;
+        for (int j = 0; j < out.length; j++) {
+            if (!categorical[j]) {
+                double uq = q.offset()[j] / scale;
+                double ub = b.offset()[j] / scale;
+                out[j] += common * (2 * p * ub - p * p * uq);
+            }
+        }
+    }
+
+    /** Adds the gradient of the prior variance {@code value(q, q)} with respect to {@code q} to {@code out}. */
+    void addDiagonalGradient(Anchor q, double[] out) {
+        double u2 = dot(q.offset(), q.offset());
+        double w = q.window();
+        double common = 2 * variance * w * w * (1 + u2) * (1 - u2) / scale;
+        for (int j = 0; j < out.length; j++) {
+            if (!categorical[j]) {
+                out[j] += common * q.offset()[j] / scale;
+            }
+        }
+    }
+
+    /** u(a).u(b) from the offsets of a and b. */
+    private double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int j = 0; j < a.length; j++) {
+            sum += a[j] * b[j];
+        }
+        return sum / (scale * scale);
+    }
+}
