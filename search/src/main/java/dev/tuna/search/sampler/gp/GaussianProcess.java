@@ -7,7 +7,7 @@ import java.util.Arrays;
  * and Gaussian noise, conditioned on points of the unit cube. Categorical dimensions hold a choice's index and
  * enter the distance as a Hamming term ({@code [a != b] / l^2}), so no order is imposed on choices.
  *
- * <p>An optional {@link LocalQuadratic} term adds a quadratic model around one point to the kernel.
+ * <p>An optional {@link LocalQuadratic} term adds a windowed quadratic around one point to the kernel.
  *
  * <p>Built once per fit: the Cholesky factor of the kernel matrix and {@code alpha = K^-1 y} (by two triangular
  * solves) are kept; predictions use triangular solves only.
