@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       variance peaks on a sphere about 0.12 of the range from the incumbent. Together they make the search
  *       walk along curved, diagonal valleys in steps of about that length instead of spending trials far from
  *       the best region (the mechanism is read off the runs, not proven: on small synthetic data the term does
- *       not predict a quadratic better than the Matérn kernel alone). Measured ({@code tuna bench samplers}, median final regret, 200 seeds, before -> after):
- *       rosenbrock4 at 50 trials 2.06 -> 1.21 (runs below 1: 19% -> 44%), at 100 trials 0.53 -> 0.028;
+ *       not predict a quadratic better than the Matérn kernel alone). Measured ({@code tuna bench samplers},
+ *       median final regret, 200 seeds, before -> after): rosenbrock4 at 50 trials 2.06 -> 1.21 (runs below 1:
+ *       19% -> 44%), at 100 trials 0.53 -> 0.028;
  *       30 seeds at 50 trials: branin 2.7e-5 -> 2.6e-6, ackley5 1.37 -> 1.34, hartmann6 5.4e-5 -> 7.4e-4. Neither
  *       part helps alone (box only: 2.2; local term only: 1.6), and adaptive box sizes, fitting the term's
  *       variance by likelihood and global suggestions every 2nd or 5th trial all measured worse.</li>
@@ -208,8 +209,9 @@ public final class GpSampler implements Sampler {
         // Refit on the number of observations, not the capped fit set, so that refits go on past the cap.
         int total = ys.size();
         if (!sameSpace || lastHyper == null || total <= 50 || total >= lastFitSize * 1.05 || total < lastFitSize) {
-            double[] start = sameSpace && lastHyper != null ? lastHyper : MapFit.defaultStart(d, deterministic);
-            double[] hyper = MapFit.fit(x, y, categorical, start, deterministic, sameSpace && lastHyper != null ? 60 : 200);
+            boolean warm = sameSpace && lastHyper != null;
+            double[] start = warm ? lastHyper : MapFit.defaultStart(d, deterministic);
+            double[] hyper = MapFit.fit(x, y, categorical, start, deterministic, warm ? 60 : 200);
             lastHyper = hyper;
             lastFitSize = total;
             lastSpaceKey = key;
@@ -228,7 +230,8 @@ public final class GpSampler implements Sampler {
         Arrays.sort(order, Comparator.comparingDouble(i -> y[i]));
         double[] incumbent = x[order[0]];
         LocalQuadratic local = anyContinuous(categorical)
-                ? new LocalQuadratic(incumbent.clone(), LOCAL_SCALE, LOCAL_VARIANCE * Math.exp(lastHyper[d]), categorical)
+                ? new LocalQuadratic(incumbent.clone(), LOCAL_SCALE, LOCAL_VARIANCE * Math.exp(lastHyper[d]),
+                        categorical)
                 : null;
         List<GaussianProcess> gps = new ArrayList<>(lastSamples.size());
         double[] bests = new double[lastSamples.size()];

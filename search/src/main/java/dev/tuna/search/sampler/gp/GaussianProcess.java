@@ -216,8 +216,7 @@ public final class GaussianProcess {
                     }
                 }
                 if (local != null) {
-                    local.addGradient(anchor, anchors[i], alpha[i], gradMean);
-                    local.addGradient(anchor, anchors[i], -2 * v[i], gradVar);
+                    local.addGradients(anchor, anchors[i], alpha[i], gradMean, -2 * v[i], gradVar);
                 }
             }
             if (local != null) {

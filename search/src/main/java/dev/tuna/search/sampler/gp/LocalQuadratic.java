@@ -42,15 +42,22 @@ public record LocalQuadratic(double[] centre, double scale, double variance, boo
         return variance * a.window() * b.window() * p * p;
     }
 
-    /** Adds {@code factor} times the gradient of {@code value(q, b)} with respect to {@code q} to {@code out}. */
-    void addGradient(Anchor q, Anchor b, double factor, double[] out) {
+    /**
+     * Adds {@code meanFactor} and {@code varianceFactor} times the gradient of {@code value(q, b)} with respect to
+     * {@code q} to {@code meanOut} and {@code varianceOut}: the posterior's two gradients in one pass.
+     */
+    void addGradients(Anchor q, Anchor b, double meanFactor, double[] meanOut, double varianceFactor,
+                      double[] varianceOut) {
         double p = 1 + dot(q.offset(), b.offset());
-        double common = factor * variance * q.window() * b.window() / scale;
-        for (int j = 0; j < out.length; j++) {
+        double meanCommon = meanFactor * variance * q.window() * b.window() / scale;
+        double varianceCommon = varianceFactor * variance * q.window() * b.window() / scale;
+        for (int j = 0; j < meanOut.length; j++) {
             if (!categorical[j]) {
                 double uq = q.offset()[j] / scale;
                 double ub = b.offset()[j] / scale;
-                out[j] += common * (2 * p * ub - p * p * uq);
+                double slope = 2 * p * ub - p * p * uq;
+                meanOut[j] += meanCommon * slope;
+                varianceOut[j] += varianceCommon * slope;
             }
         }
     }

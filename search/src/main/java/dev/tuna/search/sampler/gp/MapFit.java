@@ -59,14 +59,10 @@ public final class MapFit {
         int d = categorical.length;
         double[] lower = new double[d + 2];
         double[] upper = new double[d + 2];
-        for (int j = 0; j < d; j++) {
-            lower[j] = Math.log(0.01);
-            upper[j] = Math.log(100);
+        for (int i = 0; i < d + 2; i++) {
+            lower[i] = lowerBound(i, d);
+            upper[i] = i == d + 1 && deterministic ? lower[i] : upperBound(i, d);
         }
-        lower[d] = Math.log(0.01);
-        upper[d] = Math.log(100);
-        lower[d + 1] = Math.log(MIN_NOISE);
-        upper[d + 1] = deterministic ? Math.log(MIN_NOISE) : 0;
         return Lbfgsb.minimize(negativeLogPosterior(x, y, categorical, deterministic), start, lower, upper,
                 maxIterations, 1e-6).x();
     }
@@ -134,14 +130,22 @@ public final class MapFit {
     }
 
     private static double clamp(int i, int d, double v) {
-        double low = i == d + 1 ? Math.log(MIN_NOISE) : Math.log(0.01);
-        double high = i == d + 1 ? 0 : Math.log(100);
-        return Math.max(low, Math.min(high, v));
+        return Math.max(lowerBound(i, d), Math.min(upperBound(i, d), v));
+    }
+
+    /** Lower bound of log hyperparameter {@code i}: lengthscales and signal 0.01, noise {@link #MIN_NOISE}. */
+    private static double lowerBound(int i, int d) {
+        return i == d + 1 ? Math.log(MIN_NOISE) : Math.log(0.01);
+    }
+
+    /** Upper bound of log hyperparameter {@code i} (a fitted noise): lengthscales and signal 100, noise 1. */
+    private static double upperBound(int i, int d) {
+        return i == d + 1 ? 0 : Math.log(100);
     }
 
     /** The negative log posterior of the log hyperparameters and its gradient (written into the array). */
     static Lbfgsb.Function negativeLogPosterior(double[][] x, double[] y, boolean[] categorical,
-                                                        boolean deterministic) {
+                                                boolean deterministic) {
         int d = categorical.length;
         return (h, gradient) -> {
             double value = GaussianProcess.logLikelihoodGradient(x, y, categorical, h, gradient, true);

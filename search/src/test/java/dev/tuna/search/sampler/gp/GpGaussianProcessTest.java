@@ -101,11 +101,16 @@ class GpGaussianProcessTest {
             assertThat(gradient[j]).as("hyperparameter %d", j).isCloseTo(numeric, within(1e-5 * Math.max(1, Math.abs(numeric))));
         }
         GaussianProcess gp = new GaussianProcess(x, y, categorical, hyper);
-        double[] q = {0.3, 1, 0.6};
-        double[] gm = new double[3];
-        double[] gv = new double[3];
+        assertPosteriorGradientsMatchFiniteDifferences(gp, new double[] {0.3, 1, 0.6}, new int[] {0, 2}, 1e-5);
+    }
+
+    /** The posterior's analytic gradients at {@code q} along {@code dimensions} against central differences. */
+    static void assertPosteriorGradientsMatchFiniteDifferences(GaussianProcess gp, double[] q, int[] dimensions,
+                                                               double tolerance) {
+        double[] gm = new double[q.length];
+        double[] gv = new double[q.length];
         gp.posterior(q, gm, gv);
-        for (int j : new int[] {0, 2}) {
+        for (int j : dimensions) {
             double h = 1e-6;
             double[] up = q.clone();
             double[] down = q.clone();
@@ -113,8 +118,8 @@ class GpGaussianProcessTest {
             down[j] -= h;
             double[] pu = gp.posterior(up, null, null);
             double[] pd = gp.posterior(down, null, null);
-            assertThat(gm[j]).isCloseTo((pu[0] - pd[0]) / (2 * h), within(1e-5));
-            assertThat(gv[j]).isCloseTo((pu[1] - pd[1]) / (2 * h), within(1e-5));
+            assertThat(gm[j]).as("mean, dimension %d", j).isCloseTo((pu[0] - pd[0]) / (2 * h), within(tolerance));
+            assertThat(gv[j]).as("variance, dimension %d", j).isCloseTo((pu[1] - pd[1]) / (2 * h), within(tolerance));
         }
     }
 

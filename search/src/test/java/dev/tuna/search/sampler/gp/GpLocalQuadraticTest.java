@@ -29,7 +29,7 @@ class GpLocalQuadraticTest {
         double[] b = {0.3, 2};
         assertThat(term.value(a, b)).isEqualTo(term.value(new double[] {0.5, 1}, new double[] {0.3, 1}));
         double[] gradient = new double[2];
-        term.addGradient(term.anchor(a), term.anchor(b), 1, gradient);
+        term.addGradients(term.anchor(a), term.anchor(b), 1, gradient, 1, gradient);
         term.addDiagonalGradient(term.anchor(a), gradient);
         assertThat(gradient[1]).isZero();
     }
@@ -62,7 +62,7 @@ class GpLocalQuadraticTest {
         double[] b = {0.35, 0.62};
         double[] gradient = new double[2];
         double[] diagonal = new double[2];
-        term.addGradient(term.anchor(q), term.anchor(b), 2.5, gradient);
+        term.addGradients(term.anchor(q), term.anchor(b), 2.5, gradient, 0, new double[2]);
         term.addDiagonalGradient(term.anchor(q), diagonal);
         double h = 1e-7;
         for (int j = 0; j < 2; j++) {
@@ -87,21 +87,8 @@ class GpLocalQuadraticTest {
         }
         LocalQuadratic term = new LocalQuadratic(new double[] {0.5, 0.5}, 0.1, 0.5, CONTINUOUS2);
         GaussianProcess gp = new GaussianProcess(x, y, CONTINUOUS2, MATERN2, term);
-        double[] q = {0.53, 0.46};
-        double[] gm = new double[2];
-        double[] gv = new double[2];
-        gp.posterior(q, gm, gv);
-        double h = 1e-6;
-        for (int j = 0; j < 2; j++) {
-            double[] up = q.clone();
-            double[] down = q.clone();
-            up[j] += h;
-            down[j] -= h;
-            double[] pu = gp.posterior(up, null, null);
-            double[] pd = gp.posterior(down, null, null);
-            assertThat(gm[j]).as("mean, dimension %d", j).isCloseTo((pu[0] - pd[0]) / (2 * h), within(1e-4));
-            assertThat(gv[j]).as("variance, dimension %d", j).isCloseTo((pu[1] - pd[1]) / (2 * h), within(1e-4));
-        }
+        GpGaussianProcessTest.assertPosteriorGradientsMatchFiniteDifferences(gp, new double[] {0.53, 0.46},
+                new int[] {0, 1}, 1e-4);
     }
 
     @Test
