@@ -40,13 +40,17 @@ final class DatabaseOptions {
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException("--db: expected jdbc:postgresql://HOST:PORT/DB, got '" + url + "'");
         }
-        String u = user != null ? user : nonBlank(env.get("PGUSER")) != null ? env.get("PGUSER") : System.getProperty("user.name");
-        String password = nonBlank(env.get(PASSWORD_ENV)) != null ? env.get(PASSWORD_ENV) : nonBlank(env.get(PGPASSWORD_ENV));
+        String u = user != null ? user : firstSet(env.get("PGUSER"), System.getProperty("user.name"));
+        String password = firstSet(env.get(PASSWORD_ENV), env.get(PGPASSWORD_ENV));
         return new ClusterDatabase(url, u, password, checkin);
     }
 
-    private static String nonBlank(String s) {
-        return s == null || s.isEmpty() ? null : s;
+    /** {@code first} unless it is null or empty, else {@code second} (null if that is empty too). */
+    private static String firstSet(String first, String second) {
+        if (first != null && !first.isEmpty()) {
+            return first;
+        }
+        return second == null || second.isEmpty() ? null : second;
     }
 
     /** {@code --checkin SECONDS} as a duration, checked. */

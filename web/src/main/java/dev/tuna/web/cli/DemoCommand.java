@@ -173,7 +173,7 @@ final class DemoCommand implements Callable<Integer> {
             why = "already has " + doneBefore + " finished trials";
         } else {
             int done = StudyService.counted(studies.storage().trials(STUDY));
-            StudyService.State state = studies.state(studies.info(STUDY), done);
+            StudyService.State state = studies.state(found.get(), done);
             if (state != StudyService.State.RUNNING) {
                 studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
             }

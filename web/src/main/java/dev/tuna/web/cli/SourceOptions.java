@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import dev.tuna.web.server.ClusterDatabase;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ final class SourceOptions {
             throw new IllegalArgumentException("give one of --data, --server or --db, not several");
         }
         if (db.given()) {
-            return StudySource.database(db.database(dev.tuna.web.server.ClusterDatabase.DEFAULT_CHECKIN));
+            return StudySource.database(db.database(ClusterDatabase.DEFAULT_CHECKIN));
         }
         return StudySource.open(server, data == null ? Path.of("tuna-data") : data);
     }

@@ -204,8 +204,7 @@ public final class StudyService implements AutoCloseable {
     public void delete(String name) {
         Run run;
         synchronized (this) {
-            info(name);
-            stop(name);
+            stop(name); // fails with StudyNotFoundException for an unknown study
             run = runs.get(name);
         }
         if (run != null && run.future != null) {

@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.TunaRun.tuna;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +12,6 @@ import dev.tuna.search.Study;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.web.server.ClusterDatabase;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,8 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 /** The command line's cluster options: read commands on a cluster's database, and bad {@code --db} input. */
 class ClusterCommandsTest {
@@ -57,19 +54,6 @@ class ClusterCommandsTest {
         }
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run tuna(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = TunaCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void readCommandsReadAClustersDatabase() throws Exception {
         List<FrozenTrial> trials;
@@ -83,76 +67,76 @@ class ClusterCommandsTest {
         }
         FrozenTrial best = trials.stream().min(Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
 
-        Run studies = tuna("studies", "--db", url, "--db-user", "postgres");
+        TunaRun studies = tuna("studies", "--db", url, "--db-user", "postgres");
         assertThat(studies.code()).as(studies.err()).isZero();
         assertThat(studies.out()).contains("pg-study").contains("complete");
 
-        Run json = tuna("best", "pg-study", "--json", "--db", url, "--db-user", "postgres");
+        TunaRun json = tuna("best", "pg-study", "--json", "--db", url, "--db-user", "postgres");
         assertThat(json.code()).as(json.err()).isZero();
         JsonNode b = JSON.readTree(json.out());
         assertThat(b.get("number").asInt()).isEqualTo(best.number());
         assertThat(b.get("value").asDouble()).isEqualTo(best.value());
 
         assertThat(tuna("trials", "pg-study", "--db", url, "--db-user", "postgres").out().lines().count()).isEqualTo(6);
-        Run csv = tuna("export", "pg-study", "--format", "csv", "--db", url, "--db-user", "postgres");
+        TunaRun csv = tuna("export", "pg-study", "--format", "csv", "--db", url, "--db-user", "postgres");
         assertThat(csv.out().lines().toList()).hasSize(6).first().asString().startsWith("number,state,value");
 
-        Run missing = tuna("best", "nope", "--db", url, "--db-user", "postgres");
+        TunaRun missing = tuna("best", "nope", "--db", url, "--db-user", "postgres");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).contains("nope").doesNotContain("\n");
     }
 
     @Test
     void badDatabaseInputEndsWithOneLineNamingTheOption() {
-        Run notPostgres = tuna("worker", "--db", "jdbc:mysql://127.0.0.1/tuna");
+        TunaRun notPostgres = tuna("worker", "--db", "jdbc:mysql://127.0.0.1/tuna");
         assertThat(notPostgres.code()).isEqualTo(1);
         assertThat(notPostgres.err().strip())
                 .isEqualTo("tuna worker: --db: expected jdbc:postgresql://HOST:PORT/DB, got 'jdbc:mysql://127.0.0.1/tuna'");
 
-        Run unreachable = tuna("worker", "--db", UNREACHABLE, "--db-user", "postgres");
+        TunaRun unreachable = tuna("worker", "--db", UNREACHABLE, "--db-user", "postgres");
         assertThat(unreachable.code()).isEqualTo(1);
         assertThat(unreachable.err().strip()).startsWith("tuna worker: --db: cannot connect to " + UNREACHABLE)
                 .doesNotContain("\n");
 
-        Run serveUnreachable = tuna("serve", "--db", UNREACHABLE, "--db-user", "postgres", "--slots", "0", "--port", "0",
+        TunaRun serveUnreachable = tuna("serve", "--db", UNREACHABLE, "--db-user", "postgres", "--slots", "0", "--port", "0",
                 "--data", dir.toString());
         assertThat(serveUnreachable.code()).isEqualTo(1);
         assertThat(serveUnreachable.err().strip()).startsWith("tuna serve: --db: cannot connect to").doesNotContain("\n");
 
-        Run readUnreachable = tuna("studies", "--db", UNREACHABLE, "--db-user", "postgres");
+        TunaRun readUnreachable = tuna("studies", "--db", UNREACHABLE, "--db-user", "postgres");
         assertThat(readUnreachable.code()).isEqualTo(1);
         assertThat(readUnreachable.err().strip()).startsWith("tuna studies: --db: cannot connect to").doesNotContain("\n");
 
-        Run noDb = tuna("worker", "--slots", "2");
+        TunaRun noDb = tuna("worker", "--slots", "2");
         assertThat(noDb.code()).isEqualTo(2);
         assertThat(noDb.err()).contains("--db is required");
 
-        Run zeroSlots = tuna("serve", "--slots", "0", "--data", dir.toString());
+        TunaRun zeroSlots = tuna("serve", "--slots", "0", "--data", dir.toString());
         assertThat(zeroSlots.code()).isEqualTo(2);
         assertThat(zeroSlots.err()).contains("--slots must be from 1 to 1024 (0 only with --db), got 0");
 
-        Run checkinAlone = tuna("serve", "--checkin", "2", "--data", dir.toString());
+        TunaRun checkinAlone = tuna("serve", "--checkin", "2", "--data", dir.toString());
         assertThat(checkinAlone.code()).isEqualTo(2);
         assertThat(checkinAlone.err()).contains("--checkin: only with --db");
 
-        Run workerSlots = tuna("worker", "--db", url, "--slots", "0");
+        TunaRun workerSlots = tuna("worker", "--db", url, "--slots", "0");
         assertThat(workerSlots.code()).isEqualTo(2);
         assertThat(workerSlots.err()).contains("--slots must be from 1 to 1024, got 0");
 
-        Run checkin = tuna("worker", "--db", url, "--db-user", "postgres", "--checkin", "0");
+        TunaRun checkin = tuna("worker", "--db", url, "--db-user", "postgres", "--checkin", "0");
         assertThat(checkin.code()).isEqualTo(1);
         assertThat(checkin.err().strip()).isEqualTo("tuna worker: --checkin must be from 0.1 to 3600 seconds, got 0.0");
 
-        Run userAlone = tuna("studies", "--db-user", "postgres", "--data", dir.toString());
+        TunaRun userAlone = tuna("studies", "--db-user", "postgres", "--data", dir.toString());
         assertThat(userAlone.code()).isEqualTo(1);
         assertThat(userAlone.err().strip()).isEqualTo("tuna studies: --db-user: only with --db");
 
-        Run two = tuna("studies", "--db", url, "--server", "http://127.0.0.1:1");
+        TunaRun two = tuna("studies", "--db", url, "--server", "http://127.0.0.1:1");
         assertThat(two.code()).isEqualTo(1);
         assertThat(two.err()).contains("one of --data, --server or --db");
 
         // The password is never a command line option (it would show in ps and the shell's history).
-        Run password = tuna("worker", "--db", url, "--db-password", "secret");
+        TunaRun password = tuna("worker", "--db", url, "--db-password", "secret");
         assertThat(password.code()).isEqualTo(2);
         assertThat(password.err()).contains("Unknown options: '--db-password'");
     }

@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.TunaRun.tuna;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.web.spec.Trainables;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.URI;
@@ -31,7 +31,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 /** The demo in-process on a 600-digit subset, 2 epochs and a few trials, so that it takes seconds. */
 class DemoCommandTest {
@@ -42,22 +41,6 @@ class DemoCommandTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run tuna(String... args) {
-        return tuna(new StringWriter(), new StringWriter(), args);
-    }
-
-    private static Run tuna(StringWriter out, StringWriter err, String... args) {
-        CommandLine cl = TunaCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static String[] demoArgs(Path data, int trials, String... more) {
         List<String> args = new ArrayList<>(List.of("demo", "--data", data.toString(), "--port", "0",
@@ -131,7 +114,7 @@ class DemoCommandTest {
 
     @Test
     void exitsWhenDoneAndAFinishedDemoStartsAfresh() throws Exception {
-        Run first = tuna(demoArgs(dir, 2, "--exit-when-done"));
+        TunaRun first = tuna(demoArgs(dir, 2, "--exit-when-done"));
 
         assertThat(first.code()).as(first.err()).isZero();
         int port = port(first.out());
@@ -144,13 +127,13 @@ class DemoCommandTest {
         // The server is gone with the command.
         assertThatThrownBy(() -> get(port, "/api/health")).isInstanceOf(ConnectException.class);
 
-        Run again = tuna(demoArgs(dir, 2, "--exit-when-done"));
+        TunaRun again = tuna(demoArgs(dir, 2, "--exit-when-done"));
 
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).startsWith("Study 'demo-mnist' already has 2 finished trials: starting afresh.");
         assertThat(storedTrials(dir)).hasSize(2);
 
-        Run other = tuna(demoArgs(dir, 1, "--exit-when-done"));
+        TunaRun other = tuna(demoArgs(dir, 1, "--exit-when-done"));
 
         assertThat(other.code()).as(other.err()).isZero();
         assertThat(other.out()).startsWith("Study 'demo-mnist' was run with other settings: starting afresh.");
@@ -172,7 +155,7 @@ class DemoCommandTest {
         }
         FrozenTrial first = storedTrials(dir).get(0);
 
-        Run run = tuna(demoArgs(dir, 3, "--exit-when-done"));
+        TunaRun run = tuna(demoArgs(dir, 3, "--exit-when-done"));
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("Resuming study 'demo-mnist': 1 of 3 trials already done.");
@@ -183,7 +166,7 @@ class DemoCommandTest {
 
     @Test
     void rejectsBadOptionsInOneLine() {
-        Run run = tuna("demo", "--data", dir.toString(), "--trials", "0");
+        TunaRun run = tuna("demo", "--data", dir.toString(), "--trials", "0");
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("--trials must be from 1 to 1000000, got 0");
@@ -194,7 +177,7 @@ class DemoCommandTest {
 
     @Test
     void withoutACommandItSaysWhichToUse() {
-        Run run = tuna();
+        TunaRun run = tuna();
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(run.err()).startsWith("Missing a command").contains("demo");

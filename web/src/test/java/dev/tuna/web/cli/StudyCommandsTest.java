@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.TunaRun.tuna;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +11,6 @@ import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Help.Ansi;
 
 /** {@code tuna run}, {@code submit}, {@code studies}, {@code trials}, {@code best} and {@code export}, on a data folder and a server. */
 class StudyCommandsTest {
@@ -28,19 +25,6 @@ class StudyCommandsTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run tuna(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = TunaCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setColorScheme(CommandLine.Help.defaultColorScheme(Ansi.OFF));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     private Path spec(String name, int trials) throws Exception {
         Path file = dir.resolve(name + ".json");
@@ -55,7 +39,7 @@ class StudyCommandsTest {
     @Test
     void runWritesTheStudyAndReadCommandsShowIt() throws Exception {
         Path data = dir.resolve("data");
-        Run run = tuna("run", spec("br", 6).toString(), "--data", data.toString());
+        TunaRun run = tuna("run", spec("br", 6).toString(), "--data", data.toString());
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("Best trial #");
 
@@ -66,33 +50,33 @@ class StudyCommandsTest {
         assertThat(trials).hasSize(6).allMatch(t -> t.state() == TrialState.COMPLETE && t.intermediateValues().size() == 2);
         FrozenTrial best = trials.stream().min(Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
 
-        Run json = tuna("best", "br", "--json", "--data", data.toString());
+        TunaRun json = tuna("best", "br", "--json", "--data", data.toString());
         assertThat(json.code()).as(json.err()).isZero();
         JsonNode b = JSON.readTree(json.out());
         assertThat(b.get("number").asInt()).isEqualTo(best.number());
         assertThat(b.get("value").asDouble()).isEqualTo(best.value());
         assertThat(b.get("params").get("x1").asDouble()).isEqualTo((Double) best.params().get("x1"));
 
-        Run studies = tuna("studies", "--data", data.toString());
+        TunaRun studies = tuna("studies", "--data", data.toString());
         assertThat(studies.out()).contains("br").contains("complete").contains("6/6").contains("sobol");
 
-        Run list = tuna("trials", "br", "--data", data.toString());
+        TunaRun list = tuna("trials", "br", "--data", data.toString());
         assertThat(list.out().lines().count()).isEqualTo(7);
 
-        Run csv = tuna("export", "br", "--format", "csv", "--data", data.toString());
+        TunaRun csv = tuna("export", "br", "--format", "csv", "--data", data.toString());
         List<String> lines = csv.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("number,state,value,duration_ms,device,reason,param_x1,param_x2");
         assertThat(lines).hasSize(7);
         assertThat(lines.get(1 + best.number())).startsWith(best.number() + ",COMPLETE," + best.value() + ",");
 
-        Run exported = tuna("export", "br", "--format", "json", "--data", data.toString());
+        TunaRun exported = tuna("export", "br", "--format", "json", "--data", data.toString());
         JsonNode all = JSON.readTree(exported.out());
         assertThat(all).hasSize(6);
         assertThat(all.get(0).get("intermediateValues").size()).isEqualTo(2);
 
         // Running the same spec with more trials resumes the study.
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 6", "\"trials\": 8"));
-        Run more = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
+        TunaRun more = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(more.code()).as(more.err()).isZero();
         assertThat(more.out()).contains("Resuming study 'br': 6 of 8");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
@@ -102,11 +86,11 @@ class StudyCommandsTest {
     void submitRunsOnAServerAndReadCommandsAskIt() throws Exception {
         try (ServerRuntime server = ServerRuntime.start(dir.resolve("srv"), "127.0.0.1", 0, Devices.cpu(2), Trainables.builtIn())) {
             String url = "http://127.0.0.1:" + server.port();
-            Run submit = tuna("submit", spec("remote", 5).toString(), "--server", url);
+            TunaRun submit = tuna("submit", spec("remote", 5).toString(), "--server", url);
             assertThat(submit.code()).as(submit.err()).isZero();
             assertThat(submit.out()).contains("Submitted study 'remote'");
 
-            Run again = tuna("submit", spec("remote", 5).toString(), "--server", url);
+            TunaRun again = tuna("submit", spec("remote", 5).toString(), "--server", url);
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err().strip()).isEqualTo("tuna submit: a study named 'remote' already exists").doesNotContain("\n");
 
@@ -114,13 +98,13 @@ class StudyCommandsTest {
             while (!tuna("studies", "--server", url).out().contains("complete") && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            Run studies = tuna("studies", "--server", url);
+            TunaRun studies = tuna("studies", "--server", url);
             assertThat(studies.out()).contains("remote").contains("complete").contains("5/5");
-            Run best = tuna("best", "remote", "--json", "--server", url);
+            TunaRun best = tuna("best", "remote", "--json", "--server", url);
             assertThat(best.code()).as(best.err()).isZero();
             assertThat(JSON.readTree(best.out()).get("params").has("x2")).isTrue();
             assertThat(tuna("export", "remote", "--format", "csv", "--server", url).out().lines().count()).isEqualTo(6);
-            Run missing = tuna("best", "nope", "--server", url);
+            TunaRun missing = tuna("best", "nope", "--server", url);
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.err()).contains("nope");
         }
@@ -130,30 +114,30 @@ class StudyCommandsTest {
     void badInputEndsWithOneLineAndAnExitCode() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"name\": \"b\", \"trials\": 0}");
-        Run run = tuna("run", bad.toString(), "--data", dir.toString());
+        TunaRun run = tuna("run", bad.toString(), "--data", dir.toString());
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("tuna run: " + bad + ": trials: must be between 1 and 1000000, got 0");
 
-        Run missing = tuna("run", dir.resolve("none.json").toString());
+        TunaRun missing = tuna("run", dir.resolve("none.json").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip().lines().count()).isEqualTo(1);
 
-        Run noServer = tuna("studies", "--server", "http://127.0.0.1:1");
+        TunaRun noServer = tuna("studies", "--server", "http://127.0.0.1:1");
         assertThat(noServer.code()).isEqualTo(1);
         assertThat(noServer.err().strip()).isEqualTo("tuna studies: cannot reach the server at http://127.0.0.1:1");
 
-        Run both = tuna("studies", "--server", "http://x", "--data", dir.toString());
+        TunaRun both = tuna("studies", "--server", "http://x", "--data", dir.toString());
         assertThat(both.code()).isEqualTo(1);
         assertThat(both.err()).contains("one of --data, --server or --db");
 
-        Run noData = tuna("studies", "--data", dir.resolve("empty").toString());
+        TunaRun noData = tuna("studies", "--data", dir.resolve("empty").toString());
         assertThat(noData.code()).isEqualTo(1);
         assertThat(noData.err()).contains("no studies");
 
-        Run badName = tuna("best", "../x", "--data", dir.toString());
+        TunaRun badName = tuna("best", "../x", "--data", dir.toString());
         assertThat(badName.code()).isNotZero();
 
-        Run format = tuna("export", "x", "--format", "xml");
+        TunaRun format = tuna("export", "x", "--format", "xml");
         assertThat(format.code()).isEqualTo(2);
     }
 }
