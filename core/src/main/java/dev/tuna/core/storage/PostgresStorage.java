@@ -207,7 +207,7 @@ public final class PostgresStorage implements Storage {
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 // The study's name only shows in error messages; these rows are RUNNING, so none comes.
-                rows.add(new Row(rs.getLong(1), TrialRecord.of("?", read(rs.getString(2), FrozenTrial.class))));
+                rows.add(new Row(rs.getLong(1), recordOf("?", rs.getString(2))));
             }
         }
         for (Row row : rows) {
@@ -364,7 +364,7 @@ public final class PostgresStorage implements Storage {
                 ps.setLong(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        r = TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class));
+                        r = recordOf(study, rs.getString(1));
                     }
                 }
             }
@@ -403,6 +403,12 @@ public final class PostgresStorage implements Storage {
         mutate(study, number, r -> r.setSystemAttr(key, value));
     }
 
+    /** Sets them in one transaction (one row lock, one read and one write of the trial's document). */
+    @Override
+    public void setSystemAttrs(String study, int number, Map<String, ?> attrs) {
+        mutate(study, number, r -> attrs.forEach(r::setSystemAttr));
+    }
+
     @Override
     public FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
         TrialRecord.checkFinish(state, value);
@@ -437,7 +443,7 @@ public final class PostgresStorage implements Storage {
             ps.setInt(2, number);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    return new Row(rs.getLong(1), TrialRecord.of(study, read(rs.getString(2), FrozenTrial.class)));
+                    return new Row(rs.getLong(1), recordOf(study, rs.getString(2)));
                 }
             }
         }
@@ -492,7 +498,7 @@ public final class PostgresStorage implements Storage {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(TrialRecord.of(study, read(rs.getString(1), FrozenTrial.class)).snapshot());
+                        out.add(recordOf(study, rs.getString(1)).snapshot());
                     }
                 }
             }
@@ -575,6 +581,11 @@ public final class PostgresStorage implements Storage {
         } catch (JsonProcessingException e) {
             throw new StorageException("cannot encode " + value + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A trial read from its row's document. */
+    private TrialRecord recordOf(String study, String doc) {
+        return TrialRecord.of(study, read(doc, FrozenTrial.class));
     }
 
     private <T> T read(String text, Class<T> type) {

@@ -67,6 +67,14 @@ public interface Storage extends AutoCloseable {
     void setSystemAttr(String study, int number, String key, Object value);
 
     /**
+     * Sets several system attributes of a running or waiting trial, in {@code attrs}' order. A storage that pays
+     * per call (a database round trip) sets them in one; by default, one {@link #setSystemAttr} each.
+     */
+    default void setSystemAttrs(String study, int number, Map<String, ?> attrs) {
+        attrs.forEach((key, value) -> setSystemAttr(study, number, key, value));
+    }
+
+    /**
      * Finishes a running trial. After this returns the trial is read-only and, for a durable storage, survives
      * the death of the process.
      *

@@ -73,6 +73,12 @@ class PostgresStorageTest extends DurableStorageContractTest {
         }
     }
 
+    /** Sets the heartbeat of the owner of trial {@code number} to the SQL expression {@code heartbeat}. */
+    private void setHeartbeatOfOwnerOf(int number, String heartbeat) {
+        sql(url, "UPDATE owners SET heartbeat = " + heartbeat
+                + " WHERE owner IN (SELECT owner FROM trials WHERE number = " + number + ")");
+    }
+
     private static int queryInt(String jdbcUrl, String query) throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(query)) {
@@ -136,7 +142,7 @@ class PostgresStorageTest extends DurableStorageContractTest {
             int alive = storage.startTrial("s").number();
             // The other process died: its heartbeat is old (as the database's clock sees it).
             sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours'");
-            sql(url, "UPDATE owners SET heartbeat = now() WHERE owner IN (SELECT owner FROM trials WHERE number = " + alive + ")");
+            setHeartbeatOfOwnerOf(alive, "now()");
 
             assertThat(((PostgresStorage) storage).failStaleRunningTrials()).isEqualTo(1);
 
@@ -156,8 +162,7 @@ class PostgresStorageTest extends DurableStorageContractTest {
              PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
             int lost = dead.startTrial("s").number();
             // The other process died: its heartbeat is old, and nobody calls failStaleRunningTrials or opens again.
-            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours' WHERE owner IN"
-                    + " (SELECT owner FROM trials WHERE number = " + lost + ")");
+            setHeartbeatOfOwnerOf(lost, "now() - interval '2 hours'");
             while (watcher.trial("s", lost).state() == TrialState.RUNNING) {
                 Thread.sleep(50);
             }
@@ -172,8 +177,7 @@ class PostgresStorageTest extends DurableStorageContractTest {
              PostgresStorage quick = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
             int alive = slow.startTrial("s").number();
             // The slow one beats every 20 minutes: 5 s of silence is nothing for it, though ten times quick's limit.
-            sql(url, "UPDATE owners SET heartbeat = now() - interval '5 seconds' WHERE owner IN"
-                    + " (SELECT owner FROM trials WHERE number = " + alive + ")");
+            setHeartbeatOfOwnerOf(alive, "now() - interval '5 seconds'");
             assertThat(quick.failStaleRunningTrials()).isZero();
             assertThat(quick.trial("s", alive).state()).isEqualTo(TrialState.RUNNING);
 

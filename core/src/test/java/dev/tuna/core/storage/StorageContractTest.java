@@ -348,6 +348,25 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void systemAttrsAreSetTogetherInOrder() {
+        study("s");
+        int n = storage.startTrial("s").number();
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        attrs.put("job", "j-1");
+        attrs.put("node", "n-1");
+        attrs.put("device", "gpu:0");
+
+        storage.setSystemAttrs("s", n, attrs);
+        storage.setSystemAttrs("s", n, Map.of("node", "n-2"));
+        int waiting = storage.enqueueTrial("s", Map.of()).number();
+        storage.setSystemAttrs("s", waiting, Map.of("origin", "warm start"));
+
+        assertThat(storage.trial("s", n).systemAttrs())
+                .containsExactly(Map.entry("job", "j-1"), Map.entry("node", "n-2"), Map.entry("device", "gpu:0"));
+        assertThat(storage.trial("s", waiting).systemAttrs()).containsEntry("origin", "warm start");
+    }
+
+    @Test
     void aWaitingTrialTakesOnlySystemAttrsUntilItStarts() {
         study("s");
         int n = storage.enqueueTrial("s", Map.of("layers", 3)).number();
@@ -444,6 +463,7 @@ public abstract class StorageContractTest {
         mutators.put("report metrics", () -> storage.report("s", n, 1, null, Map.of("loss", 0.1)));
         mutators.put("setUserAttr", () -> storage.setUserAttr("s", n, "k", "v"));
         mutators.put("setSystemAttr", () -> storage.setSystemAttr("s", n, "k", "v"));
+        mutators.put("setSystemAttrs", () -> storage.setSystemAttrs("s", n, Map.of("k", "v")));
         for (TrialState again : List.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)) {
             mutators.put("finish as " + again, () -> storage.finishTrial("s", n, again, 1.0, "again"));
         }

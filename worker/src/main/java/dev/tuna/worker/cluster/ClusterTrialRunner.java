@@ -2,7 +2,6 @@ package dev.tuna.worker.cluster;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
-import dev.tuna.core.storage.Storage;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
@@ -16,6 +15,7 @@ import dev.tuna.worker.dispatch.Failures;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -239,11 +239,12 @@ final class ClusterTrialRunner {
                 return;
             }
             Trial trial = next.get();
-            Storage storage = study.storage();
-            // The job name first: a recovering node finds the trial by it.
-            storage.setSystemAttr(study.name(), trial.number(), ClusterNode.ATTR_CLUSTER_JOB, jobName);
-            storage.setSystemAttr(study.name(), trial.number(), ClusterNode.ATTR_NODE, nodeName);
-            storage.setSystemAttr(study.name(), trial.number(), Device.ATTR_DEVICE, slot.device().id());
+            // A recovering node finds the trial by its job name; one call, so one transaction on a database.
+            Map<String, Object> attrs = new LinkedHashMap<>();
+            attrs.put(ClusterNode.ATTR_CLUSTER_JOB, jobName);
+            attrs.put(ClusterNode.ATTR_NODE, nodeName);
+            attrs.put(Device.ATTR_DEVICE, slot.device().id());
+            study.storage().setSystemAttrs(study.name(), trial.number(), attrs);
             Running r = new Running(study.name(), loop, trial);
             running.add(r);
             ScheduledFuture<?> timer = null;
