@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,13 +30,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -182,7 +185,7 @@ final class ClusterBenchmark implements Callable<Integer> {
                 }
             }
         } finally {
-            deleteTree(temp);
+            BenchFiles.deleteTree(temp);
         }
 
         Report report = new Report("cluster", Instant.now().toString(), machine, postgresVersion, settings(),
@@ -257,8 +260,8 @@ final class ClusterBenchmark implements Callable<Integer> {
             Thread.sleep(10);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        Instant first = all.stream().map(FrozenTrial::start).filter(java.util.Objects::nonNull).min(Comparator.naturalOrder()).orElseThrow();
-        Instant last = all.stream().map(FrozenTrial::end).filter(java.util.Objects::nonNull).max(Comparator.naturalOrder()).orElseThrow();
+        Instant first = all.stream().map(FrozenTrial::start).filter(Objects::nonNull).min(Comparator.naturalOrder()).orElseThrow();
+        Instant last = all.stream().map(FrozenTrial::end).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElseThrow();
         double span = Duration.between(first, last).toNanos() / 1e9;
         int complete = (int) all.stream().filter(t -> t.state() == TrialState.COMPLETE).count();
         double meanTrialMs = all.stream().filter(t -> t.end() != null).mapToDouble(t -> t.duration().toNanos() / 1e6).average().orElse(0);
@@ -354,19 +357,8 @@ final class ClusterBenchmark implements Callable<Integer> {
              ResultSet rs = st.executeQuery("SHOW server_version")) {
             rs.next();
             return rs.getString(1);
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
@@ -414,7 +406,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         String awaitJoined() throws InterruptedException {
             try {
                 return joined.get(120, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 String tail;
                 try {
                     List<String> lines = Files.readAllLines(log);
