@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,13 +30,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -96,6 +99,10 @@ final class ClusterBenchmark implements Callable<Integer> {
             description = "Where the JSON results go (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    /** Where studies run: the service that runs them, its name in the results, its workers and slots, the study's parallelism. */
+    private record Setup(StudyService service, String dispatch, int workers, int slotsEach, int parallelism) {
+    }
+
     /** One measured study. */
     record RunResult(String dispatch, int workers, int slotsPerWorker, int parallelism, int sleepMillis, int trials, int complete,
                      int otherStates, double spanSeconds, double wallSeconds, double trialsPerSecond,
@@ -139,11 +146,11 @@ final class ClusterBenchmark implements Callable<Integer> {
         console.println("Local dispatcher (1 slot): MapDB and in memory...");
         console.flush();
         try (ServerRuntime local = ServerRuntime.start(temp.resolve("local"), "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
-            measureAll(local.studies(), "local-mapdb", 0, 1, 1, runs, console);
+            measureAll(new Setup(local.studies(), "local-mapdb", 0, 1, 1), runs, console);
         }
         try (TrialScheduler scheduler = TrialScheduler.builder(Devices.cpu(1)).build();
              StudyService memory = new StudyService(new InMemoryStorage(), scheduler, Trainables.builtIn())) {
-            measureAll(memory, "local-memory", 0, 1, 1, runs, console);
+            measureAll(new Setup(memory, "local-memory", 0, 1, 1), runs, console);
         }
 
         console.println("Starting an embedded PostgreSQL server...");
@@ -168,10 +175,10 @@ final class ClusterBenchmark implements Callable<Integer> {
                     console.printf(Locale.ROOT, "Cluster: %d worker process%s x %d slot%s...%n", w, w == 1 ? "" : "es",
                             slots, slots == 1 ? "" : "s");
                     console.flush();
-                    measureAll(coordinator.studies(), "cluster", w, slots, queuePerSlot * w * slots, runs, console);
+                    measureAll(new Setup(coordinator.studies(), "cluster", w, slots, queuePerSlot * w * slots), runs, console);
                     if (w == workers.get(0) && queuePerSlot > 1) {
                         // The same with nothing queued ahead: every trial waits for the coordinator and a worker's poll.
-                        RunResult r = median(coordinator.studies(), "cluster-no-queue", w, slots, w * slots, 0, Math.min(trials, 30));
+                        RunResult r = median(new Setup(coordinator.studies(), "cluster-no-queue", w, slots, w * slots), 0, Math.min(trials, 30));
                         runs.add(r);
                         report(r, console);
                     }
@@ -182,7 +189,7 @@ final class ClusterBenchmark implements Callable<Integer> {
                 }
             }
         } finally {
-            deleteTree(temp);
+            BenchFiles.deleteTree(temp);
         }
 
         Report report = new Report("cluster", Instant.now().toString(), machine, postgresVersion, settings(),
@@ -202,13 +209,12 @@ final class ClusterBenchmark implements Callable<Integer> {
     }
 
     /** A warm-up study, then one measured study per objective duration. */
-    private void measureAll(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
-                            List<RunResult> runs, PrintWriter console) throws InterruptedException {
+    private void measureAll(Setup setup, List<RunResult> runs, PrintWriter console) throws InterruptedException {
         if (warmupTrials > 0) {
-            run(service, dispatch, workerCount, slotsEach, parallelism, 0, warmupTrials);
+            run(setup, 0, warmupTrials);
         }
         for (int sleep : sleeps) {
-            RunResult r = median(service, dispatch, workerCount, slotsEach, parallelism, sleep, trials);
+            RunResult r = median(setup, sleep, trials);
             runs.add(r);
             report(r, console);
         }
@@ -221,26 +227,25 @@ final class ClusterBenchmark implements Callable<Integer> {
     }
 
     /** {@link #rounds} studies of one configuration: the one with the median trials per second, with every round's. */
-    private RunResult median(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
-                             int sleepMillis, int n) throws InterruptedException {
+    private RunResult median(Setup setup, int sleepMillis, int n) throws InterruptedException {
         List<RunResult> all = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
-            all.add(run(service, dispatch, workerCount, slotsEach, parallelism, sleepMillis, n));
+            all.add(run(setup, sleepMillis, n));
         }
         List<Double> perRound = all.stream().map(RunResult::trialsPerSecond).toList();
         all.sort(Comparator.comparingDouble(RunResult::trialsPerSecond));
         return all.get(all.size() / 2).withRounds(perRound);
     }
 
-    private RunResult run(StudyService service, String dispatch, int workerCount, int slotsEach, int parallelism,
-                          int sleepMillis, int n) throws InterruptedException {
-        String name = "bench-" + dispatch + "-" + workerCount + "w-" + sleepMillis + "ms-" + (++counter);
+    private RunResult run(Setup setup, int sleepMillis, int n) throws InterruptedException {
+        StudyService service = setup.service();
+        String name = "bench-" + setup.dispatch() + "-" + setup.workers() + "w-" + sleepMillis + "ms-" + (++counter);
         StudySpec study = service.parser().parse("""
                 {"name": "%s", "trials": %d, "parallelism": %d,
                  "sampler": {"type": "random", "seed": 7}, "pruner": {"type": "none"},
                  "trainable": {"type": "quadratic", "epochs": 1, "fixed": {"sleepMillis": %d}},
                  "space": {"x": {"type": "float", "low": -2, "high": 2}, "y": {"type": "float", "low": -2, "high": 2}}}
-                """.formatted(name, n, parallelism, sleepMillis));
+                """.formatted(name, n, setup.parallelism(), sleepMillis));
         long t0 = System.nanoTime();
         service.submit(study);
         long deadline = t0 + STUDY_LIMIT.toNanos();
@@ -257,8 +262,8 @@ final class ClusterBenchmark implements Callable<Integer> {
             Thread.sleep(10);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        Instant first = all.stream().map(FrozenTrial::start).filter(java.util.Objects::nonNull).min(Comparator.naturalOrder()).orElseThrow();
-        Instant last = all.stream().map(FrozenTrial::end).filter(java.util.Objects::nonNull).max(Comparator.naturalOrder()).orElseThrow();
+        Instant first = all.stream().map(FrozenTrial::start).filter(Objects::nonNull).min(Comparator.naturalOrder()).orElseThrow();
+        Instant last = all.stream().map(FrozenTrial::end).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElseThrow();
         double span = Duration.between(first, last).toNanos() / 1e9;
         int complete = (int) all.stream().filter(t -> t.state() == TrialState.COMPLETE).count();
         double meanTrialMs = all.stream().filter(t -> t.end() != null).mapToDouble(t -> t.duration().toNanos() / 1e6).average().orElse(0);
@@ -268,10 +273,10 @@ final class ClusterBenchmark implements Callable<Integer> {
             perNode.merge(node == null ? "(this process)" : node.toString(), 1, Integer::sum);
         }
         // The time a slot spends per trial: the slots are the cluster's (or the local scheduler's one), not the queue.
-        int usedSlots = Math.max(1, workerCount) * slotsEach;
+        int usedSlots = Math.max(1, setup.workers()) * setup.slotsEach();
         double msPerTrialPerSlot = span * 1000 * usedSlots / n;
-        return new RunResult(dispatch, workerCount, slotsEach, parallelism, sleepMillis, n, complete, all.size() - complete, span, wall,
-                n / span, msPerTrialPerSlot, msPerTrialPerSlot - sleepMillis, meanTrialMs, perNode, List.of(n / span));
+        return new RunResult(setup.dispatch(), setup.workers(), setup.slotsEach(), setup.parallelism(), sleepMillis, n,
+                complete, all.size() - complete, span, wall, n / span, msPerTrialPerSlot, msPerTrialPerSlot - sleepMillis, meanTrialMs, perNode, List.of(n / span));
     }
 
     /** Trials per second by worker count, per objective duration, and the speed-up over the fewest workers. */
@@ -354,19 +359,8 @@ final class ClusterBenchmark implements Callable<Integer> {
              ResultSet rs = st.executeQuery("SHOW server_version")) {
             rs.next();
             return rs.getString(1);
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
@@ -414,7 +408,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         String awaitJoined() throws InterruptedException {
             try {
                 return joined.get(120, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 String tail;
                 try {
                     List<String> lines = Files.readAllLines(log);

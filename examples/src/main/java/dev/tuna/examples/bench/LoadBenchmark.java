@@ -2,7 +2,6 @@ package dev.tuna.examples.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
@@ -51,7 +50,7 @@ import picocli.CommandLine.Spec;
 final class LoadBenchmark implements Callable<Integer> {
     static final double TARGET_P99_MS = 50;
     static final String STUDY = "load-branin";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> ROUTES = List.of("studies", "study", "trials", "best", "trial");
 
     @Spec
@@ -151,7 +150,7 @@ final class LoadBenchmark implements Callable<Integer> {
             report = measure(base, runtime, trials);
         } finally {
             runtime.close();
-            deleteTree(data);
+            BenchFiles.deleteTree(data);
         }
         print(report, console);
         BenchResults.write(out, report);
@@ -398,13 +397,5 @@ final class LoadBenchmark implements Callable<Integer> {
                 r.meetsTarget() ? "met" : "NOT met");
         r.errorSamples().forEach(e -> console.println("  error: " + e));
         console.flush();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

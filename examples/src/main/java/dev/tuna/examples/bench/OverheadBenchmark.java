@@ -9,12 +9,10 @@ import dev.tuna.search.Study;
 import dev.tuna.search.sampler.RandomSampler;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,7 +141,7 @@ final class OverheadBenchmark implements Callable<Integer> {
                     }, console));
         } finally {
             if (dir == null) {
-                deleteTree(base);
+                BenchFiles.deleteTree(base);
             }
         }
 
@@ -282,18 +280,6 @@ final class OverheadBenchmark implements Callable<Integer> {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
                 Files.deleteIfExists(f);
             }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 }

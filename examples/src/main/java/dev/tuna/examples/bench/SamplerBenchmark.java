@@ -10,7 +10,6 @@ import dev.tuna.search.sampler.GpSampler;
 import dev.tuna.search.sampler.RandomSampler;
 import dev.tuna.search.sampler.SobolSampler;
 import dev.tuna.search.sampler.TpeSampler;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
