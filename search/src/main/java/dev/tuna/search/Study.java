@@ -13,6 +13,7 @@ import dev.tuna.search.pruner.NopPruner;
 import dev.tuna.search.sampler.AutoSampler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,12 @@ public final class Study {
      * the death of their process.
      */
     public int countedTrials() {
-        return (int) storage.trials(name, FINISHED).stream().filter(t -> !t.wasInterrupted()).count();
+        return counted(storage.trials(name, FINISHED));
+    }
+
+    /** How many of {@code trials} count towards a study's total, by the rule of {@link #countedTrials()}. */
+    public static int counted(Collection<FrozenTrial> trials) {
+        return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
     }
 
     /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */

@@ -3,6 +3,7 @@ package dev.tuna.examples.bench;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
+import dev.tuna.search.Study;
 import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.server.StudyService;
@@ -252,7 +253,7 @@ final class ClusterBenchmark implements Callable<Integer> {
         List<FrozenTrial> all;
         while (true) {
             all = service.storage().trials(name);
-            int finished = StudyService.counted(all);
+            int finished = Study.counted(all);
             if (finished >= n) {
                 break;
             }

@@ -259,11 +259,8 @@ final class OverheadBenchmark implements Callable<Integer> {
     }
 
     private static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("java", System.getProperty("java.version"));
+        Map<String, Object> m = BenchResults.machine();
         m.put("jvm", System.getProperty("java.vm.name"));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         m.put("loadAverageBefore", BenchResults.loadAverage());
         return m;

@@ -35,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -127,9 +126,7 @@ final class TrainingThroughputBenchmark implements Callable<Integer> {
         console.printf(Locale.ROOT, "median of rounds: Tuna %,.0f, bare %,.0f samples/s: overhead %.1f%%%n", tunaMedian, bareMedian, overhead);
         console.printf(Locale.ROOT, "best epoch: Tuna %,.0f, bare %,.0f samples/s: overhead %.1f%% (target <= %.0f%%); validation accuracy %.4f%n",
                 tunaBest, bareBest, bestOverhead, TARGET_OVERHEAD_PERCENT, accuracy);
-        Map<String, Object> machine = new LinkedHashMap<>();
-        machine.put("cores", Runtime.getRuntime().availableProcessors());
-        machine.put("java", System.getProperty("java.version"));
+        Map<String, Object> machine = BenchResults.machine();
         machine.put("djl", ai.djl.engine.Engine.getDjlVersion());
         machine.put("pytorch", Engines.pytorch().getVersion());
         machine.put("loadAverage", BenchResults.loadAverage());

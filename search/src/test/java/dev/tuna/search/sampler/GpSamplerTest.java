@@ -10,6 +10,7 @@ import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class GpSamplerTest {
         List<FrozenTrial> trials = study.trials();
         for (int t = 10; t < trials.size(); t++) {
             FrozenTrial best = trials.subList(0, t).stream()
-                    .min(java.util.Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
+                    .min(Comparator.comparingDouble(FrozenTrial::value)).orElseThrow();
             FrozenTrial trial = trials.get(t);
             // Unit-cube coordinates: x1 in [-5, 10], x2 in [0, 15].
             double d1 = Math.abs((double) trial.params().get("x1") - (double) best.params().get("x1")) / 15;

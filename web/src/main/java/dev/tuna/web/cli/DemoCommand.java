@@ -9,6 +9,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.Study;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.server.StudyService;
 import dev.tuna.web.spec.StudySpec;
@@ -172,7 +173,7 @@ final class DemoCommand implements Callable<Integer> {
         } else if (doneBefore >= demo.trials()) {
             why = "already has " + doneBefore + " finished trials";
         } else {
-            int done = StudyService.counted(studies.storage().trials(STUDY));
+            int done = Study.counted(studies.storage().trials(STUDY));
             StudyService.State state = studies.state(found.get(), done);
             if (state != StudyService.State.RUNNING) {
                 studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
@@ -194,7 +195,7 @@ final class DemoCommand implements Callable<Integer> {
             return 0;
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
-            return storage.findStudy(STUDY).isPresent() ? StudyService.counted(storage.trials(STUDY)) : 0;
+            return storage.findStudy(STUDY).isPresent() ? Study.counted(storage.trials(STUDY)) : 0;
         }
     }
 
@@ -207,7 +208,7 @@ final class DemoCommand implements Callable<Integer> {
         try (DemoProgress progress = new DemoProgress(STUDY, trials, spec.commandLine().getErr())) {
             while (true) {
                 List<FrozenTrial> all = studies.storage().trials(STUDY);
-                int done = StudyService.counted(all);
+                int done = Study.counted(all);
                 progress.update(done, best(all));
                 StudyService.State state = studies.state(studies.info(STUDY), done);
                 if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {

@@ -18,7 +18,6 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.TrialScheduler;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -281,11 +280,6 @@ public final class StudyService implements AutoCloseable {
                 lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
             }
         });
-    }
-
-    /** How many of a study's trials count towards its number of trials: finished, and not interrupted. */
-    public static int counted(Collection<FrozenTrial> trials) {
-        return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
     }
 
     /** Counts of a study's trials by state. */

@@ -10,6 +10,7 @@ import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
+import dev.tuna.search.Study;
 import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
@@ -224,7 +225,7 @@ public final class TunaServer implements AutoCloseable {
 
     private Map<String, Object> studyView(StudyInfo info) {
         List<FrozenTrial> trials = studies.storage().trials(info.name());
-        return Views.study(info, trials, studies.state(info, StudyService.counted(trials)), studies.lastError(info.name()));
+        return Views.study(info, trials, studies.state(info, Study.counted(trials)), studies.lastError(info.name()));
     }
 
     // ------------------------------------------------------------------------------------------------ input

@@ -4,6 +4,7 @@ import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.search.Study;
 import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.worker.device.Device;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ public final class Views {
         Map<String, Object> counts = new LinkedHashMap<>();
         StudyService.counts(trials).forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
         m.put("counts", counts);
-        m.put("finished", StudyService.counted(trials));
+        m.put("finished", Study.counted(trials));
         m.put("best", best(trials, info.direction()).map(Views::best).orElse(null));
         error.ifPresent(e -> m.put("error", e));
         return m;
@@ -63,7 +64,7 @@ public final class Views {
 
     /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
-        return study(info, trials, StudyService.storedState(info, StudyService.counted(trials)), Optional.empty());
+        return study(info, trials, StudyService.storedState(info, Study.counted(trials)), Optional.empty());
     }
 
     private static Object field(Object map, String key) {
