@@ -23,7 +23,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.LongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,16 +39,23 @@ import picocli.CommandLine.Spec;
         description = {"Compares Tuna's samplers on branin, hartmann6, rosenbrock4 and ackley5: median and mean",
                 "final regret per budget, a plot of median best-so-far regret, and the GP's suggestion latency."})
 final class SamplerBenchmark implements Callable<Integer> {
-    /** Samplers by name: a factory from the seed. */
-    static final Map<String, LongFunction<Sampler>> SAMPLERS = new LinkedHashMap<>();
+    /** Makes one sampler from the seed and the GP samplers' number of startup trials. */
+    @FunctionalInterface
+    interface SamplerFactory {
+        Sampler create(long seed, int gpStartup);
+    }
+
+    /** Samplers by name. */
+    static final Map<String, SamplerFactory> SAMPLERS = new LinkedHashMap<>();
 
     static {
-        SAMPLERS.put("random", RandomSampler::new);
-        SAMPLERS.put("sobol", SobolSampler::new);
-        SAMPLERS.put("gp", GpSampler::new);
-        SAMPLERS.put("gp-deterministic", seed -> GpSampler.builder().seed(seed).deterministic(true).build());
-        SAMPLERS.put("tpe", TpeSampler::new);
-        SAMPLERS.put("tpe-multivariate", TpeSampler::multivariate);
+        SAMPLERS.put("random", (seed, gpStartup) -> new RandomSampler(seed));
+        SAMPLERS.put("sobol", (seed, gpStartup) -> new SobolSampler(seed));
+        SAMPLERS.put("gp", (seed, gpStartup) -> GpSampler.builder().seed(seed).startupTrials(gpStartup).build());
+        SAMPLERS.put("gp-deterministic", (seed, gpStartup) ->
+                GpSampler.builder().seed(seed).startupTrials(gpStartup).deterministic(true).build());
+        SAMPLERS.put("tpe", (seed, gpStartup) -> new TpeSampler(seed));
+        SAMPLERS.put("tpe-multivariate", (seed, gpStartup) -> TpeSampler.multivariate(seed));
     }
 
     @Spec
@@ -68,6 +74,10 @@ final class SamplerBenchmark implements Callable<Integer> {
 
     @Option(names = "--seeds", defaultValue = "10", description = "Seeds per function and sampler (default: ${DEFAULT-VALUE}).")
     int seeds;
+
+    @Option(names = "--gp-startup", defaultValue = "10",
+            description = "Sobol startup trials of the GP samplers (default: ${DEFAULT-VALUE}, the GP's own default).")
+    int gpStartup;
 
     @Option(names = "--threads", defaultValue = "0", description = "Runs in parallel (default: the number of cores).")
     int threads;
@@ -93,8 +103,9 @@ final class SamplerBenchmark implements Callable<Integer> {
     record Latency(int finishedTrials, int parameters, double medianMillis, double firstMillis, int measured) {
     }
 
-    record Report(String benchmark, String date, int seeds, List<Integer> budgets, Map<String, Object> machine,
-                  List<Result> results, Map<String, Map<String, double[]>> medianBestSoFar, List<Latency> latency) {
+    record Report(String benchmark, String date, int seeds, List<Integer> budgets, int gpStartup,
+                  Map<String, Object> machine, List<Result> results,
+                  Map<String, Map<String, double[]>> medianBestSoFar, List<Latency> latency) {
     }
 
     @Override
@@ -106,6 +117,9 @@ final class SamplerBenchmark implements Callable<Integer> {
             if (!SAMPLERS.containsKey(s)) {
                 throw new ParameterException(spec.commandLine(), "--samplers: unknown sampler '" + s + "'; expected one of " + SAMPLERS.keySet());
             }
+        }
+        if (gpStartup < 1) {
+            throw new ParameterException(spec.commandLine(), "--gp-startup must be at least 1, got " + gpStartup);
         }
         List<TestFunction> chosen = new ArrayList<>();
         for (String f : functions) {
@@ -128,7 +142,7 @@ final class SamplerBenchmark implements Callable<Integer> {
                 List<Future<double[]>> perSeed = new ArrayList<>();
                 for (int seed = 0; seed < seeds; seed++) {
                     long sd = seed;
-                    perSeed.add(pool.submit(() -> bestSoFarRegret(f, SAMPLERS.get(s).apply(sd), maxBudget)));
+                    perSeed.add(pool.submit(() -> bestSoFarRegret(f, SAMPLERS.get(s).create(sd, gpStartup), maxBudget)));
                 }
                 runs.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).put(s, perSeed);
             }
@@ -164,7 +178,7 @@ final class SamplerBenchmark implements Callable<Integer> {
             }
         }
         printTable(results, latencies, console);
-        BenchResults.write(out, new Report("samplers", Instant.now().toString(), seeds, budgets, BenchResults.machine(),
+        BenchResults.write(out, new Report("samplers", Instant.now().toString(), seeds, budgets, gpStartup, BenchResults.machine(),
                 results, curves, latencies));
         Path file = out.toAbsolutePath();
         Path png = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.json$", "") + ".png");

@@ -34,10 +34,11 @@ class SamplerBenchmarkTest {
     void runsASubsetAndWritesJsonAndPlot() throws IOException {
         Path json = dir.resolve("out/samplers.json");
         BenchRun run = bench("samplers", "--functions", "branin", "--samplers", "random,gp,tpe", "--seeds", "2",
-                "--budgets", "12,20", "--latency-sizes", "30", "--out", json.toString());
+                "--budgets", "12,20", "--latency-sizes", "30", "--gp-startup", "4", "--out", json.toString());
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("branin", "random", "gp", "tpe", "GP suggestion, 4 params, 30 finished trials");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.get("gpStartup").asInt()).isEqualTo(4);
         JsonNode results = report.get("results");
         assertThat(results).hasSize(6);
         for (JsonNode r : results) {
@@ -58,6 +59,18 @@ class SamplerBenchmarkTest {
     }
 
     @Test
+    void gpStartupReachesTheGpSamplers() throws IOException {
+        // A GP whose startup covers the whole budget is its Sobol design: the same points as the Sobol sampler.
+        Path json = dir.resolve("startup/samplers.json");
+        BenchRun run = bench("samplers", "--functions", "branin", "--samplers", "sobol,gp", "--seeds", "2",
+                "--budgets", "15", "--no-latency", "--gp-startup", "15", "--out", json.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(json.toFile()).get("results");
+        assertThat(results.get(1).get("sampler").asText()).isEqualTo("gp");
+        assertThat(results.get(1).get("regrets")).isEqualTo(results.get(0).get("regrets"));
+    }
+
+    @Test
     void rejectsUnknownNamesInOneLine() {
         BenchRun run = bench("samplers", "--functions", "sphere");
         assertThat(run.code()).isNotZero();
@@ -65,5 +78,8 @@ class SamplerBenchmarkTest {
         BenchRun other = bench("samplers", "--samplers", "cmaes");
         assertThat(other.code()).isNotZero();
         assertThat(other.err()).contains("--samplers", "unknown sampler 'cmaes'");
+        BenchRun startup = bench("samplers", "--gp-startup", "0");
+        assertThat(startup.code()).isNotZero();
+        assertThat(startup.err()).contains("--gp-startup must be at least 1, got 0");
     }
 }

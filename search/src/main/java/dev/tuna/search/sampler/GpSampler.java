@@ -436,7 +436,12 @@ public final class GpSampler implements Sampler {
             return this;
         }
 
-        /** Trials drawn from a Sobol design before the GP takes over (default 10, at least 1). */
+        /**
+         * Trials drawn from a Sobol design before the GP takes over (default 10, at least 1). Fewer leave more
+         * trials to the GP, which helps on a narrow valley and hurts where there are many local minima. Measured
+         * (median final regret, 5 startup trials instead of 10): rosenbrock4 at 50 trials 1.21 -> 1.01 (200 seeds);
+         * ackley5 1.64 -> 2.61 at 50 trials and 0.40 -> 0.75 at 100, hartmann6 4.6e-4 -> 7.8e-3 at 50 (30 seeds).
+         */
         public Builder startupTrials(int startupTrials) {
             if (startupTrials < 1) {
                 throw new IllegalArgumentException("startupTrials must be at least 1, got " + startupTrials);
