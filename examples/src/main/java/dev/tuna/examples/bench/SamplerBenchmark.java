@@ -75,7 +75,7 @@ final class SamplerBenchmark implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "10", description = "Seeds per function and sampler (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--gp-startup", defaultValue = "10",
+    @Option(names = "--gp-startup", defaultValue = "" + GpSampler.DEFAULT_STARTUP_TRIALS,
             description = "Sobol startup trials of the GP samplers (default: ${DEFAULT-VALUE}, the GP's own default).")
     int gpStartup;
 

@@ -79,6 +79,8 @@ import org.slf4j.LoggerFactory;
 public final class GpSampler implements Sampler {
     private static final Logger LOG = LoggerFactory.getLogger(GpSampler.class);
     private final long seed;
+    /** Sobol trials before the GP takes over, unless {@link Builder#startupTrials} says otherwise. */
+    public static final int DEFAULT_STARTUP_TRIALS = 10;
     private final int startupTrials;
     private final boolean deterministic;
     private final int maxFitPoints;
@@ -423,7 +425,7 @@ public final class GpSampler implements Sampler {
     /** Options of a {@link GpSampler}. */
     public static final class Builder {
         private long seed;
-        private int startupTrials = 10;
+        private int startupTrials = DEFAULT_STARTUP_TRIALS;
         private boolean deterministic;
         private int maxFitPoints = 300;
 

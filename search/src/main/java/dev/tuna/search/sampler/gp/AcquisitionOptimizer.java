@@ -11,10 +11,10 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
  * Maximises log expected improvement over the GP's domain, or a box of it. With several posteriors (one per
  * hyperparameter sample, see {@link MapFit#laplaceSamples}), the acquisition is the log of their average EI, an
  * estimate of EI integrated over the hyperparameters' posterior (as Snoek, Larochelle and Adams, 2012, do by MCMC).
- * It scores many quasi-random candidates (a randomly shifted
- * Sobol set, plus perturbations of the best points seen so far, where the optimum usually is), then refines the
- * best few with L-BFGS-B on the continuous dimensions, alternated with exhaustive sweeps of each discrete
- * dimension (every choice or grid cell, one dimension at a time).
+ * It scores many quasi-random candidates (a randomly shifted Sobol set, plus perturbations of the best points seen
+ * so far, where the optimum usually is), then refines the best few with L-BFGS-B on the continuous dimensions,
+ * alternated with exhaustive sweeps of each discrete dimension (every choice or grid cell, one dimension at a
+ * time).
  */
 public final class AcquisitionOptimizer {
     /** Quasi-random candidates scored per suggestion. */
