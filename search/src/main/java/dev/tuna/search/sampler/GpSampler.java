@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *       is fitted on at most {@link Builder#maxFitPoints} points: the better half of them are the best
  *       observations (where the acquisition's decisions are made), the rest spread evenly over the other trials
  *       in trial order (which keep the global shape). Measured ({@code tuna bench samplers}, 2 shared cores, 4
- *       parameters): a suggestion takes about 24-29 ms at 100 finished trials and 120 ms at 1,000; a refit from
+ *       parameters): a suggestion takes about 15-29 ms at 100 finished trials and 108-137 ms at 1,000; a refit from
  *       scratch about 30-140 ms and 500 ms.</li>
  * </ul>
  *
@@ -106,7 +106,10 @@ public final class GpSampler implements Sampler {
     private List<double[]> lastSamples = List.of(); // the MAP fit, then the Laplace samples around it
     private int lastFitSize;
 
-    /** A GP sampler with the defaults: 10 startup trials, noise fitted, at most 300 fit points. */
+    /**
+     * A GP sampler with the defaults: {@link #DEFAULT_STARTUP_TRIALS} startup trials, noise fitted, at most 300 fit
+     * points.
+     */
     public GpSampler(long seed) {
         this(builder().seed(seed));
     }
@@ -442,9 +445,10 @@ public final class GpSampler implements Sampler {
         }
 
         /**
-         * Trials drawn from a Sobol design before the GP takes over (default 10, at least 1). Fewer leave more
-         * trials to the GP, which helps on a narrow valley and hurts where there are many local minima. Measured
-         * (median final regret, 5 startup trials instead of 10): rosenbrock4 at 50 trials 1.21 -> 1.01 (200 seeds);
+         * Trials drawn from a Sobol design before the GP takes over (default
+         * {@link GpSampler#DEFAULT_STARTUP_TRIALS}, at least 1). Fewer leave more trials to the GP, which helps on a
+         * narrow valley and hurts where there are many local minima. Measured (median final regret, 5 startup
+         * trials instead of 10): rosenbrock4 at 50 trials 1.21 -> 1.01 (200 seeds);
          * ackley5 1.64 -> 2.61 at 50 trials and 0.40 -> 0.75 at 100, hartmann6 4.6e-4 -> 7.8e-3 at 50 (30 seeds).
          */
         public Builder startupTrials(int startupTrials) {
