@@ -139,10 +139,11 @@ final class SamplerBenchmark implements Callable<Integer> {
         Map<String, Map<String, List<Future<double[]>>>> runs = new LinkedHashMap<>();
         for (TestFunction f : chosen) {
             for (String s : samplers) {
+                SamplerFactory factory = SAMPLERS.get(s);
                 List<Future<double[]>> perSeed = new ArrayList<>();
                 for (int seed = 0; seed < seeds; seed++) {
                     long sd = seed;
-                    perSeed.add(pool.submit(() -> bestSoFarRegret(f, SAMPLERS.get(s).create(sd, gpStartup), maxBudget)));
+                    perSeed.add(pool.submit(() -> bestSoFarRegret(f, factory.create(sd, gpStartup), maxBudget)));
                 }
                 runs.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).put(s, perSeed);
             }
@@ -178,8 +179,8 @@ final class SamplerBenchmark implements Callable<Integer> {
             }
         }
         printTable(results, latencies, console);
-        BenchResults.write(out, new Report("samplers", Instant.now().toString(), seeds, budgets, gpStartup, BenchResults.machine(),
-                results, curves, latencies));
+        BenchResults.write(out, new Report("samplers", Instant.now().toString(), seeds, budgets, gpStartup,
+                BenchResults.machine(), results, curves, latencies));
         Path file = out.toAbsolutePath();
         Path png = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.json$", "") + ".png");
         RegretPlot.write(curves, png);
