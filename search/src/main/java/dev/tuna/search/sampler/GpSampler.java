@@ -80,10 +80,10 @@ import org.slf4j.LoggerFactory;
  * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.
  */
 public final class GpSampler implements Sampler {
-    private static final Logger LOG = LoggerFactory.getLogger(GpSampler.class);
-    private final long seed;
     /** Sobol trials before the GP takes over, unless {@link Builder#startupTrials} says otherwise. */
     public static final int DEFAULT_STARTUP_TRIALS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(GpSampler.class);
+    private final long seed;
     private final int startupTrials;
     private final boolean deterministic;
     private final int maxFitPoints;
