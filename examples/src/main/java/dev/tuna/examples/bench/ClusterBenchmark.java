@@ -56,8 +56,10 @@ import picocli.CommandLine.Spec;
  * overhead per trial on PostgreSQL.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = {"Trials per second of a cluster (embedded PostgreSQL, a coordinator, 1/2/4 worker processes)",
-                "for a 0 ms and a 50 ms objective, and the coordination overhead per trial against the local dispatcher."})
+        header = "Trials per second of a cluster of 1, 2 and 4 workers.",
+        description = "Trials per second of a cluster (embedded PostgreSQL, a coordinator, 1/2/4 worker processes)"
+                + " for a 0 ms and a 50 ms objective, and the coordination overhead per trial against the local"
+                + " dispatcher.")
 final class ClusterBenchmark implements Callable<Integer> {
     private static final Pattern JOINED = Pattern.compile("Tuna worker (\\S+) joined the cluster");
     private static final Duration STUDY_LIMIT = Duration.ofMinutes(10);

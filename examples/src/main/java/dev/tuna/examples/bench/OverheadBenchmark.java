@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
  * results as JSON.
  */
 @Command(name = "overhead", mixinStandardHelpOptions = true,
-        description = {"Measures orchestration overhead: trials per second with a trivial 4-parameter objective",
-                "and the random sampler, in memory and on MapDB (each trial durable when told)."})
+        header = "Trials per second of the orchestration, in memory and on MapDB.",
+        description = "Measures orchestration overhead: trials per second with a trivial 4-parameter objective and"
+                + " the random sampler, in memory and on MapDB (each trial durable when told).")
 final class OverheadBenchmark implements Callable<Integer> {
     static final String STUDY = "overhead";
     /** Issue 2's targets on a 2-core machine. */

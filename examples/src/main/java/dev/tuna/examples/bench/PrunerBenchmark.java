@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
  * configuration fully, and the relative regret of the best completed trial against the best final value of the suite.
  */
 @Command(name = "pruners", mixinStandardHelpOptions = true,
-        description = {"Pruning benchmark: epochs spent and regret of each pruner on a fixed suite of 100",
-                "synthetic learning curves (the same curves examples/optuna/pruners.py gives Optuna)."})
+        header = "Epochs spent and regret of each pruner on synthetic curves.",
+        description = "Pruning benchmark: epochs spent and regret of each pruner on a fixed suite of 100 synthetic"
+                + " learning curves (the same curves examples/optuna/pruners.py gives Optuna).")
 final class PrunerBenchmark implements Callable<Integer> {
     /** Issue 4's targets. */
     static final double EPOCH_TARGET = 0.20;

@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
  * result of a run with budget {@code b}.
  */
 @Command(name = "samplers", mixinStandardHelpOptions = true,
-        description = {"Compares Tuna's samplers on branin, hartmann6, rosenbrock4 and ackley5: median and mean",
-                "final regret per budget, a plot of median best-so-far regret, and the GP's suggestion latency."})
+        header = "Regret of Tuna's samplers on four test functions; GP latency.",
+        description = "Compares Tuna's samplers on branin, hartmann6, rosenbrock4 and ackley5: median and mean final"
+                + " regret per budget, a plot of median best-so-far regret, and the GP's suggestion latency.")
 final class SamplerBenchmark implements Callable<Integer> {
     /** Makes one sampler from the seed and the GP samplers' number of startup trials. */
     @FunctionalInterface

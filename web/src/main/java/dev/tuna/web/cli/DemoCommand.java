@@ -35,9 +35,10 @@ import picocli.CommandLine.Spec;
  * until the study has finished). An unfinished demo study resumes; a finished one starts afresh.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts the server on DIR/tuna.db, submits the demo study (an MLP on MNIST, GP sampler and",
-                "ASHA pruner), prints the dashboard's address and serves it until Ctrl-C.",
-                "An unfinished demo resumes; a finished one starts afresh."})
+        header = "Tunes an MLP on MNIST and serves the dashboard to watch it.",
+        description = "Starts the server on DIR/tuna.db, submits the demo study (an MLP on MNIST, GP sampler and ASHA"
+                + " pruner), prints the dashboard's address and serves it until Ctrl-C. An unfinished demo resumes;"
+                + " a finished one starts afresh.")
 final class DemoCommand implements Callable<Integer> {
     /** The name of the demo's study. */
     static final String STUDY = "demo-mnist";

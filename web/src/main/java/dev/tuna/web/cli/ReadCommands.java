@@ -122,7 +122,8 @@ final class ReadCommands {
 
     /** {@code tuna export NAME --format csv|json}. */
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Writes every trial of a study as CSV (one row per trial, one column per parameter) or JSON (all curves).")
+            description = "Writes every trial of a study as CSV (one row per trial, one column per parameter) or JSON"
+                    + " (all curves).")
     static final class Export extends ReadCommand {
         enum Format { csv, json }
 

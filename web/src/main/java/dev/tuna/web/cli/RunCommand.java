@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
  * trial. A study of that name already there is resumed up to the spec's number of trials.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the study of SPEC.json here, with a progress bar, and prints the best trial.",
-                "A study of that name already in DIR resumes up to its number of trials."})
+        header = "Runs the study of SPEC.json here and prints the best trial.",
+        description = "Runs the study of SPEC.json in this process, with a progress bar, and prints the best trial."
+                + " A study of that name already in DIR resumes up to its number of trials.")
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -22,12 +22,12 @@ import picocli.CommandLine.Spec;
  * ({@code --db}), until the process is stopped.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves the REST API over the studies in DIR/tuna.db and runs submitted",
-                "studies. With --db, serves a cluster's studies from PostgreSQL and joins the",
-                "cluster: trials run on whichever node has a free slot ('tuna worker' adds",
-                "nodes; --slots 0 runs none here). Unfinished studies of an earlier run resume.",
-                "Bound beyond 127.0.0.1, changes need the API token (generated at first start",
-                "into DIR/api-token, printed once)."})
+        header = "Serves the REST API and the dashboard, and runs the studies.",
+        description = "Serves the REST API over the studies in DIR/tuna.db and runs submitted studies. With --db,"
+                + " serves a cluster's studies from PostgreSQL and joins the cluster: trials run on whichever node"
+                + " has a free slot ('tuna worker' adds nodes; --slots 0 runs none here). Unfinished studies of an"
+                + " earlier run resume. Bound beyond 127.0.0.1, changes need the API token (generated at first"
+                + " start into DIR/api-token, printed once).")
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -21,10 +21,10 @@ import picocli.CommandLine.Spec;
  * submitted to {@code tuna serve --db} until the process is stopped (SIGTERM, Ctrl-C), then leaves gracefully.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = {"Joins a cluster on its PostgreSQL database and runs trials of its studies on",
-                "this machine's slots (the CPU's --slots and one per GPU) until stopped. A",
-                "worker that dies has its trials recovered by another node after about the",
-                "check-in interval."})
+        header = "Joins a cluster and runs its trials on this machine.",
+        description = "Joins a cluster on its PostgreSQL database and runs trials of its studies on this machine's"
+                + " slots (the CPU's --slots and one per GPU) until stopped. A worker that dies has its trials"
+                + " recovered by another node after about the check-in interval.")
 final class WorkerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
