@@ -28,7 +28,7 @@ public final class BenchCommand implements Runnable {
 
     /** The benchmarks' command line, with one-line error messages. */
     public static CommandLine commandLine() {
-        return new CommandLine(new BenchCommand()).setExecutionExceptionHandler(new OneLineErrorHandler());
+        return OneLineErrorHandler.install(new CommandLine(new BenchCommand()));
     }
 
     @Override

@@ -72,7 +72,8 @@ class ClusterBenchmarkTest {
         BenchRun run = bench("cluster", "--workers", "2,1", "--out", dir.resolve("x.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("--workers must be in increasing order, got [2, 1]");
+        assertThat(run.err().strip()).isEqualTo("tuna bench cluster: --workers must be in increasing order, got [2, 1]"
+                + " (see 'tuna bench cluster --help')");
         assertThat(dir.resolve("x.json")).doesNotExist();
     }
 }

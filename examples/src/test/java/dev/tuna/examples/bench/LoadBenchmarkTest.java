@@ -65,7 +65,8 @@ class LoadBenchmarkTest {
         BenchRun run = bench("load", "--clients", "2", "--sse-clients", "3", "--out", dir.resolve("x.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("--sse-clients must be from 0 to --clients, got 3");
+        assertThat(run.err().strip()).isEqualTo(
+                "tuna bench load: --sse-clients must be from 0 to --clients, got 3 (see 'tuna bench load --help')");
         assertThat(dir.resolve("x.json")).doesNotExist();
     }
 }

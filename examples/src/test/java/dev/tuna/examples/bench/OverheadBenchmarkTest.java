@@ -74,7 +74,8 @@ class OverheadBenchmarkTest {
         BenchRun run = bench("overhead", "--mapdb-trials", "0", "--out", dir.resolve("o.json").toString());
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("--mapdb-trials must be at least 1, got 0");
+        assertThat(run.err().strip()).isEqualTo(
+                "tuna bench overhead: --mapdb-trials must be at least 1, got 0 (see 'tuna bench overhead --help')");
         assertThat(dir.resolve("o.json")).doesNotExist();
     }
 
@@ -83,7 +84,8 @@ class OverheadBenchmarkTest {
         BenchRun run = bench();
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("Missing a benchmark").contains("overhead");
+        assertThat(run.err().strip())
+                .isEqualTo("tuna bench: Missing a benchmark, e.g. 'tuna bench overhead' (see 'tuna bench --help')");
     }
 
     @Test

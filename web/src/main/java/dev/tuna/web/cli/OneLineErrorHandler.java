@@ -6,15 +6,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Turns an exception that ends a command into one line on stderr and a non-zero exit code: people read the
- * message, not a stack trace. The stack trace is logged at debug level for those who want it
- * ({@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
+ * Turns an exception that ends a command, or a command line that does not parse, into one line on stderr and a
+ * non-zero exit code: people read the message, not a stack trace or a page of usage. The stack trace is logged at
+ * debug level for those who want it ({@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
  */
-public final class OneLineErrorHandler implements IExecutionExceptionHandler {
+public final class OneLineErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OneLineErrorHandler.class);
+
+    /** Makes {@code commandLine} report both kinds of error in one line; returns it. */
+    public static CommandLine install(CommandLine commandLine) {
+        OneLineErrorHandler handler = new OneLineErrorHandler();
+        return commandLine.setExecutionExceptionHandler(handler).setParameterExceptionHandler(handler);
+    }
+
+    /**
+     * A command line that does not parse: {@code CMD: problem (see 'CMD --help')}, with picocli's suggestions for
+     * a mistyped command or option, and the usage error's exit code.
+     */
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+        CommandLine commandLine = ex.getCommandLine();
+        String name = commandLine.getCommandSpec().qualifiedName();
+        String line = name + ": " + ex.getMessage().strip().lines().findFirst().orElse("");
+        if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            line += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
+        }
+        PrintWriter err = commandLine.getErr();
+        err.println(commandLine.getColorScheme().errorText(line + " (see '" + name + " --help')"));
+        err.flush();
+        return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+    }
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {

@@ -31,8 +31,7 @@ public final class TunaCommand implements Runnable {
 
     /** A command line with Tuna's error handling, ready to {@link CommandLine#execute execute}. */
     public static CommandLine commandLine() {
-        return new CommandLine(new TunaCommand())
-                .setExecutionExceptionHandler(new OneLineErrorHandler());
+        return OneLineErrorHandler.install(new CommandLine(new TunaCommand()));
     }
 
     @Override

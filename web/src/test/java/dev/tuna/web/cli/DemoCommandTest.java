@@ -169,10 +169,12 @@ class DemoCommandTest {
         TunaRun run = tuna("demo", "--data", dir.toString(), "--trials", "0");
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("--trials must be from 1 to 1000000, got 0");
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("tuna demo: --trials must be from 1 to 1000000, got 0 (see 'tuna demo --help')"
+                + System.lineSeparator());
         assertThat(dir.resolve("tuna.db")).doesNotExist();
-        assertThat(tuna("demo", "--data", dir.toString(), "--port", "70000").err())
-                .startsWith("--port must be from 0 to 65535, got 70000");
+        assertThat(tuna("demo", "--data", dir.toString(), "--port", "70000").err().strip())
+                .isEqualTo("tuna demo: --port must be from 0 to 65535, got 70000 (see 'tuna demo --help')");
     }
 
     @Test
@@ -180,6 +182,6 @@ class DemoCommandTest {
         TunaRun run = tuna();
 
         assertThat(run.code()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(run.err()).startsWith("Missing a command").contains("demo");
+        assertThat(run.err().strip()).isEqualTo("tuna: Missing a command, e.g. 'tuna demo' (see 'tuna --help')");
     }
 }

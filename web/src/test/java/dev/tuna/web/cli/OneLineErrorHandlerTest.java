@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import static dev.tuna.web.cli.TunaRun.tuna;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tuna.core.storage.StorageException;
@@ -51,5 +52,14 @@ class OneLineErrorHandlerTest {
 
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("boom: the disk is full" + System.lineSeparator());
+    }
+
+    @Test
+    void aMistypedCommandGetsPicocliSuggestionsOnTheSameLine() {
+        TunaRun run = tuna("studys");
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().strip()).startsWith("tuna: Unmatched argument at index 0: 'studys'; did you mean studies")
+                .endsWith("? (see 'tuna --help')").doesNotContain("\n");
     }
 }
