@@ -63,8 +63,12 @@ public final class StudySpecParser {
         try {
             node = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new SpecException("", "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+            // Jackson names where an unclosed object started as "[Source: REDACTED ...; line: 1, column: 1]": noise.
+            String problem = e.getOriginalMessage().lines().findFirst().orElse("")
+                    .replaceAll(" \\(start marker at \\[Source: [^]]*; line: (\\d+), column: (\\d+)]\\)",
+                            " (it opened at line $1, column $2)");
+            throw new SpecException("", "malformed JSON: " + problem + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         }
         return parse(node);
     }

@@ -133,6 +133,9 @@ class StudySpecParserTest {
         assertThatThrownBy(() -> parser.parse("{\"name\": ")).hasMessageStartingWith("malformed JSON");
         assertThatThrownBy(() -> parser.parse("{\"name\": \"a\", \"name\": \"b\"}")).hasMessageStartingWith("malformed JSON");
         assertThatThrownBy(() -> parser.parse("{} {}")).hasMessageStartingWith("malformed JSON");
+        assertThatThrownBy(() -> parser.parse("{\"name\": \"a\",\n \"space\": {")).hasMessage("malformed JSON:"
+                + " Unexpected end-of-input: expected close marker for Object (it opened at line 2, column 11)"
+                + " (line 2, column 12)");
         assertThatThrownBy(() -> parser.parse("[]")).hasMessage("expected an object, got an array");
         assertThatThrownBy(() -> parser.parse("")).hasMessageContaining("empty");
     }
