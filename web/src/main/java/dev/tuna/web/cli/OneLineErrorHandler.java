@@ -33,7 +33,8 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine commandLine = ex.getCommandLine();
         String name = commandLine.getCommandSpec().qualifiedName();
-        String line = name + ": " + ex.getMessage().strip().lines().findFirst().orElse("");
+        String message = ex.getMessage() == null ? "invalid command line" : ex.getMessage();
+        String line = name + ": " + message.strip().lines().findFirst().orElse("");
         if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
             line += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
         }
