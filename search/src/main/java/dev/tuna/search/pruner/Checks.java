@@ -2,6 +2,7 @@ package dev.tuna.search.pruner;
 
 import dev.tuna.core.Direction;
 import dev.tuna.search.diagnosis.BlowUps;
+import java.util.NavigableMap;
 
 /** Argument checks and number formatting shared by the pruners. */
 final class Checks {
@@ -34,6 +35,18 @@ final class Checks {
             throw new IllegalArgumentException(field + " must be a finite number of at least 0, got " + value);
         }
         return value;
+    }
+
+    /**
+     * Whether {@code step}, the trial's last report, is its first report at or after the latest pruning step
+     * ({@code nWarmupSteps + k * intervalSteps}), as Optuna decides when a pruner looks: so a trial that reports
+     * every 3 steps is still checked once per interval of 2.
+     */
+    static boolean firstInInterval(NavigableMap<Integer, Double> values, int step, int nWarmupSteps,
+                                   int intervalSteps) {
+        int nearestLower = (step - nWarmupSteps) / intervalSteps * intervalSteps + nWarmupSteps;
+        Integer secondLast = values.lowerKey(step);
+        return (secondLast == null ? -1 : secondLast) < nearestLower;
     }
 
     /** A value as a person reads it: four significant digits, no trailing zeros. */

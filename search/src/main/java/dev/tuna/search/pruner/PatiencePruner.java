@@ -10,8 +10,10 @@ import java.util.List;
 
 /**
  * Early stopping: prunes a trial whose intermediate value has not improved on its best by more than
- * {@code minDelta} in the last {@code patience} steps, as Optuna's {@code PatientPruner} around a pruner that always
- * says yes: the best of the last {@code patience + 1} values is compared with the best before them.
+ * {@code minDelta} in the last {@code patience} steps: the best of the last {@code patience + 1} values is compared
+ * with the best before them. Optuna's {@code PatientPruner} compares the same two values but prunes only when the
+ * recent best is worse than the earlier one by more than {@code min_delta}; this pruner also stops a trial that
+ * stays flat, as Keras' {@code EarlyStopping} does, because a plateau is what it is for.
  */
 public final class PatiencePruner implements Pruner {
     private final int patience;

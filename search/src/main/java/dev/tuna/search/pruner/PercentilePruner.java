@@ -50,7 +50,8 @@ public class PercentilePruner implements Pruner {
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
         int step = trial.lastStep();
-        if (step < 0 || step < nWarmupSteps || !firstInInterval(trial.intermediateValues(), step)) {
+        if (step < 0 || step < nWarmupSteps
+                || !Checks.firstInInterval(trial.intermediateValues(), step, nWarmupSteps, intervalSteps)) {
             return PruneDecision.KEEP;
         }
         List<FrozenTrial> completed = study.trials(TrialState.COMPLETE);
@@ -78,13 +79,6 @@ public class PercentilePruner implements Pruner {
                     + Checks.fmt(best) + " " + Checks.worseSign(direction) + " " + Checks.fmt(p));
         }
         return PruneDecision.KEEP;
-    }
-
-    /** True when this is the first report since the last pruning step of the interval, as in Optuna. */
-    private boolean firstInInterval(NavigableMap<Integer, Double> values, int step) {
-        int nearestLower = (step - nWarmupSteps) / intervalSteps * intervalSteps + nWarmupSteps;
-        Integer secondLast = values.lowerKey(step);
-        return (secondLast == null ? -1 : secondLast) < nearestLower;
     }
 
     static double bestSoFar(NavigableMap<Integer, Double> values, Direction direction) {

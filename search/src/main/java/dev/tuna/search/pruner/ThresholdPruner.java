@@ -7,7 +7,8 @@ import dev.tuna.search.Study;
 
 /**
  * Prunes a trial whose intermediate value leaves the bounds {@code [lower, upper]} (or is NaN), as Optuna's
- * {@code ThresholdPruner}: from step {@code nWarmupSteps} on, every {@code intervalSteps} steps.
+ * {@code ThresholdPruner}: from step {@code nWarmupSteps} on, at the first report of every {@code intervalSteps}
+ * steps.
  */
 public final class ThresholdPruner implements Pruner {
     private final double lower;
@@ -43,7 +44,8 @@ public final class ThresholdPruner implements Pruner {
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
         int step = trial.lastStep();
-        if (step < 0 || step < nWarmupSteps || (step - nWarmupSteps) % intervalSteps != 0) {
+        if (step < 0 || step < nWarmupSteps
+                || !Checks.firstInInterval(trial.intermediateValues(), step, nWarmupSteps, intervalSteps)) {
             return PruneDecision.KEEP;
         }
         double v = trial.lastIntermediateValue();

@@ -31,6 +31,21 @@ class ThresholdAndPatiencePrunerTest {
     }
 
     @Test
+    void thresholdLooksAtTheFirstReportOfEachIntervalAsOptunaDoes() {
+        // Warm-up 0, interval 2: the pruning steps are 0, 2, 4, 6 ...; reports at steps 1, 3, 5 and 7 are each the
+        // first of their interval, so every one of them is checked.
+        Study study = study(Direction.MINIMIZE, new ThresholdPruner(Double.NEGATIVE_INFINITY, 10, 0, 2));
+        Trial t = study.ask();
+        assertThat(report(t, 1, 100).reason()).isEqualTo("above the upper bound at step 1: 100 > 10");
+        // Every step reported: only the even steps open an interval.
+        Trial u = study.ask();
+        assertThat(report(u, 1, 5).prune()).isFalse();
+        assertThat(report(u, 2, 5).prune()).isFalse();
+        assertThat(report(u, 3, 100).prune()).as("step 3 is the second report of the interval from step 2").isFalse();
+        assertThat(report(u, 4, 100).prune()).isTrue();
+    }
+
+    @Test
     void patiencePrunesWhenTheLastStepsDidNotImprove() {
         Study study = study(Direction.MINIMIZE, new PatiencePruner(3, 0.01, 0));
         Trial t = running(study, 1.0, 0.8, 0.6);
@@ -52,5 +67,14 @@ class ThresholdAndPatiencePrunerTest {
         assertThat(ask(u).prune()).isFalse();
         Trial w = running(study, 0.5, 0.4, 0.45, 0.3);
         assertThat(ask(w).reason()).isEqualTo("no improvement in the last 2 steps at step 4: best 0.45 vs 0.5 before");
+    }
+
+    @Test
+    void patienceStopsAFlatCurveWhereOptunasPatientPrunerWouldNot() {
+        // Optuna prunes only when the recent best is worse than the earlier best plus min_delta; a plateau is what
+        // this pruner is for (as Keras' EarlyStopping), so an improvement must be larger than minDelta.
+        Study study = study(Direction.MINIMIZE, new PatiencePruner(3));
+        assertThat(ask(running(study, 1, 1, 1, 1, 1)).reason())
+                .isEqualTo("no improvement in the last 3 steps at step 5: best 1 vs 1 before");
     }
 }
