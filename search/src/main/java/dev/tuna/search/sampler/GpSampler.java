@@ -77,7 +77,9 @@ import org.slf4j.LoggerFactory;
  *       scratch about 30-140 ms and 500 ms.</li>
  * </ul>
  *
- * Suggestions depend only on the seed and the history, so a seeded sequential study repeats itself.
+ * A seeded sequential study repeats itself. Each hyperparameter fit starts from this sampler's last fit of the same
+ * study (warm start), so the suggestions depend on the fits it made before as well as on the seed and the history: a
+ * study resumed after a restart, with a new sampler, goes on along a slightly different path than it would have.
  */
 public final class GpSampler implements Sampler {
     /** Sobol trials before the GP takes over, unless {@link Builder#startupTrials} says otherwise. */
@@ -190,7 +192,7 @@ public final class GpSampler implements Sampler {
         proposed.keySet().retainAll(running); // only running trials' proposals are still needed
 
         try {
-            return propose(trial, names, distributions, categorical, grids, xs, ys, pending, space);
+            return propose(study.name(), trial, names, distributions, categorical, grids, xs, ys, pending, space);
         } catch (IllegalStateException e) {
             // A kernel matrix that no jitter makes positive definite: better a random point than a failed trial.
             LOG.warn("GP sampler fell back to random sampling for trial {}: {}", trial.number(), e.getMessage());
@@ -198,9 +200,10 @@ public final class GpSampler implements Sampler {
         }
     }
 
-    private Map<String, Object> propose(FrozenTrial trial, List<String> names, Distribution[] distributions,
-                                        boolean[] categorical, double[][] grids, List<double[]> xs, List<Double> ys,
-                                        List<double[]> pending, Map<String, Distribution> space) {
+    private Map<String, Object> propose(String studyName, FrozenTrial trial, List<String> names,
+                                        Distribution[] distributions, boolean[] categorical, double[][] grids,
+                                        List<double[]> xs, List<Double> ys, List<double[]> pending,
+                                        Map<String, Distribution> space) {
         int d = names.size();
         int[] chosen = fitSet(ys);
         int n = chosen.length;
@@ -212,7 +215,9 @@ public final class GpSampler implements Sampler {
         }
         OutputTransform.apply(y);
 
-        String key = String.join("\u0000", names) + space.values();
+        // The last fit warm-starts the next one only in the same study and space: a sampler shared by two studies
+        // must not carry one study's hyperparameters into the other.
+        String key = studyName + "\u0000" + String.join("\u0000", names) + space.values();
         boolean sameSpace = key.equals(lastSpaceKey);
         // Refit on the number of observations, not the capped fit set, so that refits go on past the cap.
         int total = ys.size();

@@ -66,6 +66,18 @@ class GpSamplerTest {
     }
 
     @Test
+    void aSamplerSharedByTwoStudiesGivesTheSecondWhatAFreshSamplerWould() {
+        GpSampler shared = new GpSampler(7);
+        RandomSamplerTest.run(Study.builder("first").sampler(shared).create(), BRANIN, OptimizeOptions.trials(16));
+
+        List<Map<String, Object>> second = RandomSamplerTest.run(Study.builder("second").sampler(shared).create(),
+                BRANIN, OptimizeOptions.trials(16));
+        List<Map<String, Object>> fresh = RandomSamplerTest.run(Study.builder("second").sampler(new GpSampler(7))
+                .create(), BRANIN, OptimizeOptions.trials(16));
+        assertThat(second).isEqualTo(fresh);
+    }
+
+    @Test
     void mixedParametersStayInsideTheirDistributionsAndMaximisationWorks() {
         List<String> kinds = List.of("a", "b", "c");
         Objective mixed = trial -> {
