@@ -66,6 +66,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Parallel trials: every running trial's point (its parameters, or what this sampler proposed for it) is
  *       added with a constant lie, the mean observed value (CL-mean), to the GP that chooses the next point, so
  *       that the acquisition there collapses and parallel trials spread out.</li>
+ *   <li>No repeats: a point whose parameter values a finished or running trial already has is not proposed (EI
+ *       can peak on one on integer and stepped grids); the best point the acquisition optimiser found that is new
+ *       is proposed instead, as long as it found one.</li>
  *   <li>Cost: with {@code n} observations, a fit costs O(n^3). Hyperparameters are refitted from the last fit
  *       (warm start), every trial while {@code n <= 50}, then only after the data grew by 5% since the last fit
  *       (between refits the last hyperparameters and samples are reused and only the Cholesky factors are
@@ -257,9 +260,19 @@ public final class GpSampler implements Sampler {
         for (int i = 0; i < Math.min(4, n); i++) {
             incumbents.add(x[order[i]]);
         }
+        // On integer and stepped grids EI can peak at a point already tried (with noise, at the incumbent): a repeat
+        // that teaches little, and nothing at all on a deterministic objective. So no point of a finished or running
+        // trial is proposed again while the optimiser finds another.
+        Set<List<Double>> tried = new HashSet<>();
+        for (double[] point : xs) {
+            tried.add(cell(point, distributions));
+        }
+        for (double[] point : pending) {
+            tried.add(cell(point, distributions));
+        }
         SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x6770L));
-        double[] point = new AcquisitionOptimizer(gps, bests, grids)
-                .maximiseNear(random, incumbents, incumbent, TRUST_HALF_WIDTH);
+        double[] point = new AcquisitionOptimizer(gps, bests, grids).maximiseNear(random, incumbents, incumbent,
+                TRUST_HALF_WIDTH, candidate -> tried.contains(cell(candidate, distributions)));
 
         Map<String, Object> proposal = new LinkedHashMap<>();
         Map<String, Double> coordinates = new LinkedHashMap<>();
@@ -270,6 +283,16 @@ public final class GpSampler implements Sampler {
         }
         proposed.put(trial.number(), coordinates);
         return proposal;
+    }
+
+    /** The coordinates of the parameter values a point decodes to: equal for two points that make the same trial. */
+    private static List<Double> cell(double[] point, Distribution[] distributions) {
+        List<Double> cell = new ArrayList<>(point.length);
+        for (int j = 0; j < point.length; j++) {
+            Object value = UnitEncoding.decode(distributions[j], point[j]);
+            cell.add(UnitEncoding.encode(distributions[j], distributions[j].toInternal(value)));
+        }
+        return cell;
     }
 
     /** A GP conditioned on the data (and the lies at pending points) and its incumbent, in centred units. */

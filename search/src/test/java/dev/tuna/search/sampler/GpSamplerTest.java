@@ -78,6 +78,23 @@ class GpSamplerTest {
     }
 
     @Test
+    void onAnIntegerGridNoConfigurationIsTriedTwice() {
+        // Once (7, 13) is found, EI on this 21 x 21 grid used to peak there again and again.
+        Objective bowl = trial -> {
+            int x = trial.suggestInt("x", 0, 20);
+            int y = trial.suggestInt("y", 0, 20);
+            return (x - 7) * (x - 7) + (y - 13) * (y - 13) + 0.1 * x;
+        };
+        for (boolean deterministic : new boolean[] {false, true}) {
+            Study study = study(GpSampler.builder().seed(2).deterministic(deterministic).build());
+            study.optimize(bowl, 40);
+
+            assertThat(study.trials().stream().map(FrozenTrial::params).distinct().count()).isEqualTo(40);
+            assertThat(study.bestTrial().params()).isEqualTo(Map.of("x", 7, "y", 13));
+        }
+    }
+
+    @Test
     void mixedParametersStayInsideTheirDistributionsAndMaximisationWorks() {
         List<String> kinds = List.of("a", "b", "c");
         Objective mixed = trial -> {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import org.apache.commons.math3.random.SobolSequenceGenerator;
 
 /**
@@ -98,7 +99,7 @@ public final class AcquisitionOptimizer {
      * @param incumbents the best observed points (best first), seeds of the local candidates
      */
     public double[] maximise(SplittableRandom random, List<double[]> incumbents) {
-        return maximiseNear(random, incumbents, new double[d], 1); // that box, clipped, is the whole cube
+        return maximiseNear(random, incumbents, new double[d], 1, point -> false); // that box is the whole cube
     }
 
     /**
@@ -106,19 +107,22 @@ public final class AcquisitionOptimizer {
      * of the continuous dimensions; discrete dimensions keep their whole grid.
      *
      * @param incumbents the best observed points (best first), seeds of the local candidates
+     * @param taken      points not to propose (already tried): the best point that is not taken is returned, or the
+     *                   best point when every candidate is taken
      */
     public double[] maximiseNear(SplittableRandom random, List<double[]> incumbents, double[] centre,
-                                 double halfWidth) {
+                                 double halfWidth, Predicate<double[]> taken) {
         double[] lower = new double[d];
         double[] upper = new double[d];
         for (int j = 0; j < d; j++) {
             lower[j] = grids[j] == null ? Math.max(0, centre[j] - halfWidth) : 0;
             upper[j] = grids[j] == null ? Math.min(1, centre[j] + halfWidth) : 1;
         }
-        return maximise(random, incumbents, lower, upper);
+        return maximise(random, incumbents, lower, upper, taken);
     }
 
-    private double[] maximise(SplittableRandom random, List<double[]> incumbents, double[] lower, double[] upper) {
+    private double[] maximise(SplittableRandom random, List<double[]> incumbents, double[] lower, double[] upper,
+                              Predicate<double[]> taken) {
         List<double[]> candidates = new ArrayList<>(CANDIDATES + INCUMBENTS * LOCAL_PER_INCUMBENT);
         SobolSequenceGenerator sobol = new SobolSequenceGenerator(d);
         double[] shift = new double[d];
@@ -161,9 +165,18 @@ public final class AcquisitionOptimizer {
         for (int s = 0; s < Math.min(STARTS, order.length); s++) {
             double[] point = refine(candidates.get(order[s]).clone(), lower, upper);
             double score = logEi(point);
-            if (score > bestScore) {
+            if (score > bestScore && !taken.test(point)) {
                 bestScore = score;
                 bestPoint = point;
+            }
+        }
+        if (taken.test(bestPoint)) {
+            // Where the refined points are all taken (on a small grid the sweeps lead back to the incumbent), the
+            // best candidate that is not.
+            for (Integer i : order) {
+                if (!taken.test(candidates.get(i))) {
+                    return candidates.get(i);
+                }
             }
         }
         return bestPoint;

@@ -66,7 +66,7 @@ class GpAcquisitionOptimizerTest {
         assertThat(Math.abs(global[0] - centre[0])).isGreaterThan(0.2);
         for (int seed = 0; seed < 5; seed++) {
             double[] near = new AcquisitionOptimizer(a, -1.1, CONTINUOUS)
-                    .maximiseNear(new SplittableRandom(seed), incumbents, centre, 0.1);
+                    .maximiseNear(new SplittableRandom(seed), incumbents, centre, 0.1, p -> false);
             assertThat(near[0]).isBetween(0.7, 0.9);
             assertThat(near[1]).isBetween(0.1, 0.3);
         }
@@ -74,7 +74,8 @@ class GpAcquisitionOptimizerTest {
         // dimension, is still chosen.
         double[][] grids = {null, {0.1, 0.75}};
         double[] mixed = new AcquisitionOptimizer(a, -1.1, grids)
-                .maximiseNear(new SplittableRandom(1), List.of(new double[] {0.3, 0.1}), new double[] {0.3, 0.1}, 0.1);
+                .maximiseNear(new SplittableRandom(1), List.of(new double[] {0.3, 0.1}), new double[] {0.3, 0.1}, 0.1,
+                        p -> false);
         assertThat(mixed[0]).isBetween(0.2, 0.4);
         assertThat(mixed[1]).isEqualTo(0.75);
     }
