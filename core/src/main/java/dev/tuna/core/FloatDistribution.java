@@ -20,6 +20,10 @@ public record FloatDistribution(double low, double high, boolean log, Double ste
         if (low >= high) {
             throw new IllegalArgumentException("low (" + low + ") must be less than high (" + high + ")");
         }
+        if (!Double.isFinite(high - low)) {
+            // Samplers draw low + u (high - low): a width that overflows would give high on every trial.
+            throw new IllegalArgumentException("high - low must be a finite number, got [" + low + ", " + high + "]");
+        }
         if (log && low <= 0) {
             throw new IllegalArgumentException("a log scale needs low > 0, got low=" + low);
         }

@@ -44,6 +44,8 @@ class DistributionTest {
         return Stream.of(
                 invalid("float low == high", () -> new FloatDistribution(1, 1), "low (1.0) must be less than high (1.0)"),
                 invalid("float low > high", () -> new FloatDistribution(2, 1), "low (2.0) must be less than high (1.0)"),
+                invalid("float width overflows", () -> new FloatDistribution(-Double.MAX_VALUE, Double.MAX_VALUE),
+                        "high - low must be a finite number, got [-1.7976931348623157E308, 1.7976931348623157E308]"),
                 invalid("float NaN bound", () -> new FloatDistribution(Double.NaN, 1), "finite"),
                 invalid("float infinite bound", () -> new FloatDistribution(0, Double.POSITIVE_INFINITY), "finite"),
                 invalid("float log with low 0", () -> new FloatDistribution(0, 1, true, null), "log scale needs low > 0"),
