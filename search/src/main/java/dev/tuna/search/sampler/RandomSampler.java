@@ -21,7 +21,7 @@ public final class RandomSampler implements Sampler {
 
     @Override
     public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
-        SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), name.hashCode()));
+        SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), Seeds.ofName(name)));
         return distribution.fromUnit(random.nextDouble());
     }
 

@@ -17,6 +17,19 @@ final class Seeds {
         return h;
     }
 
+    /**
+     * A 64-bit hash of a parameter's name (FNV-1a over its UTF-16 code units), to mix into a seed. Not
+     * {@code String.hashCode}: its 32 bits collide for names as short as "Aa" and "BB", and two parameters with one
+     * seed would always draw the same values.
+     */
+    static long ofName(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < name.length(); i++) {
+            h = (h ^ name.charAt(i)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
     private static long finalise(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -163,7 +163,7 @@ public final class TpeSampler implements Sampler {
         }
         Parzen l = new Parzen(distribution, below.stream().mapToDouble(Double::doubleValue).toArray());
         Parzen g = new Parzen(distribution, above.stream().mapToDouble(Double::doubleValue).toArray());
-        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), name.hashCode()));
+        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), Seeds.ofName(name)));
         double best = Double.NaN;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < CANDIDATES; c++) {

@@ -6,6 +6,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Objective;
 import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ class RandomSamplerTest {
         return study.trials().stream().map(FrozenTrial::params).toList();
     }
 
-    static Study study(dev.tuna.search.Sampler sampler) {
+    static Study study(Sampler sampler) {
         return Study.builder("s").sampler(sampler).create();
     }
 
@@ -51,6 +52,18 @@ class RandomSamplerTest {
             }
         }
         assertThat(sameX).isZero();
+    }
+
+    @Test
+    void parametersWhoseNamesShareAStringHashCodeAreStillIndependent() {
+        assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+        for (Sampler sampler : List.of(new RandomSampler(3), new TpeSampler(3))) {
+            Study study = study(sampler);
+            study.optimize(trial -> trial.suggestFloat("Aa", 0, 1) - trial.suggestFloat("BB", 0, 1), 30);
+
+            assertThat(study.trials()).as("%s", sampler)
+                    .noneMatch(t -> t.params().get("Aa").equals(t.params().get("BB")));
+        }
     }
 
     @Test
