@@ -25,6 +25,7 @@ import dev.tuna.worker.metrics.LossBatchData;
 import dev.tuna.worker.metrics.MetricNames;
 import dev.tuna.worker.metrics.TrainingMonitor;
 import dev.tuna.worker.metrics.Validation;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,8 +70,10 @@ public abstract class DjlTrainable implements Trainable {
 
     protected DjlTrainable(String name, Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         this.name = name;
-        this.fixed = Map.copyOf(fixed);
-        this.space = Map.copyOf(space);
+        // Copies that keep the caller's order: the space is suggested in it, and Map.copyOf's order changes from
+        // one JVM to the next, which would change a seeded study's suggestions.
+        this.fixed = Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
+        this.space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
         this.datasets = datasets;
     }
 

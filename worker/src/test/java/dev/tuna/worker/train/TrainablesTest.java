@@ -13,6 +13,7 @@ import dev.tuna.search.Study;
 import dev.tuna.core.Direction;
 import dev.tuna.worker.metrics.MetricNames;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,24 @@ class TrainablesTest {
 
         assertThat(t.params()).containsEntry("optimizer", "rmsprop").containsEntry("lr", 0.5);
         assertThat(t.metric("lr").get(1)).isCloseTo(0.5, within(1e-6));
+    }
+
+    @Test
+    void theSpaceIsSuggestedInItsOwnOrderSoASeededStudyRepeatsAcrossProcesses() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("units", 8);
+        values.put("lr", 0.01);
+        values.put("optimizer", "sgd");
+        values.put("layers", 1);
+        values.put("batchSize", 16);
+        values.put("weightDecay", 0.0);
+        values.put("momentum", 0.5);
+        Map<String, dev.tuna.core.Distribution> space = new LinkedHashMap<>();
+        values.forEach((name, value) -> space.put(name, new CategoricalDistribution(List.of(value))));
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1), space);
+
+        assertThat(t.state()).as(String.valueOf(t.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(List.copyOf(t.params().keySet())).isEqualTo(List.copyOf(space.keySet()));
     }
 
     @Test
