@@ -41,6 +41,13 @@ public interface StudyDispatch {
      */
     void stop(String name, Study study);
 
+    /**
+     * This process is stopping: no more trials start here, and the ones running here end as a crash would end them
+     * (FAIL "interrupted: ...": not counted, run again when the study resumes), not as a user's stop. Called before
+     * the runs are stopped.
+     */
+    void shutdown();
+
     /** Trials run by this process's {@link TrialScheduler}, at most {@code spec.parallelism()} at once. */
     static StudyDispatch local(TrialScheduler scheduler) {
         return new Local(scheduler);
@@ -98,6 +105,13 @@ public interface StudyDispatch {
                 study.stop();
             }
         }
+
+        @Override
+        public void shutdown() {
+            // Running trials get the scheduler's grace period to finish, then end FAIL "interrupted: the worker
+            // shut down".
+            scheduler.close();
+        }
     }
 
     /** {@link #cluster}. */
@@ -141,6 +155,12 @@ public interface StudyDispatch {
             }
             // Also when this process runs none of it: other nodes may still hold its queued or running trials.
             node.stopStudy(name);
+        }
+
+        @Override
+        public void shutdown() {
+            // Nothing before the runs stop: the node's own close, later, gives this node's trials their grace and
+            // then ends them FAIL "interrupted: the worker shut down".
         }
     }
 }

@@ -292,9 +292,14 @@ public final class StudyService implements AutoCloseable {
         return counts;
     }
 
-    /** Stops every run (running trials end FAIL "stopped" through the scheduler's shutdown) and the runners. */
+    /**
+     * Stops every run and the runners, as for a process that ends: the dispatch shuts down first, so trials running
+     * here end as interrupted (not counted, run again on resume) rather than FAIL "stopped" as a user's stop ends
+     * them.
+     */
     @Override
     public void close() {
+        dispatch.shutdown();
         runs.values().forEach(r -> {
             r.stopped = true;
             r.study.stop();

@@ -178,6 +178,24 @@ class TunaServerTest {
     }
 
     @Test
+    void aServerThatStopsCleanlyLeavesItsRunningTrialsToRunAgainNotCounted(@TempDir Path other) {
+        // Each trial sleeps far longer than the scheduler's grace period, so closing has to interrupt it.
+        try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            Api client = new Api(first.port());
+            assertThat(client.post("/api/studies", Api.quadratic("long", 3, 1, 60_000)).status()).isEqualTo(201);
+            client.awaitJson("/api/studies/long", s -> s.get("counts").get("running").asInt() == 1, WAIT);
+        }
+        try (ServerRuntime second = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            Api client = new Api(second.port());
+            assertThat(second.resumed()).isEqualTo(1);
+            JsonNode first = client.get("/api/studies/long/trials/0").json();
+            assertThat(first.get("state").asText()).isEqualTo("FAIL");
+            assertThat(first.get("reason").asText()).isEqualTo("interrupted: the worker shut down");
+            assertThat(client.get("/api/studies/long").json().get("finished").asInt()).isZero();
+        }
+    }
+
+    @Test
     void aStoredSpecThisBuildCannotRunIsShownButNotResumed(@TempDir Path other) {
         try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
             Api client = new Api(first.port());
