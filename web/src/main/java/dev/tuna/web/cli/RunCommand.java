@@ -1,6 +1,8 @@
 package dev.tuna.web.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.search.OptimizeOptions;
@@ -15,6 +17,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,8 +35,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true,
         header = "Runs the study of SPEC.json here and prints the best trial.",
         description = "Runs the study of SPEC.json in this process, with a progress bar, and prints the best trial."
-                + " A study of that name already in DIR resumes up to its number of trials.")
+                + " A study of that name already in DIR resumes up to its number of trials; its space, sampler,"
+                + " pruner and trainable must stay the same.")
 final class RunCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Spec
     CommandSpec spec;
 
@@ -56,9 +63,11 @@ final class RunCommand implements Callable<Integer> {
             throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
+            Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
+            storage.findStudy(studySpec.name()).map(info -> info.attrs().get(StudyService.ATTR_SPEC))
+                    .ifPresent(stored -> checkSameStudy(stored, given));
             Study study = StudyService.study(studySpec, storage);
-            storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC,
-                    new ObjectMapper().convertValue(StudySpecParser.toJson(studySpec), Map.class));
+            storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given);
             int done = study.countedTrials();
             if (done > 0) {
                 out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), Math.min(done, studySpec.trials()),
@@ -80,6 +89,30 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * Resuming a study may change how many trials it gets, how many run at once and its timeout; anything else
+     * would mix trials of two different searches in one study, so it is refused.
+     */
+    private void checkSameStudy(Object stored, Map<?, ?> given) {
+        if (!(stored instanceof Map<?, ?> old)) {
+            return;
+        }
+        // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
+        Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
+                ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
+        for (String field : List.of("direction", "metric", "sampler", "pruner", "trainable", "space")) {
+            if (!tree(old.get(field)).equals(sameValue, tree(given.get(field)))) {
+                throw new IllegalArgumentException(specFile + ": " + field + ": study '" + given.get("name") + "' in "
+                        + data + " was run with another " + field + " (" + old.get(field) + "); to resume it, use the"
+                        + " same " + field + ", or give this study a new name");
+            }
+        }
+    }
+
+    private static JsonNode tree(Object value) {
+        return value == null ? NullNode.getInstance() : JSON.valueToTree(value);
     }
 
     /** Reads and checks a spec file; problems name the file and the field. */

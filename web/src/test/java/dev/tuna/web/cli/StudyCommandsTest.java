@@ -80,6 +80,14 @@ class StudyCommandsTest {
         assertThat(more.code()).as(more.err()).isZero();
         assertThat(more.out()).contains("Resuming study 'br': 6 of 8");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
+
+        // Another space under the same name would mix two searches in one study: refused, the study left as it was.
+        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"high\": 10", "\"high\": 20"));
+        TunaRun other = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
+        assertThat(other.code()).isEqualTo(1);
+        assertThat(other.err().strip()).startsWith("tuna run: " + dir.resolve("br.json") + ": space: study 'br' in "
+                + data + " was run with another space (").endsWith("or give this study a new name").doesNotContain("\n");
+        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
     }
 
     @Test
