@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * The worker's DJL trainables ({@code mlp}, {@code cnn} and those registered through ServiceLoader) as spec
  * trainables. The spec's {@code dataset}, {@code epochs} and {@code metric} join its {@code fixed} parameters;
- * the trainable itself checks them when a trial starts. Trials train on the device of their slot.
+ * the trainable checks them ({@link Trainable#check}) when the spec is validated, and again when a trial starts.
+ * Trials train on the device of their slot.
  */
 public final class DjlTrainables implements ObjectiveFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +30,12 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public void validate(StudySpec spec) {
-        trainable(spec);
+        Trainable trainable = trainable(spec);
+        try {
+            trainable.check();
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("trainable", e.getMessage());
+        }
     }
 
     @Override

@@ -33,6 +33,32 @@ class DjlTrainablesTest {
     }
 
     @Test
+    void badSettingsAreRefusedWhenTheSpecIsReadNotByEveryTrial() {
+        String spec = """
+                {"name": "x", "trials": 1, "trainable": {"type": "%s", "dataset": "%s", "fixed": %s},
+                 "space": %s}
+                """;
+        String lr = "{\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}";
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "cifar", "{}", lr)))
+                .isInstanceOf(SpecException.class).hasMessageStartingWith("trainable: dataset: unknown name 'cifar'");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"bogus\": 1}", lr)))
+                .hasMessageStartingWith("trainable: trainable mlp: unknown parameter [bogus]");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "mnist", "{\"batchSize\": \"big\"}", lr)))
+                .hasMessageContaining("parameter 'batchSize'");
+        // Each end of a range is checked: momentum may not exceed 1.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
+                "{\"momentum\": {\"type\": \"float\", \"low\": 0.5, \"high\": 2}}")))
+                .hasMessageContaining("parameter 'momentum' must be");
+        // So is every choice.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
+                "{\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"lbfgs\"]}}")))
+                .hasMessageContaining("parameter 'optimizer' must be one of");
+        // A spec that is fine is accepted without loading its data (the file exists only where trials run).
+        assertThat(parser.parse(spec.formatted("cnn", "csv:/nowhere/here.csv", "{\"filters\": 8}", lr)).name())
+                .isEqualTo("x");
+    }
+
+    @Test
     void theDjlTrainablesAreKnownByName() {
         assertThat(Trainables.builtIn().types()).contains("mlp", "cnn", "branin", "quadratic");
         assertThatThrownBy(() -> parser.parse("""

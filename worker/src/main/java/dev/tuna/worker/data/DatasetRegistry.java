@@ -79,6 +79,21 @@ public final class DatasetRegistry {
         return new TreeSet<>(factories.keySet());
     }
 
+    /**
+     * Checks, without loading anything, that {@code spec} names a registered dataset: what a study can be refused
+     * for at submission (a file or an option may only be checked where the trials run).
+     */
+    public void checkName(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("dataset: a name is required (one of " + names() + ")");
+        }
+        String head = spec.contains("?") ? spec.substring(0, spec.indexOf('?')) : spec;
+        String name = head.contains(":") ? head.substring(0, head.indexOf(':')) : head;
+        if (!factories.containsKey(name)) {
+            throw new IllegalArgumentException("dataset: unknown name '" + name + "' (known: " + names() + ")");
+        }
+    }
+
     /** Loads (or reuses) the split named by {@code spec} with the data seed. */
     public DataSplit load(String spec, long seed) {
         if (spec == null || spec.isBlank()) {

@@ -14,6 +14,7 @@ import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
+import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Distribution;
 import dev.tuna.search.Trial;
 import dev.tuna.search.TrialPrunedException;
@@ -95,26 +96,76 @@ public abstract class DjlTrainable implements Trainable {
         return train.sampleShape();
     }
 
+    /** The settings every DJL trainable reads (see the class comment), checked as they are read. */
+    private record Settings(String dataset, long dataSeed, long seed, int epochs, int batchSize, float lr,
+                            String optimizer, float momentum, float weightDecay, String schedule, int stepEpochs,
+                            float stepGamma, int warmupEpochs, String initializer, int gradNormEvery) {
+
+        static Settings read(Hyperparams p, int trialNumber) {
+            int epochs = p.getInt("epochs", 5, 1, 100_000);
+            return new Settings(p.getString("dataset", "mnist"), p.getLong("dataSeed", 0),
+                    p.getLong("seed", trialNumber), epochs, p.getInt("batchSize", 128, 1, 1 << 20),
+                    (float) p.getDouble("lr", 1e-3, 0, 100), p.getChoice("optimizer", "adam", Optimizers.NAMES),
+                    (float) p.getDouble("momentum", 0.9, 0, 1), (float) p.getDouble("weightDecay", 0, 0, 10),
+                    p.getChoice("schedule", "none", LearningRateSchedules.NAMES),
+                    p.getInt("stepEpochs", Math.max(1, epochs / 3), 1, 100_000),
+                    (float) p.getDouble("stepGamma", 0.1, 0, 1), p.getInt("warmupEpochs", 1, 0, 100_000),
+                    p.getChoice("initializer", "xavier", Initializers.NAMES),
+                    p.getInt("gradNormEvery", 10, 1, 1_000_000));
+        }
+    }
+
+    /** What {@link #check} builds the network for: one MNIST-sized image of two classes. */
+    private static final LabeledData CHECK_DATA = new LabeledData(new float[28 * 28], new long[] {1, 28, 28},
+            new float[] {0}, 2);
+
+    /**
+     * Checks the fixed settings and the space as trials will read them, without data or a device: every setting is
+     * known, its values are in range (each numeric range at its low end, middle and high end, every choice of a
+     * categorical), and the dataset's name is registered. The network is built for an MNIST-sized image.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    @Override
+    public void check() {
+        int passes = 3;
+        for (Distribution d : space.values()) {
+            if (d instanceof CategoricalDistribution c) {
+                passes = Math.max(passes, c.choices().size());
+            }
+        }
+        for (int pass = 0; pass < passes; pass++) {
+            Map<String, Object> values = new LinkedHashMap<>(fixed);
+            for (Map.Entry<String, Distribution> e : space.entrySet()) {
+                values.put(e.getKey(), valueOfPass(e.getValue(), pass));
+            }
+            Hyperparams p = Hyperparams.of("trainable " + name, values);
+            datasets.checkName(Settings.read(p, 0).dataset());
+            p.getString("metric", MetricNames.VAL_ACCURACY);
+            long[] shape = inputShape(p, CHECK_DATA);
+            buildBlock(p, shape, CHECK_DATA.numClasses(), Task.CLASSIFICATION);
+            p.checkAllKnown();
+        }
+    }
+
+    /** A categorical's choice {@code pass}, a number's low end, middle or high end (by {@code pass % 3}). */
+    private static Object valueOfPass(Distribution distribution, int pass) {
+        if (distribution instanceof CategoricalDistribution c) {
+            return c.choices().get(pass % c.choices().size());
+        }
+        double[] units = {0, 0.5, Math.nextDown(1.0)};
+        return distribution.fromUnit(units[pass % units.length]);
+    }
+
     @Override
     public final double train(Trial trial, Device device) throws Exception {
         Hyperparams p = new Hyperparams("trainable " + name, trial, fixed, space);
-        String dataset = p.getString("dataset", "mnist");
-        long dataSeed = p.getLong("dataSeed", 0);
-        long seed = p.getLong("seed", trial.number());
-        int epochs = p.getInt("epochs", 5, 1, 100_000);
-        int batchSize = p.getInt("batchSize", 128, 1, 1 << 20);
-        float lr = (float) p.getDouble("lr", 1e-3, 0, 100);
-        String optimizer = p.getChoice("optimizer", "adam", Optimizers.NAMES);
-        float momentum = (float) p.getDouble("momentum", 0.9, 0, 1);
-        float weightDecay = (float) p.getDouble("weightDecay", 0, 0, 10);
-        String schedule = p.getChoice("schedule", "none", LearningRateSchedules.NAMES);
-        int stepEpochs = p.getInt("stepEpochs", Math.max(1, epochs / 3), 1, 100_000);
-        float stepGamma = (float) p.getDouble("stepGamma", 0.1, 0, 1);
-        int warmupEpochs = p.getInt("warmupEpochs", 1, 0, 100_000);
-        String initializer = p.getChoice("initializer", "xavier", Initializers.NAMES);
-        int gradNormEvery = p.getInt("gradNormEvery", 10, 1, 1_000_000);
+        Settings s = Settings.read(p, trial.number());
+        long seed = s.seed();
+        int epochs = s.epochs();
+        int batchSize = s.batchSize();
 
-        DataSplit split = datasets.load(dataset, dataSeed);
+        DataSplit split = datasets.load(s.dataset(), s.dataSeed());
         Task task = split.train().task();
         String metric = p.getString("metric", task == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY : MetricNames.VAL_LOSS);
         long[] shape = inputShape(p, split.train());
@@ -126,13 +177,14 @@ public abstract class DjlTrainable implements Trainable {
         LOG.debug("trial {}: {} on {} with {}", trial.number(), name, device, p.asMap());
 
         int batchesPerEpoch = (train.size() + batchSize - 1) / batchSize;
-        Tracker tracker = LearningRateSchedules.create(schedule, lr, epochs, batchesPerEpoch, stepEpochs, stepGamma, warmupEpochs);
+        Tracker tracker = LearningRateSchedules.create(s.schedule(), s.lr(), epochs, batchesPerEpoch, s.stepEpochs(),
+                s.stepGamma(), s.warmupEpochs());
         Loss loss = task == Task.CLASSIFICATION ? Loss.softmaxCrossEntropyLoss() : Loss.l2Loss("L2Loss", 1);
-        TrainingMonitor monitor = new TrainingMonitor(gradNormEvery);
+        TrainingMonitor monitor = new TrainingMonitor(s.gradNormEvery());
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                .optOptimizer(Optimizers.create(optimizer, tracker, momentum, weightDecay))
+                .optOptimizer(Optimizers.create(s.optimizer(), tracker, s.momentum(), s.weightDecay()))
                 .optDevices(new Device[] {device})
-                .optInitializer(Initializers.create(initializer), Parameter.Type.WEIGHT)
+                .optInitializer(Initializers.create(s.initializer()), Parameter.Type.WEIGHT)
                 .addTrainingListeners(monitor);
 
         double objective = Double.NaN;

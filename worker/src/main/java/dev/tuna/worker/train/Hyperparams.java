@@ -33,6 +33,11 @@ public final class Hyperparams {
         }
     }
 
+    /** Hyperparameters with these values, as a trial's suggestions and fixed values would give them. */
+    public static Hyperparams of(String owner, Map<String, Object> values) {
+        return new Hyperparams(owner, null, values, Map.of());
+    }
+
     /** The value of {@code key} as it is, or {@code fallback}. */
     public Object raw(String key, Object fallback) {
         read.add(key);

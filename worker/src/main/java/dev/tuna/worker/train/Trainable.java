@@ -25,6 +25,15 @@ public interface Trainable {
     double train(Trial trial, Device device) throws Exception;
 
     /**
+     * Checks its settings before any trial runs, without data or a device, so that a study with a bad setting is
+     * refused when it is submitted rather than failing every trial; by default nothing is checked.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    default void check() {
+    }
+
+    /**
      * This trainable as an objective for the worker's dispatcher: each trial trains on the device of its slot
      * ({@code cpu}, {@code gpu:N}); without a dispatcher, on the device its trial names, else the CPU.
      */
