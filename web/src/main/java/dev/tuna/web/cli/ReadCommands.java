@@ -145,7 +145,7 @@ final class ReadCommands {
             try {
                 Files.writeString(output, text);
             } catch (IOException e) {
-                throw new UncheckedIOException("--output " + output + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("--output " + output + ": " + OneLineErrorHandler.describe(e), e);
             }
         }
 

@@ -60,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             Files.createDirectories(db.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("--data " + data + ": " + OneLineErrorHandler.describe(e), e);
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
@@ -121,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             json = Files.readString(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+            throw new IllegalArgumentException(file + ": cannot read: " + OneLineErrorHandler.describe(e));
         }
         try {
             return new StudySpecParser(Trainables.builtIn()).parse(json);

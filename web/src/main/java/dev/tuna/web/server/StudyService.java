@@ -159,9 +159,26 @@ public final class StudyService implements AutoCloseable {
         return Optional.ofNullable(lastErrors.get(name));
     }
 
-    /** Stops a study: no more trials start, running ones end FAIL "stopped"; it stays stopped across restarts. */
+    /**
+     * Stops a study: no more trials start, running ones end FAIL "stopped"; it stays stopped across restarts.
+     *
+     * @throws ApiException (409) if the study is complete: there is nothing to stop
+     */
     public synchronized void stop(String name) {
-        info(name);
+        refuseIfComplete(info(name), "stopped");
+        halt(name);
+    }
+
+    /** A complete study stays complete: stopping or resuming it would only change what it is shown as. */
+    private void refuseIfComplete(StudyInfo info, String what) {
+        Run run = runs.get(info.name());
+        if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE && (run == null || !run.active())) {
+            throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
+                    + "; submit a new study to run more trials");
+        }
+    }
+
+    private void halt(String name) {
         storage.setStudyAttr(name, ATTR_STOPPED, true);
         Run run = runs.get(name);
         if (run != null) {
@@ -193,6 +210,7 @@ public final class StudyService implements AutoCloseable {
         if (run != null && run.active()) {
             throw new ApiException(409, "name", "study '" + name + "' is running already");
         }
+        refuseIfComplete(info, "resumed");
         dispatch.check(spec);
         storage.setStudyAttr(name, ATTR_STOPPED, false);
         start(spec, study(spec));
@@ -203,7 +221,8 @@ public final class StudyService implements AutoCloseable {
     public void delete(String name) {
         Run run;
         synchronized (this) {
-            stop(name); // fails with StudyNotFoundException for an unknown study
+            info(name); // fails with StudyNotFoundException for an unknown study
+            halt(name);
             run = runs.get(name);
         }
         if (run != null && run.future != null) {

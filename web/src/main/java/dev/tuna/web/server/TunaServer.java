@@ -20,6 +20,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinBindException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -111,7 +112,12 @@ public final class TunaServer implements AutoCloseable {
             throw new IllegalArgumentException("--host " + host + " is not a loopback address: an API token is required");
         }
         TunaServer server = new TunaServer(studies, loopback ? null : token);
-        server.app.start(host, port);
+        try {
+            server.app.start(host, port);
+        } catch (JavalinBindException e) {
+            throw new IllegalStateException("--port " + port + ": already in use on " + host
+                    + " (another server? pick another port, or 0 for any free one)", e);
+        }
         LOG.info("tuna server on http://{}:{} ({})", host, server.port(), loopback ? "loopback, no token" : "token required for changes");
         return server;
     }
@@ -185,11 +191,26 @@ public final class TunaServer implements AutoCloseable {
         });
         app.before("/api/studies/{name}/events", ctx -> {
             studies.info(name(ctx));
-            if (!"text/event-stream".equals(ctx.header("Accept"))) {
-                throw new ApiException(406, "Accept", "an event stream needs the header 'Accept: text/event-stream'");
+            if (!acceptsEventStream(ctx.header("Accept"))) {
+                throw new ApiException(406, "Accept", "an event stream needs the header 'Accept: text/event-stream'"
+                        + " (or none, or */*)");
             }
         });
         app.sse("/api/studies/{name}/events", client -> events.subscribe(client.ctx().pathParam("name"), client));
+    }
+
+    /** Whether an Accept header allows an event stream: absent, or naming it, all text types or all types (curl). */
+    static boolean acceptsEventStream(String accept) {
+        if (accept == null || accept.isBlank()) {
+            return true;
+        }
+        for (String range : accept.split(",")) {
+            String type = range.split(";")[0].strip().toLowerCase(Locale.ROOT);
+            if (type.equals("text/event-stream") || type.equals("text/*") || type.equals("*/*")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void submit(Context ctx) {

@@ -155,7 +155,8 @@ final class JsonFields {
     void done() {
         for (String key : keys()) {
             if (!known.contains(key)) {
-                throw new SpecException(path(key), "unknown field (expected one of " + String.join(", ", known) + ")");
+                throw new SpecException(path(key), known.isEmpty() ? "unknown field (it takes no fields)"
+                        : "unknown field (expected one of " + String.join(", ", known) + ")");
             }
         }
     }

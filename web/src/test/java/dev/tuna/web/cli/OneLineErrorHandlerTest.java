@@ -55,6 +55,29 @@ class OneLineErrorHandlerTest {
     }
 
     @Test
+    void fileProblemsAreSaidInWordsNotAsABarePath() {
+        assertThat(OneLineErrorHandler.describe(new java.nio.file.NoSuchFileException("/x/y.json")))
+                .isEqualTo("no such file or folder: /x/y.json");
+        assertThat(OneLineErrorHandler.describe(new java.nio.file.AccessDeniedException("/root/z")))
+                .isEqualTo("permission denied: /root/z");
+    }
+
+    @Test
+    void aDataFolderThatIsAFileGetsOneLineSayingSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("afile"), "");
+        java.nio.file.Path spec = java.nio.file.Files.writeString(dir.resolve("s.json"), """
+                {"name": "s", "trials": 1, "trainable": {"type": "branin"},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """);
+        TunaRun run = tuna("run", spec.toString(), "--data", file.toString());
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("tuna run: --data " + file + ": already exists, and is not a folder: "
+                + file);
+    }
+
+    @Test
     void aMistypedCommandGetsPicocliSuggestionsOnTheSameLine() {
         TunaRun run = tuna("studys");
 

@@ -141,6 +141,20 @@ class TunaServerTest {
     }
 
     @Test
+    void aCompleteStudyCanBeNeitherStoppedNorResumedButIsDeleted() {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-done", 2, 1, 0)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/quad-done", s -> s.get("state").asText().equals("complete"), WAIT);
+
+        Api.Answer stop = api.post("/api/studies/quad-done/stop", null);
+        assertThat(stop.status()).isEqualTo(409);
+        assertThat(stop.json().get("detail").asText()).isEqualTo("study 'quad-done' is complete: it cannot be stopped;"
+                + " submit a new study to run more trials");
+        assertThat(api.post("/api/studies/quad-done/resume", null).status()).isEqualTo(409);
+        assertThat(api.get("/api/studies/quad-done").json().get("state").asText()).isEqualTo("complete");
+        assertThat(api.delete("/api/studies/quad-done").status()).isEqualTo(204);
+    }
+
+    @Test
     void bestOfAStudyWithoutCompletedTrialsIsNotFound() {
         assertThat(api.post("/api/studies", Api.quadratic("quad-slow", 1, 1, 60_000)).status()).isEqualTo(201);
         Api.Answer best = api.get("/api/studies/quad-slow/best");
@@ -174,7 +188,19 @@ class TunaServerTest {
         assertThat(events.get(0)).isEqualTo("subscribed");
         assertThat(events).contains("trial-reported").filteredOn("trial-finished"::equals).hasSize(3);
         assertThat(api.get("/api/studies/nope/events").status()).isEqualTo(404);
-        assertThat(api.get("/api/studies/quad-events/events").status()).isEqualTo(406);
+        HttpRequest json = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
+                .header("Accept", "application/json").build();
+        assertThat(api.http.send(json, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(406);
+    }
+
+    @Test
+    void anEventStreamIsServedToWhatCurlAccepts() {
+        assertThat(TunaServer.acceptsEventStream("*/*")).isTrue();
+        assertThat(TunaServer.acceptsEventStream(null)).isTrue();
+        assertThat(TunaServer.acceptsEventStream("application/json, text/*;q=0.5")).isTrue();
+        assertThat(TunaServer.acceptsEventStream("text/event-stream")).isTrue();
+        assertThat(TunaServer.acceptsEventStream("application/json")).isFalse();
+        assertThat(TunaServer.acceptsEventStream("text/html, application/xml")).isFalse();
     }
 
     @Test

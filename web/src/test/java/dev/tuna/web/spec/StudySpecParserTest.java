@@ -120,6 +120,7 @@ class StudySpecParserTest {
         "space.lr.choices[0]: expected a string, number or boolean, got an object|\"space\": {\"lr\": {\"type\": \"categorical\", \"choices\": [{}]}},",
         "space.lr: a log scale needs low > 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
         "extra: unknown field|\"extra\": 1,",
+        "sampler.options.scramble: unknown field (it takes no fields)|\"sampler\": {\"type\": \"sobol\", \"options\": {\"scramble\": true}},",
     })
     void rejectsBadFieldsByPath(String message, String replacement) {
         // The replacement comes first; JSON forbids duplicates, so drop the original field of that name.
