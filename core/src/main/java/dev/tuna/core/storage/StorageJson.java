@@ -1,6 +1,7 @@
 package dev.tuna.core.storage;
 
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -20,6 +21,8 @@ final class StorageJson {
         return JsonMapper.builder()
                 .addModule(new JavaTimeModule())
                 .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                // NaN as a number, not the string "NaN": an attribute's value must read back as the Double it was.
+                .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }

@@ -78,6 +78,7 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
         storage.setUserAttr("mlp", complete, "ok", true);
         storage.setUserAttr("mlp", complete, "sizes", List.of(1, 2, 3));
         storage.setUserAttr("mlp", complete, "nested", Map.of("a", List.of("x", 1.5)));
+        storage.setUserAttr("mlp", complete, "nan", Double.NaN);
         storage.setSystemAttr("mlp", complete, "device", "gpu:0");
         storage.finishTrial("mlp", complete, TrialState.COMPLETE, 0.97, null);
 

@@ -339,11 +339,14 @@ public abstract class StorageContractTest {
         storage.setUserAttr("s", n, "note", "second");
         storage.setUserAttr("s", n, "epochs", 20);
         storage.setUserAttr("s", n, "sizes", List.of(1, 2, 3));
+        storage.setUserAttr("s", n, "nan", Double.NaN);
+        storage.setUserAttr("s", n, "inf", Double.NEGATIVE_INFINITY);
         storage.setSystemAttr("s", n, FrozenTrial.ATTR_STACK_TRACE, "java.lang.Error: x");
         storage.setSystemAttr("s", n, "device", "gpu:0");
 
         FrozenTrial t = storage.trial("s", n);
-        assertThat(t.userAttrs()).isEqualTo(Map.of("note", "second", "epochs", 20, "sizes", List.of(1, 2, 3)));
+        assertThat(t.userAttrs()).isEqualTo(Map.of("note", "second", "epochs", 20, "sizes", List.of(1, 2, 3),
+                "nan", Double.NaN, "inf", Double.NEGATIVE_INFINITY));
         assertThat(t.systemAttrs()).isEqualTo(Map.of(FrozenTrial.ATTR_STACK_TRACE, "java.lang.Error: x", "device", "gpu:0"));
     }
 
