@@ -70,8 +70,9 @@ final class ReadCommands {
     static final class Studies extends ReadCommand {
         @Override
         void print(StudySource s, PrintWriter out) {
+            Iterable<JsonNode> studies = s.studies(); // read first: a failure prints its one line and no header
             out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
-            for (JsonNode st : s.studies()) {
+            for (JsonNode st : studies) {
                 String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
                 JsonNode best = st.get("best");
                 out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", st.get("name").asText(), st.get("state").asText(), progress,
@@ -90,8 +91,9 @@ final class ReadCommands {
 
         @Override
         void print(StudySource s, PrintWriter out) {
+            Iterable<JsonNode> trials = s.trials(name(study));
             out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
-            for (JsonNode t : s.trials(name(study))) {
+            for (JsonNode t : trials) {
                 String params = json(t.get("params"));
                 String reason = t.hasNonNull("reason") ? "  (" + t.get("reason").asText() + ")" : "";
                 out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),

@@ -133,6 +133,7 @@ class StudyCommandsTest {
         TunaRun noServer = tuna("studies", "--server", "http://127.0.0.1:1");
         assertThat(noServer.code()).isEqualTo(1);
         assertThat(noServer.err().strip()).isEqualTo("tuna studies: cannot reach the server at http://127.0.0.1:1");
+        assertThat(noServer.out()).as("no table header before the error").isEmpty();
 
         TunaRun both = tuna("studies", "--server", "http://x", "--data", dir.toString());
         assertThat(both.code()).isEqualTo(1);
@@ -141,6 +142,7 @@ class StudyCommandsTest {
         TunaRun noData = tuna("studies", "--data", dir.resolve("empty").toString());
         assertThat(noData.code()).isEqualTo(1);
         assertThat(noData.err()).contains("no studies");
+        assertThat(noData.out()).as("no table header before the error").isEmpty();
 
         TunaRun badName = tuna("best", "../x", "--data", dir.toString());
         assertThat(badName.code()).isNotZero();
