@@ -84,21 +84,25 @@ public final class DatasetRegistry {
      * for at submission (a file or an option may only be checked where the trials run).
      */
     public void checkName(String spec) {
+        factory(spec);
+    }
+
+    /** The factory of the name {@code spec} starts with ({@code name[:argument][?options]}). */
+    private DatasetFactory factory(String spec) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("dataset: a name is required (one of " + names() + ")");
         }
-        String head = spec.contains("?") ? spec.substring(0, spec.indexOf('?')) : spec;
-        String name = head.contains(":") ? head.substring(0, head.indexOf(':')) : head;
-        if (!factories.containsKey(name)) {
+        String name = spec.split("[?:]", 2)[0];
+        DatasetFactory factory = factories.get(name);
+        if (factory == null) {
             throw new IllegalArgumentException("dataset: unknown name '" + name + "' (known: " + names() + ")");
         }
+        return factory;
     }
 
     /** Loads (or reuses) the split named by {@code spec} with the data seed. */
     public DataSplit load(String spec, long seed) {
-        if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("dataset: a name is required (one of " + names() + ")");
-        }
+        DatasetFactory factory = factory(spec);
         String key = spec + "#" + seed;
         synchronized (cache) {
             DataSplit hit = cache.get(key);
@@ -119,12 +123,7 @@ public final class DatasetRegistry {
             }
         }
         int colon = head.indexOf(':');
-        String name = colon < 0 ? head : head.substring(0, colon);
         String argument = colon < 0 ? null : head.substring(colon + 1);
-        DatasetFactory factory = factories.get(name);
-        if (factory == null) {
-            throw new IllegalArgumentException("dataset: unknown name '" + name + "' (known: " + names() + ")");
-        }
         DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options);
         DataSplit split = factory.load(argument, parsed, seed);
         parsed.checkAllUsed();
