@@ -63,6 +63,9 @@ public abstract class DjlTrainable implements Trainable {
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainable.class);
     /** Serialises "seed the global generator, then build and initialise" so concurrent trials keep their seeds. */
     private static final Map<Device, Object> INIT_LOCKS = new ConcurrentHashMap<>();
+    /** What {@link #check} builds the network for: one MNIST-sized image of two classes. */
+    private static final LabeledData CHECK_DATA = new LabeledData(new float[28 * 28], new long[] {1, 28, 28},
+            new float[] {0}, 2);
 
     private final String name;
     private final Map<String, Object> fixed;
@@ -91,7 +94,10 @@ public abstract class DjlTrainable implements Trainable {
      */
     protected abstract Block buildBlock(Hyperparams params, long[] inputShape, int outputs, Task task);
 
-    /** The shape the network sees one sample as; by default the dataset's own. */
+    /**
+     * The shape the network sees one sample as; by default the dataset's own. {@link #check} calls it (and
+     * {@link #buildBlock}) with one placeholder 1 x 28 x 28 image of two classes.
+     */
     protected long[] inputShape(Hyperparams params, LabeledData train) {
         return train.sampleShape();
     }
@@ -114,10 +120,6 @@ public abstract class DjlTrainable implements Trainable {
                     p.getInt("gradNormEvery", 10, 1, 1_000_000));
         }
     }
-
-    /** What {@link #check} builds the network for: one MNIST-sized image of two classes. */
-    private static final LabeledData CHECK_DATA = new LabeledData(new float[28 * 28], new long[] {1, 28, 28},
-            new float[] {0}, 2);
 
     /**
      * Checks the fixed settings and the space as trials will read them, without data or a device: every setting is
