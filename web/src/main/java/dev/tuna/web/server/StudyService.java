@@ -171,8 +171,7 @@ public final class StudyService implements AutoCloseable {
 
     /** A complete study stays complete: stopping or resuming it would only change what it is shown as. */
     private void refuseIfComplete(StudyInfo info, String what) {
-        Run run = runs.get(info.name());
-        if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE && (run == null || !run.active())) {
+        if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE) {
             throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
                     + "; submit a new study to run more trials");
         }
