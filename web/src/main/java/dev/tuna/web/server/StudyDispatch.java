@@ -43,7 +43,7 @@ public interface StudyDispatch {
 
     /**
      * This process is stopping: no more trials start here, and the ones running here end as a crash would end them
-     * (FAIL "interrupted: ...": not counted, run again when the study resumes), not as a user's stop. Called before
+     * (FAIL "interrupted: ...": not counted, replaced when the study resumes), not as a user's stop. Called before
      * the runs are stopped.
      */
     void shutdown();

@@ -41,6 +41,8 @@ public final class StudyService implements AutoCloseable {
     public static final String ATTR_SPEC = "spec";
     /** Study attribute: true while a user has stopped the study. */
     public static final String ATTR_STOPPED = "stopped";
+    /** Study attribute: true once a run ended because its sampler had no new point (a grid used up). */
+    public static final String ATTR_EXHAUSTED = "samplerExhausted";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a study is doing, as the API reports it. */
@@ -148,7 +150,8 @@ public final class StudyService implements AutoCloseable {
             return State.STOPPED;
         }
         Object spec = info.attrs().get(ATTR_SPEC);
-        if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()) {
+        if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()
+                || Boolean.TRUE.equals(info.attrs().get(ATTR_EXHAUSTED))) {
             return State.COMPLETE;
         }
         return spec == null ? State.COMPLETE : State.IDLE;
@@ -256,7 +259,7 @@ public final class StudyService implements AutoCloseable {
                 dispatch.check(spec);
                 Study study = study(spec);
                 int done = study.countedTrials();
-                if (spec.cron() != null || done < spec.trials()) {
+                if (spec.cron() != null || done < spec.trials() && storedState(info, done) != State.COMPLETE) {
                     start(spec, study);
                     resumed++;
                     LOG.info("study '{}' resumed: {} of {} trials done", spec.name(), done, spec.trials());
@@ -293,6 +296,10 @@ public final class StudyService implements AutoCloseable {
         run.future = runners.submit(() -> {
             try {
                 dispatch.run(spec, study, objective, () -> run.stopped);
+                if (study.sampler().isExhausted(study)) {
+                    // Fewer trials than the spec asks for, but no new point to try: the study is done.
+                    storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+                }
             } catch (RuntimeException | Error e) {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
                 lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
@@ -312,7 +319,7 @@ public final class StudyService implements AutoCloseable {
 
     /**
      * Stops every run and the runners, as for a process that ends: the dispatch shuts down first, so trials running
-     * here end as interrupted (not counted, run again on resume) rather than FAIL "stopped" as a user's stop ends
+     * here end as interrupted (not counted, replaced on resume) rather than FAIL "stopped" as a user's stop ends
      * them.
      */
     @Override

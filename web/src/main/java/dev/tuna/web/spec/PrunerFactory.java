@@ -13,6 +13,7 @@ import dev.tuna.search.pruner.PercentilePruner;
 import dev.tuna.search.pruner.SuccessiveHalvingPruner;
 import dev.tuna.search.pruner.ThresholdPruner;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -118,6 +119,11 @@ public final class PrunerFactory {
     }
 
     private static Pruner anyOf(PrunerSpec spec, String path) {
+        Iterator<String> extra = spec.options().fieldNames();
+        if (extra.hasNext()) {
+            // Checked first: "pruners" where "anyOf" was meant should be named, not reported as an empty list.
+            throw new SpecException(path + "." + extra.next(), "unknown field (expected one of type, anyOf)");
+        }
         if (spec.anyOf().isEmpty()) {
             throw new SpecException(path + ".anyOf", "needs at least one pruner");
         }

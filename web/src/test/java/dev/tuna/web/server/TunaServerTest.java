@@ -204,7 +204,7 @@ class TunaServerTest {
     }
 
     @Test
-    void aServerThatStopsCleanlyLeavesItsRunningTrialsToRunAgainNotCounted(@TempDir Path other) {
+    void aServerThatStopsCleanlyLeavesItsRunningTrialsInterruptedAndNotCounted(@TempDir Path other) {
         // Each trial sleeps far longer than the scheduler's grace period, so closing has to interrupt it.
         try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
             Api client = new Api(first.port());
@@ -218,6 +218,26 @@ class TunaServerTest {
             assertThat(first.get("state").asText()).isEqualTo("FAIL");
             assertThat(first.get("reason").asText()).isEqualTo("interrupted: the worker shut down");
             assertThat(client.get("/api/studies/long").json().get("finished").asInt()).isZero();
+        }
+    }
+
+    @Test
+    void aStudyWhoseGridIsUsedUpIsCompleteAndNotResumed(@TempDir Path other) {
+        String grid = """
+                {"name": "small-grid", "trials": 10, "sampler": {"type": "grid", "options": {"grid": {"x": [0.5, 1.5]}}},
+                 "trainable": {"type": "quadratic"}, "space": {"x": {"type": "float", "low": -2, "high": 2}}}
+                """;
+        try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            Api client = new Api(first.port());
+            assertThat(client.post("/api/studies", grid).status()).isEqualTo(201);
+            JsonNode study = client.awaitJson("/api/studies/small-grid", s -> s.get("state").asText().equals("complete"),
+                    WAIT);
+            assertThat(study.get("finished").asInt()).isEqualTo(2);
+        }
+        try (ServerRuntime second = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            assertThat(second.resumed()).isZero();
+            assertThat(new Api(second.port()).get("/api/studies/small-grid").json().get("state").asText())
+                    .isEqualTo("complete");
         }
     }
 
