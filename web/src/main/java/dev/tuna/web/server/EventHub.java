@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
 final class EventHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
     static final long POLL_MILLIS = 200;
+    /**
+     * How often every stream gets a comment line. A client that went away is only noticed when a write to it
+     * fails, and a finished study's stream has nothing else to write: without it, its socket and polling stayed.
+     */
+    static final long HEARTBEAT_MILLIS = 10_000;
 
     private final Storage storage;
     private final ObjectMapper json;
@@ -46,6 +51,25 @@ final class EventHub implements AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollAll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        // On the poller's one thread, so that it never writes to a client while an event does.
+        poller.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How many clients listen to a study's events now. */
+    int listeners(String study) {
+        Set<SseClient> set = clients.get(study);
+        return set == null ? 0 : set.size();
+    }
+
+    /** A comment to every client: a failed write closes the client, and its onClose unsubscribes it. */
+    void heartbeat() {
+        for (Set<SseClient> set : List.copyOf(clients.values())) {
+            for (SseClient c : set) {
+                if (!c.terminated()) {
+                    c.sendComment("keep-alive");
+                }
+            }
+        }
     }
 
     /** Sends a client the events of a study until it disconnects. */

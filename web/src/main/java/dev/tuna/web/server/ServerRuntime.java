@@ -109,6 +109,11 @@ public final class ServerRuntime implements AutoCloseable {
         return server.port();
     }
 
+    /** Its HTTP server, for tests. */
+    TunaServer server() {
+        return server;
+    }
+
     public StudyService studies() {
         return studies;
     }

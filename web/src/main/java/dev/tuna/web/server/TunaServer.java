@@ -131,6 +131,11 @@ public final class TunaServer implements AutoCloseable {
         }
     }
 
+    /** The study events' hub, for tests. */
+    EventHub events() {
+        return events;
+    }
+
     /** The port it listens on. */
     public int port() {
         return app.port();

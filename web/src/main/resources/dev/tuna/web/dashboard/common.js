@@ -25,6 +25,17 @@ const Tuna = {
   studyHref(name) { return '/study.html?name=' + encodeURIComponent(name); },
   trialHref(study, n) { return '/trial.html?study=' + encodeURIComponent(study) + '&n=' + encodeURIComponent(n); },
   error(message) { document.getElementById('error').textContent = message; },
+  /** Closes an event stream when the page is left: the browser keeps a left page alive (back/forward cache), and
+      its open stream would hold one of the six connections a browser allows a host, until pages stop loading.
+      {@code reopen} runs if the page is shown again from that cache. */
+  closeOnLeave(events, reopen) {
+    const leave = () => {
+      events.close();
+      window.removeEventListener('pagehide', leave);
+      window.addEventListener('pageshow', ev => { if (ev.persisted) reopen(); }, {once: true});
+    };
+    window.addEventListener('pagehide', leave);
+  },
   clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; },
   /** A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. */
   chart(container, title, xLabel, data, series, extra) {

@@ -242,6 +242,7 @@ function listen() {
     events.addEventListener(name, () => { if (!pending) pending = setTimeout(() => { pending = null; load(); }, 500); });
   }
   events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
+  Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
 load();
 if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);

@@ -67,6 +67,7 @@ function listen() {
       if (!pending) pending = setTimeout(() => { pending = null; load(); }, 300);
     });
   }
+  Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
 load().then(() => {
   if (finished) return;

@@ -194,6 +194,26 @@ class TunaServerTest {
     }
 
     @Test
+    void aClientThatLeavesAFinishedStudysStreamIsLetGoAtTheNextHeartbeat() throws Exception {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-quiet", 1, 1, 0)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/quad-quiet", s -> s.get("state").asText().equals("complete"), WAIT);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-quiet/events"))
+                .header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        EventHub hub = runtime.server().events();
+        response.body().readNBytes(1);
+        assertThat(hub.listeners("quad-quiet")).isEqualTo(1);
+
+        response.body().close(); // the browser left; the study is finished, so no event will notice
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (hub.listeners("quad-quiet") > 0 && System.nanoTime() < deadline) {
+            hub.heartbeat();
+            Thread.sleep(100);
+        }
+        assertThat(hub.listeners("quad-quiet")).isZero();
+    }
+
+    @Test
     void anEventStreamIsServedToWhatCurlAccepts() {
         assertThat(TunaServer.acceptsEventStream("*/*")).isTrue();
         assertThat(TunaServer.acceptsEventStream(null)).isTrue();
