@@ -220,6 +220,9 @@ public final class Study {
     }
 
     private static String describe(Throwable e) {
+        if (e instanceof TrialFailedException && e.getMessage() != null) {
+            return e.getMessage();
+        }
         return e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
     }
 

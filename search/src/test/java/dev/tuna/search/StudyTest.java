@@ -96,6 +96,19 @@ class StudyTest {
     }
 
     @Test
+    void aTrialFailedExceptionGivesItsMessageAsTheReasonWordForWord() {
+        Study study = study("own-reason");
+        study.optimize(trial -> {
+            throw new TrialFailedException("diverged: loss became NaN at epoch 2 batch 7");
+        }, 1);
+
+        FrozenTrial failed = study.trials().get(0);
+        assertThat(failed.state()).isEqualTo(TrialState.FAIL);
+        assertThat(failed.reason()).isEqualTo("diverged: loss became NaN at epoch 2 batch 7");
+        assertThat(failed.systemAttrs()).containsKey(FrozenTrial.ATTR_STACK_TRACE);
+    }
+
+    @Test
     void stopOnErrorRethrowsAfterRecordingTheFailure() {
         Study study = study("stop-on-error");
         OptimizeOptions options = OptimizeOptions.builder().optTrials(10).optStopOnError(true).build();

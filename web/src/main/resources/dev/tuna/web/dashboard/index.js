@@ -30,9 +30,18 @@ document.getElementById('spec').value = JSON.stringify(EXAMPLE, null, 2);
 document.getElementById('submit').addEventListener('submit', async ev => {
   ev.preventDefault();
   const result = document.getElementById('submit-result');
-  const r = await fetch('/api/studies', {method: 'POST', headers: {'Content-Type': 'application/json'},
-    body: document.getElementById('spec').value});
-  const body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
+  // One submission at a time: a double click would post twice and report the first one's study as a duplicate.
+  const button = ev.target.querySelector('button[type=submit]');
+  if (button.disabled) return;
+  button.disabled = true;
+  let r, body;
+  try {
+    r = await fetch('/api/studies', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: document.getElementById('spec').value});
+    body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
+  } finally {
+    button.disabled = false;
+  }
   Tuna.clear(result);
   if (r.ok) result.append('submitted ', Tuna.el('a', {id: 'submitted', href: Tuna.studyHref(body.name)}, body.name));
   else result.append(Tuna.el('span', {class: 'error'}, body.detail));

@@ -1,11 +1,13 @@
 package dev.tuna.worker.train;
 
+import dev.tuna.search.TrialFailedException;
+
 /**
  * Thrown as soon as a training batch's loss is NaN or infinite. It is not a pruning: the trial ends FAIL with
  * the message {@code "diverged: loss became NaN at epoch E batch B"}, so that a diverged configuration is told
  * apart from one a pruner stopped (its curves up to the last full epoch are kept).
  */
-public class TrainingDivergedException extends RuntimeException {
+public class TrainingDivergedException extends TrialFailedException {
     private static final long serialVersionUID = 1L;
 
     private final int epoch;
