@@ -3,6 +3,7 @@ package dev.tuna.web.spec;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.search.Objective;
+import dev.tuna.worker.train.InvalidSettingException;
 import dev.tuna.worker.train.Trainable;
 import dev.tuna.worker.train.TrainableRegistry;
 import java.util.LinkedHashMap;
@@ -33,9 +34,23 @@ public final class DjlTrainables implements ObjectiveFactory {
         Trainable trainable = trainable(spec);
         try {
             trainable.check();
+        } catch (InvalidSettingException e) {
+            throw new SpecException(field(spec, e.key()), e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }
+    }
+
+    /** Where in the spec a setting comes from: the space, the trainable's own fields, or its fixed values. */
+    private static String field(StudySpec spec, String key) {
+        if (spec.space().containsKey(key)) {
+            return "space." + key;
+        }
+        if (key.equals("dataset") && spec.trainable().dataset() != null
+                || key.equals("epochs") && spec.trainable().epochs() != null) {
+            return "trainable." + key;
+        }
+        return key.equals("metric") ? "metric" : "trainable.fixed." + key;
     }
 
     @Override

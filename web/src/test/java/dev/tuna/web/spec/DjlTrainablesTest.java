@@ -45,10 +45,12 @@ class DjlTrainablesTest {
                 .hasMessageStartingWith("trainable: trainable mlp: unknown parameter [bogus]");
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "mnist", "{\"batchSize\": \"big\"}", lr)))
                 .hasMessageContaining("parameter 'batchSize'");
-        // Each end of a range is checked: momentum may not exceed 1.
+        // Each end of a range is checked, and the error names the space's field: momentum may not exceed 1.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
-                "{\"momentum\": {\"type\": \"float\", \"low\": 0.5, \"high\": 2}}")))
-                .hasMessageContaining("parameter 'momentum' must be");
+                "{\"momentum\": {\"type\": \"float\", \"low\": 0.2, \"high\": 1.5}}")))
+                .hasMessage("space.momentum: trainable mlp: parameter 'momentum' must be a number in [0.0, 1.0], got 1.5");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"batchSize\": 0}", lr)))
+                .hasMessageStartingWith("trainable.fixed.batchSize: ");
         // So is every choice.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
                 "{\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"lbfgs\"]}}")))

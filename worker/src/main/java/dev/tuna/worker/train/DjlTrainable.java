@@ -16,6 +16,8 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Distribution;
+import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.IntDistribution;
 import dev.tuna.search.Trial;
 import dev.tuna.search.TrialPrunedException;
 import dev.tuna.worker.data.DataSplit;
@@ -155,8 +157,13 @@ public abstract class DjlTrainable implements Trainable {
         if (distribution instanceof CategoricalDistribution c) {
             return c.choices().get(pass % c.choices().size());
         }
-        double[] units = {0, 0.5, Math.nextDown(1.0)};
-        return distribution.fromUnit(units[pass % units.length]);
+        return switch (pass % 3) {
+            case 0 -> distribution.fromUnit(0);
+            case 1 -> distribution.fromUnit(0.5);
+            default -> distribution instanceof FloatDistribution f ? f.toExternal(f.high())
+                    : distribution instanceof IntDistribution i ? i.toExternal(i.high())
+                    : distribution.fromUnit(Math.nextDown(1.0));
+        };
     }
 
     @Override

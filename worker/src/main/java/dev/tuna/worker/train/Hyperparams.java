@@ -150,6 +150,6 @@ public final class Hyperparams {
     }
 
     private IllegalArgumentException bad(String key, Object value, String expected) {
-        return new IllegalArgumentException(owner + ": parameter '" + key + "' must be " + expected + ", got " + value);
+        return new InvalidSettingException(key, owner + ": parameter '" + key + "' must be " + expected + ", got " + value);
     }
 }
