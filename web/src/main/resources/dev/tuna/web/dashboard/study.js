@@ -20,8 +20,15 @@ function diverged(t) {
 async function load() {
   try {
     info = await Tuna.get('/api/studies/' + encodeURIComponent(study));
-    const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&curves=true');
-    trials = page.trials;
+    // Every trial, a page of 1,000 (the API's largest) at a time.
+    const all = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&curves=true&offset='
+        + offset);
+      all.push(...page.trials);
+      if (page.trials.length < 1000) break;
+    }
+    trials = all;
     render();
     Tuna.error('');
   } catch (e) {

@@ -81,6 +81,7 @@ class DashboardBrowserTest {
         api.awaitJson("/api/studies/branin", s -> s.get("state").asText().equals("complete"), Duration.ofSeconds(60));
         best = api.get("/api/studies/branin/best").json();
         writeMarkupStudy(runtime.studies().storage());
+        writeManyTrials(runtime.studies().storage(), MANY);
 
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
@@ -120,6 +121,19 @@ class DashboardBrowserTest {
             } else {
                 storage.finishTrial("markup", n, TrialState.COMPLETE, 6.0 + i, null);
             }
+        }
+    }
+
+    /** More trials than one page of the API holds. */
+    static final int MANY = 1003;
+
+    private static void writeManyTrials(Storage storage, int count) {
+        storage.createStudy("many", Direction.MINIMIZE);
+        FloatDistribution x = new FloatDistribution(0, 1);
+        for (int i = 0; i < count; i++) {
+            int n = storage.startTrial("many").number();
+            storage.setParam("many", n, "x", x, (i % 100) / 100.0);
+            storage.finishTrial("many", n, TrialState.COMPLETE, (double) (count - i), null);
         }
     }
 
@@ -263,6 +277,13 @@ class DashboardBrowserTest {
         spec.sendKeys("{\"name\": \"live\"}");
         browser.findElement(By.cssSelector("#submit button")).click();
         assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+    }
+
+    @Test
+    void aStudyPageShowsEveryTrialNotOnlyTheFirstPage() {
+        browser.get(api.base + "/study.html?name=many");
+        assertThat(await(By.id("shown")).getText()).isEqualTo(MANY + " of " + MANY + " trials");
+        assertThat(browser.findElement(By.id("best")).getText()).contains("#" + (MANY - 1));
     }
 
     @Test
