@@ -202,10 +202,14 @@ class TunaServerTest {
         HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         EventHub hub = runtime.server().events();
         response.body().readNBytes(1);
+        // The "subscribed" event is sent just before the client joins the hub's set.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (hub.listeners("quad-quiet") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertThat(hub.listeners("quad-quiet")).isEqualTo(1);
 
         response.body().close(); // the browser left; the study is finished, so no event will notice
-        long deadline = System.nanoTime() + WAIT.toNanos();
         while (hub.listeners("quad-quiet") > 0 && System.nanoTime() < deadline) {
             hub.heartbeat();
             Thread.sleep(100);
