@@ -174,7 +174,8 @@ function historyChart() {
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
 }
 
-/** Learning curves of the last 60 trials for the chosen metric: pruned dashed, diverged magenta, best orange. */
+/** Learning curves of the last 60 trials and the best one for the chosen metric: pruned dashed, diverged magenta,
+    best orange. */
 function curves() {
   const select = document.getElementById('metric');
   const names = ['value'].concat([...new Set(trials.flatMap(t => Object.keys(t.metrics || {})))].sort());
@@ -182,7 +183,10 @@ function curves() {
   Tuna.clear(select);
   for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
   const curve = t => (metric === 'value' ? t.intermediateValues : (t.metrics || {})[metric]) || {};
-  const shown = trials.filter(t => Object.keys(curve(t)).length > 0).slice(-60);
+  const withCurve = trials.filter(t => Object.keys(curve(t)).length > 0);
+  const shown = withCurve.slice(-60);
+  const bestTrial = info.best && withCurve.find(t => t.number === info.best.number);
+  if (bestTrial && !shown.includes(bestTrial)) shown.unshift(bestTrial);
   const steps = [...new Set(shown.flatMap(t => Object.keys(curve(t)).map(Number)))].sort((a, b) => a - b);
   const data = [steps];
   const series = [];

@@ -133,7 +133,8 @@ class DashboardBrowserTest {
         for (int i = 0; i < count; i++) {
             int n = storage.startTrial("many").number();
             storage.setParam("many", n, "x", x, (i % 100) / 100.0);
-            storage.finishTrial("many", n, TrialState.COMPLETE, (double) (count - i), null);
+            storage.report("many", n, 1, (double) i, Map.of());
+            storage.finishTrial("many", n, TrialState.COMPLETE, (double) i, null); // the first trial is the best
         }
     }
 
@@ -283,7 +284,9 @@ class DashboardBrowserTest {
     void aStudyPageShowsEveryTrialNotOnlyTheFirstPage() {
         browser.get(api.base + "/study.html?name=many");
         assertThat(await(By.id("shown")).getText()).isEqualTo(MANY + " of " + MANY + " trials");
-        assertThat(browser.findElement(By.id("best")).getText()).contains("#" + (MANY - 1));
+        assertThat(browser.findElement(By.id("best")).getText()).contains("#0");
+        // The learning curves: the latest 60 trials, and the best one although it is the oldest (x is a series too).
+        assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(62L));
     }
 
     @Test
