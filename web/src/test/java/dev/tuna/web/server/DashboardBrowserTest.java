@@ -290,6 +290,34 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aStudyPageLeftForAnotherClosesItsEventStream() throws InterruptedException {
+        EventHub hub = runtime.server().events();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='branin'] a"));
+        awaitNoListeners(hub, "markup", deadline); // pages of other tests, left already
+        browser.get(api.base + "/study.html?name=markup");
+        await(By.id("shown"));
+        while (hub.listeners("markup") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(hub.listeners("markup")).isEqualTo(1);
+
+        // The browser keeps the left page in its back/forward cache; its stream must not stay open with it.
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='branin'] a"));
+        awaitNoListeners(hub, "markup", deadline);
+        assertThat(hub.listeners("markup")).isZero();
+    }
+
+    private static void awaitNoListeners(EventHub hub, String study, long deadline) throws InterruptedException {
+        while (hub.listeners(study) > 0 && System.nanoTime() < deadline) {
+            hub.heartbeat(); // a closed connection is noticed when the server writes to it
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
     void markupInNamesChoicesAndAttributesIsShownAsText() {
         browser.get(api.base + "/study.html?name=markup");
         await(By.cssSelector("#trials tbody tr"));
