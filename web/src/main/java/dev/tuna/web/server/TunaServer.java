@@ -243,6 +243,7 @@ public final class TunaServer implements AutoCloseable {
                 row.put("intermediateValues", t.intermediateValues());
                 row.put("metrics", t.metrics());
                 row.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
+                row.put("distributions", Views.distributions(t)); // log scales, for the slice plots
             }
             return row;
         }).toList());

@@ -86,12 +86,16 @@ public final class Views {
         return m;
     }
 
-    public static Map<String, Object> trialDetail(FrozenTrial t) {
-        Map<String, Object> m = trialRow(t);
-        // Written one by one so that each carries its "type" (core's Jackson types).
+    /** A trial's distributions, each written on its own so that it carries its "type" (core's Jackson types). */
+    public static Map<String, Object> distributions(FrozenTrial t) {
         Map<String, Object> distributions = new LinkedHashMap<>();
         t.distributions().forEach((name, d) -> distributions.put(name, JSON.valueToTree(d)));
-        m.put("distributions", distributions);
+        return distributions;
+    }
+
+    public static Map<String, Object> trialDetail(FrozenTrial t) {
+        Map<String, Object> m = trialRow(t);
+        m.put("distributions", distributions(t));
         m.put("intermediateValues", t.intermediateValues());
         m.put("metrics", t.metrics());
         m.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());

@@ -41,8 +41,12 @@ const Tuna = {
   chart(container, title, xLabel, data, series, extra) {
     Tuna.clear(container);
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
+    // Whole-number ticks only where x is whole (trials, steps); a float parameter gets uPlot's own. The y axis is
+    // as wide as its longest label, which the default width cut off from 10,000 up.
+    const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS} : {label: xLabel};
+    const yAxis = {size: (u, values) => Math.max(50, 16 + 7 * Math.max(0, ...(values || []).map(v => String(v).length)))};
     const opts = Object.assign({title, width, height: extra && extra.height || 300, scales: {x: {time: false}},
-      axes: [{label: xLabel, incrs: Tuna.STEPS}, {}], series: [{label: xLabel}].concat(series)}, extra || {});
+      axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, extra || {});
     const plot = new uPlot(opts, data, container);
     container.tunaPlot = plot;
     return plot;

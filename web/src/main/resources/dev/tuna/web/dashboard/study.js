@@ -74,13 +74,19 @@ function parallel() {
   const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
   if (done.length === 0 || names.length === 0) return;
   const axes = names.map(name => {
-    const values = done.map(t => t.params[name]);
+    // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
+    const values = done.map(t => t.params[name]).filter(v => v != null);
     const numeric = values.every(v => typeof v === 'number');
+    const holder = done.find(t => t.distributions && t.distributions[name]);
+    const log = numeric && holder && holder.distributions[name].log;
+    const pos = v => log ? Math.log(v) : v;
     const choices = numeric ? [] : [...new Set(values.map(String))];
-    const xs = numeric ? values : values.map(v => choices.indexOf(String(v)));
+    const xs = numeric ? values.map(pos) : values.map(v => choices.indexOf(String(v)));
     const lo = Math.min(...xs), hi = Math.max(...xs);
-    return {name, at: t => { const v = t.params[name]; const x = numeric ? v : choices.indexOf(String(v));
-      return hi > lo ? (x - lo) / (hi - lo) : 0.5; }, lo: numeric ? Tuna.fmt(lo) : choices[0], hi: numeric ? Tuna.fmt(hi) : choices[choices.length - 1]};
+    const label = v => numeric ? Tuna.fmt(log ? Math.exp(v) : v) : choices[v];
+    return {name, at: t => { const v = t.params[name]; if (v == null) return NaN;
+      const x = numeric ? pos(v) : choices.indexOf(String(v));
+      return hi > lo ? (x - lo) / (hi - lo) : 0.5; }, lo: label(lo), hi: label(hi)};
   });
   const values = done.map(t => t.value);
   const vlo = Math.min(...values), vhi = Math.max(...values);
@@ -96,7 +102,13 @@ function parallel() {
     g.strokeStyle = 'rgba(0, 102, 204, ' + (0.15 + 0.85 * strength * strength).toFixed(3) + ')';
     g.lineWidth = k === ranked.length - 1 ? 2.5 : 1;
     g.beginPath();
-    axes.forEach((a, i) => { const px = x(i), py = y(a.at(t)); if (i === 0) g.moveTo(px, py); else g.lineTo(px, py); });
+    let drawing = false;
+    axes.forEach((a, i) => {
+      const u = a.at(t);
+      if (Number.isNaN(u)) { drawing = false; return; }
+      if (drawing) g.lineTo(x(i), y(u)); else g.moveTo(x(i), y(u));
+      drawing = true;
+    });
     g.stroke();
   });
   g.fillStyle = '#222';
@@ -131,7 +143,9 @@ function slices() {
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
   const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
   for (const name of names) {
-    const choices = [...new Set(done.map(t => t.params[name]).filter(v => typeof v !== 'number').map(String))];
+    // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
+    const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
+      .map(String))];
     const points = done.filter(t => t.params[name] != null).map(t => {
       const v = t.params[name];
       return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];
@@ -139,8 +153,11 @@ function slices() {
     const chart = Tuna.el('div', {class: 'chart'});
     box.append(chart);
     const label = choices.length ? name + ' (' + choices.map((c, i) => i + ': ' + c).join(', ') + ')' : name;
+    const holder = done.find(t => t.distributions && t.distributions[name]);
+    const log = holder && holder.distributions[name].log;
     Tuna.chart(chart, label, name, [points.map(p => p[0]), points.map(p => p[1])],
-      [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}]);
+      [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
+      log ? {scales: {x: {time: false, distr: 3}}} : undefined);
   }
 }
 

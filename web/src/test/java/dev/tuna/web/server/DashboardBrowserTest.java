@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Direction;
 import dev.tuna.core.FloatDistribution;
+import dev.tuna.core.IntDistribution;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.search.diagnosis.Diagnosis;
@@ -82,6 +83,7 @@ class DashboardBrowserTest {
         best = api.get("/api/studies/branin/best").json();
         writeMarkupStudy(runtime.studies().storage());
         writeManyTrials(runtime.studies().storage(), MANY);
+        writeConditionalStudy(runtime.studies().storage());
 
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
@@ -135,6 +137,23 @@ class DashboardBrowserTest {
             storage.setParam("many", n, "x", x, (i % 100) / 100.0);
             storage.report("many", n, 1, (double) i, Map.of());
             storage.finishTrial("many", n, TrialState.COMPLETE, (double) i, null); // the first trial is the best
+        }
+    }
+
+    /** A log-scale rate, a choice, and a depth that only trials of kind "b" have. */
+    private static void writeConditionalStudy(Storage storage) {
+        storage.createStudy("cond", Direction.MINIMIZE);
+        FloatDistribution lr = new FloatDistribution(1e-5, 1, true, null);
+        CategoricalDistribution kind = CategoricalDistribution.of(List.of("a", "b"));
+        IntDistribution depth = new IntDistribution(1, 8);
+        for (int i = 0; i < 6; i++) {
+            int n = storage.startTrial("cond").number();
+            storage.setParam("cond", n, "lr", lr, Math.pow(10, -i));
+            storage.setParam("cond", n, "kind", kind, i % 2);
+            if (i % 2 == 1) {
+                storage.setParam("cond", n, "depth", depth, i);
+            }
+            storage.finishTrial("cond", n, TrialState.COMPLETE, (double) i, null);
         }
     }
 
@@ -315,6 +334,17 @@ class DashboardBrowserTest {
             hub.heartbeat(); // a closed connection is noticed when the server writes to it
             Thread.sleep(100);
         }
+    }
+
+    @Test
+    void slicesDrawALogScaleOnALogAxisAndLeaveOutTrialsWithoutAConditionalParameter() {
+        browser.get(api.base + "/study.html?name=cond");
+        await(By.cssSelector("#slices .u-title"));
+        List<String> titles = browser.findElements(By.cssSelector("#slices .u-title")).stream().map(WebElement::getText)
+                .toList();
+        assertThat(titles).containsExactly("lr", "kind (0: a, 1: b)", "depth");
+        assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.x.distr")).isEqualTo(3L);
+        assertThat(js("return document.querySelectorAll('#slices .chart')[2].tunaPlot.scales.x.distr")).isEqualTo(1L);
     }
 
     @Test
