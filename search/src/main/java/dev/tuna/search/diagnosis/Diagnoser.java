@@ -23,8 +23,8 @@ import java.util.TreeMap;
  *       (3) steps in a row;</li>
  *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
  *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell; or, failing
- *       that, the gap between validation and training loss widens at each of {@code windowSteps} steps in a row
- *       while the training loss falls;</li>
+ *       that, the validation loss is above the training loss and the gap widens at each of {@code windowSteps}
+ *       steps in a row while the training loss falls;</li>
  *   <li><b>plateau</b>: the objective (the validation loss when no intermediate value is reported) does not
  *       improve its best by more than {@code plateauTolerance} (0.1%, relative) for {@code plateauSteps} (5)
  *       steps in a row; it begins at the first of them.</li>
@@ -175,7 +175,9 @@ public final class Diagnoser {
         }
         int run = 0;
         for (int i = 1; i < points.size(); i++) {
-            boolean widens = points.get(i)[0] > points.get(i - 1)[0] && points.get(i)[1] < points.get(i - 1)[1];
+            // A gap that only shrinks towards zero (validation below training, as dropout makes it) is no sign.
+            boolean widens = points.get(i)[0] > points.get(i - 1)[0] && points.get(i - 1)[0] > 0
+                    && points.get(i)[1] < points.get(i - 1)[1];
             run = widens ? run + 1 : 0;
             if (run == windowSteps) {
                 int begin = i - windowSteps;

@@ -96,6 +96,10 @@ class DiagnoserTest {
                 "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375));
         assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 4,
                 "the gap between val_loss and train_loss widened at each of 3 steps, from 0.125 at step 3 to 0.5 at step 6, while train_loss fell"));
+        // Validation below training (dropout) with the difference shrinking is not overfitting.
+        FrozenTrial below = metrics("val_loss", curve(0.8, 0.6, 0.5, 0.45, 0.42, 0.4),
+                "train_loss", curve(2.0, 1.6, 1.3, 1.1, 0.9, 0.8));
+        assertThat(diagnoser.diagnose(below, Direction.MINIMIZE)).isEmpty();
     }
 
     @Test
