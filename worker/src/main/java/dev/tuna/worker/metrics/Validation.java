@@ -6,6 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
+import dev.tuna.search.TrialFailedException;
 import dev.tuna.worker.data.LabeledData;
 import dev.tuna.worker.data.Task;
 import java.io.IOException;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * Runs a model over the validation set (inference mode, no gradients) and computes the validation metrics with
  * plain Java: {@code val_loss} and, for classification, accuracy, macro precision / recall / F1, one-vs-rest
- * macro AUC and error rate; for regression MSE, MAE and R2. Undefined values (AUC with one class) are left out.
+ * macro AUC and error rate; for regression MSE, MAE and R2. Undefined values (AUC with one class) are left out; a
+ * NaN or infinite {@code val_loss} ends the trial as diverged.
  */
 public final class Validation {
     private Validation() {
@@ -45,8 +47,23 @@ public final class Validation {
         if (offset != outputs.length) {
             throw new IllegalStateException("validation: expected " + outputs.length + " outputs, got " + offset);
         }
+        return metrics(lossSum / n, outputs, data);
+    }
+
+    /**
+     * The validation metrics from the mean loss and the model's outputs (row-major, one row per sample).
+     *
+     * @throws TrialFailedException "diverged: ..." when the loss is NaN or infinite: the model's predictions blew
+     *         up on data the training loss did not see, and no metric of it means anything
+     */
+    static Map<String, Double> metrics(double valLoss, float[] outputs, LabeledData data) {
+        if (!Double.isFinite(valLoss)) {
+            throw new TrialFailedException("diverged: " + MetricNames.VAL_LOSS + " became " + valLoss
+                    + " on the validation data");
+        }
+        int n = data.size();
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put(MetricNames.VAL_LOSS, lossSum / n);
+        m.put(MetricNames.VAL_LOSS, valLoss);
         if (data.task() == Task.CLASSIFICATION) {
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {

@@ -1,8 +1,11 @@
 package dev.tuna.worker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tuna.search.TrialFailedException;
+import dev.tuna.worker.data.LabeledData;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -58,5 +61,15 @@ class MetricsTest {
         // mean 7/3; SS_tot = (16 + 4 + 4)/9 = 24/9; SS_res = 5
         assertThat(m.r2()).isCloseTo(1 - 5 / (24 / 9.0), within(1e-9));
         assertThat(RegressionMetrics.of(new float[] {1, 2}, new float[] {2, 2}).r2()).isNaN();
+    }
+
+    @Test
+    void aValidationLossThatIsNotANumberEndsTheTrialAsDivergedNotAsAMissingMetric() {
+        LabeledData regression = new LabeledData(new float[] {1, 2}, new long[] {1}, new float[] {1, 2}, 0);
+        assertThat(Validation.metrics(0.25, new float[] {1, 2}, regression))
+                .containsEntry(MetricNames.VAL_LOSS, 0.25).containsEntry(MetricNames.VAL_MSE, 0.0);
+        assertThatThrownBy(() -> Validation.metrics(Double.NaN, new float[] {Float.NaN, Float.NaN}, regression))
+                .isInstanceOf(TrialFailedException.class)
+                .hasMessage("diverged: val_loss became NaN on the validation data");
     }
 }
