@@ -276,10 +276,10 @@ public final class GpSampler implements Sampler {
 
         Map<String, Object> proposal = new LinkedHashMap<>();
         Map<String, Double> coordinates = new LinkedHashMap<>();
+        List<Double> proposedCell = cell(point, distributions);
         for (int j = 0; j < d; j++) {
-            Object value = UnitEncoding.decode(distributions[j], point[j]);
-            proposal.put(names.get(j), value);
-            coordinates.put(names.get(j), UnitEncoding.encode(distributions[j], distributions[j].toInternal(value)));
+            proposal.put(names.get(j), UnitEncoding.decode(distributions[j], point[j]));
+            coordinates.put(names.get(j), proposedCell.get(j));
         }
         proposed.put(trial.number(), coordinates);
         return proposal;

@@ -64,6 +64,12 @@ function render() {
   importance();
 }
 
+/** Whether a parameter is on a log scale, as the first trial that has it says. */
+function isLog(name) {
+  const holder = trials.find(t => t.distributions && t.distributions[name]);
+  return Boolean(holder && holder.distributions[name].log);
+}
+
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
@@ -77,8 +83,7 @@ function parallel() {
     // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
     const values = done.map(t => t.params[name]).filter(v => v != null);
     const numeric = values.every(v => typeof v === 'number');
-    const holder = done.find(t => t.distributions && t.distributions[name]);
-    const log = numeric && holder && holder.distributions[name].log;
+    const log = numeric && isLog(name);
     const pos = v => log ? Math.log(v) : v;
     const choices = numeric ? [] : [...new Set(values.map(String))];
     const xs = numeric ? values.map(pos) : values.map(v => choices.indexOf(String(v)));
@@ -153,8 +158,7 @@ function slices() {
     const chart = Tuna.el('div', {class: 'chart'});
     box.append(chart);
     const label = choices.length ? name + ' (' + choices.map((c, i) => i + ': ' + c).join(', ') + ')' : name;
-    const holder = done.find(t => t.distributions && t.distributions[name]);
-    const log = holder && holder.distributions[name].log;
+    const log = isLog(name);
     Tuna.chart(chart, label, name, [points.map(p => p[0]), points.map(p => p[1])],
       [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
       log ? {scales: {x: {time: false, distr: 3}}} : undefined);

@@ -157,13 +157,12 @@ public abstract class DjlTrainable implements Trainable {
         if (distribution instanceof CategoricalDistribution c) {
             return c.choices().get(pass % c.choices().size());
         }
-        return switch (pass % 3) {
-            case 0 -> distribution.fromUnit(0);
-            case 1 -> distribution.fromUnit(0.5);
-            default -> distribution instanceof FloatDistribution f ? f.toExternal(f.high())
-                    : distribution instanceof IntDistribution i ? i.toExternal(i.high())
-                    : distribution.fromUnit(Math.nextDown(1.0));
-        };
+        if (pass % 3 < 2) {
+            return distribution.fromUnit(0.5 * (pass % 3));
+        }
+        // The high end itself: fromUnit never reaches it (a log range's would come out as 9999.99... for 1e4).
+        double high = distribution instanceof FloatDistribution f ? f.high() : ((IntDistribution) distribution).high();
+        return distribution.toExternal(high);
     }
 
     @Override
