@@ -76,6 +76,11 @@ public record CategoricalDistribution(List<Object> choices) implements Distribut
     }
 
     @Override
+    public boolean single() {
+        return choices.size() == 1;
+    }
+
+    @Override
     public double toInternal(Object value) {
         int i = indexOf(value);
         if (i < 0) {

@@ -20,6 +20,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 })
 public sealed interface Distribution permits FloatDistribution, IntDistribution, CategoricalDistribution {
 
+    /**
+     * True when the distribution holds exactly one value ({@code low == high}, or one choice). A trial takes that
+     * value without asking the sampler, and samplers leave such parameters out of their models, as in Optuna.
+     */
+    boolean single();
+
     /** The internal form of an external value; throws {@link IllegalArgumentException} if it is outside. */
     double toInternal(Object value);
 

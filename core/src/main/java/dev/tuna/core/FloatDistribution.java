@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * A real-valued range {@code [low, high]}, optionally on a log scale or on a grid of {@code step}.
  *
  * @param low  the lowest value
- * @param high the highest value, greater than {@code low}
+ * @param high the highest value, at least {@code low} (equal to it for a parameter held at one value)
  * @param log  sample in log space; needs {@code low > 0} and no step
  * @param step the grid spacing, or {@code null} for a continuous range; must divide {@code high - low}
  */
@@ -17,8 +17,8 @@ public record FloatDistribution(double low, double high, boolean log, Double ste
         if (!Double.isFinite(low) || !Double.isFinite(high)) {
             throw new IllegalArgumentException("low and high must be finite numbers, got low=" + low + ", high=" + high);
         }
-        if (low >= high) {
-            throw new IllegalArgumentException("low (" + low + ") must be less than high (" + high + ")");
+        if (low > high) {
+            throw new IllegalArgumentException("low (" + low + ") must not be greater than high (" + high + ")");
         }
         if (!Double.isFinite(high - low)) {
             // Samplers draw low + u (high - low): a width that overflows would give high on every trial.
@@ -44,6 +44,11 @@ public record FloatDistribution(double low, double high, boolean log, Double ste
     /** A continuous range on a linear scale. */
     public FloatDistribution(double low, double high) {
         this(low, high, false, null);
+    }
+
+    @Override
+    public boolean single() {
+        return low == high;
     }
 
     @Override

@@ -7,15 +7,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * An integer range {@code [low, high]}, optionally on a log scale or with a step.
  *
  * @param low  the lowest value
- * @param high the highest value, greater than {@code low}
+ * @param high the highest value, at least {@code low} (equal to it for a parameter held at one value)
  * @param log  sample in log space; needs {@code low >= 1} and step 1
  * @param step the spacing of allowed values (default 1); must divide {@code high - low}
  */
 public record IntDistribution(int low, int high, boolean log, int step) implements Distribution {
 
     public IntDistribution {
-        if (low >= high) {
-            throw new IllegalArgumentException("low (" + low + ") must be less than high (" + high + ")");
+        if (low > high) {
+            throw new IllegalArgumentException("low (" + low + ") must not be greater than high (" + high + ")");
         }
         if (log && low <= 0) {
             throw new IllegalArgumentException("a log scale needs low > 0, got low=" + low);
@@ -40,6 +40,11 @@ public record IntDistribution(int low, int high, boolean log, int step) implemen
     static IntDistribution fromJson(@JsonProperty("low") int low, @JsonProperty("high") int high,
                                     @JsonProperty("log") boolean log, @JsonProperty("step") Integer step) {
         return new IntDistribution(low, high, log, step == null ? 1 : step);
+    }
+
+    @Override
+    public boolean single() {
+        return low == high;
     }
 
     @Override

@@ -42,8 +42,7 @@ class DistributionTest {
 
     static Stream<Arguments> invalidDistributions() {
         return Stream.of(
-                invalid("float low == high", () -> new FloatDistribution(1, 1), "low (1.0) must be less than high (1.0)"),
-                invalid("float low > high", () -> new FloatDistribution(2, 1), "low (2.0) must be less than high (1.0)"),
+                invalid("float low > high", () -> new FloatDistribution(2, 1), "low (2.0) must not be greater than high (1.0)"),
                 invalid("float width overflows", () -> new FloatDistribution(-Double.MAX_VALUE, Double.MAX_VALUE),
                         "high - low must be a finite number, got [-1.7976931348623157E308, 1.7976931348623157E308]"),
                 invalid("float NaN bound", () -> new FloatDistribution(Double.NaN, 1), "finite"),
@@ -54,8 +53,7 @@ class DistributionTest {
                 invalid("float step zero", () -> new FloatDistribution(0, 1, false, 0.0), "step must be positive"),
                 invalid("float step negative", () -> new FloatDistribution(0, 1, false, -0.5), "step must be positive"),
                 invalid("float step with log", () -> new FloatDistribution(1, 10, true, 1.0), "step cannot be combined with a log scale"),
-                invalid("int low == high", () -> new IntDistribution(5, 5), "low (5) must be less than high (5)"),
-                invalid("int low > high", () -> new IntDistribution(6, 5), "low (6) must be less than high (5)"),
+                invalid("int low > high", () -> new IntDistribution(6, 5), "low (6) must not be greater than high (5)"),
                 invalid("int log with low 0", () -> new IntDistribution(0, 10, true, 1), "log scale needs low > 0"),
                 invalid("int step not dividing", () -> new IntDistribution(0, 10, false, 3), "step (3) does not divide the range [0, 10]"),
                 invalid("int step zero", () -> new IntDistribution(0, 10, false, 0), "step must be positive"),
@@ -233,6 +231,24 @@ class DistributionTest {
         }
     }
 
+    @Test
+    void aRangeWithLowEqualToHighOrOneChoiceIsSingle() {
+        List<Distribution> singles = List.of(new FloatDistribution(2.5, 2.5), new FloatDistribution(1e-3, 1e-3, true, null),
+                new FloatDistribution(4, 4, false, 0.5), new IntDistribution(3, 3), new IntDistribution(8, 8, true, 1),
+                new IntDistribution(6, 6, false, 4), CategoricalDistribution.of(List.of("adam")));
+        List<Object> values = List.of(2.5, 1e-3, 4.0, 3, 8, 6, "adam");
+        for (int i = 0; i < singles.size(); i++) {
+            Distribution d = singles.get(i);
+            assertThat(d.single()).as("%s", d).isTrue();
+            for (double u : new double[] {0, 0.5, 0.999999}) {
+                assertThat(d.fromUnit(u)).as("%s at %s", d, u).isEqualTo(values.get(i));
+            }
+            assertThat(d.containsInternal(d.toInternal(values.get(i)))).isTrue();
+        }
+        assertThat(List.of(FLOAT, LOG_FLOAT, STEP_FLOAT, INT, LOG_INT, STEP_INT, CATEGORICAL))
+                .noneMatch(Distribution::single);
+    }
+
     // -------------------------------------------------------------- fromUnit
 
     static Stream<Arguments> unitPoints() {
@@ -393,7 +409,7 @@ class DistributionTest {
     @Test
     void invalidJsonNamesTheProblem() {
         assertThatThrownBy(() -> read("{\"type\":\"int\",\"low\":9,\"high\":1}"))
-                .isInstanceOf(JsonProcessingException.class).hasMessageContaining("low (9) must be less than high (1)");
+                .isInstanceOf(JsonProcessingException.class).hasMessageContaining("low (9) must not be greater than high (1)");
         assertThatThrownBy(() -> read("{\"type\":\"float\",\"low\":0,\"high\":1,\"log\":true}"))
                 .isInstanceOf(JsonProcessingException.class).hasMessageContaining("log scale needs low > 0");
         assertThatThrownBy(() -> read("{\"type\":\"categorical\",\"choices\":[\"a\",\"a\"]}"))

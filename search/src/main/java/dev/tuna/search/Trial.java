@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * storage at once; {@link #snapshot()} reads it back as a {@link FrozenTrial}.
  *
  * <p>Suggesting the same name again with the same distribution returns the same value; with a different
- * distribution it throws {@link InvalidParameterException}.
+ * distribution it throws {@link InvalidParameterException}. A range with {@code low == high} (or a single choice)
+ * holds the parameter at that value, as in Optuna: the sampler is not asked and leaves it out of its model.
  */
 public final class Trial {
     private static final Logger LOG = LoggerFactory.getLogger(Trial.class);
@@ -110,6 +111,8 @@ public final class Trial {
         double internal;
         if (fixedParams.containsKey(name)) {
             internal = internalOf(name, d, fixedParams.get(name), "the enqueued value");
+        } else if (d.single()) {
+            internal = d.toInternal(d.fromUnit(0)); // nothing to choose: the sampler is not asked
         } else if (relative.containsKey(name) && fits(d, relative.get(name))) {
             internal = d.toInternal(relative.get(name));
         } else {

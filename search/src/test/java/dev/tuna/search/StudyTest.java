@@ -235,6 +235,20 @@ class StudyTest {
     }
 
     @Test
+    void aParameterHeldAtOneValueGetsItWithoutAskingTheSampler() {
+        Sampler refusing = (study, trial, name, distribution) -> {
+            throw new AssertionError("sampler asked for " + name);
+        };
+        Trial trial = Study.builder("single").sampler(refusing).create().ask();
+        assertThat(trial.suggestFloat("momentum", 0.9, 0.9)).isEqualTo(0.9);
+        assertThat(trial.suggestFloat("lr", 1e-3, 1e-3, true)).isEqualTo(1e-3);
+        assertThat(trial.suggestInt("layers", 2, 2)).isEqualTo(2);
+        assertThat(trial.suggestInt("batch", 64, 64, 8)).isEqualTo(64);
+        assertThat(trial.suggestCategorical("optimizer", List.of("adam"))).isEqualTo("adam");
+        assertThat(trial.params()).containsEntry("momentum", 0.9).containsEntry("layers", 2);
+    }
+
+    @Test
     void categoricalSuggestionsReturnTheCallersOwnObjects() {
         Study study = study("categorical");
         Trial trial = study.ask();

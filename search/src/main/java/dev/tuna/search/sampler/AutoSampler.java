@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Picks a sampler per trial from the study's history. The rule, checked when each trial starts:
  * <ul>
- *   <li>{@link GpSampler} while the search space is numeric and fixed: no categorical parameter and no
+ *   <li>{@link GpSampler} while the search space is numeric and fixed: no categorical parameter (one with a
+ *       single choice does not count) and no
  *       conditional one (every finished trial has the same parameters with the same distributions), and fewer
  *       than {@value #GP_MAX_TRIALS} trials have finished (the GP is fitted on a capped subset, but beyond that
  *       TPE's cheaper, constant-time-per-observation model has caught up on quality);</li>
@@ -82,7 +83,7 @@ public final class AutoSampler implements Sampler {
                 continue;
             }
             for (Distribution d : t.distributions().values()) {
-                if (d instanceof CategoricalDistribution) {
+                if (d instanceof CategoricalDistribution && !d.single()) {
                     gpRuledOut = true;
                     return tpe;
                 }

@@ -442,9 +442,13 @@ public final class GpSampler implements Sampler {
         return space.entrySet().stream().allMatch(e -> has(t, e.getKey(), e.getValue()));
     }
 
-    /** The parameters every trial has with one and the same distribution, in the first trial's order. */
+    /**
+     * The parameters every trial has with one and the same distribution, in the first trial's order; those held
+     * at one value are left out.
+     */
     private static Map<String, Distribution> intersection(List<FrozenTrial> trials) {
         Map<String, Distribution> space = new LinkedHashMap<>(trials.get(0).distributions());
+        space.values().removeIf(Distribution::single);
         for (FrozenTrial t : trials) {
             space.entrySet().removeIf(e -> !has(t, e.getKey(), e.getValue()));
         }

@@ -85,6 +85,7 @@ public final class TpeSampler implements Sampler {
             }
             if (first) {
                 space.putAll(t.distributions());
+                space.values().removeIf(Distribution::single);
                 first = false;
             } else {
                 space.entrySet().removeIf(e -> !e.getValue().equals(t.distributions().get(e.getKey())));

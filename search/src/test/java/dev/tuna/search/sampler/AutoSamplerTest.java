@@ -21,6 +21,26 @@ class AutoSamplerTest {
     }
 
     @Test
+    void parametersHeldAtOneValueAreLeftOutOfTheModels() {
+        // Optuna's habit of fixing a parameter with low == high (or one choice) must not move the study to TPE,
+        // nor put a zero-width dimension into the GP's or TPE's model.
+        Objective withFixed = trial -> GpSamplerTest.BRANIN.evaluate(trial) + trial.suggestFloat("momentum", 0.9, 0.9)
+                + trial.suggestInt("layers", 2, 2) + (trial.suggestCategorical("optimizer", List.of("adam")).equals("adam") ? 0 : 1);
+        double optimum = 0.397887 + 0.9 + 2;
+        AutoSampler auto = new AutoSampler(1);
+        Study study = Study.builder("auto-fixed").sampler(auto).create();
+        study.optimize(withFixed, 30);
+        assertThat(auto.choose(study.trials())).isInstanceOf(GpSampler.class);
+        assertThat(study.trials()).allMatch(t -> t.state() == dev.tuna.core.TrialState.COMPLETE);
+        assertThat(study.bestValue()).isLessThan(optimum + 0.05);
+
+        Study tpe = Study.builder("tpe-fixed").sampler(TpeSampler.multivariate(1)).create();
+        tpe.optimize(withFixed, 60);
+        assertThat(tpe.trials()).allMatch(t -> t.state() == dev.tuna.core.TrialState.COMPLETE);
+        assertThat(tpe.bestValue()).isLessThan(optimum + 1);
+    }
+
+    @Test
     void categoricalOrConditionalSpaceUsesTpe() {
         AutoSampler auto = new AutoSampler(2);
         Study study = Study.builder("auto").sampler(auto).create();

@@ -110,6 +110,9 @@ public final class SamplerFactory {
     /** Every value of a discrete distribution; a continuous one needs its values in the options. */
     private static List<Object> points(String name, Distribution d) {
         String path = "sampler.options.grid." + name;
+        if (d.single()) {
+            return List.of(d.fromUnit(0));
+        }
         if (d instanceof CategoricalDistribution c) {
             return c.choices();
         }

@@ -240,8 +240,8 @@ public final class StudySpecParser {
     }
 
     private static void checkOrder(JsonFields f, double low, double high) {
-        if (!(low < high)) {
-            throw new SpecException(f.path("low"), String.format(Locale.ROOT, "must be less than high (got %s >= %s)",
+        if (!(low <= high)) {
+            throw new SpecException(f.path("low"), String.format(Locale.ROOT, "must not be greater than high (got %s > %s)",
                     plain(low), plain(high)));
         }
     }

@@ -91,6 +91,12 @@ class StudySpecParserTest {
                 {"name": "g", "trials": 6, "sampler": {"type": "grid"}, "trainable": {"type": "quadratic"},
                  "space": {"x": {"type": "float", "low": 0, "high": 2}}}
                 """)).hasMessageStartingWith("sampler.options.grid.x: is required");
+        // A parameter held at one value (low == high, as Optuna allows) is a grid of that one value.
+        StudySpec held = parser.parse("""
+                {"name": "g", "trials": 3, "sampler": {"type": "grid"}, "trainable": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": 0.5, "high": 0.5}, "k": {"type": "int", "low": 1, "high": 3}}}
+                """);
+        assertThat(((GridSampler) SamplerFactory.create(held.sampler(), held.space(), held.name())).size()).isEqualTo(3);
     }
 
     @Test
@@ -101,7 +107,7 @@ class StudySpecParserTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "space.lr.low: must be less than high (got 0.1 >= 0.01)|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.1, \"high\": 0.01}},",
+        "space.lr.low: must not be greater than high (got 0.1 > 0.01)|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.1, \"high\": 0.01}},",
         "sampler.type: unknown sampler 'foo' (expected one of random, grid, sobol, tpe, gp, auto)|\"sampler\": {\"type\": \"foo\"},",
         "trials: must be between 1 and 1000000, got -1|\"trials\": -1,",
         "trials: expected an integer, got 2.5|\"trials\": 2.5,",
