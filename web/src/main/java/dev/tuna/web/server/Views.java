@@ -77,7 +77,7 @@ public final class Views {
         m.put("state", t.state().name());
         m.put("value", t.value());
         m.put("params", t.params());
-        m.put("lastStep", t.lastStep());
+        m.put("lastStep", t.lastStep() < 0 ? null : t.lastStep()); // null before the first report, as in Optuna
         m.put("reason", t.reason());
         m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));
         m.put("start", t.start());

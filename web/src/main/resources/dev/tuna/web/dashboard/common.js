@@ -8,6 +8,14 @@ const Tuna = {
     if (!r.ok) throw new Error(body.detail || ('HTTP ' + r.status));
     return body;
   },
+  /** Sends a change (POST, DELETE) and throws the problem's detail if it is refused. */
+  async send(method, path) {
+    const r = await fetch(path, {method, headers: {Accept: 'application/json'}});
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw new Error(body.detail || ('HTTP ' + r.status));
+    }
+  },
   el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -20,6 +28,13 @@ const Tuna = {
     if (v == null) return '\u2013';
     if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
     return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  },
+  /** An ISO-8601 instant in the browser's time zone and locale; the instant itself goes in the cell's title. */
+  time(iso) { return iso ? new Date(iso).toLocaleString() : '\u2013'; },
+  /** Orders two cells: numbers by value, anything else as text, and missing values last in either direction. */
+  compare(x, y, dir) {
+    if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1;
+    return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * dir;
   },
   param(name) { return new URLSearchParams(location.search).get(name); },
   studyHref(name) { return '/study.html?name=' + encodeURIComponent(name); },

@@ -6,24 +6,84 @@ const EXAMPLE = {
   space: {x1: {type: 'float', low: -5, high: 10}, x2: {type: 'float', low: 0, high: 15}}
 };
 
+/** The list's columns: what a header click sorts by; rows start in the server's order (oldest first). */
+const COLUMNS = {
+  name: s => s.name, state: s => s.state, progress: s => s.finished, best: s => s.best ? s.best.value : null,
+  sampler: s => s.sampler, pruner: s => s.pruner, trainable: s => s.trainable, created: s => s.created
+};
+let studies = [];
+let sort = {key: null, dir: 1};
+
 async function refresh() {
   try {
-    const studies = await Tuna.get('/api/studies');
-    const body = Tuna.clear(document.querySelector('#studies tbody'));
-    for (const s of studies) {
-      body.append(Tuna.el('tr', {'data-study': s.name},
-        Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name)}, s.name)),
-        Tuna.el('td', {}, s.state),
-        Tuna.el('td', {}, s.finished + (s.trials != null ? ' / ' + s.trials : '')),
-        Tuna.el('td', {class: 'best'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
-        Tuna.el('td', {}, s.sampler || '\u2013'),
-        Tuna.el('td', {}, s.pruner || '\u2013'),
-        Tuna.el('td', {}, s.trainable || '\u2013')));
-    }
+    studies = await Tuna.get('/api/studies');
+    render();
     Tuna.error('');
   } catch (e) {
     Tuna.error(e.message);
   }
+}
+
+function render() {
+  const rows = studies.slice();
+  if (sort.key) rows.sort((a, b) => Tuna.compare(COLUMNS[sort.key](a), COLUMNS[sort.key](b), sort.dir));
+  const body = Tuna.clear(document.querySelector('#studies tbody'));
+  if (rows.length === 0) {
+    body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 9},
+      'No studies yet: submit one below, or run ./tuna demo in a shell.')));
+  }
+  for (const s of rows) {
+    body.append(Tuna.el('tr', {'data-study': s.name},
+      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name)}, s.name)),
+      Tuna.el('td', {}, s.state),
+      Tuna.el('td', {}, s.finished + (s.trials != null ? ' / ' + s.trials : '')),
+      Tuna.el('td', {class: 'best'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
+      Tuna.el('td', {}, s.sampler || '\u2013'),
+      Tuna.el('td', {}, s.pruner || '\u2013'),
+      Tuna.el('td', {}, s.trainable || '\u2013'),
+      Tuna.el('td', {title: s.created}, Tuna.time(s.created)),
+      Tuna.el('td', {class: 'actions'}, ...actions(s))));
+  }
+  for (const th of document.querySelectorAll('#studies th[data-key]')) {
+    th.classList.toggle('sorted-up', sort.key === th.dataset.key && sort.dir > 0);
+    th.classList.toggle('sorted-down', sort.key === th.dataset.key && sort.dir < 0);
+  }
+}
+
+/** The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any. */
+function actions(s) {
+  const buttons = [];
+  const button = (label, run) => {
+    const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase()}, label);
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await run();
+      } catch (e) {
+        Tuna.error(s.name + ': ' + e.message);
+      }
+      refresh();
+    });
+    return b;
+  };
+  const path = '/api/studies/' + encodeURIComponent(s.name);
+  if (s.state === 'running' || s.state === 'scheduled') buttons.push(button('Stop', () => Tuna.send('POST', path + '/stop')));
+  if ((s.state === 'stopped' || s.state === 'idle') && s.trials != null) {
+    buttons.push(button('Resume', () => Tuna.send('POST', path + '/resume')));
+  }
+  buttons.push(button('Delete', async () => {
+    if (confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished trials? This cannot be undone.')) {
+      await Tuna.send('DELETE', path);
+    }
+  }));
+  return buttons;
+}
+
+for (const th of document.querySelectorAll('#studies th[data-key]')) {
+  th.addEventListener('click', () => {
+    sort = {key: th.dataset.key, dir: sort.key === th.dataset.key ? -sort.dir : 1};
+    render();
+  });
 }
 
 document.getElementById('spec').value = JSON.stringify(EXAMPLE, null, 2);

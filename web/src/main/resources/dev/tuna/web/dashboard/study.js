@@ -167,10 +167,10 @@ function slices() {
 
 /** The share of steps pruning saved: the steps pruned trials did not run, against a full run of each. */
 function savedByPruning() {
-  const full = Math.max(0, ...trials.filter(t => t.state === 'COMPLETE').map(t => t.lastStep));
+  const full = Math.max(0, ...trials.filter(t => t.state === 'COMPLETE').map(t => t.lastStep || 0));
   const pruned = trials.filter(t => t.state === 'PRUNED');
   if (!full || pruned.length === 0) return '';
-  const saved = pruned.reduce((s, t) => s + Math.max(0, full - t.lastStep), 0);
+  const saved = pruned.reduce((s, t) => s + Math.max(0, full - (t.lastStep || 0)), 0);
   const total = trials.filter(t => t.state === 'COMPLETE' || t.state === 'PRUNED').length * full;
   return pruned.length + (pruned.length === 1 ? ' trial' : ' trials') + ' pruned: ' + (100 * saved / total).toFixed(1) + '% of the steps saved';
 }
@@ -238,12 +238,7 @@ function table() {
   const text = document.getElementById('text-filter').value.trim().toLowerCase();
   const rows = trials.filter(t => (!filter || t.state === filter)
       && (!text || cols.some(([key]) => Tuna.fmt(cell(t, key)).toLowerCase().includes(text))))
-    .sort((a, b) => {
-      const x = cell(a, sortKey), y = cell(b, sortKey);
-      if (x == null) return 1;
-      if (y == null) return -1;
-      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * sortDir;
-    });
+    .sort((a, b) => Tuna.compare(cell(a, sortKey), cell(b, sortKey), sortDir));
   const body = Tuna.clear(document.querySelector('#trials tbody'));
   const bestNumber = info.best ? info.best.number : -1;
   for (const t of rows) {

@@ -27,8 +27,8 @@ function render(t) {
     Tuna.el('dt', {}, 'Reason'), Tuna.el('dd', {id: 'reason'}, t.reason || '\u2013'),
     Tuna.el('dt', {}, 'Device'), Tuna.el('dd', {id: 'device'}, t.device || '\u2013'),
     Tuna.el('dt', {}, 'Node'), Tuna.el('dd', {id: 'node'}, (t.systemAttrs || {}).node || '\u2013'),
-    Tuna.el('dt', {}, 'Started'), Tuna.el('dd', {}, t.start || '\u2013'),
-    Tuna.el('dt', {}, 'Ended'), Tuna.el('dd', {}, t.end || '\u2013'),
+    Tuna.el('dt', {}, 'Started'), Tuna.el('dd', {title: t.start || ''}, Tuna.time(t.start)),
+    Tuna.el('dt', {}, 'Ended'), Tuna.el('dd', {title: t.end || ''}, Tuna.time(t.end)),
     Tuna.el('dt', {}, 'Seconds'), Tuna.el('dd', {}, (t.durationMillis / 1000).toFixed(2))));
   const params = Tuna.clear(document.querySelector('#params tbody'));
   for (const [name, value] of Object.entries(t.params)) {

@@ -300,6 +300,68 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theStudyListSortsByAHeaderAndStopsResumesAndDeletesAStudy() {
+        assertThat(api.post("/api/studies", """
+                {"name": "slow", "trials": 500, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """).status()).isEqualTo(201);
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
+        List<String> names = api.get("/api/studies").json().findValuesAsText("name");
+        // The studies here are named in lower-case ASCII, where the browser's locale order is the plain one.
+        assertThat(names).allMatch(n -> n.matches("[a-z]+"));
+        List<String> ascending = names.stream().sorted().toList();
+        List<String> descending = names.stream().sorted(java.util.Comparator.reverseOrder()).toList();
+        browser.findElement(By.cssSelector("#studies th[data-key='name']")).click();
+        assertThat(studyRows()).containsExactlyElementsOf(ascending);
+        browser.findElement(By.cssSelector("#studies th[data-key='name']")).click();
+        assertThat(studyRows()).containsExactlyElementsOf(descending);
+        // The creation time is shown in the browser's locale, the instant itself in the cell's title.
+        WebElement created = browser.findElement(By.cssSelector("tr[data-study='slow'] td:nth-child(8)"));
+        assertThat(created.getAttribute("title")).matches("\\d{4}-\\d\\d-\\d\\dT.*");
+        assertThat(created.getText()).isNotEqualTo(created.getAttribute("title")).isNotBlank();
+
+        click(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
+        api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("stopped"), Duration.ofSeconds(30));
+        click(By.cssSelector("tr[data-study='slow'] button[data-action='resume']"));
+        api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("running"), Duration.ofSeconds(30));
+        await(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
+
+        click(By.cssSelector("tr[data-study='slow'] button[data-action='delete']"));
+        browser.switchTo().alert().dismiss(); // asked first: nothing is deleted
+        assertThat(api.get("/api/studies/slow").status()).isEqualTo(200);
+        click(By.cssSelector("tr[data-study='slow'] button[data-action='delete']"));
+        browser.switchTo().alert().accept();
+        new WebDriverWait(browser, Duration.ofSeconds(40)).until(d -> d.findElements(By.cssSelector("tr[data-study='slow']")).isEmpty());
+        assertThat(api.get("/api/studies/slow").status()).isEqualTo(404);
+        assertThat(studyRows()).containsExactlyElementsOf(descending.stream().filter(n -> !n.equals("slow")).toList());
+    }
+
+    @Test
+    void anEmptyStudyListSaysHowToStart(@TempDir Path empty) {
+        try (ServerRuntime fresh = ServerRuntime.start(empty, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            browser.get("http://127.0.0.1:" + fresh.port() + "/");
+            assertThat(await(By.id("no-studies")).getText()).contains("No studies yet", "./tuna demo");
+        }
+    }
+
+    /** The study list's rows, top to bottom. */
+    private List<String> studyRows() {
+        return browser.findElements(By.cssSelector("#studies tbody tr[data-study]")).stream()
+                .map(r -> r.getAttribute("data-study")).toList();
+    }
+
+    /** Clicks what the selector finds, finding it again if the list was redrawn (every 3 s) in between. */
+    private void click(By by) {
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> {
+                    d.findElement(by).click();
+                    return true;
+                });
+    }
+
+    @Test
     void aStudyPageShowsEveryTrialNotOnlyTheFirstPage() {
         browser.get(api.base + "/study.html?name=many");
         assertThat(await(By.id("shown")).getText()).isEqualTo(MANY + " of " + MANY + " trials");

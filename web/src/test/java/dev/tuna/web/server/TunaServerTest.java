@@ -164,6 +164,21 @@ class TunaServerTest {
     }
 
     @Test
+    void aTrialWithoutReportsHasNoLastStep() {
+        dev.tuna.core.storage.Storage storage = runtime.studies().storage();
+        storage.createStudy("unreported", dev.tuna.core.Direction.MINIMIZE);
+        int failed = storage.startTrial("unreported").number();
+        storage.finishTrial("unreported", failed, dev.tuna.core.TrialState.FAIL, null, "failed in its first epoch");
+        int reported = storage.startTrial("unreported").number();
+        storage.report("unreported", reported, 3, 1.5, java.util.Map.of());
+        storage.finishTrial("unreported", reported, dev.tuna.core.TrialState.COMPLETE, 1.5, null);
+        com.fasterxml.jackson.databind.JsonNode rows = api.get("/api/studies/unreported/trials").json().get("trials");
+        assertThat(rows.get(0).get("lastStep").isNull()).isTrue();
+        assertThat(rows.get(1).get("lastStep").asInt()).isEqualTo(3);
+        assertThat(api.delete("/api/studies/unreported").status()).isEqualTo(204);
+    }
+
+    @Test
     void eventsStreamTrialsAsTheyStartReportAndFinish() throws Exception {
         assertThat(api.post("/api/studies", Api.quadratic("quad-events", 3, 2, 50)).status()).isEqualTo(201);
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
