@@ -2,6 +2,7 @@ package dev.tuna.search;
 
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -99,6 +101,10 @@ public final class Study {
      * {@link OptimizeOptions#stopOnError()} is set: then it is rethrown once the trials in flight end
      * (a checked exception wrapped in {@link ObjectiveException}). The options' {@link TrialExecutor} runs the
      * trials (default: {@link OptimizeOptions#parallelism()} threads of this call).
+     *
+     * <p>An interrupt ends the run as a stop does: a thread running trials that is interrupted starts no more, an
+     * objective that throws {@link InterruptedException} ends FAIL "interrupted: ..." (not counted towards
+     * {@link OptimizeOptions#totalTrials()}), and the calling thread returns with its interrupt status set.
      */
     public void optimize(Objective objective, OptimizeOptions options) {
         Objects.requireNonNull(objective, "objective");
@@ -207,16 +213,19 @@ public final class Study {
         }
         if (error instanceof TrialPrunedException e) {
             String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
-            return new TrialOutcome(finish(trial, TrialState.PRUNED, trial.snapshot().lastIntermediateValue(), reason), null);
+            return new TrialOutcome(finish(trial, TrialState.PRUNED, prunedValue(trial.number()), reason), null);
         }
+        String reason = describe(error);
         if (error instanceof InterruptedException) {
+            // Someone wants this thread to stop: the trial did not fail on its merits, so it does not count.
             Thread.currentThread().interrupt();
+            reason = FrozenTrial.REASON_INTERRUPTED + ": " + reason;
         }
-        LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, describe(error));
+        LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, reason);
         StringWriter stack = new StringWriter();
         error.printStackTrace(new PrintWriter(stack));
         storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
-        return new TrialOutcome(finish(trial, TrialState.FAIL, null, describe(error)), error);
+        return new TrialOutcome(finish(trial, TrialState.FAIL, null, reason), error);
     }
 
     private static String describe(Throwable e) {
@@ -264,10 +273,17 @@ public final class Study {
      * @return the finished trial
      */
     public FrozenTrial tell(Trial trial, double value) {
-        if (!Double.isFinite(value)) {
-            return finish(trial, TrialState.FAIL, null, "the objective returned " + value);
-        }
-        return finish(trial, TrialState.COMPLETE, value, null);
+        return complete(endHandle(trial), value);
+    }
+
+    /**
+     * As {@link #tell(Trial, double)}, for a running trial known by its number: one asked by another process or
+     * another {@code Study} object on this storage (Optuna's {@code study.tell(trial_number, value)}).
+     *
+     * @throws IllegalStateException if the trial is not running
+     */
+    public FrozenTrial tell(int number, double value) {
+        return complete(running(number), value);
     }
 
     /**
@@ -276,45 +292,109 @@ public final class Study {
      * @return the finished trial
      */
     public FrozenTrial tell(Trial trial, TrialState state) {
+        return end(endHandle(trial), state, trial.pruneReason());
+    }
+
+    /**
+     * As {@link #tell(Trial, TrialState)}, for a running trial known by its number.
+     *
+     * @throws IllegalStateException if the trial is not running
+     */
+    public FrozenTrial tell(int number, TrialState state) {
+        return end(running(number), state, null);
+    }
+
+    private FrozenTrial complete(int number, double value) {
+        if (!Double.isFinite(value)) {
+            return finish(number, TrialState.FAIL, null, "the objective returned " + value);
+        }
+        return finish(number, TrialState.COMPLETE, value, null);
+    }
+
+    private FrozenTrial end(int number, TrialState state, String pruneReason) {
         return switch (state) {
-            case PRUNED -> finish(trial, state, trial.snapshot().lastIntermediateValue(),
-                    trial.pruneReason() != null ? trial.pruneReason() : "pruned by the caller");
-            case FAIL -> finish(trial, state, null, "failed by the caller");
+            case PRUNED -> finish(number, state, prunedValue(number), pruneReason != null ? pruneReason : "pruned by the caller");
+            case FAIL -> finish(number, state, null, "failed by the caller");
             default -> throw new IllegalArgumentException("tell takes PRUNED or FAIL without a value, not " + state);
         };
     }
 
-    private FrozenTrial finish(Trial trial, TrialState state, Double value, String reason) {
-        if (trial.study() != this) {
-            throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + trial.study().name() + "'");
+    /** A pruned trial's value: its last intermediate value, unless that is NaN (then none, as in Optuna). */
+    private Double prunedValue(int number) {
+        Double last = storage.trial(name, number).lastIntermediateValue();
+        return last == null || Double.isNaN(last) ? null : last;
+    }
+
+    /**
+     * Checks that this study, or another handle of it on the same storage, asked for the trial; marks the handle
+     * finished and returns the trial's number.
+     */
+    private int endHandle(Trial trial) {
+        Study owner = trial.study();
+        if (owner != this && !(owner.name.equals(name) && owner.storage == storage)) {
+            throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + owner.name
+                    + "', not to study '" + name + "'" + (owner.name.equals(name) ? " on another storage" : ""));
         }
         trial.markFinished();
-        storeDiagnoses(trial);
-        return storage.finishTrial(name, trial.number(), state, value, reason);
+        return trial.number();
+    }
+
+    private int running(int number) {
+        FrozenTrial t = storage.trial(name, number);
+        if (t.state() != TrialState.RUNNING) {
+            throw new IllegalStateException("trial " + number + " of study '" + name + "' is " + t.state() + ", not running");
+        }
+        return number;
+    }
+
+    private FrozenTrial finish(Trial trial, TrialState state, Double value, String reason) {
+        return finish(endHandle(trial), state, value, reason);
+    }
+
+    private FrozenTrial finish(int number, TrialState state, Double value, String reason) {
+        storeDiagnoses(number);
+        return storage.finishTrial(name, number, state, value, reason);
     }
 
     /** Diagnoses the curves of a trial that reported any, while it can still be changed. */
-    private void storeDiagnoses(Trial trial) {
-        if (diagnoser == null || !trial.reportedAny()) {
+    private void storeDiagnoses(int number) {
+        if (diagnoser == null) {
             return;
         }
         try {
-            List<Diagnosis> found = diagnoser.diagnose(trial.snapshot(), direction);
+            FrozenTrial snapshot = storage.trial(name, number);
+            if (snapshot.intermediateValues().isEmpty() && snapshot.metrics().isEmpty()) {
+                return;
+            }
+            List<Diagnosis> found = diagnoser.diagnose(snapshot, direction);
             if (!found.isEmpty()) {
-                storage.setSystemAttr(name, trial.number(), Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
+                storage.setSystemAttr(name, number, Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
             }
         } catch (RuntimeException e) {
             // a finding is worth less than the trial's outcome: never let it stop the trial from finishing
-            LOG.warn("trial {} of study '{}': diagnosing its curves failed: {}", trial.number(), name, describe(e));
+            LOG.warn("trial {} of study '{}': diagnosing its curves failed: {}", number, name, describe(e));
         }
     }
 
     /**
      * Queues a trial with the given parameters: the next trial to start uses them instead of sampling (warm
-     * start). Parameters the objective suggests that are not given here are sampled as usual.
+     * start). Parameters the objective suggests that are not given here are sampled as usual. A value outside
+     * the distribution the objective suggests fails that trial with an error naming the parameter (Optuna uses
+     * it anyway and warns).
+     *
+     * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)
      */
     public void enqueue(Map<String, ?> params) {
-        storage.enqueueTrial(name, Map.copyOf(params));
+        Map<String, Object> copy = new LinkedHashMap<>();
+        params.forEach((parameter, value) -> {
+            Objects.requireNonNull(parameter, "an enqueued parameter's name is null");
+            if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+                throw new InvalidParameterException(parameter, "an enqueued value must be a string, number "
+                        + "or boolean, got " + (value == null ? "null" : value.getClass().getName()));
+            }
+            copy.put(parameter, value);
+        });
+        storage.enqueueTrial(name, copy);
     }
 
     // ---------------------------------------------------------------- results

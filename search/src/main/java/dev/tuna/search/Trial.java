@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Suggesting the same name again with the same distribution returns the same value; with a different
  * distribution it throws {@link InvalidParameterException}. A range with {@code low == high} (or a single choice)
- * holds the parameter at that value, as in Optuna: the sampler is not asked and leaves it out of its model.
+ * holds the parameter at that value, as in Optuna: the sampler is not asked and leaves it out of its model. A
+ * step that does not divide {@code high - low} is refused with an error naming the parameter, where Optuna
+ * lowers {@code high} to the last step and warns.
  */
 public final class Trial {
     private static final Logger LOG = LoggerFactory.getLogger(Trial.class);
@@ -38,7 +40,6 @@ public final class Trial {
     private final Set<Integer> reportedSteps = new HashSet<>();
     private volatile String pruneReason;
     private volatile boolean finished;
-    private volatile boolean reportedAny;
 
     Trial(Study study, FrozenTrial started, Map<String, Object> relative) {
         this.study = study;
@@ -101,6 +102,9 @@ public final class Trial {
 
     private synchronized Object suggest(String name, Distribution d, List<?> userChoices) {
         checkRunning();
+        if (name == null) {
+            throw new IllegalArgumentException("a parameter needs a name, got null");
+        }
         Suggestion previous = suggested.get(name);
         if (previous != null) {
             if (!previous.distribution().equals(d)) {
@@ -145,9 +149,12 @@ public final class Trial {
     /**
      * Reports the objective's intermediate value at a step (an epoch). A step reported twice keeps its first
      * value, as in Optuna.
+     *
+     * @throws IllegalArgumentException if the step is negative (Optuna refuses it too)
      */
     public void report(int step, double value) {
         checkRunning();
+        checkStep(step);
         synchronized (this) {
             if (!reportedSteps.add(step)) {
                 LOG.warn("trial {}: step {} was already reported; the value {} is ignored", number, step, value);
@@ -155,14 +162,13 @@ public final class Trial {
             }
         }
         study.storage().report(study.name(), number, step, value, Map.of());
-        reportedAny = true;
     }
 
     /** Reports other named metrics at a step ({@code train_loss}, {@code val_loss}, {@code grad_norm}, ...). */
     public void report(int step, Map<String, Double> metrics) {
         checkRunning();
+        checkStep(step);
         study.storage().report(study.name(), number, step, null, metrics);
-        reportedAny = true;
     }
 
     /**
@@ -201,13 +207,14 @@ public final class Trial {
         return pruneReason;
     }
 
-    /** Whether the trial reported any value or metric. */
-    boolean reportedAny() {
-        return reportedAny;
-    }
-
     void markFinished() {
         finished = true;
+    }
+
+    private static void checkStep(int step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must not be negative, got " + step);
+        }
     }
 
     private void checkRunning() {

@@ -69,6 +69,10 @@ public final class TrialLoop {
      * is used up. A sampler's failure stops the loop (optimize rethrows it) and returns empty.
      */
     public Optional<Trial> nextTrial() {
+        if (Thread.currentThread().isInterrupted()) {
+            stop(); // the thread was asked to stop, as by Ctrl-C in Optuna: no trial starts after it
+            return Optional.empty();
+        }
         try {
             Optional<Trial> trial = study.nextTrial(this);
             trial.ifPresent(t -> aborts.put(t.number(), new TrialAbort()));
@@ -120,6 +124,8 @@ public final class TrialLoop {
         }
         if (stopWith != null) {
             failWith(stopWith);
+        } else if (error instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+            stop();
         }
         return outcome;
     }

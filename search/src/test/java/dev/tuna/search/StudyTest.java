@@ -109,6 +109,54 @@ class StudyTest {
     }
 
     @Test
+    void anInterruptedObjectiveEndsTheRunWithoutCountingItsTrial() {
+        Study study = study("interrupted");
+        AtomicInteger calls = new AtomicInteger();
+        study.optimize(trial -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new InterruptedException("cancelled");
+            }
+            Thread.sleep(1);
+            return quadratic(trial);
+        }, 5);
+        boolean interrupted = Thread.interrupted(); // read and cleared, so the next tests run uninterrupted
+        assertThat(interrupted).as("the caller's interrupt status").isTrue();
+        assertThat(calls).hasValue(2);
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.COMPLETE, TrialState.FAIL);
+        FrozenTrial failed = study.trials().get(1);
+        assertThat(failed.reason()).isEqualTo("interrupted: java.lang.InterruptedException: cancelled");
+        assertThat(failed.wasInterrupted()).isTrue();
+        assertThat(Study.counted(study.trials())).isEqualTo(1);
+    }
+
+    @Test
+    void interruptingTheThreadThatRunsOptimizeStartsNoMoreTrials() throws InterruptedException {
+        Study study = study("interrupted-from-outside");
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean interruptSent = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger flagAtEnd = new AtomicInteger(-1);
+        Thread runner = new Thread(() -> {
+            study.optimize(trial -> {
+                firstStarted.countDown();
+                while (!interruptSent.get()) {
+                    Thread.onSpinWait(); // busy, ignoring interrupts, as a CPU-bound objective may
+                }
+                return quadratic(trial);
+            }, 50);
+            flagAtEnd.set(Thread.currentThread().isInterrupted() ? 1 : 0);
+        });
+        runner.start();
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.interrupt();
+        interruptSent.set(true);
+        runner.join(30_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(flagAtEnd).hasValue(1);
+        // The trial running when the interrupt came finishes (its objective ignored it); none starts after it.
+        assertThat(study.trials()).hasSize(1).allMatch(t -> t.state() == TrialState.COMPLETE);
+    }
+
+    @Test
     void stopOnErrorRethrowsAfterRecordingTheFailure() {
         Study study = study("stop-on-error");
         OptimizeOptions options = OptimizeOptions.builder().optTrials(10).optStopOnError(true).build();
@@ -191,6 +239,60 @@ class StudyTest {
     }
 
     @Test
+    void aTrialIsToldByItsNumberOrThroughAnotherHandleOfTheStudy() {
+        Storage storage = new InMemoryStorage();
+        Study asking = Study.builder("shared").storage(storage).sampler(new RandomSampler(1)).create();
+        Study telling = Study.builder("shared").storage(storage).sampler(new RandomSampler(1)).create();
+        Trial first = asking.ask();
+        first.suggestFloat("x", 0, 1);
+        assertThat(telling.tell(first, 0.25).value()).isEqualTo(0.25);
+
+        int second = asking.ask().number();
+        assertThat(telling.tell(second, 0.5).state()).isEqualTo(TrialState.COMPLETE);
+        Trial third = asking.ask();
+        third.report(2, 0.75);
+        assertThat(telling.tell(third.number(), TrialState.PRUNED)).satisfies(t -> {
+            assertThat(t.value()).isEqualTo(0.75);
+            assertThat(t.reason()).isEqualTo("pruned by the caller");
+        });
+        assertThatThrownBy(() -> telling.tell(second, 1.0)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("trial 1 of study 'shared' is COMPLETE, not running");
+
+        Study other = study("other");
+        Trial foreign = other.ask();
+        assertThatThrownBy(() -> telling.tell(foreign, 1.0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("trial 0 belongs to study 'other', not to study 'shared'");
+    }
+
+    @Test
+    void aPrunedTrialWhoseLastValueIsNanHasNoValue() {
+        Study study = study("pruned-nan");
+        study.optimize(trial -> {
+            trial.report(0, 1.0);
+            trial.report(1, Double.NaN);
+            throw new TrialPrunedException("went NaN");
+        }, 1);
+        Trial asked = study.ask();
+        asked.report(0, Double.NaN);
+        study.tell(asked, TrialState.PRUNED);
+        assertThat(study.trials()).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.PRUNED);
+            assertThat(t.value()).as("as Optuna, which stores None").isNull();
+        });
+    }
+
+    @Test
+    void badStepsAndNamesAreRefusedClearly() {
+        Trial trial = study("bad-calls").ask();
+        assertThatThrownBy(() -> trial.report(-1, 1.0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("step must not be negative, got -1");
+        assertThatThrownBy(() -> trial.report(-2, Map.of("loss", 1.0))).hasMessage("step must not be negative, got -2");
+        assertThatThrownBy(() -> trial.suggestFloat(null, 0, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a parameter needs a name, got null");
+        assertThat(trial.snapshot().intermediateValues()).isEmpty();
+    }
+
+    @Test
     void enqueuedParametersAreUsedBeforeSampling() {
         Study study = study("enqueue");
         study.enqueue(Map.of("lr", 1e-3, "units", 128, "optimizer", "adam"));
@@ -216,6 +318,32 @@ class StudyTest {
         FrozenTrial t = study.trials().get(0);
         assertThat(t.state()).isEqualTo(TrialState.FAIL);
         assertThat(t.reason()).contains("'units'").contains("4096");
+    }
+
+    @Test
+    void anEnqueuedValueAParameterCannotTakeIsRefusedAndNothingIsQueued() {
+        Study study = study("enqueue-refused");
+        assertThatThrownBy(() -> study.enqueue(Map.of("x", new Object())))
+                .isInstanceOf(dev.tuna.core.InvalidParameterException.class).hasMessageContaining("'x'")
+                .hasMessageContaining("string, number or boolean");
+        Map<String, Object> withNull = new java.util.HashMap<>();
+        withNull.put("lr", null);
+        assertThatThrownBy(() -> study.enqueue(withNull)).hasMessageContaining("'lr'").hasMessageContaining("null");
+        assertThat(study.trials()).isEmpty();
+    }
+
+    @Test
+    void aUserAttributeNoStorageCouldKeepFailsOnlyItsTrial() {
+        Study study = study("bad-attr");
+        AtomicInteger calls = new AtomicInteger();
+        study.optimize(trial -> {
+            if (calls.incrementAndGet() == 1) {
+                trial.setUserAttr("model", new Object());
+            }
+            return quadratic(trial);
+        }, 2);
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
+        assertThat(study.trials().get(0).reason()).contains("user attribute 'model'");
     }
 
     @Test

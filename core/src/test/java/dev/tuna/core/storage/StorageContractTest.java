@@ -626,6 +626,45 @@ public abstract class StorageContractTest {
         assertThat(storage.findStudy("s").orElseThrow().attrs()).isEqualTo(Map.of("spec", Map.of("trials", 30)));
     }
 
+    @Test
+    void anArrayIsKeptAsAListOfItsValuesAtTheTimeItWasSet() {
+        study("s");
+        int n = storage.startTrial("s").number();
+        double[] losses = {0.5, 0.25};
+        storage.setUserAttr("s", n, "losses", losses);
+        storage.setUserAttr("s", n, "tags", new String[] {"a", "b"});
+        losses[0] = 99;
+        assertThat(storage.trial("s", n).userAttrs()).isEqualTo(Map.of("losses", List.of(0.5, 0.25), "tags", List.of("a", "b")));
+    }
+
+    @Test
+    void aValueNoStorageCouldKeepIsRefusedNamingItsKeyAndChangesNothing() {
+        study("s");
+        int n = storage.startTrial("s").number();
+        storage.setUserAttr("s", n, "note", "kept");
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "model", new Object()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("user attribute 'model': expected a string");
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "nested", Map.of("inner", List.of(new Object()))))
+                .hasMessageContaining("'nested'").hasMessageContaining("'inner'");
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "keys", Map.of(1, "one")))
+                .hasMessageContaining("map keys must be strings");
+        assertThatThrownBy(() -> storage.setSystemAttr("s", n, "thread", Thread.currentThread()))
+                .hasMessageStartingWith("system attribute 'thread'");
+        assertThatThrownBy(() -> storage.setStudyAttr("s", "path", java.nio.file.Path.of("x")))
+                .hasMessageStartingWith("study attribute 'path'");
+        assertThatThrownBy(() -> storage.enqueueTrial("s", Map.of("x", new Object())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
+
+        // Nothing half-written: the trial still runs with its one attribute, and no trial was enqueued.
+        assertThat(storage.trials("s")).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.RUNNING);
+            assertThat(t.userAttrs()).isEqualTo(Map.of("note", "kept"));
+        });
+        assertThat(storage.findStudy("s").orElseThrow().attrs()).isEmpty();
+        storage.finishTrial("s", n, TrialState.COMPLETE, 1.0, null);
+        assertThat(storage.startTrial("s").number()).isEqualTo(1);
+    }
+
     // --------------------------------------------------------- thread safety
 
     @Test

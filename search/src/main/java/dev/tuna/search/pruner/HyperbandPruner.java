@@ -16,6 +16,10 @@ import java.util.zip.CRC32;
  * trials are judged early and others late. Each trial belongs to one bracket, chosen from the CRC-32 of
  * {@code "<study>_<number>"} in proportion to the brackets' budgets, and competes only with trials of its bracket.
  * Its bracket is recorded as the system attribute {@code hyperband_bracket}.
+ *
+ * <p>The number of brackets is {@code floor(log_eta(max / min)) + 1}, exactly. Optuna 3.1 computes it with
+ * Python's {@code math.log(max / min, eta)}, which falls just short of some exact powers (243 with a factor of 3,
+ * 1,000 with 10) and so gives one bracket fewer there; there the two prune differently.
  */
 public final class HyperbandPruner implements Pruner {
     /** System attribute holding the trial's bracket. */

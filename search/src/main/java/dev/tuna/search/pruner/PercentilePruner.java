@@ -16,7 +16,8 @@ import java.util.NavigableMap;
  * Prunes a trial whose best intermediate value so far is worse than a percentile of the completed trials'
  * values at the same step, as Optuna's {@code PercentilePruner}: after {@code nStartupTrials} trials have
  * completed, from step {@code nWarmupSteps} on, at the first report of every {@code intervalSteps} steps, and
- * only when at least {@code nMinTrials} completed trials reported that step. The percentile is counted from
+ * only when at least {@code nMinTrials} completed trials reported that step (a NaN counts, though the percentile
+ * is taken over the numbers). The percentile is counted from
  * the best end: the 25th percentile is better than three quarters of the values.
  */
 public class PercentilePruner implements Pruner {
@@ -63,14 +64,19 @@ public class PercentilePruner implements Pruner {
         if (Double.isNaN(best)) {
             return PruneDecision.prune("no number in its intermediate values at step " + step + ": all are NaN");
         }
+        // As Optuna: a NaN at the step counts towards nMinTrials, but the percentile is of the numbers only.
         List<Double> atStep = new ArrayList<>();
+        int reported = 0;
         for (FrozenTrial t : completed) {
             Double v = t.intermediateValues().get(step);
-            if (v != null && !Double.isNaN(v)) {
-                atStep.add(v);
+            if (v != null) {
+                reported++;
+                if (!Double.isNaN(v)) {
+                    atStep.add(v);
+                }
             }
         }
-        if (atStep.size() < nMinTrials) {
+        if (reported < nMinTrials || atStep.isEmpty()) {
             return PruneDecision.KEEP;
         }
         double p = percentile(atStep, direction == Direction.MINIMIZE ? percentile : 100 - percentile);

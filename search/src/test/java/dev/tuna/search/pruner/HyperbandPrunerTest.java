@@ -18,6 +18,9 @@ class HyperbandPrunerTest {
     void choosesBracketsAsOptunaDoes() {
         HyperbandPruner pruner = new HyperbandPruner(1, 28, 3);
         assertThat(pruner.bracketCount()).isEqualTo(4);
+        // Exact powers count exactly (Optuna's math.log gives 5 and 3 here, as the javadoc says).
+        assertThat(new HyperbandPruner(1, 243, 3).bracketCount()).isEqualTo(6);
+        assertThat(new HyperbandPruner(1, 1000, 10).bracketCount()).isEqualTo(4);
         Study study = study("hb", Direction.MINIMIZE, pruner);
         // Optuna 3.1's HyperbandPruner(1, 28, 3)._get_bracket_id for trials 0..11 of a study named "hb"
         int[] optuna = {0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 3, 0};

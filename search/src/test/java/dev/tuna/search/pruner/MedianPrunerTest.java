@@ -90,6 +90,20 @@ class MedianPrunerTest {
     }
 
     @Test
+    void aNanAtTheStepCountsTowardsTheMinimumTrialsButNotTheMedian() {
+        // Optuna 3.1 decides the same: n_min_trials counts every trial that reported the step.
+        Study study = study(Direction.MINIMIZE, new MedianPruner(0, 0, 1, 2));
+        complete(study, Double.NaN, 1);
+        complete(study, 5, 1);
+        assertThat(ask(running(study, 10)).reason()).isEqualTo("above the median at step 1: 10 > 5");
+        assertThat(ask(running(study, 4)).prune()).isFalse();
+
+        Study onlyNan = study("nan", Direction.MINIMIZE, new MedianPruner(0, 0, 1, 1));
+        complete(onlyNan, Double.NaN, 1);
+        assertThat(ask(running(onlyNan, 10)).prune()).as("no number to take a median of").isFalse();
+    }
+
+    @Test
     void percentilePrunerUsesItsPercentileFromTheBestEnd() {
         Study study = study(Direction.MINIMIZE, new PercentilePruner(25, 1, 0, 1, 1));
         for (double v : new double[] {1, 2, 3, 4, 5}) {
