@@ -5,6 +5,10 @@ let sortKey = 'number', sortDir = 1;
 let info = null;
 
 let metric = 'value';
+/** Parallel coordinates show at most this many parameters unless the user ticks more. */
+const MAX_AXES = 8;
+let axisChoice = null; // the parameters the user ticked for the parallel coordinates; null: the default
+let importanceOrder = []; // parameter names, most important first, once the importance is known
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
@@ -70,6 +74,40 @@ function isLog(name) {
   return Boolean(holder && holder.distributions[name].log);
 }
 
+/** The parameters the parallel coordinates show: the user's choice, or all, or the most important MAX_AXES. */
+function parallelNames(names) {
+  if (axisChoice) return names.filter(n => axisChoice.has(n));
+  if (names.length <= MAX_AXES) return names;
+  const ranked = importanceOrder.filter(n => names.includes(n)).concat(names.filter(n => !importanceOrder.includes(n)));
+  const keep = new Set(ranked.slice(0, MAX_AXES));
+  return names.filter(n => keep.has(n));
+}
+
+/** A checkbox per parameter, ticked for those drawn; ticking changes the choice and redraws. The boxes are built
+    again only when the parameters change, so that a tick keeps its focus. */
+function axisChooser(names, shown) {
+  const box = document.getElementById('parallel-axes');
+  if (box.dataset.names !== names.join('\n')) {
+    Tuna.clear(box).dataset.names = names.join('\n');
+    if (names.length <= 1) return;
+    box.append(Tuna.el('span', {class: 'axes-note'}));
+    for (const name of names) {
+      const tick = Tuna.el('input', {type: 'checkbox', 'data-param': name});
+      tick.addEventListener('change', () => {
+        axisChoice = new Set([...box.querySelectorAll('input:checked')].map(i => i.dataset.param));
+        parallel();
+      });
+      box.append(Tuna.el('label', {}, tick, name));
+    }
+  }
+  for (const tick of box.querySelectorAll('input')) tick.checked = shown.includes(tick.dataset.param);
+  const note = box.querySelector('.axes-note');
+  if (note) {
+    note.textContent = shown.length < names.length ? 'Showing ' + shown.length + ' of ' + names.length + ' parameters'
+      + (axisChoice ? '' : ' (the most important)') + ': ' : 'Parameters: ';
+  }
+}
+
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
@@ -77,8 +115,11 @@ function parallel() {
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
-  const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
-  if (done.length === 0 || names.length === 0) return;
+  const all = [...new Set(done.flatMap(t => Object.keys(t.params)))];
+  const names = parallelNames(all);
+  axisChooser(all, names);
+  canvas.dataset.axes = names.join('\n');
+  if (done.length === 0) return;
   const axes = names.map(name => {
     // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
     const values = done.map(t => t.params[name]).filter(v => v != null);
@@ -132,6 +173,11 @@ function parallel() {
 async function importance() {
   const body = Tuna.clear(document.querySelector('#importance tbody'));
   const result = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/importance');
+  const order = Object.keys(result.importance);
+  if (!axisChoice && order.join() !== importanceOrder.join()) {
+    importanceOrder = order;
+    parallel(); // the default axes are the most important parameters
+  }
   for (const [name, share] of Object.entries(result.importance)) {
     const bar = Tuna.el('div', {class: 'bar'});
     bar.style.width = Math.round(300 * share) + 'px';

@@ -84,6 +84,7 @@ class DashboardBrowserTest {
         writeMarkupStudy(runtime.studies().storage());
         writeManyTrials(runtime.studies().storage(), MANY);
         writeConditionalStudy(runtime.studies().storage());
+        writeWideStudy(runtime.studies().storage());
 
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
@@ -137,6 +138,22 @@ class DashboardBrowserTest {
             storage.setParam("many", n, "x", x, (i % 100) / 100.0);
             storage.report("many", n, 1, (double) i, Map.of());
             storage.finishTrial("many", n, TrialState.COMPLETE, (double) i, null); // the first trial is the best
+        }
+    }
+
+    /** Twelve parameters, of which p3 and p7 decide the value. */
+    private static void writeWideStudy(Storage storage) {
+        storage.createStudy("wide", Direction.MINIMIZE);
+        FloatDistribution unit = new FloatDistribution(0, 1);
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < 60; i++) {
+            int n = storage.startTrial("wide").number();
+            double[] p = new double[12];
+            for (int j = 0; j < p.length; j++) {
+                p[j] = random.nextDouble();
+                storage.setParam("wide", n, "p" + j, unit, p[j]);
+            }
+            storage.finishTrial("wide", n, TrialState.COMPLETE, 10 * p[3] + 5 * p[7] + 0.01 * p[0], null);
         }
     }
 
@@ -396,6 +413,32 @@ class DashboardBrowserTest {
             hub.heartbeat(); // a closed connection is noticed when the server writes to it
             Thread.sleep(100);
         }
+    }
+
+    @Test
+    void parallelCoordinatesOfManyParametersShowTheMostImportantAndTheOnesTicked() {
+        browser.get(api.base + "/study.html?name=wide");
+        await(By.cssSelector("#parallel-axes label"));
+        assertThat(browser.findElements(By.cssSelector("#parallel-axes input"))).hasSize(12);
+        // The default waits for the importance: then the 8 most important, p3 and p7 among them.
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> axes().containsAll(List.of("p3", "p7", "value")));
+        assertThat(axes()).hasSize(9);
+        assertThat(browser.findElements(By.cssSelector("#parallel-axes input:checked"))).hasSize(8);
+        assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Showing 8 of 12 parameters (the most important)");
+        screenshot("parallel-many");
+
+        browser.findElement(By.cssSelector("#parallel-axes input[data-param='p7']")).click();
+        assertThat(axes()).hasSize(8).doesNotContain("p7");
+        for (WebElement tick : browser.findElements(By.cssSelector("#parallel-axes input:not(:checked)"))) {
+            tick.click(); // the boxes stay the same elements: only the drawing changes
+        }
+        assertThat(axes()).hasSize(13);
+        assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Parameters:");
+    }
+
+    /** The axes the parallel coordinates drew, left to right. */
+    private List<String> axes() {
+        return List.of(((String) js("return document.getElementById('parallel').dataset.axes + '\\nvalue'")).split("\n"));
     }
 
     @Test
