@@ -266,8 +266,19 @@ function curves() {
       width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
       points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }
-  Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series,
-    Object.assign({legend: {show: false}}, yScale(data.slice(1).flat().filter(v => v != null))));
+  // No legend for up to 61 lines: the line nearest the cursor is highlighted and named, and a click opens its trial.
+  const focus = document.getElementById('curves-focus');
+  focus.textContent = '';
+  let focused = null;
+  const named = (u, i, opts) => {
+    if (!opts || opts.focus == null) return;
+    focused = i > 0 ? shown[i - 1] : null;
+    focus.textContent = focused ? u.series[i].label + ' (click to open)' : '';
+  };
+  const plot = Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series,
+    Object.assign({legend: {show: false}, cursor: {focus: {prox: 24}}, focus: {alpha: 0.25}, hooks: {setSeries: [named]}},
+      yScale(data.slice(1).flat().filter(v => v != null))));
+  plot.over.addEventListener('click', () => { if (focused) location.href = Tuna.trialHref(study, focused.number); });
 }
 
 function table() {

@@ -290,6 +290,28 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theLearningCurveUnderTheCursorIsNamedAndAClickOpensItsTrial() {
+        browser.get(api.base + "/study.html?name=branin");
+        await(By.cssSelector("#trials tbody tr"));
+        assertThat(browser.findElement(By.id("curves-focus")).getText()).isEmpty();
+        // The mouse on a point of the first line drawn (offsets from the plot's centre, kept inside it), then a click.
+        WebElement over = browser.findElement(By.cssSelector("#curves .u-over"));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", over);
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const u = document.getElementById('curves').tunaPlot;"
+                + "const ks = u.data[1].map((v, i) => v == null ? -1 : i).filter(i => i >= 0), k = ks[Math.floor(ks.length / 2)];"
+                + "const w = u.over.clientWidth / 2 - 2, h = u.over.clientHeight / 2 - 2, clamp = (v, m) => Math.max(-m, Math.min(m, v));"
+                + "return [clamp(u.valToPos(u.data[0][k], 'x') - w - 2, w), clamp(u.valToPos(u.data[1][k], 'y') - h - 2, h)]");
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(over, at.get(0).intValue(), at.get(1).intValue()).perform();
+        String named = browser.findElement(By.id("curves-focus")).getText();
+        assertThat(named).matches("#(\\d+) (complete|pruned|fail)( diverged)? \\(click to open\\)");
+        String number = named.substring(1, named.indexOf(' '));
+        new org.openqa.selenium.interactions.Actions(browser).click().perform();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
+        assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + number);
+    }
+
+    @Test
     void aStudySubmittedInTheFormGrowsLiveOnItsPage() {
         browser.get(api.base + "/");
         WebElement spec = new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("spec")));
