@@ -18,14 +18,24 @@ import java.util.Map;
  * A DJL training listener that watches every training batch and sums up each epoch: mean training loss, the
  * global gradient L2 norm (mean and max over the epoch's measured batches), each layer's gradient norm (mean),
  * epoch time and samples per second. Layers are named by their parameters' names without the
- * {@code _weight}/{@code _bias} suffix ({@code grad_norm/01Linear}). It checks every batch's loss and throws {@link TrainingDivergedException} at once when
- * it is NaN or infinite.
+ * {@code _weight}/{@code _bias} suffix ({@code grad_norm/01Linear}). It checks every batch's loss and throws
+ * {@link TrainingDivergedException} at once when it is NaN or infinite, or {@value #BLOW_UP_FACTOR} times the first
+ * batch's loss or more: a learning rate far too high can blow a classifier's loss up to millions in the first epoch
+ * and leave a dead network whose loss never becomes NaN, and whose first epoch's mean is already the blown-up one
+ * that a per-epoch rule would compare against.
  *
  * <p>It must see the batch after the backward pass and before the optimiser's step (where DJL's
  * {@code onTrainingBatch} is called), so the gradients are those of that batch. All per-batch values are read
  * back from the device in one transfer.
  */
 public class TrainingMonitor extends TrainingListenerAdapter {
+    /**
+     * How many times the first batch's loss a batch's loss may reach before the run counts as diverged. An
+     * untrained model's loss is about the largest a sound run sees (a classifier's is about ln of the class count),
+     * so this is far beyond any spike of a run that is learning.
+     */
+    public static final double BLOW_UP_FACTOR = 1000;
+
     private final List<String> parameterNames = new ArrayList<>();
     private final List<Parameter> parameterArrays = new ArrayList<>();
     private int[] layerOfParameterIndex = new int[0];
@@ -38,6 +48,7 @@ public class TrainingMonitor extends TrainingListenerAdapter {
     private int gradientBatches;
     private long samples;
     private double lossSum;
+    private double firstLoss;
     private double gradSum;
     private double gradMax;
     private double[] layerSums = new double[0];
@@ -80,6 +91,7 @@ public class TrainingMonitor extends TrainingListenerAdapter {
             }
         }
         layerSums = new double[layerIndex.size()];
+        firstLoss = Double.NaN;
         layerOfParameterIndex = layerOfParameter.stream().mapToInt(layerIndex::get).toArray();
         startEpoch();
     }
@@ -106,6 +118,11 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         float loss = values[0];
         if (!Float.isFinite(loss)) {
             throw new TrainingDivergedException(loss, epoch, batchInEpoch);
+        }
+        if (Double.isNaN(firstLoss)) {
+            firstLoss = loss;
+        } else if (firstLoss > 0 && loss >= BLOW_UP_FACTOR * firstLoss) {
+            throw new TrainingDivergedException(loss, epoch, batchInEpoch, firstLoss, BLOW_UP_FACTOR);
         }
         int size = batchData.getBatch().getSize();
         samples += size;

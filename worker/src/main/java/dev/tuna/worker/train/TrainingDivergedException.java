@@ -1,11 +1,13 @@
 package dev.tuna.worker.train;
 
 import dev.tuna.search.TrialFailedException;
+import dev.tuna.search.diagnosis.BlowUps;
 
 /**
- * Thrown as soon as a training batch's loss is NaN or infinite. It is not a pruning: the trial ends FAIL with
- * the message {@code "diverged: loss became NaN at epoch E batch B"}, so that a diverged configuration is told
- * apart from one a pruner stopped (its curves up to the last full epoch are kept).
+ * Thrown as soon as a training batch's loss is NaN or infinite, or blew up far above the first batch's. It is not
+ * a pruning: the trial ends FAIL with the message {@code "diverged: loss became NaN at epoch E batch B"}, so that
+ * a diverged configuration is told apart from one a pruner stopped (its curves up to the last full epoch are
+ * kept).
  */
 public class TrainingDivergedException extends TrialFailedException {
     private static final long serialVersionUID = 1L;
@@ -15,7 +17,18 @@ public class TrainingDivergedException extends TrialFailedException {
 
     /** The loss {@code loss} (NaN or an infinity) was seen at 1-based {@code epoch} and {@code batch}. */
     public TrainingDivergedException(float loss, int epoch, int batch) {
-        super("diverged: loss became " + (Float.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity") + " at epoch " + epoch + " batch " + batch);
+        this("diverged: loss became " + (Float.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity") + " at epoch "
+                + epoch + " batch " + batch, epoch, batch);
+    }
+
+    /** The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the first batch's or more. */
+    public TrainingDivergedException(float loss, int epoch, int batch, double firstLoss, double factor) {
+        this("diverged: loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch + ", over "
+                + BlowUps.format(factor) + " times the first batch's " + BlowUps.format(firstLoss), epoch, batch);
+    }
+
+    private TrainingDivergedException(String message, int epoch, int batch) {
+        super(message);
         this.epoch = epoch;
         this.batch = batch;
     }

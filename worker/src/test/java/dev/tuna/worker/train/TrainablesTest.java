@@ -127,8 +127,19 @@ class TrainablesTest {
                 "optimizer", "sgd", "lr", 50.0, "batchSize", 16));
 
         assertThat(t.state()).isEqualTo(TrialState.FAIL);
-        assertThat(t.reason()).matches("diverged: loss became (NaN|Infinity) at epoch 1 batch \\d+");
+        assertThat(t.reason()).matches("diverged: loss became (NaN|Infinity|\\S+ at epoch 1 batch \\d+, over 1000 times the first batch's \\S+)"
+                + "|diverged: loss became (NaN|Infinity) at epoch 1 batch \\d+");
         assertThat(t.intermediateValues()).isEmpty();
+    }
+
+    @Test
+    void aLossThatBlowsUpWithoutBecomingNanEndsTheTrialAsDiverged() {
+        // A learning rate far too high: the classifier's loss jumps to millions and the network dies, but stays finite.
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "mnist?samples=400", "epochs", 2, "optimizer", "momentum", "lr", 80.0,
+                "seed", 1));
+
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).matches("diverged: loss became \\S+ at epoch 1 batch \\d+, over 1000 times the first batch's \\S+");
     }
 
     @Test
