@@ -24,10 +24,11 @@ import java.util.TreeMap;
  *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
  *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell; or, failing
  *       that, the validation loss is above the training loss and the gap widens at each of {@code windowSteps}
- *       steps in a row while the training loss falls;</li>
+ *       steps in a row while the training loss falls and the validation loss does not (a gap that widens while
+ *       the validation loss still improves is a model still learning);</li>
  *   <li><b>plateau</b>: the objective (the validation loss when no intermediate value is reported) does not
- *       improve its best by more than {@code plateauTolerance} (0.1%, relative) for {@code plateauSteps} (5)
- *       steps in a row; it begins at the first of them.</li>
+ *       improve its best by more than {@code plateauTolerance} (0.1%, relative) for its last {@code plateauSteps}
+ *       (5) steps or more; it begins at the first of them (a plateau the curve left again is no finding).</li>
  * </ul>
  */
 public final class Diagnoser {
@@ -165,19 +166,20 @@ public final class Diagnoser {
 
     private Diagnosis wideningGap(NavigableMap<Integer, Double> val, NavigableMap<Integer, Double> train) {
         List<int[]> steps = new ArrayList<>();
-        List<double[]> points = new ArrayList<>(); // gap, train
+        List<double[]> points = new ArrayList<>(); // gap, train, val
         for (Map.Entry<Integer, Double> e : val.entrySet()) {
             Double t = train.get(e.getKey());
             if (t != null && Double.isFinite(t) && Double.isFinite(e.getValue())) {
                 steps.add(new int[] {e.getKey()});
-                points.add(new double[] {e.getValue() - t, t});
+                points.add(new double[] {e.getValue() - t, t, e.getValue()});
             }
         }
         int run = 0;
         for (int i = 1; i < points.size(); i++) {
             // A gap that only shrinks towards zero (validation below training, as dropout makes it) is no sign.
-            boolean widens = points.get(i)[0] > points.get(i - 1)[0] && points.get(i - 1)[0] > 0
-                    && points.get(i)[1] < points.get(i - 1)[1];
+            double[] now = points.get(i), before = points.get(i - 1);
+            boolean widens = now[0] > before[0] && before[0] > 0 && now[1] < before[1]
+                    && now[2] >= before[2] * (1 - plateauTolerance);
             run = widens ? run + 1 : 0;
             if (run == windowSteps) {
                 int begin = i - windowSteps;
@@ -208,12 +210,12 @@ public final class Diagnoser {
             if (run++ == 0) {
                 start = e.getKey();
             }
-            if (run == plateauSteps) {
-                return new Diagnosis(Diagnosis.PLATEAU, start, "no improvement of more than " + fmt(100 * plateauTolerance)
-                        + "% for " + plateauSteps + " steps from step " + start + " (best " + fmt(direction.toMinimization(best)) + ")");
-            }
         }
-        return null;
+        if (run < plateauSteps) {
+            return null;
+        }
+        return new Diagnosis(Diagnosis.PLATEAU, start, "no improvement of more than " + fmt(100 * plateauTolerance)
+                + "% for the last " + run + " steps, from step " + start + " (best " + fmt(direction.toMinimization(best)) + ")");
     }
 
     private static String fmt(double value) {

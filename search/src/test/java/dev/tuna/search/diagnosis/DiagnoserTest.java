@@ -92,10 +92,14 @@ class DiagnoserTest {
 
     @Test
     void overfittingWhenTheGapWidens() {
-        FrozenTrial t = metrics("val_loss", curve(2.125, 1.625, 1.125, 1.0, 0.875, 0.875),
-                "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375));
-        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 4,
-                "the gap between val_loss and train_loss widened at each of 3 steps, from 0.125 at step 3 to 0.5 at step 6, while train_loss fell"));
+        FrozenTrial t = metrics("val_loss", curve(2.125, 1.625, 1.125, 1.0, 1.0, 1.0, 1.0),
+                "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375, 0.25));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.OVERFITTING, 5,
+                "the gap between val_loss and train_loss widened at each of 3 steps, from 0.25 at step 4 to 0.75 at step 7, while train_loss fell"));
+        // While the validation loss still improves, a widening gap is a model still learning.
+        FrozenTrial learning = metrics("val_loss", curve(2.283, 2.2, 2.13, 2.07, 2.02, 1.99, 1.96),
+                "train_loss", curve(2.27, 2.185, 2.11, 2.045, 1.99, 1.955, 1.92));
+        assertThat(diagnoser.diagnose(learning, Direction.MINIMIZE)).isEmpty();
         // Validation below training (dropout) with the difference shrinking is not overfitting.
         FrozenTrial below = metrics("val_loss", curve(0.8, 0.6, 0.5, 0.45, 0.42, 0.4),
                 "train_loss", curve(2.0, 1.6, 1.3, 1.1, 0.9, 0.8));
@@ -106,9 +110,11 @@ class DiagnoserTest {
     void plateauBeginsAtTheFirstStepWithoutImprovement() {
         FrozenTrial t = trial(curve(1.0, 0.8, 0.7, 0.7, 0.7005, 0.7, 0.6999, 0.7), Map.of());
         assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.PLATEAU, 4,
-                "no improvement of more than 0.1% for 5 steps from step 4 (best 0.6999)"));
+                "no improvement of more than 0.1% for the last 5 steps, from step 4 (best 0.6999)"));
         FrozenTrial rising = trial(curve(0.1, 0.5, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9), Map.of());
         assertThat(diagnoser.diagnose(rising, Direction.MAXIMIZE)).as("4 flat steps, then an improvement").isEmpty();
+        FrozenTrial left = trial(curve(0.1, 0.3, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.45, 0.46), Map.of());
+        assertThat(diagnoser.diagnose(left, Direction.MAXIMIZE)).as("6 flat steps, then improving to the end").isEmpty();
         FrozenTrial flat = trial(curve(0.1, 0.11, 0.1, 0.105, 0.1, 0.1), Map.of());
         assertThat(diagnoser.diagnose(flat, Direction.MINIMIZE)).as("nothing beats 0.1")
                 .extracting(Diagnosis::name, Diagnosis::step).containsExactly(org.assertj.core.groups.Tuple.tuple(Diagnosis.PLATEAU, 2));
