@@ -31,6 +31,14 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public void validate(StudySpec spec) {
+        // The space would win over a fixed value silently, and the fixed one would never be checked.
+        Map<String, Object> fixed = fixedValues(spec);
+        for (String key : spec.space().keySet()) {
+            if (fixed.containsKey(key)) {
+                throw new SpecException(fixedField(spec, key), "is also in space: a setting is either fixed or searched, "
+                        + "not both");
+            }
+        }
         Trainable trainable = trainable(spec);
         try {
             trainable.check();
@@ -43,14 +51,16 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     /** Where in the spec a setting comes from: the space, the trainable's own fields, or its fixed values. */
     private static String field(StudySpec spec, String key) {
-        if (spec.space().containsKey(key)) {
-            return "space." + key;
-        }
+        return spec.space().containsKey(key) ? "space." + key : fixedField(spec, key);
+    }
+
+    /** Where in the spec a fixed setting comes from: the trainable's own fields, the metric, or its fixed values. */
+    private static String fixedField(StudySpec spec, String key) {
         if (key.equals("dataset") && spec.trainable().dataset() != null
                 || key.equals("epochs") && spec.trainable().epochs() != null) {
             return "trainable." + key;
         }
-        return key.equals("metric") ? "metric" : "trainable.fixed." + key;
+        return key.equals("metric") && spec.metric() != null ? "metric" : "trainable.fixed." + key;
     }
 
     @Override
@@ -59,6 +69,15 @@ public final class DjlTrainables implements ObjectiveFactory {
     }
 
     private Trainable trainable(StudySpec spec) {
+        try {
+            return registry.create(spec.trainable().type(), fixedValues(spec), spec.space());
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("trainable", e.getMessage());
+        }
+    }
+
+    /** The trainable's fixed settings: its {@code fixed} values, dataset and epochs, and the spec's metric. */
+    private static Map<String, Object> fixedValues(StudySpec spec) {
         Map<String, Object> fixed = new LinkedHashMap<>();
         if (spec.trainable().fixed() != null) {
             fixed.putAll(JSON.convertValue(spec.trainable().fixed(), new TypeReference<Map<String, Object>>() { }));
@@ -72,10 +91,6 @@ public final class DjlTrainables implements ObjectiveFactory {
         if (spec.metric() != null) {
             fixed.put("metric", spec.metric());
         }
-        try {
-            return registry.create(spec.trainable().type(), fixed, spec.space());
-        } catch (IllegalArgumentException e) {
-            throw new SpecException("trainable", e.getMessage());
-        }
+        return fixed;
     }
 }

@@ -40,7 +40,20 @@ class DjlTrainablesTest {
                 """;
         String lr = "{\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}";
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "cifar", "{}", lr)))
-                .isInstanceOf(SpecException.class).hasMessageStartingWith("trainable: dataset: unknown name 'cifar'");
+                .isInstanceOf(SpecException.class).hasMessageStartingWith("trainable.dataset: dataset: unknown name 'cifar'");
+        // The bundled and synthetic sets are loaded, so their options are checked too.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist?samplez=100", "{}", lr)))
+                .hasMessage("trainable.dataset: dataset mnist?samplez=100: unknown option 'samplez' (known: [samples, validation])");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=-5", "{}", lr)))
+                .hasMessage("trainable.dataset: dataset moons?samples=-5: option samples must be at least 1, got -5");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"metric\": \"val_acc\"}", lr)))
+                .hasMessageStartingWith("trainable.fixed.metric: trainable mlp: metric 'val_acc' is not one it reports (train_loss,");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "metric": "val_acc", "trainable": {"type": "mlp"}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("metric: trainable mlp: metric 'val_acc' is not one it reports");
+        // A setting both fixed and searched: the space would win and the fixed value would go unchecked.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"lr\": 5}", lr)))
+                .hasMessage("trainable.fixed.lr: is also in space: a setting is either fixed or searched, not both");
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"bogus\": 1}", lr)))
                 .hasMessageStartingWith("trainable: trainable mlp: unknown parameter [bogus]");
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "mnist", "{\"batchSize\": \"big\"}", lr)))

@@ -37,6 +37,16 @@ public interface DatasetFactory {
             }
         }
 
+        /** An integer option that must be at least {@code min} when it is given. */
+        public int integer(String key, int fallback, int min) {
+            int v = integer(key, fallback);
+            if (values.containsKey(key) && v < min) {
+                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be at least " + min
+                        + ", got " + v);
+            }
+            return v;
+        }
+
         public double number(String key, double fallback) {
             String v = string(key, null);
             try {

@@ -42,24 +42,24 @@ public final class DatasetRegistry {
     /** A registry with the built-in datasets only. */
     public static DatasetRegistry withBuiltIns() {
         DatasetRegistry r = new DatasetRegistry();
-        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0), seed), o, seed));
+        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1), seed), o, seed));
         r.register("idx", (arg, o, seed) -> {
             String[] paths = required(arg, "idx:IMAGES,LABELS").split(",");
             if (paths.length != 2) {
                 throw new IllegalArgumentException("dataset idx: expected idx:IMAGES,LABELS, got idx:" + arg);
             }
             LabeledData data = IdxReader.read(Path.of(paths[0].trim()), Path.of(paths[1].trim()), o.integer("classes", 10));
-            return split(subset(data, o.integer("samples", 0), seed), o, seed);
+            return split(subset(data, o.integer("samples", 0, 1), seed), o, seed);
         });
         r.register("csv", (arg, o, seed) -> {
             Task task = Task.valueOf(o.string("task", "classification").toUpperCase(Locale.ROOT));
             LabeledData data = CsvLoader.read(Path.of(required(arg, "csv:PATH")), o.string("label", null), task);
             return split(data, o, seed).standardized();
         });
-        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000), o.integer("classes", 2), o.number("noise", 0.05), seed), o, seed));
-        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000), o.number("noise", 0.1), seed), o, seed));
-        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000), o.integer("centers", 3), o.integer("features", 2), o.number("noise", 1.0), seed), o, seed));
-        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000), o.integer("features", 5), o.number("noise", 0.1), seed), o, seed));
+        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1), o.integer("classes", 2), o.number("noise", 0.05), seed), o, seed));
+        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1), o.number("noise", 0.1), seed), o, seed));
+        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1), o.integer("centers", 3), o.integer("features", 2), o.number("noise", 1.0), seed), o, seed));
+        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1), o.integer("features", 5), o.number("noise", 0.1), seed), o, seed));
         return r;
     }
 
@@ -80,11 +80,18 @@ public final class DatasetRegistry {
     }
 
     /**
-     * Checks, without loading anything, that {@code spec} names a registered dataset: what a study can be refused
-     * for at submission (a file or an option may only be checked where the trials run).
+     * Checks {@code spec} as a study is submitted: it names a registered dataset, and its options are
+     * {@code key=value} pairs. A dataset without a file argument (the bundled MNIST, the synthetic sets) is loaded
+     * too, so a bad or unknown option is refused now rather than by every trial; one read from a file
+     * ({@code csv:PATH}, {@code idx:...}) is checked where its trials run, the machine that has the file.
      */
-    public void checkName(String spec) {
+    public void check(String spec, long seed) {
         factory(spec);
+        if (spec.split("\\?", 2)[0].contains(":")) {
+            options(spec);
+        } else {
+            load(spec, seed);
+        }
     }
 
     /** The factory of the name {@code spec} starts with ({@code name[:argument][?options]}). */
@@ -112,6 +119,20 @@ public final class DatasetRegistry {
         }
         int q = spec.indexOf('?');
         String head = q < 0 ? spec : spec.substring(0, q);
+        int colon = head.indexOf(':');
+        String argument = colon < 0 ? null : head.substring(colon + 1);
+        DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options(spec));
+        DataSplit split = factory.load(argument, parsed, seed);
+        parsed.checkAllUsed();
+        synchronized (cache) {
+            cache.put(key, split);
+        }
+        return split;
+    }
+
+    /** The {@code key=value} options after the '?' of {@code spec}. */
+    private static Map<String, String> options(String spec) {
+        int q = spec.indexOf('?');
         Map<String, String> options = new LinkedHashMap<>();
         if (q >= 0) {
             for (String pair : spec.substring(q + 1).split("&")) {
@@ -122,15 +143,7 @@ public final class DatasetRegistry {
                 options.put(pair.substring(0, eq), pair.substring(eq + 1));
             }
         }
-        int colon = head.indexOf(':');
-        String argument = colon < 0 ? null : head.substring(colon + 1);
-        DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options);
-        DataSplit split = factory.load(argument, parsed, seed);
-        parsed.checkAllUsed();
-        synchronized (cache) {
-            cache.put(key, split);
-        }
-        return split;
+        return options;
     }
 
     private static String required(String argument, String form) {

@@ -1,5 +1,7 @@
 package dev.tuna.worker.metrics;
 
+import java.util.List;
+
 /** The names of the metrics a DJL training reports every epoch (the curves' names in storage and on the dashboard). */
 public final class MetricNames {
     public static final String TRAIN_LOSS = "train_loss";
@@ -21,6 +23,16 @@ public final class MetricNames {
     public static final String EPOCH_SECONDS = "epoch_seconds";
     public static final String SAMPLES_PER_SECOND = "samples_per_second";
 
+    /** Every name above; a layer's gradient norm is reported as {@code grad_norm/<layer>} besides. */
+    public static final List<String> ALL = List.of(TRAIN_LOSS, VAL_LOSS, VAL_ACCURACY, VAL_PRECISION, VAL_RECALL,
+            VAL_F1, VAL_AUC, VAL_ERROR_RATE, VAL_MSE, VAL_MAE, VAL_R2, GRAD_NORM, GRAD_NORM_MAX, LR, EPOCH_SECONDS,
+            SAMPLES_PER_SECOND);
+
     private MetricNames() {
+    }
+
+    /** Whether a DJL training reports a metric of this name (for one task or the other). */
+    public static boolean isReported(String name) {
+        return ALL.contains(name) || name != null && name.startsWith(GRAD_NORM + "/") && name.length() > GRAD_NORM.length() + 1;
     }
 }

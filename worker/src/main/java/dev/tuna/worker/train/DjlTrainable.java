@@ -144,8 +144,19 @@ public abstract class DjlTrainable implements Trainable {
                 values.put(e.getKey(), valueOfPass(e.getValue(), pass));
             }
             Hyperparams p = Hyperparams.of("trainable " + name, values);
-            datasets.checkName(Settings.read(p, 0).dataset());
-            p.getString("metric", MetricNames.VAL_ACCURACY);
+            Settings settings = Settings.read(p, 0);
+            try {
+                datasets.check(settings.dataset(), settings.dataSeed());
+            } catch (InvalidSettingException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("dataset", e.getMessage());
+            }
+            String metric = p.getString("metric", MetricNames.VAL_ACCURACY);
+            if (!MetricNames.isReported(metric)) {
+                throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric
+                        + "' is not one it reports (" + String.join(", ", MetricNames.ALL) + ", or grad_norm/LAYER)");
+            }
             long[] shape = inputShape(p, CHECK_DATA);
             buildBlock(p, shape, CHECK_DATA.numClasses(), Task.CLASSIFICATION);
             p.checkAllKnown();
