@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -95,7 +96,10 @@ final class DemoCommand implements Callable<Integer> {
         ServerRuntime runtime = ServerRuntime.start(folder, HOST, port,
                 Devices.cpu(slots), Trainables.builtIn());
         CountDownLatch closed = new CountDownLatch(1);
+        AtomicBoolean closing = new AtomicBoolean();
         Thread hook = new Thread(() -> {
+            // First, so that the progress loop does not take the end of the run that closing causes for its end.
+            closing.set(true);
             runtime.close();
             closed.countDown();
         }, "tuna-demo-shutdown");
@@ -107,9 +111,12 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Dashboard: http://%s:%d/ (study page: http://%s:%d/study.html?name=%s)%n",
                     HOST, runtime.port(), HOST, runtime.port(), STUDY);
             out.flush();
-            boolean finished = watch(runtime.studies(), closed);
+            boolean finished = watch(runtime.studies(), closing, closed);
             if (!finished) {
                 closeHere = false; // Ctrl-C: the hook closes the server.
+                spec.commandLine().getErr().printf("Interrupted; run ./tuna demo again to resume (finished trials are"
+                        + " kept).%n");
+                spec.commandLine().getErr().flush();
                 return 130;
             }
             out.println(summary(runtime.studies()));
@@ -203,17 +210,22 @@ final class DemoCommand implements Callable<Integer> {
     /**
      * Redraws the progress line until the study's run ends.
      *
-     * @return true when the run ended, false when the server was closed first (Ctrl-C)
+     * @return true when the run ended, false when the server is closing (Ctrl-C)
      */
-    private boolean watch(StudyService studies, CountDownLatch closed) throws InterruptedException {
-        try (DemoProgress progress = new DemoProgress(STUDY, trials, spec.commandLine().getErr())) {
+    private boolean watch(StudyService studies, AtomicBoolean closing, CountDownLatch closed)
+            throws InterruptedException {
+        int done = Study.counted(studies.storage().trials(STUDY));
+        try (DemoProgress progress = new DemoProgress(STUDY, trials, done, spec.commandLine().getErr())) {
             while (true) {
+                if (closing.get()) {
+                    return false;
+                }
                 List<FrozenTrial> all = studies.storage().trials(STUDY);
-                int done = Study.counted(all);
+                done = Study.counted(all);
                 progress.update(done, best(all));
                 StudyService.State state = studies.state(studies.info(STUDY), done);
                 if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {
-                    return true;
+                    return !closing.get();
                 }
                 if (closed.await(POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     return false;

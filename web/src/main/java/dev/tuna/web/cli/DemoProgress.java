@@ -14,12 +14,14 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class DemoProgress implements AutoCloseable {
     private final ProgressBar bar;
 
-    DemoProgress(String task, int total, PrintWriter err) {
+    /** A line for {@code total} trials of which {@code done} were finished before this run. */
+    DemoProgress(String task, int total, int done, PrintWriter err) {
         boolean console = System.console() != null;
         this.bar = ProgressBar.builder()
                 .setTaskName(task)
                 .setInitialMax(total)
-                .startsFrom(0, Duration.ZERO)
+                .startsFrom(done, Duration.ZERO)
+                .continuousUpdate() // the clock moves while a long trial runs
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(250)
                 .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)

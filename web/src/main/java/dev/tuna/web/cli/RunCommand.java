@@ -69,17 +69,39 @@ final class RunCommand implements Callable<Integer> {
             Study study = StudyService.study(studySpec, storage);
             storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given);
             int done = study.countedTrials();
-            if (done > 0) {
-                out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), Math.min(done, studySpec.trials()),
-                        studySpec.trials());
-                out.flush();
+            if (done >= studySpec.trials()) {
+                out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",
+                        study.name(), done, studySpec.trials());
+            } else if (done > 0) {
+                out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), done, studySpec.trials());
             }
+            out.flush();
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
                     .optParallelism(studySpec.parallelism());
             studySpec.timeout().ifPresent(options::optTimeout);
+            // Ctrl-C ends the process in the middle of the run: say so on a line of its own, and how to go on.
+            PrintWriter err = spec.commandLine().getErr();
+            Thread interrupted = new Thread(() -> {
+                err.printf("%nInterrupted; run the same command again to resume (finished trials are kept).%n");
+                err.flush();
+            }, "tuna-run-interrupted");
+            Runtime.getRuntime().addShutdownHook(interrupted);
             try (TrialProgress progress = new TrialProgress(study, studySpec.trials(), Math.min(done, studySpec.trials()),
-                    spec.commandLine().getErr())) {
+                    err)) {
                 study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interrupted);
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C: the hook says so.
+                }
+            }
+            int counted = study.countedTrials();
+            if (counted < studySpec.trials()) {
+                String why = study.sampler().isExhausted(study) ? "the sampler has no point left"
+                        : studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out").orElse("it stopped");
+                out.printf("Stopped after %d of %d trials: %s; run the same command again to go on.%n", counted,
+                        studySpec.trials(), why);
             }
             FrozenTrial best = study.findBestTrial().orElseThrow(() ->
                     new IllegalStateException("no trial of study '" + study.name() + "' completed"));

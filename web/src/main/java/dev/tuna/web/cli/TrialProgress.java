@@ -34,6 +34,7 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
                 .startsFrom(done, Duration.ZERO)
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(100)
+                .continuousUpdate() // the clock moves while a long trial runs, not only when one finishes
                 // Colours and block characters only where a terminal shows them, plain ASCII in logs and pipes.
                 .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
                 .setConsumer(new LineConsumer(err))

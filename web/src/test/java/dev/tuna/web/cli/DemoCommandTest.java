@@ -165,6 +165,64 @@ class DemoCommandTest {
     }
 
     @Test
+    void stoppedWhileItRunsTheDemoSaysItResumesNotThatItFinished() throws Exception {
+        String output = stopWhenShown("Dashboard:", "demo", "--data", dir.toString(), "--port", "0", "--trials", "200",
+                "--dataset", "mnist?samples=600", "--epochs", "2");
+        assertThat(output).contains("Interrupted; run ./tuna demo again to resume (finished trials are kept).")
+                .doesNotContain("finished:").doesNotContain("stays at");
+    }
+
+    @Test
+    void stoppedWhileItRunsTunaRunSaysHowToGoOn() throws Exception {
+        Path spec = dir.resolve("slow.json");
+        java.nio.file.Files.writeString(spec, """
+                {"name": "slow", "trials": 100, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 1, "fixed": {"sleepMillis": 300}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """);
+        String output = stopWhenShown("trials", "run", spec.toString(), "--data", dir.resolve("data").toString());
+        assertThat(output).contains(System.lineSeparator() + "Interrupted; run the same command again to resume"
+                + " (finished trials are kept).");
+    }
+
+    /**
+     * Runs {@code tuna ARGS} in a process of its own, sends it SIGINT (what Ctrl-C sends) once its output shows
+     * {@code shown}, and returns all it wrote. ({@code Process.destroy()} ended the JVM here without running its
+     * shutdown hooks, so the signal is sent with {@code kill}.)
+     */
+    private static String stopWhenShown(String shown, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), TunaCommand.class.getName()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)) {
+                char[] buffer = new char[1024];
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    output.append(buffer, 0, n);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        reader.start();
+        try {
+            for (int i = 0; i < 1200 && !output.toString().contains(shown); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(output.toString()).contains(shown);
+            Thread.sleep(1000);
+            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor()).isZero();
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(output.toString()).isTrue();
+            reader.join(10_000);
+            return output.toString();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void rejectsBadOptionsInOneLine() {
         TunaRun run = tuna("demo", "--data", dir.toString(), "--trials", "0");
 

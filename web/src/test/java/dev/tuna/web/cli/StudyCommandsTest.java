@@ -81,6 +81,12 @@ class StudyCommandsTest {
         assertThat(more.out()).contains("Resuming study 'br': 6 of 8");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
 
+        // Fewer trials than the study has: nothing runs, and the line says so.
+        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 8", "\"trials\": 4"));
+        TunaRun fewer = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
+        assertThat(fewer.out()).startsWith("Study 'br' already has 8 finished trials (the spec asks for 4): nothing to run.");
+        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
+
         // Another space under the same name would mix two searches in one study: refused, the study left as it was.
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"high\": 10", "\"high\": 20"));
         TunaRun other = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
@@ -88,6 +94,28 @@ class StudyCommandsTest {
         assertThat(other.err().strip()).startsWith("tuna run: " + dir.resolve("br.json") + ": space: study 'br' in "
                 + data + " was run with another space (").endsWith("or give this study a new name").doesNotContain("\n");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
+    }
+
+    @Test
+    void aRunThatEndsShortOfItsTrialsSaysWhy() throws Exception {
+        Path grid = dir.resolve("grid.json");
+        Files.writeString(grid, """
+                {"name": "g", "trials": 10, "sampler": {"type": "grid"}, "trainable": {"type": "branin", "epochs": 1},
+                 "space": {"x1": {"type": "float", "low": 0, "high": 2, "step": 1}, "x2": {"type": "float", "low": 1, "high": 1}}}
+                """);
+        TunaRun run = tuna("run", grid.toString(), "--data", dir.resolve("data").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Stopped after 3 of 10 trials: the sampler has no point left;");
+
+        Path slow = dir.resolve("slow.json");
+        Files.writeString(slow, """
+                {"name": "slow", "trials": 50, "timeoutSeconds": 1, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 1, "fixed": {"sleepMillis": 400}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """);
+        TunaRun timed = tuna("run", slow.toString(), "--data", dir.resolve("data").toString());
+        assertThat(timed.code()).as(timed.err()).isZero();
+        assertThat(timed.out()).containsPattern("Stopped after \\d+ of 50 trials: its timeout of 1 s ran out; run the same command");
     }
 
     @Test

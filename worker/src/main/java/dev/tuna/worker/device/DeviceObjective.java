@@ -22,11 +22,16 @@ public interface DeviceObjective extends Objective {
 
     /**
      * Evaluates without a dispatcher (e.g. with the default executor): on the device the trial's
-     * {@value Device#ATTR_DEVICE} attribute names, else on the CPU.
+     * {@value Device#ATTR_DEVICE} attribute names, else on the CPU, which the trial then records as its device.
      */
     @Override
     default double evaluate(Trial trial) throws Exception {
-        return evaluate(trial, deviceOf(trial.snapshot()));
+        FrozenTrial snapshot = trial.snapshot();
+        Device device = deviceOf(snapshot);
+        if (!snapshot.systemAttrs().containsKey(Device.ATTR_DEVICE)) {
+            trial.study().storage().setSystemAttr(trial.study().name(), trial.number(), Device.ATTR_DEVICE, device.id());
+        }
+        return evaluate(trial, device);
     }
 
     /** The objective to run on a slot's device: a {@code DeviceObjective} is told that device; any other is returned as is. */

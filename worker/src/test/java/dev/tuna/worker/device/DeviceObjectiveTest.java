@@ -19,6 +19,8 @@ class DeviceObjectiveTest {
         };
         study.optimize(objective, 2);
         assertThat(seen).containsExactly(Device.CPU, Device.CPU);
+        // ... and the trials say so, as those a dispatcher ran do (tuna run's trials showed no device).
+        assertThat(study.trials()).allSatisfy(t -> assertThat(t.systemAttrs()).containsEntry(Device.ATTR_DEVICE, "cpu"));
     }
 
     @Test
