@@ -3,6 +3,7 @@ package dev.tuna.web.cli;
 import static dev.tuna.web.cli.OptionChecks.check;
 import static dev.tuna.web.cli.OptionChecks.checkPort;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuna.core.FrozenTrial;
@@ -20,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +43,7 @@ import picocli.CommandLine.Spec;
                 + " pruner), prints the dashboard's address and serves it until Ctrl-C. An unfinished demo resumes;"
                 + " a finished one starts afresh.")
 final class DemoCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** The name of the demo's study. */
     static final String STUDY = "demo-mnist";
     /** Only the local machine can reach the demo's server. */
@@ -92,7 +95,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Path folder = data.toAbsolutePath().normalize();
-        int doneBefore = doneBefore(folder);
+        StudySpec demo = new StudySpecParser(Trainables.builtIn()).parse(spec());
+        Plan plan = plan(folder, demo);
         ServerRuntime runtime = ServerRuntime.start(folder, HOST, port,
                 Devices.cpu(slots), Trainables.builtIn());
         CountDownLatch closed = new CountDownLatch(1);
@@ -106,8 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         boolean closeHere = true;
         try {
-            StudySpec demo = runtime.studies().parser().parse(spec());
-            out.println(start(runtime.studies(), demo, doneBefore));
+            out.println(start(runtime.studies(), demo, plan));
             out.printf("Dashboard: http://%s:%d/ (study page: http://%s:%d/study.html?name=%s)%n",
                     HOST, runtime.port(), HOST, runtime.port(), STUDY);
             out.flush();
@@ -161,50 +164,68 @@ final class DemoCommand implements Callable<Integer> {
         return s;
     }
 
-    /** Submits, resumes or restarts the demo study; says which in one line. */
-    private static String start(StudyService studies, StudySpec demo, int doneBefore) {
-        Optional<StudyInfo> found = studies.storage().findStudy(STUDY);
-        if (found.isEmpty()) {
-            studies.submit(demo);
-            return String.format("Study '%s' submitted: %d trials.", STUDY, demo.trials());
-        }
-        Optional<StudySpec> stored;
-        try {
-            stored = studies.spec(STUDY);
-        } catch (RuntimeException unreadable) {
-            stored = Optional.empty();
-        }
-        boolean same = stored.isPresent() && StudySpecParser.toJson(stored.get()).equals(StudySpecParser.toJson(demo));
-        String why;
-        if (!same) {
-            why = "was run with other settings";
-        } else if (doneBefore >= demo.trials()) {
-            why = "already has " + doneBefore + " finished trials";
-        } else {
-            int done = Study.counted(studies.storage().trials(STUDY));
-            StudyService.State state = studies.state(found.get(), done);
-            if (state != StudyService.State.RUNNING) {
-                studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
-            }
-            return String.format("Resuming study '%s': %d of %d trials already done.", STUDY, doneBefore, demo.trials());
-        }
-        studies.delete(STUDY);
-        studies.submit(demo);
-        return String.format("Study '%s' %s: starting afresh.", STUDY, why);
+    /** What becomes of the demo study: the line that says so, and whether it is submitted anew. */
+    private record Plan(String line, boolean submit) {
     }
 
     /**
-     * The demo study's counted trials before the server starts (which resumes an unfinished study at once, so that
-     * its count moves), or 0 without a database.
+     * Decides what becomes of a stored demo study, before the server starts (which resumes an unfinished study at
+     * once). An unfinished study resumes, with the new number of trials and slots if they changed; a finished one
+     * starts afresh when run with the same options. A study the options would change otherwise is refused, never
+     * deleted: its trials are the user's.
      */
-    private static int doneBefore(Path folder) {
+    private static Plan plan(Path folder, StudySpec demo) {
         Path db = folder.resolve(ServerRuntime.DB_FILE);
         if (!java.nio.file.Files.exists(db)) {
-            return 0;
+            return new Plan(submitted(demo), true);
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
-            return storage.findStudy(STUDY).isPresent() ? Study.counted(storage.trials(STUDY)) : 0;
+            Optional<StudyInfo> found = storage.findStudy(STUDY);
+            if (found.isEmpty()) {
+                return new Plan(submitted(demo), true);
+            }
+            Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(demo), Map.class);
+            Map<?, ?> stored = found.get().attrs().get(StudyService.ATTR_SPEC) instanceof Map<?, ?> m ? m : null;
+            Optional<String> differs = stored != null ? RunCommand.firstDifference(stored, given) : Optional.of("spec");
+            if (differs.isPresent()) {
+                throw new IllegalArgumentException("--data " + folder + ": study '" + STUDY + "' there was run with "
+                        + "another " + differs.get() + "; run the demo with the same options to resume it, or give it "
+                        + "another --data folder");
+            }
+            int done = Study.counted(storage.trials(STUDY));
+            boolean sameOptions = stored.get("trials") instanceof Number t && t.intValue() == demo.trials()
+                    && stored.get("parallelism") instanceof Number p && p.intValue() == demo.parallelism();
+            if (done >= demo.trials() && sameOptions) {
+                storage.deleteStudy(STUDY);
+                return new Plan(String.format("Study '%s' already has %d finished trials: starting afresh.", STUDY, done),
+                        true);
+            }
+            if (done >= demo.trials()) {
+                return new Plan(String.format("Study '%s' already has %d finished trials (--trials %d): nothing to run.",
+                        STUDY, done, demo.trials()), false);
+            }
+            storage.setStudyAttr(STUDY, StudyService.ATTR_SPEC, given); // the new number of trials and slots
+            return new Plan(String.format("Resuming study '%s': %d of %d trials already done.", STUDY, done,
+                    demo.trials()), false);
         }
+    }
+
+    private static String submitted(StudySpec demo) {
+        return String.format("Study '%s' submitted: %d trials.", STUDY, demo.trials());
+    }
+
+    /** Carries out the plan on the started server: submits the study, or resumes one that is not running. */
+    private static String start(StudyService studies, StudySpec demo, Plan plan) {
+        if (plan.submit()) {
+            studies.submit(demo);
+            return plan.line();
+        }
+        int done = Study.counted(studies.storage().trials(STUDY));
+        StudyService.State state = studies.state(studies.info(STUDY), done);
+        if (state == StudyService.State.STOPPED || state == StudyService.State.IDLE) {
+            studies.resume(STUDY); // stopped from the dashboard, or its last run ended early
+        }
+        return plan.line();
     }
 
     /**
@@ -239,7 +260,11 @@ final class DemoCommand implements Callable<Integer> {
         Optional<FrozenTrial> best = all.stream().filter(t -> t.state() == TrialState.COMPLETE)
                 .max(java.util.Comparator.comparingDouble(FrozenTrial::value));
         var counts = StudyService.counts(all);
-        String outcome = String.format(Locale.ROOT, "Study '%s' finished: %d complete, %d pruned, %d failed.", STUDY,
+        // Stopped from the dashboard or the API is not finished: its run ended, the study did not.
+        StudyService.State state = studies.state(studies.info(STUDY), Study.counted(all));
+        String ended = state == StudyService.State.COMPLETE ? "finished" : state == StudyService.State.STOPPED
+                ? "stopped (resume it on the dashboard or with ./tuna demo)" : "ended early";
+        String outcome = String.format(Locale.ROOT, "Study '%s' %s: %d complete, %d pruned, %d failed.", STUDY, ended,
                 counts.getOrDefault(TrialState.COMPLETE, 0L), counts.getOrDefault(TrialState.PRUNED, 0L),
                 counts.getOrDefault(TrialState.FAIL, 0L));
         String error = studies.lastError(STUDY).map(e -> " Last error: " + e).orElse("");

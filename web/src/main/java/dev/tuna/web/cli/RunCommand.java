@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -121,16 +122,22 @@ final class RunCommand implements Callable<Integer> {
         if (!(stored instanceof Map<?, ?> old)) {
             return;
         }
+        firstDifference(old, given).ifPresent(field -> {
+            throw new IllegalArgumentException(specFile + ": " + field + ": study '" + given.get("name") + "' in "
+                    + data + " was run with another " + field + " (" + old.get(field) + "); to resume it, use the"
+                    + " same " + field + ", or give this study a new name");
+        });
+    }
+
+    /** The settings a resumed study must keep: all but its number of trials, parallelism and timeout. */
+    private static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");
+
+    /** The first setting of {@link #KEPT} in which two specs (as JSON maps) differ, if any. */
+    static Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
         // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
         Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
                 ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
-        for (String field : List.of("direction", "metric", "sampler", "pruner", "trainable", "space")) {
-            if (!tree(old.get(field)).equals(sameValue, tree(given.get(field)))) {
-                throw new IllegalArgumentException(specFile + ": " + field + ": study '" + given.get("name") + "' in "
-                        + data + " was run with another " + field + " (" + old.get(field) + "); to resume it, use the"
-                        + " same " + field + ", or give this study a new name");
-            }
-        }
+        return KEPT.stream().filter(field -> !tree(stored.get(field)).equals(sameValue, tree(given.get(field)))).findFirst();
     }
 
     private static JsonNode tree(Object value) {

@@ -133,11 +133,20 @@ class DemoCommandTest {
         assertThat(again.out()).startsWith("Study 'demo-mnist' already has 2 finished trials: starting afresh.");
         assertThat(storedTrials(dir)).hasSize(2);
 
-        TunaRun other = tuna(demoArgs(dir, 1, "--exit-when-done"));
+        // Other options never delete the user's trials: fewer trials run nothing, another seed is refused.
+        TunaRun fewer = tuna(demoArgs(dir, 1, "--exit-when-done"));
 
-        assertThat(other.code()).as(other.err()).isZero();
-        assertThat(other.out()).startsWith("Study 'demo-mnist' was run with other settings: starting afresh.");
-        assertThat(storedTrials(dir)).hasSize(1);
+        assertThat(fewer.code()).as(fewer.err()).isZero();
+        assertThat(fewer.out()).startsWith("Study 'demo-mnist' already has 2 finished trials (--trials 1): nothing to run.");
+        assertThat(storedTrials(dir)).hasSize(2);
+
+        TunaRun other = tuna(demoArgs(dir, 2, "--exit-when-done", "--seed", "7"));
+
+        assertThat(other.code()).isEqualTo(1);
+        assertThat(other.err().strip()).isEqualTo("tuna demo: --data " + dir.toAbsolutePath().normalize() + ": study "
+                + "'demo-mnist' there was run with another sampler; run the demo with the same options to resume it, or "
+                + "give it another --data folder");
+        assertThat(storedTrials(dir)).hasSize(2);
     }
 
     @Test
@@ -155,12 +164,13 @@ class DemoCommandTest {
         }
         FrozenTrial first = storedTrials(dir).get(0);
 
-        TunaRun run = tuna(demoArgs(dir, 3, "--exit-when-done"));
+        // More trials than it was started with: it resumes up to the new number (it used to start afresh).
+        TunaRun run = tuna(demoArgs(dir, 4, "--exit-when-done"));
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).startsWith("Resuming study 'demo-mnist': 1 of 3 trials already done.");
+        assertThat(run.out()).startsWith("Resuming study 'demo-mnist': 1 of 4 trials already done.");
         List<FrozenTrial> trials = storedTrials(dir);
-        assertThat(trials).hasSize(3);
+        assertThat(trials).hasSize(4);
         assertThat(trials.get(0)).isEqualTo(first);
     }
 
