@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The REST server of {@code tuna serve}: Javalin on Jetty, JSON through Jackson, every route in {@link #routes}.
  * Errors are {@code application/problem+json} ({@code type}, {@code title}, {@code status}, {@code detail},
- * {@code field}); bad input is always a 4xx. Bound to a loopback address it trusts its callers; bound to any other
- * address, every mutating route needs {@code Authorization: Bearer TOKEN} (see {@link ApiToken}). No CORS.
+ * {@code field}); bad input is always a 4xx. Bound to a loopback address it trusts the programs of this machine, but
+ * not the web pages its browser shows: a request must name a loopback host, and a change must not come from a page
+ * of another origin. Bound to any other address, every mutating route needs {@code Authorization: Bearer TOKEN}
+ * (see {@link ApiToken}). No CORS.
  */
 public final class TunaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunaServer.class);
@@ -268,6 +270,43 @@ public final class TunaServer implements AutoCloseable {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "Authorization", "this server needs 'Authorization: Bearer TOKEN' for changes");
         }
+        if (token == null) {
+            checkLocalCaller(ctx, mutating);
+        }
+    }
+
+    /**
+     * A loopback server takes changes without a token, so it must not take them from a web page of another site
+     * that the user's browser happens to show. A page can post to 127.0.0.1 (a form, or a fetch with a "simple"
+     * content type), and with DNS rebinding even read the answers under its own host name: so a request must name
+     * a loopback host, and a change that comes from a page must come from this server's own pages.
+     */
+    private static void checkLocalCaller(Context ctx, boolean mutating) {
+        String host = ctx.header("Host");
+        if (host == null || !isLoopbackName(hostName(host))) {
+            throw new ApiException(403, "Host", "this server answers only requests to a loopback address (127.0.0.1 or"
+                    + " localhost), not to " + (host == null ? "no host" : "'" + host + "'"));
+        }
+        String origin = ctx.header("Origin");
+        if (mutating && origin != null && !origin.equalsIgnoreCase("http://" + host)) {
+            throw new ApiException(403, "Origin", "a change from a page of another site (" + origin + ") is refused");
+        }
+    }
+
+    /** The host name of a Host header: without its port, and an IPv6 address without its brackets. */
+    private static String hostName(String host) {
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            return end < 0 ? host : host.substring(1, end);
+        }
+        int colon = host.lastIndexOf(':');
+        return colon < 0 ? host : host.substring(0, colon);
+    }
+
+    /** Whether a host name is a loopback one, without asking DNS (whose answer a rebinding attack controls). */
+    private static boolean isLoopbackName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.equals("localhost") || n.endsWith(".localhost") || n.equals("::1") || n.matches("127(\\.\\d{1,3}){3}");
     }
 
     private static String name(Context ctx) {

@@ -52,6 +52,28 @@ final class Api {
         }
     }
 
+    /**
+     * A bodiless request written by hand on a socket, with headers the JDK's clients refuse to set ({@code Host})
+     * or a browser would add ({@code Origin}).
+     */
+    Answer raw(String method, String path, java.util.Map<String, String> headers) {
+        URI uri = URI.create(base);
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+            headers.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
+            request.append("Content-Length: 0\r\nConnection: close\r\n\r\n");
+            socket.getOutputStream().write(request.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            java.util.regex.Matcher type = java.util.regex.Pattern.compile("(?im)^content-type: *(.*?)\r?$").matcher(response);
+            int bodyAt = response.indexOf("\r\n\r\n");
+            return new Answer(status, type.find() ? type.group(1) : "", bodyAt < 0 ? "" : response.substring(bodyAt + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + ": " + e, e);
+        }
+    }
+
     Answer get(String path) {
         return send("GET", path, null);
     }

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,6 +162,29 @@ class TunaServerTest {
         assertThat(best.status()).isEqualTo(404);
         assertThat(best.json().get("detail").asText()).contains("no completed trial");
         assertThat(api.delete("/api/studies/quad-slow").status()).isEqualTo(204);
+    }
+
+    @Test
+    void aLoopbackServerRefusesOtherHostsAndChangesFromPagesOfOtherSites() {
+        assertThat(api.post("/api/studies", Api.quadratic("guarded", 1, 1, 60_000)).status()).isEqualTo(201);
+        String self = "127.0.0.1:" + runtime.port();
+        // DNS rebinding: a page of evil.example reaches 127.0.0.1 under its own name, which the request carries.
+        for (String method : List.of("GET", "DELETE")) {
+            Api.Answer rebound = api.raw(method, "/api/studies/guarded", Map.of("Host", "evil.example:" + runtime.port()));
+            assertThat(rebound.status()).isEqualTo(403);
+            assertThat(rebound.contentType()).startsWith(TunaServer.PROBLEM_JSON);
+            assertThat(rebound.json().get("field").asText()).isEqualTo("Host");
+        }
+        // A cross-site post (a form, or a fetch with a simple content type): the browser says where it comes from.
+        Api.Answer csrf = api.raw("POST", "/api/studies/guarded/stop", Map.of("Host", self, "Origin", "http://evil.example"));
+        assertThat(csrf.status()).isEqualTo(403);
+        assertThat(csrf.json().get("detail").asText()).isEqualTo("a change from a page of another site (http://evil.example) is refused");
+        assertThat(api.get("/api/studies/guarded").json().get("state").asText()).isNotEqualTo("stopped");
+        // This server's own pages, the name localhost, and programs (no Origin) are served.
+        assertThat(api.raw("GET", "/api/studies/guarded", Map.of("Host", "localhost:" + runtime.port())).status()).isEqualTo(200);
+        assertThat(api.raw("POST", "/api/studies/guarded/stop", Map.of("Host", self, "Origin", "http://" + self)).status())
+                .isEqualTo(202);
+        assertThat(api.delete("/api/studies/guarded").status()).isEqualTo(204);
     }
 
     @Test
