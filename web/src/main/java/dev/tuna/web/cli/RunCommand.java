@@ -98,9 +98,12 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             int counted = study.countedTrials();
-            if (counted < studySpec.trials()) {
-                String why = study.sampler().isExhausted(study) ? "the sampler has no point left"
-                        : studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out").orElse("it stopped");
+            if (counted < studySpec.trials() && study.sampler().isExhausted(study)) {
+                // As the server marks it: no new point to try, so the study is complete, not waiting to resume.
+                storage.setStudyAttr(study.name(), StudyService.ATTR_EXHAUSTED, true);
+                out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted, studySpec.trials());
+            } else if (counted < studySpec.trials()) {
+                String why = studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out").orElse("it stopped");
                 out.printf("Stopped after %d of %d trials: %s; run the same command again to go on.%n", counted,
                         studySpec.trials(), why);
             }

@@ -35,7 +35,8 @@ public interface StudyDispatch {
     ScheduledStudy schedule(StudySpec spec, Study study, Objective objective);
 
     /**
-     * A user stopped the study: no more trials start and running ones end FAIL "stopped".
+     * A user stopped the study: no more trials start and running ones end FAIL "interrupted: the study was
+     * stopped" (not counted).
      *
      * @param study the study of this process's run, or null when this process runs none of it
      */

@@ -99,15 +99,19 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Creates a study from a checked spec and starts it.
+     * Creates a study from a checked spec and starts it. The name is claimed by the storage's own create, so that
+     * two servers on one database cannot both take it.
      *
      * @throws StudyExistsException if the name is taken
      */
     public synchronized StudyInfo submit(StudySpec spec) {
-        if (storage.findStudy(spec.name()).isPresent()) {
-            throw new StudyExistsException(spec.name());
-        }
         dispatch.check(spec);
+        Optional<StudyInfo> found = storage.findStudy(spec.name());
+        if (found.isPresent() && found.get().attrs().isEmpty() && storage.trials(spec.name()).isEmpty()) {
+            // What a submit killed between creating the study and storing its spec leaves: it would block the name.
+            storage.deleteStudy(spec.name());
+        }
+        storage.createStudy(spec.name(), spec.direction());
         Study study = study(spec);
         storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
         start(spec, study);
@@ -163,7 +167,8 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Stops a study: no more trials start, running ones end FAIL "stopped"; it stays stopped across restarts.
+     * Stops a study: no more trials start, running ones end FAIL "interrupted: the study was stopped" (not
+     * counted: a resumed study runs others in their place); it stays stopped across restarts.
      *
      * @throws ApiException (409) if the study is complete: there is nothing to stop
      */
@@ -319,8 +324,8 @@ public final class StudyService implements AutoCloseable {
 
     /**
      * Stops every run and the runners, as for a process that ends: the dispatch shuts down first, so trials running
-     * here end as interrupted (not counted, replaced on resume) rather than FAIL "stopped" as a user's stop ends
-     * them.
+     * here end as interrupted by the shutdown (not counted, replaced on resume), and the study is not marked stopped
+     * as a user's stop marks it.
      */
     @Override
     public void close() {

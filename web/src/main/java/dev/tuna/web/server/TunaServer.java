@@ -98,6 +98,8 @@ public final class TunaServer implements AutoCloseable {
             });
             config.staticFiles.enableWebjars();
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new org.eclipse.jetty.servlet.FilterHolder(new EventStreamAccept()),
+                    "/api/studies/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
         });
         routes(app);
         errors(app);
@@ -200,7 +202,7 @@ public final class TunaServer implements AutoCloseable {
             studies.info(name(ctx));
             if (!acceptsEventStream(ctx.header("Accept"))) {
                 throw new ApiException(406, "Accept", "an event stream needs the header 'Accept: text/event-stream'"
-                        + " (or none, or */*)");
+                        + " (or text/*, */*, or none)");
             }
         });
         app.sse("/api/studies/{name}/events", client -> events.subscribe(client.ctx().pathParam("name"), client));
@@ -325,7 +327,9 @@ public final class TunaServer implements AutoCloseable {
                 return n;
             }
         } catch (NumberFormatException e) {
-            // below
+            if (raw.matches("\\d+")) {
+                throw new ApiException(404, "number", "there is no trial " + shorten(raw)); // beyond any trial's number
+            }
         }
         throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
     }

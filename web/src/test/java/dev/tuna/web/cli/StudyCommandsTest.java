@@ -105,7 +105,8 @@ class StudyCommandsTest {
                 """);
         TunaRun run = tuna("run", grid.toString(), "--data", dir.resolve("data").toString());
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).contains("Stopped after 3 of 10 trials: the sampler has no point left;");
+        assertThat(run.out()).contains("Complete after 3 of 10 trials: the sampler has no point left.");
+        assertThat(tuna("studies", "--data", dir.resolve("data").toString()).out()).containsPattern("g +complete +3/10");
 
         Path slow = dir.resolve("slow.json");
         Files.writeString(slow, """

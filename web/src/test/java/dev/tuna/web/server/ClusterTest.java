@@ -181,7 +181,7 @@ class ClusterTest {
         JsonNode failed = api.get("/api/studies/cl-stop/trials?state=FAIL&limit=100").json();
         assertThat(failed.get("trials")).isNotEmpty();
         for (JsonNode t : failed.get("trials")) {
-            assertThat(t.get("reason").asText()).isEqualTo("stopped");
+            assertThat(t.get("reason").asText()).isEqualTo("interrupted: the study was stopped");
         }
 
         assertThat(api.post("/api/studies/cl-stop/resume", null).status()).isEqualTo(202);

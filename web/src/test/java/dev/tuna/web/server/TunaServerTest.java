@@ -184,7 +184,25 @@ class TunaServerTest {
         assertThat(api.raw("GET", "/api/studies/guarded", Map.of("Host", "localhost:" + runtime.port())).status()).isEqualTo(200);
         assertThat(api.raw("POST", "/api/studies/guarded/stop", Map.of("Host", self, "Origin", "http://" + self)).status())
                 .isEqualTo(202);
+        // The stop interrupted the one trial: it does not count, so resuming runs another in its place.
+        JsonNode stopped = api.awaitJson("/api/studies/guarded/trials", t -> t.get("trials").size() == 1
+                && t.get("trials").get(0).get("state").asText().equals("FAIL"), WAIT);
+        assertThat(stopped.get("trials").get(0).get("reason").asText()).isEqualTo("interrupted: the study was stopped");
+        assertThat(api.get("/api/studies/guarded").json().get("finished").asInt()).isZero();
+        assertThat(api.post("/api/studies/guarded/resume", null).status()).isEqualTo(202);
+        api.awaitJson("/api/studies/guarded/trials", t -> t.get("trials").size() == 2, WAIT);
         assertThat(api.delete("/api/studies/guarded").status()).isEqualTo(204);
+    }
+
+    @Test
+    void aStudyLeftWithoutItsSpecByAKilledSubmitDoesNotBlockItsName() {
+        // A kill -9 between creating the study and storing its spec left this behind: no spec, no trials.
+        runtime.studies().storage().createStudy("half", dev.tuna.core.Direction.MINIMIZE);
+        assertThat(api.post("/api/studies", Api.quadratic("half", 1, 1, 0)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/half", s -> s.get("state").asText().equals("complete"), WAIT);
+        // A real study keeps its name.
+        assertThat(api.post("/api/studies", Api.quadratic("half", 1, 1, 0)).status()).isEqualTo(409);
+        assertThat(api.delete("/api/studies/half").status()).isEqualTo(204);
     }
 
     @Test
@@ -257,7 +275,21 @@ class TunaServerTest {
     }
 
     @Test
-    void anEventStreamIsServedToWhatCurlAccepts() {
+    void anEventStreamIsServedToWhatCurlAccepts() throws Exception {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-curl", 1, 1, 0)).status()).isEqualTo(201);
+        for (String accept : new String[] {"*/*", "text/*", null}) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-curl/events"));
+            if (accept != null) {
+                b.header("Accept", accept);
+            }
+            HttpResponse<InputStream> response = api.http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).as(accept).startsWith("text/event-stream");
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                assertThat(in.readLine()).as(accept).isEqualTo("event: subscribed");
+            }
+        }
+        assertThat(api.delete("/api/studies/quad-curl").status()).isEqualTo(204);
+
         assertThat(TunaServer.acceptsEventStream("*/*")).isTrue();
         assertThat(TunaServer.acceptsEventStream(null)).isTrue();
         assertThat(TunaServer.acceptsEventStream("application/json, text/*;q=0.5")).isTrue();

@@ -239,7 +239,10 @@ public final class ClusterNode implements AutoCloseable {
         LOG.info("study '{}' has its {} trial(s) ({} job(s) queued by this run)", name, totalTrials, scheduled);
     }
 
-    /** Deletes the study's queued trial jobs; nodes abort its running trials (FAIL "stopped") within about a second. */
+    /**
+     * Deletes the study's queued trial jobs; nodes abort its running trials (FAIL "interrupted: the study was
+     * stopped") within about a second.
+     */
     public void stopStudy(String study) {
         String name = checkStudyName(study);
         int deleted = 0;

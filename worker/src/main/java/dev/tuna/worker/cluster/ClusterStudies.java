@@ -12,6 +12,6 @@ public interface ClusterStudies {
     /** The study (on the shared storage, with its sampler and pruner) and its objective; empty if there is no such study any more. */
     Optional<ClusterStudy> resolve(String study);
 
-    /** Whether a user stopped the study (its running trials are aborted, FAIL "stopped"). */
+    /** Whether a user stopped the study (its running trials end FAIL "interrupted: the study was stopped"). */
     boolean stopped(String study);
 }

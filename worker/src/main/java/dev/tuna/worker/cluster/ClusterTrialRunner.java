@@ -171,7 +171,10 @@ final class ClusterTrialRunner {
         running.forEach(r -> r.abort(reason));
     }
 
-    /** Aborts the running trials of the studies a user stopped ({@link ClusterStudies#stopped}): FAIL "stopped". */
+    /**
+     * Aborts the running trials of the studies a user stopped ({@link ClusterStudies#stopped}): FAIL "interrupted:
+     * the study was stopped".
+     */
     void abortStopped() {
         Map<String, Boolean> stopped = new HashMap<>();
         for (Running r : List.copyOf(running)) {

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Per trial: a timeout (the trial ends FAIL "timeout after Ns"); {@code study.stop()} aborts the running
- * trials (FAIL "stopped"); a trial that failed for an infrastructure reason ({@link Failures#isInfrastructure})
- * is retried as a new trial with the same parameters (system attribute {@value #ATTR_RETRY_OF}) up to
+ * trials (FAIL "interrupted: the study was stopped", not counted); a trial that failed for an infrastructure
+ * reason ({@link Failures#isInfrastructure}) is retried as a new trial with the same parameters (system attribute {@value #ATTR_RETRY_OF}) up to
  * {@code maxRetries} times; a trial whose objective raised an ordinary error is never retried. Aborting
  * interrupts the thread that runs the objective; an objective that ignores interrupts keeps its slot until it
  * returns.
@@ -56,8 +56,11 @@ public final class TrialScheduler implements AutoCloseable {
     public static final String ATTR_RETRY_OF = "retry_of";
     /** System attribute of a retry: how many retries of the original trial it makes, from 1. */
     public static final String ATTR_RETRIES = "retries";
-    /** The reason of trials aborted by {@code study.stop()}. */
-    public static final String REASON_STOPPED = "stopped";
+    /**
+     * The reason of trials aborted by {@code study.stop()}: an interruption, so they do not count towards the
+     * study's trials and a resumed study runs others in their place (a stop and resume used up the budget).
+     */
+    public static final String REASON_STOPPED = FrozenTrial.REASON_INTERRUPTED + ": the study was stopped";
     /** The reason of trials still running when a shutdown's grace period ran out. */
     public static final String REASON_SHUTDOWN = FrozenTrial.REASON_INTERRUPTED + ": the worker shut down";
 
