@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StorageException;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
@@ -18,6 +19,7 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.TrialScheduler;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +57,9 @@ public final class StudyService implements AutoCloseable {
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
     private final ExecutorService runners;
+    private volatile Duration storageRetryDelay = Duration.ofSeconds(10);
+    /** How many times a run tries again after its database failed: 30 tries 10 s apart ride out a 5-minute outage. */
+    static final int STORAGE_RETRIES = 30;
 
     /** One run of a study: its dispatch's run on a runner thread, or its cron schedule. */
     private static final class Run {
@@ -299,17 +304,52 @@ public final class StudyService implements AutoCloseable {
             return;
         }
         run.future = runners.submit(() -> {
-            try {
-                dispatch.run(spec, study, objective, () -> run.stopped);
-                if (study.sampler().isExhausted(study)) {
-                    // Fewer trials than the spec asks for, but no new point to try: the study is done.
-                    storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    dispatch.run(spec, study, objective, () -> run.stopped);
+                    if (study.sampler().isExhausted(study)) {
+                        // Fewer trials than the spec asks for, but no new point to try: the study is done.
+                        storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+                    }
+                    lastErrors.remove(spec.name());
+                    return;
+                } catch (RuntimeException | Error e) {
+                    lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
+                    if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped) {
+                        LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
+                        return;
+                    }
+                    // A database that went away for a moment (a restart, a failover) must not end the study for good.
+                    LOG.warn("study '{}': its database failed ({}); trying again in {} s ({} of {})", spec.name(),
+                            e.getMessage(), storageRetryDelay.toSeconds(), attempt, STORAGE_RETRIES);
+                    try {
+                        Thread.sleep(storageRetryDelay.toMillis());
+                    } catch (InterruptedException stopping) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    if (run.stopped) {
+                        return;
+                    }
                 }
-            } catch (RuntimeException | Error e) {
-                LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
-                lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
             }
         });
+    }
+
+    /** Whether a run failed because its storage or the cluster's job store could not be reached or written. */
+    static boolean isDatabaseFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StorageException || t instanceof java.sql.SQLException
+                    || t instanceof org.quartz.JobPersistenceException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How long a run waits before trying again after its database failed (tests shorten it). */
+    void storageRetryDelay(Duration delay) {
+        this.storageRetryDelay = delay;
     }
 
     /** Counts of a study's trials by state. */

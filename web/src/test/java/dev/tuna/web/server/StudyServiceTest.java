@@ -1,0 +1,99 @@
+package dev.tuna.web.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.storage.InMemoryStorage;
+import dev.tuna.core.storage.StorageException;
+import dev.tuna.search.Objective;
+import dev.tuna.search.OptimizeOptions;
+import dev.tuna.search.Study;
+import dev.tuna.web.spec.StudySpec;
+import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.dispatch.ScheduledStudy;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class StudyServiceTest {
+
+    /** Runs the study in the calling thread after failing as {@code failure} says on its first {@code failures} runs. */
+    private static final class FlakyDispatch implements StudyDispatch {
+        final AtomicInteger runs = new AtomicInteger();
+        final int failures;
+        final Supplier<RuntimeException> failure;
+
+        FlakyDispatch(int failures, Supplier<RuntimeException> failure) {
+            this.failures = failures;
+            this.failure = failure;
+        }
+
+        @Override
+        public void check(StudySpec spec) {
+        }
+
+        @Override
+        public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+            if (runs.incrementAndGet() <= failures) {
+                throw failure.get();
+            }
+            study.optimize(objective, OptimizeOptions.builder().optTotalTrials(spec.trials()).build());
+        }
+
+        @Override
+        public ScheduledStudy schedule(StudySpec spec, Study study, Objective objective) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void stop(String name, Study study) {
+        }
+
+        @Override
+        public void shutdown() {
+        }
+    }
+
+    private static StudyService service(FlakyDispatch dispatch) {
+        StudyService service = new StudyService(new InMemoryStorage(), dispatch, Trainables.builtIn());
+        service.storageRetryDelay(Duration.ofMillis(20));
+        return service;
+    }
+
+    private static void awaitEnd(StudyService service, String name) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            StudyService.State state = service.state(service.info(name), Study.counted(service.storage().trials(name)));
+            if (state != StudyService.State.RUNNING) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aRunWhoseDatabaseFailedForAMomentTriesAgainAndFinishes() throws InterruptedException {
+        FlakyDispatch dispatch = new FlakyDispatch(2, () -> new IllegalStateException("could not count the jobs",
+                new StorageException("connection refused")));
+        try (StudyService service = service(dispatch)) {
+            service.submit(service.parser().parse(Api.quadratic("flaky", 3, 1, 0)));
+            awaitEnd(service, "flaky");
+            assertThat(dispatch.runs).hasValue(3);
+            assertThat(service.state(service.info("flaky"), Study.counted(service.storage().trials("flaky"))))
+                    .isEqualTo(StudyService.State.COMPLETE);
+            assertThat(service.lastError("flaky")).isEmpty();
+        }
+    }
+
+    @Test
+    void aRunThatFailedForAnotherReasonIsNotTriedAgain() throws InterruptedException {
+        FlakyDispatch dispatch = new FlakyDispatch(1, () -> new IllegalStateException("the sampler failed"));
+        try (StudyService service = service(dispatch)) {
+            service.submit(service.parser().parse(Api.quadratic("broken", 3, 1, 0)));
+            awaitEnd(service, "broken");
+            Thread.sleep(200); // time for a retry that must not come
+            assertThat(dispatch.runs).hasValue(1);
+            assertThat(service.lastError("broken")).contains("the sampler failed");
+        }
+    }
+}
