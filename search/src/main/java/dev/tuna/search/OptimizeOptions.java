@@ -127,7 +127,10 @@ public final class OptimizeOptions {
             return this;
         }
 
-        /** Runs this many trials at once (default 1). */
+        /**
+         * Runs this many trials at once (default 1) with the default executor; another executor may decide for
+         * itself (the worker's device dispatcher runs as many as the devices have free slots).
+         */
         public Builder optParallelism(int parallelism) {
             if (parallelism < 1) {
                 throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);

@@ -165,7 +165,7 @@ public final class Study {
     /**
      * Asks every running {@link #optimize} of this study to start no more trials. With the default executor the
      * trials in flight finish; an executor may abort them (the worker's Quartz dispatcher does: they end FAIL
-     * with reason "stopped").
+     * "interrupted: the study was stopped", and do not count).
      */
     public void stop() {
         loops.forEach(TrialLoop::stop);

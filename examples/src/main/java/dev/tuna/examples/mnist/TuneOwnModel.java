@@ -28,8 +28,10 @@ import java.util.Map;
 
 /**
  * Tunes a user's own DJL model: extend {@link DjlTrainable}, build the block from the trial's hyperparameters,
- * and register a {@link TrainableFactory} (here explicitly; a {@code META-INF/services} entry works as well) so
- * that a study spec can name it ({@code "trainable": {"type": "tiny-convnet"}}). Training, monitoring, pruning
+ * and register a {@link TrainableFactory}: here explicitly, and in the examples jar's
+ * {@code META-INF/services/dev.tuna.worker.train.TrainableFactory} too, so that a study spec can name it
+ * ({@code "trainable": {"type": "tiny-convnet"}}) once the jar is on the class path
+ * ({@code TUNA_CLASSPATH=examples/target/tuna-examples.jar ./tuna run spec.json}). Training, monitoring, pruning
  * checks and resource handling come from {@code DjlTrainable}.
  *
  * <pre>java -cp examples/target/tuna-examples.jar dev.tuna.examples.mnist.TuneOwnModel [trials]</pre>
@@ -62,7 +64,10 @@ public final class TuneOwnModel {
     }
 
     /** Registers {@code tiny-convnet}. */
-    public static final TrainableFactory FACTORY = new TrainableFactory() {
+    public static final TrainableFactory FACTORY = new Factory();
+
+    /** The factory of {@code tiny-convnet}; public with a no-argument constructor, as a service must be. */
+    public static final class Factory implements TrainableFactory {
         @Override
         public String name() {
             return "tiny-convnet";
@@ -72,7 +77,7 @@ public final class TuneOwnModel {
         public Trainable create(Map<String, Object> fixed, Map<String, Distribution> space) {
             return new TinyConvNet(fixed, space);
         }
-    };
+    }
 
     public static void main(String[] args) {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 10;

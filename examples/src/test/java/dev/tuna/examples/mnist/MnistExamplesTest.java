@@ -24,6 +24,17 @@ class MnistExamplesTest {
     }
 
     @Test
+    void aSpecNamesTheOwnModelOnceTheExamplesJarIsOnTheClassPath() {
+        // Listed in the jar's META-INF/services, as TUNA_CLASSPATH=examples/target/tuna-examples.jar ./tuna run finds it.
+        dev.tuna.web.spec.StudySpec spec = new dev.tuna.web.spec.StudySpecParser(dev.tuna.web.spec.Trainables.builtIn()).parse("""
+                {"name": "own", "trials": 1, "direction": "maximize",
+                 "trainable": {"type": "tiny-convnet", "dataset": "mnist?samples=600", "epochs": 1},
+                 "space": {"lr": {"type": "float", "low": 0.001, "high": 0.1, "log": true}}}
+                """);
+        assertThat(spec.trainable().type()).isEqualTo("tiny-convnet");
+    }
+
+    @Test
     void tunesOnEveryDeviceSlotThroughTheDispatcher() {
         Study study = TuneMnistMlp.runOnAllDevices("mnist?samples=600", 4, 1, Devices.discover(2));
 

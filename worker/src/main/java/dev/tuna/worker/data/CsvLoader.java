@@ -103,10 +103,17 @@ public final class CsvLoader {
     }
 
     private static float number(String cell, Path path, int line, String column) {
+        float value;
         try {
-            return Float.parseFloat(cell);
+            value = Float.parseFloat(cell);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("csv " + path + ": line " + line + ", column '" + column + "': '" + cell + "' is not a number");
         }
+        if (!Float.isFinite(value)) {
+            // Parsed happily ("NaN", "Infinity", 1e39), it would end every trial as diverged and blame the learning rate.
+            throw new IllegalArgumentException("csv " + path + ": line " + line + ", column '" + column + "': '" + cell
+                    + "' is not a finite number");
+        }
+        return value;
     }
 }

@@ -52,7 +52,10 @@ public final class DatasetRegistry {
             return split(subset(data, o.integer("samples", 0, 1), seed), o, seed);
         });
         r.register("csv", (arg, o, seed) -> {
-            Task task = Task.valueOf(o.string("task", "classification").toUpperCase(Locale.ROOT));
+            String taskName = o.string("task", "classification");
+            Task task = java.util.Arrays.stream(Task.values()).filter(t -> t.name().equalsIgnoreCase(taskName)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("dataset csv:" + arg + ": option task must be "
+                            + "classification or regression, got '" + taskName + "'"));
             LabeledData data = CsvLoader.read(Path.of(required(arg, "csv:PATH")), o.string("label", null), task);
             return split(data, o, seed).standardized();
         });
@@ -81,15 +84,17 @@ public final class DatasetRegistry {
 
     /**
      * Checks {@code spec} as a study is submitted: it names a registered dataset, and its options are
-     * {@code key=value} pairs. A dataset without a file argument (the bundled MNIST, the synthetic sets) is loaded
-     * too, so a bad or unknown option is refused now rather than by every trial; one read from a file
-     * ({@code csv:PATH}, {@code idx:...}) is checked where its trials run, the machine that has the file.
+     * {@code key=value} pairs. It is loaded too (and kept for the trials), so that a bad or unknown option or a bad
+     * file is refused now rather than by every trial; except a dataset read from files ({@code csv:PATH},
+     * {@code idx:IMAGES,LABELS}) that are not on this machine: a cluster's server may lack the files its workers have.
      */
     public void check(String spec, long seed) {
         factory(spec);
-        if (spec.split("\\?", 2)[0].contains(":")) {
-            options(spec);
-        } else {
+        options(spec);
+        String head = spec.split("\\?", 2)[0];
+        int colon = head.indexOf(':');
+        if (colon < 0 || java.util.Arrays.stream(head.substring(colon + 1).split(","))
+                .allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file.strip())))) {
             load(spec, seed);
         }
     }

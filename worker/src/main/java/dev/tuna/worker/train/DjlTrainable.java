@@ -30,6 +30,8 @@ import dev.tuna.worker.metrics.TrainingMonitor;
 import dev.tuna.worker.metrics.Validation;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -76,10 +78,11 @@ public abstract class DjlTrainable implements Trainable {
 
     protected DjlTrainable(String name, Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         this.name = name;
-        // Copies that keep the caller's order: the space is suggested in it, and Map.copyOf's order changes from
-        // one JVM to the next, which would change a seeded study's suggestions.
+        // The space is suggested in its order, which must not change from one JVM to the next (it would change a
+        // seeded study's suggestions): the caller's order if it has one, else the names' (Map.of's order changes).
         this.fixed = Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
-        this.space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
+        this.space = Collections.unmodifiableMap(space instanceof LinkedHashMap || space instanceof SortedMap
+                ? new LinkedHashMap<>(space) : new TreeMap<>(space));
         this.datasets = datasets;
     }
 

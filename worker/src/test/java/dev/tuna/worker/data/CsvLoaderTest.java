@@ -47,6 +47,22 @@ class CsvLoaderTest {
         assertThatThrownBy(() -> CsvLoader.read(csv, "x", Task.CLASSIFICATION)).hasMessage("csv " + csv + ": line 3, column 'y': 'zz' is not a number");
         assertThatThrownBy(() -> CsvLoader.read(csv, "nope", Task.CLASSIFICATION)).hasMessageContaining("label column 'nope' not in header");
         assertThatThrownBy(() -> CsvLoader.read(ragged, null, Task.REGRESSION)).hasMessageContaining("line 2 has 1 fields, header has 2");
+        Path nan = dir.resolve("nan.csv");
+        Files.writeString(nan, "x,y\n1,0\nNaN,1\n");
+        assertThatThrownBy(() -> CsvLoader.read(nan, "y", Task.CLASSIFICATION))
+                .hasMessage("csv " + nan + ": line 3, column 'x': 'NaN' is not a finite number");
+    }
+
+    @Test
+    void aCsvOnThisMachineIsCheckedWhenASpecIsReadOneElsewhereWhereItsTrialsRun() throws IOException {
+        Path csv = dir.resolve("here.csv");
+        Files.writeString(csv, "a,label\n1,x\n2,y\n3,x\n4,y\n5,x\n");
+        DatasetRegistry registry = DatasetRegistry.withBuiltIns();
+        registry.check("csv:" + csv, 0);
+        assertThatThrownBy(() -> registry.check("csv:" + csv + "?task=regresion", 0))
+                .hasMessage("dataset csv:" + csv + ": option task must be classification or regression, got 'regresion'");
+        assertThatThrownBy(() -> registry.check("csv:" + csv + "?lable=a", 0)).hasMessageContaining("unknown option 'lable'");
+        registry.check("csv:" + dir.resolve("on-the-workers.csv") + "?task=regression", 0); // not here: not loaded
     }
 
     @Test

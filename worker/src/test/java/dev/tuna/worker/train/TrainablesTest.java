@@ -109,6 +109,10 @@ class TrainablesTest {
 
         assertThat(t.state()).as(String.valueOf(t.reason())).isEqualTo(TrialState.COMPLETE);
         assertThat(List.copyOf(t.params().keySet())).isEqualTo(List.copyOf(space.keySet()));
+        // A map without an order of its own (Map.of, as in the README) is suggested in the names' order, which is
+        // the same in every process; its own iteration order is not.
+        FrozenTrial unordered = runOne("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1), Map.copyOf(space));
+        assertThat(List.copyOf(unordered.params().keySet())).isSorted();
     }
 
     @Test
