@@ -48,7 +48,8 @@ public final class Trainables implements ObjectiveFactory {
         if (f == null) {
             throw new SpecException("trainable.type", "unknown trainable " + JsonFields.quote(spec.trainable().type())
                     + (byType.isEmpty() ? " (this build has no trainables)"
-                            : " (expected one of " + String.join(", ", new ArrayList<>(byType.keySet())) + ")"));
+                            : " (expected one of " + String.join(", ", new ArrayList<>(byType.keySet()))
+                            + "; one of your own is found with its jar on the class path: TUNA_CLASSPATH for ./tuna)"));
         }
         return f;
     }
