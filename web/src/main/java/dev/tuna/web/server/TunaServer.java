@@ -311,9 +311,17 @@ public final class TunaServer implements AutoCloseable {
         return n.equals("localhost") || n.endsWith(".localhost") || n.equals("::1") || n.matches("127(\\.\\d{1,3}){3}");
     }
 
-    private static String name(Context ctx) {
+    /**
+     * The study named in the path. A stored study is found under any name: one created from code may have a name
+     * a spec could not (longer, other characters), and must still be shown and deleted.
+     */
+    private String name(Context ctx) {
+        String raw = ctx.pathParam("name");
+        if (studies.storage().findStudy(raw).isPresent()) {
+            return raw;
+        }
         try {
-            return StudySpec.checkName("name", ctx.pathParam("name"));
+            return StudySpec.checkName("name", raw);
         } catch (SpecException e) {
             throw new ApiException(400, "name", e.problem());
         }

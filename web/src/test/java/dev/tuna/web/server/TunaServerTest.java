@@ -206,6 +206,23 @@ class TunaServerTest {
     }
 
     @Test
+    void aStudyCreatedFromCodeUnderANameNoSpecCouldHaveIsShownAndDeleted() {
+        dev.tuna.core.storage.Storage storage = runtime.studies().storage();
+        for (String name : List.of("étude-ü-🐟 <i>x</i>", "a-study-with-a-very-long-name-that-keeps-going-and-going-0123456789")) {
+            storage.createStudy(name, dev.tuna.core.Direction.MINIMIZE);
+            int n = storage.startTrial(name).number();
+            storage.finishTrial(name, n, dev.tuna.core.TrialState.COMPLETE, 1.0, null);
+            String path = "/api/studies/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+            assertThat(api.get(path).json().get("name").asText()).isEqualTo(name);
+            assertThat(api.get(path + "/trials").json().get("trials")).hasSize(1);
+            assertThat(api.delete(path).status()).isEqualTo(204);
+            assertThat(storage.findStudy(name)).isEmpty();
+        }
+        // A name that is neither stored nor valid is still refused as such.
+        assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(400);
+    }
+
+    @Test
     void aTrialWithoutReportsHasNoLastStep() {
         dev.tuna.core.storage.Storage storage = runtime.studies().storage();
         storage.createStudy("unreported", dev.tuna.core.Direction.MINIMIZE);
