@@ -26,15 +26,34 @@ const Tuna = {
   },
   fmt(v) {
     if (v == null) return '\u2013';
-    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+    if (typeof v === 'number') return Tuna.num(v, 6);
     return typeof v === 'object' ? JSON.stringify(v) : String(v);
   },
+  /** A number in {@code digits} significant digits without trailing zeros: 0.25, -0.5, 1.65085e+6, 6.53583e+200;
+      whole numbers below 1e15 in full. */
+  num(v, digits) {
+    if (!isFinite(v)) return String(v);
+    if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+    const s = v.toPrecision(digits);
+    return s.includes('e') ? s.replace(/\.?0+e/, 'e') : s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+  },
+  /** Tick labels that stay readable from 1e-300 to 1e300 (uPlot's own show "0" below 0.001 and nothing past 1e16). */
+  ticks(u, splits) { return splits.map(v => v == null ? '' : Tuna.num(v, 4)); },
+  /** Tick spacings 1, 2 and 5 times every power of ten a double has. */
+  INCRS: (() => { const r = []; for (let e = -300; e <= 300; e++) for (const m of [1, 2, 5]) r.push(m * Math.pow(10, e)); return r; })(),
   /** An ISO-8601 instant in the browser's time zone and locale; the instant itself goes in the cell's title. */
   time(iso) { return iso ? new Date(iso).toLocaleString() : '\u2013'; },
   /** Orders two cells: numbers by value, anything else as text, and missing values last in either direction. */
   compare(x, y, dir) {
     if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1;
     return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * dir;
+  },
+  /** A distribution as a person reads it: "float [0.0001, 0.1] log", "int [1, 8] step 2", "one of a, b". */
+  distribution(d) {
+    if (!d) return '\u2013';
+    if (d.type === 'categorical') return 'one of ' + d.choices.map(c => Tuna.fmt(c)).join(', ');
+    return d.type + ' [' + Tuna.fmt(d.low) + ', ' + Tuna.fmt(d.high) + ']' + (d.log ? ' log' : '')
+      + (d.step != null && !(d.type === 'int' && d.step === 1) ? ' step ' + Tuna.fmt(d.step) : '');
   },
   param(name) { return new URLSearchParams(location.search).get(name); },
   studyHref(name) { return '/study.html?name=' + encodeURIComponent(name); },
@@ -52,14 +71,26 @@ const Tuna = {
     window.addEventListener('pagehide', leave);
   },
   clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; },
+  /** Runs {@code draw} again once the window's width stops changing: charts are drawn as wide as the page was. */
+  redrawOnResize(draw) {
+    let pending = null, width = window.innerWidth;
+    window.addEventListener('resize', () => {
+      if (window.innerWidth === width) return; // only a new height: the charts still fit
+      width = window.innerWidth;
+      clearTimeout(pending);
+      pending = setTimeout(draw, 250);
+    });
+  },
   /** A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. */
   chart(container, title, xLabel, data, series, extra) {
     Tuna.clear(container);
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
     // Whole-number ticks only where x is whole (trials, steps); a float parameter gets uPlot's own. The y axis is
     // as wide as its longest label, which the default width cut off from 10,000 up.
-    const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS} : {label: xLabel};
-    const yAxis = {size: (u, values) => Math.max(50, 16 + 7 * Math.max(0, ...(values || []).map(v => String(v).length)))};
+    const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
+      : {label: xLabel, incrs: Tuna.INCRS, values: Tuna.ticks};
+    const yAxis = {incrs: Tuna.INCRS, values: Tuna.ticks,
+      size: (u, values) => Math.max(50, 16 + 7 * Math.max(0, ...(values || []).map(v => String(v).length)))};
     const opts = Object.assign({title, width, height: extra && extra.height || 300, scales: {x: {time: false}},
       axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, extra || {});
     const plot = new uPlot(opts, data, container);

@@ -9,7 +9,8 @@ const EXAMPLE = {
 /** The list's columns: what a header click sorts by; rows start in the server's order (oldest first). */
 const COLUMNS = {
   name: s => s.name, state: s => s.state, progress: s => s.finished, best: s => s.best ? s.best.value : null,
-  sampler: s => s.sampler, pruner: s => s.pruner, trainable: s => s.trainable, created: s => s.created
+  direction: s => s.direction, sampler: s => s.sampler, pruner: s => s.pruner, trainable: s => s.trainable,
+  created: s => s.created
 };
 let studies = [];
 let sort = {key: null, dir: 1};
@@ -29,7 +30,7 @@ function render() {
   if (sort.key) rows.sort((a, b) => Tuna.compare(COLUMNS[sort.key](a), COLUMNS[sort.key](b), sort.dir));
   const body = Tuna.clear(document.querySelector('#studies tbody'));
   if (rows.length === 0) {
-    body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 9},
+    body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 10},
       'No studies yet: submit one below, or run ./tuna demo in a shell.')));
   }
   for (const s of rows) {
@@ -38,10 +39,11 @@ function render() {
       Tuna.el('td', {}, s.state),
       Tuna.el('td', {}, s.finished + (s.trials != null ? ' / ' + s.trials : '')),
       Tuna.el('td', {class: 'best'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
+      Tuna.el('td', {}, s.direction),
       Tuna.el('td', {}, s.sampler || '\u2013'),
       Tuna.el('td', {}, s.pruner || '\u2013'),
       Tuna.el('td', {}, s.trainable || '\u2013'),
-      Tuna.el('td', {title: s.created}, Tuna.time(s.created)),
+      Tuna.el('td', {class: 'created', title: s.created}, Tuna.time(s.created)),
       Tuna.el('td', {class: 'actions'}, ...actions(s))));
   }
   for (const th of document.querySelectorAll('#studies th[data-key]')) {
@@ -57,10 +59,12 @@ function actions(s) {
     const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase()}, label);
     b.addEventListener('click', async () => {
       b.disabled = true;
+      // The list's refresh clears its own errors; an action's stays until the next action.
+      const said = Tuna.clear(document.getElementById('action-error'));
       try {
         await run();
       } catch (e) {
-        Tuna.error(s.name + ': ' + e.message);
+        said.textContent = s.name + ': ' + e.message;
       }
       refresh();
     });
@@ -72,7 +76,8 @@ function actions(s) {
     buttons.push(button('Resume', () => Tuna.send('POST', path + '/resume')));
   }
   buttons.push(button('Delete', async () => {
-    if (confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished trials? This cannot be undone.')) {
+    if (confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished ' + (s.finished === 1 ? 'trial' : 'trials')
+        + '? This cannot be undone.')) {
       await Tuna.send('DELETE', path);
     }
   }));

@@ -2,6 +2,9 @@
 const study = Tuna.param('name');
 let trials = [];
 let sortKey = 'number', sortDir = 1;
+/** The trials table shows this many rows a page: thousands of rows made sorting and filtering take a second. */
+const PAGE = 100;
+let page = 0;
 let info = null;
 
 let metric = 'value';
@@ -96,6 +99,7 @@ function axisChooser(names, shown) {
       tick.addEventListener('change', () => {
         axisChoice = new Set([...box.querySelectorAll('input:checked')].map(i => i.dataset.param));
         parallel();
+        slices();
       });
       box.append(Tuna.el('label', {}, tick, name));
     }
@@ -103,8 +107,8 @@ function axisChooser(names, shown) {
   for (const tick of box.querySelectorAll('input')) tick.checked = shown.includes(tick.dataset.param);
   const note = box.querySelector('.axes-note');
   if (note) {
-    note.textContent = shown.length < names.length ? 'Showing ' + shown.length + ' of ' + names.length + ' parameters'
-      + (axisChoice ? '' : ' (the most important)') + ': ' : 'Parameters: ';
+    note.textContent = (shown.length < names.length ? 'Showing ' + shown.length + ' of ' + names.length + ' parameters'
+      + (axisChoice ? '' : ' (the most important)') : 'Parameters') + ' here and in the slices: ';
   }
 }
 
@@ -119,7 +123,12 @@ function parallel() {
   const names = parallelNames(all);
   axisChooser(all, names);
   canvas.dataset.axes = names.join('\n');
-  if (done.length === 0) return;
+  if (done.length === 0) {
+    g.font = '14px sans-serif';
+    g.fillStyle = '#666';
+    g.fillText('No completed trial yet.', 20, 30);
+    return;
+  }
   const axes = names.map(name => {
     // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
     const values = done.map(t => t.params[name]).filter(v => v != null);
@@ -130,13 +139,19 @@ function parallel() {
     const xs = numeric ? values.map(pos) : values.map(v => choices.indexOf(String(v)));
     const lo = Math.min(...xs), hi = Math.max(...xs);
     const label = v => numeric ? Tuna.fmt(log ? Math.exp(v) : v) : choices[v];
-    return {name, at: t => { const v = t.params[name]; if (v == null) return NaN;
-      const x = numeric ? pos(v) : choices.indexOf(String(v));
-      return hi > lo ? (x - lo) / (hi - lo) : 0.5; }, lo: label(lo), hi: label(hi)};
+    const unit = x => hi > lo ? (x - lo) / (hi - lo) : 0.5;
+    // A categorical axis names every choice where its lines meet it; a numeric one its two ends.
+    const ticks = numeric ? [[0, label(lo)], [1, label(hi)]] : choices.map((c, i) => [unit(i), c]);
+    return {name, ticks, at: t => { const v = t.params[name]; if (v == null) return NaN;
+      return unit(numeric ? pos(v) : choices.indexOf(String(v))); }};
   });
+  // The value axis follows the history's log-scale box (when every value is positive): one outlier squashed it.
   const values = done.map(t => t.value);
-  const vlo = Math.min(...values), vhi = Math.max(...values);
-  axes.push({name: 'value', at: t => vhi > vlo ? (t.value - vlo) / (vhi - vlo) : 0.5, lo: Tuna.fmt(vlo), hi: Tuna.fmt(vhi)});
+  const logValue = document.getElementById('log-scale').checked && values.every(v => v > 0);
+  const vpos = v => logValue ? Math.log(v) : v;
+  const vlo = Math.min(...values.map(vpos)), vhi = Math.max(...values.map(vpos));
+  axes.push({name: 'value' + (logValue ? ' (log)' : ''), at: t => vhi > vlo ? (vpos(t.value) - vlo) / (vhi - vlo) : 0.5,
+    ticks: [[0, Tuna.fmt(Math.min(...values))], [1, Tuna.fmt(Math.max(...values))]]});
   const left = 100, right = canvas.width - 100, top = 30, bottom = canvas.height - 30;
   const short = text => text.length > 28 ? text.slice(0, 27) + '\u2026' : text;
   const x = i => left + (right - left) * i / (axes.length - 1 || 1);
@@ -151,7 +166,7 @@ function parallel() {
     let drawing = false;
     axes.forEach((a, i) => {
       const u = a.at(t);
-      if (Number.isNaN(u)) { drawing = false; return; }
+      if (Number.isNaN(u)) return; // a conditional parameter the trial lacks: the line goes on to its next axis
       if (drawing) g.lineTo(x(i), y(u)); else g.moveTo(x(i), y(u));
       drawing = true;
     });
@@ -162,11 +177,18 @@ function parallel() {
   g.lineWidth = 1;
   g.font = '12px sans-serif';
   g.textAlign = 'center';
+  // Names and end labels no wider than the gap between axes, so that neighbours do not overlap.
+  const room = Math.max(4, Math.floor((right - left) / (axes.length - 1 || 1) / 7));
+  const fit = text => short(text.length > room ? text.slice(0, room - 1) + '\u2026' : text);
   axes.forEach((a, i) => {
     g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
-    g.fillText(short(a.name), x(i), top - 14);
-    g.fillText(short(String(a.hi)), x(i), top - 2);
-    g.fillText(short(String(a.lo)), x(i), bottom + 14);
+    g.textAlign = 'center';
+    g.fillText(fit(a.name), x(i), top - 14);
+    for (const [u, text] of a.ticks) {
+      if (u === 1) g.fillText(fit(String(text)), x(i), top - 2);
+      else if (u === 0) g.fillText(fit(String(text)), x(i), bottom + 14);
+      else { g.textAlign = 'left'; g.fillText(fit(String(text)), x(i) + 4, y(u) + 4); g.textAlign = 'center'; }
+    }
   });
 }
 
@@ -177,6 +199,7 @@ async function importance() {
   if (!axisChoice && order.join() !== importanceOrder.join()) {
     importanceOrder = order;
     parallel(); // the default axes are the most important parameters
+    slices();
   }
   for (const [name, share] of Object.entries(result.importance)) {
     const bar = Tuna.el('div', {class: 'bar'});
@@ -192,7 +215,9 @@ async function importance() {
 function slices() {
   const box = Tuna.clear(document.getElementById('slices'));
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
-  const names = [...new Set(done.flatMap(t => Object.keys(t.params)))];
+  // The parameters the parallel coordinates show (all, up to 8 most important, or those ticked), most important first.
+  const chosen = parallelNames([...new Set(done.flatMap(t => Object.keys(t.params)))]);
+  const names = importanceOrder.filter(n => chosen.includes(n)).concat(chosen.filter(n => !importanceOrder.includes(n)));
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
     const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
@@ -229,6 +254,10 @@ function yScale(values) {
 
 function historyChart() {
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  if (done.length === 0) {
+    Tuna.clear(document.getElementById('history')).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
+    return;
+  }
   const better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
   let best = null;
   const xs = [], values = [], bests = [];
@@ -287,7 +316,7 @@ function table() {
   const row = Tuna.el('tr', {});
   for (const [key, label] of cols) {
     const th = Tuna.el('th', {'data-key': key}, label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
-    th.addEventListener('click', () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; table(); });
+    th.addEventListener('click', () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0; table(); });
     row.append(th);
   }
   head.append(row);
@@ -298,23 +327,43 @@ function table() {
     .sort((a, b) => Tuna.compare(cell(a, sortKey), cell(b, sortKey), sortDir));
   const body = Tuna.clear(document.querySelector('#trials tbody'));
   const bestNumber = info.best ? info.best.number : -1;
-  for (const t of rows) {
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+  page = Math.min(page, pages - 1);
+  for (const t of rows.slice(page * PAGE, (page + 1) * PAGE)) {
     const tr = Tuna.el('tr', {class: 'state-' + t.state + (t.number === bestNumber ? ' best-row' : '')});
     for (const [key] of cols) {
       const v = cell(t, key);
       if (key === 'number') tr.append(Tuna.el('td', {}, Tuna.el('a', {href: Tuna.trialHref(study, t.number)}, '#' + t.number)));
       else if (key === 'durationMillis') tr.append(Tuna.el('td', {class: 'num'}, (v / 1000).toFixed(2)));
-      else if (key === 'reason') tr.append(Tuna.el('td', {class: diverged(t) ? 'diverged' : ''}, v || ''));
+      else if (key === 'reason') {
+        tr.append(Tuna.el('td', {class: 'reason-cell' + (diverged(t) ? ' diverged' : ''), title: v || ''}, v || ''));
+      }
       else tr.append(Tuna.el('td', {class: typeof v === 'number' ? 'num' : ''}, v == null ? '' : Tuna.fmt(v)));
     }
     body.append(tr);
   }
   document.getElementById('shown').textContent = rows.length + ' of ' + trials.length + ' trials';
+  pager(pages, rows.length);
 }
 
-document.getElementById('state-filter').addEventListener('change', table);
-document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); });
-document.getElementById('text-filter').addEventListener('input', table);
+/** Previous and next buttons and which rows are shown, when the table has more than one page. */
+function pager(pages, count) {
+  const box = Tuna.clear(document.getElementById('pager'));
+  if (pages <= 1) return;
+  const go = (label, to) => {
+    const b = Tuna.el('button', {type: 'button', 'data-page': label}, label);
+    b.disabled = to < 0 || to >= pages;
+    b.addEventListener('click', () => { page = to; table(); });
+    return b;
+  };
+  box.append(go('Previous', page - 1), ' rows ' + (page * PAGE + 1) + '\u2013' + Math.min(count, (page + 1) * PAGE)
+    + ' of ' + count + ' ', go('Next', page + 1));
+}
+
+document.getElementById('state-filter').addEventListener('change', () => { page = 0; table(); });
+document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); parallel(); });
+document.getElementById('text-filter').addEventListener('input', () => { page = 0; table(); });
+Tuna.redrawOnResize(() => { if (info) render(); });
 document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });
 
 /** Live updates: any trial event reloads (at most every half second). The stream opens once the page has

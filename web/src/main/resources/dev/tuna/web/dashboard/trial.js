@@ -2,6 +2,7 @@
 const study = Tuna.param('study');
 const number = Tuna.param('n');
 let finished = false;
+let shown = null; // the trial as last drawn
 
 async function load() {
   try {
@@ -15,6 +16,7 @@ async function load() {
 }
 
 function render(t) {
+  shown = t;
   document.title = 'Tuna: ' + study + ' #' + t.number;
   const link = document.getElementById('study-link');
   link.setAttribute('href', Tuna.studyHref(study));
@@ -24,7 +26,7 @@ function render(t) {
   summary.append(Tuna.el('dl', {},
     Tuna.el('dt', {}, 'State'), Tuna.el('dd', {class: 'state-' + t.state, id: 'state'}, t.state),
     Tuna.el('dt', {}, 'Value'), Tuna.el('dd', {id: 'value'}, Tuna.fmt(t.value)),
-    Tuna.el('dt', {}, 'Reason'), Tuna.el('dd', {id: 'reason'}, t.reason || '\u2013'),
+    Tuna.el('dt', {}, 'Reason'), Tuna.el('dd', {id: 'reason', class: 'reason'}, t.reason || '\u2013'),
     Tuna.el('dt', {}, 'Device'), Tuna.el('dd', {id: 'device'}, t.device || '\u2013'),
     Tuna.el('dt', {}, 'Node'), Tuna.el('dd', {id: 'node'}, (t.systemAttrs || {}).node || '\u2013'),
     Tuna.el('dt', {}, 'Started'), Tuna.el('dd', {title: t.start || ''}, Tuna.time(t.start)),
@@ -33,7 +35,7 @@ function render(t) {
   const params = Tuna.clear(document.querySelector('#params tbody'));
   for (const [name, value] of Object.entries(t.params)) {
     params.append(Tuna.el('tr', {}, Tuna.el('th', {}, name), Tuna.el('td', {}, Tuna.fmt(value)),
-      Tuna.el('td', {}, Tuna.fmt(t.distributions[name]))));
+      Tuna.el('td', {}, Tuna.distribution(t.distributions[name]))));
   }
   const attrs = Tuna.clear(document.querySelector('#user-attrs tbody'));
   for (const [key, value] of Object.entries(t.userAttrs || {})) {
@@ -43,6 +45,9 @@ function render(t) {
   const diagnoses = Tuna.clear(document.getElementById('diagnoses'));
   for (const d of t.diagnoses) diagnoses.append(Tuna.el('li', {}, d.name + ' from step ' + d.step + ': ' + d.detail));
   if (t.diagnoses.length === 0) diagnoses.append(Tuna.el('li', {}, 'none'));
+  const trace = (t.systemAttrs || {}).stack_trace;
+  document.getElementById('stack').hidden = !trace;
+  document.getElementById('stack-trace').textContent = trace || '';
   const charts = Tuna.clear(document.getElementById('charts'));
   const curves = Object.assign({value: t.intermediateValues}, t.metrics);
   for (const [name, curve] of Object.entries(curves)) {
@@ -69,6 +74,7 @@ function listen() {
   }
   Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
+Tuna.redrawOnResize(() => { if (shown) render(shown); });
 load().then(() => {
   if (finished) return;
   if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);

@@ -85,6 +85,7 @@ class DashboardBrowserTest {
         writeManyTrials(runtime.studies().storage(), MANY);
         writeConditionalStudy(runtime.studies().storage());
         writeWideStudy(runtime.studies().storage());
+        writeFailingStudy(runtime.studies().storage());
 
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
@@ -139,6 +140,16 @@ class DashboardBrowserTest {
             storage.report("many", n, 1, (double) i, Map.of());
             storage.finishTrial("many", n, TrialState.COMPLETE, (double) i, null); // the first trial is the best
         }
+    }
+
+    /** One trial that failed with a stack trace, so no completed one. */
+    private static void writeFailingStudy(Storage storage) {
+        storage.createStudy("failing", Direction.MINIMIZE);
+        int n = storage.startTrial("failing").number();
+        storage.setParam("failing", n, "x", new FloatDistribution(0, 1), 0.5);
+        storage.setSystemAttr("failing", n, dev.tuna.core.FrozenTrial.ATTR_STACK_TRACE,
+                "java.lang.IllegalStateException: boom\n\tat Objective.evaluate(Objective.java:1)");
+        storage.finishTrial("failing", n, TrialState.FAIL, null, "java.lang.IllegalStateException: boom");
     }
 
     /** Twelve parameters, of which p3 and p7 decide the value. */
@@ -357,7 +368,7 @@ class DashboardBrowserTest {
         browser.findElement(By.cssSelector("#studies th[data-key='name']")).click();
         assertThat(studyRows()).containsExactlyElementsOf(descending);
         // The creation time is shown in the browser's locale, the instant itself in the cell's title.
-        WebElement created = browser.findElement(By.cssSelector("tr[data-study='slow'] td:nth-child(8)"));
+        WebElement created = browser.findElement(By.cssSelector("tr[data-study='slow'] td.created"));
         assertThat(created.getAttribute("title")).matches("\\d{4}-\\d\\d-\\d\\dT.*");
         assertThat(created.getText()).isNotEqualTo(created.getAttribute("title")).isNotBlank();
 
@@ -449,13 +460,58 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Showing 8 of 12 parameters (the most important)");
         screenshot("parallel-many");
 
+        // The slices show the same parameters, most important first.
+        assertThat(sliceTitles()).hasSize(8).startsWith("p3", "p7");
+
         browser.findElement(By.cssSelector("#parallel-axes input[data-param='p7']")).click();
         assertThat(axes()).hasSize(8).doesNotContain("p7");
+        assertThat(sliceTitles()).hasSize(7).doesNotContain("p7");
         for (WebElement tick : browser.findElements(By.cssSelector("#parallel-axes input:not(:checked)"))) {
             tick.click(); // the boxes stay the same elements: only the drawing changes
         }
         assertThat(axes()).hasSize(13);
-        assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Parameters:");
+        assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Parameters here and in the slices:");
+    }
+
+    private List<String> sliceTitles() {
+        return browser.findElements(By.cssSelector("#slices .u-title")).stream().map(WebElement::getText).toList();
+    }
+
+    @Test
+    void tablesPageAFailuresStackTraceIsShownAndNumbersReadWell() {
+        browser.get(api.base + "/study.html?name=many");
+        assertThat(await(By.id("pager")).getText()).contains("rows 1\u2013100 of " + MANY);
+        assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize(100);
+        browser.findElement(By.cssSelector("#pager button[data-page='Next']")).click();
+        assertThat(browser.findElement(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#100");
+        assertThat(browser.findElement(By.id("pager")).getText()).contains("rows 101\u2013200 of " + MANY);
+
+        assertThat(js("return [Tuna.num(0.25, 6), Tuna.num(-0.5, 6), Tuna.num(6.535834443033719e200, 6), Tuna.num(1e-5, 4),"
+                + " Tuna.num(221, 6), Tuna.num(1650850, 6), Tuna.num(1650850.5, 6)]"))
+                .isEqualTo(List.of("0.25", "-0.5", "6.53583e+200", "0.00001", "221", "1650850", "1.65085e+6"));
+
+        browser.get(api.base + "/study.html?name=failing");
+        assertThat(await(By.cssSelector("#history .empty")).getText()).isEqualTo("No completed trial yet.");
+        browser.get(api.base + "/trial.html?study=failing&n=0");
+        await(By.id("reason"));
+        WebElement stack = browser.findElement(By.id("stack"));
+        stack.findElement(By.tagName("summary")).click();
+        assertThat(browser.findElement(By.id("stack-trace")).getText()).startsWith("java.lang.IllegalStateException: boom");
+        assertThat(browser.findElement(By.cssSelector("#params td:nth-child(3)")).getText()).isEqualTo("float [0, 1]");
+    }
+
+    @Test
+    void anActionTheServerRefusesSaysWhyUntilTheNextAction() throws InterruptedException {
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='markup'] button[data-action='delete']"));
+        // The server's refusal, as a 409 from another server's change would come.
+        js("const f = window.fetch; window.fetch = (u, o) => o && o.method === 'DELETE' ? Promise.resolve(new Response("
+                + "JSON.stringify({detail: 'refused for the test'}), {status: 409})) : f(u, o)");
+        click(By.cssSelector("tr[data-study='markup'] button[data-action='delete']"));
+        browser.switchTo().alert().accept();
+        Thread.sleep(3500); // past the list's next refresh
+        assertThat(browser.findElement(By.id("action-error")).getText()).isEqualTo("markup: refused for the test");
+        assertThat(api.get("/api/studies/markup").status()).isEqualTo(200);
     }
 
     /** The axes the parallel coordinates drew, left to right. */
