@@ -83,6 +83,11 @@ const Tuna = {
   },
   /** A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. */
   chart(container, title, xLabel, data, series, extra) {
+    // A chart the user zoomed into keeps its x range when live updates draw it again.
+    const old = container.tunaPlot;
+    const oldXs = old ? old.data[0] : [];
+    const zoom = oldXs.length && (old.scales.x.min > oldXs[0] || old.scales.x.max < oldXs[oldXs.length - 1])
+      ? {min: old.scales.x.min, max: old.scales.x.max} : null;
     Tuna.clear(container);
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
     // Whole-number ticks only where x is whole (trials, steps); a float parameter gets uPlot's own. The y axis is
@@ -94,6 +99,7 @@ const Tuna = {
     const opts = Object.assign({title, width, height: extra && extra.height || 300, scales: {x: {time: false}},
       axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, extra || {});
     const plot = new uPlot(opts, data, container);
+    if (zoom) plot.setScale('x', zoom);
     container.tunaPlot = plot;
     return plot;
   },

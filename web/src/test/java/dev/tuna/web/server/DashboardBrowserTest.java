@@ -277,6 +277,13 @@ class DashboardBrowserTest {
         assertThat(new Select(browser.findElement(By.id("metric"))).getOptions()).extracting(WebElement::getText)
                 .containsExactly("value", "train_loss");
         screenshot("study");
+        // A zoomed history keeps its range when a live update draws it again.
+        js("document.getElementById('history').tunaPlot.setScale('x', {min: 2, max: 9})"); // as a drag would
+        js("render()");
+        assertThat(js("const h = document.getElementById('history');" // uPlot applies scales a moment later
+                + " return [h.tunaPlot.scales.x.min, h.tunaPlot.scales.x.max]")).isEqualTo(List.of(2L, 9L));
+        js("const h = document.getElementById('history'); h.tunaPlot.setScale('x', {min: h.tunaPlot.data[0][0],"
+                + " max: h.tunaPlot.data[0][h.tunaPlot.data[0].length - 1]}); render()");
         // Branin's values are positive: a log scale is offered, and redraws the history and the curves.
         browser.findElement(By.id("log-scale")).click();
         assertThat(js("return [document.getElementById('history').tunaPlot.scales.y.distr,"
