@@ -90,8 +90,8 @@ const Tuna = {
       ? {min: old.scales.x.min, max: old.scales.x.max} : null;
     Tuna.clear(container);
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
-    // Whole-number ticks only where x is whole (trials, steps); a float parameter gets uPlot's own. The y axis is
-    // as wide as its longest label, which the default width cut off from 10,000 up.
+    // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
+    // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
     const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
       : {label: xLabel, incrs: Tuna.INCRS, values: Tuna.ticks};
     const yAxis = {incrs: Tuna.INCRS, values: Tuna.ticks,
