@@ -51,6 +51,10 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse("""
                 {"name": "x", "trials": 1, "metric": "val_acc", "trainable": {"type": "mlp"}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("metric: trainable mlp: metric 'val_acc' is not one it reports");
+        // The network is built for the data that is here: a cnn wants images, and moons are points.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
+                .hasMessageStartingWith("trainable.dataset: trainable cnn: ").hasMessageContaining("not images");
+        assertThat(parser.parse(spec.formatted("mlp", "regression?samples=100", "{}", lr)).name()).isEqualTo("x");
         // A setting both fixed and searched: the space would win and the fixed value would go unchecked.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"lr\": 5}", lr)))
                 .hasMessage("trainable.fixed.lr: is also in space: a setting is either fixed or searched, not both");

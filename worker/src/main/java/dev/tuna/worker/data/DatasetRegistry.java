@@ -3,6 +3,7 @@ package dev.tuna.worker.data;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -86,16 +87,19 @@ public final class DatasetRegistry {
      * {@code key=value} pairs. It is loaded too (and kept for the trials), so that a bad or unknown option or a bad
      * file is refused now rather than by every trial; except a dataset read from files ({@code csv:PATH},
      * {@code idx:IMAGES,LABELS}) that are not on this machine: a cluster's server may lack the files its workers have.
+     *
+     * @return the loaded data, or empty when its files are not here
      */
-    public void check(String spec, long seed) {
+    public Optional<DataSplit> check(String spec, long seed) {
         factory(spec);
         options(spec);
         String head = spec.split("\\?", 2)[0];
         int colon = head.indexOf(':');
         if (colon < 0 || java.util.Arrays.stream(head.substring(colon + 1).split(","))
                 .allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file.strip())))) {
-            load(spec, seed);
+            return Optional.of(load(spec, seed));
         }
+        return Optional.empty();
     }
 
     /** The factory of the name {@code spec} starts with ({@code name[:argument][?options]}). */

@@ -148,8 +148,10 @@ public abstract class DjlTrainable implements Trainable {
             }
             Hyperparams p = Hyperparams.of("trainable " + name, values);
             Settings settings = Settings.read(p, 0);
+            LabeledData data;
             try {
-                datasets.check(settings.dataset(), settings.dataSeed());
+                // The network is built for the data it will train on when that is here, else for an MNIST image.
+                data = datasets.check(settings.dataset(), settings.dataSeed()).map(DataSplit::train).orElse(CHECK_DATA);
             } catch (InvalidSettingException e) {
                 throw e;
             } catch (IllegalArgumentException e) {
@@ -160,8 +162,15 @@ public abstract class DjlTrainable implements Trainable {
                 throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric
                         + "' is not one it reports (" + String.join(", ", MetricNames.ALL) + ", or grad_norm/LAYER)");
             }
-            long[] shape = inputShape(p, CHECK_DATA);
-            buildBlock(p, shape, CHECK_DATA.numClasses(), Task.CLASSIFICATION);
+            long[] shape;
+            try {
+                shape = inputShape(p, data);
+            } catch (InvalidSettingException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("dataset", "trainable " + name + ": " + e.getMessage());
+            }
+            buildBlock(p, shape, data.task() == Task.CLASSIFICATION ? data.numClasses() : 1, data.task());
             p.checkAllKnown();
         }
     }
