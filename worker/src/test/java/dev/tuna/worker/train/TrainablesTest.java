@@ -1,6 +1,7 @@
 package dev.tuna.worker.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -199,6 +200,43 @@ class TrainablesTest {
                 assertThat(t.state()).as(schedule + "/" + init + ": " + t.reason()).isEqualTo(TrialState.COMPLETE);
             }
         }
+    }
+
+    /** A factory that would take the built-in mlp's name; listed only by the test below. */
+    public static final class Impostor implements TrainableFactory {
+        @Override
+        public String name() {
+            return "mlp";
+        }
+
+        @Override
+        public Trainable create(Map<String, Object> fixed, Map<String, dev.tuna.core.Distribution> space) {
+            throw new AssertionError("never made");
+        }
+    }
+
+    /** A class loader whose META-INF/services lists {@code provider} as a trainable factory. */
+    private static ClassLoader listing(java.nio.file.Path dir, String provider) throws java.io.IOException {
+        java.nio.file.Path services = java.nio.file.Files.createDirectories(dir.resolve("META-INF/services"));
+        java.nio.file.Files.writeString(services.resolve(TrainableFactory.class.getName()), provider + "\n");
+        return new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, TrainablesTest.class.getClassLoader()) {
+            @Override
+            public java.util.Enumeration<java.net.URL> getResources(String name) throws java.io.IOException {
+                return findResources(name); // only this folder's list, not the test class path's
+            }
+        };
+    }
+
+    @Test
+    void aBadServiceEntryOrOneTakingABuiltInsNameIsRefusedInOneMessage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        assertThatThrownBy(() -> TrainableRegistry.withServiceLoader(listing(dir.resolve("missing"), "my.DoesNotExist")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("a trainable listed in META-INF/services cannot be loaded: ")
+                .hasMessageContaining("my.DoesNotExist");
+        assertThatThrownBy(() -> TrainableRegistry.withServiceLoader(listing(dir.resolve("impostor"), Impostor.class.getName())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageEndingWith("takes the name 'mlp' of a built-in trainable; give it a name of its own");
     }
 
     @Test
