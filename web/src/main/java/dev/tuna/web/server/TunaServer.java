@@ -266,8 +266,11 @@ public final class TunaServer implements AutoCloseable {
         if (ctx.contentLength() > MAX_BODY_BYTES) {
             throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
-        boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE
-                || ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH;
+        if (ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
+            ctx.header("Allow", "GET, POST, DELETE");
+            throw new ApiException(405, "", "the API takes GET, POST and DELETE, not " + ctx.method());
+        }
+        boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE;
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "Authorization", "this server needs 'Authorization: Bearer TOKEN' for changes");

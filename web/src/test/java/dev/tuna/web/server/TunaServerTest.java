@@ -218,6 +218,12 @@ class TunaServerTest {
             assertThat(api.delete(path).status()).isEqualTo(204);
             assertThat(storage.findStudy(name)).isEmpty();
         }
+        // Methods the API has no route for at all.
+        for (String method : List.of("PUT", "PATCH")) {
+            Api.Answer a = api.send(method, "/api/studies/x", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(a.status()).isEqualTo(405);
+            assertThat(a.json().get("detail").asText()).isEqualTo("the API takes GET, POST and DELETE, not " + method);
+        }
         // A name that is neither stored nor valid is still refused as such.
         assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(400);
     }
