@@ -164,8 +164,8 @@ final class DemoCommand implements Callable<Integer> {
         return s;
     }
 
-    /** What becomes of the demo study: the line that says so, and whether it is submitted anew. */
-    private record Plan(String line, boolean submit) {
+    /** What becomes of the demo study: the line that says so, and whether it is submitted anew or resumed. */
+    private record Plan(String line, boolean submit, boolean resume) {
     }
 
     /**
@@ -177,12 +177,12 @@ final class DemoCommand implements Callable<Integer> {
     private static Plan plan(Path folder, StudySpec demo) {
         Path db = folder.resolve(ServerRuntime.DB_FILE);
         if (!java.nio.file.Files.exists(db)) {
-            return new Plan(submitted(demo), true);
+            return new Plan(submitted(demo), true, false);
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
             Optional<StudyInfo> found = storage.findStudy(STUDY);
             if (found.isEmpty()) {
-                return new Plan(submitted(demo), true);
+                return new Plan(submitted(demo), true, false);
             }
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(demo), Map.class);
             Map<?, ?> stored = found.get().attrs().get(StudyService.ATTR_SPEC) instanceof Map<?, ?> m ? m : null;
@@ -198,15 +198,21 @@ final class DemoCommand implements Callable<Integer> {
             if (done >= demo.trials() && sameOptions) {
                 storage.deleteStudy(STUDY);
                 return new Plan(String.format("Study '%s' already has %d finished trials: starting afresh.", STUDY, done),
-                        true);
+                        true, false);
             }
             if (done >= demo.trials()) {
-                return new Plan(String.format("Study '%s' already has %d finished trials (--trials %d): nothing to run.",
-                        STUDY, done, demo.trials()), false);
+                // The server resumes an unfinished study as it starts: one asked for fewer trials is held stopped.
+                boolean unfinished = !(stored.get("trials") instanceof Number t && done >= t.intValue());
+                if (unfinished) {
+                    storage.setStudyAttr(STUDY, StudyService.ATTR_STOPPED, true);
+                }
+                return new Plan(String.format("Study '%s' already has %d finished trials (--trials %d): nothing to run%s.",
+                        STUDY, done, demo.trials(), unfinished ? "; it stays stopped (resume it on the dashboard)" : ""),
+                        false, false);
             }
             storage.setStudyAttr(STUDY, StudyService.ATTR_SPEC, given); // the new number of trials and slots
             return new Plan(String.format("Resuming study '%s': %d of %d trials already done.", STUDY, done,
-                    demo.trials()), false);
+                    demo.trials()), false, true);
         }
     }
 
@@ -218,6 +224,9 @@ final class DemoCommand implements Callable<Integer> {
     private static String start(StudyService studies, StudySpec demo, Plan plan) {
         if (plan.submit()) {
             studies.submit(demo);
+            return plan.line();
+        }
+        if (!plan.resume()) {
             return plan.line();
         }
         int done = Study.counted(studies.storage().trials(STUDY));

@@ -67,9 +67,13 @@ final class RunCommand implements Callable<Integer> {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
             storage.findStudy(studySpec.name()).map(info -> info.attrs().get(StudyService.ATTR_SPEC))
                     .ifPresent(stored -> checkSameStudy(stored, given));
+            boolean stored = storage.findStudy(studySpec.name()).map(i -> i.attrs().containsKey(StudyService.ATTR_SPEC))
+                    .orElse(false);
             Study study = StudyService.study(studySpec, storage);
-            storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given);
             int done = study.countedTrials();
+            if (!stored || done < studySpec.trials()) {
+                storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
+            }
             if (done >= studySpec.trials()) {
                 out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",
                         study.name(), done, studySpec.trials());

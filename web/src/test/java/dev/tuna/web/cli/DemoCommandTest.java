@@ -164,6 +164,13 @@ class DemoCommandTest {
         }
         FrozenTrial first = storedTrials(dir).get(0);
 
+        // Fewer trials than it has finished: nothing runs, though the server resumes unfinished studies as it starts.
+        TunaRun fewer = tuna(demoArgs(dir, 1, "--exit-when-done"));
+        assertThat(fewer.code()).as(fewer.err()).isZero();
+        assertThat(fewer.out()).startsWith("Study 'demo-mnist' already has 1 finished trials (--trials 1): nothing to run;"
+                + " it stays stopped (resume it on the dashboard).");
+        assertThat(storedTrials(dir)).containsExactly(first);
+
         // More trials than it was started with: it resumes up to the new number (it used to start afresh).
         TunaRun run = tuna(demoArgs(dir, 4, "--exit-when-done"));
 

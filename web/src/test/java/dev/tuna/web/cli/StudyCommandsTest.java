@@ -85,6 +85,7 @@ class StudyCommandsTest {
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 8", "\"trials\": 4"));
         TunaRun fewer = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(fewer.out()).startsWith("Study 'br' already has 8 finished trials (the spec asks for 4): nothing to run.");
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("8/8"); // its budget is not cut to 4
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
 
         // Another space under the same name would mix two searches in one study: refused, the study left as it was.
