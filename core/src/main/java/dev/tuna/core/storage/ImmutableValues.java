@@ -54,7 +54,12 @@ final class ImmutableValues {
     /** An unmodifiable deep copy of a map, in its order; null values are allowed. An error names the key. */
     static <K> Map<K, Object> copyOfMap(Map<K, ?> map) {
         Map<K, Object> copy = new LinkedHashMap<>();
-        map.forEach((k, v) -> copy.put(k, copyOf("key '" + k + "'", v)));
+        map.forEach((k, v) -> {
+            if (k == null) {
+                throw new IllegalArgumentException("a map key is null (JSON has no null keys)");
+            }
+            copy.put(k, copyOf("key '" + k + "'", v));
+        });
         return Collections.unmodifiableMap(copy);
     }
 
@@ -65,6 +70,18 @@ final class ImmutableValues {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The copy of an attribute's value: {@code kind} is e.g. "user attribute".
+     *
+     * @throws IllegalArgumentException if the key is null (JSON has no null keys) or the value not JSON's
+     */
+    static Object attribute(String kind, String key, Object value) {
+        if (key == null) {
+            throw new IllegalArgumentException(kind + ": needs a name, got null");
+        }
+        return copyOf(kind + " '" + key + "'", value);
     }
 
     private static String describe(Object value) {

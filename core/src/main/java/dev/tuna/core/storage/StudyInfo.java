@@ -25,7 +25,7 @@ public record StudyInfo(String name, Direction direction, Instant created, Map<S
     /** This study with attribute {@code key} set to a deep, unmodifiable copy of {@code value}. */
     StudyInfo withAttr(String key, Object value) {
         Map<String, Object> updated = new LinkedHashMap<>(attrs);
-        updated.put(key, ImmutableValues.copyOf("study attribute '" + key + "'", value));
+        updated.put(key, ImmutableValues.attribute("study attribute", key, value));
         return new StudyInfo(name, direction, created, updated);
     }
 

@@ -90,12 +90,12 @@ final class TrialRecord {
 
     void setUserAttr(String key, Object value) {
         checkMutable(false);
-        userAttrs.put(key, ImmutableValues.copyOf("user attribute '" + key + "'", value));
+        userAttrs.put(key, ImmutableValues.attribute("user attribute", key, value));
     }
 
     void setSystemAttr(String key, Object value) {
         checkMutable(true);
-        systemAttrs.put(key, ImmutableValues.copyOf("system attribute '" + key + "'", value));
+        systemAttrs.put(key, ImmutableValues.attribute("system attribute", key, value));
     }
 
     /** Checks the arguments of a finish before the trial is looked up. */

@@ -654,6 +654,10 @@ public abstract class StorageContractTest {
                 .hasMessageStartingWith("study attribute 'path'");
         assertThatThrownBy(() -> storage.enqueueTrial("s", Map.of("x", new Object())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, null, 1)).hasMessage("user attribute: needs a name, got null");
+        Map<String, Object> nullKey = new java.util.HashMap<>();
+        nullKey.put(null, 1);
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "m", nullKey)).hasMessageContaining("map keys must be strings, got null");
 
         // Nothing half-written: the trial still runs with its one attribute, and no trial was enqueued.
         assertThat(storage.trials("s")).singleElement().satisfies(t -> {
