@@ -28,13 +28,21 @@ final class ThreadTrialExecutor implements TrialExecutor {
             threads.add(t);
             t.start();
         }
+        // An interrupt stops the run, but optimize still returns only once the trials in flight have ended: a caller
+        // may close the storage the moment it returns.
+        boolean interrupted = false;
         for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                loop.stop();
-                Thread.currentThread().interrupt();
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    loop.stop();
+                }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

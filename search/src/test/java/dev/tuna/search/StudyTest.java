@@ -157,6 +157,30 @@ class StudyTest {
     }
 
     @Test
+    void interruptingAParallelOptimizeReturnsOnlyOnceItsTrialsHaveEnded() throws InterruptedException {
+        Study study = study("interrupted-parallel");
+        CountDownLatch twoStarted = new CountDownLatch(2);
+        AtomicInteger runningAtEnd = new AtomicInteger(-1);
+        Thread runner = new Thread(() -> {
+            study.optimize(trial -> {
+                twoStarted.countDown();
+                long end = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait(); // busy, ignoring interrupts
+                }
+                return quadratic(trial);
+            }, OptimizeOptions.builder().optTrials(20).optParallelism(2).build());
+            runningAtEnd.set((int) study.trials().stream().filter(t -> t.state() == TrialState.RUNNING).count());
+        });
+        runner.start();
+        assertThat(twoStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.interrupt();
+        runner.join(30_000);
+        assertThat(runningAtEnd).as("trials still running when optimize returned").hasValue(0);
+        assertThat(study.trials()).hasSizeLessThan(20);
+    }
+
+    @Test
     void stopOnErrorRethrowsAfterRecordingTheFailure() {
         Study study = study("stop-on-error");
         OptimizeOptions options = OptimizeOptions.builder().optTrials(10).optStopOnError(true).build();
