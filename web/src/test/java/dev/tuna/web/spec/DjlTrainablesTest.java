@@ -45,7 +45,12 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist?samplez=100", "{}", lr)))
                 .hasMessage("trainable.dataset: dataset mnist?samplez=100: unknown option 'samplez' (known: [samples, validation])");
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=-5", "{}", lr)))
-                .hasMessage("trainable.dataset: dataset moons?samples=-5: option samples must be at least 1, got -5");
+                .hasMessage("trainable.dataset: dataset moons?samples=-5: option samples must be from 1 to 1000000, got -5");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=2000000000", "{}", lr)))
+                .hasMessage("trainable.dataset: dataset moons?samples=2000000000: option samples must be from 1 to 1000000,"
+                        + " got 2000000000");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist?samples=99999", "{}", lr)))
+                .hasMessage("trainable.dataset: option samples: the set has 10000 samples, asked for 99999");
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"metric\": \"val_acc\"}", lr)))
                 .hasMessageStartingWith("trainable.fixed.metric: trainable mlp: metric 'val_acc' is not one it reports (train_loss,");
         assertThatThrownBy(() -> parser.parse("""
@@ -55,6 +60,12 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
                 .hasMessageStartingWith("trainable.dataset: trainable cnn: ").hasMessageContaining("not images");
         assertThat(parser.parse(spec.formatted("mlp", "regression?samples=100", "{}", lr)).name()).isEqualTo("x");
+        // A metric of the other task: moons are classes, regression is numbers.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=100", "{\"metric\": \"val_mse\"}", lr)))
+                .hasMessage("trainable.fixed.metric: trainable mlp: metric 'val_mse' is not reported for moons?samples=100,"
+                        + " a classification set");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "regression?samples=100", "{\"metric\": \"val_accuracy\"}", lr)))
+                .hasMessageContaining("is not reported for regression?samples=100, a regression set");
         // A setting both fixed and searched: the space would win and the fixed value would go unchecked.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"lr\": 5}", lr)))
                 .hasMessage("trainable.fixed.lr: is also in space: a setting is either fixed or searched, not both");

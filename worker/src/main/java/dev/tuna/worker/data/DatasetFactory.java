@@ -37,12 +37,12 @@ public interface DatasetFactory {
             }
         }
 
-        /** An integer option that must be at least {@code min} when it is given. */
-        public int integer(String key, int fallback, int min) {
+        /** An integer option that must be in {@code [min, max]} when it is given. */
+        public int integer(String key, int fallback, int min, int max) {
             int v = integer(key, fallback);
-            if (values.containsKey(key) && v < min) {
-                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be at least " + min
-                        + ", got " + v);
+            if (values.containsKey(key) && (v < min || v > max)) {
+                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be from " + min
+                        + " to " + max + ", got " + v);
             }
             return v;
         }

@@ -39,17 +39,20 @@ public final class DatasetRegistry {
         return DEFAULT;
     }
 
+    /** The most samples a synthetic set may have: 2 billion would fail in the array, 30 million took a gigabyte. */
+    static final int MAX_SYNTHETIC = 1_000_000;
+
     /** A registry with the built-in datasets only. */
     public static DatasetRegistry withBuiltIns() {
         DatasetRegistry r = new DatasetRegistry();
-        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1), seed), o, seed));
+        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed));
         r.register("idx", (arg, o, seed) -> {
             String[] paths = required(arg, "idx:IMAGES,LABELS").split(",");
             if (paths.length != 2) {
                 throw new IllegalArgumentException("dataset idx: expected idx:IMAGES,LABELS, got idx:" + arg);
             }
             LabeledData data = IdxReader.read(Path.of(paths[0].trim()), Path.of(paths[1].trim()), o.integer("classes", 10));
-            return split(subset(data, o.integer("samples", 0, 1), seed), o, seed);
+            return split(subset(data, o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed);
         });
         r.register("csv", (arg, o, seed) -> {
             String taskName = o.string("task", "classification");
@@ -59,10 +62,10 @@ public final class DatasetRegistry {
             LabeledData data = CsvLoader.read(Path.of(required(arg, "csv:PATH")), o.string("label", null), task);
             return split(data, o, seed).standardized();
         });
-        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1), o.integer("classes", 2), o.number("noise", 0.05), seed), o, seed));
-        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1), o.number("noise", 0.1), seed), o, seed));
-        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1), o.integer("centers", 3), o.integer("features", 2), o.number("noise", 1.0), seed), o, seed));
-        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1), o.integer("features", 5), o.number("noise", 0.1), seed), o, seed));
+        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("classes", 2, 2, 1000), o.number("noise", 0.05), seed), o, seed));
+        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.number("noise", 0.1), seed), o, seed));
+        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("centers", 3, 2, 1000), o.integer("features", 2, 1, 10_000), o.number("noise", 1.0), seed), o, seed));
+        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("features", 5, 1, 10_000), o.number("noise", 0.1), seed), o, seed));
         return r;
     }
 
@@ -162,7 +165,10 @@ public final class DatasetRegistry {
     }
 
     private static LabeledData subset(LabeledData data, int samples, long seed) {
-        if (samples <= 0 || samples >= data.size()) {
+        if (samples > data.size()) {
+            throw new IllegalArgumentException("option samples: the set has " + data.size() + " samples, asked for " + samples);
+        }
+        if (samples <= 0 || samples == data.size()) {
             return data;
         }
         int[] order = DataSplit.permutation(data.size(), seed ^ 0x5DEECE66DL);

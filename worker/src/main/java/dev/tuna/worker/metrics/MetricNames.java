@@ -31,6 +31,16 @@ public final class MetricNames {
     private MetricNames() {
     }
 
+    /** The validation metrics of one task only. */
+    private static final List<String> CLASSIFICATION_ONLY = List.of(VAL_ACCURACY, VAL_PRECISION, VAL_RECALL, VAL_F1,
+            VAL_AUC, VAL_ERROR_RATE);
+    private static final List<String> REGRESSION_ONLY = List.of(VAL_MSE, VAL_MAE, VAL_R2);
+
+    /** Whether a DJL training on data of this task reports the metric (one {@link #isReported} names). */
+    public static boolean isReportedFor(String name, dev.tuna.worker.data.Task task) {
+        return !(task == dev.tuna.worker.data.Task.CLASSIFICATION ? REGRESSION_ONLY : CLASSIFICATION_ONLY).contains(name);
+    }
+
     /** Whether a DJL training reports a metric of this name (for one task or the other). */
     public static boolean isReported(String name) {
         return ALL.contains(name) || name != null && name.startsWith(GRAD_NORM + "/") && name.length() > GRAD_NORM.length() + 1;

@@ -156,11 +156,20 @@ public abstract class DjlTrainable implements Trainable {
                 throw e;
             } catch (IllegalArgumentException e) {
                 throw new InvalidSettingException("dataset", e.getMessage());
+            } catch (RuntimeException e) {
+                // Whatever else loading it threw is still a dataset this spec cannot have: a 400, not a 500.
+                throw new InvalidSettingException("dataset", "dataset " + settings.dataset() + ": " + e);
             }
-            String metric = p.getString("metric", MetricNames.VAL_ACCURACY);
+            String metric = p.getString("metric", data.task() == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY
+                    : MetricNames.VAL_LOSS);
             if (!MetricNames.isReported(metric)) {
                 throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric
                         + "' is not one it reports (" + String.join(", ", MetricNames.ALL) + ", or grad_norm/LAYER)");
+            }
+            if (!MetricNames.isReportedFor(metric, data.task())) {
+                throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric + "' is not reported"
+                        + " for " + settings.dataset() + ", a " + data.task().name().toLowerCase(java.util.Locale.ROOT)
+                        + " set");
             }
             long[] shape;
             try {
