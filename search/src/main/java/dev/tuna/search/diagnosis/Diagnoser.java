@@ -178,8 +178,11 @@ public final class Diagnoser {
         for (int i = 1; i < points.size(); i++) {
             // A gap that only shrinks towards zero (validation below training, as dropout makes it) is no sign.
             double[] now = points.get(i), before = points.get(i - 1);
-            boolean widens = now[0] > before[0] && before[0] > 0 && now[1] < before[1]
-                    && now[2] >= before[2] * (1 - plateauTolerance);
+            // Widening and falling by more than the plateau's tolerance of the validation loss: float noise on a
+            // flat run (losses moving by 1e-6) is neither.
+            double noise = plateauTolerance * Math.abs(before[2]);
+            boolean widens = now[0] > before[0] + noise && before[0] > 0 && now[1] < before[1] - noise
+                    && now[2] >= before[2] - noise;
             run = widens ? run + 1 : 0;
             if (run == windowSteps) {
                 int begin = i - windowSteps;

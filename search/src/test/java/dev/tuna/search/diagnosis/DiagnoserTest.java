@@ -100,6 +100,10 @@ class DiagnoserTest {
         FrozenTrial learning = metrics("val_loss", curve(2.283, 2.2, 2.13, 2.07, 2.02, 1.99, 1.96),
                 "train_loss", curve(2.27, 2.185, 2.11, 2.045, 1.99, 1.955, 1.92));
         assertThat(diagnoser.diagnose(learning, Direction.MINIMIZE)).isEmpty();
+        // Nor is a flat run whose losses move in the sixth digit.
+        FrozenTrial flat = metrics("val_loss", curve(2.30210, 2.30211, 2.30212, 2.30213, 2.30214),
+                "train_loss", curve(2.28100, 2.28099, 2.28098, 2.28097, 2.28096));
+        assertThat(diagnoser.diagnose(flat, Direction.MINIMIZE)).extracting(Diagnosis::name).doesNotContain(Diagnosis.OVERFITTING);
         // Validation below training (dropout) with the difference shrinking is not overfitting.
         FrozenTrial below = metrics("val_loss", curve(0.8, 0.6, 0.5, 0.45, 0.42, 0.4),
                 "train_loss", curve(2.0, 1.6, 1.3, 1.1, 0.9, 0.8));
