@@ -95,9 +95,17 @@ const Tuna = {
     const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
       : {label: xLabel, incrs: Tuna.INCRS, values: Tuna.ticks};
     const yAxis = {incrs: Tuna.INCRS, values: Tuna.ticks,
-      size: (u, values) => Math.max(50, 16 + 7 * Math.max(0, ...(values || []).map(v => String(v).length)))};
-    const opts = Object.assign({title, width, height: extra && extra.height || 300, scales: {x: {time: false}},
+      size: (u, values) => Math.max(50, 20 + 8 * Math.max(0, ...(values || []).map(v => String(v).length)))};
+    // A linear y range of our own: uPlot's collapsed values below about 1e-16 to a range of 0 to 100.
+    const yRange = (u, lo, hi) => {
+      if (lo == null || hi == null) return [0, 1];
+      const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+      return [lo - pad, hi + pad];
+    };
+    const opts = Object.assign({title, width, height: extra && extra.height || 300,
       axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, extra || {});
+    // The caller's scales (a log axis) replace ours one axis at a time.
+    opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);
     if (zoom) plot.setScale('x', zoom);
     container.tunaPlot = plot;

@@ -199,7 +199,7 @@ async function importance() {
   if (!axisChoice && order.join() !== importanceOrder.join()) {
     importanceOrder = order;
     parallel(); // the default axes are the most important parameters
-    slices();
+    if (new Set(trials.flatMap(t => Object.keys(t.params))).size > MAX_AXES) slices(); // and so are the slices
   }
   for (const [name, share] of Object.entries(result.importance)) {
     const bar = Tuna.el('div', {class: 'bar'});
@@ -215,9 +215,8 @@ async function importance() {
 function slices() {
   const box = Tuna.clear(document.getElementById('slices'));
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
-  // The parameters the parallel coordinates show (all, up to 8 most important, or those ticked), most important first.
-  const chosen = parallelNames([...new Set(done.flatMap(t => Object.keys(t.params)))]);
-  const names = importanceOrder.filter(n => chosen.includes(n)).concat(chosen.filter(n => !importanceOrder.includes(n)));
+  // The parameters the parallel coordinates show: all, the 8 most important, or those ticked.
+  const names = parallelNames([...new Set(done.flatMap(t => Object.keys(t.params)))]);
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
     const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
