@@ -212,11 +212,17 @@ async function importance() {
 }
 
 /** One scatter per parameter: the completed trials' values against the parameter (categoricals by choice index). */
+/** Each slice's chart box by parameter: kept from one drawing to the next, so that a zoomed slice stays zoomed. */
+const sliceBoxes = new Map();
+
 function slices() {
-  const box = Tuna.clear(document.getElementById('slices'));
+  const box = document.getElementById('slices');
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
   // The parameters the parallel coordinates show: all, the 8 most important, or those ticked.
   const names = parallelNames([...new Set(done.flatMap(t => Object.keys(t.params)))]);
+  for (const [name, chart] of sliceBoxes) {
+    if (!names.includes(name)) { chart.remove(); sliceBoxes.delete(name); }
+  }
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
     const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
@@ -225,8 +231,9 @@ function slices() {
       const v = t.params[name];
       return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];
     }).sort((a, b) => a[0] - b[0]);
-    const chart = Tuna.el('div', {class: 'chart'});
-    box.append(chart);
+    if (!sliceBoxes.has(name)) sliceBoxes.set(name, Tuna.el('div', {class: 'chart'}));
+    const chart = sliceBoxes.get(name);
+    box.append(chart); // in the space's order
     const label = choices.length ? name + ' (' + choices.map((c, i) => i + ': ' + c).join(', ') + ')' : name;
     const log = isLog(name);
     Tuna.chart(chart, label, name, [points.map(p => p[0]), points.map(p => p[1])],

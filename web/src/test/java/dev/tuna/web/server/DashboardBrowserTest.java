@@ -282,6 +282,10 @@ class DashboardBrowserTest {
         js("render()");
         assertThat(js("const h = document.getElementById('history');" // uPlot applies scales a moment later
                 + " return [h.tunaPlot.scales.x.min, h.tunaPlot.scales.x.max]")).isEqualTo(List.of(2L, 9L));
+        js("document.querySelector('#slices .chart').tunaPlot.setScale('x', {min: -2, max: 3})"); // so does a slice
+        js("render()");
+        assertThat(js("const s = document.querySelector('#slices .chart').tunaPlot; return [s.scales.x.min, s.scales.x.max]"))
+                .isEqualTo(List.of(-2L, 3L));
         js("const h = document.getElementById('history'); h.tunaPlot.setScale('x', {min: h.tunaPlot.data[0][0],"
                 + " max: h.tunaPlot.data[0][h.tunaPlot.data[0].length - 1]}); render()");
         // Branin's values are positive: a log scale is offered, and redraws the history and the curves.
