@@ -144,10 +144,10 @@ public final class StudyService implements AutoCloseable {
         return storage.findStudy(name).orElseThrow(() -> new StudyNotFoundException(name));
     }
 
-    /** What the study is doing. */
+    /** What the study is doing; a stopped study whose interrupted trials are still ending is already stopped. */
     public State state(StudyInfo info, int counted) {
         Run run = runs.get(info.name());
-        if (run != null && run.active()) {
+        if (run != null && run.active() && !run.stopped) {
             return run.scheduled != null ? State.SCHEDULED : State.RUNNING;
         }
         return storedState(info, counted);
@@ -205,11 +205,26 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Resumes a stopped or idle study up to its number of trials (or its schedule).
+     * Resumes a stopped or idle study up to its number of trials (or its schedule). A study still stopping (its
+     * interrupted trials ending) is waited for, up to 30 s.
      *
      * @throws ApiException if the study was not submitted with a spec, or is running already
      */
-    public synchronized void resume(String name) {
+    public void resume(String name) {
+        Run stopping = runs.get(name);
+        if (stopping != null && stopping.stopped && stopping.future != null) {
+            try {
+                stopping.future.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.debug("study '{}': its stopped run did not end before the resume: {}", name, e.toString());
+            }
+        }
+        resumeNow(name);
+    }
+
+    private synchronized void resumeNow(String name) {
         StudyInfo info = info(name);
         StudySpec spec;
         try {

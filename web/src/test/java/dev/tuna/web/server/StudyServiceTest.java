@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class StudyServiceTest {
 
     /** Runs the study in the calling thread after failing as {@code failure} says on its first {@code failures} runs. */
-    private static final class FlakyDispatch implements StudyDispatch {
+    private static class FlakyDispatch implements StudyDispatch {
         final AtomicInteger runs = new AtomicInteger();
         final int failures;
         final Supplier<RuntimeException> failure;
@@ -82,6 +82,47 @@ class StudyServiceTest {
             assertThat(service.state(service.info("flaky"), Study.counted(service.storage().trials("flaky"))))
                     .isEqualTo(StudyService.State.COMPLETE);
             assertThat(service.lastError("flaky")).isEmpty();
+        }
+    }
+
+    @Test
+    void aResumeRightAfterAStopWaitsForTheStoppedRunToEnd() throws InterruptedException {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        StudyDispatch slowToStop = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                if (calls.incrementAndGet() == 1) {
+                    try {
+                        release.await(); // a trial that takes a moment to end after the stop
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return;
+                }
+                super.run(spec, study, objective, stopped);
+            }
+        };
+        try (StudyService service = new StudyService(new InMemoryStorage(), slowToStop, Trainables.builtIn())) {
+            service.submit(service.parser().parse(Api.quadratic("stopping", 2, 1, 0)));
+            service.stop("stopping");
+            assertThat(service.state(service.info("stopping"), 0)).isEqualTo(StudyService.State.STOPPED);
+            new Thread(() -> {
+                sleepQuietly(300);
+                release.countDown();
+            }).start();
+            service.resume("stopping"); // refused as "running already" before
+            awaitEnd(service, "stopping");
+            assertThat(calls).hasValue(2);
+            assertThat(Study.counted(service.storage().trials("stopping"))).isEqualTo(2);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

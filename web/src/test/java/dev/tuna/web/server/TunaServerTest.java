@@ -125,6 +125,8 @@ class TunaServerTest {
         api.awaitJson("/api/studies/quad-stop", s -> s.get("finished").asInt() >= 2, WAIT);
         Api.Answer stopped = api.post("/api/studies/quad-stop/stop", null);
         assertThat(stopped.status()).isEqualTo(202);
+        // Stopped at once, though its interrupted trials may still be ending (it answered "running").
+        assertThat(stopped.json().get("state").asText()).isEqualTo("stopped");
         JsonNode study = api.awaitJson("/api/studies/quad-stop", s -> s.get("state").asText().equals("stopped")
                 && s.get("counts").get("running").asInt() == 0, WAIT);
         int finished = study.get("finished").asInt();
