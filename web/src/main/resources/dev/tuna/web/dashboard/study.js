@@ -224,6 +224,9 @@ function slices() {
   for (const [name, chart] of sliceBoxes) {
     if (!names.includes(name)) { chart.remove(); sliceBoxes.delete(name); }
   }
+  const empty = box.querySelector(':scope > .empty');
+  if (empty) empty.remove();
+  if (names.length === 0) box.append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
     const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
@@ -287,6 +290,11 @@ function curves() {
   for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
   const curve = t => (metric === 'value' ? t.intermediateValues : (t.metrics || {})[metric]) || {};
   const withCurve = trials.filter(t => Object.keys(curve(t)).length > 0);
+  if (withCurve.length === 0) {
+    document.getElementById('curves-focus').textContent = '';
+    Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'}, 'No trial has reported yet.'));
+    return;
+  }
   const shown = withCurve.slice(-60);
   const bestTrial = info.best && withCurve.find(t => t.number === info.best.number);
   if (bestTrial && !shown.includes(bestTrial)) shown.unshift(bestTrial);

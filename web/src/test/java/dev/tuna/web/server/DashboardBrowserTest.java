@@ -509,6 +509,8 @@ class DashboardBrowserTest {
 
         browser.get(api.base + "/study.html?name=failing");
         assertThat(await(By.cssSelector("#history .empty")).getText()).isEqualTo("No completed trial yet.");
+        assertThat(browser.findElement(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial has reported yet.");
+        assertThat(browser.findElement(By.cssSelector("#slices .empty")).getText()).isEqualTo("No completed trial yet.");
         browser.get(api.base + "/trial.html?study=failing&n=0");
         await(By.id("reason"));
         WebElement stack = browser.findElement(By.id("stack"));
