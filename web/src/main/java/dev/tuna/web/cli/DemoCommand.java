@@ -193,7 +193,8 @@ final class DemoCommand implements Callable<Integer> {
                         + "another --data folder");
             }
             int done = Study.counted(storage.trials(STUDY));
-            boolean sameOptions = stored.get("trials") instanceof Number t && t.intValue() == demo.trials()
+            int storedTrials = stored.get("trials") instanceof Number t ? t.intValue() : Integer.MAX_VALUE;
+            boolean sameOptions = storedTrials == demo.trials()
                     && stored.get("parallelism") instanceof Number p && p.intValue() == demo.parallelism();
             if (done >= demo.trials() && sameOptions) {
                 storage.deleteStudy(STUDY);
@@ -202,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (done >= demo.trials()) {
                 // The server resumes an unfinished study as it starts: one asked for fewer trials is held stopped.
-                boolean unfinished = !(stored.get("trials") instanceof Number t && done >= t.intValue());
+                boolean unfinished = done < storedTrials;
                 if (unfinished) {
                     storage.setStudyAttr(STUDY, StudyService.ATTR_STOPPED, true);
                 }

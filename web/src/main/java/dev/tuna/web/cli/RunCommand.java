@@ -65,20 +65,20 @@ final class RunCommand implements Callable<Integer> {
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
-            storage.findStudy(studySpec.name()).map(info -> info.attrs().get(StudyService.ATTR_SPEC))
-                    .ifPresent(stored -> checkSameStudy(stored, given));
-            boolean stored = storage.findStudy(studySpec.name()).map(i -> i.attrs().containsKey(StudyService.ATTR_SPEC))
-                    .orElse(false);
+            Optional<Object> stored = storage.findStudy(studySpec.name())
+                    .map(info -> info.attrs().get(StudyService.ATTR_SPEC));
+            stored.ifPresent(old -> checkSameStudy(old, given));
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();
-            if (!stored || done < studySpec.trials()) {
+            if (stored.isEmpty() || done < studySpec.trials()) {
                 storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
             }
             if (done >= studySpec.trials()) {
                 out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",
                         study.name(), done, studySpec.trials());
             } else if (done > 0) {
-                out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), done, studySpec.trials());
+                out.printf("Resuming study '%s': %d of %d trials already done.%n", study.name(), done,
+                        studySpec.trials());
             }
             out.flush();
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
@@ -105,9 +105,11 @@ final class RunCommand implements Callable<Integer> {
             if (counted < studySpec.trials() && study.sampler().isExhausted(study)) {
                 // As the server marks it: no new point to try, so the study is complete, not waiting to resume.
                 storage.setStudyAttr(study.name(), StudyService.ATTR_EXHAUSTED, true);
-                out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted, studySpec.trials());
+                out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted,
+                        studySpec.trials());
             } else if (counted < studySpec.trials()) {
-                String why = studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out").orElse("it stopped");
+                String why = studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out")
+                        .orElse("it stopped");
                 out.printf("Stopped after %d of %d trials: %s; run the same command again to go on.%n", counted,
                         studySpec.trials(), why);
             }
@@ -144,7 +146,8 @@ final class RunCommand implements Callable<Integer> {
         // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
         Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
                 ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
-        return KEPT.stream().filter(field -> !tree(stored.get(field)).equals(sameValue, tree(given.get(field)))).findFirst();
+        return KEPT.stream().filter(field -> !tree(stored.get(field)).equals(sameValue, tree(given.get(field))))
+                .findFirst();
     }
 
     private static JsonNode tree(Object value) {

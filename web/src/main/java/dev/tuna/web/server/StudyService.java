@@ -319,36 +319,44 @@ public final class StudyService implements AutoCloseable {
             return;
         }
         run.future = runners.submit(() -> {
-            for (int attempt = 1; ; attempt++) {
+            for (int attempt = 1; !runOnce(spec, study, objective, run, attempt); attempt++) {
+                // A database that went away for a moment (a restart, a failover) must not end the study for good.
                 try {
-                    dispatch.run(spec, study, objective, () -> run.stopped);
-                    if (study.sampler().isExhausted(study)) {
-                        // Fewer trials than the spec asks for, but no new point to try: the study is done.
-                        storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
-                    }
-                    lastErrors.remove(spec.name());
+                    Thread.sleep(storageRetryDelay.toMillis());
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
                     return;
-                } catch (RuntimeException | Error e) {
-                    lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
-                    if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped) {
-                        LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
-                        return;
-                    }
-                    // A database that went away for a moment (a restart, a failover) must not end the study for good.
-                    LOG.warn("study '{}': its database failed ({}); trying again in {} s ({} of {})", spec.name(),
-                            e.getMessage(), storageRetryDelay.toSeconds(), attempt, STORAGE_RETRIES);
-                    try {
-                        Thread.sleep(storageRetryDelay.toMillis());
-                    } catch (InterruptedException stopping) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    if (run.stopped) {
-                        return;
-                    }
+                }
+                if (run.stopped) {
+                    return;
                 }
             }
         });
+    }
+
+    /**
+     * Runs the study once on the runner thread. Returns false when the run failed on its database and should be
+     * tried again; true when it is over, done or failed for good (the error is kept for the API).
+     */
+    private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, int attempt) {
+        try {
+            dispatch.run(spec, study, objective, () -> run.stopped);
+            if (study.sampler().isExhausted(study)) {
+                // Fewer trials than the spec asks for, but no new point to try: the study is done.
+                storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+            }
+            lastErrors.remove(spec.name());
+            return true;
+        } catch (RuntimeException | Error e) {
+            lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
+            if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped) {
+                LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
+                return true;
+            }
+            LOG.warn("study '{}': its database failed ({}); trying again in {} s ({} of {})", spec.name(),
+                    e.getMessage(), storageRetryDelay.toSeconds(), attempt, STORAGE_RETRIES);
+            return false;
+        }
     }
 
     /** Whether a run failed because its storage or the cluster's job store could not be reached or written. */

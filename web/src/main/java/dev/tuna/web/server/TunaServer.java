@@ -11,7 +11,6 @@ import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
 import dev.tuna.search.Study;
-import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.web.spec.SpecException;
 import dev.tuna.web.spec.StudySpec;
 import io.javalin.Javalin;
@@ -98,8 +97,9 @@ public final class TunaServer implements AutoCloseable {
             });
             config.staticFiles.enableWebjars();
             config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
-            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new org.eclipse.jetty.servlet.FilterHolder(new EventStreamAccept()),
-                    "/api/studies/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new org.eclipse.jetty.servlet.FilterHolder(new EventStreamAccept()), "/api/studies/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
         });
         routes(app);
         errors(app);
@@ -240,17 +240,8 @@ public final class TunaServer implements AutoCloseable {
         page.put("offset", offset);
         page.put("limit", limit);
         boolean curves = "true".equals(ctx.queryParam("curves"));
-        page.put("trials", all.stream().skip(offset).limit(limit).map(t -> {
-            Map<String, Object> row = Views.trialRow(t);
-            if (curves) {
-                // What the study page draws: every curve, and the diagnoses that mark diverged trials.
-                row.put("intermediateValues", t.intermediateValues());
-                row.put("metrics", t.metrics());
-                row.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
-                row.put("distributions", Views.distributions(t)); // log scales, for the slice plots
-            }
-            return row;
-        }).toList());
+        page.put("trials", all.stream().skip(offset).limit(limit)
+                .map(t -> curves ? Views.trialWithCurves(t) : Views.trialRow(t)).toList());
         ctx.json(page);
     }
 
@@ -320,12 +311,13 @@ public final class TunaServer implements AutoCloseable {
      */
     private String name(Context ctx) {
         String raw = ctx.pathParam("name");
-        if (studies.storage().findStudy(raw).isPresent()) {
-            return raw;
-        }
         try {
             return StudySpec.checkName("name", raw);
         } catch (SpecException e) {
+            // Only a name a spec could not have is looked up here: the routes read the study themselves.
+            if (studies.storage().findStudy(raw).isPresent()) {
+                return raw;
+            }
             throw new ApiException(400, "name", e.problem());
         }
     }

@@ -86,19 +86,24 @@ public final class Views {
         return m;
     }
 
-    /** A trial's distributions, each written on its own so that it carries its "type" (core's Jackson types). */
-    public static Map<String, Object> distributions(FrozenTrial t) {
+    /**
+     * A trial's row with what the study page draws: its distributions (log scales, for the slices), every curve,
+     * and the diagnoses that mark diverged trials.
+     */
+    public static Map<String, Object> trialWithCurves(FrozenTrial t) {
+        Map<String, Object> m = trialRow(t);
+        // Written one by one so that each carries its "type" (core's Jackson types).
         Map<String, Object> distributions = new LinkedHashMap<>();
         t.distributions().forEach((name, d) -> distributions.put(name, JSON.valueToTree(d)));
-        return distributions;
-    }
-
-    public static Map<String, Object> trialDetail(FrozenTrial t) {
-        Map<String, Object> m = trialRow(t);
-        m.put("distributions", distributions(t));
+        m.put("distributions", distributions);
         m.put("intermediateValues", t.intermediateValues());
         m.put("metrics", t.metrics());
         m.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
+        return m;
+    }
+
+    public static Map<String, Object> trialDetail(FrozenTrial t) {
+        Map<String, Object> m = trialWithCurves(t);
         m.put("userAttrs", t.userAttrs());
         Map<String, Object> system = new LinkedHashMap<>(t.systemAttrs());
         system.remove(Diagnosis.ATTR);

@@ -39,7 +39,7 @@ public final class DjlTrainables implements ObjectiveFactory {
                         + "not both");
             }
         }
-        Trainable trainable = trainable(spec);
+        Trainable trainable = trainable(spec, fixed);
         try {
             trainable.check();
         } catch (InvalidSettingException e) {
@@ -65,12 +65,12 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public Objective create(StudySpec spec) {
-        return trainable(spec).asDeviceObjective();
+        return trainable(spec, fixedValues(spec)).asDeviceObjective();
     }
 
-    private Trainable trainable(StudySpec spec) {
+    private Trainable trainable(StudySpec spec, Map<String, Object> fixed) {
         try {
-            return registry.create(spec.trainable().type(), fixedValues(spec), spec.space());
+            return registry.create(spec.trainable().type(), fixed, spec.space());
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }

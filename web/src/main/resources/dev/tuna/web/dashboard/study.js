@@ -15,10 +15,12 @@ let importanceOrder = []; // parameter names, most important first, once the imp
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
-  const names = [...new Set(trials.flatMap(t => Object.keys(t.params)))];
+  const names = paramNames(trials);
   return [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'], ['durationMillis', 'Seconds']]
     .concat(names.map(n => ['p:' + n, n]), [['device', 'Device'], ['reason', 'Reason']]);
 }
+/** The parameters the trials have, in the order they first appear. */
+function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.params)))]; }
 function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t[key]; }
 function diverged(t) {
   return (t.reason || '').startsWith('diverged') || (t.diagnoses || []).some(d => d.name === 'diverged');
@@ -119,7 +121,7 @@ function parallel() {
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
-  const all = [...new Set(done.flatMap(t => Object.keys(t.params)))];
+  const all = paramNames(done);
   const names = parallelNames(all);
   axisChooser(all, names);
   canvas.dataset.axes = names.join('\n');
@@ -200,7 +202,7 @@ async function importance() {
   if (!axisChoice && order.join() !== importanceOrder.join()) {
     importanceOrder = order;
     parallel(); // the default axes are the most important parameters
-    if (new Set(trials.flatMap(t => Object.keys(t.params))).size > MAX_AXES) slices(); // and so are the slices
+    if (paramNames(trials).length > MAX_AXES) slices(); // and so are the slices
   }
   for (const [name, share] of Object.entries(result.importance)) {
     const bar = Tuna.el('div', {class: 'bar'});
@@ -220,7 +222,7 @@ function slices() {
   const box = document.getElementById('slices');
   const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
   // The parameters the parallel coordinates show: all, the 8 most important, or those ticked.
-  const names = parallelNames([...new Set(done.flatMap(t => Object.keys(t.params)))]);
+  const names = parallelNames(paramNames(done));
   for (const [name, chart] of sliceBoxes) {
     if (!names.includes(name)) { chart.remove(); sliceBoxes.delete(name); }
   }

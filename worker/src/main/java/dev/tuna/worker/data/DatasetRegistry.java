@@ -96,13 +96,19 @@ public final class DatasetRegistry {
     public Optional<DataSplit> check(String spec, long seed) {
         factory(spec);
         options(spec);
-        String head = spec.split("\\?", 2)[0];
-        int colon = head.indexOf(':');
-        if (colon < 0 || java.util.Arrays.stream(head.substring(colon + 1).split(","))
+        String argument = argument(spec);
+        if (argument == null || java.util.Arrays.stream(argument.split(","))
                 .allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file.strip())))) {
             return Optional.of(load(spec, seed));
         }
         return Optional.empty();
+    }
+
+    /** What follows the name's ':' in {@code name[:argument][?options]} (files, for csv and idx), or null. */
+    private static String argument(String spec) {
+        String head = spec.split("\\?", 2)[0];
+        int colon = head.indexOf(':');
+        return colon < 0 ? null : head.substring(colon + 1);
     }
 
     /** The factory of the name {@code spec} starts with ({@code name[:argument][?options]}). */
@@ -128,12 +134,8 @@ public final class DatasetRegistry {
                 return hit;
             }
         }
-        int q = spec.indexOf('?');
-        String head = q < 0 ? spec : spec.substring(0, q);
-        int colon = head.indexOf(':');
-        String argument = colon < 0 ? null : head.substring(colon + 1);
         DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options(spec));
-        DataSplit split = factory.load(argument, parsed, seed);
+        DataSplit split = factory.load(argument(spec), parsed, seed);
         parsed.checkAllUsed();
         synchronized (cache) {
             cache.put(key, split);

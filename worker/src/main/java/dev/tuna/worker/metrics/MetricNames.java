@@ -1,5 +1,6 @@
 package dev.tuna.worker.metrics;
 
+import dev.tuna.worker.data.Task;
 import java.util.List;
 
 /** The names of the metrics a DJL training reports every epoch (the curves' names in storage and on the dashboard). */
@@ -37,8 +38,8 @@ public final class MetricNames {
     private static final List<String> REGRESSION_ONLY = List.of(VAL_MSE, VAL_MAE, VAL_R2);
 
     /** Whether a DJL training on data of this task reports the metric (one {@link #isReported} names). */
-    public static boolean isReportedFor(String name, dev.tuna.worker.data.Task task) {
-        return !(task == dev.tuna.worker.data.Task.CLASSIFICATION ? REGRESSION_ONLY : CLASSIFICATION_ONLY).contains(name);
+    public static boolean isReportedFor(String name, Task task) {
+        return !(task == Task.CLASSIFICATION ? REGRESSION_ONLY : CLASSIFICATION_ONLY).contains(name);
     }
 
     /** Whether a DJL training reports a metric of this name (for one task or the other). */

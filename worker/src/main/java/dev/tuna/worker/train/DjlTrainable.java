@@ -101,7 +101,8 @@ public abstract class DjlTrainable implements Trainable {
 
     /**
      * The shape the network sees one sample as; by default the dataset's own. {@link #check} calls it (and
-     * {@link #buildBlock}) with one placeholder 1 x 28 x 28 image of two classes.
+     * {@link #buildBlock}) with the training data when it is on this machine, else with one placeholder 1 x 28 x 28
+     * image of two classes.
      */
     protected long[] inputShape(Hyperparams params, LabeledData train) {
         return train.sampleShape();
@@ -127,9 +128,10 @@ public abstract class DjlTrainable implements Trainable {
     }
 
     /**
-     * Checks the fixed settings and the space as trials will read them, without data or a device: every setting is
-     * known, its values are in range (each numeric range at its low end, middle and high end, every choice of a
-     * categorical), and the dataset's name is registered. The network is built for an MNIST-sized image.
+     * Checks the fixed settings and the space as trials will read them, without a device: every setting is known,
+     * its values are in range (each numeric range at its low end, middle and high end, every choice of a
+     * categorical), the dataset loads ({@link DatasetRegistry#check}), the metric is one it reports for that data,
+     * and the network builds for that data (for an MNIST-sized image when the data's files are not here).
      *
      * @throws IllegalArgumentException naming the setting at fault
      */
@@ -160,8 +162,7 @@ public abstract class DjlTrainable implements Trainable {
                 // Whatever else loading it threw is still a dataset this spec cannot have: a 400, not a 500.
                 throw new InvalidSettingException("dataset", "dataset " + settings.dataset() + ": " + e);
             }
-            String metric = p.getString("metric", data.task() == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY
-                    : MetricNames.VAL_LOSS);
+            String metric = metric(p, data.task());
             if (!MetricNames.isReported(metric)) {
                 throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric
                         + "' is not one it reports (" + String.join(", ", MetricNames.ALL) + ", or grad_norm/LAYER)");
@@ -179,9 +180,19 @@ public abstract class DjlTrainable implements Trainable {
             } catch (IllegalArgumentException e) {
                 throw new InvalidSettingException("dataset", "trainable " + name + ": " + e.getMessage());
             }
-            buildBlock(p, shape, data.task() == Task.CLASSIFICATION ? data.numClasses() : 1, data.task());
+            buildBlock(p, shape, outputs(data), data.task());
             p.checkAllKnown();
         }
+    }
+
+    /** The objective's metric: the {@code metric} setting, by default validation accuracy, or loss for regression. */
+    private static String metric(Hyperparams p, Task task) {
+        return p.getString("metric", task == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY : MetricNames.VAL_LOSS);
+    }
+
+    /** The network's outputs: one per class, or one value for regression. */
+    private static int outputs(LabeledData data) {
+        return data.task() == Task.CLASSIFICATION ? data.numClasses() : 1;
     }
 
     /** A categorical's choice {@code pass}, a number's low end, middle or high end (by {@code pass % 3}). */
@@ -207,12 +218,11 @@ public abstract class DjlTrainable implements Trainable {
 
         DataSplit split = datasets.load(s.dataset(), s.dataSeed());
         Task task = split.train().task();
-        String metric = p.getString("metric", task == Task.CLASSIFICATION ? MetricNames.VAL_ACCURACY : MetricNames.VAL_LOSS);
+        String metric = metric(p, task);
         long[] shape = inputShape(p, split.train());
         LabeledData train = split.train().reshape(shape);
         LabeledData validation = split.validation().reshape(shape);
-        int outputs = task == Task.CLASSIFICATION ? train.numClasses() : 1;
-        Block block = buildBlock(p, shape, outputs, task);
+        Block block = buildBlock(p, shape, outputs(train), task);
         p.checkAllKnown();
         LOG.debug("trial {}: {} on {} with {}", trial.number(), name, device, p.asMap());
 

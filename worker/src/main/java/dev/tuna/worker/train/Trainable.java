@@ -25,8 +25,9 @@ public interface Trainable {
     double train(Trial trial, Device device) throws Exception;
 
     /**
-     * Checks its settings before any trial runs, without data or a device, so that a study with a bad setting is
-     * refused when it is submitted rather than failing every trial; by default nothing is checked.
+     * Checks its settings before any trial runs, without a device (a DJL trainable loads its data if it is here), so
+     * that a study with a bad setting is refused when it is submitted rather than failing every trial; by default
+     * nothing is checked.
      *
      * @throws IllegalArgumentException naming the setting at fault
      */
