@@ -149,6 +149,29 @@ public class InMemoryStorage implements Storage {
         return reader.apply(record(study, number));
     }
 
+    // Undoing one change, for a durable storage whose write of it failed.
+
+    /** Puts back a study's info as it was. */
+    synchronized void restoreInfo(StudyInfo info) {
+        study(info.name()).info = info;
+    }
+
+    /** Takes back the last trial queued, which has not started. */
+    synchronized void dequeue(String study, int number) {
+        StudyRecord s = study(study);
+        TrialRecord last = s.trials.get(s.trials.size() - 1);
+        if (last.number != number || last.state != TrialState.WAITING) {
+            throw new IllegalStateException("trial " + number + " of study '" + study + "' is not the last one queued");
+        }
+        s.trials.remove(s.trials.size() - 1);
+        s.waiting.remove(last);
+    }
+
+    /** Makes a trial that has just finished running again. */
+    synchronized void unfinish(String study, int number) {
+        record(study, number).unfinish();
+    }
+
     @Override
     public synchronized FrozenTrial trial(String study, int number) {
         return record(study, number).snapshot();

@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * dropped when the file is opened again. Replaying the journal onto a snapshot that already holds it changes
  * nothing, so a crash between a checkpoint's rename and the journal's reset is harmless too.
  *
- * <p>The maps are also held in memory. Not thread-safe: the owner serialises calls. The journal's lock makes a
- * second process fail to open the same file.
+ * <p>The maps are also held in memory. A commit that fails (a full disk) keeps its changes waiting for the next
+ * one; {@link #rollback} undoes the latest of them instead. A journal damaged in the middle (not just torn at its end
+ * by a crash) is loaded up to the damage and copied aside, and that is logged as an error. Not thread-safe: the owner
+ * serialises calls. The journal's lock makes a second process fail to open the same file.
  */
 final class JournaledMapDb implements AutoCloseable {
 
@@ -66,12 +68,16 @@ final class JournaledMapDb implements AutoCloseable {
     private final FileLock lock;
     private final Map<String, TreeMap<String, byte[]>> maps;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** How to undo, in memory, each change since the last commit: last one last. */
+    private final List<Runnable> undo = new ArrayList<>();
     private final CRC32 crc = new CRC32();
     private final long minCheckpointBytes;
     /** Frames of one journal generation only verify against it, so stale bytes of an older one never replay. */
     private long epoch;
     private long journalSize;
     private long nextCheckpointAt;
+    /** The journal's size when opening could not fold it into a snapshot; -1 when it could. */
+    private long snapshotFailedAt = -1;
     private boolean closed;
 
     private JournaledMapDb(Path path, Path journalPath, RandomAccessFile journal, FileLock lock, List<String> names,
@@ -99,6 +105,16 @@ final class JournaledMapDb implements AutoCloseable {
 
     /** As {@link #open(Path, List)}, with the journal size below which no checkpoint happens while open. */
     static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes) {
+        return open(path, names, minCheckpointBytes, file -> new RandomAccessFile(file, "rw"));
+    }
+
+    /** Opens the journal file for reading and writing (tests pass one whose writes fail, as on a full disk). */
+    interface JournalOpener {
+        RandomAccessFile open(java.io.File file) throws IOException;
+    }
+
+    /** As {@link #open(Path, List, long)}, with the journal file opened by {@code opener}. */
+    static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes, JournalOpener opener) {
         Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
         RandomAccessFile channel = null;
         try {
@@ -106,7 +122,7 @@ final class JournaledMapDb implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            channel = new RandomAccessFile(journalPath.toFile(), "rw");
+            channel = opener.open(journalPath.toFile());
             FileLock lock;
             try {
                 lock = channel.getChannel().tryLock();
@@ -124,7 +140,7 @@ final class JournaledMapDb implements AutoCloseable {
             throw e;
         } catch (IOException | DBException e) {
             closeQuietly(channel);
-            throw new StorageException("cannot open " + path + ": " + e.getMessage(), e);
+            throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
 
@@ -153,7 +169,8 @@ final class JournaledMapDb implements AutoCloseable {
 
     void put(String map, String key, byte[] value) {
         checkOpen();
-        mapNamed(map).put(key, value);
+        TreeMap<String, byte[]> target = mapNamed(map);
+        rememberUndo(target, key, target.put(key, value));
         frame(out -> {
             out.writeByte(PUT);
             out.writeUTF(map);
@@ -165,7 +182,8 @@ final class JournaledMapDb implements AutoCloseable {
 
     void remove(String map, String key) {
         checkOpen();
-        mapNamed(map).remove(key);
+        TreeMap<String, byte[]> target = mapNamed(map);
+        rememberUndo(target, key, target.remove(key));
         frame(out -> {
             out.writeByte(REMOVE);
             out.writeUTF(map);
@@ -176,7 +194,11 @@ final class JournaledMapDb implements AutoCloseable {
     /** Removes the keys from {@code from} (inclusive) to {@code to} (exclusive). */
     void removeRange(String map, String from, String to) {
         checkOpen();
-        mapNamed(map).subMap(from, to).clear();
+        TreeMap<String, byte[]> target = mapNamed(map);
+        NavigableMap<String, byte[]> range = target.subMap(from, true, to, false);
+        Map<String, byte[]> removed = new TreeMap<>(range);
+        range.clear();
+        undo.add(() -> target.putAll(removed));
         frame(out -> {
             out.writeByte(REMOVE_RANGE);
             out.writeUTF(map);
@@ -185,17 +207,25 @@ final class JournaledMapDb implements AutoCloseable {
         });
     }
 
+    private void rememberUndo(TreeMap<String, byte[]> map, String key, byte[] previous) {
+        undo.add(previous == null ? () -> map.remove(key) : () -> map.put(key, previous));
+    }
+
     /** Whether changes wait for a commit. */
     boolean dirty() {
         return pending.size() > 0;
     }
 
-    /** Makes every change so far durable: appends them to the journal and forces it to disk. */
+    /**
+     * Makes every change so far durable: appends them to the journal and forces it to disk. When that fails, the
+     * changes stay in memory and wait for the next commit (or a {@link #rollback}).
+     */
     void commit() {
         checkOpen();
         if (!dirty()) {
             return;
         }
+        int uncommitted = pending.size();
         frame(out -> out.writeByte(COMMIT));
         byte[] bytes = pending.toByteArray();
         try {
@@ -209,9 +239,14 @@ final class JournaledMapDb implements AutoCloseable {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            throw new StorageException("cannot write " + journalPath + ": " + e.getMessage(), e);
+            // Without its commit frame, so that the next commit writes the changes in one group with its own.
+            byte[] changes = pending.toByteArray();
+            pending.reset();
+            pending.write(changes, 0, uncommitted);
+            throw new StorageException("cannot write " + journalPath + ": " + describe(e), e);
         }
         pending.reset();
+        undo.clear();
         journalSize += bytes.length;
         if (journalSize > nextCheckpointAt) {
             try {
@@ -224,6 +259,39 @@ final class JournaledMapDb implements AutoCloseable {
         }
     }
 
+    /** A point in the changes not yet committed, to {@link #rollback} to. */
+    record Savepoint(int changes, int bytes) {
+    }
+
+    /** Where the changes not yet committed stand now. */
+    Savepoint savepoint() {
+        return new Savepoint(undo.size(), pending.size());
+    }
+
+    /**
+     * Undoes, in memory, the changes made since the savepoint, which must be later than the last commit that
+     * succeeded (none of them reached the disk); the earlier ones still wait for a commit.
+     */
+    void rollback(Savepoint savepoint) {
+        checkOpen();
+        for (int i = undo.size() - 1; i >= savepoint.changes(); i--) {
+            undo.remove(i).run();
+        }
+        byte[] kept = Arrays.copyOf(pending.toByteArray(), savepoint.bytes());
+        pending.reset();
+        pending.write(kept, 0, kept.length);
+    }
+
+    /** The first message in an exception's causes, or its type when none has one (MapDB's I/O errors have none). */
+    static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
+    }
+
     /** Commits, writes a last snapshot, and releases the files. */
     @Override
     public void close() {
@@ -232,8 +300,14 @@ final class JournaledMapDb implements AutoCloseable {
         }
         try {
             commit();
-            if (journalSize > HEADER_SIZE) {
-                checkpoint();
+            // Not again if nothing was written since opening failed to write one (a read on a full disk).
+            if (journalSize > HEADER_SIZE && journalSize != snapshotFailedAt) {
+                try {
+                    checkpoint();
+                } catch (StorageException e) {
+                    // Everything is in the journal already; the next open folds it in.
+                    LOG.warn("{}: the journal is kept, a new snapshot could not be written: {}", path, e.getMessage());
+                }
             }
         } finally {
             closed = true;
@@ -294,7 +368,7 @@ final class JournaledMapDb implements AutoCloseable {
             readSnapshot();
         }
         long size = journal.length();
-        boolean replayed = false;
+        long replayedTo = -1;
         // A journal shorter than its header is new, or was cut short while being reset: nothing committed in it.
         if (size >= HEADER_SIZE) {
             ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
@@ -306,12 +380,25 @@ final class JournaledMapDb implements AutoCloseable {
             }
             epoch = header.getLong();
             if (size > HEADER_SIZE) {
-                replay(size);
-                replayed = true;
+                replayedTo = HEADER_SIZE + replay(size);
             }
         }
-        if (replayed || !Files.exists(path)) {
-            // Fold what was replayed into a new snapshot and start an empty journal of the next generation.
+        if (replayedTo >= 0) {
+            // Fold what was replayed into a new snapshot and start an empty journal of the next generation. On a
+            // full disk the journal stays as it is, cut after its last commit, and the data can still be read.
+            try {
+                checkpoint();
+            } catch (StorageException e) {
+                if (journal.length() < replayedTo) {
+                    throw e; // the snapshot was replaced, but emptying the journal failed half-way
+                }
+                journal.setLength(replayedTo);
+                journalSize = replayedTo;
+                snapshotFailedAt = replayedTo;
+                nextCheckpointAt = 2 * replayedTo;
+                LOG.warn("{}: the journal is kept, a new snapshot could not be written: {}", path, e.getMessage());
+            }
+        } else if (!Files.exists(path)) {
             checkpoint();
         } else {
             if (size < HEADER_SIZE) {
@@ -335,8 +422,11 @@ final class JournaledMapDb implements AutoCloseable {
         }
     }
 
-    /** Applies every committed group of changes; stops at the first torn or foreign frame. */
-    private void replay(long size) throws IOException {
+    /**
+     * Applies every committed group of changes; stops at the first torn or foreign frame. Returns where the last
+     * committed group ends, counted from the end of the header.
+     */
+    private long replay(long size) throws IOException {
         if (size - HEADER_SIZE > Integer.MAX_VALUE - 8) {
             throw new StorageException("cannot open " + path + ": " + journalPath + " is too large (" + size + " bytes)");
         }
@@ -345,6 +435,7 @@ final class JournaledMapDb implements AutoCloseable {
         byte[] bytes = all.array();
         List<Runnable> group = new ArrayList<>();
         int pos = 0;
+        int committedTo = 0;
         while (pos + FRAME_HEADER <= bytes.length) {
             ByteBuffer frameHeader = ByteBuffer.wrap(bytes, pos, FRAME_HEADER);
             int length = frameHeader.getInt();
@@ -355,14 +446,38 @@ final class JournaledMapDb implements AutoCloseable {
             }
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, start, length));
             byte op = in.readByte();
+            pos = start + length;
             if (op == COMMIT) {
                 group.forEach(Runnable::run);
                 group.clear();
+                committedTo = pos;
             } else {
                 group.add(decode(op, in));
             }
-            pos = start + length;
         }
+        if (pos < bytes.length && validFrameAfter(bytes, pos)) {
+            // Not a commit torn by a crash (that is always the last thing written): damage in the middle. The
+            // commits after it cannot be trusted without the ones lost, so they are not loaded, but kept.
+            Path copy = journalPath.resolveSibling(journalPath.getFileName() + ".damaged-" + epoch);
+            Files.copy(journalPath, copy, StandardCopyOption.REPLACE_EXISTING);
+            LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; "
+                    + "the journal is kept as {}", journalPath, HEADER_SIZE + pos, size, copy);
+        }
+        return committedTo;
+    }
+
+    /** Whether a frame of this journal's generation starts anywhere after {@code from}. */
+    private boolean validFrameAfter(byte[] bytes, int from) {
+        for (int p = from + 1; p + FRAME_HEADER <= bytes.length; p++) {
+            ByteBuffer frameHeader = ByteBuffer.wrap(bytes, p, FRAME_HEADER);
+            int length = frameHeader.getInt();
+            int sum = frameHeader.getInt();
+            if (length >= 1 && length <= bytes.length - p - FRAME_HEADER
+                    && checksum(bytes, p + FRAME_HEADER, length) == sum) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Runnable decode(byte op, DataInputStream in) throws IOException {
@@ -399,13 +514,21 @@ final class JournaledMapDb implements AutoCloseable {
         return path.resolveSibling(path.getFileName() + ".tmp");
     }
 
-    /** Replaces the snapshot with the maps as they are now, then empties the journal. Call right after a commit. */
+    /**
+     * Replaces the snapshot with the maps as they are now, then empties the journal. Call right after a commit. A
+     * snapshot that fails half-written is deleted.
+     */
     private void checkpoint() {
         try {
             writeSnapshot();
             resetJournal(epoch + 1);
         } catch (IOException | DBException e) {
-            throw new StorageException("cannot write a snapshot of " + path + ": " + e.getMessage(), e);
+            try {
+                Files.deleteIfExists(tmpPath());
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new StorageException("cannot write a snapshot of " + path + ": " + describe(e), e);
         }
     }
 

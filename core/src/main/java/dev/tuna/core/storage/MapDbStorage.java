@@ -66,6 +66,10 @@ public final class MapDbStorage implements Storage {
     private final ObjectMapper json;
     private final ScheduledExecutorService flusher;
     private boolean closed;
+    private volatile String writeFailure; // why the last commit failed, until one succeeds (read by health checks)
+    private long failureLoggedAt;
+    /** While commits keep failing, the error is logged at most this often (the flush tries every 200 ms). */
+    private static final long FAILURE_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private MapDbStorage(Path path, JournaledMapDb db) {
         this.path = path;
@@ -89,7 +93,13 @@ public final class MapDbStorage implements Storage {
      * @throws StorageException if another process has the file open, or it cannot be read
      */
     public static MapDbStorage open(Path path) {
-        JournaledMapDb db = JournaledMapDb.open(path, List.of(STUDIES, TRIALS, STEPS));
+        return open(path, file -> new java.io.RandomAccessFile(file, "rw"));
+    }
+
+    /** As {@link #open(Path)}, with the journal file opened by {@code opener} (tests: a disk that fills up). */
+    static MapDbStorage open(Path path, JournaledMapDb.JournalOpener opener) {
+        JournaledMapDb db = JournaledMapDb.open(path, List.of(STUDIES, TRIALS, STEPS), JournaledMapDb.MIN_CHECKPOINT_BYTES,
+                opener);
         MapDbStorage storage = new MapDbStorage(path, db);
         try {
             storage.load();
@@ -202,7 +212,39 @@ public final class MapDbStorage implements Storage {
     }
 
     private void commit() {
-        db.commit();
+        try {
+            db.commit();
+        } catch (RuntimeException e) {
+            if (writeFailure == null || System.nanoTime() - failureLoggedAt > FAILURE_LOG_NANOS) {
+                LOG.error("{}: changes cannot be saved: {}", path, e.getMessage());
+                failureLoggedAt = System.nanoTime();
+            }
+            writeFailure = e.getMessage();
+            throw e;
+        }
+        if (writeFailure != null) {
+            LOG.warn("{}: changes are saved again", path);
+            writeFailure = null;
+        }
+    }
+
+    /**
+     * A change that is durable when it returns, with the changes that waited for the periodic commit. If the commit
+     * fails, this change is undone, in the file's maps and in the cache ({@code undo}), so that nothing is shown
+     * that a crash would lose; the changes that waited go on waiting.
+     */
+    private <T> T durably(java.util.function.Supplier<T> change, Runnable undo) {
+        checkOpen();
+        JournaledMapDb.Savepoint before = db.savepoint();
+        T result = change.get();
+        try {
+            commit();
+        } catch (RuntimeException e) {
+            db.rollback(before);
+            undo.run();
+            throw e;
+        }
+        return result;
     }
 
     private synchronized void flush() {
@@ -210,21 +252,26 @@ public final class MapDbStorage implements Storage {
             try {
                 commit();
             } catch (RuntimeException e) {
-                LOG.error("{}: periodic commit failed", path, e);
+                // Logged by commit; the changes wait for the next try.
             }
         }
     }
 
     @Override
+    public Optional<String> writeFailure() {
+        return Optional.ofNullable(writeFailure);
+    }
+
+    @Override
     public synchronized StudyInfo createStudy(String name, Direction direction) {
-        checkOpen();
         if (name.indexOf(SEP) >= 0) {
             throw new IllegalArgumentException("a study name cannot contain the NUL character");
         }
-        StudyInfo info = cache.createStudy(name, direction);
-        writeStudy(info);
-        commit();
-        return info;
+        return durably(() -> {
+            StudyInfo info = cache.createStudy(name, direction);
+            writeStudy(info);
+            return info;
+        }, () -> cache.deleteStudy(name));
     }
 
     // Reads go to the thread-safe cache without waiting for a commit in progress.
@@ -240,31 +287,37 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public synchronized void deleteStudy(String name) {
-        checkOpen();
-        cache.deleteStudy(name);
-        String from = name + SEP;
-        String to = name + (char) (SEP + 1);
-        db.remove(STUDIES, name);
-        db.removeRange(TRIALS, from, to);
-        db.removeRange(STEPS, from, to);
-        commit();
+        Optional<StudyInfo> before = cache.findStudy(name);
+        List<FrozenTrial> trials = before.isPresent() ? cache.trials(name) : List.of();
+        durably(() -> {
+            cache.deleteStudy(name);
+            String from = name + SEP;
+            String to = name + (char) (SEP + 1);
+            db.remove(STUDIES, name);
+            db.removeRange(TRIALS, from, to);
+            db.removeRange(STEPS, from, to);
+            return null;
+        }, () -> cache.restore(before.orElseThrow(), trials));
     }
 
     @Override
     public synchronized void setStudyAttr(String study, String key, Object value) {
-        checkOpen();
-        cache.setStudyAttr(study, key, value);
-        writeStudy(cache.findStudy(study).orElseThrow());
-        commit();
+        Optional<StudyInfo> before = cache.findStudy(study);
+        durably(() -> {
+            cache.setStudyAttr(study, key, value);
+            writeStudy(cache.findStudy(study).orElseThrow());
+            return null;
+        }, () -> cache.restoreInfo(before.orElseThrow()));
     }
 
     @Override
     public synchronized FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams) {
-        checkOpen();
-        FrozenTrial t = cache.enqueueTrial(study, fixedParams);
-        writeTrial(study, t);
-        commit();
-        return t;
+        FrozenTrial[] queued = new FrozenTrial[1];
+        return durably(() -> {
+            queued[0] = cache.enqueueTrial(study, fixedParams);
+            writeTrial(study, queued[0]);
+            return queued[0];
+        }, () -> cache.dequeue(study, queued[0].number()));
     }
 
     @Override
@@ -317,11 +370,11 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public synchronized FrozenTrial finishTrial(String study, int number, TrialState state, Double value, String reason) {
-        checkOpen();
-        FrozenTrial t = cache.finishTrial(study, number, state, value, reason);
-        writeTrial(study, t);
-        commit();
-        return t;
+        return durably(() -> {
+            FrozenTrial t = cache.finishTrial(study, number, state, value, reason);
+            writeTrial(study, t);
+            return t;
+        }, () -> cache.unfinish(study, number));
     }
 
     @Override

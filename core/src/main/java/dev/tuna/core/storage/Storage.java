@@ -96,6 +96,14 @@ public interface Storage extends AutoCloseable {
         return trials(study).stream().filter(t -> states.contains(t.state())).toList();
     }
 
+    /**
+     * Why changes cannot be saved right now (a full disk), while that lasts; empty when they can, or when this
+     * storage does not know (a database server reports its failures on each call).
+     */
+    default Optional<String> writeFailure() {
+        return Optional.empty();
+    }
+
     /** Releases the storage's resources; a durable storage flushes what it holds. */
     @Override
     void close();

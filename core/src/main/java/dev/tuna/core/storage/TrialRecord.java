@@ -117,6 +117,15 @@ final class TrialRecord {
         end = Instant.now();
     }
 
+    /** Undoes {@link #finish}: back to RUNNING, with no value. */
+    void unfinish() {
+        state = TrialState.RUNNING;
+        value = null;
+        reason = null;
+        end = null;
+        snapshot = null;
+    }
+
     FrozenTrial snapshot() {
         FrozenTrial s = snapshot;
         if (s == null) {

@@ -225,4 +225,132 @@ class JournaledMapDbTest {
         db.close();
         assertThatThrownBy(() -> db.put("a", "k", bytes("v"))).isInstanceOf(StorageException.class).hasMessageContaining("closed");
     }
+
+    private FillingDisk disk;
+
+    private JournaledMapDb openOnFillingDisk() {
+        return JournaledMapDb.open(file(), NAMES, JournaledMapDb.MIN_CHECKPOINT_BYTES, f -> disk = new FillingDisk(f));
+    }
+
+    @Test
+    void aCommitThatFailsKeepsItsChangesForTheNextOne() {
+        JournaledMapDb db = openOnFillingDisk();
+        db.put("a", "k1", bytes("v1"));
+        disk.full = true;
+        assertThatThrownBy(db::commit).isInstanceOf(StorageException.class)
+                .hasMessageContaining("No space left on device");
+        assertThat(db.dirty()).isTrue();
+        disk.full = false;
+        db.put("a", "k2", bytes("v2"));
+        db.commit();
+        db.abandon(); // a kill: only what was committed is on disk
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", "v1", "k2", "v2")));
+        }
+    }
+
+    @Test
+    void aRollbackUndoesTheChangesAfterItsSavepointOnly() {
+        JournaledMapDb db = openOnFillingDisk();
+        db.put("a", "kept", bytes("1"));
+        db.put("a", "changed", bytes("old"));
+        db.commit();
+        db.put("a", "waiting", bytes("2"));
+        JournaledMapDb.Savepoint savepoint = db.savepoint();
+        db.put("a", "changed", bytes("new"));
+        db.put("a", "added", bytes("3"));
+        db.remove("a", "kept");
+        db.removeRange("a", "a", "z");
+        disk.full = true;
+        assertThatThrownBy(db::commit).isInstanceOf(StorageException.class);
+        db.rollback(savepoint);
+        assertThat(contents(db, "a")).containsExactlyEntriesOf(
+                new TreeMap<>(Map.of("kept", "1", "changed", "old", "waiting", "2")));
+        disk.full = false;
+        db.commit(); // the change from before the savepoint still waited
+        db.abandon();
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(
+                    new TreeMap<>(Map.of("kept", "1", "changed", "old", "waiting", "2")));
+        }
+    }
+
+    @Test
+    void aJournalThatCannotBeFoldedIntoASnapshotIsStillReadAndKept() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        db.abandon();
+        byte[] journal = Files.readAllBytes(journal());
+        try (JournaledMapDb full = JournaledMapDb.open(file(), NAMES, JournaledMapDb.MIN_CHECKPOINT_BYTES, f -> {
+            disk = new FillingDisk(f);
+            disk.full = true;
+            disk.failTruncateToZero = true;
+            return disk;
+        })) {
+            assertThat(contents(full, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+            assertThat(Files.readAllBytes(journal())).isEqualTo(journal);
+            assertThat(dir.resolve("x.db.tmp")).doesNotExist();
+            disk.full = false;
+            full.put("a", "k2", bytes("v2"));
+            full.commit();
+            full.abandon();
+        }
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", "v1", "k2", "v2")));
+        }
+    }
+
+    @Test
+    void closingWhenNoSnapshotCanBeWrittenKeepsTheJournal() {
+        JournaledMapDb db = openOnFillingDisk();
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        disk.full = true;
+        disk.failTruncateToZero = true;
+        db.close(); // a read command's close: everything is committed, only the snapshot fails
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+        }
+    }
+
+    @Test
+    void damageInTheMiddleOfTheJournalKeepsACopyOfIt() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        long good = Files.size(journal());
+        db.put("a", "k2", bytes("v2"));
+        db.commit();
+        db.put("a", "k3", bytes("v3"));
+        db.commit();
+        db.abandon();
+        byte[] damaged = Files.readAllBytes(journal());
+        damaged[(int) good + 12] ^= 0x40;
+        Files.write(journal(), damaged);
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+        }
+        try (var copies = Files.list(dir)) {
+            List<Path> kept = copies.filter(p -> p.getFileName().toString().startsWith("x.db.journal.damaged-")).toList();
+            assertThat(kept).hasSize(1);
+            assertThat(Files.readAllBytes(kept.get(0))).isEqualTo(damaged);
+        }
+    }
+
+    @Test
+    void aTornTailIsNotTakenForDamage() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        db.put("a", "k2", bytes("v2"));
+        db.commit();
+        db.abandon();
+        byte[] all = Files.readAllBytes(journal());
+        Files.write(journal(), Arrays.copyOf(all, all.length - 3));
+        JournaledMapDb.open(file(), NAMES).close();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("damaged"));
+        }
+    }
 }

@@ -124,6 +124,45 @@ class MapDbStorageTest extends DurableStorageContractTest {
         }
     }
 
+    @Test
+    void aChangeThatCannotBeSavedIsUndoneAndNothingThatACrashWouldLoseIsShown() {
+        FillingDisk[] disk = new FillingDisk[1];
+        Path file = dir.resolve("full.db");
+        MapDbStorage storage = MapDbStorage.open(file, f -> disk[0] = new FillingDisk(f));
+        storage.createStudy("s", Direction.MINIMIZE);
+        storage.setStudyAttr("s", "spec", "kept");
+        FrozenTrial running = storage.startTrial("s");
+        storage.report("s", running.number(), 0, 1.5, Map.of());
+        disk[0].full = true;
+
+        assertThatThrownBy(() -> storage.finishTrial("s", running.number(), TrialState.COMPLETE, 1.0, null))
+                .isInstanceOf(StorageException.class).hasMessageContaining("No space left on device");
+        assertThat(storage.trial("s", running.number()).state()).isEqualTo(TrialState.RUNNING);
+        assertThat(storage.trial("s", running.number()).value()).isNull();
+        assertThat(storage.writeFailure()).hasValueSatisfying(m -> assertThat(m).contains("No space left"));
+        assertThatThrownBy(() -> storage.enqueueTrial("s", Map.of("x", 1))).isInstanceOf(StorageException.class);
+        assertThat(storage.trials("s")).hasSize(1);
+        assertThatThrownBy(() -> storage.setStudyAttr("s", "spec", "lost")).isInstanceOf(StorageException.class);
+        assertThat(storage.findStudy("s").orElseThrow().attrs()).containsEntry("spec", "kept");
+        assertThatThrownBy(() -> storage.createStudy("t", Direction.MINIMIZE)).isInstanceOf(StorageException.class);
+        assertThat(storage.findStudy("t")).isEmpty();
+        assertThatThrownBy(() -> storage.deleteStudy("s")).isInstanceOf(StorageException.class);
+        assertThat(storage.trials("s")).extracting(FrozenTrial::number).containsExactly(running.number());
+
+        disk[0].full = false;
+        FrozenTrial done = storage.finishTrial("s", running.number(), TrialState.COMPLETE, 1.0, null);
+        assertThat(done.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(storage.writeFailure()).isEmpty();
+        storage.close();
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            FrozenTrial saved = reopened.trial("s", running.number());
+            assertThat(saved.state()).isEqualTo(TrialState.COMPLETE);
+            assertThat(saved.intermediateValues()).containsEntry(0, 1.5); // the report that waited is saved with it
+            assertThat(reopened.findStudy("s").orElseThrow().attrs()).containsEntry("spec", "kept");
+            assertThat(reopened.trials("s")).hasSize(1);
+        }
+    }
+
     private static Process startChild(String mode, Path file, Path log) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return new ProcessBuilder(java.toString(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -31,6 +31,15 @@ public interface StudyDispatch {
      */
     void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped);
 
+    /**
+     * Whether every trial of this dispatch's studies runs in this process, so that, once {@link #run} has returned,
+     * a trial still RUNNING was left so by it (its end could not be saved). False for a cluster, whose other machines
+     * may be running trials.
+     */
+    default boolean runsHereOnly() {
+        return false;
+    }
+
     /** Runs the study on its cron expression ({@code spec.cron()} is set; {@link #check} accepted it). */
     ScheduledStudy schedule(StudySpec spec, Study study, Objective objective);
 
@@ -70,6 +79,11 @@ public interface StudyDispatch {
         @Override
         public void check(StudySpec spec) {
             // The local scheduler runs every spec the parser accepts.
+        }
+
+        @Override
+        public boolean runsHereOnly() {
+            return true;
         }
 
         private OptimizeOptions.Builder options(StudySpec spec, BooleanSupplier stopped) {

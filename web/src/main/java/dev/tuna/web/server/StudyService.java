@@ -22,6 +22,7 @@ import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,11 +66,18 @@ public final class StudyService implements AutoCloseable {
     private static final class Run {
         final Study study;
         volatile boolean stopped;
+        /** Counted down by {@link #stop}: a run waiting to try again wakes up at once. */
+        final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
         volatile Future<?> future;
         volatile ScheduledStudy scheduled;
 
         Run(Study study) {
             this.study = study;
+        }
+
+        void stop() {
+            stopped = true;
+            stopping.countDown();
         }
 
         boolean active() {
@@ -194,7 +202,7 @@ public final class StudyService implements AutoCloseable {
         storage.setStudyAttr(name, ATTR_STOPPED, true);
         Run run = runs.get(name);
         if (run != null) {
-            run.stopped = true;
+            run.stop();
             if (run.scheduled != null) {
                 run.scheduled.cancel();
                 run.scheduled = null;
@@ -322,12 +330,11 @@ public final class StudyService implements AutoCloseable {
             for (int attempt = 1; !runOnce(spec, study, objective, run, attempt); attempt++) {
                 // A database that went away for a moment (a restart, a failover) must not end the study for good.
                 try {
-                    Thread.sleep(storageRetryDelay.toMillis());
+                    if (run.stopping.await(storageRetryDelay.toMillis(), TimeUnit.MILLISECONDS)) {
+                        return; // stopped, or the server is shutting down: no wait for the next try
+                    }
                 } catch (InterruptedException stopping) {
                     Thread.currentThread().interrupt();
-                    return;
-                }
-                if (run.stopped) {
                     return;
                 }
             }
@@ -340,6 +347,9 @@ public final class StudyService implements AutoCloseable {
      */
     private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, int attempt) {
         try {
+            if (attempt > 1 && dispatch.runsHereOnly()) {
+                endLeftRunning(spec.name());
+            }
             dispatch.run(spec, study, objective, () -> run.stopped);
             if (study.sampler().isExhausted(study)) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done.
@@ -356,6 +366,17 @@ public final class StudyService implements AutoCloseable {
             LOG.warn("study '{}': its database failed ({}); trying again in {} s ({} of {})", spec.name(),
                     e.getMessage(), storageRetryDelay.toSeconds(), attempt, STORAGE_RETRIES);
             return false;
+        }
+    }
+
+    /**
+     * Ends the trials that the failed run left RUNNING because their end could not be saved: they are not counted
+     * and are replaced, as a crash's would be.
+     */
+    private void endLeftRunning(String name) {
+        for (FrozenTrial t : storage.trials(name, Set.of(TrialState.RUNNING))) {
+            storage.finishTrial(name, t.number(), TrialState.FAIL, null,
+                    FrozenTrial.REASON_INTERRUPTED + ": its end could not be saved");
         }
     }
 
@@ -394,7 +415,7 @@ public final class StudyService implements AutoCloseable {
     public void close() {
         dispatch.shutdown();
         runs.values().forEach(r -> {
-            r.stopped = true;
+            r.stop();
             r.study.stop();
         });
         runners.shutdown();

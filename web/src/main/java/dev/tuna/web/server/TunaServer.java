@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,9 +148,21 @@ public final class TunaServer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ routes
 
+    /** 200 "ok", or 503 "failing" with the reason while the storage cannot save changes (a full disk). */
+    private void health(Context ctx) {
+        int count = studies.storage().studies().size();
+        Optional<String> failure = studies.storage().writeFailure();
+        if (failure.isPresent()) {
+            ctx.status(503).json(Map.of("status", "failing", "problem", "changes cannot be saved: " + failure.get(),
+                    "studies", count));
+        } else {
+            ctx.json(Map.of("status", "ok", "studies", count));
+        }
+    }
+
     private void routes(Javalin app) {
         app.before(this::checkRequest);
-        app.get("/api/health", ctx -> ctx.json(Map.of("status", "ok", "studies", studies.storage().studies().size())));
+        app.get("/api/health", this::health);
         app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
         app.post("/api/studies", this::submit);
         app.get("/api/studies", ctx -> ctx.json(studies.storage().studies().stream().map(this::studyView).toList()));

@@ -2,6 +2,8 @@ package dev.tuna.web.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.StorageException;
 import dev.tuna.search.Objective;
@@ -11,6 +13,7 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -83,6 +86,51 @@ class StudyServiceTest {
                     .isEqualTo(StudyService.State.COMPLETE);
             assertThat(service.lastError("flaky")).isEmpty();
         }
+    }
+
+    @Test
+    void aTrialWhoseEndCouldNotBeSavedIsEndedAsInterruptedBeforeTheRunTriesAgain() throws InterruptedException {
+        StudyDispatch leavesOneRunning = new FlakyDispatch(1, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                if (runs.get() == 0) {
+                    runs.incrementAndGet();
+                    study.ask(); // started, and then its end could not be written
+                    throw new StorageException("cannot write tuna.db.journal: No space left on device");
+                }
+                super.run(spec, study, objective, stopped);
+            }
+
+            @Override
+            public boolean runsHereOnly() {
+                return true;
+            }
+        };
+        try (StudyService service = new StudyService(new InMemoryStorage(), leavesOneRunning, Trainables.builtIn())) {
+            service.storageRetryDelay(Duration.ofMillis(20));
+            service.submit(service.parser().parse(Api.quadratic("left", 3, 1, 0)));
+            awaitEnd(service, "left");
+            List<FrozenTrial> trials = service.storage().trials("left");
+            assertThat(trials.get(0).state()).isEqualTo(TrialState.FAIL);
+            assertThat(trials.get(0).reason()).isEqualTo("interrupted: its end could not be saved");
+            assertThat(Study.counted(trials)).isEqualTo(3); // the interrupted one is replaced
+            assertThat(trials).hasSize(4).noneMatch(t -> t.state() == TrialState.RUNNING);
+        }
+    }
+
+    @Test
+    void closingTheServiceDoesNotWaitOutARunsNextTryOnItsDatabase() {
+        FlakyDispatch down = new FlakyDispatch(Integer.MAX_VALUE, () -> new StorageException("connection refused"));
+        StudyService service = new StudyService(new InMemoryStorage(), down, Trainables.builtIn());
+        service.storageRetryDelay(Duration.ofMinutes(10));
+        service.submit(service.parser().parse(Api.quadratic("down", 3, 1, 0)));
+        while (down.runs.get() == 0) {
+            Thread.onSpinWait();
+        }
+        long start = System.nanoTime();
+        service.close(); // waits up to 30 s for the runs to end: a run asleep until its next try held it that long
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+        assertThat(down.runs).hasValue(1);
     }
 
     @Test

@@ -48,6 +48,33 @@ class TunaServerTest {
     }
 
     @Test
+    void healthSaysFailingWhileTheStorageCannotSaveChanges() {
+        java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        dev.tuna.core.storage.Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public java.util.Optional<String> writeFailure() {
+                return java.util.Optional.ofNullable(failure.get());
+            }
+        };
+        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
+             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
+            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
+            try {
+                Api local = new Api(server.port());
+                failure.set("cannot write tuna.db.journal: No space left on device");
+                Api.Answer failing = local.get("/api/health");
+                assertThat(failing.status()).isEqualTo(503);
+                assertThat(failing.json().get("status").asText()).isEqualTo("failing");
+                assertThat(failing.json().get("problem").asText()).contains("No space left on device");
+                failure.set(null);
+                assertThat(local.get("/api/health").status()).isEqualTo(200);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
     void healthAndOpenApiDescribeEveryRoute() {
         Api.Answer health = api.get("/api/health");
         assertThat(health.status()).isEqualTo(200);
