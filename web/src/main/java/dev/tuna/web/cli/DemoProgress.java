@@ -3,7 +3,6 @@ package dev.tuna.web.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarStyle;
 
@@ -25,17 +24,7 @@ final class DemoProgress implements AutoCloseable {
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(250)
                 .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
-                .setConsumer(new DelegatingProgressBarConsumer(line -> {
-                    err.print('\r');
-                    err.print(line);
-                    err.flush();
-                }) {
-                    @Override
-                    public void close() {
-                        err.println();
-                        err.flush();
-                    }
-                })
+                .setConsumer(new ProgressLine(err))
                 .build();
     }
 

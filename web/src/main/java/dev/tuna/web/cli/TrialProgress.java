@@ -7,7 +7,6 @@ import dev.tuna.search.TrialCallback;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarStyle;
 
@@ -37,7 +36,7 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
                 .continuousUpdate() // the clock moves while a long trial runs, not only when one finishes
                 // Colours and block characters only where a terminal shows them, plain ASCII in logs and pipes.
                 .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
-                .setConsumer(new LineConsumer(err))
+                .setConsumer(new ProgressLine(err))
                 .build();
         bar.setExtraMessage(message());
     }
@@ -59,25 +58,5 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
     @Override
     public synchronized void close() {
         bar.close();
-    }
-
-    /** Redraws the bar over itself on one line of {@code err} (as wide as the terminal) and ends the line on close. */
-    private static final class LineConsumer extends DelegatingProgressBarConsumer {
-        private final PrintWriter err;
-
-        LineConsumer(PrintWriter err) {
-            super(line -> {
-                err.print('\r');
-                err.print(line);
-                err.flush();
-            });
-            this.err = err;
-        }
-
-        @Override
-        public void close() {
-            err.println();
-            err.flush();
-        }
     }
 }
