@@ -111,7 +111,26 @@ const Tuna = {
     container.tunaPlot = plot;
     return plot;
   },
+  /** Shows a banner at the top of the page while the server says it cannot save changes (a full disk). */
+  async checkHealth() {
+    let said = '';
+    try {
+      const r = await fetch('/api/health', {headers: {Accept: 'application/json'}});
+      const h = await r.json();
+      if (h.status !== 'ok') said = 'Storage problem: ' + (h.problem || h.status) + '. Nothing new is kept until it is fixed.';
+    } catch (e) {
+      said = ''; // the page's own requests report a server that cannot be reached
+    }
+    let banner = document.getElementById('health');
+    if (!banner) {
+      banner = Tuna.el('p', {id: 'health', class: 'error'});
+      document.querySelector('main').prepend(banner);
+    }
+    banner.textContent = said;
+  },
   /** Tick spacings of trial numbers and steps, which are whole. */
   STEPS: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
   colors: {COMPLETE: '#06c', PRUNED: '#999', FAIL: '#c00', RUNNING: '#080', WAITING: '#cc0'}
 };
+Tuna.checkHealth();
+setInterval(Tuna.checkHealth, 5000);

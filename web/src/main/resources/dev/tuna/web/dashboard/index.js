@@ -26,12 +26,14 @@ async function refresh() {
 }
 
 function render() {
-  const rows = studies.slice();
+  const filter = document.getElementById('filter').value.trim().toLowerCase();
+  const rows = studies.filter(s => s.name.toLowerCase().includes(filter));
   if (sort.key) rows.sort((a, b) => Tuna.compare(COLUMNS[sort.key](a), COLUMNS[sort.key](b), sort.dir));
   const body = Tuna.clear(document.querySelector('#studies tbody'));
   if (rows.length === 0) {
-    body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 10},
-      'No studies yet: submit one below, or run ./tuna demo in a shell.')));
+    body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 10}, studies.length === 0
+      ? 'No studies yet: submit one below, or run ./tuna demo in a shell.'
+      : 'No study name contains \u201c' + filter + '\u201d.')));
   }
   for (const s of rows) {
     body.append(Tuna.el('tr', {'data-study': s.name},
@@ -91,6 +93,7 @@ for (const th of document.querySelectorAll('#studies th[data-key]')) {
   });
 }
 
+document.getElementById('filter').addEventListener('input', render);
 document.getElementById('spec').value = JSON.stringify(EXAMPLE, null, 2);
 document.getElementById('submit').addEventListener('submit', async ev => {
   ev.preventDefault();

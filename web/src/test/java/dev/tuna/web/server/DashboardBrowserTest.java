@@ -407,6 +407,29 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void theStudyListFiltersByNameAndEveryPageWarnsWhileChangesCannotBeSaved() {
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='branin']"));
+        WebElement filter = browser.findElement(By.id("filter"));
+        filter.sendKeys("BRAN");
+        assertThat(studyRows()).containsExactly("branin");
+        filter.sendKeys("x");
+        assertThat(await(By.id("no-studies")).getText()).isEqualTo("No study name contains \u201cbranx\u201d.");
+        filter.clear();
+        filter.sendKeys(" "); // typing, so that the list redraws: every study again
+        assertThat(studyRows()).hasSameSizeAs(api.get("/api/studies").json().findValuesAsText("name"));
+
+        assertThat(browser.findElement(By.id("health")).getText()).isEmpty();
+        // The server's answer while its disk is full, in place of the real one.
+        js("const real = window.fetch; window.fetch = (url, o) => String(url).endsWith('/api/health')"
+                + " ? Promise.resolve(new Response(JSON.stringify({status: 'failing', problem: 'changes cannot be saved: "
+                + "cannot write tuna.db.journal: No space left on device'}), {status: 503})) : real(url, o);"
+                + " Tuna.checkHealth();");
+        assertThat(await(By.id("health")).getText()).isEqualTo("Storage problem: changes cannot be saved: cannot write "
+                + "tuna.db.journal: No space left on device. Nothing new is kept until it is fixed.");
+    }
+
     /** The study list's rows, top to bottom. */
     private List<String> studyRows() {
         return browser.findElements(By.cssSelector("#studies tbody tr[data-study]")).stream()
