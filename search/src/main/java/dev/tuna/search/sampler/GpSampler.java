@@ -48,7 +48,11 @@ import org.slf4j.LoggerFactory;
  *       variance by likelihood and global suggestions every 2nd or 5th trial all measured worse; two-step
  *       lookahead EI within the box (Wu and Frazier, 2019; fantasies by Gauss-Hermite quadrature over a shortlist
  *       of 16 or 32 points) measured no better (rosenbrock4 at 50 trials: 1.27 over 200 seeds, 1.14 against 1.17
- *       over 100) at about 20 times the time per suggestion.</li>
+ *       over 100) at about 20 times the time per suggestion. Also no better on rosenbrock4 at 50 trials (median over
+ *       seeds 0-199, against 1.21): every 3rd or 4th suggestion in a second box around the best observation outside
+ *       the first (1.96-2.50), a global quadratic or quartic kernel term (1.30-1.53), an RBF kernel instead of
+ *       Matérn-5/2 (1.39), three to four times the acquisition's candidates and starts (1.24-1.26), and
+ *       hyperparameter fits restarted from the priors besides the warm start (1.25; they found the same optimum).</li>
  *   <li>Hyperparameter uncertainty: EI is averaged over three posteriors, the MAP fit and an antithetic pair drawn
  *       from the Laplace approximation of the hyperparameters' posterior ({@link MapFit#laplaceSamples}), drawn
  *       again at each refit. A single MAP fit is overconfident after a few dozen points and makes EI creep in tiny
