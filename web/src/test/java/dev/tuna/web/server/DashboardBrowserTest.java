@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -358,6 +359,32 @@ class DashboardBrowserTest {
         spec.sendKeys("{\"name\": \"live\"}");
         browser.findElement(By.cssSelector("#submit button")).click();
         assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+    }
+
+    @Test
+    void liveUpdatesReadAgainOnlyTheTrialsThatChanged() {
+        assertThat(api.post("/api/studies", """
+                {"name": "partial", "trials": 8, "sampler": {"type": "random", "seed": 2},
+                 "trainable": {"type": "branin", "epochs": 3, "fixed": {"sleepMillis": 120}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """).status()).isEqualTo(201);
+        browser.get(api.base + "/study.html?name=partial");
+        await(By.cssSelector("#trials tbody tr"));
+        js("window.trialReads = []; const real = window.fetch;"
+                + " window.fetch = (url, o) => { if (String(url).includes('/trials?')) window.trialReads.push(String(url));"
+                + " return real(url, o); };");
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("shown")).getText().equals("8 of 8 trials")
+                && d.findElements(By.cssSelector("#trials tbody tr.state-COMPLETE")).size() == 8);
+        @SuppressWarnings("unchecked")
+        List<String> reads = (List<String>) js("return window.trialReads;");
+        assertThat(reads).anySatisfy(url -> assertThat(url).matches(".*offset=[1-9]\\d*$"));
+        // What the page kept from before matches the server: every trial's value, in the table sorted by number.
+        List<String> shown = browser.findElements(By.cssSelector("#trials tbody tr td:nth-child(3)")).stream()
+                .map(WebElement::getText).toList();
+        List<String> stored = new ArrayList<>();
+        api.get("/api/studies/partial/trials").json().get("trials")
+                .forEach(t -> stored.add((String) js("return Tuna.fmt(" + t.get("value").asDouble() + ");")));
+        assertThat(shown).containsExactlyElementsOf(stored);
     }
 
     @Test
