@@ -289,8 +289,24 @@ function historyChart() {
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
 }
 
-/** Learning curves of the last 60 trials and the best one for the chosen metric: pruned dashed, diverged magenta,
-    best orange. */
+/** The trials whose curves are drawn, as the chooser says: the latest 60, the best 60 (by their value, or the last
+    value they reported while they run or after they were pruned), or every running trial (up to 200). */
+function curveTrials(withCurve) {
+  const of = document.getElementById('curves-of').value;
+  if (of === 'running') return withCurve.filter(t => t.state === 'RUNNING').slice(-200);
+  if (of !== 'best') return withCurve.slice(-60);
+  const sign = info.direction === 'maximize' ? -1 : 1;
+  const score = t => {
+    const steps = Object.keys(t.intermediateValues || {}).map(Number);
+    const v = typeof t.value === 'number' ? t.value : steps.length ? t.intermediateValues[Math.max(...steps)] : null;
+    return typeof v === 'number' && isFinite(v) ? sign * v : Infinity;
+  };
+  return withCurve.filter(t => t.state !== 'FAIL').sort((a, b) => score(a) - score(b)).slice(0, 60)
+    .sort((a, b) => a.number - b.number);
+}
+
+/** Learning curves of the trials {@link curveTrials} picks and the best one for the chosen metric: pruned dashed,
+    diverged magenta, best orange. */
 function curves() {
   const select = document.getElementById('metric');
   const names = ['value'].concat([...new Set(trials.flatMap(t => Object.keys(t.metrics || {})))].sort());
@@ -304,7 +320,13 @@ function curves() {
     Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'}, 'No trial has reported yet.'));
     return;
   }
-  const shown = withCurve.slice(-60);
+  const shown = curveTrials(withCurve);
+  if (shown.length === 0) {
+    document.getElementById('curves-focus').textContent = '';
+    Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'},
+      document.getElementById('curves-of').value === 'running' ? 'No trial is running.' : 'No trial to show.'));
+    return;
+  }
   const bestTrial = info.best && withCurve.find(t => t.number === info.best.number);
   if (bestTrial && !shown.includes(bestTrial)) shown.unshift(bestTrial);
   const steps = [...new Set(shown.flatMap(t => Object.keys(curve(t)).map(Number)))].sort((a, b) => a - b);
@@ -319,7 +341,7 @@ function curves() {
       width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
       points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }
-  // No legend for up to 61 lines: the line nearest the cursor is highlighted and named, and a click opens its trial.
+  // No legend for so many lines: the line nearest the cursor is highlighted and named, and a click opens its trial.
   const focus = document.getElementById('curves-focus');
   focus.textContent = '';
   let focused = null;
@@ -389,6 +411,7 @@ document.getElementById('log-scale').addEventListener('change', () => { historyC
 document.getElementById('text-filter').addEventListener('input', () => { page = 0; table(); });
 Tuna.redrawOnResize(() => { if (info) render(); });
 document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });
+document.getElementById('curves-of').addEventListener('change', () => curves());
 
 /** Live updates: a trial event reloads the trials from the first one named (at most every half second; every 3 s
     past 1,000 trials), and a stream that reconnects (events may have been missed) reloads them all. The stream opens

@@ -479,6 +479,13 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("best")).getText()).contains("#0");
         // The learning curves: the latest 60 trials, and the best one although it is the oldest (x is a series too).
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(62L));
+        // The best 60 instead (trial i has value i): trials 0 to 59.
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
+        assertThat(js("return document.querySelector('#curves').tunaPlot.series.slice(1).map(s => s.label).join();"))
+                .isEqualTo(java.util.stream.IntStream.range(0, 60).mapToObj(i -> "#" + i + " complete")
+                        .collect(java.util.stream.Collectors.joining(",")));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
+        assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial is running.");
     }
 
     @Test
