@@ -164,16 +164,28 @@ public final class MapDbStorage implements Storage {
     }
 
     private synchronized void recoverInterrupted() {
-        int recovered = 0;
+        Map<String, List<Integer>> running = new LinkedHashMap<>();
         for (StudyInfo info : cache.studies()) {
             for (FrozenTrial t : cache.trials(info.name(), java.util.Set.of(TrialState.RUNNING))) {
-                writeTrial(info.name(), cache.finishTrial(info.name(), t.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED));
-                recovered++;
+                running.computeIfAbsent(info.name(), k -> new ArrayList<>()).add(t.number());
             }
         }
-        if (recovered > 0) {
-            LOG.warn("{}: marked {} trial(s) left running by a stopped process as FAIL ({})", path, recovered, FrozenTrial.REASON_INTERRUPTED);
-            commit();
+        int recovered = running.values().stream().mapToInt(List::size).sum();
+        if (recovered == 0) {
+            return;
+        }
+        try {
+            durably(() -> {
+                running.forEach((study, numbers) -> numbers.forEach(n -> writeTrial(study,
+                        cache.finishTrial(study, n, TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED))));
+                return null;
+            }, () -> running.forEach((study, numbers) -> numbers.forEach(n -> cache.unfinish(study, n))));
+            LOG.warn("{}: marked {} trial(s) left running by a stopped process as FAIL ({})", path, recovered,
+                    FrozenTrial.REASON_INTERRUPTED);
+        } catch (StorageException e) {
+            // A full disk: the file can still be read, and the next open marks them.
+            LOG.warn("{}: {} trial(s) left running by a stopped process stay RUNNING: {}", path, recovered,
+                    e.getMessage());
         }
     }
 

@@ -163,6 +163,27 @@ class MapDbStorageTest extends DurableStorageContractTest {
         }
     }
 
+    @Test
+    void aFileWithTrialsLeftRunningStillOpensOnAFullDisk() {
+        Path file = dir.resolve("left.db");
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            storage.createStudy("s", Direction.MINIMIZE);
+            storage.startTrial("s");
+        } // as a process that died with the trial running left it
+        FillingDisk[] disk = new FillingDisk[1];
+        try (MapDbStorage full = MapDbStorage.open(file, f -> {
+            disk[0] = new FillingDisk(f);
+            disk[0].full = true;
+            return disk[0];
+        })) {
+            assertThat(full.trial("s", 0).state()).isEqualTo(TrialState.RUNNING);
+        }
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            assertThat(reopened.trial("s", 0).state()).isEqualTo(TrialState.FAIL);
+            assertThat(reopened.trial("s", 0).reason()).isEqualTo(FrozenTrial.REASON_INTERRUPTED);
+        }
+    }
+
     private static Process startChild(String mode, Path file, Path log) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return new ProcessBuilder(java.toString(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
