@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -67,7 +68,7 @@ public final class StudyService implements AutoCloseable {
         final Study study;
         volatile boolean stopped;
         /** Counted down by {@link #stop}: a run waiting to try again wakes up at once. */
-        final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch stopping = new CountDownLatch(1);
         volatile Future<?> future;
         volatile ScheduledStudy scheduled;
 
