@@ -91,11 +91,7 @@ public final class StudySpecParser {
         TrainableSpec trainable = trainable(f.object("trainable"));
         String cron = f.string("cron", null);
         if (cron != null) {
-            try {
-                CronExpression.validateExpression(cron);
-            } catch (java.text.ParseException e) {
-                throw new SpecException("cron", "not a valid Quartz cron expression " + JsonFields.quote(cron) + ": " + e.getMessage());
-            }
+            checkCron(cron);
         }
         f.done();
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable, space, cron);
@@ -333,5 +329,30 @@ public final class StudySpecParser {
             pruner.anyOf().forEach(p -> list.add(toJson(p)));
         }
         return o;
+    }
+
+    /**
+     * Refuses a cron expression Quartz cannot parse, with a hint for the usual mistakes (a Unix expression of five
+     * fields; a day of month and a day of week both given), and one that never fires again.
+     */
+    static void checkCron(String cron) {
+        String quoted = JsonFields.quote(cron);
+        String[] fields = cron.trim().split("\\s+");
+        if (fields.length < 6) {
+            throw new SpecException("cron", "Quartz cron expressions have 6 or 7 fields, seconds first, with '?' in the "
+                    + "day of month or the day of week (every 5 minutes: \"0 */5 * * * ?\"); got " + fields.length
+                    + " in " + quoted);
+        }
+        CronExpression expression;
+        try {
+            expression = new CronExpression(cron);
+        } catch (java.text.ParseException e) {
+            String hint = e.getMessage() != null && e.getMessage().contains("day-of-week AND a day-of-month")
+                    ? " (put '?' in one of the two)" : "";
+            throw new SpecException("cron", "not a valid Quartz cron expression " + quoted + ": " + e.getMessage() + hint);
+        }
+        if (expression.getNextValidTimeAfter(new java.util.Date()) == null) {
+            throw new SpecException("cron", quoted + " never fires again");
+        }
     }
 }
