@@ -106,10 +106,28 @@ interface StudySource extends AutoCloseable {
 
         Remote(String server) {
             this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
-            URI uri = URI.create(base);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-                throw new IllegalArgumentException("--server: expected an http:// or https:// URL, got '" + server + "'");
+            String expected = "--server: expected the server's http:// or https:// URL, such as http://127.0.0.1:7070, got '"
+                    + server + "'";
+            URI uri;
+            try {
+                uri = new URI(base);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(expected);
             }
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    || uri.getHost() == null) {
+                throw new IllegalArgumentException(expected);
+            }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw new IllegalArgumentException("--server: expected the server's URL without a query or fragment, got '"
+                        + server + "'");
+            }
+        }
+
+        /** A study's name as one segment of a URL path: a name made in code may hold any character. */
+        private static String segment(String study) {
+            return java.net.URLEncoder.encode(study, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
         }
 
         @Override
@@ -121,9 +139,9 @@ interface StudySource extends AutoCloseable {
         public List<JsonNode> trials(String study) {
             List<JsonNode> all = new ArrayList<>();
             for (int offset = 0; ; offset += 1000) {
-                JsonNode page = get("/api/studies/" + study + "/trials?limit=1000&offset=" + offset);
+                JsonNode page = get("/api/studies/" + segment(study) + "/trials?limit=1000&offset=" + offset);
                 for (JsonNode row : page.get("trials")) {
-                    all.add(get("/api/studies/" + study + "/trials/" + row.get("number").asInt()));
+                    all.add(get("/api/studies/" + segment(study) + "/trials/" + row.get("number").asInt()));
                 }
                 if (offset + 1000 >= page.get("total").asInt()) {
                     return all;
@@ -133,7 +151,7 @@ interface StudySource extends AutoCloseable {
 
         @Override
         public JsonNode best(String study) {
-            return get("/api/studies/" + study + "/best");
+            return get("/api/studies/" + segment(study) + "/best");
         }
 
         JsonNode get(String path) {

@@ -149,6 +149,31 @@ class StudyCommandsTest {
     }
 
     @Test
+    void aStudyNamedInCodeIsReadByItsNameFromAFolderAndAServer() {
+        Path data = dir.resolve("named");
+        String name = "my study/\u00fc #1?";
+        try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
+            dev.tuna.search.Study study = dev.tuna.search.Study.builder(name).storage(storage)
+                    .sampler(new dev.tuna.search.sampler.RandomSampler(1)).create();
+            study.optimize(t -> t.suggestFloat("x", 0, 1), 3);
+        }
+        TunaRun local = tuna("trials", name, "--data", data.toString());
+        assertThat(local.code()).as(local.err()).isZero();
+        assertThat(local.out().lines().count()).isEqualTo(4);
+        try (ServerRuntime server = ServerRuntime.start(data, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
+            // The scheme's case does not matter (RFC 3986).
+            TunaRun remote = tuna("export", name, "--format", "csv", "--server", "HTTP://127.0.0.1:" + server.port());
+            assertThat(remote.code()).as(remote.err()).isZero();
+            assertThat(remote.out().lines().count()).isEqualTo(4);
+        }
+        TunaRun noScheme = tuna("studies", "--server", "127.0.0.1:7070");
+        assertThat(noScheme.err().strip()).isEqualTo("tuna studies: --server: expected the server's http:// or https:// URL,"
+                + " such as http://127.0.0.1:7070, got '127.0.0.1:7070'");
+        TunaRun query = tuna("studies", "--server", "http://127.0.0.1:7070/?x=1");
+        assertThat(query.err().strip()).endsWith("without a query or fragment, got 'http://127.0.0.1:7070/?x=1'");
+    }
+
+    @Test
     void badInputEndsWithOneLineAndAnExitCode() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"name\": \"b\", \"trials\": 0}");
