@@ -29,7 +29,13 @@ public record ApiToken(String value, boolean created) {
         try {
             Files.createDirectories(dataDir);
             if (Files.exists(file)) {
-                return new ApiToken(Files.readString(file, StandardCharsets.US_ASCII).strip(), false);
+                String stored = Files.readString(file, StandardCharsets.US_ASCII).strip();
+                if (stored.isEmpty()) {
+                    // No request could ever be accepted: say so rather than serve a server nobody can change.
+                    throw new IllegalStateException("the API token file " + file + " is empty: delete it, and the next "
+                            + "start makes a new token");
+                }
+                return new ApiToken(stored, false);
             }
             byte[] bytes = new byte[32];
             new SecureRandom().nextBytes(bytes);
@@ -49,13 +55,27 @@ public record ApiToken(String value, boolean created) {
         }
     }
 
-    /** Whether an {@code Authorization} header carries this token (compared in constant time). */
+    /**
+     * Whether an {@code Authorization} header carries this token (compared in constant time); the scheme's case does
+     * not matter (RFC 7235).
+     */
     public boolean accepts(String authorization) {
-        if (authorization == null || !authorization.startsWith("Bearer ")) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
             return false;
         }
         byte[] given = authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(given, value.getBytes(StandardCharsets.UTF_8));
+        return given.length > 0 && MessageDigest.isEqual(given, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Deletes the token file when this start made it: a start that failed must not leave a token never shown. */
+    void forgetIfCreated(Path dataDir) {
+        if (created) {
+            try {
+                Files.deleteIfExists(dataDir.resolve(FILE));
+            } catch (IOException ignored) {
+                // The start's own failure is the news; a token left behind still works.
+            }
+        }
     }
 
     @Override

@@ -51,6 +51,9 @@ public final class ServerRuntime implements AutoCloseable {
             return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token, null);
         } catch (RuntimeException e) {
             closeAll(opened);
+            if (token != null) {
+                token.forgetIfCreated(data);
+            }
             throw e;
         }
     }
@@ -78,6 +81,9 @@ public final class ServerRuntime implements AutoCloseable {
             return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token, node);
         } catch (RuntimeException e) {
             closeAll(opened);
+            if (token != null) {
+                token.forgetIfCreated(data);
+            }
             throw e;
         }
     }

@@ -277,7 +277,9 @@ public final class TunaServer implements AutoCloseable {
         boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE;
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
             ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "Authorization", "this server needs 'Authorization: Bearer TOKEN' for changes");
+            throw new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
+                    : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for changes, with the token"
+                    + " it printed at its first start (kept in its data folder's api-token file)");
         }
         if (token == null) {
             checkLocalCaller(ctx, mutating);

@@ -10,10 +10,26 @@ const Tuna = {
   },
   /** Sends a change (POST, DELETE) and throws the problem's detail if it is refused. */
   async send(method, path) {
-    const r = await fetch(path, {method, headers: {Accept: 'application/json'}});
+    const r = await Tuna.change(method, path);
     if (!r.ok) {
       const body = await r.json().catch(() => ({}));
       throw new Error(body.detail || ('HTTP ' + r.status));
+    }
+  },
+  /** Sends a change with the server's API token when one was given; a server bound beyond loopback refuses changes
+      without it (401), and then the token is asked for, kept in this browser, and the change sent again. */
+  async change(method, path, body) {
+    for (let asked = false; ; asked = true) {
+      const headers = {Accept: 'application/json'};
+      if (body != null) headers['Content-Type'] = 'application/json';
+      const token = localStorage.getItem('tuna-token');
+      if (token) headers.Authorization = 'Bearer ' + token;
+      const r = await fetch(path, {method, headers, body});
+      if (r.status !== 401 || asked) return r;
+      const given = prompt('This server needs its API token for changes: the token it printed at its first start, '
+        + 'kept in its data folder\'s api-token file.');
+      if (!given || !given.trim()) return r;
+      localStorage.setItem('tuna-token', given.trim());
     }
   },
   el(tag, attrs, ...children) {

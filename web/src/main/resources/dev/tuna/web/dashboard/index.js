@@ -104,8 +104,7 @@ document.getElementById('submit').addEventListener('submit', async ev => {
   button.disabled = true;
   let r, body;
   try {
-    r = await fetch('/api/studies', {method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: document.getElementById('spec').value});
+    r = await Tuna.change('POST', '/api/studies', document.getElementById('spec').value);
     body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
   } finally {
     button.disabled = false;

@@ -457,6 +457,33 @@ class DashboardBrowserTest {
                 + "tuna.db.journal: No space left on device. Nothing new is kept until it is fixed.");
     }
 
+    @Test
+    void onAServerThatNeedsATokenTheDashboardAsksForItOnceAndKeepsIt(@TempDir Path guarded) {
+        try (ServerRuntime open = ServerRuntime.start(guarded, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn())) {
+            String base = "http://127.0.0.1:" + open.port();
+            browser.get(base + "/");
+            js("localStorage.removeItem('tuna-token');");
+            WebElement spec = new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("spec")));
+            spec.clear();
+            spec.sendKeys(Api.quadratic("guarded", 1, 1, 0));
+            browser.findElement(By.cssSelector("#submit button")).click();
+            org.openqa.selenium.Alert asked = new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+            assertThat(asked.getText()).contains("API token");
+            asked.sendKeys(open.token().value());
+            asked.accept();
+            assertThat(await(By.id("submitted")).getText()).isEqualTo("guarded");
+            // Kept: the next change goes through without asking (Delete asks only to confirm).
+            click(By.cssSelector("tr[data-study='guarded'] button[data-action='delete']"));
+            org.openqa.selenium.Alert confirm = browser.switchTo().alert();
+            assertThat(confirm.getText()).startsWith("Delete study guarded");
+            confirm.accept();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElements(By.cssSelector("tr[data-study='guarded']")).isEmpty());
+            assertThat(new Api(open.port()).get("/api/studies/guarded").status()).isEqualTo(404);
+            js("localStorage.removeItem('tuna-token');");
+        }
+    }
+
     /** The study list's rows, top to bottom. */
     private List<String> studyRows() {
         return browser.findElements(By.cssSelector("#studies tbody tr[data-study]")).stream()

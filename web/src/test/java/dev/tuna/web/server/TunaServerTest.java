@@ -1,6 +1,7 @@
 package dev.tuna.web.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuna.web.spec.Trainables;
@@ -409,6 +410,23 @@ class TunaServerTest {
     }
 
     @Test
+    void aStartThatFailsLeavesNoTokenUnshownAndAnEmptyTokenFileIsRefused(@TempDir Path other) throws Exception {
+        try (ServerRuntime first = ServerRuntime.start(other.resolve("a"), "127.0.0.1", 0, Devices.cpu(1),
+                Trainables.builtIn())) {
+            // The port is taken: the token this start made was never printed, so it must not stay either.
+            Path data = other.resolve("b");
+            assertThatThrownBy(() -> ServerRuntime.start(data, "0.0.0.0", first.port(), Devices.cpu(1),
+                    Trainables.builtIn())).hasMessageContaining("already in use");
+            assertThat(data.resolve(ApiToken.FILE)).doesNotExist();
+        }
+        Path empty = other.resolve("c");
+        Files.createDirectories(empty);
+        Files.writeString(empty.resolve(ApiToken.FILE), "\n");
+        assertThatThrownBy(() -> ServerRuntime.start(empty, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn()))
+                .hasMessageContaining("api-token is empty: delete it");
+    }
+
+    @Test
     void tokenFileIsOwnerOnlyAndGuardsChangesBeyondLoopback(@TempDir Path other) throws Exception {
         try (ServerRuntime open = ServerRuntime.start(other, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn())) {
             assertThat(open.token().created()).isTrue();
@@ -420,11 +438,18 @@ class TunaServerTest {
             Api.Answer refused = client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0));
             assertThat(refused.status()).isEqualTo(401);
             assertThat(refused.contentType()).startsWith(TunaServer.PROBLEM_JSON);
+            assertThat(refused.json().get("detail").asText()).startsWith("no API token given: ").contains("api-token");
             client.token = "wrong";
-            assertThat(client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0)).status()).isEqualTo(401);
+            Api.Answer wrong = client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0));
+            assertThat(wrong.status()).isEqualTo(401);
+            assertThat(wrong.json().get("detail").asText()).startsWith("wrong API token: ");
             client.token = open.token().value();
             assertThat(client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0)).status()).isEqualTo(201);
         }
+        // The scheme's case does not matter (RFC 7235); an empty token is never one.
+        ApiToken token = ApiToken.loadOrCreate(other);
+        assertThat(token.accepts("bearer " + token.value())).isTrue();
+        assertThat(token.accepts("Bearer ")).isFalse();
         // A second start reads the same token and does not print it again.
         ApiToken again = ApiToken.loadOrCreate(other);
         assertThat(again.created()).isFalse();
