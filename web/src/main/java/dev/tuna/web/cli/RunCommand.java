@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SPEC.json", description = "The study spec.")
+    @Parameters(paramLabel = "SPEC.json", description = "The study spec ('-': standard input).")
     Path specFile;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "tuna-data", description = "Data folder (default: ${DEFAULT-VALUE}).")
@@ -156,12 +156,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Reads and checks a spec file; problems name the file and the field. */
     static StudySpec readSpec(Path file) {
-        String json;
-        try {
-            json = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + OneLineErrorHandler.describe(e));
-        }
+        String json = SpecFile.read(file);
         try {
             return new StudySpecParser(Trainables.builtIn()).parse(json);
         } catch (IllegalArgumentException e) {

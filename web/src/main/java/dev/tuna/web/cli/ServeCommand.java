@@ -83,7 +83,9 @@ final class ServeCommand implements Callable<Integer> {
         if (runtime.token() != null && runtime.token().created()) {
             out.println("API token (printed once; also in " + data.resolve("api-token") + "): " + runtime.token().value());
         }
-        out.printf("Tuna server listening on http://%s:%d (%d unfinished stud%s resumed)%n", host, runtime.port(),
+        // An IPv6 address goes in brackets in a URL (RFC 3986): http://[::1]:7070.
+        String shown = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        out.printf("Tuna server listening on http://%s:%d (%d unfinished stud%s resumed)%n", shown, runtime.port(),
                 runtime.resumed(), runtime.resumed() == 1 ? "y" : "ies");
         out.flush();
         stopped.await();

@@ -1,10 +1,8 @@
 package dev.tuna.web.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +17,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SPEC.json", description = "The study spec.")
+    @Parameters(paramLabel = "SPEC.json", description = "The study spec ('-': standard input).")
     Path specFile;
 
     @Option(names = "--server", paramLabel = "URL", defaultValue = "http://127.0.0.1:7070",
@@ -32,12 +30,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String json;
-        try {
-            json = Files.readString(specFile);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(specFile + ": cannot read: " + e.getMessage());
-        }
+        String json = SpecFile.read(specFile);
         StudySource.Remote remote = new StudySource.Remote(server);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));

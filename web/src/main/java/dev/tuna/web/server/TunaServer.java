@@ -243,7 +243,7 @@ public final class TunaServer implements AutoCloseable {
 
     private void trials(Context ctx) {
         StudyInfo info = studies.info(name(ctx));
-        Set<TrialState> states = states(ctx.queryParam("state"));
+        Set<TrialState> states = states(String.join(",", ctx.queryParams("state")));
         Comparator<FrozenTrial> order = order(ctx.queryParam("sort"), info);
         int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
         int limit = intParam(ctx, "limit", 1, MAX_PAGE, 100);
@@ -252,7 +252,7 @@ public final class TunaServer implements AutoCloseable {
         page.put("total", all.size());
         page.put("offset", offset);
         page.put("limit", limit);
-        boolean curves = "true".equals(ctx.queryParam("curves"));
+        boolean curves = booleanParam(ctx, "curves");
         page.put("trials", all.stream().skip(offset).limit(limit)
                 .map(t -> curves ? Views.trialWithCurves(t) : Views.trialRow(t)).toList());
         ctx.json(page);
@@ -366,6 +366,18 @@ public final class TunaServer implements AutoCloseable {
             // below
         }
         throw new ApiException(400, name, "expected an integer from " + min + " to " + max + ", got '" + shorten(raw) + "'");
+    }
+
+    /** A query parameter that is true or false; absent is false. */
+    private static boolean booleanParam(Context ctx, String name) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (raw.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new ApiException(400, name, "expected true or false, got '" + shorten(raw) + "'");
     }
 
     private static Set<TrialState> states(String raw) {

@@ -61,8 +61,13 @@ public final class StudySpecParser {
         }
         JsonNode node;
         try {
-            node = JSON.readTree(json);
+            node = JSON.readTree(json.startsWith("\uFEFF") ? json.substring(1) : json); // a byte order mark: not JSON
         } catch (JsonProcessingException e) {
+            if (e.getOriginalMessage().startsWith("Trailing token")) {
+                throw new SpecException("", "malformed JSON: more after the spec's closing brace"
+                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")"));
+            }
             // Jackson names where an unclosed object started as "[Source: REDACTED ...; line: 1, column: 1]": noise.
             String problem = e.getOriginalMessage().lines().findFirst().orElse("")
                     .replaceAll(" \\(start marker at \\[Source: [^]]*; line: (\\d+), column: (\\d+)]\\)",

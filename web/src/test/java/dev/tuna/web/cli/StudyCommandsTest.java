@@ -174,6 +174,34 @@ class StudyCommandsTest {
     }
 
     @Test
+    void aSpecComesFromStandardInputOrAFileWithAByteOrderMarkAndOtherTextIsNamed() throws Exception {
+        Path data = dir.resolve("stdin");
+        java.io.InputStream console = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(Files.readAllBytes(spec("piped", 2))));
+            TunaRun piped = tuna("run", "-", "--data", data.toString());
+            assertThat(piped.code()).as(piped.err()).isZero();
+            assertThat(piped.out()).contains("Best trial #");
+        } finally {
+            System.setIn(console);
+        }
+        Path marked = dir.resolve("marked.json");
+        Files.write(marked, concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, Files.readAllBytes(spec("marked", 2))));
+        TunaRun withMark = tuna("run", marked.toString(), "--data", data.toString());
+        assertThat(withMark.code()).as(withMark.err()).isZero();
+        Path latin1 = dir.resolve("latin1.json");
+        Files.write(latin1, Files.readString(spec("caf\u00e9", 2)).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        TunaRun notUtf8 = tuna("run", latin1.toString(), "--data", data.toString());
+        assertThat(notUtf8.err().strip()).isEqualTo("tuna run: " + latin1 + ": not UTF-8 text (save the spec as UTF-8)");
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void badInputEndsWithOneLineAndAnExitCode() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"name\": \"b\", \"trials\": 0}");

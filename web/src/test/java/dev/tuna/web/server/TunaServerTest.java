@@ -122,6 +122,15 @@ class TunaServerTest {
         assertThat(page.get("trials").get(0).get("number").asInt()).isEqualTo(all.get(1).get("number").asInt());
         JsonNode byNumberDesc = api.get("/api/studies/quad-read/trials?sort=-number&limit=1").json().get("trials");
         assertThat(byNumberDesc.get(0).get("number").asInt()).isEqualTo(7);
+        // A repeated state adds to the others; curves is true or false, and nothing else.
+        assertThat(api.get("/api/studies/quad-read/trials?state=running&state=complete").json().get("total").asInt())
+                .isEqualTo(8);
+        assertThat(api.get("/api/studies/quad-read/trials?curves=TRUE&limit=1").json().get("trials").get(0)
+                .has("intermediateValues")).isTrue();
+        Api.Answer yes = api.get("/api/studies/quad-read/trials?curves=yes");
+        assertThat(yes.status()).isEqualTo(400);
+        assertThat(yes.json().get("field").asText()).isEqualTo("curves");
+        assertThat(yes.json().get("detail").asText()).isEqualTo("expected true or false, got 'yes'");
 
         JsonNode best = api.get("/api/studies/quad-read/best").json();
         assertThat(best.get("value").asDouble()).isEqualTo(bestValue);

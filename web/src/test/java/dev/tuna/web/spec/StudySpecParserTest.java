@@ -144,7 +144,10 @@ class StudySpecParserTest {
     void rejectsBrokenJson() {
         assertThatThrownBy(() -> parser.parse("{\"name\": ")).hasMessageStartingWith("malformed JSON");
         assertThatThrownBy(() -> parser.parse("{\"name\": \"a\", \"name\": \"b\"}")).hasMessageStartingWith("malformed JSON");
-        assertThatThrownBy(() -> parser.parse("{} {}")).hasMessageStartingWith("malformed JSON");
+        assertThatThrownBy(() -> parser.parse("{} {}")).hasMessage("malformed JSON: more after the spec's closing brace"
+                + " (line 1, column 4)");
+        // A byte order mark, as some editors write, is not part of the JSON.
+        assertThat(parser.parse("\uFEFF" + VALID).name()).isEqualTo(parser.parse(VALID).name());
         assertThatThrownBy(() -> parser.parse("{\"name\": \"a\",\n \"space\": {")).hasMessage("malformed JSON:"
                 + " Unexpected end-of-input: expected close marker for Object (it opened at line 2, column 11)"
                 + " (line 2, column 12)");
