@@ -33,6 +33,29 @@ final class ReadCommands {
         return name;
     }
 
+    /**
+     * Text for a terminal line: control characters (a newline in a failure's reason, an escape sequence in a
+     * categorical value) are shown escaped, so that they neither break the table nor act on the terminal.
+     */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        out.append(String.format("\\u%04x", c));
+                    } else {
+                        out.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return out.toString();
+    }
+
     static String number(JsonNode v) {
         if (v == null || v.isNull()) {
             return "-";
@@ -78,7 +101,7 @@ final class ReadCommands {
             for (JsonNode st : studies) {
                 String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
                 JsonNode best = st.get("best");
-                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", st.get("name").asText(), st.get("state").asText(), progress,
+                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", printable(st.get("name").asText()), st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),
                         st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
                         st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
@@ -98,7 +121,7 @@ final class ReadCommands {
             out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
             for (JsonNode t : trials) {
                 String params = json(t.get("params"));
-                String reason = t.hasNonNull("reason") ? "  (" + t.get("reason").asText() + ")" : "";
+                String reason = t.hasNonNull("reason") ? "  (" + printable(t.get("reason").asText()) + ")" : "";
                 out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),
                         number(t.get("value")), t.get("durationMillis").asLong() / 1000.0, params, reason);
             }
@@ -120,7 +143,8 @@ final class ReadCommands {
                 out.println(json(best));
             } else {
                 out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
-                best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", p.getKey(), p.getValue().asText()));
+                best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", printable(p.getKey()),
+                        printable(p.getValue().asText())));
             }
         }
     }

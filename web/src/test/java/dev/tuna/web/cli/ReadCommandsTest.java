@@ -1,0 +1,15 @@
+package dev.tuna.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ReadCommandsTest {
+
+    @Test
+    void controlCharactersAreShownEscapedOnATerminalLine() {
+        assertThat(ReadCommands.printable("line 1\nline 2\tend\r")).isEqualTo("line 1\\nline 2\\tend\\r");
+        assertThat(ReadCommands.printable("\u001b[31mred\u0007")).isEqualTo("\\u001b[31mred\\u0007");
+        assertThat(ReadCommands.printable("caf\u00e9 \uD83D\uDC1F")).isEqualTo("caf\u00e9 \uD83D\uDC1F");
+    }
+}
