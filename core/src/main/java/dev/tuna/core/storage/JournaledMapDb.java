@@ -211,6 +211,27 @@ final class JournaledMapDb implements AutoCloseable {
         undo.add(previous == null ? () -> map.remove(key) : () -> map.put(key, previous));
     }
 
+    /**
+     * Writes an empty commit and forces it to disk: whether the journal can be written again after a commit failed
+     * and every change of it was undone (nothing waits, so no commit would tell).
+     *
+     * @throws StorageException if it cannot
+     */
+    void probe() {
+        checkOpen();
+        if (dirty()) {
+            commit();
+            return;
+        }
+        frame(out -> out.writeByte(COMMIT)); // an empty group: replaying it changes nothing
+        try {
+            commit();
+        } catch (StorageException e) {
+            pending.reset(); // nothing but the probe waited
+            throw e;
+        }
+    }
+
     /** Whether changes wait for a commit. */
     boolean dirty() {
         return pending.size() > 0;

@@ -224,8 +224,13 @@ public final class MapDbStorage implements Storage {
     }
 
     private void commit() {
+        commitOr(db::commit);
+    }
+
+    /** Runs a commit (or a probe), keeping {@link #writeFailure} up to date. */
+    private void commitOr(Runnable write) {
         try {
-            db.commit();
+            write.run();
         } catch (RuntimeException e) {
             if (writeFailure == null || System.nanoTime() - failureLoggedAt > FAILURE_LOG_NANOS) {
                 LOG.error("{}: changes cannot be saved: {}", path, e.getMessage());
@@ -260,9 +265,10 @@ public final class MapDbStorage implements Storage {
     }
 
     private synchronized void flush() {
-        if (!closed && db.dirty()) {
+        if (!closed && (db.dirty() || writeFailure != null)) {
             try {
-                commit();
+                // With nothing waiting (the failed change was undone), a probe tells when the disk takes writes again.
+                commitOr(db::probe);
             } catch (RuntimeException e) {
                 // Logged by commit; the changes wait for the next try.
             }

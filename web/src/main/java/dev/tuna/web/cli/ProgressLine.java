@@ -22,16 +22,21 @@ final class ProgressLine extends DelegatingProgressBarConsumer {
         super(line::draw);
         this.line = line;
         System.setErr(new PrintStream(new OutputStream() {
+            // Under the line's lock, so that a redraw of the bar cannot land in the middle of a message.
             @Override
             public void write(int b) {
-                line.breakLine();
-                line.systemErr.write(b);
+                synchronized (line) {
+                    line.breakLine();
+                    line.systemErr.write(b);
+                }
             }
 
             @Override
             public void write(byte[] b, int off, int len) {
-                line.breakLine();
-                line.systemErr.write(b, off, len);
+                synchronized (line) {
+                    line.breakLine();
+                    line.systemErr.write(b, off, len);
+                }
             }
 
             @Override

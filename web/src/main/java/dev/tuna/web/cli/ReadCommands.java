@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -169,11 +170,23 @@ final class ReadCommands {
             String text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
             if (output == null) {
                 out.print(text);
+                out.flush();
+                if (out.checkError()) { // a PrintWriter keeps its errors to itself: a full disk gave a cut file and exit 0
+                    throw new IllegalStateException("could not write all of the export to the standard output");
+                }
                 return;
             }
+            // Written beside it, then moved over it: a write that fails leaves no cut file, and an older one intact.
+            Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
             try {
-                Files.writeString(output, text);
+                Files.writeString(tmp, text);
+                Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
                 throw new UncheckedIOException("--output " + output + ": " + OneLineErrorHandler.describe(e), e);
             }
         }

@@ -106,7 +106,8 @@ public final class ServerRuntime implements AutoCloseable {
             try {
                 opened.get(i).close();
             } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", opened.get(i).getClass().getSimpleName(), e.toString());
+                LOG.warn("closing {} failed: {}", opened.get(i).getClass().getSimpleName(),
+                        e.getMessage() != null ? e.getMessage() : e.toString());
             }
         }
     }

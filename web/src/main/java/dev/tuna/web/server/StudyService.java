@@ -126,8 +126,19 @@ public final class StudyService implements AutoCloseable {
             storage.deleteStudy(spec.name());
         }
         storage.createStudy(spec.name(), spec.direction());
-        Study study = study(spec);
-        storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
+        Study study;
+        try {
+            study = study(spec);
+            storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
+        } catch (RuntimeException e) {
+            // Not a study without its spec (it showed as complete, and blocked the name): take it back if we can.
+            try {
+                storage.deleteStudy(spec.name());
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed); // a submit of the same name clears it, as one that was killed
+            }
+            throw e;
+        }
         start(spec, study);
         LOG.info("study '{}' submitted: {} trials, sampler {}, pruner {}, trainable {}", spec.name(), spec.trials(),
                 spec.sampler().type(), spec.pruner().type(), spec.trainable().type());
@@ -328,16 +339,21 @@ public final class StudyService implements AutoCloseable {
             return;
         }
         run.future = runners.submit(() -> {
-            for (int attempt = 1; !runOnce(spec, study, objective, run, attempt); attempt++) {
-                // A database that went away for a moment (a restart, a failover) must not end the study for good.
-                try {
-                    if (run.stopping.await(storageRetryDelay.toMillis(), TimeUnit.MILLISECONDS)) {
-                        return; // stopped, or the server is shutting down: no wait for the next try
+            try {
+                for (int attempt = 1; !runOnce(spec, study, objective, run, attempt); attempt++) {
+                    // A database that went away for a moment (a restart, a failover) must not end the study for good.
+                    try {
+                        if (run.stopping.await(storageRetryDelay.toMillis(), TimeUnit.MILLISECONDS)) {
+                            return; // stopped, or the server is shutting down: no wait for the next try
+                        }
+                    } catch (InterruptedException stopping) {
+                        Thread.currentThread().interrupt();
+                        return;
                     }
-                } catch (InterruptedException stopping) {
-                    Thread.currentThread().interrupt();
-                    return;
                 }
+            } finally {
+                // However the run ended (done, stopped, or given up on its database), none of its trials runs now.
+                endLeftRunning(spec.name(), false);
             }
         });
     }
@@ -348,9 +364,10 @@ public final class StudyService implements AutoCloseable {
      */
     private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, int attempt) {
         try {
-            if (attempt > 1 && dispatch.runsHereOnly()) {
-                endLeftRunning(spec.name());
+            if (attempt > 1) {
+                lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
             }
+            endLeftRunning(spec.name(), true);
             dispatch.run(spec, study, objective, () -> run.stopped);
             if (study.sampler().isExhausted(study)) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done.
@@ -371,13 +388,24 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Ends the trials that the failed run left RUNNING because their end could not be saved: they are not counted
-     * and are replaced, as a crash's would be.
+     * Ends the trials of a study that this process's runs left RUNNING because their end could not be saved (none of
+     * them runs: a study has one run at a time): they are not counted and are replaced, as a crash's would be. Only
+     * where every trial runs in this process; {@code required}: a failure is thrown, else it is only logged.
      */
-    private void endLeftRunning(String name) {
-        for (FrozenTrial t : storage.trials(name, Set.of(TrialState.RUNNING))) {
-            storage.finishTrial(name, t.number(), TrialState.FAIL, null,
-                    FrozenTrial.REASON_INTERRUPTED + ": its end could not be saved");
+    private void endLeftRunning(String name, boolean required) {
+        if (!dispatch.runsHereOnly()) {
+            return;
+        }
+        try {
+            for (FrozenTrial t : storage.trials(name, Set.of(TrialState.RUNNING))) {
+                storage.finishTrial(name, t.number(), TrialState.FAIL, null,
+                        FrozenTrial.REASON_INTERRUPTED + ": its end could not be saved");
+            }
+        } catch (RuntimeException e) {
+            if (required) {
+                throw e;
+            }
+            LOG.warn("study '{}': trials left running stay so until the next run or restart: {}", name, e.getMessage());
         }
     }
 

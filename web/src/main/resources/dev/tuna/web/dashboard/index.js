@@ -26,14 +26,15 @@ async function refresh() {
 }
 
 function render() {
-  const filter = document.getElementById('filter').value.trim().toLowerCase();
+  const typed = document.getElementById('filter').value.trim();
+  const filter = typed.toLowerCase();
   const rows = studies.filter(s => s.name.toLowerCase().includes(filter));
   if (sort.key) rows.sort((a, b) => Tuna.compare(COLUMNS[sort.key](a), COLUMNS[sort.key](b), sort.dir));
   const body = Tuna.clear(document.querySelector('#studies tbody'));
   if (rows.length === 0) {
     body.append(Tuna.el('tr', {id: 'no-studies'}, Tuna.el('td', {colspan: 10}, studies.length === 0
       ? 'No studies yet: submit one below, or run ./tuna demo in a shell.'
-      : 'No study name contains \u201c' + filter + '\u201d.')));
+      : 'No study name contains \u201c' + typed + '\u201d.')));
   }
   for (const s of rows) {
     body.append(Tuna.el('tr', {'data-study': s.name},

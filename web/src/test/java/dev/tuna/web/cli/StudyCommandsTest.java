@@ -202,6 +202,44 @@ class StudyCommandsTest {
     }
 
     @Test
+    void anExportThatCannotBeWrittenInFullSaysSoAndLeavesNoCutFile() throws Exception {
+        Path data = dir.resolve("full");
+        assertThat(tuna("run", spec("ex", 3).toString(), "--data", data.toString()).code()).isZero();
+        // Standard output on a full disk: every write fails, and a PrintWriter only remembers that it did.
+        java.io.Writer full = new java.io.Writer() {
+            @Override
+            public void write(char[] buffer, int offset, int length) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        picocli.CommandLine cl = TunaCommand.commandLine();
+        cl.setOut(new java.io.PrintWriter(full, true));
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("export", "ex", "--format", "json", "--data", data.toString())).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("tuna export: could not write all of the export to the standard output");
+
+        Path kept = dir.resolve("kept.csv");
+        Files.writeString(kept, "an older export\n");
+        TunaRun intoFolder = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", dir.toString());
+        assertThat(intoFolder.code()).isEqualTo(1);
+        TunaRun written = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", kept.toString());
+        assertThat(written.code()).as(written.err()).isZero();
+        assertThat(Files.readAllLines(kept)).hasSize(4);
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
     void badInputEndsWithOneLineAndAnExitCode() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"name\": \"b\", \"trials\": 0}");

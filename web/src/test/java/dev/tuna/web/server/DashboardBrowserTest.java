@@ -442,7 +442,7 @@ class DashboardBrowserTest {
         filter.sendKeys("BRAN");
         assertThat(studyRows()).containsExactly("branin");
         filter.sendKeys("x");
-        assertThat(await(By.id("no-studies")).getText()).isEqualTo("No study name contains \u201cbranx\u201d.");
+        assertThat(await(By.id("no-studies")).getText()).isEqualTo("No study name contains \u201cBRANx\u201d.");
         filter.clear();
         filter.sendKeys(" "); // typing, so that the list redraws: every study again
         assertThat(studyRows()).hasSameSizeAs(api.get("/api/studies").json().findValuesAsText("name"));

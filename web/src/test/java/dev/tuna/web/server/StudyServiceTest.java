@@ -119,6 +119,54 @@ class StudyServiceTest {
     }
 
     @Test
+    void aStopDuringTheWaitForTheDatabaseEndsTheTrialsTheRunLeftRunning() throws InterruptedException {
+        FlakyDispatch leavesOneRunning = new FlakyDispatch(Integer.MAX_VALUE, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                study.ask(); // started, and then its end could not be written
+                throw new StorageException("cannot write tuna.db.journal: No space left on device");
+            }
+
+            @Override
+            public boolean runsHereOnly() {
+                return true;
+            }
+        };
+        try (StudyService service = new StudyService(new InMemoryStorage(), leavesOneRunning, Trainables.builtIn())) {
+            service.storageRetryDelay(Duration.ofMinutes(10));
+            service.submit(service.parser().parse(Api.quadratic("held", 3, 1, 0)));
+            while (leavesOneRunning.runs.get() == 0) {
+                Thread.onSpinWait();
+            }
+            service.stop("held");
+            for (int i = 0; i < 500 && !service.storage().trials("held", java.util.Set.of(TrialState.RUNNING)).isEmpty(); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(service.storage().trials("held")).singleElement().satisfies(t -> {
+                assertThat(t.state()).isEqualTo(TrialState.FAIL);
+                assertThat(t.reason()).isEqualTo("interrupted: its end could not be saved");
+            });
+        }
+    }
+
+    @Test
+    void aSubmitWhoseSpecCannotBeSavedLeavesNoStudyBehind() {
+        InMemoryStorage full = new InMemoryStorage() {
+            @Override
+            public synchronized void setStudyAttr(String study, String key, Object value) {
+                throw new StorageException("cannot write tuna.db.journal: No space left on device");
+            }
+        };
+        try (StudyService service = new StudyService(full, new FlakyDispatch(0, null), Trainables.builtIn())) {
+            StudySpec spec = service.parser().parse(Api.quadratic("ghost", 3, 1, 0));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.submit(spec))
+                    .isInstanceOf(StorageException.class);
+            assertThat(full.findStudy("ghost")).isEmpty();
+        }
+    }
+
+    @Test
     void closingTheServiceDoesNotWaitOutARunsNextTryOnItsDatabase() {
         FlakyDispatch down = new FlakyDispatch(Integer.MAX_VALUE, () -> new StorageException("connection refused"));
         StudyService service = new StudyService(new InMemoryStorage(), down, Trainables.builtIn());
