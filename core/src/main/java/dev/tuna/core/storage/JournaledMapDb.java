@@ -49,8 +49,12 @@ import org.slf4j.LoggerFactory;
  */
 final class JournaledMapDb implements AutoCloseable {
 
-    private static final byte[] MAGIC = "TUNAJRN1".getBytes(StandardCharsets.US_ASCII);
-    private static final int HEADER_SIZE = MAGIC.length + Long.BYTES;
+    /** The first version's header: this magic and the epoch. Still read; a checkpoint replaces it. */
+    private static final byte[] MAGIC_V1 = "TUNAJRN1".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER_V1 = MAGIC_V1.length + Long.BYTES;
+    /** The header: this magic, the epoch and the epoch's CRC32, so that damage to the epoch is noticed. */
+    private static final byte[] MAGIC = "TUNAJRN2".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER_SIZE = HEADER_V1 + Integer.BYTES;
     private static final int FRAME_HEADER = 2 * Integer.BYTES;
     private static final byte PUT = 1;
     private static final byte REMOVE = 2;
@@ -74,6 +78,8 @@ final class JournaledMapDb implements AutoCloseable {
     private final long minCheckpointBytes;
     /** Frames of one journal generation only verify against it, so stale bytes of an older one never replay. */
     private long epoch;
+    /** The size of the journal's header on disk: an older version's is shorter. */
+    private int headerSize = HEADER_SIZE;
     private long journalSize;
     private long nextCheckpointAt;
     /** The journal's size when opening could not fold it into a snapshot; -1 when it could. */
@@ -322,7 +328,7 @@ final class JournaledMapDb implements AutoCloseable {
         try {
             commit();
             // Not again if nothing was written since opening failed to write one (a read on a full disk).
-            if (journalSize > HEADER_SIZE && journalSize != snapshotFailedAt) {
+            if (journalSize > headerSize && journalSize != snapshotFailedAt) {
                 try {
                     checkpoint();
                 } catch (StorageException e) {
@@ -390,18 +396,30 @@ final class JournaledMapDb implements AutoCloseable {
         }
         long size = journal.length();
         long replayedTo = -1;
+        byte[] magic = new byte[MAGIC.length];
+        if (size >= magic.length) {
+            readFully(ByteBuffer.wrap(magic), 0);
+        }
+        headerSize = Arrays.equals(magic, MAGIC_V1) ? HEADER_V1 : HEADER_SIZE;
         // A journal shorter than its header is new, or was cut short while being reset: nothing committed in it.
-        if (size >= HEADER_SIZE) {
-            ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-            readFully(header, 0);
-            byte[] magic = new byte[MAGIC.length];
-            header.flip().get(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
+        if (size >= headerSize) {
+            if (!Arrays.equals(magic, MAGIC) && !Arrays.equals(magic, MAGIC_V1)) {
                 throw new StorageException("cannot open " + path + ": " + journalPath + " is not a Tuna journal");
             }
+            ByteBuffer header = ByteBuffer.allocate(headerSize);
+            readFully(header, 0);
+            header.flip().position(magic.length);
             epoch = header.getLong();
-            if (size > HEADER_SIZE) {
-                replayedTo = HEADER_SIZE + replay(size);
+            if (headerSize == HEADER_SIZE && header.getInt() != epochChecksum(epoch)) {
+                // Every frame would fail its check against a wrong epoch, and the journal would be emptied as if
+                // it held nothing: refuse instead, and leave the file as it is.
+                Path copy = keepCopy("header");
+                throw new StorageException("cannot open " + path + ": the header of " + journalPath + " is damaged"
+                        + " (a copy is kept as " + copy + "); move the journal away to open the file without the changes"
+                        + " it holds");
+            }
+            if (size > headerSize) {
+                replayedTo = headerSize + replay(size);
             }
         }
         if (replayedTo >= 0) {
@@ -422,8 +440,8 @@ final class JournaledMapDb implements AutoCloseable {
         } else if (!Files.exists(path)) {
             checkpoint();
         } else {
-            if (size < HEADER_SIZE) {
-                resetJournal(epoch + 1);
+            if (size < headerSize || headerSize != HEADER_SIZE) {
+                resetJournal(epoch + 1); // new, or an older version's empty journal: a header of this version
             }
             journalSize = HEADER_SIZE;
             nextCheckpointAt = Math.max(minCheckpointBytes, 2 * Files.size(path));
@@ -448,11 +466,11 @@ final class JournaledMapDb implements AutoCloseable {
      * committed group ends, counted from the end of the header.
      */
     private long replay(long size) throws IOException {
-        if (size - HEADER_SIZE > Integer.MAX_VALUE - 8) {
+        if (size - headerSize > Integer.MAX_VALUE - 8) {
             throw new StorageException("cannot open " + path + ": " + journalPath + " is too large (" + size + " bytes)");
         }
-        ByteBuffer all = ByteBuffer.allocate((int) (size - HEADER_SIZE));
-        readFully(all, HEADER_SIZE);
+        ByteBuffer all = ByteBuffer.allocate((int) (size - headerSize));
+        readFully(all, headerSize);
         byte[] bytes = all.array();
         List<Runnable> group = new ArrayList<>();
         int pos = 0;
@@ -479,12 +497,24 @@ final class JournaledMapDb implements AutoCloseable {
         if (pos < bytes.length && validFrameAfter(bytes, pos)) {
             // Not a commit torn by a crash (that is always the last thing written): damage in the middle. The
             // commits after it cannot be trusted without the ones lost, so they are not loaded, but kept.
-            Path copy = journalPath.resolveSibling(journalPath.getFileName() + ".damaged-" + epoch);
-            Files.copy(journalPath, copy, StandardCopyOption.REPLACE_EXISTING);
+            Path copy = keepCopy(String.valueOf(epoch));
             LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; "
-                    + "the journal is kept as {}", journalPath, HEADER_SIZE + pos, size, copy);
+                    + "the journal is kept as {}", journalPath, headerSize + pos, size, copy);
         }
         return committedTo;
+    }
+
+    /** Copies the journal to {@code <journal>.damaged-<suffix>}, for a person to recover what it holds. */
+    private Path keepCopy(String suffix) throws IOException {
+        Path copy = journalPath.resolveSibling(journalPath.getFileName() + ".damaged-" + suffix);
+        Files.copy(journalPath, copy, StandardCopyOption.REPLACE_EXISTING);
+        return copy;
+    }
+
+    private static int epochChecksum(long epoch) {
+        CRC32 crc = new CRC32();
+        crc.update(ByteBuffer.allocate(Long.BYTES).putLong(0, epoch));
+        return (int) crc.getValue();
     }
 
     /** Whether a frame of this journal's generation starts anywhere after {@code from}. */
@@ -592,12 +622,14 @@ final class JournaledMapDb implements AutoCloseable {
     }
 
     private void resetJournal(long newEpoch) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).put(MAGIC).putLong(newEpoch).flip();
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).put(MAGIC).putLong(newEpoch).putInt(epochChecksum(newEpoch))
+                .flip();
         journal.setLength(0);
         journal.seek(0);
         journal.write(header.array(), 0, header.limit());
         journal.getFD().sync();
         epoch = newEpoch;
+        headerSize = HEADER_SIZE;
         journalSize = HEADER_SIZE;
     }
 }

@@ -302,6 +302,50 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aDamagedEpochInTheHeaderIsRefusedAndTheJournalLeftAsItIs() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        db.abandon();
+        byte[] good = Files.readAllBytes(journal());
+        byte[] damaged = good.clone();
+        damaged[15] ^= 0x02; // the epoch's last byte: every frame would fail its check, as if the journal held nothing
+        Files.write(journal(), damaged);
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("the header of " + journal() + " is damaged");
+        assertThat(Files.readAllBytes(journal())).isEqualTo(damaged);
+        assertThat(Files.readAllBytes(dir.resolve("x.db.journal.damaged-header"))).isEqualTo(damaged);
+        Files.write(journal(), good); // repaired by hand: nothing was lost
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+        }
+    }
+
+    @Test
+    void aJournalOfTheFirstVersionIsStillRead() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("v1"));
+        db.commit();
+        db.abandon();
+        byte[] now = Files.readAllBytes(journal());
+        // The first version's header: its magic and the epoch, without the epoch's checksum.
+        byte[] v1 = new byte[now.length - Integer.BYTES];
+        System.arraycopy(bytes("TUNAJRN1"), 0, v1, 0, 8);
+        System.arraycopy(now, 8, v1, 8, Long.BYTES);
+        System.arraycopy(now, 20, v1, 16, now.length - 20);
+        Files.write(journal(), v1);
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+            reopened.put("a", "k2", bytes("v2"));
+            reopened.commit();
+        }
+        assertThat(new String(Files.readAllBytes(journal()), 0, 8, StandardCharsets.US_ASCII)).isEqualTo("TUNAJRN2");
+        try (JournaledMapDb again = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(again, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", "v1", "k2", "v2")));
+        }
+    }
+
+    @Test
     void closingWhenNoSnapshotCanBeWrittenKeepsTheJournal() {
         JournaledMapDb db = openOnFillingDisk();
         db.put("a", "k1", bytes("v1"));
