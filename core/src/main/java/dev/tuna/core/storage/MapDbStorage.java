@@ -224,11 +224,11 @@ public final class MapDbStorage implements Storage {
     }
 
     private void commit() {
-        commitOr(db::commit);
+        trackingFailure(db::commit);
     }
 
     /** Runs a commit (or a probe), keeping {@link #writeFailure} up to date. */
-    private void commitOr(Runnable write) {
+    private void trackingFailure(Runnable write) {
         try {
             write.run();
         } catch (RuntimeException e) {
@@ -268,7 +268,7 @@ public final class MapDbStorage implements Storage {
         if (!closed && (db.dirty() || writeFailure != null)) {
             try {
                 // With nothing waiting (the failed change was undone), a probe tells when the disk takes writes again.
-                commitOr(db::probe);
+                trackingFailure(db::probe);
             } catch (RuntimeException e) {
                 // Logged by commit; the changes wait for the next try.
             }
