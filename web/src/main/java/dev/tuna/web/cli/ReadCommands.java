@@ -100,7 +100,10 @@ final class ReadCommands {
             Iterable<JsonNode> studies = s.studies(); // read first: a failure prints its one line and no header
             out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
             for (JsonNode st : studies) {
-                String progress = st.get("finished").asText() + (st.hasNonNull("trials") ? "/" + st.get("trials").asText() : "");
+                // A scheduled study's trials are per firing: its finished trials are not a share of them.
+                boolean scheduled = st.hasNonNull("cron");
+                String progress = st.get("finished").asText() + (!st.hasNonNull("trials") ? ""
+                        : scheduled ? " (" + st.get("trials").asText() + "/run)" : "/" + st.get("trials").asText());
                 JsonNode best = st.get("best");
                 out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", printable(st.get("name").asText()), st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),

@@ -179,6 +179,9 @@ public final class StudyService implements AutoCloseable {
             return State.STOPPED;
         }
         Object spec = info.attrs().get(ATTR_SPEC);
+        if (spec instanceof Map<?, ?> m && m.get("cron") != null) {
+            return State.SCHEDULED; // its trials are per firing, and a server schedules it again when it starts
+        }
         if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()
                 || Boolean.TRUE.equals(info.attrs().get(ATTR_EXHAUSTED))) {
             return State.COMPLETE;

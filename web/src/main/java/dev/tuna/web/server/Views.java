@@ -52,6 +52,9 @@ public final class Views {
             m.put("sampler", field(s.get("sampler"), "type"));
             m.put("pruner", field(s.get("pruner"), "type"));
             m.put("trainable", field(s.get("trainable"), "type"));
+            if (s.get("cron") != null) {
+                m.put("cron", s.get("cron")); // its trials are per firing
+            }
         }
         Map<String, Object> counts = new LinkedHashMap<>();
         StudyService.counts(trials).forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));

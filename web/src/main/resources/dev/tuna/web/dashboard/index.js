@@ -40,7 +40,9 @@ function render() {
     body.append(Tuna.el('tr', {'data-study': s.name},
       Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name)}, s.name)),
       Tuna.el('td', {}, s.state),
-      Tuna.el('td', {}, s.finished + (s.trials != null ? ' / ' + s.trials : '')),
+      // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
+      Tuna.el('td', {title: s.cron ? 'cron ' + s.cron : ''}, s.finished + (s.trials == null ? ''
+        : s.cron ? ' (' + s.trials + ' a run)' : ' / ' + s.trials)),
       Tuna.el('td', {class: 'best'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
       Tuna.el('td', {}, s.direction),
       Tuna.el('td', {}, s.sampler || '\u2013'),

@@ -151,6 +151,17 @@ class StudyServiceTest {
     }
 
     @Test
+    void aStoredScheduledStudyShowsAsScheduledWithItsCronWhateverItsTrials() {
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("cronned", dev.tuna.core.Direction.MINIMIZE);
+        storage.setStudyAttr("cronned", StudyService.ATTR_SPEC, java.util.Map.of("trials", 3, "cron", "0 0 * * * ?"));
+        dev.tuna.core.storage.StudyInfo info = storage.findStudy("cronned").orElseThrow();
+        // 10 trials done of 3 a firing: not complete, as a share of the spec's trials would say.
+        assertThat(StudyService.storedState(info, 10)).isEqualTo(StudyService.State.SCHEDULED);
+        assertThat(Views.study(info, List.of())).containsEntry("state", "scheduled").containsEntry("cron", "0 0 * * * ?");
+    }
+
+    @Test
     void aSubmitWhoseSpecCannotBeSavedLeavesNoStudyBehind() {
         InMemoryStorage full = new InMemoryStorage() {
             @Override
