@@ -54,7 +54,9 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
         LOG.debug("'{}' failed", commandLine.getCommandSpec().qualifiedName(), ex);
         PrintWriter err = commandLine.getErr();
-        err.println(commandLine.getColorScheme().errorText(commandLine.getCommandSpec().qualifiedName() + ": " + message(ex)));
+        // Escaped: a message may quote a study's name or a value, and those may hold anything.
+        err.println(commandLine.getColorScheme().errorText(commandLine.getCommandSpec().qualifiedName() + ": "
+                + ReadCommands.printable(message(ex))));
         err.flush();
         return commandLine.getCommandSpec().exitCodeOnExecutionException();
     }

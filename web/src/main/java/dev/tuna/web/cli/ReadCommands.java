@@ -36,7 +36,8 @@ final class ReadCommands {
 
     /**
      * Text for a terminal line: control characters (a newline in a failure's reason, an escape sequence in a
-     * categorical value) are shown escaped, so that they neither break the table nor act on the terminal.
+     * categorical value) and invisible format characters (a right-to-left override, a line separator) are shown
+     * escaped, so that they neither break the table nor act on the terminal.
      */
     static String printable(String text) {
         StringBuilder out = new StringBuilder(text.length());
@@ -46,7 +47,9 @@ final class ReadCommands {
                 case '\t' -> out.append("\\t");
                 case '\r' -> out.append("\\r");
                 default -> {
-                    if (Character.isISOControl(c)) {
+                    int type = Character.getType(c);
+                    if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                            || type == Character.PARAGRAPH_SEPARATOR) {
                         out.append(String.format("\\u%04x", c));
                     } else {
                         out.appendCodePoint(c);
@@ -171,7 +174,7 @@ final class ReadCommands {
         void print(StudySource s, PrintWriter out) {
             List<JsonNode> trials = s.trials(name(study));
             String text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
-            if (output == null) {
+            if (output == null || output.toString().equals("-")) {
                 out.print(text);
                 out.flush();
                 if (out.checkError()) { // a PrintWriter keeps its errors to itself: a full disk gave a cut file and exit 0
@@ -179,9 +182,21 @@ final class ReadCommands {
                 }
                 return;
             }
-            // Written beside it, then moved over it: a write that fails leaves no cut file, and an older one intact.
             Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
             try {
+                if (Files.exists(output) && (Files.isSymbolicLink(output) || !Files.isRegularFile(output))) {
+                    // A device, a pipe or a link: written where it leads, never replaced by a file of ours.
+                    Files.writeString(output, text);
+                    return;
+                }
+                // A file is written beside it, then moved over it: a write that fails leaves no cut file, and an older
+                // one intact, with its permissions.
+                Files.deleteIfExists(tmp);
+                if (Files.exists(output) && output.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    // Made with the old file's permissions: a private export stays private, even while written.
+                    Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            Files.getPosixFilePermissions(output)));
+                }
                 Files.writeString(tmp, text);
                 Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {

@@ -167,9 +167,10 @@ public final class StudyService implements AutoCloseable {
     /** What the study is doing; a stopped study whose interrupted trials are still ending is already stopped. */
     public State state(StudyInfo info, int counted) {
         Run run = runs.get(info.name());
-        if (run != null && run.active() && !run.stopped) {
-            return run.scheduled != null ? State.SCHEDULED : State.RUNNING;
+        if (run != null && run.active() && !run.stopped && run.scheduled == null) {
+            return State.RUNNING;
         }
+        // A scheduled study, run here or not, is scheduled while its cron expression fires again.
         return storedState(info, counted);
     }
 
@@ -179,14 +180,23 @@ public final class StudyService implements AutoCloseable {
             return State.STOPPED;
         }
         Object spec = info.attrs().get(ATTR_SPEC);
-        if (spec instanceof Map<?, ?> m && m.get("cron") != null) {
-            return State.SCHEDULED; // its trials are per firing, and a server schedules it again when it starts
+        if (spec instanceof Map<?, ?> m && m.get("cron") instanceof String cron) {
+            // Its trials are per firing, and a server schedules it again when it starts, until it never fires again.
+            return firesAgain(cron) ? State.SCHEDULED : State.COMPLETE;
         }
         if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()
                 || Boolean.TRUE.equals(info.attrs().get(ATTR_EXHAUSTED))) {
             return State.COMPLETE;
         }
         return spec == null ? State.COMPLETE : State.IDLE;
+    }
+
+    private static boolean firesAgain(String cron) {
+        try {
+            return new org.quartz.CronExpression(cron).getNextValidTimeAfter(new java.util.Date()) != null;
+        } catch (java.text.ParseException e) {
+            return false; // refused when submitted: a spec stored by another version, which no server runs
+        }
     }
 
     /** Why the last run of the study ended with an error, if it did. */

@@ -26,8 +26,12 @@ const Tuna = {
       if (token) headers.Authorization = 'Bearer ' + token;
       const r = await fetch(path, {method, headers, body});
       if (r.status !== 401 || asked) return r;
-      const given = prompt('This server needs its API token for changes: the token it printed at its first start, '
+      let given = prompt('This server needs its API token for changes: the token it printed at its first start, '
         + 'kept in its data folder\'s api-token file.');
+      // A header holds printable ASCII only: anything else would make every later change fail in the browser.
+      while (given && !/^[\x21-\x7e]+$/.test(given.trim())) {
+        given = prompt('That is not an API token (it has letters, digits, - and _ only). The token:');
+      }
       if (!given || !given.trim()) return r;
       localStorage.setItem('tuna-token', given.trim());
     }

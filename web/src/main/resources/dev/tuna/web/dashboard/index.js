@@ -109,6 +109,9 @@ document.getElementById('submit').addEventListener('submit', async ev => {
   try {
     r = await Tuna.change('POST', '/api/studies', document.getElementById('spec').value);
     body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
+  } catch (e) {
+    r = {ok: false};
+    body = {detail: 'no answer from the server (' + e.message + ')'};
   } finally {
     button.disabled = false;
   }

@@ -6,6 +6,7 @@ let sortKey = 'number', sortDir = 1;
 const PAGE = 100;
 let page = 0;
 let info = null;
+let lastDrawn = null; // what the page last drew from a reload of every trial, as JSON
 
 let metric = 'value';
 /** Parallel coordinates show at most this many parameters unless the user ticks more. */
@@ -45,7 +46,11 @@ async function load(numbers) {
       if (page.trials.length < 1000) break;
     }
     trials = trials.slice(0, from).concat(fresh);
-    render();
+    // Drawn again only when something changed: a reload that finds the same (as when the event stream opens)
+    // leaves the page, its zoom and what the mouse is over as they are.
+    const drawn = JSON.stringify([info, fresh]);
+    if (from !== 0 || drawn !== lastDrawn) render();
+    lastDrawn = from === 0 ? drawn : null;
     Tuna.error('');
   } catch (e) {
     Tuna.error(e.message);
@@ -414,7 +419,7 @@ document.getElementById('metric').addEventListener('change', ev => { metric = ev
 document.getElementById('curves-of').addEventListener('change', () => curves());
 
 /** Live updates: a trial event reloads the trials from the first one named (at most every half second; every 3 s
-    past 1,000 trials), and a stream that reconnects (events may have been missed) reloads them all. The stream opens
+    past 1,000 trials), and the stream's opening (and reopening) reloads them all. The stream opens
     once the page has loaded: an event stream opened before that keeps the page loading for ever in Chromium. */
 function listen() {
   let pending = null;
@@ -437,11 +442,9 @@ function listen() {
       reload();
     });
   }
-  let opened = false;
-  events.addEventListener('open', () => {
-    if (opened) { everything = true; reload(); } // a reconnection: what happened meanwhile was not sent
-    opened = true;
-  });
+  // Every trial again once the stream is open: the server sends changes from its subscription on, so a trial that
+  // changed between the page's first read and then (or while a reconnecting stream was down) is named by no event.
+  events.addEventListener('open', () => { everything = true; reload(); });
   events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
   Tuna.closeOnLeave(events, () => { load(); listen(); });
 }

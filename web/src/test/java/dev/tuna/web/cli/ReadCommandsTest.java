@@ -11,5 +11,6 @@ class ReadCommandsTest {
         assertThat(ReadCommands.printable("line 1\nline 2\tend\r")).isEqualTo("line 1\\nline 2\\tend\\r");
         assertThat(ReadCommands.printable("\u001b[31mred\u0007")).isEqualTo("\\u001b[31mred\\u0007");
         assertThat(ReadCommands.printable("caf\u00e9 \uD83D\uDC1F")).isEqualTo("caf\u00e9 \uD83D\uDC1F");
+        assertThat(ReadCommands.printable("a\u202Eb\u2028c")).isEqualTo("a\\u202eb\\u2028c");
     }
 }

@@ -166,6 +166,8 @@ class StudyCommandsTest {
             assertThat(remote.code()).as(remote.err()).isZero();
             assertThat(remote.out().lines().count()).isEqualTo(4);
         }
+        TunaRun escaped = tuna("trials", "\u001b[31mX", "--data", data.toString());
+        assertThat(escaped.err().strip()).isEqualTo("tuna trials: no study named '\\u001b[31mX'");
         TunaRun noScheme = tuna("studies", "--server", "127.0.0.1:7070");
         assertThat(noScheme.err().strip()).isEqualTo("tuna studies: --server: expected the server's http:// or https:// URL,"
                 + " such as http://127.0.0.1:7070, got '127.0.0.1:7070'");
@@ -231,9 +233,23 @@ class StudyCommandsTest {
         Files.writeString(kept, "an older export\n");
         TunaRun intoFolder = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", dir.toString());
         assertThat(intoFolder.code()).isEqualTo(1);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> private640 =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(kept, private640);
         TunaRun written = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", kept.toString());
         assertThat(written.code()).as(written.err()).isZero();
         assertThat(Files.readAllLines(kept)).hasSize(4);
+        assertThat(Files.getPosixFilePermissions(kept)).isEqualTo(private640); // a private export stays private
+        // A link is followed, not replaced; '-' is the standard output.
+        Path link = dir.resolve("link.csv");
+        Files.createSymbolicLink(link, kept);
+        Files.writeString(kept, "");
+        assertThat(tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", link.toString()).code()).isZero();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readAllLines(kept)).hasSize(4);
+        TunaRun dash = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", "-");
+        assertThat(dash.out().lines()).hasSize(4);
+        assertThat(Path.of("-")).doesNotExist();
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }

@@ -470,8 +470,13 @@ class DashboardBrowserTest {
             org.openqa.selenium.Alert asked = new WebDriverWait(browser, Duration.ofSeconds(15))
                     .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
             assertThat(asked.getText()).contains("API token");
-            asked.sendKeys(open.token().value());
+            asked.sendKeys(open.token().value() + "\u2026"); // not a token: no header could carry it
             asked.accept();
+            org.openqa.selenium.Alert again = new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+            assertThat(again.getText()).startsWith("That is not an API token");
+            again.sendKeys(open.token().value());
+            again.accept();
             assertThat(await(By.id("submitted")).getText()).isEqualTo("guarded");
             // Kept: the next change goes through without asking (Delete asks only to confirm).
             click(By.cssSelector("tr[data-study='guarded'] button[data-action='delete']"));

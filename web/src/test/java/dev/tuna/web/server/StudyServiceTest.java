@@ -159,6 +159,10 @@ class StudyServiceTest {
         // 10 trials done of 3 a firing: not complete, as a share of the spec's trials would say.
         assertThat(StudyService.storedState(info, 10)).isEqualTo(StudyService.State.SCHEDULED);
         assertThat(Views.study(info, List.of())).containsEntry("state", "scheduled").containsEntry("cron", "0 0 * * * ?");
+        // Once its last firing has passed, it is done.
+        storage.setStudyAttr("cronned", StudyService.ATTR_SPEC, java.util.Map.of("trials", 3, "cron", "0 0 0 1 1 ? 2001"));
+        assertThat(StudyService.storedState(storage.findStudy("cronned").orElseThrow(), 10))
+                .isEqualTo(StudyService.State.COMPLETE);
     }
 
     @Test
