@@ -56,7 +56,7 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
         PrintWriter err = commandLine.getErr();
         // Escaped: a message may quote a study's name or a value, and those may hold anything.
         err.println(commandLine.getColorScheme().errorText(commandLine.getCommandSpec().qualifiedName() + ": "
-                + ReadCommands.printable(message(ex))));
+                + Terminal.printable(message(ex))));
         err.flush();
         return commandLine.getCommandSpec().exitCodeOnExecutionException();
     }

@@ -34,32 +34,6 @@ final class ReadCommands {
         return name;
     }
 
-    /**
-     * Text for a terminal line: control characters (a newline in a failure's reason, an escape sequence in a
-     * categorical value) and invisible format characters (a right-to-left override, a line separator) are shown
-     * escaped, so that they neither break the table nor act on the terminal.
-     */
-    static String printable(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\t' -> out.append("\\t");
-                case '\r' -> out.append("\\r");
-                default -> {
-                    int type = Character.getType(c);
-                    if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                            || type == Character.PARAGRAPH_SEPARATOR) {
-                        out.append(String.format("\\u%04x", c));
-                    } else {
-                        out.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        return out.toString();
-    }
-
     static String number(JsonNode v) {
         if (v == null || v.isNull()) {
             return "-";
@@ -108,7 +82,7 @@ final class ReadCommands {
                 String progress = st.get("finished").asText() + (!st.hasNonNull("trials") ? ""
                         : scheduled ? " (" + st.get("trials").asText() + "/run)" : "/" + st.get("trials").asText());
                 JsonNode best = st.get("best");
-                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", printable(st.get("name").asText()), st.get("state").asText(), progress,
+                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", Terminal.printable(st.get("name").asText()), st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),
                         st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
                         st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
@@ -128,7 +102,7 @@ final class ReadCommands {
             out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
             for (JsonNode t : trials) {
                 String params = json(t.get("params"));
-                String reason = t.hasNonNull("reason") ? "  (" + printable(t.get("reason").asText()) + ")" : "";
+                String reason = t.hasNonNull("reason") ? "  (" + Terminal.printable(t.get("reason").asText()) + ")" : "";
                 out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),
                         number(t.get("value")), t.get("durationMillis").asLong() / 1000.0, params, reason);
             }
@@ -150,8 +124,8 @@ final class ReadCommands {
                 out.println(json(best));
             } else {
                 out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
-                best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", printable(p.getKey()),
-                        printable(p.getValue().asText())));
+                best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", Terminal.printable(p.getKey()),
+                        Terminal.printable(p.getValue().asText())));
             }
         }
     }
@@ -167,7 +141,7 @@ final class ReadCommands {
         String study;
         @Option(names = "--format", required = true, description = "csv or json.")
         Format format;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of the standard output.")
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of the standard output ('-').")
         Path output;
 
         @Override
@@ -182,6 +156,14 @@ final class ReadCommands {
                 }
                 return;
             }
+            write(output, text);
+        }
+
+        /**
+         * Writes the export to a file: beside it first, then moved over it, so that a write that fails leaves no cut
+         * file and an older one intact, with its permissions; a device, a pipe or a link is written where it leads.
+         */
+        private static void write(Path output, String text) {
             Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
             try {
                 if (Files.exists(output) && (Files.isSymbolicLink(output) || !Files.isRegularFile(output))) {
@@ -189,8 +171,6 @@ final class ReadCommands {
                     Files.writeString(output, text);
                     return;
                 }
-                // A file is written beside it, then moved over it: a write that fails leaves no cut file, and an older
-                // one intact, with its permissions.
                 Files.deleteIfExists(tmp);
                 if (Files.exists(output) && output.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                     // Made with the old file's permissions: a private export stays private, even while written.
