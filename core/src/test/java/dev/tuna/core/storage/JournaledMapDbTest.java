@@ -37,6 +37,14 @@ class JournaledMapDbTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Commits {@code key = value} to map "a" of a new store, then leaves it as a killed process would. */
+    private void commitThenKill(String key, String value) {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", key, bytes(value));
+        db.commit();
+        db.abandon();
+    }
+
     private static Map<String, String> contents(JournaledMapDb db, String name) {
         Map<String, String> out = new TreeMap<>();
         db.map(name).forEach((k, v) -> out.put(k, new String(v, StandardCharsets.UTF_8)));
@@ -154,10 +162,7 @@ class JournaledMapDbTest {
 
     @Test
     void aSnapshotLeftHalfWrittenIsDiscarded() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k", bytes("v"));
-        db.commit();
-        db.abandon();
+        commitThenKill("k", "v");
         Path tmp = dir.resolve("x.db.tmp");
         Files.write(tmp, bytes("half a MapDB file"));
 
@@ -277,10 +282,7 @@ class JournaledMapDbTest {
 
     @Test
     void aJournalThatCannotBeFoldedIntoASnapshotIsStillReadAndKept() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        db.abandon();
+        commitThenKill("k1", "v1");
         byte[] journal = Files.readAllBytes(journal());
         try (JournaledMapDb full = JournaledMapDb.open(file(), NAMES, JournaledMapDb.MIN_CHECKPOINT_BYTES, f -> {
             disk = new FillingDisk(f);
@@ -303,10 +305,7 @@ class JournaledMapDbTest {
 
     @Test
     void aDamagedEpochInTheHeaderIsRefusedAndTheJournalLeftAsItIs() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        db.abandon();
+        commitThenKill("k1", "v1");
         byte[] good = Files.readAllBytes(journal());
         byte[] damaged = good.clone();
         damaged[15] ^= 0x02; // the epoch's last byte: every frame would fail its check, as if the journal held nothing
@@ -323,10 +322,7 @@ class JournaledMapDbTest {
 
     @Test
     void aJournalOfTheFirstVersionIsStillRead() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        db.abandon();
+        commitThenKill("k1", "v1");
         byte[] now = Files.readAllBytes(journal());
         // The first version's header: its magic and the epoch, without the epoch's checksum.
         byte[] v1 = new byte[now.length - Integer.BYTES];
