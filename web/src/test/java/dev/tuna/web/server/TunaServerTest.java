@@ -89,6 +89,14 @@ class TunaServerTest {
                 "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
                 "/api/studies/{name}/events", "/api/studies/{name}/importance");
         assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
+        // Changes name the bearer token they need beyond loopback; every route says a loopback server may refuse it.
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        doc.get("paths").forEach(path -> path.fields().forEachRemaining(op -> {
+            assertThat(op.getValue().at("/responses/403").isMissingNode()).as(op.getKey()).isFalse();
+            if (op.getKey().equals("post") || op.getKey().equals("delete")) {
+                assertThat(op.getValue().at("/security/0/bearer").isArray()).as(op.getKey()).isTrue();
+            }
+        }));
     }
 
     @Test
