@@ -79,7 +79,9 @@ public final class Views {
         m.put("number", t.number());
         m.put("state", t.state().name());
         m.put("value", t.value());
-        m.put("params", t.params());
+        // A queued trial has no parameters yet: the ones it was queued with, as the Optuna dashboard shows them.
+        m.put("params", t.state() == TrialState.WAITING && t.params().isEmpty()
+                && t.systemAttrs().get(FrozenTrial.ATTR_FIXED_PARAMS) instanceof Map<?, ?> queued ? queued : t.params());
         m.put("lastStep", t.lastStep() < 0 ? null : t.lastStep()); // null before the first report, as in Optuna
         m.put("reason", t.reason());
         m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));

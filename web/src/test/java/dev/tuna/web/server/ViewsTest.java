@@ -1,0 +1,23 @@
+package dev.tuna.web.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.storage.InMemoryStorage;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ViewsTest {
+
+    @Test
+    void aQueuedTrialShowsTheParametersItWasQueuedWith() {
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("s", Direction.MINIMIZE);
+        FrozenTrial queued = storage.enqueueTrial("s", Map.of("x", 0.5, "opt", "adam"));
+        assertThat(Views.trialRow(queued)).containsEntry("params", Map.of("x", 0.5, "opt", "adam"))
+                .containsEntry("state", "WAITING");
+        FrozenTrial running = storage.startTrial("s");
+        assertThat(Views.trialRow(running).get("params")).isEqualTo(Map.of()); // its own, once it runs
+    }
+}
