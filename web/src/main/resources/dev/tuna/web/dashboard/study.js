@@ -73,8 +73,15 @@ function render() {
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
     best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},
-      '#' + info.best.number), ' value ', Tuna.el('span', {class: 'best', id: 'best-value'}, Tuna.fmt(info.best.value)),
-      ' with ', Object.entries(info.best.params).map(([k, v]) => k + ' = ' + Tuna.fmt(v)).join(', '));
+      '#' + info.best.number), ' value ', Tuna.el('span', {class: 'best', id: 'best-value'}, Tuna.fmt(info.best.value)));
+    // Up to 8 parameters on the line; more (a study may have 80) fold away behind a summary that says how many.
+    const params = Object.entries(info.best.params).map(([k, v]) => k + ' = ' + Tuna.fmt(v));
+    if (params.length <= 8) {
+      best.append(' with ', params.join(', '));
+    } else {
+      best.append(' with ', params.slice(0, 8).join(', '), ' ', Tuna.el('details', {id: 'best-params'},
+        Tuna.el('summary', {}, 'and ' + (params.length - 8) + ' more'), params.slice(8).join(', ')));
+    }
   }
   document.getElementById('saved').textContent = savedByPruning();
   historyChart();

@@ -552,6 +552,14 @@ class DashboardBrowserTest {
     void parallelCoordinatesOfManyParametersShowTheMostImportantAndTheOnesTicked() {
         browser.get(api.base + "/study.html?name=wide");
         await(By.cssSelector("#parallel-axes label"));
+        // The best trial's line names 8 of its 12 parameters; the other 4 fold away.
+        WebElement folded = browser.findElement(By.id("best-params"));
+        assertThat(folded.findElement(By.tagName("summary")).getText()).isEqualTo("and 4 more");
+        assertThat(folded.getAttribute("open")).isNull();
+        assertThat(browser.findElement(By.id("best")).getText()).contains("p0 = ", "p7 = ");
+        folded.findElement(By.tagName("summary")).click();
+        assertThat(folded.getAttribute("open")).isNotNull();
+        assertThat(folded.getText()).contains("p8 = ", "p11 = ");
         assertThat(browser.findElements(By.cssSelector("#parallel-axes input"))).hasSize(12);
         // The default waits for the importance: then the 8 most important, p3 and p7 among them.
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> axes().containsAll(List.of("p3", "p7", "value")));
