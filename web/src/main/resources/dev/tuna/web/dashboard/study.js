@@ -349,7 +349,10 @@ function curves() {
     const c = curve(t);
     data.push(steps.map(s => { const v = c[s]; return typeof v === 'number' && isFinite(v) ? v : null; }));
     const color = t.number === bestNumber ? '#e60' : diverged(t) ? '#c0c' : (Tuna.colors[t.state] || '#333');
-    series.push({label: '#' + t.number + ' ' + t.state.toLowerCase() + (diverged(t) ? ' diverged' : ''), stroke: color,
+    // A value that is not a number cannot be drawn: the line stops there, and its name says from which step.
+    const lost = Object.keys(c).map(Number).filter(s => typeof c[s] !== 'number' || !isFinite(c[s]));
+    series.push({label: '#' + t.number + ' ' + t.state.toLowerCase() + (diverged(t) ? ' diverged' : '')
+        + (lost.length ? ', not finite from step ' + Math.min(...lost) : ''), stroke: color,
       width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
       points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }

@@ -657,6 +657,9 @@ class DashboardBrowserTest {
         assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
         // The diverged trial is marked in the table.
         assertThat(browser.findElement(By.cssSelector("td.diverged")).getText()).startsWith("diverged");
+        // Its curve stops where its value stopped being a number, and its name says so.
+        assertThat(js("return document.getElementById('curves').tunaPlot.series.map(s => s.label).join('|');"))
+                .asString().contains("#4 pruned diverged, not finite from step 3");
         screenshot("markup-study");
 
         browser.get(api.base + "/trial.html?study=markup&n=4");
