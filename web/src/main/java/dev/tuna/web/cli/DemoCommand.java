@@ -117,8 +117,8 @@ final class DemoCommand implements Callable<Integer> {
             boolean finished = watch(runtime.studies(), closing, closed);
             if (!finished) {
                 closeHere = false; // Ctrl-C: the hook closes the server.
-                spec.commandLine().getErr().printf("Interrupted; run ./tuna demo again to resume (finished trials are"
-                        + " kept).%n");
+                spec.commandLine().getErr().printf("Interrupted: running trials get 5 s to finish. Run ./tuna demo"
+                        + " again to resume the study if it is unfinished (its finished trials are kept).%n");
                 spec.commandLine().getErr().flush();
                 return 130;
             }

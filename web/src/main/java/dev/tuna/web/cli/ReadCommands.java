@@ -185,7 +185,9 @@ final class ReadCommands {
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
-                throw new UncheckedIOException("--output " + output + ": " + OneLineErrorHandler.describe(e), e);
+                // Named as given: the temporary file beside it is ours, not the user's.
+                throw new UncheckedIOException("--output " + output + ": " + OneLineErrorHandler.describe(e)
+                        .replace(tmp.toString(), output.toAbsolutePath().toString()), e);
             }
         }
 

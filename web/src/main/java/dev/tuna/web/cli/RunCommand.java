@@ -132,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
             return;
         }
         firstDifference(old, given).ifPresent(field -> {
-            throw new IllegalArgumentException(specFile + ": " + field + ": study '" + given.get("name") + "' in "
+            throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + field + ": study '" + given.get("name") + "' in "
                     + data + " was run with another " + field + " (" + old.get(field) + "); to resume it, use the"
                     + " same " + field + ", or give this study a new name");
         });
@@ -160,7 +160,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return new StudySpecParser(Trainables.builtIn()).parse(json);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage());
+            throw new IllegalArgumentException(SpecFile.shown(file) + ": " + e.getMessage());
         }
     }
 }

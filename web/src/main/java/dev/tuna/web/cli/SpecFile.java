@@ -13,6 +13,11 @@ final class SpecFile {
     private SpecFile() {
     }
 
+    /** How messages name the spec's file: standard input for {@code -}. */
+    static String shown(Path file) {
+        return file.toString().equals("-") ? "standard input" : file.toString();
+    }
+
     /**
      * The text of the spec: UTF-8, with a leading byte order mark (as some editors write) dropped.
      *
@@ -23,14 +28,14 @@ final class SpecFile {
         try {
             bytes = file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + OneLineErrorHandler.describe(e));
+            throw new IllegalArgumentException(shown(file) + ": cannot read: " + OneLineErrorHandler.describe(e));
         }
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": not UTF-8 text (save the spec as UTF-8)");
+            throw new IllegalArgumentException(shown(file) + ": not UTF-8 text (save the spec as UTF-8)");
         }
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }

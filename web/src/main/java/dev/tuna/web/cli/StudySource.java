@@ -165,7 +165,8 @@ interface StudySource extends AutoCloseable {
                 JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
                 if (r.statusCode() >= 400) {
                     String detail = body.hasNonNull("detail") ? body.get("detail").asText() : "HTTP " + r.statusCode();
-                    throw new IllegalStateException(detail);
+                    throw new IllegalStateException(detail + (r.statusCode() == 401 ? " (give it with --token or"
+                            + " the environment variable TUNA_TOKEN)" : ""));
                 }
                 return body;
             } catch (ConnectException e) {

@@ -67,7 +67,12 @@ public final class Views {
 
     /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
-        return study(info, trials, StudyService.storedState(info, Study.counted(trials)), Optional.empty());
+        StudyService.State state = StudyService.storedState(info, Study.counted(trials));
+        // A database that other processes share (a cluster's) shows their running trials: the study runs there.
+        if (state == StudyService.State.IDLE && trials.stream().anyMatch(t -> t.state() == TrialState.RUNNING)) {
+            state = StudyService.State.RUNNING;
+        }
+        return study(info, trials, state, Optional.empty());
     }
 
     private static Object field(Object map, String key) {

@@ -30,7 +30,7 @@ const Tuna = {
         + 'kept in its data folder\'s api-token file.');
       // A header holds printable ASCII only: anything else would make every later change fail in the browser.
       while (given && !/^[\x21-\x7e]+$/.test(given.trim())) {
-        given = prompt('That is not an API token (it has letters, digits, - and _ only). The token:');
+        given = prompt('That is not an API token (one word of printable ASCII). The token:');
       }
       if (!given || !given.trim()) return r;
       localStorage.setItem('tuna-token', given.trim());

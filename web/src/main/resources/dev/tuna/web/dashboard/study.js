@@ -64,7 +64,9 @@ function render() {
   summary.append(Tuna.el('dl', {},
     Tuna.el('dt', {}, 'State'), Tuna.el('dd', {}, info.state),
     Tuna.el('dt', {}, 'Direction'), Tuna.el('dd', {}, info.direction),
-    Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {}, info.finished + (info.trials != null ? ' / ' + info.trials : '')),
+    // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
+    Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {id: 'progress'}, info.finished + (info.trials == null ? ''
+      : info.cron ? ' (' + info.trials + ' a run, on cron ' + info.cron + ')' : ' / ' + info.trials)),
     Tuna.el('dt', {}, 'Sampler'), Tuna.el('dd', {}, info.sampler || '\u2013'),
     Tuna.el('dt', {}, 'Pruner'), Tuna.el('dd', {}, info.pruner || '\u2013'),
     Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),
@@ -334,9 +336,12 @@ function curves() {
   }
   const shown = curveTrials(withCurve);
   if (shown.length === 0) {
+    const running = trials.filter(t => t.state === 'RUNNING').length;
     document.getElementById('curves-focus').textContent = '';
     Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'},
-      document.getElementById('curves-of').value === 'running' ? 'No trial is running.' : 'No trial to show.'));
+      document.getElementById('curves-of').value !== 'running' ? 'No trial to show.'
+        : running ? running + (running === 1 ? ' trial runs' : ' trials run') + '; none has reported a step yet.'
+        : 'No trial is running.'));
     return;
   }
   const bestTrial = info.best && withCurve.find(t => t.number === info.best.number);

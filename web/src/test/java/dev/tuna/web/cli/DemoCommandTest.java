@@ -185,7 +185,8 @@ class DemoCommandTest {
     void stoppedWhileItRunsTheDemoSaysItResumesNotThatItFinished() throws Exception {
         String output = stopWhenShown("Dashboard:", "demo", "--data", dir.toString(), "--port", "0", "--trials", "200",
                 "--dataset", "mnist?samples=600", "--epochs", "2");
-        assertThat(output).contains("Interrupted; run ./tuna demo again to resume (finished trials are kept).")
+        assertThat(output).contains("Interrupted: running trials get 5 s to finish. Run ./tuna demo again to resume the"
+                + " study if it is unfinished (its finished trials are kept).")
                 .doesNotContain("finished:").doesNotContain("stays at");
     }
 

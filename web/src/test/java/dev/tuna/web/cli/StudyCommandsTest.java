@@ -149,7 +149,7 @@ class StudyCommandsTest {
     }
 
     @Test
-    void aStudyNamedInCodeIsReadByItsNameFromAFolderAndAServer() {
+    void aStudyNamedInCodeIsReadByItsNameFromAFolderAndAServer() throws Exception {
         Path data = dir.resolve("named");
         String name = "my study/\u00fc #1?";
         try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
@@ -168,6 +168,12 @@ class StudyCommandsTest {
         }
         TunaRun escaped = tuna("trials", "\u001b[31mX", "--data", data.toString());
         assertThat(escaped.err().strip()).isEqualTo("tuna trials: no study named '\\u001b[31mX'");
+        try (ServerRuntime guarded = ServerRuntime.start(dir.resolve("guarded"), "0.0.0.0", 0, Devices.cpu(1),
+                Trainables.builtIn())) {
+            TunaRun noToken = tuna("submit", spec("tokenless", 1).toString(), "--server", "http://127.0.0.1:" + guarded.port());
+            assertThat(noToken.err().strip()).startsWith("tuna submit: no API token given: ")
+                    .endsWith("(give it with --token or the environment variable TUNA_TOKEN)");
+        }
         TunaRun noScheme = tuna("studies", "--server", "127.0.0.1:7070");
         assertThat(noScheme.err().strip()).isEqualTo("tuna studies: --server: expected the server's http:// or https:// URL,"
                 + " such as http://127.0.0.1:7070, got '127.0.0.1:7070'");
@@ -184,6 +190,13 @@ class StudyCommandsTest {
             TunaRun piped = tuna("run", "-", "--data", data.toString());
             assertThat(piped.code()).as(piped.err()).isZero();
             assertThat(piped.out()).contains("Best trial #");
+        } finally {
+            System.setIn(console);
+        }
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("{\"name\": \"b\", \"trials\": 0}".getBytes()));
+            assertThat(tuna("run", "-", "--data", data.toString()).err().strip())
+                    .isEqualTo("tuna run: standard input: trials: must be between 1 and 1000000, got 0");
         } finally {
             System.setIn(console);
         }
@@ -233,6 +246,10 @@ class StudyCommandsTest {
         Files.writeString(kept, "an older export\n");
         TunaRun intoFolder = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", dir.toString());
         assertThat(intoFolder.code()).isEqualTo(1);
+        Path nowhere = dir.resolve("none").resolve("x.csv");
+        TunaRun noFolder = tuna("export", "ex", "--format", "csv", "--data", data.toString(), "-o", nowhere.toString());
+        assertThat(noFolder.err().strip()).isEqualTo("tuna export: --output " + nowhere + ": no such file or folder: "
+                + nowhere.toAbsolutePath());
         java.util.Set<java.nio.file.attribute.PosixFilePermission> private640 =
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
         Files.setPosixFilePermissions(kept, private640);

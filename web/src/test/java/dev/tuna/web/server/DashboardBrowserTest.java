@@ -518,6 +518,23 @@ class DashboardBrowserTest {
                         .collect(java.util.stream.Collectors.joining(",")));
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
         assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial is running.");
+        // A trial that runs but has reported nothing yet is told apart from none running.
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("waits", Direction.MINIMIZE);
+        storage.startTrial("waits");
+        storage.report("waits", 0, 1, 1.0, Map.of());
+        storage.finishTrial("waits", 0, TrialState.COMPLETE, 1.0, null);
+        storage.startTrial("waits");
+        browser.get(api.base + "/study.html?name=waits");
+        await(By.cssSelector("#trials tbody tr"));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
+        assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("1 trial runs; none has reported a step yet.");
+
+        // A scheduled study's trials are per firing.
+        storage.createStudy("cronned", Direction.MINIMIZE);
+        storage.setStudyAttr("cronned", StudyService.ATTR_SPEC, Map.of("trials", 3, "cron", "0 0 * * * ?"));
+        browser.get(api.base + "/study.html?name=cronned");
+        assertThat(await(By.id("progress")).getText()).isEqualTo("0 (3 a run, on cron 0 0 * * * ?)");
     }
 
     @Test

@@ -20,4 +20,15 @@ class ViewsTest {
         FrozenTrial running = storage.startTrial("s");
         assertThat(Views.trialRow(running).get("params")).isEqualTo(Map.of()); // its own, once it runs
     }
+
+    @Test
+    void readFromStorageAloneAStudyWithRunningTrialsRuns() {
+        // As a cluster's database shows it to a reader: another machine runs the trial.
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("s", Direction.MINIMIZE);
+        storage.setStudyAttr("s", StudyService.ATTR_SPEC, Map.of("trials", 5));
+        assertThat(Views.study(storage.findStudy("s").orElseThrow(), storage.trials("s"))).containsEntry("state", "idle");
+        storage.startTrial("s");
+        assertThat(Views.study(storage.findStudy("s").orElseThrow(), storage.trials("s"))).containsEntry("state", "running");
+    }
 }
