@@ -64,8 +64,15 @@ public final class PrunerFactory {
         } catch (SpecException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            // The pruners check their own ranges and name the option in their message.
-            throw new SpecException(path, e.getMessage());
+            // The pruners check their own ranges and start their message with the option's name: the field is that
+            // option's ("pruner.percentile: must be in [0, 100], got 150").
+            String message = e.getMessage() == null ? "invalid options" : e.getMessage();
+            int space = message.indexOf(' ');
+            String option = space > 0 ? message.substring(0, space) : "";
+            if (spec.options().has(option)) {
+                throw new SpecException(path + "." + option, message.substring(space + 1));
+            }
+            throw new SpecException(path, message);
         }
         o.done();
         return pruner;

@@ -118,6 +118,8 @@ class StudySpecParserTest {
         "pruner.reductionFactor: must be between 2 and 1000000000, got 1|\"pruner\": {\"type\": \"asha\", \"reductionFactor\": 1},",
         "pruner.anyOf[1].type: unknown pruner 'x'|\"pruner\": {\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"x\"}]},",
         "pruner.bogus: unknown field|\"pruner\": {\"type\": \"median\", \"bogus\": 1},",
+        "pruner.percentile: must be in [0, 100]|\"pruner\": {\"type\": \"percentile\", \"percentile\": 150},",
+        "pruner.maxResource: must be at least minResource|\"pruner\": {\"type\": \"hyperband\", \"minResource\": 5, \"maxResource\": 2},",
         "pruner.pruners: unknown field (expected one of type, anyOf)|\"pruner\": {\"type\": \"anyOf\", \"pruners\": [{\"type\": \"median\"}]},",
         "sampler.options.startupTrials: must be between 1 and 10000, got 0|\"sampler\": {\"type\": \"gp\", \"options\": {\"startupTrials\": 0}},",
         "trainable.type: unknown trainable 'resnet'|\"trainable\": {\"type\": \"resnet\"},",
