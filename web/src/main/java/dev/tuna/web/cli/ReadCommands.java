@@ -82,7 +82,8 @@ final class ReadCommands {
                 String progress = st.get("finished").asText() + (!st.hasNonNull("trials") ? ""
                         : scheduled ? " (" + st.get("trials").asText() + "/run)" : "/" + st.get("trials").asText());
                 JsonNode best = st.get("best");
-                out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", Terminal.printable(st.get("name").asText()), st.get("state").asText(), progress,
+                out.printf("%s %-9s %-10s %-12s %-8s %s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
+                        st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),
                         st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
                         st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
