@@ -82,11 +82,15 @@ final class ReadCommands {
                 String progress = st.get("finished").asText() + (!st.hasNonNull("trials") ? ""
                         : scheduled ? " (" + st.get("trials").asText() + "/run)" : "/" + st.get("trials").asText());
                 JsonNode best = st.get("best");
-                out.printf("%s %-9s %-10s %-12s %-8s %s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
+                // A server says why a study's last run failed (its database, a cron that no longer fires): idle alone
+                // would not tell.
+                String error = st.hasNonNull("error") ? "  (last run: " + Terminal.printable(st.get("error").asText()) + ")"
+                        : "";
+                out.printf("%s %-9s %-10s %-12s %-8s %s%s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
                         st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),
                         st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",
-                        st.hasNonNull("pruner") ? st.get("pruner").asText() : "-");
+                        st.hasNonNull("pruner") ? st.get("pruner").asText() : "-", error);
             }
         }
     }

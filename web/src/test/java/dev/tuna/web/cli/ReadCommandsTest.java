@@ -1,0 +1,54 @@
+package dev.tuna.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReadCommandsTest {
+
+    /** A server's answer, as the read commands get it. */
+    private static StudySource serverSaying(String studiesJson) {
+        return new StudySource() {
+            @Override
+            public JsonNode studies() {
+                try {
+                    return JSON.readTree(studiesJson);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public List<JsonNode> trials(String study) {
+                return List.of();
+            }
+
+            @Override
+            public JsonNode best(String study) {
+                return JSON.nullNode();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void theStudiesListSaysWhyAStudysLastRunFailed() {
+        StringWriter text = new StringWriter();
+        new ReadCommands.Studies().print(serverSaying("""
+                [{"name": "gave-up", "state": "idle", "finished": 12, "trials": 40, "best": null, "sampler": "gp",
+                  "pruner": "asha", "error": "cannot write tuna.db.journal: No space left on device"},
+                 {"name": "fine", "state": "running", "finished": 3, "trials": 40, "best": null}]
+                """), new PrintWriter(text, true));
+        List<String> lines = text.toString().lines().toList();
+        assertThat(lines.get(1)).startsWith("gave-up ").contains("idle", "12/40")
+                .endsWith("  (last run: cannot write tuna.db.journal: No space left on device)");
+        assertThat(lines.get(2)).doesNotContain("last run");
+    }
+}
