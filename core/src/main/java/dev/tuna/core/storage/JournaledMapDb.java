@@ -61,6 +61,8 @@ final class JournaledMapDb implements AutoCloseable {
     private static final byte REMOVE_RANGE = 3;
     private static final byte COMMIT = 4;
     private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
+    /** The size of the write that {@link #probe} tries. */
+    static final int PROBE_BYTES = 64 << 10;
     /** By default a checkpoint happens once the journal outgrows both this and twice the snapshot. */
     static final long MIN_CHECKPOINT_BYTES = 8L << 20;
 
@@ -218,8 +220,9 @@ final class JournaledMapDb implements AutoCloseable {
     }
 
     /**
-     * Writes an empty commit and forces it to disk: whether the journal can be written again after a commit failed
-     * and every change of it was undone (nothing waits, so no commit would tell).
+     * Writes an empty commit of {@value #PROBE_BYTES} bytes and forces it to disk: whether the journal can take
+     * commits again after one failed and every change of it was undone (nothing waits, so no commit would tell). The
+     * size, well above a trial's commit, keeps a disk with a few bytes left from passing for one with room.
      *
      * @throws StorageException if it cannot
      */
@@ -229,7 +232,11 @@ final class JournaledMapDb implements AutoCloseable {
             commit();
             return;
         }
-        frame(out -> out.writeByte(COMMIT)); // an empty group: replaying it changes nothing
+        // A commit frame with padding after its operation, which replay ignores: an empty group, changing nothing.
+        frame(out -> {
+            out.writeByte(COMMIT);
+            out.write(new byte[PROBE_BYTES]);
+        });
         try {
             commit();
         } catch (StorageException e) {

@@ -7,6 +7,8 @@ import java.io.RandomAccessFile;
 /** A journal file on a disk that can be made full: then every write fails as a full disk's would. */
 final class FillingDisk extends RandomAccessFile {
     volatile boolean full;
+    /** The size the file cannot grow past (a disk with that little room left). */
+    volatile long limit = Long.MAX_VALUE;
     /** Whether emptying the file fails too while full (a real disk frees space then; this one lets tests fail it). */
     volatile boolean failTruncateToZero;
 
@@ -14,21 +16,21 @@ final class FillingDisk extends RandomAccessFile {
         super(file, "rw");
     }
 
-    private void check() throws IOException {
-        if (full) {
+    private void check(int length) throws IOException {
+        if (full || getFilePointer() + length > limit) {
             throw new IOException("No space left on device");
         }
     }
 
     @Override
     public void write(byte[] b) throws IOException {
-        check();
+        check(b.length);
         super.write(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        check();
+        check(len);
         super.write(b, off, len);
     }
 

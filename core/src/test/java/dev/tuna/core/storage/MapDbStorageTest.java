@@ -125,7 +125,7 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
-    void aChangeThatCannotBeSavedIsUndoneAndNothingThatACrashWouldLoseIsShown() throws InterruptedException {
+    void aChangeThatCannotBeSavedIsUndoneAndNothingThatACrashWouldLoseIsShown() throws Exception {
         FillingDisk[] disk = new FillingDisk[1];
         Path file = dir.resolve("full.db");
         MapDbStorage storage = MapDbStorage.open(file, f -> disk[0] = new FillingDisk(f));
@@ -150,11 +150,18 @@ class MapDbStorageTest extends DurableStorageContractTest {
         assertThat(storage.trials("s")).extracting(FrozenTrial::number).containsExactly(running.number());
 
         disk[0].full = false;
-        // Every failed change was undone, so nothing waits to be written: the flush's probe notices the disk is back.
-        for (int i = 0; i < 250 && storage.writeFailure().isPresent(); i++) {
-            Thread.sleep(20);
-        }
-        assertThat(storage.writeFailure()).isEmpty();
+        awaitNoWriteFailure(storage); // the report that waited is written by the next flush
+        disk[0].full = true;
+        assertThatThrownBy(() -> storage.finishTrial("s", running.number(), TrialState.COMPLETE, 1.0, null))
+                .isInstanceOf(StorageException.class);
+        // Now nothing waits: only the flush's probe can tell when the disk takes writes again. A few bytes of room
+        // are not room: the probe is larger than a commit.
+        disk[0].limit = Files.size(file.resolveSibling("full.db.journal")) + 1000;
+        disk[0].full = false;
+        Thread.sleep(1000);
+        assertThat(storage.writeFailure()).isPresent();
+        disk[0].limit = Long.MAX_VALUE;
+        awaitNoWriteFailure(storage);
         FrozenTrial done = storage.finishTrial("s", running.number(), TrialState.COMPLETE, 1.0, null);
         assertThat(done.state()).isEqualTo(TrialState.COMPLETE);
         storage.close();
@@ -186,6 +193,13 @@ class MapDbStorageTest extends DurableStorageContractTest {
             assertThat(reopened.trial("s", 0).state()).isEqualTo(TrialState.FAIL);
             assertThat(reopened.trial("s", 0).reason()).isEqualTo(FrozenTrial.REASON_INTERRUPTED);
         }
+    }
+
+    private static void awaitNoWriteFailure(MapDbStorage storage) throws InterruptedException {
+        for (int i = 0; i < 250 && storage.writeFailure().isPresent(); i++) {
+            Thread.sleep(20);
+        }
+        assertThat(storage.writeFailure()).isEmpty();
     }
 
     private static Process startChild(String mode, Path file, Path log) throws IOException {
