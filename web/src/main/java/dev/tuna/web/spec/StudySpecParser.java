@@ -234,7 +234,11 @@ public final class StudySpecParser {
         } catch (SpecException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw new SpecException(f.path(), e.getMessage());
+            // A distribution's message starts with the field it is about when it is about one ("step (3) does not
+            // divide the range [0, 10]"): that field is named.
+            String message = String.valueOf(e.getMessage());
+            String field = message.replaceFirst("^([A-Za-z]+).*", "$1");
+            throw new SpecException(f.has(field) ? f.path(field) : f.path(), message);
         }
         f.done();
         return d;

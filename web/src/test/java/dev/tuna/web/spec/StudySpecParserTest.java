@@ -129,6 +129,7 @@ class StudySpecParserTest {
         "cron: not a valid Quartz cron expression '0 0 0 * * *': Support for specifying both a day-of-week AND a day-of-month parameter is not implemented. (put '?' in one of the two)|\"cron\": \"0 0 0 * * *\",",
         "cron: '0 0 0 1 1 ? 2001' never fires again|\"cron\": \"0 0 0 1 1 ? 2001\",",
         "cron: '0 0 0 30 2 ?' never fires again|\"cron\": \"0 0 0 30 2 ?\",",
+        "space.lr.step: step (3) does not divide the range [0, 10]|\"space\": {\"lr\": {\"type\": \"int\", \"low\": 0, \"high\": 10, \"step\": 3}},",
         "space.lr.type: unknown distribution 'normal'|\"space\": {\"lr\": {\"type\": \"normal\"}},",
         "space.lr.choices[0]: expected a string, number or boolean, got an object|\"space\": {\"lr\": {\"type\": \"categorical\", \"choices\": [{}]}},",
         "space.lr: a log scale needs low > 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
