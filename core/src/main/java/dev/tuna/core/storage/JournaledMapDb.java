@@ -274,9 +274,7 @@ final class JournaledMapDb implements AutoCloseable {
                 e.addSuppressed(suppressed);
             }
             // Without its commit frame, so that the next commit writes the changes in one group with its own.
-            byte[] changes = pending.toByteArray();
-            pending.reset();
-            pending.write(changes, 0, uncommitted);
+            keepPending(uncommitted);
             throw new StorageException("cannot write " + journalPath + ": " + describe(e), e);
         }
         pending.reset();
@@ -311,9 +309,14 @@ final class JournaledMapDb implements AutoCloseable {
         for (int i = undo.size() - 1; i >= savepoint.changes(); i--) {
             undo.remove(i).run();
         }
-        byte[] kept = Arrays.copyOf(pending.toByteArray(), savepoint.bytes());
+        keepPending(savepoint.bytes());
+    }
+
+    /** Cuts the changes waiting for a commit back to their first {@code bytes}. */
+    private void keepPending(int bytes) {
+        byte[] all = pending.toByteArray();
         pending.reset();
-        pending.write(kept, 0, kept.length);
+        pending.write(all, 0, bytes);
     }
 
     /** The first message in an exception's causes, or its type when none has one (MapDB's I/O errors have none). */

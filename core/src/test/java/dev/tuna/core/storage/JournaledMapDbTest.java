@@ -37,6 +37,24 @@ class JournaledMapDbTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Commits {@code k1 = v1}, {@code k2 = v2}, ... to map "a" of a new store, one commit each, then leaves it as a
+     * killed process would; returns the journal's size after the first commit.
+     */
+    private long commitEachThenKill(int commits) throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        long afterFirst = 0;
+        for (int i = 1; i <= commits; i++) {
+            db.put("a", "k" + i, bytes("v" + i));
+            db.commit();
+            if (i == 1) {
+                afterFirst = Files.size(journal());
+            }
+        }
+        db.abandon();
+        return afterFirst;
+    }
+
     /** Commits {@code key = value} to map "a" of a new store, then leaves it as a killed process would. */
     private void commitThenKill(String key, String value) {
         JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
@@ -108,13 +126,7 @@ class JournaledMapDbTest {
 
     @Test
     void aTornOrDamagedTailIsIgnoredAndLaterCommitsStillCount() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        long good = Files.size(journal());
-        db.put("a", "k2", bytes("v2"));
-        db.commit();
-        db.abandon();
+        long good = commitEachThenKill(2);
         byte[] all = Files.readAllBytes(journal());
 
         for (int cut = (int) good + 1; cut < all.length; cut += 3) {
@@ -282,7 +294,7 @@ class JournaledMapDbTest {
 
     @Test
     void aJournalThatCannotBeFoldedIntoASnapshotIsStillReadAndKept() throws IOException {
-        commitThenKill("k1", "v1");
+        commitEachThenKill(1);
         byte[] journal = Files.readAllBytes(journal());
         try (JournaledMapDb full = JournaledMapDb.open(file(), NAMES, JournaledMapDb.MIN_CHECKPOINT_BYTES, f -> {
             disk = new FillingDisk(f);
@@ -305,7 +317,7 @@ class JournaledMapDbTest {
 
     @Test
     void aDamagedEpochInTheHeaderIsRefusedAndTheJournalLeftAsItIs() throws IOException {
-        commitThenKill("k1", "v1");
+        commitEachThenKill(1);
         byte[] good = Files.readAllBytes(journal());
         byte[] damaged = good.clone();
         damaged[15] ^= 0x02; // the epoch's last byte: every frame would fail its check, as if the journal held nothing
@@ -322,7 +334,7 @@ class JournaledMapDbTest {
 
     @Test
     void aJournalOfTheFirstVersionIsStillRead() throws IOException {
-        commitThenKill("k1", "v1");
+        commitEachThenKill(1);
         byte[] now = Files.readAllBytes(journal());
         // The first version's header: its magic and the epoch, without the epoch's checksum.
         byte[] v1 = new byte[now.length - Integer.BYTES];
@@ -356,15 +368,7 @@ class JournaledMapDbTest {
 
     @Test
     void damageInTheMiddleOfTheJournalKeepsACopyOfIt() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        long good = Files.size(journal());
-        db.put("a", "k2", bytes("v2"));
-        db.commit();
-        db.put("a", "k3", bytes("v3"));
-        db.commit();
-        db.abandon();
+        long good = commitEachThenKill(3);
         byte[] damaged = Files.readAllBytes(journal());
         damaged[(int) good + 12] ^= 0x40;
         Files.write(journal(), damaged);
@@ -380,12 +384,7 @@ class JournaledMapDbTest {
 
     @Test
     void aTornTailIsNotTakenForDamage() throws IOException {
-        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
-        db.put("a", "k1", bytes("v1"));
-        db.commit();
-        db.put("a", "k2", bytes("v2"));
-        db.commit();
-        db.abandon();
+        commitEachThenKill(2);
         byte[] all = Files.readAllBytes(journal());
         Files.write(journal(), Arrays.copyOf(all, all.length - 3));
         JournaledMapDb.open(file(), NAMES).close();

@@ -40,6 +40,19 @@ public final class ServerRuntime implements AutoCloseable {
         this.node = node;
     }
 
+    /**
+     * Undoes a start that failed: closes what it opened and deletes the token it made (never printed). Returns the
+     * failure, for the caller to throw.
+     */
+    private static RuntimeException failedStart(List<AutoCloseable> opened, ApiToken token, Path data,
+                                                RuntimeException e) {
+        closeAll(opened);
+        if (token != null) {
+            token.forgetIfCreated(data);
+        }
+        return e;
+    }
+
     /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
         ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
@@ -50,11 +63,7 @@ public final class ServerRuntime implements AutoCloseable {
             TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(Duration.ofSeconds(5)).build());
             return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token, null);
         } catch (RuntimeException e) {
-            closeAll(opened);
-            if (token != null) {
-                token.forgetIfCreated(data);
-            }
-            throw e;
+            throw failedStart(opened, token, data, e);
         }
     }
 
@@ -80,11 +89,7 @@ public final class ServerRuntime implements AutoCloseable {
                     devices == null ? "coordinator, no slots" : devices);
             return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token, node);
         } catch (RuntimeException e) {
-            closeAll(opened);
-            if (token != null) {
-                token.forgetIfCreated(data);
-            }
-            throw e;
+            throw failedStart(opened, token, data, e);
         }
     }
 

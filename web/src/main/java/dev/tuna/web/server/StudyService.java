@@ -66,7 +66,6 @@ public final class StudyService implements AutoCloseable {
     /** One run of a study: its dispatch's run on a runner thread, or its cron schedule. */
     private static final class Run {
         final Study study;
-        volatile boolean stopped;
         /** Counted down by {@link #stop}: a run waiting to try again wakes up at once. */
         final CountDownLatch stopping = new CountDownLatch(1);
         volatile Future<?> future;
@@ -77,8 +76,11 @@ public final class StudyService implements AutoCloseable {
         }
 
         void stop() {
-            stopped = true;
             stopping.countDown();
+        }
+
+        boolean stopped() {
+            return stopping.getCount() == 0;
         }
 
         boolean active() {
@@ -167,7 +169,7 @@ public final class StudyService implements AutoCloseable {
     /** What the study is doing; a stopped study whose interrupted trials are still ending is already stopped. */
     public State state(StudyInfo info, int counted) {
         Run run = runs.get(info.name());
-        if (run != null && run.active() && !run.stopped && run.scheduled == null) {
+        if (run != null && run.active() && !run.stopped() && run.scheduled == null) {
             return State.RUNNING;
         }
         // A scheduled study, run here or not, is scheduled while its cron expression fires again.
@@ -245,7 +247,7 @@ public final class StudyService implements AutoCloseable {
      */
     public void resume(String name) {
         Run stopping = runs.get(name);
-        if (stopping != null && stopping.stopped && stopping.future != null) {
+        if (stopping != null && stopping.stopped() && stopping.future != null) {
             try {
                 stopping.future.get(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -381,7 +383,7 @@ public final class StudyService implements AutoCloseable {
                 lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
             }
             endLeftRunning(spec.name(), true);
-            dispatch.run(spec, study, objective, () -> run.stopped);
+            dispatch.run(spec, study, objective, run::stopped);
             if (study.sampler().isExhausted(study)) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done.
                 storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
@@ -390,7 +392,7 @@ public final class StudyService implements AutoCloseable {
             return true;
         } catch (RuntimeException | Error e) {
             lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
-            if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped) {
+            if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped()) {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
                 return true;
             }
