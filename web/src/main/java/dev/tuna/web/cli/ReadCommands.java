@@ -219,13 +219,30 @@ final class ReadCommands {
 
         private static void row(StringBuilder b, List<String> cells) {
             for (int i = 0; i < cells.size(); i++) {
-                String c = cells.get(i);
+                String c = formulaSafe(cells.get(i));
                 if (i > 0) {
                     b.append(',');
                 }
                 b.append(c.matches(".*[\",\\r\\n].*") || c.startsWith(" ") ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
             }
             b.append('\n');
+        }
+
+        /**
+         * A text cell that a spreadsheet would run as a formula (it starts with {@code = + - @}, a tab or a carriage
+         * return: a failure reason or a categorical value from user code) gets a leading apostrophe, as OWASP
+         * advises against CSV injection; numbers, {@code -1.5} or {@code -Infinity}, are left as they are.
+         */
+        static String formulaSafe(String cell) {
+            if (cell.isEmpty() || "=+-@\t\r".indexOf(cell.charAt(0)) < 0) {
+                return cell;
+            }
+            try {
+                Double.parseDouble(cell);
+                return cell;
+            } catch (NumberFormatException e) {
+                return "'" + cell;
+            }
         }
     }
 }

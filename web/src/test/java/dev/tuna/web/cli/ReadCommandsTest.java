@@ -51,4 +51,17 @@ class ReadCommandsTest {
                 .endsWith("  (last run: cannot write tuna.db.journal: No space left on device)");
         assertThat(lines.get(2)).doesNotContain("last run");
     }
+
+    @Test
+    void csvCellsThatASpreadsheetWouldRunAsFormulasAreQuotedAndNumbersAreNot() throws Exception {
+        List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
+                {"number": 0, "state": "FAIL", "value": -1.5, "durationMillis": 7, "device": null,
+                 "reason": "=HYPERLINK(\\"http://x\\")", "params": {"act": "+relu", "lr": -0.25, "tag": "@home",
+                 "w": "-Infinity", "dash": "-x"}}
+                """));
+        List<String> lines = ReadCommands.Export.csv(trials).lines().toList();
+        assertThat(lines.get(0)).isEqualTo("number,state,value,duration_ms,device,reason,param_act,param_lr,param_tag,"
+                + "param_w,param_dash");
+        assertThat(lines.get(1)).isEqualTo("0,FAIL,-1.5,7,,\"'=HYPERLINK(\"\"http://x\"\")\",'+relu,-0.25,'@home,-Infinity,'-x");
+    }
 }
