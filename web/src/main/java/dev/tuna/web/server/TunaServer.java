@@ -322,7 +322,8 @@ public final class TunaServer implements AutoCloseable {
 
     /**
      * The study named in the path. A stored study is found under any name: one created from code may have a name
-     * a spec could not (longer, other characters), and must still be shown and deleted.
+     * a spec could not (longer, other characters), and must still be shown and deleted; such a name that is not
+     * stored (deleted, mistyped) is not found, like any other.
      */
     private String name(Context ctx) {
         String raw = ctx.pathParam("name");
@@ -333,7 +334,7 @@ public final class TunaServer implements AutoCloseable {
             if (studies.storage().findStudy(raw).isPresent()) {
                 return raw;
             }
-            throw new ApiException(400, "name", e.problem());
+            throw new ApiException(404, "name", "no study named '" + shorten(raw) + "'");
         }
     }
 

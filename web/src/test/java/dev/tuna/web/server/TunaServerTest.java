@@ -264,6 +264,9 @@ class TunaServerTest {
             assertThat(api.get(path + "/trials").json().get("trials")).hasSize(1);
             assertThat(api.delete(path).status()).isEqualTo(204);
             assertThat(storage.findStudy(name)).isEmpty();
+            Api.Answer gone = api.get(path);
+            assertThat(gone.status()).isEqualTo(404);
+            assertThat(gone.json().get("detail").asText()).startsWith("no study named '");
         }
         // Methods the API has no route for at all.
         for (String method : List.of("PUT", "PATCH")) {
@@ -271,8 +274,8 @@ class TunaServerTest {
             assertThat(a.status()).isEqualTo(405);
             assertThat(a.json().get("detail").asText()).isEqualTo("the API takes GET, POST and DELETE, not " + method);
         }
-        // A name that is neither stored nor valid is still refused as such.
-        assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(400);
+        // A name that is neither stored nor one a spec could have is not found either.
+        assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(404);
     }
 
     @Test
