@@ -13,6 +13,11 @@ let metric = 'value';
 const MAX_AXES = 8;
 let axisChoice = null; // the parameters the user ticked for the parallel coordinates; null: the default
 let importanceOrder = []; // parameter names, most important first, once the importance is known
+/** Ranges dragged on the parallel coordinates' axes, by axis key ('p:' and a parameter's name, or 'value'): values
+    from low to high, or a categorical axis's choices. A trial is selected when its line passes through every range. */
+const brushes = new Map();
+let selected = null; // the numbers of the completed trials selected by the brushes; null: no brush
+let drawnAxes = null; // the parallel coordinates' axes as last drawn, with their x positions and ends, for the mouse
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
@@ -90,6 +95,7 @@ function render() {
   curves();
   slices();
   parallel();
+  selectionNote();
   table();
   importance();
 }
@@ -122,6 +128,8 @@ function axisChooser(names, shown) {
       tick.addEventListener('change', () => {
         axisChoice = new Set([...box.querySelectorAll('input:checked')].map(i => i.dataset.param));
         parallel();
+        selectionNote(); // a range on an axis taken away no longer selects
+        table();
         slices();
       });
       box.append(Tuna.el('label', {}, tick, name));
@@ -133,6 +141,37 @@ function axisChooser(names, shown) {
     note.textContent = (shown.length < names.length ? 'Showing ' + shown.length + ' of ' + names.length + ' parameters'
       + (axisChoice ? '' : ' (the most important)') : 'Parameters') + ' here and in the slices: ';
   }
+}
+
+/**
+ * A numeric axis of the parallel coordinates, from the lowest value (0) to the highest (1). Its selected range is
+ * kept as values, not positions, so that it selects the same trials when new ones widen the axis or the scale
+ * turns logarithmic.
+ */
+function numericAxis(key, name, valueOf, values, log) {
+  const pos = v => log ? Math.log(v) : v;
+  const lo = Math.min(...values.map(pos)), hi = Math.max(...values.map(pos));
+  const unit = v => hi > lo ? (pos(v) - lo) / (hi - lo) : 0.5;
+  const value = u => { const p = lo + u * (hi - lo); return log ? Math.exp(p) : p; };
+  return {key, name, ticks: [[0, Tuna.fmt(Math.min(...values))], [1, Tuna.fmt(Math.max(...values))]],
+    at: t => { const v = valueOf(t); return v == null ? NaN : unit(v); },
+    // A range dragged to an end of the axis takes in what lies beyond it, as new trials may.
+    select: (u0, u1) => ({low: u0 <= 0 ? -Infinity : value(u0), high: u1 >= 1 ? Infinity : value(u1)}),
+    covers: (t, range) => { const v = valueOf(t); return v != null && v >= range.low && v <= range.high; },
+    span: range => [range.low, range.high].map(v => v === -Infinity ? 0 : v === Infinity ? 1
+      : Math.min(1, Math.max(0, unit(v))))};
+}
+
+/** A categorical axis: its choices evenly spaced, each named where its lines meet the axis; a range selects choices. */
+function categoricalAxis(key, name, valueOf, values) {
+  const choices = [...new Set(values.map(String))];
+  const unit = i => choices.length > 1 ? i / (choices.length - 1) : 0.5;
+  const units = picked => picked.map(c => choices.indexOf(c)).filter(i => i >= 0).map(unit);
+  return {key, name, ticks: choices.map((c, i) => [unit(i), c]),
+    at: t => { const v = valueOf(t); return v == null ? NaN : unit(choices.indexOf(String(v))); },
+    select: (u0, u1) => ({choices: choices.filter((c, i) => unit(i) >= u0 && unit(i) <= u1)}),
+    covers: (t, range) => { const v = valueOf(t); return v != null && range.choices.includes(String(v)); },
+    span: range => { const u = units(range.choices); return u.length ? [Math.min(...u), Math.max(...u)] : null; }};
 }
 
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
@@ -147,44 +186,43 @@ function parallel() {
   axisChooser(all, names);
   canvas.dataset.axes = names.join('\n');
   if (done.length === 0) {
+    drawnAxes = null;
+    selected = null;
     g.font = '14px sans-serif';
     g.fillStyle = '#666';
     g.fillText('No completed trial yet.', 20, 30);
     return;
   }
+  // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
   const axes = names.map(name => {
-    // A conditional parameter's missing values leave a gap in the line; a log-scale one gets a log axis.
     const values = done.map(t => t.params[name]).filter(v => v != null);
-    const numeric = values.every(v => typeof v === 'number');
-    const log = numeric && isLog(name);
-    const pos = v => log ? Math.log(v) : v;
-    const choices = numeric ? [] : [...new Set(values.map(String))];
-    const xs = numeric ? values.map(pos) : values.map(v => choices.indexOf(String(v)));
-    const lo = Math.min(...xs), hi = Math.max(...xs);
-    const label = v => numeric ? Tuna.fmt(log ? Math.exp(v) : v) : choices[v];
-    const unit = x => hi > lo ? (x - lo) / (hi - lo) : 0.5;
-    // A categorical axis names every choice where its lines meet it; a numeric one its two ends.
-    const ticks = numeric ? [[0, label(lo)], [1, label(hi)]] : choices.map((c, i) => [unit(i), c]);
-    return {name, ticks, at: t => { const v = t.params[name]; if (v == null) return NaN;
-      return unit(numeric ? pos(v) : choices.indexOf(String(v))); }};
+    return values.every(v => typeof v === 'number') ? numericAxis('p:' + name, name, t => t.params[name], values,
+      isLog(name)) : categoricalAxis('p:' + name, name, t => t.params[name], values);
   });
   // The value axis follows the history's log-scale box (when every value is positive): one outlier squashed it.
   const values = done.map(t => t.value);
   const logValue = document.getElementById('log-scale').checked && values.every(v => v > 0);
-  const vpos = v => logValue ? Math.log(v) : v;
-  const vlo = Math.min(...values.map(vpos)), vhi = Math.max(...values.map(vpos));
-  axes.push({name: 'value' + (logValue ? ' (log)' : ''), at: t => vhi > vlo ? (vpos(t.value) - vlo) / (vhi - vlo) : 0.5,
-    ticks: [[0, Tuna.fmt(Math.min(...values))], [1, Tuna.fmt(Math.max(...values))]]});
+  axes.push(numericAxis('value', 'value' + (logValue ? ' (log)' : ''), t => t.value, values, logValue));
   const left = 100, right = canvas.width - 100, top = 30, bottom = canvas.height - 30;
   const short = text => text.length > 28 ? text.slice(0, 27) + '\u2026' : text;
   const x = i => left + (right - left) * i / (axes.length - 1 || 1);
   const y = u => bottom - (bottom - top) * u;
+  // A range on an axis no longer drawn (its parameter unticked) selects nothing.
+  for (const key of [...brushes.keys()]) if (!axes.some(a => a.key === key)) brushes.delete(key);
+  const inside = t => axes.every(a => !brushes.has(a.key) || a.covers(t, brushes.get(a.key)));
+  selected = brushes.size ? new Set(done.filter(inside).map(t => t.number)) : null;
+  drawnAxes = {axes, xs: axes.map((a, i) => x(i)), top, bottom};
   const maximize = info.direction === 'maximize';
   const ranked = done.slice().sort((a, b) => maximize ? a.value - b.value : b.value - a.value);
-  ranked.forEach((t, k) => {
+  // Lines outside the selection first, in grey, so that the selected ones are drawn over them.
+  const order = selected ? ranked.map((t, k) => [t, k]).sort(([a], [b]) => selected.has(a.number) - selected.has(b.number))
+    : ranked.map((t, k) => [t, k]);
+  order.forEach(([t, k]) => {
     const strength = (k + 1) / ranked.length;
-    g.strokeStyle = 'rgba(0, 102, 204, ' + (0.15 + 0.85 * strength * strength).toFixed(3) + ')';
-    g.lineWidth = k === ranked.length - 1 ? 2.5 : 1;
+    const chosen = !selected || selected.has(t.number);
+    g.strokeStyle = chosen ? 'rgba(0, 102, 204, ' + (0.15 + 0.85 * strength * strength).toFixed(3) + ')'
+      : 'rgba(150, 150, 150, 0.18)';
+    g.lineWidth = chosen && k === ranked.length - 1 ? 2.5 : 1;
     g.beginPath();
     let drawing = false;
     axes.forEach((a, i) => {
@@ -204,6 +242,14 @@ function parallel() {
   const room = Math.max(4, Math.floor((right - left) / (axes.length - 1 || 1) / 7));
   const fit = text => short(text.length > room ? text.slice(0, room - 1) + '\u2026' : text);
   axes.forEach((a, i) => {
+    const span = brushes.has(a.key) ? a.span(brushes.get(a.key)) : null;
+    if (span) {
+      const [from, to] = [y(span[1]) - 3, y(span[0]) + 3]; // a range of one point still shows
+      g.fillStyle = 'rgba(255, 170, 0, 0.3)';
+      g.fillRect(x(i) - 8, from, 16, to - from);
+      g.strokeRect(x(i) - 8, from, 16, to - from);
+      g.fillStyle = '#222';
+    }
     g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
     g.textAlign = 'center';
     g.fillText(fit(a.name), x(i), top - 14);
@@ -212,6 +258,68 @@ function parallel() {
       else if (u === 0) g.fillText(fit(String(text)), x(i), bottom + 14);
       else { g.textAlign = 'left'; g.fillText(fit(String(text)), x(i) + 4, y(u) + 4); g.textAlign = 'center'; }
     }
+  });
+}
+
+/** The note under the parallel coordinates: how to select, or how many trials the selection holds. */
+function selectionNote() {
+  const note = document.getElementById('parallel-selection');
+  const clear = document.getElementById('clear-selection');
+  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').length;
+  note.textContent = selected ? selected.size + ' of ' + done + ' completed trials selected; the trials table shows'
+    + ' only them.' : done ? 'Drag along an axis to select the trials that pass through a range; click an axis to'
+    + ' clear its range.' : '';
+  clear.hidden = !selected;
+}
+
+/** Dragging along an axis sets its range; a click on an axis (no drag) clears it. */
+function brushing() {
+  const canvas = document.getElementById('parallel');
+  const at = ev => {
+    const box = canvas.getBoundingClientRect();
+    return [(ev.clientX - box.left) * canvas.width / box.width, (ev.clientY - box.top) * canvas.height / box.height];
+  };
+  const axisAt = ([px, py]) => {
+    const geo = drawnAxes;
+    if (!geo || py < geo.top - 6 || py > geo.bottom + 6) return null;
+    const i = geo.xs.findIndex(ax => Math.abs(ax - px) <= 10);
+    return i < 0 ? null : {axis: geo.axes[i], geo};
+  };
+  // Within a few pixels of an end is the end: that is where the lowest and highest values lie.
+  const unit = (py, geo) => { const u = (geo.bottom - py) / (geo.bottom - geo.top); return u < 0.01 ? 0 : u > 0.99 ? 1 : u; };
+  let drag = null;
+  let frame = 0;
+  const redraw = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; parallel(); selectionNote(); }); };
+  canvas.addEventListener('mousemove', ev => { if (!drag) canvas.style.cursor = axisAt(at(ev)) ? 'ns-resize' : ''; });
+  canvas.addEventListener('mousedown', ev => {
+    const axis = axisAt(at(ev));
+    if (!axis) return;
+    ev.preventDefault();
+    drag = {axis: axis.axis, geo: axis.geo, from: unit(at(ev)[1], axis.geo), moved: false};
+  });
+  window.addEventListener('mousemove', ev => {
+    if (!drag) return;
+    const to = unit(at(ev)[1], drag.geo);
+    if (Math.abs(to - drag.from) < 0.01 && !drag.moved) return;
+    drag.moved = true;
+    brushes.set(drag.axis.key, drag.axis.select(Math.min(drag.from, to), Math.max(drag.from, to)));
+    redraw();
+  });
+  window.addEventListener('mouseup', () => {
+    if (!drag) return;
+    if (!drag.moved) brushes.delete(drag.axis.key);
+    drag = null;
+    page = 0;
+    parallel();
+    selectionNote();
+    table();
+  });
+  document.getElementById('clear-selection').addEventListener('click', () => {
+    brushes.clear();
+    page = 0;
+    parallel();
+    selectionNote();
+    table();
   });
 }
 
@@ -388,7 +496,7 @@ function table() {
   head.append(row);
   const filter = document.getElementById('state-filter').value;
   const text = document.getElementById('text-filter').value.trim().toLowerCase();
-  const rows = trials.filter(t => (!filter || t.state === filter)
+  const rows = trials.filter(t => (!filter || t.state === filter) && (!selected || selected.has(t.number))
       && (!text || cols.some(([key]) => Tuna.fmt(cell(t, key)).toLowerCase().includes(text))))
     .sort((a, b) => Tuna.compare(cell(a, sortKey), cell(b, sortKey), sortDir));
   const body = Tuna.clear(document.querySelector('#trials tbody'));
@@ -408,7 +516,8 @@ function table() {
     }
     body.append(tr);
   }
-  document.getElementById('shown').textContent = rows.length + ' of ' + trials.length + ' trials';
+  document.getElementById('shown').textContent = rows.length + ' of ' + trials.length + ' trials'
+    + (selected ? ' (those selected in the parallel coordinates)' : '');
   pager(pages, rows.length);
 }
 
@@ -463,5 +572,6 @@ function listen() {
   events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
   Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
+brushing();
 load();
 if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);

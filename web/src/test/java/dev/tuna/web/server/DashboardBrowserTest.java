@@ -598,6 +598,79 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("parallel-axes")).getText()).startsWith("Parameters here and in the slices:");
     }
 
+    @Test
+    void draggingAlongAParallelAxisSelectsTheTrialsInItsRangeAndAClickClearsIt() {
+        browser.get(api.base + "/study.html?name=branin");
+        assertThat(await(By.id("parallel-selection")).getText()).startsWith("Drag along an axis to select");
+        List<double[]> complete = new ArrayList<>(); // x1 and value of each completed trial
+        for (JsonNode t : api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials")) {
+            complete.add(new double[] {t.get("params").get("x1").asDouble(), t.get("value").asDouble()});
+        }
+        double low = complete.stream().mapToDouble(t -> t[0]).min().orElseThrow();
+        double high = complete.stream().mapToDouble(t -> t[0]).max().orElseThrow();
+
+        // The upper half of x1's axis: the trials whose x1 is above its middle, give or take a pixel.
+        dragOnParallelAxis(0, 1.0, 0.5);
+        double from = ((Number) js("return brushes.get('p:x1').low")).doubleValue();
+        assertThat(from).isCloseTo((low + high) / 2, org.assertj.core.data.Offset.offset((high - low) * 0.02));
+        assertThat((Boolean) js("return brushes.get('p:x1').high === Infinity")).isTrue(); // dragged to the top
+        long inRange = complete.stream().filter(t -> t[0] >= from).count();
+        assertThat(inRange).isBetween(1L, complete.size() - 1L);
+        assertThat(browser.findElement(By.id("parallel-selection")).getText())
+                .isEqualTo(inRange + " of " + complete.size() + " completed trials selected; the trials table shows only them.");
+        assertThat(browser.findElement(By.id("shown")).getText()).isEqualTo(inRange + " of 30 trials (those selected in the"
+                + " parallel coordinates)");
+        assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize((int) inRange);
+        screenshot("parallel-selection");
+
+        // A second range, on the value's axis (its lower half), narrows the selection to trials in both.
+        dragOnParallelAxis(2, 0.0, 0.5);
+        double under = ((Number) js("return brushes.get('value').high")).doubleValue();
+        assertThat((Boolean) js("return brushes.get('value').low === -Infinity")).isTrue(); // from the bottom
+        long inBoth = complete.stream().filter(t -> t[0] >= from && t[1] <= under).count();
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith(inBoth + " of ");
+
+        // A click on x1's axis clears its range only; the button clears the rest.
+        dragOnParallelAxis(0, 0.3, 0.3);
+        assertThat((Boolean) js("return brushes.has('p:x1')")).isFalse();
+        assertThat(browser.findElement(By.id("parallel-selection")).getText())
+                .startsWith(complete.stream().filter(t -> t[1] <= under).count() + " of ");
+        browser.findElement(By.id("clear-selection")).click();
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("Drag along an axis");
+        assertThat(browser.findElement(By.id("clear-selection")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("shown")).getText()).isEqualTo("30 of 30 trials");
+
+        // On a categorical axis a range takes in the choices it covers.
+        browser.get(api.base + "/study.html?name=markup");
+        await(By.id("parallel-selection"));
+        dragOnParallelAxis(1, 1.0, 0.8);
+        assertThat((List<?>) js("return brushes.get('p:opt').choices")).hasSize(1);
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("2 of 4 completed trials selected");
+    }
+
+    /**
+     * Drags along the parallel coordinates' axis {@code index} from one height to another (0 its bottom, 1 its
+     * top), as a mouse does; equal heights make a click.
+     */
+    private void dragOnParallelAxis(int index, double fromUnit, double toUnit) {
+        WebElement canvas = browser.findElement(By.id("parallel"));
+        js("document.getElementById('parallel').scrollIntoView({block: 'center'})");
+        @SuppressWarnings("unchecked")
+        List<Number> g = (List<Number>) js("const c = document.getElementById('parallel'), r = c.getBoundingClientRect();"
+                + " return [drawnAxes.xs[" + index + "] * r.width / c.width - r.width / 2, drawnAxes.top * r.height / c.height,"
+                + " drawnAxes.bottom * r.height / c.height, r.height / 2]");
+        int dx = (int) Math.round(g.get(0).doubleValue());
+        double top = g.get(1).doubleValue(), bottom = g.get(2).doubleValue(), half = g.get(3).doubleValue();
+        int fromY = (int) Math.round(bottom - fromUnit * (bottom - top) - half);
+        int toY = (int) Math.round(bottom - toUnit * (bottom - top) - half);
+        org.openqa.selenium.interactions.Actions mouse = new org.openqa.selenium.interactions.Actions(browser)
+                .moveToElement(canvas, dx, fromY).clickAndHold();
+        if (toY != fromY) {
+            mouse = mouse.moveByOffset(0, (toY - fromY) / 2).moveByOffset(0, toY - fromY - (toY - fromY) / 2);
+        }
+        mouse.release().perform();
+    }
+
     private List<String> sliceTitles() {
         return browser.findElements(By.cssSelector("#slices .u-title")).stream().map(WebElement::getText).toList();
     }
