@@ -7,9 +7,11 @@ import dev.tuna.core.TrialState;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Picks a sampler per trial from the study's history. The rule, checked when each trial starts:
@@ -24,7 +26,8 @@ import java.util.Map;
  * </ul>
  * Both share the seed, and a trial keeps the sampler it started with for all its parameters. Until the first
  * trial finishes, the GP's startup design (Sobol) is used, so the switch happens at most once in practice
- * (the first categorical or conditional parameter seen moves the study to TPE for good).
+ * (the first categorical or conditional parameter seen moves the study to TPE for good). One instance may serve
+ * several studies: each study (by name) is judged on its own history.
  */
 public final class AutoSampler implements Sampler {
     /** Finished trials beyond which TPE is used whatever the space. */
@@ -33,9 +36,9 @@ public final class AutoSampler implements Sampler {
     private final long seed;
     private final GpSampler gp;
     private final TpeSampler tpe;
-    // Guarded by this: which sampler each running trial started with.
-    private final Map<Integer, Sampler> chosen = new HashMap<>();
-    private boolean gpRuledOut;
+    // Guarded by this, by study name: which sampler each running trial started with, and the studies moved to TPE.
+    private final Map<String, Map<Integer, Sampler>> chosen = new HashMap<>();
+    private final Set<String> gpRuledOut = new HashSet<>();
 
     /** @param seed fixes every suggestion */
     public AutoSampler(long seed) {
@@ -47,10 +50,11 @@ public final class AutoSampler implements Sampler {
     @Override
     public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
         List<FrozenTrial> trials = study.trials(); // read once, for the choice and the chosen sampler
-        Sampler sampler = choose(trials);
+        Sampler sampler = choose(study.name(), trials);
         synchronized (this) {
-            chosen.put(trial.number(), sampler);
-            chosen.keySet().removeIf(n -> n < trial.number() - 10_000);
+            Map<Integer, Sampler> ofStudy = chosen.computeIfAbsent(study.name(), name -> new HashMap<>());
+            ofStudy.put(trial.number(), sampler);
+            ofStudy.keySet().removeIf(n -> n < trial.number() - 10_000);
         }
         return sampler == gp ? gp.sampleRelative(study, trial, trials) : tpe.sampleRelative(study, trial, trials);
     }
@@ -59,17 +63,17 @@ public final class AutoSampler implements Sampler {
     public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
         Sampler sampler;
         synchronized (this) {
-            sampler = chosen.get(trial.number());
+            sampler = chosen.getOrDefault(study.name(), Map.of()).get(trial.number());
             if (distribution instanceof CategoricalDistribution) {
-                gpRuledOut = true;
+                gpRuledOut.add(study.name());
             }
         }
         return (sampler != null ? sampler : tpe).sampleIndependent(study, trial, name, distribution);
     }
 
-    /** The sampler for a trial starting now; see the class comment. */
-    synchronized Sampler choose(List<FrozenTrial> trials) {
-        if (gpRuledOut) {
+    /** The sampler for a trial of the study starting now; see the class comment. */
+    synchronized Sampler choose(String study, List<FrozenTrial> trials) {
+        if (gpRuledOut.contains(study)) {
             return tpe;
         }
         Map<String, Distribution> space = null;
@@ -84,14 +88,14 @@ public final class AutoSampler implements Sampler {
             }
             for (Distribution d : t.distributions().values()) {
                 if (d instanceof CategoricalDistribution && !d.single()) {
-                    gpRuledOut = true;
+                    gpRuledOut.add(study);
                     return tpe;
                 }
             }
             if (space == null) {
                 space = new LinkedHashMap<>(t.distributions());
             } else if (!space.equals(t.distributions())) {
-                gpRuledOut = true; // conditional parameters
+                gpRuledOut.add(study); // conditional parameters
                 return tpe;
             }
         }

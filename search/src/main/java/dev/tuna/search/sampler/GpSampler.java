@@ -93,6 +93,7 @@ import org.slf4j.LoggerFactory;
  * A seeded sequential study repeats itself. Each hyperparameter fit starts from this sampler's last fit of the same
  * study (warm start), so the suggestions depend on the fits it made before as well as on the seed and the history: a
  * study resumed after a restart, with a new sampler, goes on along a slightly different path than it would have.
+ * One instance may serve several studies: each study (by name) keeps its own fits, startup trials and proposals.
  */
 public final class GpSampler implements Sampler {
     /** Sobol trials before the GP takes over, unless {@link Builder#startupTrials} says otherwise. */
@@ -113,13 +114,18 @@ public final class GpSampler implements Sampler {
     private final SobolSampler startup;
     private final RandomSampler independent;
 
-    // Guarded by this.
-    private final Set<Integer> startupNumbers = new HashSet<>();
-    private final Map<Integer, Map<String, Double>> proposed = new HashMap<>();
-    private String lastSpaceKey;
-    private double[] lastHyper;
-    private List<double[]> lastSamples = List.of(); // the MAP fit, then the Laplace samples around it
-    private int lastFitSize;
+    // Guarded by this: each study's own state, by study name, so that one sampler may serve several studies.
+    private final Map<String, StudyState> states = new HashMap<>();
+
+    /** What the sampler remembers of one study between suggestions. */
+    private static final class StudyState {
+        final Set<Integer> startupNumbers = new HashSet<>();
+        final Map<Integer, Map<String, Double>> proposed = new HashMap<>(); // by running trial: its point
+        String lastSpaceKey;
+        double[] lastHyper;
+        List<double[]> lastSamples = List.of(); // the MAP fit, then the Laplace samples around it
+        int lastFitSize;
+    }
 
     /**
      * A GP sampler with the defaults: {@link #DEFAULT_STARTUP_TRIALS} startup trials, noise fitted, at most 300 fit
@@ -150,6 +156,7 @@ public final class GpSampler implements Sampler {
 
     /** As {@link #sampleRelative(Study, FrozenTrial)}, on the study's trials already read by the caller. */
     synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
+        StudyState state = states.computeIfAbsent(study.name(), name -> new StudyState());
         List<FrozenTrial> complete = new ArrayList<>();
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.COMPLETE && t.value() != null) {
@@ -157,7 +164,7 @@ public final class GpSampler implements Sampler {
             }
         }
         if (complete.size() < startupTrials) {
-            startupNumbers.add(trial.number());
+            state.startupNumbers.add(trial.number());
             return Map.of();
         }
         Map<String, Distribution> space = intersection(complete);
@@ -196,16 +203,16 @@ public final class GpSampler implements Sampler {
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.RUNNING) {
                 running.add(t.number());
-                double[] point = t.number() == trial.number() ? null : pendingPoint(t, names, distributions);
+                double[] point = t.number() == trial.number() ? null : pendingPoint(t, names, distributions, state.proposed);
                 if (point != null) {
                     pending.add(point);
                 }
             }
         }
-        proposed.keySet().retainAll(running); // only running trials' proposals are still needed
+        state.proposed.keySet().retainAll(running); // only running trials' proposals are still needed
 
         try {
-            return propose(study.name(), trial, names, distributions, categorical, grids, xs, ys, pending, space);
+            return propose(state, trial, names, distributions, categorical, grids, xs, ys, pending, space);
         } catch (IllegalStateException e) {
             // A kernel matrix that no jitter makes positive definite: better a random point than a failed trial.
             LOG.warn("GP sampler fell back to random sampling for trial {}: {}", trial.number(), e.getMessage());
@@ -213,7 +220,7 @@ public final class GpSampler implements Sampler {
         }
     }
 
-    private Map<String, Object> propose(String studyName, FrozenTrial trial, List<String> names,
+    private Map<String, Object> propose(StudyState state, FrozenTrial trial, List<String> names,
                                         Distribution[] distributions, boolean[] categorical, double[][] grids,
                                         List<double[]> xs, List<Double> ys, List<double[]> pending,
                                         Map<String, Distribution> space) {
@@ -228,25 +235,25 @@ public final class GpSampler implements Sampler {
         }
         OutputTransform.apply(y);
 
-        // The last fit warm-starts the next one only in the same study and space: a sampler shared by two studies
-        // must not carry one study's hyperparameters into the other.
-        String key = studyName + "\u0000" + String.join("\u0000", names) + space.values();
-        boolean sameSpace = key.equals(lastSpaceKey);
+        // The last fit warm-starts the next one only in the same space (define-by-run spaces can change).
+        String key = String.join("\u0000", names) + space.values();
+        boolean sameSpace = key.equals(state.lastSpaceKey);
         // Refit on the number of observations, not the capped fit set, so that refits go on past the cap.
         int total = ys.size();
-        if (!sameSpace || lastHyper == null || total <= 50 || total >= lastFitSize * 1.05 || total < lastFitSize) {
-            boolean warm = sameSpace && lastHyper != null;
-            double[] start = warm ? lastHyper : MapFit.defaultStart(d, deterministic);
+        if (!sameSpace || state.lastHyper == null || total <= 50 || total >= state.lastFitSize * 1.05
+                || total < state.lastFitSize) {
+            boolean warm = sameSpace && state.lastHyper != null;
+            double[] start = warm ? state.lastHyper : MapFit.defaultStart(d, deterministic);
             double[] hyper = MapFit.fit(x, y, categorical, start, deterministic, warm ? 60 : 200);
-            lastHyper = hyper;
-            lastFitSize = total;
-            lastSpaceKey = key;
+            state.lastHyper = hyper;
+            state.lastFitSize = total;
+            state.lastSpaceKey = key;
             // Average EI over the MAP fit and an antithetic pair from the Laplace approximation of the posterior,
             // drawn at each refit. Measured (median final regret at 50 trials, 60 seeds): rosenbrock4 2.25 -> 1.92;
             // no loss on the other functions (30 seeds).
-            lastSamples = new ArrayList<>();
-            lastSamples.add(hyper);
-            lastSamples.addAll(MapFit.laplaceSamples(x, y, categorical, hyper, deterministic, LAPLACE_PAIRS,
+            state.lastSamples = new ArrayList<>();
+            state.lastSamples.add(hyper);
+            state.lastSamples.addAll(MapFit.laplaceSamples(x, y, categorical, hyper, deterministic, LAPLACE_PAIRS,
                     new SplittableRandom(Seeds.mix(seed, trial.number(), 0x1a91L))));
         }
         Integer[] order = new Integer[n];
@@ -256,13 +263,13 @@ public final class GpSampler implements Sampler {
         Arrays.sort(order, Comparator.comparingDouble(i -> y[i]));
         double[] incumbent = x[order[0]];
         LocalQuadratic local = anyContinuous(categorical)
-                ? new LocalQuadratic(incumbent.clone(), LOCAL_SCALE, LOCAL_VARIANCE * Math.exp(lastHyper[d]),
+                ? new LocalQuadratic(incumbent.clone(), LOCAL_SCALE, LOCAL_VARIANCE * Math.exp(state.lastHyper[d]),
                         categorical)
                 : null;
-        List<GaussianProcess> gps = new ArrayList<>(lastSamples.size());
-        double[] bests = new double[lastSamples.size()];
+        List<GaussianProcess> gps = new ArrayList<>(state.lastSamples.size());
+        double[] bests = new double[state.lastSamples.size()];
         for (int k = 0; k < bests.length; k++) {
-            Posterior posterior = posterior(x, y, categorical, lastSamples.get(k), local, pending);
+            Posterior posterior = posterior(x, y, categorical, state.lastSamples.get(k), local, pending);
             gps.add(posterior.gp());
             bests[k] = posterior.best();
         }
@@ -291,7 +298,7 @@ public final class GpSampler implements Sampler {
             proposal.put(names.get(j), UnitEncoding.decode(distributions[j], point[j]));
             coordinates.put(names.get(j), proposedCell.get(j));
         }
-        proposed.put(trial.number(), coordinates);
+        state.proposed.put(trial.number(), coordinates);
         return proposal;
     }
 
@@ -353,7 +360,8 @@ public final class GpSampler implements Sampler {
     public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
         boolean inStartup;
         synchronized (this) {
-            inStartup = startupNumbers.contains(trial.number());
+            StudyState state = states.get(study.name());
+            inStartup = state != null && state.startupNumbers.contains(trial.number());
         }
         return inStartup
                 ? startup.sampleIndependent(study, trial, name, distribution)
@@ -409,7 +417,8 @@ public final class GpSampler implements Sampler {
      * A running trial's point in the modelled space: its own parameters, else what this sampler proposed for it;
      * null while some coordinate is neither.
      */
-    private double[] pendingPoint(FrozenTrial t, List<String> names, Distribution[] distributions) {
+    private double[] pendingPoint(FrozenTrial t, List<String> names, Distribution[] distributions,
+                                  Map<Integer, Map<String, Double>> proposed) {
         Map<String, Double> mine = proposed.get(t.number());
         double[] point = new double[names.size()];
         for (int j = 0; j < point.length; j++) {

@@ -5,6 +5,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.commons.math3.random.SobolSequenceGenerator;
@@ -18,7 +19,8 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
  * <p>Define-by-run: a parameter's dimension is the order in which this sampler first saw its name (names already
  * in the study's history count first, in trial order, so a resumed study keeps its dimensions). Because the
  * sequence index is the trial's number, parallel trials get distinct points and a resumed study continues the
- * sequence. At most {@value #MAX_DIMENSIONS} parameters per study. Use one instance per study.
+ * sequence. At most {@value #MAX_DIMENSIONS} parameters per study. One instance may serve several studies: each
+ * study (by name) has its own dimensions, so it gets the same suggestions as with an instance of its own.
  */
 public final class SobolSampler implements Sampler {
     /** The number of dimensions Commons Math's direction numbers cover. */
@@ -28,14 +30,13 @@ public final class SobolSampler implements Sampler {
 
     private final long seed;
     // All state below is guarded by this.
-    private final Map<String, Integer> dimensions = new LinkedHashMap<>();
+    private final Map<String, Map<String, Integer>> dimensionsByStudy = new HashMap<>();
     private final Map<Integer, double[]> points = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, double[]> eldest) {
             return size() > CACHED_POINTS;
         }
     };
-    private boolean historyLoaded;
     private SobolSequenceGenerator generator;
     private int generatorDimensions;
 
@@ -62,14 +63,16 @@ public final class SobolSampler implements Sampler {
         return u >= 1 ? u - 1 : u;
     }
 
-    /** The dimension of each parameter seen so far, in the order they were first seen. */
-    synchronized Map<String, Integer> dimensions() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+    /** The dimension of each parameter of the study seen so far, in the order they were first seen. */
+    synchronized Map<String, Integer> dimensions(String study) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(dimensionsByStudy.getOrDefault(study, Map.of())));
     }
 
     private int dimension(Study study, String name) {
-        if (!historyLoaded) {
-            historyLoaded = true;
+        Map<String, Integer> dimensions = dimensionsByStudy.get(study.name());
+        if (dimensions == null) {
+            dimensions = new LinkedHashMap<>();
+            dimensionsByStudy.put(study.name(), dimensions);
             // A resumed study must map its names to the dimensions its earlier trials used.
             for (FrozenTrial t : study.trials()) {
                 for (String p : t.params().keySet()) {
