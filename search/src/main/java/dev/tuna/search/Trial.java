@@ -164,10 +164,26 @@ public final class Trial {
         study.storage().report(study.name(), number, step, value, Map.of());
     }
 
-    /** Reports other named metrics at a step ({@code train_loss}, {@code val_loss}, {@code grad_norm}, ...). */
+    /**
+     * Reports other named metrics at a step ({@code train_loss}, {@code val_loss}, {@code grad_norm}, ...). A metric
+     * reported again at the same step replaces its value there. NaN and infinities are kept (they are how a
+     * diverging run shows itself); a missing value is refused.
+     *
+     * @throws IllegalArgumentException if the step is negative, or a metric's name or value is null
+     */
     public void report(int step, Map<String, Double> metrics) {
         checkRunning();
         checkStep(step);
+        metrics.forEach((name, value) -> {
+            if (name == null) {
+                throw new IllegalArgumentException("trial " + number + ": a metric reported at step " + step
+                        + " has no name");
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("trial " + number + ": metric '" + name + "' at step " + step
+                        + " is null; report a number (NaN for a value that is not one)");
+            }
+        });
         study.storage().report(study.name(), number, step, null, metrics);
     }
 

@@ -313,6 +313,17 @@ class StudyTest {
         assertThatThrownBy(() -> trial.report(-2, Map.of("loss", 1.0))).hasMessage("step must not be negative, got -2");
         assertThatThrownBy(() -> trial.suggestFloat(null, 0, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("a parameter needs a name, got null");
+        // A missing metric value is refused before anything is stored: it broke the divergence checks later.
+        Map<String, Double> withNull = new java.util.HashMap<>();
+        withNull.put("train_loss", 0.5);
+        withNull.put("val_loss", null);
+        assertThatThrownBy(() -> trial.report(2, withNull)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("trial 0: metric 'val_loss' at step 2 is null; report a number (NaN for a value that is not one)");
+        withNull.remove("val_loss");
+        withNull.put(null, 1.0);
+        assertThatThrownBy(() -> trial.report(2, withNull)).hasMessage("trial 0: a metric reported at step 2 has no name");
+        trial.report(3, Map.of("grad_norm", Double.NaN));
+        assertThat(trial.snapshot().metrics()).containsOnlyKeys("grad_norm");
         assertThat(trial.snapshot().intermediateValues()).isEmpty();
     }
 
