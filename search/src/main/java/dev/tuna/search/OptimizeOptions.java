@@ -120,6 +120,9 @@ public final class OptimizeOptions {
 
         /** Starts no trial once this much time has passed. */
         public Builder optTimeout(Duration timeout) {
+            if (timeout == null) {
+                throw new IllegalArgumentException("timeout must not be null (leave it out for no time limit)");
+            }
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
             }
@@ -147,6 +150,9 @@ public final class OptimizeOptions {
 
         /** Adds a callback told of each finished trial. */
         public Builder optCallback(TrialCallback callback) {
+            if (callback == null) {
+                throw new IllegalArgumentException("callback must not be null");
+            }
             callbacks.add(callback);
             return this;
         }

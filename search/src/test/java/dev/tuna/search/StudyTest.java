@@ -328,6 +328,19 @@ class StudyTest {
     }
 
     @Test
+    void badOptimizeOptionsAreRefusedNamingTheOption() {
+        assertThatThrownBy(() -> OptimizeOptions.builder().optTimeout(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("timeout must not be null (leave it out for no time limit)");
+        assertThatThrownBy(() -> OptimizeOptions.builder().optTimeout(java.time.Duration.ofSeconds(-1)))
+                .hasMessage("timeout must not be negative, got PT-1S");
+        assertThatThrownBy(() -> OptimizeOptions.builder().optCallback(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("callback must not be null");
+        assertThatThrownBy(() -> OptimizeOptions.builder().optExecutor(null)).hasMessage("executor must not be null");
+        assertThatThrownBy(() -> OptimizeOptions.builder().optParallelism(0))
+                .hasMessage("parallelism must be at least 1, got 0");
+    }
+
+    @Test
     void enqueuedParametersAreUsedBeforeSampling() {
         Study study = study("enqueue");
         study.enqueue(Map.of("lr", 1e-3, "units", 128, "optimizer", "adam"));
