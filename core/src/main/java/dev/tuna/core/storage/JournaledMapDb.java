@@ -135,7 +135,9 @@ final class JournaledMapDb implements AutoCloseable {
             try {
                 lock = channel.getChannel().tryLock();
             } catch (OverlappingFileLockException e) {
-                lock = null;
+                // The JVM's own lock: a storage on this file is open in this process and must be shared or closed.
+                throw new StorageException("cannot open " + path + ": it is already open in this process; share that"
+                        + " storage between studies, or close it first");
             }
             if (lock == null) {
                 throw new StorageException("cannot open " + path + ": it is already open in another process");

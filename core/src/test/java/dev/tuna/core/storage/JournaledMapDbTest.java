@@ -222,7 +222,8 @@ class JournaledMapDbTest {
         try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
             assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES))
                     .isInstanceOf(StorageException.class)
-                    .hasMessage("cannot open " + file() + ": it is already open in another process");
+                    .hasMessage("cannot open " + file() + ": it is already open in this process; share that storage"
+                            + " between studies, or close it first");
         }
         // Released on close.
         JournaledMapDb.open(file(), NAMES).close();
