@@ -43,7 +43,12 @@ public final class BlowUps {
         return null;
     }
 
-    /** The first value of a loss above {@code factor} times its first (positive) value or its best so far, or {@code null}. */
+    /**
+     * The first value of a loss above {@code factor} times its first (positive) value, or above {@code factor} times
+     * its best so far having given back at least half of its progress from the first value to the best; or
+     * {@code null}. The second condition keeps a loss that has converged near zero and wobbles there (an MSE going
+     * 1.0, 0.0002, 0.0009) from being called diverged: relative to a tiny best, any wobble is a large factor.
+     */
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {
         if (curve.isEmpty()) {
             return null;
@@ -55,7 +60,8 @@ public final class BlowUps {
             if (first > 0 && v > factor * first) {
                 return new BlowUp(e.getKey(), v, times(factor, "its first value", v, first));
             }
-            if (best > 0 && best < Double.POSITIVE_INFINITY && v > factor * best) {
+            if (best > 0 && best < Double.POSITIVE_INFINITY && v > factor * best
+                    && !(v - best < 0.5 * (first - best))) {
                 return new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
             }
             if (Double.isFinite(v)) {

@@ -47,6 +47,15 @@ class DivergencePrunerTest {
         assertThat(report(u, 3, Map.of("train_loss", 1.1)).prune()).isFalse();
         assertThat(report(u, 4, Map.of("train_loss", 1.25)).reason())
                 .isEqualTo("diverged: train_loss at step 4 is over 4x its best so far: 1.25 > 4 x 0.3");
+        // A loss converged near zero that wobbles there has not diverged, though 0.0009 is over 4x 0.0002: it gave
+        // back far less than half of its progress from 1.
+        Trial w = study.ask();
+        report(w, 1, Map.of("val_loss", 1.0));
+        report(w, 2, Map.of("val_loss", 0.0002));
+        assertThat(report(w, 3, Map.of("val_loss", 0.0009)).prune()).isFalse();
+        assertThat(report(w, 4, Map.of("val_loss", 0.49)).prune()).isFalse();
+        assertThat(report(w, 5, Map.of("val_loss", 0.51)).reason())
+                .isEqualTo("diverged: val_loss at step 5 is over 4x its best so far: 0.51 > 4 x 0.0002");
     }
 
     @Test
