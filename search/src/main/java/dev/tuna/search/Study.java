@@ -153,7 +153,7 @@ public final class Study {
     Optional<Trial> nextTrial(TrialLoop loop) {
         askLock.lock();
         try {
-            if (!loop.isActive() || sampler.isExhausted(this) || !loop.takeFromBudget()) {
+            if (!loop.isActive() || exhausted() || !loop.takeFromBudget()) {
                 return Optional.empty();
             }
             return Optional.of(startTrial());
@@ -245,13 +245,21 @@ public final class Study {
     public Trial ask() {
         askLock.lock();
         try {
-            if (sampler.isExhausted(this)) {
+            if (exhausted()) {
                 throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
             }
             return startTrial();
         } finally {
             askLock.unlock();
         }
+    }
+
+    /**
+     * Whether no trial can start: the sampler is used up and no enqueued trial waits (one brings its own
+     * parameters, so it runs even after a grid is used up).
+     */
+    private boolean exhausted() {
+        return sampler.isExhausted(this) && storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
     }
 
     /** Called under the ask lock. */

@@ -167,6 +167,26 @@ class GridSamplerTest {
     }
 
     @Test
+    void aTrialEnqueuedAfterTheGridIsUsedUpStillRuns() {
+        Study study = study(new GridSampler(grid12()));
+        study.optimize(OBJECTIVE12, 100);
+        assertThat(study.trials()).hasSize(12);
+        // A point to run again (Optuna's habit after a grid search: re-check the best one) brings its parameters.
+        study.enqueue(Map.of("layers", 2, "optimizer", "adam"));
+        study.optimize(OBJECTIVE12, 100);
+        assertThat(study.trials()).hasSize(13);
+        assertThat(study.trials().get(12).params()).isEqualTo(Map.of("layers", 2, "optimizer", "adam"));
+        assertThat(study.trials().get(12).state()).isEqualTo(TrialState.COMPLETE);
+        study.enqueue(Map.of("layers", 1, "optimizer", "sgd"));
+        Trial asked = study.ask();
+        assertThat(asked.number()).isEqualTo(13);
+        study.tell(asked, OBJECTIVE12.evaluate(asked));
+        assertThat(study.trials().get(13).params()).isEqualTo(Map.of("layers", 1, "optimizer", "sgd"));
+        // With nothing waiting, the grid is used up again.
+        assertThatThrownBy(study::ask).isInstanceOf(IllegalStateException.class).hasMessageContaining("no point left");
+    }
+
+    @Test
     void failedTrialsKeepTheirPoint() {
         Study study = study(new GridSampler(grid12()));
         study.optimize(trial -> {
