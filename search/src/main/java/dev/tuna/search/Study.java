@@ -385,6 +385,25 @@ public final class Study {
     }
 
     /**
+     * Sets an attribute of the study (Optuna's {@code study.set_user_attr}): what the dataset, code version or
+     * purpose of the search was. A JSON-like value (string, number, boolean, null, list or map of those); it is
+     * stored at once and shown by the API and dashboard.
+     *
+     * @throws IllegalArgumentException if the key is null or empty, or the value is not JSON-like
+     */
+    public void setUserAttr(String key, Object value) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("a study user attribute needs a name, got " + (key == null ? "null" : "''"));
+        }
+        storage.setStudyAttr(name, StudyInfo.USER_ATTR_PREFIX + key, value);
+    }
+
+    /** The study's user attributes, as stored now. */
+    public Map<String, Object> userAttrs() {
+        return storage.findStudy(name).map(StudyInfo::userAttrs).orElse(Map.of());
+    }
+
+    /**
      * Queues a trial with the given parameters: the next trial to start uses them instead of sampling (warm
      * start). Parameters the objective suggests that are not given here are sampled as usual. A value outside
      * the distribution the objective suggests fails that trial with an error naming the parameter (Optuna uses

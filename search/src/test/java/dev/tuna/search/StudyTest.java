@@ -328,6 +328,22 @@ class StudyTest {
     }
 
     @Test
+    void studyUserAttributesAreStoredApartFromTheSystemsOwn() {
+        Study study = study("attrs");
+        study.setUserAttr("dataset", "mnist-10k");
+        study.setUserAttr("split", Map.of("train", 0.8, "val", 0.2));
+        study.storage().setStudyAttr("attrs", "spec", Map.of("trials", 3)); // the server's own, not the user's
+        assertThat(study.userAttrs()).containsExactly(Map.entry("dataset", "mnist-10k"),
+                Map.entry("split", Map.of("train", 0.8, "val", 0.2)));
+        study.setUserAttr("dataset", "mnist-60k");
+        assertThat(study.userAttrs()).containsEntry("dataset", "mnist-60k").hasSize(2);
+        assertThatThrownBy(() -> study.setUserAttr("", 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a study user attribute needs a name, got ''");
+        assertThatThrownBy(() -> study.setUserAttr("model", new Object())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("study attribute 'user:model'");
+    }
+
+    @Test
     void badOptimizeOptionsAreRefusedNamingTheOption() {
         assertThatThrownBy(() -> OptimizeOptions.builder().optTimeout(null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("timeout must not be null (leave it out for no time limit)");

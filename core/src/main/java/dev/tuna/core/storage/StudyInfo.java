@@ -22,6 +22,20 @@ public record StudyInfo(String name, Direction direction, Instant created, Map<S
         attrs = attrs == null || attrs.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attrs));
     }
 
+    /** The prefix under which {@link #attrs} hold the user's own attributes (Optuna's study user attributes). */
+    public static final String USER_ATTR_PREFIX = "user:";
+
+    /** The user's own attributes, without their prefix, in the order they were first set. */
+    public Map<String, Object> userAttrs() {
+        Map<String, Object> user = new LinkedHashMap<>();
+        attrs.forEach((key, value) -> {
+            if (key.startsWith(USER_ATTR_PREFIX)) {
+                user.put(key.substring(USER_ATTR_PREFIX.length()), value);
+            }
+        });
+        return Collections.unmodifiableMap(user);
+    }
+
     /** This study with attribute {@code key} set to a deep, unmodifiable copy of {@code value}. */
     StudyInfo withAttr(String key, Object value) {
         Map<String, Object> updated = new LinkedHashMap<>(attrs);

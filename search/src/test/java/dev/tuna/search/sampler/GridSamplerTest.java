@@ -167,7 +167,7 @@ class GridSamplerTest {
     }
 
     @Test
-    void aTrialEnqueuedAfterTheGridIsUsedUpStillRuns() {
+    void aTrialEnqueuedAfterTheGridIsUsedUpStillRuns() throws Exception {
         Study study = study(new GridSampler(grid12()));
         study.optimize(OBJECTIVE12, 100);
         assertThat(study.trials()).hasSize(12);

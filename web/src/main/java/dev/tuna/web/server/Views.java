@@ -62,6 +62,7 @@ public final class Views {
         m.put("finished", Study.counted(trials));
         m.put("best", best(trials, info.direction()).map(Views::best).orElse(null));
         error.ifPresent(e -> m.put("error", e));
+        m.put("userAttrs", info.userAttrs());
         return m;
     }
 

@@ -77,6 +77,11 @@ function render() {
     Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),
     Tuna.el('dt', {}, 'Trials'), Tuna.el('dd', {id: 'counts'}, Object.entries(info.counts || {})
       .filter(([, n]) => n > 0).map(([state, n]) => n + ' ' + state).join(', ') || 'none yet')));
+  // The study's user attributes (set in code), one line each, as the trial page shows a trial's.
+  for (const [key, value] of Object.entries(info.userAttrs || {})) {
+    summary.firstChild.append(Tuna.el('dt', {class: 'user-attr'}, key),
+      Tuna.el('dd', {class: 'user-attr'}, Tuna.fmt(value)));
+  }
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
     best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},

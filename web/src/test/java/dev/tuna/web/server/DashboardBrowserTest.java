@@ -108,6 +108,8 @@ class DashboardBrowserTest {
      */
     private static void writeMarkupStudy(Storage storage) {
         storage.createStudy("markup", Direction.MINIMIZE);
+        storage.setStudyAttr("markup", dev.tuna.core.storage.StudyInfo.USER_ATTR_PREFIX + "dataset", MARKUP);
+        storage.setStudyAttr("markup", dev.tuna.core.storage.StudyInfo.USER_ATTR_PREFIX + "split", Map.of("train", 0.8));
         FloatDistribution x = new FloatDistribution(0, 1);
         CategoricalDistribution choice = CategoricalDistribution.of(List.of(MARKUP, "plain"));
         for (int i = 0; i < 5; i++) {
@@ -743,6 +745,9 @@ class DashboardBrowserTest {
         String text = browser.findElement(By.tagName("body")).getText();
         assertThat(text).contains(MARKUP);
         assertThat(browser.findElements(By.cssSelector("#trials th"))).extracting(WebElement::getText).contains(MARKUP);
+        // The study's user attributes, in the summary.
+        assertThat(browser.findElements(By.cssSelector("#summary .user-attr"))).extracting(WebElement::getText)
+                .containsExactly("dataset", MARKUP, "split", "{\"train\":0.8}");
         assertThat(browser.findElements(By.tagName("img"))).isEmpty();
         assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
         // The diverged trial is marked in the table.

@@ -260,7 +260,9 @@ class TunaServerTest {
             int n = storage.startTrial(name).number();
             storage.finishTrial(name, n, dev.tuna.core.TrialState.COMPLETE, 1.0, null);
             String path = "/api/studies/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+            storage.setStudyAttr(name, dev.tuna.core.storage.StudyInfo.USER_ATTR_PREFIX + "owner", "ana");
             assertThat(api.get(path).json().get("name").asText()).isEqualTo(name);
+            assertThat(api.get(path).json().get("userAttrs").get("owner").asText()).isEqualTo("ana");
             assertThat(api.get(path + "/trials").json().get("trials")).hasSize(1);
             assertThat(api.delete(path).status()).isEqualTo(204);
             assertThat(storage.findStudy(name)).isEmpty();
