@@ -200,7 +200,9 @@ class DashboardBrowserTest {
 
     private WebElement await(By by) {
         try {
-            return new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> {
+            // A live page may redraw between finding an element and reading it: then it is found again.
+            return new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
                 List<WebElement> found = d.findElements(by);
                 return found.isEmpty() || found.get(0).getText().isEmpty() ? null : found.get(0);
             });
