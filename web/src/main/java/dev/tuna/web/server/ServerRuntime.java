@@ -53,6 +53,9 @@ public final class ServerRuntime implements AutoCloseable {
         return e;
     }
 
+    /** How long a stopping server lets the trials running on its own slots finish before it fails them. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
     /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
         ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
@@ -60,7 +63,7 @@ public final class ServerRuntime implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Storage storage = opened(opened, MapDbStorage.open(data.resolve(DB_FILE)));
-            TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(Duration.ofSeconds(5)).build());
+            TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(SHUTDOWN_GRACE).build());
             return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token, null);
         } catch (RuntimeException e) {
             throw failedStart(opened, token, data, e);
@@ -80,7 +83,8 @@ public final class ServerRuntime implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Storage storage = opened(opened, db.openStorage());
-            ClusterNode.Builder builder = db.node();
+            // The same grace as a server without a database: a server's Ctrl-C gives its own trials 5 s.
+            ClusterNode.Builder builder = db.node().optShutdownGrace(SHUTDOWN_GRACE);
             if (devices != null) {
                 builder.optDevices(devices).optStudies(new SpecStudies(storage, trainables));
             }

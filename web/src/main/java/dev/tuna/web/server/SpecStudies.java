@@ -2,6 +2,7 @@ package dev.tuna.web.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.search.Study;
 import dev.tuna.web.spec.ObjectiveFactory;
@@ -9,6 +10,7 @@ import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.cluster.ClusterStudies;
 import dev.tuna.worker.cluster.ClusterStudy;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * How a cluster node finds the studies submitted to any server of the cluster: from the spec stored with the study
  * (study attribute {@value StudyService#ATTR_SPEC}), built exactly as {@link StudyService} builds it
- * ({@link StudyService#study(StudySpec, Storage)} and the objective factory). The study is built once per spec;
- * a study deleted and submitted again under the same name with another spec is built again.
+ * ({@link StudyService#study(StudySpec, Storage)} and the objective factory). The study is built once per stored
+ * study, on a {@link StudyBoundStorage}: a study deleted and submitted again under the same name is built again, and
+ * the trials of the deleted one that still run cannot write into the new one.
  */
 public final class SpecStudies implements ClusterStudies {
     private static final Logger LOG = LoggerFactory.getLogger(SpecStudies.class);
@@ -31,8 +34,11 @@ public final class SpecStudies implements ClusterStudies {
     private final StudySpecParser parser;
     private final Map<String, Built> built = new ConcurrentHashMap<>();
 
-    /** A study built from a spec, and the stored spec it came from. */
-    private record Built(Object rawSpec, ClusterStudy study) {
+    /** A study built from a spec, and the stored study it came from (its spec and creation time). */
+    private record Built(Object rawSpec, Instant created, ClusterStudy study) {
+        boolean of(StudyInfo info, Object raw) {
+            return Objects.equals(rawSpec, raw) && created.equals(info.created());
+        }
     }
 
     public SpecStudies(Storage storage, ObjectiveFactory trainables) {
@@ -51,16 +57,17 @@ public final class SpecStudies implements ClusterStudies {
             return Optional.empty();
         }
         Built b = built.get(name);
-        if (b != null && Objects.equals(b.rawSpec(), raw)) {
+        if (b != null && b.of(info.get(), raw)) {
             return Optional.of(b.study());
         }
         synchronized (this) {
             b = built.get(name);
-            if (b == null || !Objects.equals(b.rawSpec(), raw)) {
+            if (b == null || !b.of(info.get(), raw)) {
                 try {
                     StudySpec spec = parser.parse(JSON.valueToTree(raw));
-                    Study study = StudyService.study(spec, storage);
-                    b = new Built(raw, new ClusterStudy(study, trainables.create(spec)));
+                    Instant created = info.get().created();
+                    Study study = StudyService.study(spec, new StudyBoundStorage(storage, name, created));
+                    b = new Built(raw, created, new ClusterStudy(study, trainables.create(spec)));
                 } catch (RuntimeException e) {
                     LOG.warn("study '{}': its stored spec cannot run on this node: {}", name, e.getMessage());
                     return Optional.empty();

@@ -196,6 +196,30 @@ class ClusterTest {
     }
 
     @Test
+    void aStudyDeletedWhileItsTrialsRunWritesNothingIntoANewStudyOfItsName() {
+        // Trials address the storage by study name and number: a trial of the old study that wrote nothing between
+        // the delete and the new study's creation (one long epoch) then finished into the new study's trial 0,
+        // with its own value (near 100^2 here).
+        String old = Api.quadratic("cl-again", 1, 1, 3000).replace("\"sleepMillis\": 3000", "\"sleepMillis\": 3000, \"center\": 100");
+        assertThat(api.post("/api/studies", old).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/cl-again/trials?state=RUNNING", p -> p.get("trials").size() > 0, WAIT);
+        assertThat(api.delete("/api/studies/cl-again").status()).isEqualTo(204);
+        assertThat(api.post("/api/studies", Api.quadratic("cl-again", 2, 2, 2000)).status()).isEqualTo(201);
+
+        JsonNode done = api.awaitJson("/api/studies/cl-again", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(done.get("counts").get("complete").asInt()).isEqualTo(2);
+        for (JsonNode t : api.get("/api/studies/cl-again/trials?limit=100").json().get("trials")) {
+            JsonNode detail = api.get("/api/studies/cl-again/trials/" + t.get("number").asInt()).json();
+            // This study's values are at most 14 (29 at its first step); the old one's near 10^4.
+            assertThat(detail.get("value").asDouble()).as("trial %s", detail).isLessThan(15);
+            assertThat(detail.get("intermediateValues").size()).as("trial %s", detail).isEqualTo(2);
+            detail.get("intermediateValues").forEach(v -> assertThat(v.asDouble()).isLessThan(30));
+        }
+        // The old trial's end is an ordinary one on the worker, not an error.
+        assertThat(workerOutput).noneMatch(l -> l.contains("ERROR") && l.contains("cl-again"));
+    }
+
+    @Test
     void aNewServerOnTheDatabaseResumesTheStudiesOfOneThatStopped() {
         assertThat(api.post("/api/studies", Api.quadratic("cl-restart", 6, 10, 100)).status()).isEqualTo(201);
         api.awaitJson("/api/studies/cl-restart", s -> s.get("finished").asInt() >= 1, WAIT);

@@ -2,6 +2,9 @@ package dev.tuna.worker.cluster;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.StudyBoundStorage;
+import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.core.storage.TrialNotFoundException;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
@@ -108,6 +111,10 @@ final class ClusterTrialRunner {
             }
         } catch (InterruptedException e) {
             LOG.info("job {} of study '{}' interrupted before its trial started", jobName, studyName);
+        } catch (StudyNotFoundException | TrialNotFoundException e) {
+            // Deleted while its trial ran here (perhaps with a new study under its name, which this job must not
+            // touch): an ordinary end, not an error.
+            LOG.info("job {}: study '{}' was deleted while its trial ran; the trial is gone with it", jobName, studyName);
         } catch (IllegalStateException e) {
             // Most likely the cluster believed this node lost (a long pause) and another node ended its trial:
             // a finished trial is read-only, so this late result is refused and nothing completes twice.
@@ -173,7 +180,8 @@ final class ClusterTrialRunner {
 
     /**
      * Aborts the running trials of the studies a user stopped ({@link ClusterStudies#stopped}): FAIL "interrupted:
-     * the study was stopped".
+     * the study was stopped"; and those of studies deleted since they started, even when a new study has taken the
+     * name (their writes are refused by then: see {@link StudyBoundStorage}).
      */
     void abortStopped() {
         Map<String, Boolean> stopped = new HashMap<>();
@@ -186,7 +194,7 @@ final class ClusterTrialRunner {
                     return false;
                 }
             });
-            if (isStopped) {
+            if (isStopped || r.replaced()) {
                 r.abort(TrialScheduler.REASON_STOPPED);
             }
         }
@@ -208,6 +216,15 @@ final class ClusterTrialRunner {
     private record Running(String study, TrialLoop loop, Trial trial) {
         void abort(String reason) {
             loop.abort(trial, reason);
+        }
+
+        /** Whether its study was deleted, or deleted and created again, since it started. */
+        boolean replaced() {
+            try {
+                return loop.study().storage() instanceof StudyBoundStorage bound && !bound.current();
+            } catch (RuntimeException e) {
+                return false; // the database cannot tell now; the next check will
+            }
         }
     }
 
