@@ -1,6 +1,7 @@
 package dev.tuna.web.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuna.web.spec.Trainables;
@@ -217,6 +218,17 @@ class ClusterTest {
         }
         // The old trial's end is an ordinary one on the worker, not an error.
         assertThat(workerOutput).noneMatch(l -> l.contains("ERROR") && l.contains("cl-again"));
+    }
+
+    @Test
+    void aSecondServerOnTheDatabaseIsRefusedWhileTheFirstRuns() {
+        // Two servers would each queue and resume the same studies: one resumed a study the other ran (11/10 trials).
+        assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
+                data, "127.0.0.1", 0, null, Trainables.builtIn()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("--db: another `tuna serve` already runs on this database (one per database: it queues every"
+                        + " study's trials); add slots with `tuna worker --db`");
+        assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
     }
 
     @Test
