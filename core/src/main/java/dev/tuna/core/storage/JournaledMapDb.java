@@ -140,7 +140,7 @@ final class JournaledMapDb implements AutoCloseable {
                         + " storage between studies, or close it first");
             }
             if (lock == null) {
-                throw new StorageException("cannot open " + path + ": it is already open in another process");
+                throw new StorageInUseException("cannot open " + path + ": it is already open in another process");
             }
             JournaledMapDb db = new JournaledMapDb(path, journalPath, channel, lock, names, minCheckpointBytes);
             db.load();

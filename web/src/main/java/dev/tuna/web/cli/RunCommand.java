@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.core.storage.StorageInUseException;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
 import dev.tuna.web.server.ServerRuntime;
@@ -63,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("--data " + data + ": " + OneLineErrorHandler.describe(e), e);
         }
-        try (MapDbStorage storage = MapDbStorage.open(db)) {
+        try (MapDbStorage storage = openData(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
             Optional<Object> stored = storage.findStudy(studySpec.name())
                     .map(info -> info.attrs().get(StudyService.ATTR_SPEC));
@@ -161,6 +162,16 @@ final class RunCommand implements Callable<Integer> {
             return new StudySpecParser(Trainables.builtIn()).parse(json);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(SpecFile.shown(file) + ": " + e.getMessage());
+        }
+    }
+
+    /** The data folder's storage; while a server holds it, the message says how to run the spec there instead. */
+    private static MapDbStorage openData(Path db) {
+        try {
+            return MapDbStorage.open(db);
+        } catch (StorageInUseException e) {
+            throw new StorageInUseException(e.getMessage() + "; while a server runs on it, send the spec there with"
+                    + " 'tuna submit SPEC --server URL'");
         }
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StorageInUseException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.web.server.ClusterDatabase;
@@ -67,7 +68,12 @@ interface StudySource extends AutoCloseable {
             if (!Files.exists(db)) {
                 throw new IllegalArgumentException("--data: no studies in " + data + " (no " + ServerRuntime.DB_FILE + ")");
             }
-            return new Local(MapDbStorage.open(db));
+            try {
+                return new Local(MapDbStorage.open(db));
+            } catch (StorageInUseException e) {
+                throw new StorageInUseException(e.getMessage() + "; while a server runs on it, read through the server"
+                        + " with --server URL");
+            }
         }
 
         @Override

@@ -37,6 +37,33 @@ class StudyCommandsTest {
     }
 
     @Test
+    void aDataFolderHeldByAServerInAnotherProcessSaysHowToReachIt() throws Exception {
+        Path data = dir.resolve("held");
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        Process server = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.tuna.web.cli.TunaCommand",
+                "serve", "--data", data.toString(), "--port", "0").redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("Tuna server listening on")) {
+                // its start-up lines
+            }
+            assertThat(line).as("the server started").isNotNull();
+            TunaRun read = tuna("studies", "--data", data.toString());
+            assertThat(read.code()).isEqualTo(1);
+            assertThat(read.err().strip()).endsWith("is already open in another process; while a server runs on it, read"
+                    + " through the server with --server URL").doesNotContain("\n");
+            TunaRun run = tuna("run", spec("br", 2).toString(), "--data", data.toString());
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.err().strip()).endsWith("is already open in another process; while a server runs on it, send the"
+                    + " spec there with 'tuna submit SPEC --server URL'");
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
+    @Test
     void runWritesTheStudyAndReadCommandsShowIt() throws Exception {
         Path data = dir.resolve("data");
         TunaRun run = tuna("run", spec("br", 6).toString(), "--data", data.toString());
