@@ -22,7 +22,9 @@ import java.util.TreeMap;
  *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
  *       (3) steps in a row;</li>
  *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
- *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell; or, failing
+ *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell, to below the
+ *       validation loss's lowest point (a run stuck at chance, whose training loss only fell back from a blow-up,
+ *       fits its training data no better than its validation data: no overfitting); or, failing
  *       that, the validation loss is above the training loss and the gap widens at each of {@code windowSteps}
  *       steps in a row while the training loss falls and the validation loss does not (a gap that widens while
  *       the validation loss still improves is a model still learning);</li>
@@ -155,7 +157,7 @@ public final class Diagnoser {
             Double trainAtEnd = train.isEmpty() ? null : train.lastEntry().getValue();
             double end = val.lastEntry().getValue();
             if (after.size() >= windowSteps && end > lowest.getValue() * (1 + minRise) && trainAtLowest != null
-                    && trainAtEnd != null && trainAtEnd < trainAtLowest) {
+                    && trainAtEnd != null && trainAtEnd < trainAtLowest && trainAtEnd < lowest.getValue()) {
                 return new Diagnosis(Diagnosis.OVERFITTING, after.firstKey(), valLoss + " rose from " + fmt(lowest.getValue())
                         + " at step " + lowest.getKey() + " to " + fmt(end) + " at step " + val.lastKey() + " while "
                         + trainLoss + " fell from " + fmt(trainAtLowest) + " to " + fmt(trainAtEnd));

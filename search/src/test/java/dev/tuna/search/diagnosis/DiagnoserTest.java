@@ -88,6 +88,12 @@ class DiagnoserTest {
         FrozenTrial tooShort = metrics("val_loss", curve(2, 1.5, 1.0, 0.8, 0.7, 0.72, 0.8),
                 "train_loss", curve(2, 1.4, 0.9, 0.7, 0.6, 0.5, 0.4));
         assertThat(diagnoser.diagnose(tooShort, Direction.MINIMIZE)).as("2 steps after the lowest point").isEmpty();
+        // A run stuck at chance (ln 10 for 10 classes) whose training loss only fell back from a blow-up fits its
+        // training data no better than its validation data: not overfitting.
+        FrozenTrial stuck = metrics("val_loss", curve(2.40, 2.326, 2.35, 2.40, 2.474),
+                "train_loss", curve(80, 55.95, 10, 3, 2.369));
+        assertThat(diagnoser.diagnose(stuck, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .doesNotContain(Diagnosis.OVERFITTING);
     }
 
     @Test
