@@ -7,11 +7,10 @@ import dev.tuna.core.TrialState;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * Picks a sampler per trial from the study's history. The rule, checked when each trial starts:
@@ -27,7 +26,7 @@ import java.util.Set;
  * Both share the seed, and a trial keeps the sampler it started with for all its parameters. Until the first
  * trial finishes, the GP's startup design (Sobol) is used, so the switch happens at most once in practice
  * (the first categorical or conditional parameter seen moves the study to TPE for good). One instance may serve
- * several studies: each study (by name) is judged on its own history.
+ * several studies: each {@link Study} is judged on its own history.
  */
 public final class AutoSampler implements Sampler {
     /** Finished trials beyond which TPE is used whatever the space. */
@@ -36,9 +35,14 @@ public final class AutoSampler implements Sampler {
     private final long seed;
     private final GpSampler gp;
     private final TpeSampler tpe;
-    // Guarded by this, by study name: which sampler each running trial started with, and the studies moved to TPE.
-    private final Map<String, Map<Integer, Sampler>> chosen = new HashMap<>();
-    private final Set<String> gpRuledOut = new HashSet<>();
+    // Guarded by this: what each study (by Study object) has decided so far.
+    private final Map<Study, Decisions> decisions = new WeakHashMap<>();
+
+    /** Which sampler each running trial of a study started with, and whether the study has moved to TPE. */
+    private static final class Decisions {
+        final Map<Integer, Sampler> chosen = new HashMap<>();
+        boolean gpRuledOut;
+    }
 
     /** @param seed fixes every suggestion */
     public AutoSampler(long seed) {
@@ -50,11 +54,11 @@ public final class AutoSampler implements Sampler {
     @Override
     public Map<String, Object> sampleRelative(Study study, FrozenTrial trial) {
         List<FrozenTrial> trials = study.trials(); // read once, for the choice and the chosen sampler
-        Sampler sampler = choose(study.name(), trials);
+        Sampler sampler = choose(study, trials);
         synchronized (this) {
-            Map<Integer, Sampler> ofStudy = chosen.computeIfAbsent(study.name(), name -> new HashMap<>());
-            ofStudy.put(trial.number(), sampler);
-            ofStudy.keySet().removeIf(n -> n < trial.number() - 10_000);
+            Map<Integer, Sampler> chosen = decisions(study).chosen;
+            chosen.put(trial.number(), sampler);
+            chosen.keySet().removeIf(n -> n < trial.number() - 10_000);
         }
         return sampler == gp ? gp.sampleRelative(study, trial, trials) : tpe.sampleRelative(study, trial, trials);
     }
@@ -63,17 +67,23 @@ public final class AutoSampler implements Sampler {
     public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
         Sampler sampler;
         synchronized (this) {
-            sampler = chosen.getOrDefault(study.name(), Map.of()).get(trial.number());
+            Decisions d = decisions(study);
+            sampler = d.chosen.get(trial.number());
             if (distribution instanceof CategoricalDistribution) {
-                gpRuledOut.add(study.name());
+                d.gpRuledOut = true;
             }
         }
         return (sampler != null ? sampler : tpe).sampleIndependent(study, trial, name, distribution);
     }
 
+    private Decisions decisions(Study study) {
+        return decisions.computeIfAbsent(study, s -> new Decisions());
+    }
+
     /** The sampler for a trial of the study starting now; see the class comment. */
-    synchronized Sampler choose(String study, List<FrozenTrial> trials) {
-        if (gpRuledOut.contains(study)) {
+    synchronized Sampler choose(Study study, List<FrozenTrial> trials) {
+        Decisions d = decisions(study);
+        if (d.gpRuledOut) {
             return tpe;
         }
         Map<String, Distribution> space = null;
@@ -86,16 +96,16 @@ public final class AutoSampler implements Sampler {
             if (t.state() != TrialState.COMPLETE) {
                 continue;
             }
-            for (Distribution d : t.distributions().values()) {
-                if (d instanceof CategoricalDistribution && !d.single()) {
-                    gpRuledOut.add(study);
+            for (Distribution distribution : t.distributions().values()) {
+                if (distribution instanceof CategoricalDistribution && !distribution.single()) {
+                    d.gpRuledOut = true;
                     return tpe;
                 }
             }
             if (space == null) {
                 space = new LinkedHashMap<>(t.distributions());
             } else if (!space.equals(t.distributions())) {
-                gpRuledOut.add(study); // conditional parameters
+                d.gpRuledOut = true; // conditional parameters
                 return tpe;
             }
         }

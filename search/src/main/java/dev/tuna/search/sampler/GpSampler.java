@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +94,7 @@ import org.slf4j.LoggerFactory;
  * A seeded sequential study repeats itself. Each hyperparameter fit starts from this sampler's last fit of the same
  * study (warm start), so the suggestions depend on the fits it made before as well as on the seed and the history: a
  * study resumed after a restart, with a new sampler, goes on along a slightly different path than it would have.
- * One instance may serve several studies: each study (by name) keeps its own fits, startup trials and proposals.
+ * One instance may serve several studies: each {@link Study} keeps its own fits, startup trials and proposals.
  */
 public final class GpSampler implements Sampler {
     /** Sobol trials before the GP takes over, unless {@link Builder#startupTrials} says otherwise. */
@@ -114,8 +115,9 @@ public final class GpSampler implements Sampler {
     private final SobolSampler startup;
     private final RandomSampler independent;
 
-    // Guarded by this: each study's own state, by study name, so that one sampler may serve several studies.
-    private final Map<String, StudyState> states = new HashMap<>();
+    // Guarded by this: each study's own state, so that one sampler may serve several studies (by Study object:
+    // two studies of one name, on two storages or one after the other, are two studies).
+    private final Map<Study, StudyState> states = new WeakHashMap<>();
 
     /** What the sampler remembers of one study between suggestions. */
     private static final class StudyState {
@@ -156,7 +158,7 @@ public final class GpSampler implements Sampler {
 
     /** As {@link #sampleRelative(Study, FrozenTrial)}, on the study's trials already read by the caller. */
     synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
-        StudyState state = states.computeIfAbsent(study.name(), name -> new StudyState());
+        StudyState state = states.computeIfAbsent(study, s -> new StudyState());
         List<FrozenTrial> complete = new ArrayList<>();
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.COMPLETE && t.value() != null) {
@@ -360,7 +362,7 @@ public final class GpSampler implements Sampler {
     public Object sampleIndependent(Study study, FrozenTrial trial, String name, Distribution distribution) {
         boolean inStartup;
         synchronized (this) {
-            StudyState state = states.get(study.name());
+            StudyState state = states.get(study);
             inStartup = state != null && state.startupNumbers.contains(trial.number());
         }
         return inStartup

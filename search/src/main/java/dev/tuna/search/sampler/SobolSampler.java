@@ -5,9 +5,9 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.apache.commons.math3.random.SobolSequenceGenerator;
 
 /**
@@ -20,7 +20,7 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
  * in the study's history count first, in trial order, so a resumed study keeps its dimensions). Because the
  * sequence index is the trial's number, parallel trials get distinct points and a resumed study continues the
  * sequence. At most {@value #MAX_DIMENSIONS} parameters per study. One instance may serve several studies: each
- * study (by name) has its own dimensions, so it gets the same suggestions as with an instance of its own.
+ * {@link Study} has its own dimensions, so it gets the same suggestions as with an instance of its own.
  */
 public final class SobolSampler implements Sampler {
     /** The number of dimensions Commons Math's direction numbers cover. */
@@ -30,7 +30,7 @@ public final class SobolSampler implements Sampler {
 
     private final long seed;
     // All state below is guarded by this.
-    private final Map<String, Map<String, Integer>> dimensionsByStudy = new HashMap<>();
+    private final Map<Study, Map<String, Integer>> dimensionsByStudy = new WeakHashMap<>();
     private final Map<Integer, double[]> points = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, double[]> eldest) {
@@ -64,15 +64,15 @@ public final class SobolSampler implements Sampler {
     }
 
     /** The dimension of each parameter of the study seen so far, in the order they were first seen. */
-    synchronized Map<String, Integer> dimensions(String study) {
+    synchronized Map<String, Integer> dimensions(Study study) {
         return Collections.unmodifiableMap(new LinkedHashMap<>(dimensionsByStudy.getOrDefault(study, Map.of())));
     }
 
     private int dimension(Study study, String name) {
-        Map<String, Integer> dimensions = dimensionsByStudy.get(study.name());
+        Map<String, Integer> dimensions = dimensionsByStudy.get(study);
         if (dimensions == null) {
             dimensions = new LinkedHashMap<>();
-            dimensionsByStudy.put(study.name(), dimensions);
+            dimensionsByStudy.put(study, dimensions);
             // A resumed study must map its names to the dimensions its earlier trials used.
             for (FrozenTrial t : study.trials()) {
                 for (String p : t.params().keySet()) {

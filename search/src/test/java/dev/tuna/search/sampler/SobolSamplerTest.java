@@ -150,7 +150,7 @@ class SobolSamplerTest {
         List<Double> y = params.subList(64, 128).stream().map(p -> (Double) p.get("y")).toList();
         assertStratified(y, 64);
         assertThat(params.subList(0, 64)).allSatisfy(p -> assertThat(p).doesNotContainKey("y"));
-        assertThat(sampler.dimensions(study.name())).containsExactly(Map.entry("x", 0), Map.entry("y", 1));
+        assertThat(sampler.dimensions(study)).containsExactly(Map.entry("x", 0), Map.entry("y", 1));
     }
 
     @Test
@@ -169,7 +169,7 @@ class SobolSamplerTest {
             t.params().keySet().stream().filter(k -> !firstSeen.contains(k)).forEach(firstSeen::add);
         }
         assertThat(firstSeen).containsExactlyInAnyOrder("kind", "c", "depth", "noise");
-        assertThat(sampler.dimensions(study.name()).keySet()).containsExactlyElementsOf(firstSeen);
+        assertThat(sampler.dimensions(study).keySet()).containsExactlyElementsOf(firstSeen);
         // Each branch is taken half the time, as "kind" is its own stratified coordinate.
         assertThat(trials.stream().filter(t -> t.params().containsKey("c"))).hasSize(32);
         assertThat(trials.stream().filter(t -> t.params().containsKey("depth"))).hasSize(32);
