@@ -153,7 +153,7 @@ public final class Study {
     Optional<Trial> nextTrial(TrialLoop loop) {
         askLock.lock();
         try {
-            if (!loop.isActive() || exhausted() || !loop.takeFromBudget()) {
+            if (!loop.isActive() || isExhausted() || !loop.takeFromBudget()) {
                 return Optional.empty();
             }
             return Optional.of(startTrial());
@@ -245,7 +245,7 @@ public final class Study {
     public Trial ask() {
         askLock.lock();
         try {
-            if (exhausted()) {
+            if (isExhausted()) {
                 throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
             }
             return startTrial();
@@ -255,10 +255,10 @@ public final class Study {
     }
 
     /**
-     * Whether no trial can start: the sampler is used up and no enqueued trial waits (one brings its own
+     * Whether no trial can start: the sampler is used up (a grid) and no enqueued trial waits (one brings its own
      * parameters, so it runs even after a grid is used up).
      */
-    private boolean exhausted() {
+    public boolean isExhausted() {
         return sampler.isExhausted(this) && storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
     }
 

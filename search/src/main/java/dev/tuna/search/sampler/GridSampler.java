@@ -175,10 +175,13 @@ public final class GridSampler implements Sampler {
         if (gridId < 0) {
             int p = taken.nextClearBit(0);
             if (p >= size) {
-                // Only another writer on the same study can get here (isExhausted is asked first): run a point again.
+                // Another writer on the same study, or a trial enqueued after the grid was used up with only some
+                // of its parameters: a point runs again.
                 p = 0;
-                LOG.warn("study '{}': every grid point is taken; trial {} runs grid point {} again",
-                        study.name(), trial.number(), order == null ? p : order[p]);
+                if (trial.fixedParams().isEmpty()) {
+                    LOG.warn("study '{}': every grid point is taken; trial {} runs grid point {} again",
+                            study.name(), trial.number(), order == null ? p : order[p]);
+                }
             }
             gridId = order == null ? p : order[p];
         }

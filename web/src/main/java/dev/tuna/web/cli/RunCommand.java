@@ -103,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             int counted = study.countedTrials();
-            if (counted < studySpec.trials() && study.sampler().isExhausted(study)) {
+            if (counted < studySpec.trials() && study.isExhausted()) {
                 // As the server marks it: no new point to try, so the study is complete, not waiting to resume.
                 storage.setStudyAttr(study.name(), StudyService.ATTR_EXHAUSTED, true);
                 out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted,

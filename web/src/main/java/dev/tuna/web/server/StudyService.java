@@ -384,7 +384,7 @@ public final class StudyService implements AutoCloseable {
             }
             endLeftRunning(spec.name(), true);
             dispatch.run(spec, study, objective, run::stopped);
-            if (study.sampler().isExhausted(study)) {
+            if (study.isExhausted()) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done.
                 storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
             }

@@ -213,7 +213,7 @@ public final class ClusterNode implements AutoCloseable {
             }
             int room = Math.min(wanted - outstanding, maxConcurrent - outstanding);
             if (room > 0 && exhausted == null) {
-                exhausted = study.sampler().isExhausted(study); // a scan of the trials too: once per count
+                exhausted = study.isExhausted(); // a scan of the trials too: once per count
             }
             if (room > 0 && exhausted) {
                 if (outstanding == 0) {
