@@ -45,9 +45,11 @@ public final class BlowUps {
 
     /**
      * The first value of a loss above {@code factor} times its first (positive) value, or above {@code factor} times
-     * its best so far having given back at least half of its progress from the first value to the best; or
-     * {@code null}. The second condition keeps a loss that has converged near zero and wobbles there (an MSE going
-     * 1.0, 0.0002, 0.0009) from being called diverged: relative to a tiny best, any wobble is a large factor.
+     * its best so far having given back at least half of its progress from the first value to the best on a log
+     * scale (above the geometric mean of the two); or {@code null}. The second condition keeps a loss that has
+     * converged near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called diverged: relative
+     * to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a spike (1e6, 1,
+     * 1000) does not hide the blow-up after it.
      */
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {
         if (curve.isEmpty()) {
@@ -61,7 +63,7 @@ public final class BlowUps {
                 return new BlowUp(e.getKey(), v, times(factor, "its first value", v, first));
             }
             if (best > 0 && best < Double.POSITIVE_INFINITY && v > factor * best
-                    && !(v - best < 0.5 * (first - best))) {
+                    && !(first > best && v < Math.sqrt(first * best))) {
                 return new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
             }
             if (Double.isFinite(v)) {

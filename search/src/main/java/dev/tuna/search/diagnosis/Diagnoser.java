@@ -16,15 +16,16 @@ import java.util.TreeMap;
  * at the step where it first began:
  * <ul>
  *   <li><b>diverged</b>: a NaN or infinite value on any curve, or a loss ({@code train_loss}, {@code val_loss}, the
- *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far;</li>
+ *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far
+ *       (see {@link BlowUps#lossAbove});</li>
  *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
  *       earlier values (once it has 3);</li>
  *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
  *       (3) steps in a row;</li>
  *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
- *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell, to below the
- *       validation loss's lowest point (a run stuck at chance, whose training loss only fell back from a blow-up,
- *       fits its training data no better than its validation data: no overfitting); or, failing
+ *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell (from no more
+ *       than {@code lossFactor} times the validation loss there: a training loss that only fell back from a
+ *       blow-up, in a run stuck at chance, is no sign of overfitting); or, failing
  *       that, the validation loss is above the training loss and the gap widens at each of {@code windowSteps}
  *       steps in a row while the training loss falls and the validation loss does not (a gap that widens while
  *       the validation loss still improves is a model still learning);</li>
@@ -157,7 +158,7 @@ public final class Diagnoser {
             Double trainAtEnd = train.isEmpty() ? null : train.lastEntry().getValue();
             double end = val.lastEntry().getValue();
             if (after.size() >= windowSteps && end > lowest.getValue() * (1 + minRise) && trainAtLowest != null
-                    && trainAtEnd != null && trainAtEnd < trainAtLowest && trainAtEnd < lowest.getValue()) {
+                    && trainAtEnd != null && trainAtEnd < trainAtLowest && trainAtLowest <= lossFactor * lowest.getValue()) {
                 return new Diagnosis(Diagnosis.OVERFITTING, after.firstKey(), valLoss + " rose from " + fmt(lowest.getValue())
                         + " at step " + lowest.getKey() + " to " + fmt(end) + " at step " + val.lastKey() + " while "
                         + trainLoss + " fell from " + fmt(trainAtLowest) + " to " + fmt(trainAtEnd));

@@ -94,6 +94,12 @@ class DiagnoserTest {
                 "train_loss", curve(80, 55.95, 10, 3, 2.369));
         assertThat(diagnoser.diagnose(stuck, Direction.MINIMIZE)).extracting(Diagnosis::name)
                 .doesNotContain(Diagnosis.OVERFITTING);
+        // With dropout the training loss stays above the validation loss; a validation loss that turns up while
+        // the training loss falls is still overfitting.
+        FrozenTrial dropout = metrics("val_loss", curve(0.8, 0.5, 0.3, 0.32, 0.36, 0.4),
+                "train_loss", curve(1.2, 0.8, 0.6, 0.55, 0.5, 0.45));
+        assertThat(diagnoser.diagnose(dropout, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .contains(Diagnosis.OVERFITTING);
     }
 
     @Test

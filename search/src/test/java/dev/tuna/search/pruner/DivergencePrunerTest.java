@@ -48,14 +48,20 @@ class DivergencePrunerTest {
         assertThat(report(u, 4, Map.of("train_loss", 1.25)).reason())
                 .isEqualTo("diverged: train_loss at step 4 is over 4x its best so far: 1.25 > 4 x 0.3");
         // A loss converged near zero that wobbles there has not diverged, though 0.0009 is over 4x 0.0002: it gave
-        // back far less than half of its progress from 1.
+        // back far less than half of its progress from 1 on a log scale (up to 0.01414, the geometric mean).
         Trial w = study.ask();
         report(w, 1, Map.of("val_loss", 1.0));
         report(w, 2, Map.of("val_loss", 0.0002));
         assertThat(report(w, 3, Map.of("val_loss", 0.0009)).prune()).isFalse();
-        assertThat(report(w, 4, Map.of("val_loss", 0.49)).prune()).isFalse();
-        assertThat(report(w, 5, Map.of("val_loss", 0.51)).reason())
-                .isEqualTo("diverged: val_loss at step 5 is over 4x its best so far: 0.51 > 4 x 0.0002");
+        assertThat(report(w, 4, Map.of("val_loss", 0.014)).prune()).isFalse();
+        assertThat(report(w, 5, Map.of("val_loss", 0.015)).reason())
+                .isEqualTo("diverged: val_loss at step 5 is over 4x its best so far: 0.015 > 4 x 0.0002");
+        // A first value that was itself a spike does not hide the blow-up after it.
+        Trial s = study.ask();
+        report(s, 1, Map.of("train_loss", 1e6));
+        report(s, 2, Map.of("train_loss", 1.0));
+        assertThat(report(s, 3, Map.of("train_loss", 1000.0)).reason())
+                .isEqualTo("diverged: train_loss at step 3 is over 4x its best so far: 1000 > 4 x 1");
     }
 
     @Test
