@@ -17,7 +17,7 @@ import java.util.Objects;
  * <ul>
  *   <li>a NaN or infinite intermediate value or metric;</li>
  *   <li>a loss above {@code lossFactor} (default 4) times its first value, or times its best so far once it has
- *       given back half of its progress from the first value (see {@link BlowUps#lossAbove}); the losses are the
+ *       given back half of its progress from the first value on a log scale (see {@link BlowUps#lossAbove}); the losses are the
  *       metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the study minimises;</li>
  *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
  *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
