@@ -5,23 +5,42 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one {@code tuna serve --db} of a cluster's database: a PostgreSQL session-level advisory lock, held on a
  * connection of its own for the life of the server. A second server on the same database is refused at start: two
  * would each queue and resume the same studies (one resumed a study the other was running, and it ran more trials
  * than its spec asks). The database frees the lock when the connection ends, so a server killed with
- * {@code kill -9} leaves nothing behind.
+ * {@code kill -9} leaves nothing behind; for the same reason a database restart frees it, so the lock is checked
+ * every {@value #CHECK_SECONDS} s and taken again on a new connection (an error is logged if another server took it
+ * meanwhile).
  */
 final class CoordinatorLock implements AutoCloseable {
-    /** The lock's first key ("tuna" in ASCII, as the ask locks'); its second, 0, is no study's. */
-    private static final int NAMESPACE = 0x74756e61;
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLock.class);
+    /** The lock's keys: "tusv" in ASCII, a namespace of its own (the ask locks' is "tuna", with a study's hash). */
+    private static final int NAMESPACE = 0x74757376;
     private static final int SERVER = 0;
+    static final int CHECK_SECONDS = 10;
 
-    private final Connection connection;
+    private final ClusterDatabase db;
+    private final ScheduledExecutorService checks;
+    private Connection connection; // guarded by this
+    private boolean lost; // guarded by this: another server holds the lock now
 
-    private CoordinatorLock(Connection connection) {
+    private CoordinatorLock(ClusterDatabase db, Connection connection) {
+        this.db = db;
         this.connection = connection;
+        this.checks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-coordinator-lock");
+            t.setDaemon(true);
+            return t;
+        });
+        checks.scheduleWithFixedDelay(this::check, CHECK_SECONDS, CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     /**
@@ -30,28 +49,60 @@ final class CoordinatorLock implements AutoCloseable {
      * @throws IllegalStateException naming {@code --db} when another server holds it or the database cannot say
      */
     static CoordinatorLock take(ClusterDatabase db) {
-        Connection c = null;
         try {
-            c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
-                ps.setInt(1, NAMESPACE);
-                ps.setInt(2, SERVER);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        throw new IllegalStateException("--db: another `tuna serve` already runs on this database (one"
-                                + " per database: it queues every study's trials); add slots with `tuna worker --db`");
-                    }
-                }
+            Connection c = tryLock(db);
+            if (c == null) {
+                throw new IllegalStateException("--db: another `tuna serve` already runs on this database (one per"
+                        + " database: it queues every study's trials); add slots with `tuna worker --db`");
             }
-            return new CoordinatorLock(c);
+            return new CoordinatorLock(db, c);
         } catch (SQLException e) {
-            closeQuietly(c);
             throw new IllegalStateException("--db: cannot take the server's lock on " + db.jdbcUrl() + ": "
                     + e.getMessage(), e);
-        } catch (RuntimeException e) {
+        }
+    }
+
+    /** A new connection holding the lock, or null (the connection closed) when another session holds it. */
+    private static Connection tryLock(ClusterDatabase db) throws SQLException {
+        Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+            ps.setInt(1, NAMESPACE);
+            ps.setInt(2, SERVER);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return c;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
             closeQuietly(c);
             throw e;
+        }
+        closeQuietly(c);
+        return null;
+    }
+
+    /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */
+    private synchronized void check() {
+        try {
+            if (connection != null && connection.isValid(5)) {
+                return;
+            }
+            closeQuietly(connection);
+            connection = tryLock(db);
+            if (connection == null) {
+                if (!lost) {
+                    LOG.error("another `tuna serve` took the lock of {} while this server's connection was down:"
+                            + " stop one of them (two servers resume the same studies)", db.jdbcUrl());
+                }
+                lost = true;
+            } else {
+                LOG.info("took the server's lock of {} again on a new connection", db.jdbcUrl());
+                lost = false;
+            }
+        } catch (SQLException | RuntimeException e) {
+            connection = null; // the database is still away: the next check tries again
+            LOG.debug("the server's lock of {} cannot be checked now: {}", db.jdbcUrl(), e.toString());
         }
     }
 
@@ -60,14 +111,16 @@ final class CoordinatorLock implements AutoCloseable {
             try {
                 c.close();
             } catch (SQLException ignored) {
-                // Already failing with a better message.
+                // Already failing with a better message, or the connection is gone anyway.
             }
         }
     }
 
     /** Frees the lock (closing its connection ends the session that holds it). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        checks.shutdownNow();
         closeQuietly(connection);
+        connection = null;
     }
 }

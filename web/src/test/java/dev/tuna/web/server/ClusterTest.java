@@ -221,7 +221,7 @@ class ClusterTest {
     }
 
     @Test
-    void aSecondServerOnTheDatabaseIsRefusedWhileTheFirstRuns() {
+    void aSecondServerOnTheDatabaseIsRefusedWhileTheFirstRuns() throws Exception {
         // Two servers would each queue and resume the same studies: one resumed a study the other ran (11/10 trials).
         assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
                 data, "127.0.0.1", 0, null, Trainables.builtIn()))
@@ -229,6 +229,29 @@ class ClusterTest {
                 .hasMessage("--db: another `tuna serve` already runs on this database (one per database: it queues every"
                         + " study's trials); add slots with `tuna worker --db`");
         assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
+
+        // A database restart ends the session holding the lock: the server takes it again on a new connection.
+        String holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1953854326 AND objid = 0"
+                + " AND objsubid = 2 AND granted";
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            int before;
+            try (java.sql.ResultSet rs = st.executeQuery(holder)) {
+                assertThat(rs.next()).as("the server holds its lock").isTrue();
+                before = rs.getInt(1);
+            }
+            st.execute("SELECT pg_terminate_backend(" + before + ")");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            Integer after = null;
+            while (after == null && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                try (java.sql.ResultSet rs = st.executeQuery(holder)) {
+                    after = rs.next() && rs.getInt(1) != before ? rs.getInt(1) : null;
+                }
+            }
+            assertThat(after).as("the lock is held again").isNotNull();
+        }
+        assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
+                data, "127.0.0.1", 0, null, Trainables.builtIn())).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

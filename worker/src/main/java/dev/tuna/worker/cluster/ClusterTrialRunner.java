@@ -2,6 +2,7 @@ package dev.tuna.worker.cluster;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
@@ -185,6 +186,7 @@ final class ClusterTrialRunner {
      */
     void abortStopped() {
         Map<String, Boolean> stopped = new HashMap<>();
+        Map<Storage, Boolean> replaced = new HashMap<>(); // by the storage its study is bound to: one read each
         for (Running r : List.copyOf(running)) {
             boolean isStopped = stopped.computeIfAbsent(r.study, name -> {
                 try {
@@ -194,7 +196,7 @@ final class ClusterTrialRunner {
                     return false;
                 }
             });
-            if (isStopped || r.replaced()) {
+            if (isStopped || replaced.computeIfAbsent(r.loop().study().storage(), ClusterTrialRunner::replaced)) {
                 r.abort(TrialScheduler.REASON_STOPPED);
             }
         }
@@ -217,14 +219,14 @@ final class ClusterTrialRunner {
         void abort(String reason) {
             loop.abort(trial, reason);
         }
+    }
 
-        /** Whether its study was deleted, or deleted and created again, since it started. */
-        boolean replaced() {
-            try {
-                return loop.study().storage() instanceof StudyBoundStorage bound && !bound.current();
-            } catch (RuntimeException e) {
-                return false; // the database cannot tell now; the next check will
-            }
+    /** Whether the study a storage is bound to was deleted, or deleted and created again, since it was bound. */
+    private static boolean replaced(Storage storage) {
+        try {
+            return storage instanceof StudyBoundStorage bound && !bound.current();
+        } catch (RuntimeException e) {
+            return false; // the database cannot tell now; the next check will
         }
     }
 
