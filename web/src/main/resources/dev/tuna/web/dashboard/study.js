@@ -27,6 +27,8 @@ function columns() {
 }
 /** The parameters the trials have, in the order they first appear. */
 function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.params)))]; }
+/** The completed trials with a value: what the history, slices and parallel coordinates draw. */
+function completed() { return trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number'); }
 function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t[key]; }
 function diverged(t) {
   return (t.reason || '').startsWith('diverged') || (t.diagnoses || []).some(d => d.name === 'diverged');
@@ -116,7 +118,9 @@ function parallelNames(names) {
   if (axisChoice) return names.filter(n => axisChoice.has(n));
   if (names.length <= MAX_AXES) return names;
   const ranked = importanceOrder.filter(n => names.includes(n)).concat(names.filter(n => !importanceOrder.includes(n)));
-  const keep = new Set(ranked.slice(0, MAX_AXES));
+  // An axis with a selected range stays while the importance ranking moves, so that the selection does not change
+  // under the user.
+  const keep = new Set(ranked.slice(0, MAX_AXES).concat(names.filter(n => brushes.has('p:' + n))));
   return names.filter(n => keep.has(n));
 }
 
@@ -158,10 +162,10 @@ function numericAxis(key, name, valueOf, values, log) {
   const lo = Math.min(...values.map(pos)), hi = Math.max(...values.map(pos));
   const unit = v => hi > lo ? (pos(v) - lo) / (hi - lo) : 0.5;
   const value = u => { const p = lo + u * (hi - lo); return log ? Math.exp(p) : p; };
-  return {key, name, ticks: [[0, Tuna.fmt(Math.min(...values))], [1, Tuna.fmt(Math.max(...values))]],
+  return {key, name, kind: 'numeric', ticks: [[0, Tuna.fmt(Math.min(...values))], [1, Tuna.fmt(Math.max(...values))]],
     at: t => { const v = valueOf(t); return v == null ? NaN : unit(v); },
     // A range dragged to an end of the axis takes in what lies beyond it, as new trials may.
-    select: (u0, u1) => ({low: u0 <= 0 ? -Infinity : value(u0), high: u1 >= 1 ? Infinity : value(u1)}),
+    select: (u0, u1) => ({kind: 'numeric', low: u0 <= 0 ? -Infinity : value(u0), high: u1 >= 1 ? Infinity : value(u1)}),
     covers: (t, range) => { const v = valueOf(t); return v != null && v >= range.low && v <= range.high; },
     span: range => [range.low, range.high].map(v => v === -Infinity ? 0 : v === Infinity ? 1
       : Math.min(1, Math.max(0, unit(v))))};
@@ -172,9 +176,9 @@ function categoricalAxis(key, name, valueOf, values) {
   const choices = [...new Set(values.map(String))];
   const unit = i => choices.length > 1 ? i / (choices.length - 1) : 0.5;
   const units = picked => picked.map(c => choices.indexOf(c)).filter(i => i >= 0).map(unit);
-  return {key, name, ticks: choices.map((c, i) => [unit(i), c]),
+  return {key, name, kind: 'categorical', ticks: choices.map((c, i) => [unit(i), c]),
     at: t => { const v = valueOf(t); return v == null ? NaN : unit(choices.indexOf(String(v))); },
-    select: (u0, u1) => ({choices: choices.filter((c, i) => unit(i) >= u0 && unit(i) <= u1)}),
+    select: (u0, u1) => ({kind: 'categorical', choices: choices.filter((c, i) => unit(i) >= u0 && unit(i) <= u1)}),
     covers: (t, range) => { const v = valueOf(t); return v != null && range.choices.includes(String(v)); },
     span: range => { const u = units(range.choices); return u.length ? [Math.min(...u), Math.max(...u)] : null; }};
 }
@@ -185,7 +189,7 @@ function parallel() {
   canvas.width = Math.max(400, Math.min(1300, canvas.parentElement.clientWidth - 4));
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
-  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const done = completed();
   const all = paramNames(done);
   const names = parallelNames(all);
   axisChooser(all, names);
@@ -212,8 +216,11 @@ function parallel() {
   const short = text => text.length > 28 ? text.slice(0, 27) + '\u2026' : text;
   const x = i => left + (right - left) * i / (axes.length - 1 || 1);
   const y = u => bottom - (bottom - top) * u;
-  // A range on an axis no longer drawn (its parameter unticked) selects nothing.
-  for (const key of [...brushes.keys()]) if (!axes.some(a => a.key === key)) brushes.delete(key);
+  // A range on an axis no longer drawn (its parameter unticked) selects nothing; nor does one of another kind (a
+  // parameter whose values turned from numbers to choices).
+  for (const [key, range] of [...brushes]) {
+    if (!axes.some(a => a.key === key && a.kind === range.kind)) brushes.delete(key);
+  }
   const inside = t => axes.every(a => !brushes.has(a.key) || a.covers(t, brushes.get(a.key)));
   selected = brushes.size ? new Set(done.filter(inside).map(t => t.number)) : null;
   drawnAxes = {axes, xs: axes.map((a, i) => x(i)), top, bottom};
@@ -270,7 +277,7 @@ function parallel() {
 function selectionNote() {
   const note = document.getElementById('parallel-selection');
   const clear = document.getElementById('clear-selection');
-  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').length;
+  const done = completed().length;
   note.textContent = selected ? selected.size + ' of ' + done + ' completed trials selected; the trials table shows'
     + ' only them.' : done ? 'Drag along an axis to select the trials that pass through a range; click an axis to'
     + ' clear its range.' : '';
@@ -295,22 +302,27 @@ function brushing() {
   let drag = null;
   let frame = 0;
   const redraw = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; parallel(); selectionNote(); }); };
-  canvas.addEventListener('mousemove', ev => { if (!drag) canvas.style.cursor = axisAt(at(ev)) ? 'ns-resize' : ''; });
-  canvas.addEventListener('mousedown', ev => {
-    const axis = axisAt(at(ev));
+  // Pointer events: a mouse, a pen or a finger (the canvas does not scroll the page under a drag on an axis).
+  canvas.style.touchAction = 'pan-x';
+  canvas.addEventListener('pointermove', ev => { if (!drag) canvas.style.cursor = axisAt(at(ev)) ? 'ns-resize' : ''; });
+  canvas.addEventListener('pointerdown', ev => {
+    const axis = ev.button === 0 ? axisAt(at(ev)) : null;
     if (!axis) return;
     ev.preventDefault();
     drag = {axis: axis.axis, geo: axis.geo, from: unit(at(ev)[1], axis.geo), moved: false};
   });
-  window.addEventListener('mousemove', ev => {
+  window.addEventListener('pointermove', ev => {
     if (!drag) return;
     const to = unit(at(ev)[1], drag.geo);
     if (Math.abs(to - drag.from) < 0.01 && !drag.moved) return;
     drag.moved = true;
-    brushes.set(drag.axis.key, drag.axis.select(Math.min(drag.from, to), Math.max(drag.from, to)));
+    const range = drag.axis.select(Math.min(drag.from, to), Math.max(drag.from, to));
+    // A drag between two choices takes in none: no range, rather than one that selects nothing and cannot be seen.
+    if (range.choices && range.choices.length === 0) brushes.delete(drag.axis.key);
+    else brushes.set(drag.axis.key, range);
     redraw();
   });
-  window.addEventListener('mouseup', () => {
+  window.addEventListener('pointerup', () => {
     if (!drag) return;
     if (!drag.moved) brushes.delete(drag.axis.key);
     drag = null;
@@ -354,7 +366,7 @@ const sliceBoxes = new Map();
 
 function slices() {
   const box = document.getElementById('slices');
-  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const done = completed();
   // The parameters the parallel coordinates show: all, the 8 most important, or those ticked.
   const names = parallelNames(paramNames(done));
   for (const [name, chart] of sliceBoxes) {
@@ -399,7 +411,7 @@ function yScale(values) {
 }
 
 function historyChart() {
-  const done = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number');
+  const done = completed();
   if (done.length === 0) {
     Tuna.clear(document.getElementById('history')).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
     return;

@@ -592,6 +592,17 @@ class DashboardBrowserTest {
         // The slices show the same parameters.
         assertThat(sliceTitles()).hasSize(8).contains("p3", "p7");
 
+        // A range on an axis keeps the axis drawn when the importance ranking moves it out of the 8.
+        String brushed = axes().get(0);
+        dragOnParallelAxis(0, 1.0, 0.5);
+        assertThat((Boolean) js("return brushes.has('p:" + brushed + "')")).isTrue();
+        js("importanceOrder = importanceOrder.filter(n => n !== '" + brushed + "').concat(['" + brushed + "']); parallel();");
+        assertThat(axes()).contains(brushed).hasSize(10);
+        assertThat((Boolean) js("return brushes.has('p:" + brushed + "')")).isTrue();
+        browser.findElement(By.id("clear-selection")).click();
+        js("parallel();");
+        assertThat(axes()).doesNotContain(brushed).hasSize(9);
+
         browser.findElement(By.cssSelector("#parallel-axes input[data-param='p7']")).click();
         assertThat(axes()).hasSize(8).doesNotContain("p7");
         assertThat(sliceTitles()).hasSize(7).doesNotContain("p7");
@@ -650,6 +661,10 @@ class DashboardBrowserTest {
         dragOnParallelAxis(1, 1.0, 0.8);
         assertThat((List<?>) js("return brushes.get('p:opt').choices")).hasSize(1);
         assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("2 of 4 completed trials selected");
+        // A drag between the two choices takes in none: no range is left, rather than an invisible empty one.
+        dragOnParallelAxis(1, 0.4, 0.6);
+        assertThat((Boolean) js("return brushes.has('p:opt')")).isFalse();
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("Drag along an axis");
     }
 
     /**
