@@ -169,11 +169,14 @@ public final class Trial {
      * reported again at the same step replaces its value there. NaN and infinities are kept (they are how a
      * diverging run shows itself); a missing value is refused.
      *
-     * @throws IllegalArgumentException if the step is negative, or a metric's name or value is null
+     * @throws IllegalArgumentException if the step is negative, the map is null, or a metric's name or value is null
      */
     public void report(int step, Map<String, Double> metrics) {
         checkRunning();
         checkStep(step);
+        if (metrics == null) {
+            throw new IllegalArgumentException("trial " + number + ": the metrics reported at step " + step + " are null");
+        }
         metrics.forEach((name, value) -> {
             if (name == null) {
                 throw new IllegalArgumentException("trial " + number + ": a metric reported at step " + step

@@ -322,6 +322,8 @@ class StudyTest {
         withNull.remove("val_loss");
         withNull.put(null, 1.0);
         assertThatThrownBy(() -> trial.report(2, withNull)).hasMessage("trial 0: a metric reported at step 2 has no name");
+        assertThatThrownBy(() -> trial.report(2, (Map<String, Double>) null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("trial 0: the metrics reported at step 2 are null");
         trial.report(3, Map.of("grad_norm", Double.NaN));
         assertThat(trial.snapshot().metrics()).containsOnlyKeys("grad_norm");
         assertThat(trial.snapshot().intermediateValues()).isEmpty();
@@ -340,7 +342,7 @@ class StudyTest {
         assertThatThrownBy(() -> study.setUserAttr("", 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("a study user attribute needs a name, got ''");
         assertThatThrownBy(() -> study.setUserAttr("model", new Object())).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("study attribute 'user:model'");
+                .hasMessageStartingWith("study user attribute 'model': ");
     }
 
     @Test

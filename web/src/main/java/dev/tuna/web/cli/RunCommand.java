@@ -171,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
             return MapDbStorage.open(db);
         } catch (StorageInUseException e) {
             throw new StorageInUseException(e.getMessage() + "; while a server runs on it, send the spec there with"
-                    + " 'tuna submit SPEC --server URL'");
+                    + " 'tuna submit SPEC --server URL'", e);
         }
     }
 }

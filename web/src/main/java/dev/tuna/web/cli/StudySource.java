@@ -72,7 +72,7 @@ interface StudySource extends AutoCloseable {
                 return new Local(MapDbStorage.open(db));
             } catch (StorageInUseException e) {
                 throw new StorageInUseException(e.getMessage() + "; while a server runs on it, read through the server"
-                        + " with --server URL");
+                        + " with --server URL", e);
             }
         }
 
