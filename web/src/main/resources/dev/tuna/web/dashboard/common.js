@@ -91,6 +91,42 @@ const Tuna = {
     window.addEventListener('pagehide', leave);
   },
   clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; },
+  /**
+   * Draws a live update: at once, or, while a pointer button is held (a drag to zoom a chart, a press on a
+   * button), as soon as it is let go, so that the page is not drawn again under the gesture and cut it short. The
+   * focused element (one with an id or a data-focus key) is focused again once the page is drawn.
+   */
+  live(draw) {
+    if (Tuna.pressed) {
+      Tuna.afterPress = draw;
+      return;
+    }
+    const focused = document.activeElement;
+    const key = focused && focused !== document.body
+      ? (focused.id ? '#' + CSS.escape(focused.id)
+        : focused.dataset && focused.dataset.focus ? '[data-focus="' + CSS.escape(focused.dataset.focus) + '"]' : null)
+      : null;
+    draw();
+    if (key) {
+      const again = document.querySelector(key);
+      if (again && again !== document.activeElement) again.focus();
+    }
+  },
+  pressed: false,
+  afterPress: null,
+  /** Makes a table header sort on a click or, focused, on Enter or Space; {@code dir} is its current order (1 up,
+      -1 down, 0 none), told to screen readers. */
+  sortable(th, dir, sort) {
+    th.tabIndex = 0;
+    th.setAttribute('aria-sort', dir > 0 ? 'ascending' : dir < 0 ? 'descending' : 'none');
+    th.addEventListener('click', sort);
+    th.addEventListener('keydown', ev => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        sort();
+      }
+    });
+  },
   /** Runs {@code draw} again once the window's width stops changing: charts are drawn as wide as the page was. */
   redrawOnResize(draw) {
     let pending = null, width = window.innerWidth;
@@ -154,3 +190,14 @@ const Tuna = {
 };
 Tuna.checkHealth();
 setInterval(Tuna.checkHealth, 5000);
+// While a pointer button is held, live updates wait (see Tuna.live); the one that waited is drawn after the click
+// that the release makes has reached the elements it was aimed at.
+document.addEventListener('pointerdown', () => { Tuna.pressed = true; }, true);
+for (const end of ['pointerup', 'pointercancel']) {
+  document.addEventListener(end, () => {
+    Tuna.pressed = false;
+    const waiting = Tuna.afterPress;
+    Tuna.afterPress = null;
+    if (waiting) setTimeout(() => Tuna.live(waiting), 0);
+  }, true);
+}

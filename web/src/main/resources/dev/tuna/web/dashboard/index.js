@@ -14,11 +14,18 @@ const COLUMNS = {
 };
 let studies = [];
 let sort = {key: null, dir: 1};
+let shown = null; // the list as last drawn, as JSON
 
 async function refresh() {
   try {
-    studies = await Tuna.get('/api/studies');
-    render();
+    const fresh = await Tuna.get('/api/studies');
+    // Drawn again only when something changed, and not under a press (see Tuna.live): a table rebuilt every 3 s
+    // took the focus from its buttons and swallowed clicks that spanned a refresh.
+    if (JSON.stringify(fresh) !== shown) {
+      shown = JSON.stringify(fresh);
+      studies = fresh;
+      Tuna.live(render);
+    }
     Tuna.error('');
   } catch (e) {
     Tuna.error(e.message);
@@ -38,7 +45,7 @@ function render() {
   }
   for (const s of rows) {
     body.append(Tuna.el('tr', {'data-study': s.name},
-      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name)}, s.name)),
+      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name), 'data-focus': 'study\n' + s.name}, s.name)),
       Tuna.el('td', {}, s.state),
       // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
       Tuna.el('td', {title: s.cron ? 'cron ' + s.cron : ''}, s.finished + (s.trials == null ? ''
@@ -52,8 +59,10 @@ function render() {
       Tuna.el('td', {class: 'actions'}, ...actions(s))));
   }
   for (const th of document.querySelectorAll('#studies th[data-key]')) {
-    th.classList.toggle('sorted-up', sort.key === th.dataset.key && sort.dir > 0);
-    th.classList.toggle('sorted-down', sort.key === th.dataset.key && sort.dir < 0);
+    const dir = sort.key === th.dataset.key ? sort.dir : 0;
+    th.classList.toggle('sorted-up', dir > 0);
+    th.classList.toggle('sorted-down', dir < 0);
+    th.setAttribute('aria-sort', dir > 0 ? 'ascending' : dir < 0 ? 'descending' : 'none');
   }
 }
 
@@ -61,7 +70,8 @@ function render() {
 function actions(s) {
   const buttons = [];
   const button = (label, run) => {
-    const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase()}, label);
+    const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(),
+      'data-focus': label.toLowerCase() + '\n' + s.name}, label);
     b.addEventListener('click', async () => {
       b.disabled = true;
       // The list's refresh clears its own errors; an action's stays until the next action.
@@ -71,6 +81,7 @@ function actions(s) {
       } catch (e) {
         said.textContent = s.name + ': ' + e.message;
       }
+      b.disabled = false; // the list is drawn again only if the action changed something
       refresh();
     });
     return b;
@@ -90,7 +101,7 @@ function actions(s) {
 }
 
 for (const th of document.querySelectorAll('#studies th[data-key]')) {
-  th.addEventListener('click', () => {
+  Tuna.sortable(th, 0, () => {
     sort = {key: th.dataset.key, dir: sort.key === th.dataset.key ? -sort.dir : 1};
     render();
   });

@@ -7,6 +7,7 @@ const PAGE = 100;
 let page = 0;
 let info = null;
 let lastDrawn = null; // what the page last drew from a reload of every trial, as JSON
+let bestParamsOpen = false; // whether the user opened the best trial's folded parameters
 
 let metric = 'value';
 /** Parallel coordinates show at most this many parameters unless the user ticks more. */
@@ -30,6 +31,13 @@ function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.p
 /** The completed trials with a value: what the history, slices and parallel coordinates draw. */
 function completed() { return trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number'); }
 function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t[key]; }
+/** A trial's cell as the table shows it. */
+function shownText(t, key) {
+  const v = cell(t, key);
+  if (key === 'number') return '#' + v;
+  if (key === 'durationMillis') return (v / 1000).toFixed(2);
+  return v == null ? '' : Tuna.fmt(v);
+}
 function diverged(t) {
   return (t.reason || '').startsWith('diverged') || (t.diagnoses || []).some(d => d.name === 'diverged');
 }
@@ -56,7 +64,7 @@ async function load(numbers) {
     // Drawn again only when something changed: a reload that finds the same (as when the event stream opens)
     // leaves the page, its zoom and what the mouse is over as they are.
     const drawn = JSON.stringify([info, fresh]);
-    if (from !== 0 || drawn !== lastDrawn) render();
+    if (from !== 0 || drawn !== lastDrawn) Tuna.live(render);
     lastDrawn = from === 0 ? drawn : null;
     Tuna.error('');
   } catch (e) {
@@ -79,10 +87,12 @@ function render() {
     Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),
     Tuna.el('dt', {}, 'Trials'), Tuna.el('dd', {id: 'counts'}, Object.entries(info.counts || {})
       .filter(([, n]) => n > 0).map(([state, n]) => n + ' ' + state).join(', ') || 'none yet')));
-  // The study's user attributes (set in code), one line each, as the trial page shows a trial's.
-  for (const [key, value] of Object.entries(info.userAttrs || {})) {
-    summary.firstChild.append(Tuna.el('dt', {class: 'user-attr'}, key),
-      Tuna.el('dd', {class: 'user-attr'}, Tuna.fmt(value)));
+  // The study's user attributes (set in code), one line each under a heading of their own: an attribute named
+  // "State" is not the study's state.
+  const attrs = Object.entries(info.userAttrs || {});
+  if (attrs.length) {
+    summary.append(Tuna.el('h3', {}, 'User attributes'), Tuna.el('dl', {id: 'user-attrs'}, ...attrs.flatMap(([key, value]) =>
+      [Tuna.el('dt', {class: 'user-attr'}, key), Tuna.el('dd', {class: 'user-attr'}, Tuna.fmt(value))])));
   }
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
@@ -93,8 +103,11 @@ function render() {
     if (params.length <= 8) {
       best.append(' with ', params.join(', '));
     } else {
-      best.append(' with ', params.slice(0, 8).join(', '), ' ', Tuna.el('details', {id: 'best-params'},
-        Tuna.el('summary', {}, 'and ' + (params.length - 8) + ' more'), params.slice(8).join(', ')));
+      const more = Tuna.el('details', {id: 'best-params'},
+        Tuna.el('summary', {}, 'and ' + (params.length - 8) + ' more'), params.slice(8).join(', '));
+      more.open = bestParamsOpen; // as the user left it: live updates draw the line again
+      more.addEventListener('toggle', () => { bestParamsOpen = more.open; });
+      best.append(' with ', params.slice(0, 8).join(', '), ' ', more);
     }
   }
   document.getElementById('saved').textContent = savedByPruning();
@@ -186,7 +199,8 @@ function categoricalAxis(key, name, valueOf, values) {
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
-  canvas.width = Math.max(400, Math.min(1300, canvas.parentElement.clientWidth - 4));
+  // As many pixels as it is shown wide (CSS makes it fill its line, up to 1300 px): drawn 1:1, not scaled down.
+  canvas.width = Math.max(400, canvas.clientWidth || 1000);
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, canvas.width, canvas.height);
   const done = completed();
@@ -287,9 +301,11 @@ function selectionNote() {
 /** Dragging along an axis sets its range; a click on an axis (no drag) clears it. */
 function brushing() {
   const canvas = document.getElementById('parallel');
+  // From the page to the canvas's own pixels: inside its border, scaled if it is shown at another size.
   const at = ev => {
     const box = canvas.getBoundingClientRect();
-    return [(ev.clientX - box.left) * canvas.width / box.width, (ev.clientY - box.top) * canvas.height / box.height];
+    return [(ev.clientX - box.left - canvas.clientLeft) * canvas.width / canvas.clientWidth,
+      (ev.clientY - box.top - canvas.clientTop) * canvas.height / canvas.clientHeight];
   };
   const axisAt = ([px, py]) => {
     const geo = drawnAxes;
@@ -297,8 +313,8 @@ function brushing() {
     const i = geo.xs.findIndex(ax => Math.abs(ax - px) <= 10);
     return i < 0 ? null : {axis: geo.axes[i], geo};
   };
-  // Within a few pixels of an end is the end: that is where the lowest and highest values lie.
-  const unit = (py, geo) => { const u = (geo.bottom - py) / (geo.bottom - geo.top); return u < 0.01 ? 0 : u > 0.99 ? 1 : u; };
+  // Within 6 pixels of an end is the end: that is where the lowest and highest values lie.
+  const unit = (py, geo) => py >= geo.bottom - 6 ? 0 : py <= geo.top + 6 ? 1 : (geo.bottom - py) / (geo.bottom - geo.top);
   let drag = null;
   let frame = 0;
   const redraw = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; parallel(); selectionNote(); }); };
@@ -506,15 +522,20 @@ function table() {
   const head = Tuna.clear(document.querySelector('#trials thead'));
   const row = Tuna.el('tr', {});
   for (const [key, label] of cols) {
-    const th = Tuna.el('th', {'data-key': key}, label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
-    th.addEventListener('click', () => { sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0; table(); });
+    const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key},
+      label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
+    Tuna.sortable(th, sortKey === key ? sortDir : 0, () => {
+      sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0;
+      Tuna.live(table); // keeps the header focused for the next key press
+    });
     row.append(th);
   }
   head.append(row);
   const filter = document.getElementById('state-filter').value;
   const text = document.getElementById('text-filter').value.trim().toLowerCase();
+  // The filter matches what the cells show (#3, 15.01 seconds), not the values behind them.
   const rows = trials.filter(t => (!filter || t.state === filter) && (!selected || selected.has(t.number))
-      && (!text || cols.some(([key]) => Tuna.fmt(cell(t, key)).toLowerCase().includes(text))))
+      && (!text || cols.some(([key]) => shownText(t, key).toLowerCase().includes(text))))
     .sort((a, b) => Tuna.compare(cell(a, sortKey), cell(b, sortKey), sortDir));
   const body = Tuna.clear(document.querySelector('#trials tbody'));
   const bestNumber = info.best ? info.best.number : -1;
@@ -524,12 +545,15 @@ function table() {
     const tr = Tuna.el('tr', {class: 'state-' + t.state + (t.number === bestNumber ? ' best-row' : '')});
     for (const [key] of cols) {
       const v = cell(t, key);
-      if (key === 'number') tr.append(Tuna.el('td', {}, Tuna.el('a', {href: Tuna.trialHref(study, t.number)}, '#' + t.number)));
-      else if (key === 'durationMillis') tr.append(Tuna.el('td', {class: 'num'}, (v / 1000).toFixed(2)));
-      else if (key === 'reason') {
-        tr.append(Tuna.el('td', {class: 'reason-cell' + (diverged(t) ? ' diverged' : ''), title: v || ''}, v || ''));
+      const text = shownText(t, key);
+      if (key === 'number') {
+        tr.append(Tuna.el('td', {class: 'nowrap'}, Tuna.el('a', {href: Tuna.trialHref(study, t.number),
+          'data-focus': 'trial-' + t.number}, text)));
+      } else if (key === 'reason') {
+        tr.append(Tuna.el('td', {class: 'reason-cell' + (diverged(t) ? ' diverged' : ''), title: text}, text));
+      } else {
+        tr.append(Tuna.el('td', {class: typeof v === 'number' ? 'num' : key === 'state' ? 'nowrap' : ''}, text));
       }
-      else tr.append(Tuna.el('td', {class: typeof v === 'number' ? 'num' : ''}, v == null ? '' : Tuna.fmt(v)));
     }
     body.append(tr);
   }

@@ -667,6 +667,40 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("Drag along an axis");
     }
 
+    @Test
+    void liveUpdatesKeepWhatTheUserIsDoing() throws InterruptedException {
+        browser.get(api.base + "/study.html?name=wide");
+        await(By.cssSelector("#trials tbody tr"));
+        // The best trial's folded parameters, opened, stay open; the focused trial link stays focused.
+        browser.findElement(By.cssSelector("#best-params summary")).click();
+        js("document.querySelector('a[data-focus=\"trial-0\"]').focus(); Tuna.live(render);");
+        assertThat(browser.findElement(By.id("best-params")).getAttribute("open")).isNotNull();
+        assertThat(js("return document.activeElement.dataset.focus")).isEqualTo("trial-0");
+        // While a pointer button is held (a drag to zoom), an update waits for its release.
+        js("window.drawn = 0; document.dispatchEvent(new PointerEvent('pointerdown'));"
+                + " Tuna.live(() => window.drawn++);");
+        assertThat(js("return window.drawn")).isEqualTo(0L);
+        js("document.dispatchEvent(new PointerEvent('pointerup'));");
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> Long.valueOf(1).equals(js("return window.drawn")));
+
+        // The filter matches what the cells show: "#3" the trial numbered 3.
+        browser.findElement(By.id("text-filter")).sendKeys("#3");
+        assertThat(browser.findElements(By.cssSelector("#trials tbody tr td:first-child")))
+                .extracting(WebElement::getText).contains("#3").allMatch(text -> text.startsWith("#3"));
+        // A header sorts from the keyboard, and says how.
+        WebElement value = browser.findElement(By.cssSelector("#trials th[data-key='value']"));
+        value.sendKeys(org.openqa.selenium.Keys.ENTER);
+        assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
+                .isEqualTo("ascending");
+
+        // The study list is not drawn again when nothing changed: its rows stay the same elements.
+        browser.get(api.base + "/");
+        await(By.cssSelector("tr[data-study='markup']"));
+        js("window.row = document.querySelector(\"tr[data-study='markup']\");");
+        Thread.sleep(3500); // past the next refresh
+        assertThat(js("return window.row === document.querySelector(\"tr[data-study='markup']\")")).isEqualTo(true);
+    }
+
     /**
      * Drags along the parallel coordinates' axis {@code index} from one height to another (0 its bottom, 1 its
      * top), as a mouse does; equal heights make a click.
