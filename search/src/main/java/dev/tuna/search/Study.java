@@ -6,6 +6,7 @@ import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.search.diagnosis.Diagnoser;
@@ -149,14 +150,27 @@ public final class Study {
         return (int) trials.stream().filter(t -> t.isFinished() && !t.wasInterrupted()).count();
     }
 
+    /**
+     * Whether the study holds {@link OptimizeOptions#totalTrials()} counted trials: other processes on the same
+     * storage (Optuna-style distributed optimisation) fill the total too, so it is read again at each trial rather
+     * than only when optimize starts. Trials running elsewhere when the total is reached still finish, so the study
+     * may end a few over it, as with Optuna's {@code MaxTrialsCallback}.
+     */
+    private boolean totalReached(OptimizeOptions options) {
+        return options.totalTrials() != null && countedTrials() >= options.totalTrials();
+    }
+
     /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
     Optional<Trial> nextTrial(TrialLoop loop) {
         askLock.lock();
         try {
-            if (!loop.isActive() || isExhausted() || !loop.takeFromBudget()) {
-                return Optional.empty();
-            }
-            return Optional.of(startTrial());
+            // One ask at a time across processes sharing the storage, too (see Storage#exclusively).
+            return storage.exclusively(name, () -> {
+                if (!loop.isActive() || isExhausted() || totalReached(loop.options()) || !loop.takeFromBudget()) {
+                    return Optional.<Trial>empty();
+                }
+                return Optional.of(startTrial());
+            });
         } finally {
             askLock.unlock();
         }
@@ -245,10 +259,12 @@ public final class Study {
     public Trial ask() {
         askLock.lock();
         try {
-            if (isExhausted()) {
-                throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
-            }
-            return startTrial();
+            return storage.exclusively(name, () -> {
+                if (isExhausted()) {
+                    throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
+                }
+                return startTrial();
+            });
         } finally {
             askLock.unlock();
         }
@@ -339,12 +355,16 @@ public final class Study {
      */
     private int endHandle(Trial trial) {
         Study owner = trial.study();
-        if (owner != this && !(owner.name.equals(name) && owner.storage == storage)) {
+        if (owner != this && !(owner.name.equals(name) && underlying(owner.storage) == underlying(storage))) {
             throw new IllegalArgumentException("trial " + trial.number() + " belongs to study '" + owner.name
                     + "', not to study '" + name + "'" + (owner.name.equals(name) ? " on another storage" : ""));
         }
         trial.markFinished();
         return trial.number();
+    }
+
+    private static Storage underlying(Storage storage) {
+        return storage instanceof StudyBoundStorage bound ? bound.delegate() : storage;
     }
 
     private int running(int number) {
@@ -537,7 +557,11 @@ public final class Study {
                         + ", not " + direction);
             }
             Sampler chosen = sampler != null ? sampler : new AutoSampler(System.nanoTime());
-            return new Study(name, info.direction(), chosen, pruner, s, diagnoser);
+            // Bound to this study as it is now: once it is deleted, what its trials still write is refused, also
+            // when a new study has taken the name (another process on a shared database may do both).
+            Storage bound = s instanceof StudyBoundStorage b && b.bindsTo(name, info.created()) ? s
+                    : new StudyBoundStorage(s, name, info.created());
+            return new Study(name, info.direction(), chosen, pruner, bound, diagnoser);
         }
     }
 }

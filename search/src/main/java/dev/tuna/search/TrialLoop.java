@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a {@link TrialExecutor} is given to run one {@link Study#optimize} call: the next trial to run (within the
@@ -19,6 +21,7 @@ import java.util.function.Predicate;
  * abort and retry. Thread-safe.
  */
 public final class TrialLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(TrialLoop.class);
     private final Study study;
     private final Objective objective;
     private final OptimizeOptions options;
@@ -105,6 +108,14 @@ public final class TrialLoop {
         try {
             outcome = study.run(objective, trial, abort);
         } catch (RuntimeException | Error e) {
+            Optional<FrozenTrial> ended = endedElsewhere(trial, e);
+            if (ended.isPresent()) {
+                // Another process took this one for dead (a long pause) and ended its trial: the result here is
+                // refused, and the run goes on with its next trial rather than stopping.
+                LOG.warn("trial {} of study '{}' was ended elsewhere as {} ({}) while it ran here; its result here is"
+                        + " dropped", trial.number(), study.name(), ended.get().state(), ended.get().reason());
+                return new TrialOutcome(ended.get(), null);
+            }
             failWith(e);
             return new TrialOutcome(null, e);
         } finally {
@@ -128,6 +139,19 @@ public final class TrialLoop {
             stop();
         }
         return outcome;
+    }
+
+    /** The trial as stored, if {@code e} is the refusal to change it because it had already ended. */
+    private Optional<FrozenTrial> endedElsewhere(Trial trial, Throwable e) {
+        if (!(e instanceof IllegalStateException)) {
+            return Optional.empty();
+        }
+        try {
+            FrozenTrial stored = study.storage().trial(study.name(), trial.number());
+            return stored.isFinished() ? Optional.of(stored) : Optional.empty();
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /**

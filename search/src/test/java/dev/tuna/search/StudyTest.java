@@ -551,6 +551,68 @@ class StudyTest {
     }
 
     @Test
+    void totalTrialsCountsWhatOtherWorkersOnTheStorageFinish() throws Exception {
+        // Two Study objects on one storage, as two processes on one database would be: each asks for 20 in total.
+        Storage storage = new InMemoryStorage();
+        Study first = Study.builder("shared-total").sampler(new RandomSampler(3)).storage(storage).create();
+        Study second = Study.builder("shared-total").sampler(new RandomSampler(4)).storage(storage).create();
+        Objective slow = trial -> {
+            Thread.sleep(2);
+            return quadratic(trial);
+        };
+        OptimizeOptions twenty = OptimizeOptions.builder().optTotalTrials(20).build();
+        Thread other = new Thread(() -> second.optimize(slow, twenty));
+        other.start();
+        first.optimize(slow, twenty);
+        other.join();
+        // At most the other worker's one running trial over the total, not 40.
+        assertThat(first.countedTrials()).isBetween(20, 21);
+    }
+
+    @Test
+    void aTrialEndedElsewhereWhileItRanHereDoesNotStopTheRun() {
+        // Another process on the database took this one for dead (a long pause) and failed its running trial.
+        Storage storage = new InMemoryStorage();
+        Study study = Study.builder("taken-for-dead").sampler(new RandomSampler(5)).storage(storage).create();
+        study.optimize(trial -> {
+            double v = quadratic(trial);
+            if (trial.number() == 1) {
+                storage.finishTrial("taken-for-dead", 1, TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED + ": its process was lost");
+            }
+            return v;
+        }, 4);
+        assertThat(study.trials()).hasSize(4);
+        assertThat(study.trials().get(1).state()).isEqualTo(TrialState.FAIL);
+        assertThat(study.trials(TrialState.COMPLETE)).hasSize(3);
+    }
+
+    @Test
+    void aTrialOfADeletedStudyWritesNothingIntoANewStudyOfItsName() throws Exception {
+        // As two processes on one database: one runs a trial, another deletes the study and starts a new one.
+        Storage storage = new InMemoryStorage();
+        Study old = Study.builder("renewed").sampler(new RandomSampler(6)).storage(storage).create();
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch replaced = new java.util.concurrent.CountDownLatch(1);
+        Thread first = new Thread(() -> old.optimize(trial -> {
+            running.countDown();
+            replaced.await();
+            return 63.27;
+        }, 1));
+        first.start();
+        running.await();
+        storage.deleteStudy("renewed");
+        Thread.sleep(5); // a later creation time
+        Study renewed = Study.builder("renewed").sampler(new RandomSampler(7)).storage(storage).create();
+        Trial asked = renewed.ask();
+        replaced.countDown();
+        first.join();
+
+        assertThat(storage.trial("renewed", asked.number()).state()).isEqualTo(TrialState.RUNNING);
+        renewed.tell(asked, 1.5);
+        assertThat(renewed.trials()).singleElement().satisfies(t -> assertThat(t.value()).isEqualTo(1.5));
+    }
+
+    @Test
     void aStudyIsLoadedFromItsStorageWithItsDirection() {
         Storage storage = new InMemoryStorage();
         Study first = Study.builder("shared").direction(Direction.MAXIMIZE).storage(storage).create();

@@ -51,6 +51,8 @@ public final class PostgresStorage implements Storage {
     /** How long an owner may go without a heartbeat before its running trials count as interrupted. */
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
+    /** The first key of the studies' ask locks ({@link #exclusively}), "tusa" in ASCII: no other lock of Tuna's. */
+    private static final int ASK_LOCK_NAMESPACE = 0x74757361;
     private final HikariDataSource pool;
     private final String owner = UUID.randomUUID().toString();
     private final Duration staleAfter;
@@ -542,6 +544,31 @@ public final class PostgresStorage implements Storage {
     @FunctionalInterface
     private interface SqlWork<T> {
         T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Holds a transaction-level advisory lock of the study (keys: "tusa" in ASCII and the name's hash; a collision
+     * only serialises two studies' asks) on a connection of its own while {@code action} runs on others; the lock
+     * ends with that transaction, so a process that dies holding it frees it.
+     */
+    @Override
+    public <T> T exclusively(String study, java.util.function.Supplier<T> action) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                    ps.setInt(1, ASK_LOCK_NAMESPACE);
+                    ps.setInt(2, study.hashCode());
+                    ps.execute();
+                }
+                return action.get();
+            } finally {
+                c.rollback(); // nothing was written on this connection: ending its transaction frees the lock
+            }
+        } catch (SQLException e) {
+            throw new StorageException("database error: cannot take the ask lock of study '" + study + "': "
+                    + oneLine(e), e);
+        }
     }
 
     /** Runs {@code work} in one transaction, retrying on a serialisation failure or deadlock. */

@@ -97,6 +97,16 @@ public interface Storage extends AutoCloseable {
     }
 
     /**
+     * Runs {@code action} while no other caller of this method for the same study runs it, in any process that
+     * shares this storage: a study's asks (sampling and starting a trial) go one at a time across processes, so a
+     * grid's point is not handed out twice. A storage that only one process can open needs nothing beyond the
+     * study's own lock in that process, which is the default.
+     */
+    default <T> T exclusively(String study, java.util.function.Supplier<T> action) {
+        return action.get();
+    }
+
+    /**
      * Why changes cannot be saved right now (a full disk), while that lasts; empty when they can, or when this
      * storage does not know (a database server reports its failures on each call).
      */

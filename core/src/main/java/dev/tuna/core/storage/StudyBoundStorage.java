@@ -14,7 +14,8 @@ import java.util.Set;
  * A storage seen by the trials of one study, as it was when they started: its writes to that study are refused
  * ({@link StudyNotFoundException}) once the study is deleted, also when a new study has taken its name since.
  * Trials are addressed by study name and number, so without this a trial of a deleted study that was still running
- * on another machine of a cluster wrote its result into the new study's trial of the same number.
+ * in another process (on a cluster's node, or a program sharing a database) wrote its result into the new study's
+ * trial of the same number. Every {@code Study} works through one.
  *
  * <p>Each write to the study first reads the study's creation time: a deletion between that read and the write
  * still slips through, so a study deleted while its trials run should also have them stopped (a cluster node
@@ -30,6 +31,16 @@ public final class StudyBoundStorage implements Storage {
         this.delegate = delegate;
         this.study = study;
         this.created = created;
+    }
+
+    /** The storage underneath, as its owner opened it. */
+    public Storage delegate() {
+        return delegate;
+    }
+
+    /** Whether this binds writes to {@code name} to the study of that name created at {@code created}. */
+    public boolean bindsTo(String name, Instant created) {
+        return study.equals(name) && this.created.equals(created);
     }
 
     /** Whether the study these writes are bound to is still stored (not deleted, not replaced). */
@@ -130,6 +141,11 @@ public final class StudyBoundStorage implements Storage {
     @Override
     public List<FrozenTrial> trials(String name, Set<TrialState> states) {
         return delegate.trials(name, states);
+    }
+
+    @Override
+    public <T> T exclusively(String name, java.util.function.Supplier<T> action) {
+        return delegate.exclusively(name, action);
     }
 
     @Override

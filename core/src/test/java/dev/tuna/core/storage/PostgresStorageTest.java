@@ -88,6 +88,32 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void asksOfOneStudyGoOneAtATimeAcrossProcesses() throws Exception {
+        // Two storages on one database, as two processes: the second's action starts only once the first's ended.
+        try (PostgresStorage other = PostgresStorage.open(url, "postgres", null)) {
+            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+            Thread first = new Thread(() -> storage.exclusively("grid", () -> {
+                events.add("first in");
+                inside.countDown();
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                events.add("first out");
+                return null;
+            }));
+            first.start();
+            inside.await();
+            other.exclusively("another study", () -> events.add("unrelated")); // not held up by the first
+            other.exclusively("grid", () -> events.add("second in"));
+            first.join();
+            assertThat(events).containsExactly("first in", "unrelated", "first out", "second in");
+        }
+    }
+
+    @Test
     void theSchemaIsVersionedAndOpeningAgainDoesNotMigrateTwice() throws SQLException {
         assertThat(queryInt(url, "SELECT max(version) FROM schema_version")).isEqualTo(PostgresSchema.latest());
         try (PostgresStorage second = PostgresStorage.open(url, "postgres", null)) {

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * How a cluster node finds the studies submitted to any server of the cluster: from the spec stored with the study
  * (study attribute {@value StudyService#ATTR_SPEC}), built exactly as {@link StudyService} builds it
  * ({@link StudyService#study(StudySpec, Storage)} and the objective factory). The study is built once per stored
- * study, on a {@link StudyBoundStorage}: a study deleted and submitted again under the same name is built again, and
- * the trials of the deleted one that still run cannot write into the new one.
+ * study (its spec and creation time): a study deleted and submitted again under the same name is built again, and
+ * the trials of the deleted one that still run cannot write into the new one ({@link StudyBoundStorage}).
  */
 public final class SpecStudies implements ClusterStudies {
     private static final Logger LOG = LoggerFactory.getLogger(SpecStudies.class);
@@ -66,7 +66,7 @@ public final class SpecStudies implements ClusterStudies {
                 try {
                     StudySpec spec = parser.parse(JSON.valueToTree(raw));
                     Instant created = info.get().created();
-                    Study study = StudyService.study(spec, new StudyBoundStorage(storage, name, created));
+                    Study study = StudyService.study(spec, storage); // bound to the study as it is now (see Study)
                     b = new Built(raw, created, new ClusterStudy(study, trainables.create(spec)));
                 } catch (RuntimeException e) {
                     LOG.warn("study '{}': its stored spec cannot run on this node: {}", name, e.getMessage());
