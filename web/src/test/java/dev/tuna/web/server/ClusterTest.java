@@ -255,6 +255,30 @@ class ClusterTest {
     }
 
     @Test
+    void twoProgramsSharingTheDatabaseRunAGridsPointsOnce() throws Exception {
+        // Optuna-style distributed optimisation from code: two storages on the database, as two processes would open.
+        java.util.Map<String, List<?>> grid = new java.util.LinkedHashMap<>();
+        grid.put("a", java.util.stream.IntStream.range(0, 6).boxed().toList());
+        grid.put("b", List.of(0.5, 1.5, 2.5));
+        dev.tuna.search.Objective objective = trial -> trial.suggestInt("a", 0, 5) + trial.suggestFloat("b", 0, 3);
+        try (dev.tuna.core.storage.PostgresStorage one = dev.tuna.core.storage.PostgresStorage.open(url, "postgres", null);
+             dev.tuna.core.storage.PostgresStorage two = dev.tuna.core.storage.PostgresStorage.open(url, "postgres", null)) {
+            dev.tuna.search.Study first = dev.tuna.search.Study.builder("code-grid").storage(one)
+                    .sampler(new dev.tuna.search.sampler.GridSampler(grid)).create();
+            dev.tuna.search.Study second = dev.tuna.search.Study.builder("code-grid").storage(two)
+                    .sampler(new dev.tuna.search.sampler.GridSampler(grid)).create();
+            dev.tuna.search.OptimizeOptions options = dev.tuna.search.OptimizeOptions.builder().optTrials(100)
+                    .optParallelism(2).build();
+            Thread other = new Thread(() -> second.optimize(objective, options));
+            other.start();
+            first.optimize(objective, options);
+            other.join();
+            List<java.util.Map<String, Object>> points = first.trials().stream().map(dev.tuna.core.FrozenTrial::params).toList();
+            assertThat(points).hasSize(18).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
     void aNewServerOnTheDatabaseResumesTheStudiesOfOneThatStopped() {
         assertThat(api.post("/api/studies", Api.quadratic("cl-restart", 6, 10, 100)).status()).isEqualTo(201);
         api.awaitJson("/api/studies/cl-restart", s -> s.get("finished").asInt() >= 1, WAIT);
