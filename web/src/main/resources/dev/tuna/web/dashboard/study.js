@@ -126,6 +126,13 @@ function isLog(name) {
   return Boolean(holder && holder.distributions[name].log);
 }
 
+/** A categorical parameter's choices as text, in the order its distribution declares them (as Optuna's dashboard
+    shows them), then any other value seen. */
+function choiceOrder(name, seen) {
+  const holder = trials.find(t => t.distributions && t.distributions[name] && t.distributions[name].choices);
+  return [...new Set((holder ? holder.distributions[name].choices : []).concat(seen).map(String))];
+}
+
 /** The parameters the parallel coordinates show: the user's choice, or all, or the most important MAX_AXES. */
 function parallelNames(names) {
   if (axisChoice) return names.filter(n => axisChoice.has(n));
@@ -186,7 +193,7 @@ function numericAxis(key, name, valueOf, values, log) {
 
 /** A categorical axis: its choices evenly spaced, each named where its lines meet the axis; a range selects choices. */
 function categoricalAxis(key, name, valueOf, values) {
-  const choices = [...new Set(values.map(String))];
+  const choices = choiceOrder(name, values);
   const unit = i => choices.length > 1 ? i / (choices.length - 1) : 0.5;
   const units = picked => picked.map(c => choices.indexOf(c)).filter(i => i >= 0).map(unit);
   return {key, name, kind: 'categorical', ticks: choices.map((c, i) => [unit(i), c]),
@@ -393,8 +400,9 @@ function slices() {
   if (names.length === 0) box.append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
-    const choices = [...new Set(done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number')
-      .map(String))];
+    const texts = done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number').map(String);
+    // Numbers stay on the x axis as numbers; the other choices in their declared order.
+    const choices = texts.length ? choiceOrder(name, texts).filter(c => texts.includes(c) || !isFinite(Number(c))) : [];
     const points = done.filter(t => t.params[name] != null).map(t => {
       const v = t.params[name];
       return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];

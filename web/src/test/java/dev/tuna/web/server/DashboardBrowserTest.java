@@ -796,6 +796,8 @@ class DashboardBrowserTest {
         String text = browser.findElement(By.tagName("body")).getText();
         assertThat(text).contains(MARKUP);
         assertThat(browser.findElements(By.cssSelector("#trials th"))).extracting(WebElement::getText).contains(MARKUP);
+        // Choices come in the order the distribution declares them, also those no completed trial has.
+        assertThat(js("return choiceOrder('opt', ['plain'])")).isEqualTo(List.of(MARKUP, "plain"));
         // The study's user attributes, in the summary.
         assertThat(browser.findElements(By.cssSelector("#summary .user-attr"))).extracting(WebElement::getText)
                 .containsExactly("dataset", MARKUP, "split", "{\"train\":0.8}");
