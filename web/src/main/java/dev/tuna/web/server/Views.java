@@ -41,6 +41,13 @@ public final class Views {
     }
 
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials, StudyService.State state, Optional<String> error) {
+        // Trials that run elsewhere (a program on a shared database, a cluster's node) show the study running when
+        // this process runs nothing of it: idle, or made in code (no spec), which is otherwise complete.
+        boolean idleHere = state == StudyService.State.IDLE
+                || state == StudyService.State.COMPLETE && !info.attrs().containsKey(StudyService.ATTR_SPEC);
+        if (idleHere && trials.stream().anyMatch(t -> t.state() == TrialState.RUNNING)) {
+            state = StudyService.State.RUNNING;
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", info.name());
         m.put("direction", info.direction().name().toLowerCase(Locale.ROOT));
@@ -68,12 +75,7 @@ public final class Views {
 
     /** A stored study as the API shows it, for readers without a running server (its state from storage alone). */
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials) {
-        StudyService.State state = StudyService.storedState(info, Study.counted(trials));
-        // A database that other processes share (a cluster's) shows their running trials: the study runs there.
-        if (state == StudyService.State.IDLE && trials.stream().anyMatch(t -> t.state() == TrialState.RUNNING)) {
-            state = StudyService.State.RUNNING;
-        }
-        return study(info, trials, state, Optional.empty());
+        return study(info, trials, StudyService.storedState(info, Study.counted(trials)), Optional.empty());
     }
 
     private static Object field(Object map, String key) {

@@ -31,4 +31,16 @@ class ViewsTest {
         storage.startTrial("s");
         assertThat(Views.study(storage.findStudy("s").orElseThrow(), storage.trials("s"))).containsEntry("state", "running");
     }
+
+    @Test
+    void aStudyMadeInCodeRunsWhileItsTrialsRunElsewhere() {
+        // A program optimising it on a shared database: the server runs nothing of it, yet it is not complete.
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("code", Direction.MINIMIZE);
+        int n = storage.startTrial("code").number();
+        assertThat(Views.study(storage.findStudy("code").orElseThrow(), storage.trials("code"), StudyService.State.COMPLETE,
+                java.util.Optional.empty())).containsEntry("state", "running");
+        storage.finishTrial("code", n, dev.tuna.core.TrialState.COMPLETE, 1.0, null);
+        assertThat(Views.study(storage.findStudy("code").orElseThrow(), storage.trials("code"))).containsEntry("state", "complete");
+    }
 }
