@@ -154,10 +154,12 @@ public final class Study {
      * Whether the study holds {@link OptimizeOptions#totalTrials()} counted trials: other processes on the same
      * storage (Optuna-style distributed optimisation) fill the total too, so it is read again at each trial rather
      * than only when optimize starts. Trials running elsewhere when the total is reached still finish, so the study
-     * may end a few over it, as with Optuna's {@code MaxTrialsCallback}.
+     * may end a few over it, as with Optuna's {@code MaxTrialsCallback}. A waiting trial (a retry that a failure
+     * for an infrastructure reason enqueued, within the loop's budget) still runs.
      */
     private boolean totalReached(OptimizeOptions options) {
-        return options.totalTrials() != null && countedTrials() >= options.totalTrials();
+        return options.totalTrials() != null && countedTrials() >= options.totalTrials()
+                && storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
     }
 
     /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
@@ -364,7 +366,10 @@ public final class Study {
     }
 
     private static Storage underlying(Storage storage) {
-        return storage instanceof StudyBoundStorage bound ? bound.delegate() : storage;
+        while (storage instanceof StudyBoundStorage bound) {
+            storage = bound.delegate();
+        }
+        return storage;
     }
 
     private int running(int number) {

@@ -105,6 +105,24 @@ class TrialLoopTest {
     }
 
     @Test
+    void aRetryRunsAlsoWhenTheFailureReachedTheTotal() {
+        // The failed trial counts towards the total; its retry, enqueued within the loop's budget, still runs.
+        Study study = Study.builder("retry-total").create();
+        study.optimize(TrialLoopTest::quadratic, OptimizeOptions.builder().optTotalTrials(1).optExecutor(loop -> {
+            Trial first = loop.nextTrial().orElseThrow();
+            TrialOutcome failed = loop.run(first, t -> {
+                t.suggestFloat("x", -10, 10);
+                throw new IllegalStateException("device lost");
+            });
+            loop.retry(failed.trial(), Map.of("retry_of", failed.trial().number()));
+            for (Optional<Trial> t = loop.nextTrial(); t.isPresent(); t = loop.nextTrial()) {
+                loop.run(t.get(), loop.objective());
+            }
+        }).build());
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
+    }
+
+    @Test
     void studyStopTellsTheExecutorsStopListener() {
         Study study = Study.builder("stop").create();
         List<String> heard = new ArrayList<>();

@@ -51,8 +51,14 @@ public final class PostgresStorage implements Storage {
     /** How long an owner may go without a heartbeat before its running trials count as interrupted. */
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
+    private static final int POOL_SIZE = 8;
     /** The first key of the studies' ask locks ({@link #exclusively}), "tusa" in ASCII: no other lock of Tuna's. */
     private static final int ASK_LOCK_NAMESPACE = 0x74757361;
+    /** The most connections of the pool ({@value #POOL_SIZE}) that hold or wait for study locks at once. */
+    private static final int LOCK_CONNECTIONS = 4;
+    private final java.util.concurrent.Semaphore lockConnections = new java.util.concurrent.Semaphore(LOCK_CONNECTIONS);
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> localAskLocks =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final HikariDataSource pool;
     private final String owner = UUID.randomUUID().toString();
     private final Duration staleAfter;
@@ -93,7 +99,7 @@ public final class PostgresStorage implements Storage {
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
-        config.setMaximumPoolSize(8);
+        config.setMaximumPoolSize(POOL_SIZE);
         config.setMinimumIdle(1);
         config.setPoolName("tuna-postgres");
         config.setConnectionTimeout(10_000);
@@ -549,25 +555,49 @@ public final class PostgresStorage implements Storage {
     /**
      * Holds a transaction-level advisory lock of the study (keys: "tusa" in ASCII and the name's hash; a collision
      * only serialises two studies' asks) on a connection of its own while {@code action} runs on others; the lock
-     * ends with that transaction, so a process that dies holding it frees it.
+     * ends with that transaction, so a process that dies holding it frees it. In this process, callers of one study
+     * queue on a lock of the JVM first, and at most {@link #LOCK_CONNECTIONS} connections hold or wait for study
+     * locks, so the pool always has connections left for the actions themselves; a nested call for the same study
+     * runs at once (it already holds the lock).
      */
     @Override
     public <T> T exclusively(String study, java.util.function.Supplier<T> action) {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        java.util.concurrent.locks.ReentrantLock local = localAskLocks.computeIfAbsent(study,
+                name -> new java.util.concurrent.locks.ReentrantLock());
+        if (local.isHeldByCurrentThread()) {
+            return action.get();
+        }
+        local.lock();
+        try {
+            lockConnections.acquireUninterruptibly();
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
                     ps.setInt(1, ASK_LOCK_NAMESPACE);
                     ps.setInt(2, study.hashCode());
                     ps.execute();
+                } catch (SQLException e) {
+                    throw new StorageException("database error: cannot take the ask lock of study '" + study + "': "
+                            + oneLine(e), e);
                 }
-                return action.get();
+                try {
+                    return action.get();
+                } finally {
+                    try {
+                        c.rollback(); // nothing was written here: ending the transaction frees the lock
+                    } catch (SQLException e) {
+                        // The action's own outcome stands; closing the connection frees the lock anyway.
+                        LOG.warn("could not release the ask lock of study '{}' at once: {}", study, oneLine(e));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new StorageException("database error: no connection for the ask lock of study '" + study
+                        + "': " + oneLine(e), e);
             } finally {
-                c.rollback(); // nothing was written on this connection: ending its transaction frees the lock
+                lockConnections.release();
             }
-        } catch (SQLException e) {
-            throw new StorageException("database error: cannot take the ask lock of study '" + study + "': "
-                    + oneLine(e), e);
+        } finally {
+            local.unlock();
         }
     }
 

@@ -109,7 +109,7 @@ const Tuna = {
     draw();
     if (key) {
       const again = document.querySelector(key);
-      if (again && again !== document.activeElement) again.focus();
+      if (again && again !== document.activeElement) again.focus({preventScroll: true}); // the reader stays put
     }
   },
   pressed: false,
@@ -191,13 +191,23 @@ const Tuna = {
 Tuna.checkHealth();
 setInterval(Tuna.checkHealth, 5000);
 // While a pointer button is held, live updates wait (see Tuna.live); the one that waited is drawn after the click
-// that the release makes has reached the elements it was aimed at.
-document.addEventListener('pointerdown', () => { Tuna.pressed = true; }, true);
-for (const end of ['pointerup', 'pointercancel']) {
-  document.addEventListener(end, () => {
-    Tuna.pressed = false;
-    const waiting = Tuna.afterPress;
-    Tuna.afterPress = null;
-    if (waiting) setTimeout(() => Tuna.live(waiting), 0);
-  }, true);
+// that the release makes has reached the elements it was aimed at. A release the page never sees (a context menu,
+// another window taking the mouse) must not stop the updates: those end the wait too, as does a pointer moving with
+// no button down, and 5 s at most.
+Tuna.release = () => {
+  Tuna.pressed = false;
+  clearTimeout(Tuna.pressLimit);
+  const waiting = Tuna.afterPress;
+  Tuna.afterPress = null;
+  if (waiting) setTimeout(() => Tuna.live(waiting), 0);
+};
+document.addEventListener('pointerdown', () => {
+  Tuna.pressed = true;
+  clearTimeout(Tuna.pressLimit);
+  Tuna.pressLimit = setTimeout(Tuna.release, 5000);
+}, true);
+for (const end of ['pointerup', 'pointercancel', 'contextmenu', 'dragstart']) {
+  document.addEventListener(end, Tuna.release, true);
 }
+document.addEventListener('pointermove', ev => { if (Tuna.pressed && ev.buttons === 0) Tuna.release(); }, true);
+window.addEventListener('blur', () => { if (Tuna.pressed) Tuna.release(); });

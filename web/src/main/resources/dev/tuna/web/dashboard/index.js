@@ -87,7 +87,10 @@ function actions(s) {
     return b;
   };
   const path = '/api/studies/' + encodeURIComponent(s.name);
-  if (s.state === 'running' || s.state === 'scheduled') buttons.push(button('Stop', () => Tuna.send('POST', path + '/stop')));
+  // A study made in code (no spec: no trials to aim for) runs in its own program, which a server cannot stop.
+  if ((s.state === 'running' || s.state === 'scheduled') && s.trials != null) {
+    buttons.push(button('Stop', () => Tuna.send('POST', path + '/stop')));
+  }
   if ((s.state === 'stopped' || s.state === 'idle') && s.trials != null) {
     buttons.push(button('Resume', () => Tuna.send('POST', path + '/resume')));
   }
