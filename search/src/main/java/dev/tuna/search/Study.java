@@ -158,8 +158,12 @@ public final class Study {
      * for an infrastructure reason enqueued, within the loop's budget) still runs.
      */
     private boolean totalReached(OptimizeOptions options) {
-        return options.totalTrials() != null && countedTrials() >= options.totalTrials()
-                && storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
+        return options.totalTrials() != null && countedTrials() >= options.totalTrials() && nothingWaiting();
+    }
+
+    /** Whether no enqueued trial waits to start. */
+    private boolean nothingWaiting() {
+        return storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
     }
 
     /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
@@ -277,7 +281,7 @@ public final class Study {
      * parameters, so it runs even after a grid is used up).
      */
     public boolean isExhausted() {
-        return sampler.isExhausted(this) && storage.trials(name, EnumSet.of(TrialState.WAITING)).isEmpty();
+        return sampler.isExhausted(this) && nothingWaiting();
     }
 
     /** Called under the ask lock. */
