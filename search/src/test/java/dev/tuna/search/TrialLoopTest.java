@@ -82,20 +82,23 @@ class TrialLoopTest {
         assertThat(study.trials().get(0).reason()).isEqualTo("stopped");
     }
 
+    /** An executor whose first trial fails for an infrastructure reason and is retried, then runs the rest. */
+    private static final TrialExecutor FIRST_FAILS_AND_IS_RETRIED = loop -> {
+        Trial first = loop.nextTrial().orElseThrow();
+        TrialOutcome failed = loop.run(first, t -> {
+            t.suggestFloat("x", -10, 10);
+            throw new IllegalStateException("device lost");
+        });
+        loop.retry(failed.trial(), Map.of("retry_of", failed.trial().number()));
+        for (Optional<Trial> t = loop.nextTrial(); t.isPresent(); t = loop.nextTrial()) {
+            loop.run(t.get(), loop.objective());
+        }
+    };
+
     @Test
     void aRetryRunsTheSameParamsWithinTheSameCallAndIsLinked() {
         Study study = Study.builder("retry").create();
-        study.optimize(TrialLoopTest::quadratic, OptimizeOptions.builder().optTrials(2).optExecutor(loop -> {
-            Trial first = loop.nextTrial().orElseThrow();
-            TrialOutcome failed = loop.run(first, t -> {
-                t.suggestFloat("x", -10, 10);
-                throw new IllegalStateException("device lost");
-            });
-            loop.retry(failed.trial(), Map.of("retry_of", failed.trial().number()));
-            for (Optional<Trial> t = loop.nextTrial(); t.isPresent(); t = loop.nextTrial()) {
-                loop.run(t.get(), loop.objective());
-            }
-        }).build());
+        study.optimize(TrialLoopTest::quadratic, OptimizeOptions.builder().optTrials(2).optExecutor(FIRST_FAILS_AND_IS_RETRIED).build());
         List<FrozenTrial> trials = study.trials();
         assertThat(trials).hasSize(3); // the failed one, its retry, and the second of the budget
         assertThat(trials.get(1).systemAttrs()).containsEntry("retry_of", 0);
@@ -108,17 +111,8 @@ class TrialLoopTest {
     void aRetryRunsAlsoWhenTheFailureReachedTheTotal() {
         // The failed trial counts towards the total; its retry, enqueued within the loop's budget, still runs.
         Study study = Study.builder("retry-total").create();
-        study.optimize(TrialLoopTest::quadratic, OptimizeOptions.builder().optTotalTrials(1).optExecutor(loop -> {
-            Trial first = loop.nextTrial().orElseThrow();
-            TrialOutcome failed = loop.run(first, t -> {
-                t.suggestFloat("x", -10, 10);
-                throw new IllegalStateException("device lost");
-            });
-            loop.retry(failed.trial(), Map.of("retry_of", failed.trial().number()));
-            for (Optional<Trial> t = loop.nextTrial(); t.isPresent(); t = loop.nextTrial()) {
-                loop.run(t.get(), loop.objective());
-            }
-        }).build());
+        study.optimize(TrialLoopTest::quadratic, OptimizeOptions.builder().optTotalTrials(1)
+                .optExecutor(FIRST_FAILS_AND_IS_RETRIED).build());
         assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
     }
 
