@@ -668,6 +668,19 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aStudyMadeInCodeRunsElsewhereAndHasNoStopButton() {
+        // A program optimising it on the server's storage: shown running, but nothing here can stop that program.
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("code-running", Direction.MINIMIZE);
+        storage.startTrial("code-running");
+        browser.get(api.base + "/");
+        WebElement row = await(By.cssSelector("tr[data-study='code-running']"));
+        assertThat(row.findElements(By.tagName("td")).get(1).getText()).isEqualTo("running");
+        assertThat(row.findElements(By.cssSelector("button[data-action='stop']"))).isEmpty();
+        assertThat(row.findElements(By.cssSelector("button[data-action='delete']"))).hasSize(1);
+    }
+
+    @Test
     void liveUpdatesKeepWhatTheUserIsDoing() throws InterruptedException {
         browser.get(api.base + "/study.html?name=wide");
         await(By.cssSelector("#trials tbody tr"));
