@@ -109,15 +109,15 @@ public final class TrialLoop {
             outcome = study.run(objective, trial, abort);
         } catch (RuntimeException | Error e) {
             Optional<FrozenTrial> ended = endedElsewhere(trial, e);
-            if (ended.isPresent()) {
-                // Another process took this one for dead (a long pause) and ended its trial: the result here is
-                // refused, and the run goes on with its next trial rather than stopping.
-                LOG.warn("trial {} of study '{}' was ended elsewhere as {} ({}) while it ran here; its result here is"
-                        + " dropped", trial.number(), study.name(), ended.get().state(), ended.get().reason());
-                return new TrialOutcome(ended.get(), null);
+            if (ended.isEmpty()) {
+                failWith(e);
+                return new TrialOutcome(null, e);
             }
-            failWith(e);
-            return new TrialOutcome(null, e);
+            // Another process took this one for dead (a long pause) and ended its trial: the result here is refused,
+            // and the run goes on with its next trial rather than stopping; callbacks hear of the trial as it ended.
+            LOG.warn("trial {} of study '{}' was ended elsewhere as {} ({}) while it ran here; its result here is"
+                    + " dropped", trial.number(), study.name(), ended.get().state(), ended.get().reason());
+            outcome = new TrialOutcome(ended.get(), null);
         } finally {
             aborts.remove(trial.number());
         }

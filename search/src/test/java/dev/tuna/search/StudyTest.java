@@ -574,14 +574,16 @@ class StudyTest {
         // Another process on the database took this one for dead (a long pause) and failed its running trial.
         Storage storage = new InMemoryStorage();
         Study study = Study.builder("taken-for-dead").sampler(new RandomSampler(5)).storage(storage).create();
+        List<TrialState> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         study.optimize(trial -> {
             double v = quadratic(trial);
             if (trial.number() == 1) {
                 storage.finishTrial("taken-for-dead", 1, TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED + ": its process was lost");
             }
             return v;
-        }, 4);
+        }, OptimizeOptions.builder().optTrials(4).optCallback((s, t) -> heard.add(t.state())).build());
         assertThat(study.trials()).hasSize(4);
+        assertThat(heard).containsExactly(TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE);
         assertThat(study.trials().get(1).state()).isEqualTo(TrialState.FAIL);
         assertThat(study.trials(TrialState.COMPLETE)).hasSize(3);
     }
