@@ -113,11 +113,14 @@ final class JournaledMapDb implements AutoCloseable {
 
     /** As {@link #open(Path, List)}, with the journal size below which no checkpoint happens while open. */
     static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes) {
-        return open(path, names, minCheckpointBytes, file -> new RandomAccessFile(file, "rw"));
+        return open(path, names, minCheckpointBytes, JournalOpener.READ_WRITE);
     }
 
     /** Opens the journal file for reading and writing (tests pass one whose writes fail, as on a full disk). */
     interface JournalOpener {
+        /** The file as it is, for reading and writing. */
+        JournalOpener READ_WRITE = file -> new RandomAccessFile(file, "rw");
+
         RandomAccessFile open(java.io.File file) throws IOException;
     }
 

@@ -93,7 +93,7 @@ public final class MapDbStorage implements Storage {
      * @throws StorageException if another process has the file open, or it cannot be read
      */
     public static MapDbStorage open(Path path) {
-        return open(path, file -> new java.io.RandomAccessFile(file, "rw"));
+        return open(path, JournaledMapDb.JournalOpener.READ_WRITE);
     }
 
     /** As {@link #open(Path)}, with the journal file opened by {@code opener} (tests: a disk that fills up). */

@@ -130,9 +130,8 @@ public final class ClusterNode implements AutoCloseable {
             LOG.info("cluster node {} joined as a coordinator (no devices: it runs no trial)", nodeName);
             return;
         }
-        AskLock askLock = new PostgresAskLock(() -> DBConnectionManager.getInstance().getConnection(dataSource));
         runner = new ClusterTrialRunner(nodeName, new SlotPool(devices), b.studies, b.trialTimeout, b.maxRetries,
-                watchdog, askLock, study -> schedule(study, PASS_ON_DELAY));
+                watchdog, study -> schedule(study, PASS_ON_DELAY));
         watchdog.scheduleWithFixedDelay(runner::abortStopped, 1, 1, TimeUnit.SECONDS);
         try {
             quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));
@@ -432,7 +431,7 @@ public final class ClusterNode implements AutoCloseable {
     private Scheduler newScheduler(Builder b, int instance) {
         int slots = devices == null ? 0 : devices.totalSlots();
         try {
-            // Quartz's own threads (scheduler, check-in, misfires) and one per slot for the cluster-wide ask lock.
+            // Quartz's own threads (scheduler, check-in, misfires) and one per slot's trial job.
             HikariCpPoolingConnectionProvider pool = new HikariCpPoolingConnectionProvider(
                     "org.postgresql.Driver", b.jdbcUrl, b.user, b.password, slots + 4, null);
             pool.getDataSource().setMinimumIdle(1); // many nodes on one database: open connections as needed

@@ -51,13 +51,12 @@ final class ClusterTrialRunner {
     private final Duration trialTimeout; // null: none
     private final int maxRetries;
     private final ScheduledExecutorService watchdog;
-    private final AskLock askLock;
     private final Jobs jobs;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
-                       ScheduledExecutorService watchdog, AskLock askLock, Jobs jobs) {
+                       ScheduledExecutorService watchdog, Jobs jobs) {
         this.jobs = jobs;
         this.nodeName = nodeName;
         this.pool = pool;
@@ -65,7 +64,6 @@ final class ClusterTrialRunner {
         this.trialTimeout = trialTimeout;
         this.maxRetries = maxRetries;
         this.watchdog = watchdog;
-        this.askLock = askLock;
     }
 
     /**
@@ -247,16 +245,17 @@ final class ClusterTrialRunner {
             Study study = loop.study();
             loop.recoverableErrors(Failures::isInfrastructure);
             boolean stopped = studies.stopped(study.name());
-            // Under the ask lock: the lost trial's point is free again once it fails, and its retry should be
-            // the next trial started, before a sampler hands that point to another trial.
-            if (recovering && !askLock.around(study.name(), () -> settleLostTrial(loop, stopped))) {
+            // Under the study's ask lock, on every node (Storage#exclusively): the lost trial's point is free again
+            // once it fails, and its retry should be the next trial started, before a sampler hands that point to
+            // another trial.
+            if (recovering && !study.storage().exclusively(study.name(), () -> settleLostTrial(loop, stopped))) {
                 return;
             }
             if (stopped) {
                 LOG.info("job {}: study '{}' is stopped; no trial started", jobName, study.name());
                 return;
             }
-            Optional<Trial> next = askLock.around(study.name(), loop::nextTrial);
+            Optional<Trial> next = loop.nextTrial(); // the study takes its ask lock itself
             if (next.isEmpty()) {
                 return;
             }

@@ -65,7 +65,7 @@ class ClusterTrialRunnerTest {
             }
         };
         return new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, timeout, maxRetries, watchdog,
-                AskLock.NONE, passedOn::add);
+                passedOn::add);
     }
 
     private ClusterTrialRunner runner() {
