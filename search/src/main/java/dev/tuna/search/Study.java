@@ -511,6 +511,10 @@ public final class Study {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a study needs a name");
             }
+            if (name.equals(".") || name.equals("..")) {
+                // URLs drop such path segments, so neither the REST API nor the dashboard could ever reach the study.
+                throw new IllegalArgumentException("a study cannot be named '" + name + "': a URL cannot address it");
+            }
             this.name = name;
         }
 

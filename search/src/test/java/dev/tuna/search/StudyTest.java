@@ -306,6 +306,14 @@ class StudyTest {
     }
 
     @Test
+    void studyNamesThatNoUrlCanAddressAreRefused() {
+        assertThatThrownBy(() -> Study.builder("..")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a study cannot be named '..': a URL cannot address it");
+        assertThatThrownBy(() -> Study.builder(".")).hasMessage("a study cannot be named '.': a URL cannot address it");
+        assertThat(Study.builder("...").create().name()).isEqualTo("...");
+    }
+
+    @Test
     void badStepsAndNamesAreRefusedClearly() {
         Trial trial = study("bad-calls").ask();
         assertThatThrownBy(() -> trial.report(-1, 1.0)).isInstanceOf(IllegalArgumentException.class)
