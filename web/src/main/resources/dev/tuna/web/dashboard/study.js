@@ -188,7 +188,20 @@ function numericAxis(key, name, valueOf, values, log) {
     select: (u0, u1) => ({kind: 'numeric', low: u0 <= 0 ? -Infinity : value(u0), high: u1 >= 1 ? Infinity : value(u1)}),
     covers: (t, range) => { const v = valueOf(t); return v != null && v >= range.low && v <= range.high; },
     span: range => [range.low, range.high].map(v => v === -Infinity ? 0 : v === Infinity ? 1
-      : Math.min(1, Math.max(0, unit(v))))};
+      : Math.min(1, Math.max(0, unit(v)))),
+    // The typed way to a range: an empty end is open.
+    typed: (from, to) => {
+      const read = (text, end, open) => {
+        if (text.trim() === '') return open;
+        const v = Number(text.trim());
+        if (Number.isNaN(v)) throw new Error(end + ': ' + JSON.stringify(text) + ' is not a number');
+        return v;
+      };
+      const low = read(from, 'from', -Infinity), high = read(to, 'to', Infinity);
+      if (low > high) throw new Error('from: ' + low + ' is above to (' + high + ')');
+      return {kind: 'numeric', low, high};
+    },
+    ends: range => [range.low, range.high].map(v => Number.isFinite(v) ? String(v) : '')};
 }
 
 /** A categorical axis: its choices evenly spaced, each named where its lines meet the axis; a range selects choices. */
@@ -200,7 +213,19 @@ function categoricalAxis(key, name, valueOf, values) {
     at: t => { const v = valueOf(t); return v == null ? NaN : unit(choices.indexOf(String(v))); },
     select: (u0, u1) => ({kind: 'categorical', choices: choices.filter((c, i) => unit(i) >= u0 && unit(i) <= u1)}),
     covers: (t, range) => { const v = valueOf(t); return v != null && range.choices.includes(String(v)); },
-    span: range => { const u = units(range.choices); return u.length ? [Math.min(...u), Math.max(...u)] : null; }};
+    span: range => { const u = units(range.choices); return u.length ? [Math.min(...u), Math.max(...u)] : null; },
+    // Typed, a range runs from one choice to another in the axis's order.
+    typed: (from, to) => {
+      const index = (text, end, open) => {
+        if (text.trim() === '') return open;
+        const i = choices.includes(text) ? choices.indexOf(text) : choices.indexOf(text.trim());
+        if (i < 0) throw new Error(end + ': no choice ' + JSON.stringify(text) + ' (the choices: ' + choices.join(', ') + ')');
+        return i;
+      };
+      const i = index(from, 'from', 0), j = index(to, 'to', choices.length - 1);
+      return {kind: 'categorical', choices: choices.slice(Math.min(i, j), Math.max(i, j) + 1)};
+    },
+    ends: range => [range.choices[0], range.choices[range.choices.length - 1]]};
 }
 
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
@@ -218,6 +243,7 @@ function parallel() {
   if (done.length === 0) {
     drawnAxes = null;
     selected = null;
+    document.getElementById('range-form').hidden = true;
     g.font = '14px sans-serif';
     g.fillStyle = '#666';
     g.fillText('No completed trial yet.', 20, 30);
@@ -245,6 +271,7 @@ function parallel() {
   const inside = t => axes.every(a => !brushes.has(a.key) || a.covers(t, brushes.get(a.key)));
   selected = brushes.size ? new Set(done.filter(inside).map(t => t.number)) : null;
   drawnAxes = {axes, xs: axes.map((a, i) => x(i)), top, bottom};
+  rangeAxes(axes);
   const maximize = info.direction === 'maximize';
   const ranked = done.slice().sort((a, b) => maximize ? a.value - b.value : b.value - a.value);
   // Lines outside the selection first, in grey, so that the selected ones are drawn over them.
@@ -300,8 +327,8 @@ function selectionNote() {
   const clear = document.getElementById('clear-selection');
   const done = completed().length;
   note.textContent = selected ? selected.size + ' of ' + done + ' completed trials selected; the trials table shows'
-    + ' only them.' : done ? 'Drag along an axis to select the trials that pass through a range; click an axis to'
-    + ' clear its range.' : '';
+    + ' only them.' : done ? 'Drag along an axis to select the trials that pass through a range (or type one below);'
+    + ' click an axis to clear its range.' : '';
   clear.hidden = !selected;
 }
 
@@ -349,17 +376,64 @@ function brushing() {
     if (!drag) return;
     if (!drag.moved) brushes.delete(drag.axis.key);
     drag = null;
-    page = 0;
-    parallel();
-    selectionNote();
-    table();
+    selectionChanged();
   });
   document.getElementById('clear-selection').addEventListener('click', () => {
     brushes.clear();
-    page = 0;
-    parallel();
-    selectionNote();
-    table();
+    selectionChanged();
+  });
+  typedRanges();
+}
+
+function selectionChanged() {
+  page = 0;
+  parallel();
+  selectionNote();
+  table();
+  showRange();
+}
+
+/** The axes a range can be typed for, offered again only when they change (so that the choice keeps its focus). */
+function rangeAxes(axes) {
+  const form = document.getElementById('range-form');
+  const box = document.getElementById('range-axis');
+  form.hidden = false;
+  const keys = axes.map(a => a.key).join('\n');
+  if (box.dataset.keys === keys) return;
+  const was = box.value;
+  Tuna.clear(box).dataset.keys = keys;
+  for (const a of axes) box.append(Tuna.el('option', {value: a.key}, a.name));
+  if (axes.some(a => a.key === was)) box.value = was;
+  showRange();
+}
+
+/** The chosen axis's range in the form's two fields (empty where it is open or there is none). */
+function showRange() {
+  const key = document.getElementById('range-axis').value;
+  const axis = drawnAxes && drawnAxes.axes.find(a => a.key === key);
+  const [low, high] = axis && brushes.has(key) ? axis.ends(brushes.get(key)) : ['', ''];
+  document.getElementById('range-low').value = low;
+  document.getElementById('range-high').value = high;
+  document.getElementById('range-error').textContent = '';
+}
+
+/** The keyboard's way to brush: an axis, and from and to (values, or choices), typed; empty fields clear it. */
+function typedRanges() {
+  document.getElementById('range-axis').addEventListener('change', showRange);
+  document.getElementById('range-form').addEventListener('submit', ev => {
+    ev.preventDefault();
+    const key = document.getElementById('range-axis').value;
+    const axis = drawnAxes && drawnAxes.axes.find(a => a.key === key);
+    if (!axis) return;
+    const from = document.getElementById('range-low').value, to = document.getElementById('range-high').value;
+    try {
+      if (from.trim() === '' && to.trim() === '') brushes.delete(key);
+      else brushes.set(key, axis.typed(from, to));
+    } catch (e) {
+      document.getElementById('range-error').textContent = e.message;
+      return;
+    }
+    selectionChanged();
   });
 }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -516,11 +517,11 @@ class DashboardBrowserTest {
         // The learning curves: the latest 60 trials, and the best one although it is the oldest (x is a series too).
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(62L));
         // The best 60 instead (trial i has value i): trials 0 to 59.
-        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
+        new Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
         assertThat(js("return document.querySelector('#curves').tunaPlot.series.slice(1).map(s => s.label).join();"))
                 .isEqualTo(java.util.stream.IntStream.range(0, 60).mapToObj(i -> "#" + i + " complete")
                         .collect(java.util.stream.Collectors.joining(",")));
-        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
+        new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
         assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial is running.");
         // A trial that runs but has reported nothing yet is told apart from none running.
         Storage storage = runtime.studies().storage();
@@ -531,7 +532,7 @@ class DashboardBrowserTest {
         storage.startTrial("waits");
         browser.get(api.base + "/study.html?name=waits");
         await(By.cssSelector("#trials tbody tr"));
-        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
+        new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
         assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("1 trial runs; none has reported a step yet.");
 
         // A scheduled study's trials are per firing.
@@ -668,6 +669,48 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aRangeTypedFromTheKeyboardSelectsAsADragDoes() {
+        browser.get(api.base + "/study.html?name=branin");
+        await(By.id("parallel-selection"));
+        double middle = 2.5;
+        long above = 0;
+        long complete = 0;
+        for (JsonNode t : api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials")) {
+            complete++;
+            above += t.get("params").get("x1").asDouble() >= middle ? 1 : 0;
+        }
+        new Select(browser.findElement(By.id("range-axis"))).selectByVisibleText("x1");
+        WebElement from = browser.findElement(By.id("range-low"));
+        from.sendKeys("2.5", Keys.ENTER);
+        assertThat(browser.findElement(By.id("parallel-selection")).getText())
+                .isEqualTo(above + " of " + complete + " completed trials selected; the trials table shows only them.");
+        assertThat((Boolean) js("return brushes.get('p:x1').high === Infinity")).isTrue(); // an empty end is open
+        screenshot("parallel-typed");
+
+        // Not a number: the field and the problem are named, and the selection stays.
+        from.clear();
+        from.sendKeys("abc", Keys.ENTER);
+        assertThat(browser.findElement(By.id("range-error")).getText()).isEqualTo("from: \"abc\" is not a number");
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith(above + " of ");
+        // Both ends emptied: the axis's range goes.
+        from.clear();
+        from.sendKeys(Keys.ENTER);
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("Drag along an axis");
+
+        // On a categorical axis, from one choice to another; an unknown one is named with the choices there are.
+        browser.get(api.base + "/study.html?name=markup");
+        await(By.id("parallel-selection"));
+        new Select(browser.findElement(By.id("range-axis"))).selectByVisibleText("opt");
+        browser.findElement(By.id("range-low")).sendKeys("plain");
+        browser.findElement(By.id("range-high")).sendKeys("plain", Keys.ENTER);
+        assertThat((List<Object>) js("return brushes.get('p:opt').choices")).containsExactly("plain");
+        assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("2 of 4 completed trials selected");
+        browser.findElement(By.id("range-high")).sendKeys("x", Keys.ENTER);
+        assertThat(browser.findElement(By.id("range-error")).getText())
+                .isEqualTo("to: no choice \"plainx\" (the choices: " + MARKUP + ", plain)");
+    }
+
+    @Test
     void aStudyMadeInCodeRunsElsewhereAndHasNoStopButton() {
         // A program optimising it on the server's storage: shown running, but nothing here can stop that program.
         Storage storage = runtime.studies().storage();
@@ -702,7 +745,7 @@ class DashboardBrowserTest {
                 .extracting(WebElement::getText).contains("#3").allMatch(text -> text.startsWith("#3"));
         // A header sorts from the keyboard, and says how.
         WebElement value = browser.findElement(By.cssSelector("#trials th[data-key='value']"));
-        value.sendKeys(org.openqa.selenium.Keys.ENTER);
+        value.sendKeys(Keys.ENTER);
         assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
                 .isEqualTo("ascending");
 
