@@ -61,7 +61,11 @@ import org.slf4j.LoggerFactory;
  *       it out; that box without the centre gives rosenbrock4 1.55. Pairwise or three-way additive kernel terms
  *       beside the full one (weights 0.2-0.9) gave 1.05-1.31, within the spread of these medians; a GP fitted on
  *       only the 15 or 25 observations nearest the incumbent 2.66 or 2.45; no Laplace samples or three pairs
- *       instead of one 1.30 or 1.42; the box's sides scaled by the fitted lengthscales (as TuRBO does) 1.15.</li>
+ *       instead of one 1.30 or 1.42; the box's sides scaled by the fitted lengthscales (as TuRBO does) 1.15. Worse
+ *       too: EI against a bar moved by 0.02-0.2 standard deviations either way (1.84-3.69: the plain incumbent is
+ *       best), the box shifted ahead along the last improvement by 0.3 or 0.7 of it (1.41 / 4.11), and Thompson
+ *       sampling over 300 quasi-random points in the box, TuRBO's acquisition, at every trial or every other
+ *       (3.04 / 1.79); 6 or 8 startup trials give 1.10 / 1.24, the deterministic option 1.13.</li>
  *   <li>Hyperparameter uncertainty: EI is averaged over three posteriors, the MAP fit and an antithetic pair drawn
  *       from the Laplace approximation of the hyperparameters' posterior ({@link MapFit#laplaceSamples}), drawn
  *       again at each refit. A single MAP fit is overconfident after a few dozen points and makes EI creep in tiny
