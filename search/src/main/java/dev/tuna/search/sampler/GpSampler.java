@@ -71,8 +71,9 @@ import org.slf4j.LoggerFactory;
  *       again at each refit. A single MAP fit is overconfident after a few dozen points and makes EI creep in tiny
  *       steps around the incumbent; where the data leave the hyperparameters loose, the samples widen the
  *       posterior, so EI takes the longer steps that the data do not rule out.</li>
- *   <li>Startup: until {@link Builder#startupTrials} trials have completed, every parameter comes from a Sobol
- *       design (the same as {@link SobolSampler} with this seed).</li>
+ *   <li>Startup: until {@link Builder#startupTrials} trials have finished complete or pruned (two of them at
+ *       least complete), every parameter comes from a Sobol design (the same as {@link SobolSampler} with this
+ *       seed).</li>
  *   <li>Search space (define-by-run): the parameters that every completed trial has, with the same distribution;
  *       the GP models them jointly, any other parameter is drawn at random.</li>
  *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as the worst
@@ -166,12 +167,16 @@ public final class GpSampler implements Sampler {
     synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
         StudyState state = states.computeIfAbsent(study, s -> new StudyState());
         List<FrozenTrial> complete = new ArrayList<>();
+        int pruned = 0;
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.COMPLETE && t.value() != null) {
                 complete.add(t);
             }
+            pruned += t.state() == TrialState.PRUNED ? 1 : 0;
         }
-        if (complete.size() < startupTrials) {
+        // Pruned trials end the startup too: under ASHA three trials in four are pruned, and the GP never took over.
+        // Two complete ones at least, since pruned trials are modelled as the worst completed value.
+        if (complete.size() + pruned < startupTrials || complete.size() < Math.min(2, startupTrials)) {
             state.startupNumbers.add(trial.number());
             return Map.of();
         }

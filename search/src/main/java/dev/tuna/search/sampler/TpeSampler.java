@@ -31,7 +31,8 @@ import org.apache.commons.math3.special.Erf;
  *       correlations between them are kept; the others are drawn as in the univariate mode.</li>
  *   <li>Pruned trials go into "above" (they were stopped for looking bad); failed trials are ignored; running
  *       trials go into "above" too (constant liar), so parallel trials do not all chase the same mode.</li>
- *   <li>Startup: the first {@value #STARTUP} trials are random.</li>
+ *   <li>Startup: trials are random until {@value #STARTUP} have finished complete or pruned, one at least
+ *       complete.</li>
  * </ul>
  */
 public final class TpeSampler implements Sampler {
@@ -186,7 +187,9 @@ public final class TpeSampler implements Sampler {
         double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
         List<FrozenTrial> complete = new ArrayList<>();
         List<Observation> out = new ArrayList<>();
+        int pruned = 0;
         for (FrozenTrial t : trials) {
+            pruned += t.state() == TrialState.PRUNED ? 1 : 0;
             if (t.state() == TrialState.COMPLETE && t.value() != null) {
                 complete.add(t);
             } else if (t.state() == TrialState.PRUNED
@@ -200,7 +203,8 @@ public final class TpeSampler implements Sampler {
         for (int i = 0; i < n; i++) {
             out.add(new Observation(complete.get(i).params(), complete.get(i).distributions(), i < gamma));
         }
-        return n < STARTUP ? List.of() : out;
+        // Pruned trials end the startup too (as in Optuna): under an aggressive pruner few trials ever complete.
+        return n == 0 || n + pruned < STARTUP ? List.of() : out;
     }
 
     private static double[] column(List<double[]> points, int j) {

@@ -45,6 +45,11 @@ class TpeSamplerTest {
     }
 
     @Test
+    void prunedTrialsEndTheRandomStartup() {
+        assertThat(GpSamplerTest.firstDifference(new TpeSampler(5), new RandomSampler(5), 16)).isEqualTo(10);
+    }
+
+    @Test
     void seededRunsReachBraninOptimumRegion() {
         double random = medianRegret(RandomSampler::new);
         double univariate = medianRegret(TpeSampler::new);
