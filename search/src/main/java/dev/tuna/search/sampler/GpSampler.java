@@ -71,14 +71,17 @@ import org.slf4j.LoggerFactory;
  *       again at each refit. A single MAP fit is overconfident after a few dozen points and makes EI creep in tiny
  *       steps around the incumbent; where the data leave the hyperparameters loose, the samples widen the
  *       posterior, so EI takes the longer steps that the data do not rule out.</li>
- *   <li>Startup: until {@link Builder#startupTrials} trials have finished complete or pruned (two of them at
+ *   <li>Startup: until {@link Builder#startupTrials} trials have finished complete or pruned (one of them at
  *       least complete), every parameter comes from a Sobol design (the same as {@link SobolSampler} with this
  *       seed).</li>
  *   <li>Search space (define-by-run): the parameters that every completed trial has, with the same distribution;
  *       the GP models them jointly, any other parameter is drawn at random.</li>
- *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as the worst
- *       completed value (they were stopped because they looked bad, and their partial value says little about
- *       the final one); failed trials are ignored. Values are negated for maximisation and standardised.</li>
+ *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as their last
+ *       intermediate value where that is worse than every completed value, else as the worst completed value
+ *       (they were stopped because they looked bad: a partial value says little about the final one, except
+ *       that a trial already worse than all the completed ones was a bad choice, which under ASHA, where most
+ *       trials are pruned, is most of what the GP learns); failed trials are ignored. Values are negated for
+ *       maximisation and standardised.</li>
  *   <li>Incumbent: the lowest observation for a deterministic objective; otherwise the lowest posterior mean at
  *       an observed point, since a noisy observation's luck should not set the bar.</li>
  *   <li>Parallel trials: every running trial's point (its parameters, or what this sampler proposed for it) is
@@ -174,9 +177,8 @@ public final class GpSampler implements Sampler {
             }
             pruned += t.state() == TrialState.PRUNED ? 1 : 0;
         }
-        // Pruned trials end the startup too: under ASHA three trials in four are pruned, and the GP never took over.
-        // Two complete ones at least, since pruned trials are modelled as the worst completed value.
-        if (complete.size() + pruned < startupTrials || complete.size() < Math.min(2, startupTrials)) {
+        // Pruned trials end the startup too: under ASHA most trials are pruned, and the GP never took over.
+        if (complete.size() + pruned < startupTrials || complete.isEmpty()) {
             state.startupNumbers.add(trial.number());
             return Map.of();
         }
@@ -208,7 +210,8 @@ public final class GpSampler implements Sampler {
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.PRUNED && contains(t, space)) {
                 xs.add(encode(t.params(), names, distributions));
-                ys.add(worst);
+                Double partial = t.value();
+                ys.add(partial == null || !Double.isFinite(partial) ? worst : Math.max(worst, sign * partial));
             }
         }
         List<double[]> pending = new ArrayList<>();
