@@ -24,14 +24,18 @@ public record ClassificationMetrics(double accuracy, double precision, double re
     }
 
     /**
-     * @param scores {@code n * classes} scores, row-major (probabilities or logits: only their order matters)
+     * @param logits {@code n * classes} logits (unnormalised log-probabilities, as a network before its softmax
+     *     gives them), row-major
      * @param labels the true class of each of the {@code n} samples
      */
-    public static ClassificationMetrics of(float[] scores, int[] labels, int classes) {
+    public static ClassificationMetrics of(float[] logits, int[] labels, int classes) {
         int n = labels.length;
-        if (classes < 2 || scores.length != n * classes || n == 0) {
-            throw new IllegalArgumentException("scores: expected " + n + " x " + classes + " values (n > 0, classes >= 2), got " + scores.length);
+        if (classes < 2 || logits.length != n * classes || n == 0) {
+            throw new IllegalArgumentException("logits: expected " + n + " x " + classes + " values (n > 0, classes >= 2), got " + logits.length);
         }
+        // One-vs-rest AUC ranks the samples by each class's probability. Ranked by its logit instead, a sample whose
+        // logits are all high would outrank one that is surer of the class: a perfect binary classifier scored 0.5.
+        double[] scores = logSoftmax(logits, n, classes);
         int[] truePos = new int[classes];
         int[] predicted = new int[classes];
         int[] actual = new int[classes];
@@ -82,6 +86,26 @@ public record ClassificationMetrics(double accuracy, double precision, double re
         }
         return new ClassificationMetrics((double) correct / n, p / counted, r / counted, f / counted,
                 aucCount == 0 ? Double.NaN : aucSum / aucCount);
+    }
+
+    /** Each row's log-probabilities: the logits less the row's log-sum-exp (shifted by its maximum, to stay finite). */
+    private static double[] logSoftmax(float[] logits, int n, int classes) {
+        double[] out = new double[logits.length];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[i * classes + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp(logits[i * classes + c] - max);
+            }
+            double logSum = max + Math.log(sum);
+            for (int c = 0; c < classes; c++) {
+                out[i * classes + c] = logits[i * classes + c] - logSum;
+            }
+        }
+        return out;
     }
 
     /** Binary AUC: the probability that a random positive scores above a random negative (ties count half). */

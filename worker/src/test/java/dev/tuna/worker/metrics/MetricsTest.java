@@ -21,17 +21,21 @@ class MetricsTest {
     @Test
     void threeClassMacroMetricsByHand() {
         // predictions (argmax): 0, 0, 1, 2, 2, 1 ; labels: 0, 1, 1, 2, 2, 2
-        float[] scores = {
-            0.8f, 0.1f, 0.1f,
-            0.6f, 0.3f, 0.1f,
-            0.2f, 0.7f, 0.1f,
-            0.1f, 0.1f, 0.8f,
-            0.2f, 0.2f, 0.6f,
-            0.3f, 0.5f, 0.2f,
+        double[] probabilities = {
+            0.8, 0.1, 0.1,
+            0.6, 0.3, 0.1,
+            0.2, 0.7, 0.1,
+            0.1, 0.1, 0.8,
+            0.2, 0.2, 0.6,
+            0.3, 0.5, 0.2,
         };
+        float[] logits = new float[probabilities.length]; // shifted per row: the softmax is the same
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) (Math.log(probabilities[i]) + i / 3);
+        }
         int[] labels = {0, 1, 1, 2, 2, 2};
 
-        ClassificationMetrics m = ClassificationMetrics.of(scores, labels, 3);
+        ClassificationMetrics m = ClassificationMetrics.of(logits, labels, 3);
 
         // class 0: tp1 pred2 act1 -> p .5 r 1 f 2/3 ; class 1: tp1 pred2 act2 -> p .5 r .5 f .5 ; class 2: tp2 pred2 act3 -> p 1 r 2/3 f .8
         assertThat(m.accuracy()).isCloseTo(4 / 6.0, within(1e-12));
@@ -42,6 +46,15 @@ class MetricsTest {
         // AUC class 0: pos score .8 vs negs .6 .2 .1 .2 .3 -> 1 ; class 1: pos .3, .7 vs negs .1 .1 .2 .5 -> (3 + 4)/8
         // class 2: pos .8 .6 .2 vs negs .1 .1 .1 -> 1
         assertThat(m.auc()).isCloseTo((1 + 7 / 8.0 + 1) / 3, within(1e-12));
+    }
+
+    @Test
+    void aucRanksProbabilitiesNotLogits() {
+        // Sample 0 is class 1 (p1 = 0.73), sample 1 class 0 (p1 = 0.27): perfectly separated. Ranked by the class-1
+        // logit (1 against 4) they were the wrong way round, and the AUC came out 0.5.
+        ClassificationMetrics m = ClassificationMetrics.of(new float[] {0, 1, 5, 4}, new int[] {1, 0}, 2);
+        assertThat(m.accuracy()).isEqualTo(1.0);
+        assertThat(m.auc()).isEqualTo(1.0);
     }
 
     @Test
