@@ -245,7 +245,14 @@ public final class Study {
         StringWriter stack = new StringWriter();
         error.printStackTrace(new PrintWriter(stack));
         storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
-        return new TrialOutcome(finish(trial, TrialState.FAIL, null, reason), error);
+        int number = endHandle(trial);
+        if (error instanceof TrialFailedException failed && reason.startsWith(TrialFailedException.DIVERGED)) {
+            String why = reason.substring(TrialFailedException.DIVERGED.length());
+            storeDiagnoses(number, d -> d.diagnoseDivergedFailure(storage.trial(name, number), direction, why,
+                    failed.step()));
+            return new TrialOutcome(storage.finishTrial(name, number, TrialState.FAIL, null, reason), error);
+        }
+        return new TrialOutcome(finish(number, TrialState.FAIL, null, reason), error);
     }
 
     private static String describe(Throwable e) {
@@ -389,21 +396,21 @@ public final class Study {
     }
 
     private FrozenTrial finish(int number, TrialState state, Double value, String reason) {
-        storeDiagnoses(number);
+        storeDiagnoses(number, d -> {
+            FrozenTrial snapshot = storage.trial(name, number);
+            boolean reported = !snapshot.intermediateValues().isEmpty() || !snapshot.metrics().isEmpty();
+            return reported ? d.diagnose(snapshot, direction) : List.of();
+        });
         return storage.finishTrial(name, number, state, value, reason);
     }
 
-    /** Diagnoses the curves of a trial that reported any, while it can still be changed. */
-    private void storeDiagnoses(int number) {
+    /** Stores what the diagnoser finds on a trial, while it can still be changed. */
+    private void storeDiagnoses(int number, java.util.function.Function<Diagnoser, List<Diagnosis>> diagnose) {
         if (diagnoser == null) {
             return;
         }
         try {
-            FrozenTrial snapshot = storage.trial(name, number);
-            if (snapshot.intermediateValues().isEmpty() && snapshot.metrics().isEmpty()) {
-                return;
-            }
-            List<Diagnosis> found = diagnoser.diagnose(snapshot, direction);
+            List<Diagnosis> found = diagnose.apply(diagnoser);
             if (!found.isEmpty()) {
                 storage.setSystemAttr(name, number, Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
             }

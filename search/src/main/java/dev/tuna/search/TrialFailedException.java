@@ -1,15 +1,37 @@
 package dev.tuna.search;
 
+import java.util.OptionalInt;
+
 /**
  * Thrown by an objective to fail its trial with a reason of its own: the trial's reason is this message, word for
- * word, where other exceptions get their class name in front (for example {@code "diverged: loss became NaN at
- * epoch 2 batch 7"}, which the dashboard and the diagnoses recognise). The stack trace is kept as for any failure.
+ * word, where other exceptions get their class name in front. A reason that begins {@value #DIVERGED} (for example
+ * {@code "diverged: loss became NaN at epoch 2 batch 7"}) marks the trial diverged on the dashboard and in its
+ * diagnoses. The stack trace is kept as for any failure.
  */
 public class TrialFailedException extends RuntimeException {
+    /** How the reason of a trial whose training diverged begins. */
+    public static final String DIVERGED = "diverged: ";
     private static final long serialVersionUID = 1L;
+
+    private final Integer step;
 
     /** @param reason the failed trial's reason */
     public TrialFailedException(String reason) {
         super(reason);
+        this.step = null;
+    }
+
+    /**
+     * @param reason the failed trial's reason
+     * @param step the step (as the trial's reports count them, an epoch for a training run) where it failed
+     */
+    public TrialFailedException(String reason, int step) {
+        super(reason);
+        this.step = step;
+    }
+
+    /** The step where the trial failed, if the objective said. */
+    public OptionalInt step() {
+        return step == null ? OptionalInt.empty() : OptionalInt.of(step);
     }
 }

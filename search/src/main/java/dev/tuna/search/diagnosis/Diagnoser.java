@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -83,6 +84,26 @@ public final class Diagnoser {
         }
         add(found, plateau(objective, direction));
         found.sort((a, b) -> Integer.compare(a.step(), b.step()));
+        return List.copyOf(found);
+    }
+
+    /**
+     * The diagnoses of a trial that failed because its training diverged ({@code reason}, less its "diverged: "):
+     * its curves', and "diverged" at {@code step} (when not given, the step after its last report) unless the
+     * curves already show it. Such a trial stops before it can report the epoch that blew up.
+     */
+    public List<Diagnosis> diagnoseDivergedFailure(FrozenTrial trial, Direction direction, String reason,
+                                                   OptionalInt step) {
+        List<Diagnosis> found = new ArrayList<>(diagnose(trial, direction));
+        if (found.stream().noneMatch(d -> d.name().equals(Diagnosis.DIVERGED))) {
+            int last = -1;
+            for (NavigableMap<Integer, Double> curve : trial.metrics().values()) {
+                last = curve.isEmpty() ? last : Math.max(last, curve.lastKey());
+            }
+            last = trial.intermediateValues().isEmpty() ? last : Math.max(last, trial.intermediateValues().lastKey());
+            found.add(new Diagnosis(Diagnosis.DIVERGED, step.orElse(last + 1), reason));
+            found.sort((a, b) -> Integer.compare(a.step(), b.step()));
+        }
         return List.copyOf(found);
     }
 

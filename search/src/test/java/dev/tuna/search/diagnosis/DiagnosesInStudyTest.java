@@ -6,6 +6,7 @@ import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Study;
+import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.TrialPrunedException;
 import dev.tuna.search.pruner.DivergencePruner;
 import dev.tuna.search.sampler.RandomSampler;
@@ -57,6 +58,33 @@ class DiagnosesInStudyTest {
         FrozenTrial t = study.trials().get(0);
         assertThat(t.state()).isEqualTo(TrialState.PRUNED);
         assertThat(Diagnosis.of(t)).containsExactly(new Diagnosis(Diagnosis.DIVERGED, 2, "the objective is NaN"));
+    }
+
+    @Test
+    void aTrialFailedAsDivergedIsDiagnosedDivergedWhereItFailed() {
+        Study study = Study.builder("diag").sampler(new RandomSampler(1)).create();
+        // Its training blew up within epoch 2, before epoch 2 was reported: the curves alone show nothing.
+        study.optimize(trial -> {
+            trial.report(1, Map.of("train_loss", 4.5, "val_loss", 6.4));
+            throw new TrialFailedException(TrialFailedException.DIVERGED + "loss became 6.4e6 at epoch 2 batch 12", 2);
+        }, 1);
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(Diagnosis.of(t)).containsExactly(new Diagnosis(Diagnosis.DIVERGED, 2, "loss became 6.4e6 at epoch 2 batch 12"));
+        // With no step given, the step after the last report; with nothing reported, step 0. Other failures: none.
+        study.optimize(trial -> {
+            trial.report(3, Map.of("train_loss", 1.0));
+            throw new TrialFailedException(TrialFailedException.DIVERGED + "val_loss became NaN");
+        }, 1);
+        study.optimize(trial -> {
+            throw new TrialFailedException(TrialFailedException.DIVERGED + "at once");
+        }, 1);
+        study.optimize(trial -> {
+            throw new TrialFailedException("out of memory");
+        }, 1);
+        assertThat(Diagnosis.of(study.trials().get(1))).containsExactly(new Diagnosis(Diagnosis.DIVERGED, 4, "val_loss became NaN"));
+        assertThat(Diagnosis.of(study.trials().get(2))).containsExactly(new Diagnosis(Diagnosis.DIVERGED, 0, "at once"));
+        assertThat(study.trials().get(3).systemAttrs()).doesNotContainKey(Diagnosis.ATTR);
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class Validation {
      */
     static Map<String, Double> metrics(double valLoss, float[] outputs, LabeledData data) {
         if (!Double.isFinite(valLoss)) {
-            throw new TrialFailedException("diverged: " + MetricNames.VAL_LOSS + " became " + valLoss
+            throw new TrialFailedException(TrialFailedException.DIVERGED + MetricNames.VAL_LOSS + " became " + valLoss
                     + " on the validation data");
         }
         int n = data.size();

@@ -17,18 +17,18 @@ public class TrainingDivergedException extends TrialFailedException {
 
     /** The loss {@code loss} (NaN or an infinity) was seen at 1-based {@code epoch} and {@code batch}. */
     public TrainingDivergedException(float loss, int epoch, int batch) {
-        this("diverged: loss became " + (Float.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity") + " at epoch "
+        this(DIVERGED + "loss became " + (Float.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity") + " at epoch "
                 + epoch + " batch " + batch, epoch, batch);
     }
 
     /** The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the first batch's or more. */
     public TrainingDivergedException(float loss, int epoch, int batch, double firstLoss, double factor) {
-        this("diverged: loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch + ", over "
+        this(DIVERGED + "loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch + ", over "
                 + BlowUps.format(factor) + " times the first batch's " + BlowUps.format(firstLoss), epoch, batch);
     }
 
     private TrainingDivergedException(String message, int epoch, int batch) {
-        super(message);
+        super(message, epoch);
         this.epoch = epoch;
         this.batch = batch;
     }

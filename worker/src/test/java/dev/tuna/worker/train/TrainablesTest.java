@@ -145,6 +145,12 @@ class TrainablesTest {
 
         assertThat(t.state()).isEqualTo(TrialState.FAIL);
         assertThat(t.reason()).matches("diverged: loss became \\S+ at epoch 1 batch \\d+, over 1000 times the first batch's \\S+");
+        // Diagnosed diverged where it failed, though no epoch was reported.
+        assertThat(dev.tuna.search.diagnosis.Diagnosis.of(t)).singleElement().satisfies(d -> {
+            assertThat(d.name()).isEqualTo(dev.tuna.search.diagnosis.Diagnosis.DIVERGED);
+            assertThat(d.step()).isEqualTo(1);
+            assertThat("diverged: " + d.detail()).isEqualTo(t.reason());
+        });
     }
 
     @Test
