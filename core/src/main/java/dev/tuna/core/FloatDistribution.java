@@ -12,6 +12,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FloatDistribution(double low, double high, boolean log, Double step) implements Distribution {
+    /** The most steps a range may hold. */
+    private static final double MAX_STEPS = 1e15;
+
 
     public FloatDistribution {
         if (!Double.isFinite(low) || !Double.isFinite(high)) {
@@ -35,6 +38,11 @@ public record FloatDistribution(double low, double high, boolean log, Double ste
                 throw new IllegalArgumentException("step must be positive, got " + step);
             }
             double intervals = (high - low) / step;
+            if (intervals > MAX_STEPS) {
+                // Beyond what a double tells apart in the range (and a long counts): the grid's arithmetic overflowed.
+                throw new IllegalArgumentException("step (" + step + ") is too small for the range [" + low + ", " + high
+                        + "]: more than 1e15 steps; leave it out for a continuous range");
+            }
             if (Math.abs(intervals - Math.rint(intervals)) > 1e-8 * Math.max(1, intervals)) {
                 throw new IllegalArgumentException("step (" + step + ") does not divide the range [" + low + ", " + high + "]");
             }

@@ -50,6 +50,8 @@ class DistributionTest {
                 invalid("float log with low 0", () -> new FloatDistribution(0, 1, true, null), "log scale needs low > 0"),
                 invalid("float log with low < 0", () -> new FloatDistribution(-1, 1, true, null), "log scale needs low > 0"),
                 invalid("float step not dividing", () -> new FloatDistribution(0, 1, false, 0.3), "step (0.3) does not divide the range [0.0, 1.0]"),
+                invalid("float step too fine", () -> new FloatDistribution(0, 1, false, 1e-19),
+                        "step (1.0E-19) is too small for the range [0.0, 1.0]: more than 1e15 steps; leave it out for a continuous range"),
                 invalid("float step zero", () -> new FloatDistribution(0, 1, false, 0.0), "step must be positive"),
                 invalid("float step negative", () -> new FloatDistribution(0, 1, false, -0.5), "step must be positive"),
                 invalid("float step with log", () -> new FloatDistribution(1, 10, true, 1.0), "step cannot be combined with a log scale"),
