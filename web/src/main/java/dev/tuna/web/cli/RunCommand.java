@@ -117,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
             FrozenTrial best = study.findBestTrial().orElseThrow(() ->
                     new IllegalStateException("no trial of study '" + study.name() + "' completed"));
             out.printf(Locale.ROOT, "Best trial #%d: value %.6g%n", best.number(), best.value());
-            best.params().forEach((k, v) -> out.printf("  %s = %s%n", k, v));
+            best.params().forEach((k, v) -> out.printf("  %s = %s%n", Terminal.printable(k), Terminal.printable(String.valueOf(v))));
             out.printf("Data: %s (study '%s', %d trials)%n", db, study.name(), study.trials().size());
             out.flush();
         }

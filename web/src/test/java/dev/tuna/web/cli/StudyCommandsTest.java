@@ -64,6 +64,18 @@ class StudyCommandsTest {
     }
 
     @Test
+    void runShowsTheBestTrialsValuesEscaped() throws Exception {
+        Path file = dir.resolve("esc.json");
+        Files.writeString(file, """
+                {"name": "esc", "trials": 1, "sampler": {"type": "random", "seed": 1}, "trainable": {"type": "quadratic"},
+                 "space": {"c": {"type": "categorical", "choices": ["\\u001b[31mRED\\nX"]}, "x": {"type": "float", "low": 0, "high": 1}}}
+                """);
+        TunaRun run = tuna("run", file.toString(), "--data", dir.resolve("esc").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("  c = \\u001b[31mRED\\nX\n").doesNotContain("\u001b");
+    }
+
+    @Test
     void runWritesTheStudyAndReadCommandsShowIt() throws Exception {
         Path data = dir.resolve("data");
         TunaRun run = tuna("run", spec("br", 6).toString(), "--data", data.toString());
