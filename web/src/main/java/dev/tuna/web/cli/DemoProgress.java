@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The console line of a study that runs on the server: trials finished of the total and the best value so far,
@@ -15,7 +14,6 @@ final class DemoProgress implements AutoCloseable {
 
     /** A line for {@code total} trials of which {@code done} were finished before this run. */
     DemoProgress(String task, int total, int done, PrintWriter err) {
-        boolean console = System.console() != null;
         this.bar = ProgressBar.builder()
                 .setTaskName(task)
                 .setInitialMax(total)
@@ -23,7 +21,7 @@ final class DemoProgress implements AutoCloseable {
                 .continuousUpdate() // the clock moves while a long trial runs
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(250)
-                .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setStyle(ProgressLine.style())
                 .setConsumer(new ProgressLine(err))
                 .build();
     }

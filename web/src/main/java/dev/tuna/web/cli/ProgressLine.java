@@ -1,9 +1,12 @@
 package dev.tuna.web.cli;
 
+import java.io.Console;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Draws a progress bar on one console line, over itself, and keeps log messages off that line: while the bar is
@@ -12,6 +15,18 @@ import me.tongfei.progressbar.DelegatingProgressBarConsumer;
  */
 final class ProgressLine extends DelegatingProgressBarConsumer {
     private final Line line;
+
+    /**
+     * Colours and block characters where a terminal shows them; plain ASCII in logs and pipes, and on a terminal
+     * whose character set has no block characters (a C locale showed a row of question marks).
+     */
+    static ProgressBarStyle style() {
+        Console console = System.console();
+        String blocks = "\u2588\u258c\u2502";
+        return console != null && console.charset().newEncoder().canEncode(blocks)
+                && Charset.defaultCharset().newEncoder().canEncode(blocks)
+                ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII;
+    }
 
     /** @param err where the bar is drawn: a writer made before this line, on the console's error stream */
     ProgressLine(PrintWriter err) {

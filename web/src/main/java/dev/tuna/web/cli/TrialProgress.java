@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A console progress bar for {@link Study#optimize}: trials finished of the total, the best value so far and the
@@ -26,7 +25,6 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
      */
     TrialProgress(Study study, int total, int done, PrintWriter err) {
         this.best = study.findBestTrial().map(FrozenTrial::value).orElse(null);
-        boolean console = System.console() != null;
         this.bar = ProgressBar.builder()
                 .setTaskName(study.name())
                 .setInitialMax(total)
@@ -34,8 +32,7 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(100)
                 .continuousUpdate() // the clock moves while a long trial runs, not only when one finishes
-                // Colours and block characters only where a terminal shows them, plain ASCII in logs and pipes.
-                .setStyle(console ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setStyle(ProgressLine.style())
                 .setConsumer(new ProgressLine(err))
                 .build();
         bar.setExtraMessage(message());
