@@ -94,6 +94,10 @@ public final class FunctionTrainables implements ObjectiveFactory {
         if (t.dataset() != null) {
             throw new SpecException("trainable.dataset", "the function trainable '" + t.type() + "' takes no dataset");
         }
+        if (spec.metric() != null && !spec.metric().equals("value")) {
+            throw new SpecException("metric", "the function trainable '" + t.type() + "' optimises its function's value:"
+                    + " metric must be 'value' or left out, got '" + spec.metric() + "'");
+        }
         int epochs = t.epochs() == null ? 1 : t.epochs();
         if (epochs > MAX_EPOCHS) {
             throw new SpecException("trainable.epochs", "must be at most " + MAX_EPOCHS + " for a function trainable, got " + epochs);

@@ -130,6 +130,7 @@ class StudySpecParserTest {
         "cron: '0 0 0 1 1 ? 2001' never fires again|\"cron\": \"0 0 0 1 1 ? 2001\",",
         "cron: '0 0 0 30 2 ?' never fires again|\"cron\": \"0 0 0 30 2 ?\",",
         "space.lr.step: step (3) does not divide the range [0, 10]|\"space\": {\"lr\": {\"type\": \"int\", \"low\": 0, \"high\": 10, \"step\": 3}},",
+        "metric: the function trainable 'quadratic' optimises its function's value: metric must be 'value' or left out, got 'val_accuracy'|\"metric\": \"val_accuracy\",",
         "space.x.step: step (1.0E-19) is too small for the range [0.0, 1.0]: more than 1e15 steps; leave it out for a continuous range|\"space\": {\"x\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"step\": 1e-19}},",
         "space.lr.type: unknown distribution 'normal'|\"space\": {\"lr\": {\"type\": \"normal\"}},",
         "space.lr.choices[0]: expected a string, number or boolean, got an object|\"space\": {\"lr\": {\"type\": \"categorical\", \"choices\": [{}]}},",
