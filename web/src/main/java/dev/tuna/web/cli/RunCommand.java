@@ -134,7 +134,7 @@ final class RunCommand implements Callable<Integer> {
         }
         firstDifference(old, given).ifPresent(field -> {
             throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + field + ": study '" + given.get("name") + "' in "
-                    + data + " was run with another " + field + " (" + old.get(field) + "); to resume it, use the"
+                    + data + " was run with another " + field + " (" + tree(old.get(field)) + "); to resume it, use the"
                     + " same " + field + ", or give this study a new name");
         });
     }

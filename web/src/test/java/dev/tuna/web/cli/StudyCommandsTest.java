@@ -132,7 +132,8 @@ class StudyCommandsTest {
         TunaRun other = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(other.code()).isEqualTo(1);
         assertThat(other.err().strip()).startsWith("tuna run: " + dir.resolve("br.json") + ": space: study 'br' in "
-                + data + " was run with another space (").endsWith("or give this study a new name").doesNotContain("\n");
+                + data + " was run with another space ({\"x1\":{\"type\":\"float\",\"low\":-5").endsWith("or give this study a new name")
+                .doesNotContain("\n");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
     }
 
