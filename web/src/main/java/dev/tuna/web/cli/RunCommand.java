@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,6 +67,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("--data " + data + ": " + OneLineErrorHandler.describe(e), e);
         }
+        Thread runner = Thread.currentThread();
+        AtomicBoolean ctrlC = new AtomicBoolean();
+        CountDownLatch closed = new CountDownLatch(1);
         try (MapDbStorage storage = openData(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
             Optional<Object> stored = storage.findStudy(studySpec.name())
@@ -85,9 +91,18 @@ final class RunCommand implements Callable<Integer> {
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
                     .optParallelism(studySpec.parallelism());
             studySpec.timeout().ifPresent(options::optTimeout);
-            // Ctrl-C ends the process in the middle of the run: say so on a line of its own, and how to go on.
+            // Ctrl-C ends the process in the middle of the run: within a few seconds the running trials end and the
+            // data file is closed, as a server does; then a line says how to go on. Trials left running were only
+            // marked by the next command to open the file, with a warning.
             PrintWriter err = spec.commandLine().getErr();
             Thread interrupted = new Thread(() -> {
+                ctrlC.set(true);
+                runner.interrupt(); // no new trial starts; the running ones finish or end FAIL "interrupted"
+                try {
+                    closed.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 err.printf("%nInterrupted; run the same command again to resume (finished trials are kept).%n");
                 err.flush();
             }, "tuna-run-interrupted");
@@ -101,6 +116,10 @@ final class RunCommand implements Callable<Integer> {
                 } catch (IllegalStateException shuttingDown) {
                     // Ctrl-C: the hook says so.
                 }
+            }
+            if (ctrlC.get()) {
+                Thread.interrupted();
+                return 130; // 128 + SIGINT; the data file closes below, then the process ends
             }
             int counted = study.countedTrials();
             if (counted < studySpec.trials() && study.isExhausted()) {
@@ -120,6 +139,8 @@ final class RunCommand implements Callable<Integer> {
             best.params().forEach((k, v) -> out.printf("  %s = %s%n", Terminal.printable(k), Terminal.printable(String.valueOf(v))));
             out.printf("Data: %s (study '%s', %d trials)%n", db, study.name(), study.trials().size());
             out.flush();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
@@ -138,6 +159,9 @@ final class RunCommand implements Callable<Integer> {
                     + " same " + field + ", or give this study a new name");
         });
     }
+
+    /** How long Ctrl-C waits for the running trials to end and the data file to close. */
+    private static final int INTERRUPT_GRACE_SECONDS = 5;
 
     /** The settings a resumed study must keep: all but its number of trials, parallelism and timeout. */
     private static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");

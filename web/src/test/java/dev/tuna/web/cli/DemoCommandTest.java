@@ -201,6 +201,15 @@ class DemoCommandTest {
         String output = stopWhenShown("trials", "run", spec.toString(), "--data", dir.resolve("data").toString());
         assertThat(output).contains(System.lineSeparator() + "Interrupted; run the same command again to resume"
                 + " (finished trials are kept).");
+        // The trial it was running ended there and then, and the file was closed: nothing was left for the next
+        // command to find running (which marks such trials "interrupted" alone, and warns).
+        try (MapDbStorage storage = MapDbStorage.open(dir.resolve("data").resolve("tuna.db"))) {
+            List<FrozenTrial> trials = storage.trials("slow");
+            assertThat(trials).isNotEmpty();
+            FrozenTrial last = trials.get(trials.size() - 1);
+            assertThat(last.state()).isEqualTo(TrialState.FAIL);
+            assertThat(last.reason()).startsWith("interrupted: java.lang.InterruptedException");
+        }
     }
 
     /**
