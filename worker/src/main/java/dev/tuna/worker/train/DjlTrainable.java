@@ -270,7 +270,7 @@ public abstract class DjlTrainable implements Trainable {
                     }
                     trainer.notifyListeners(listener -> listener.onEpoch(trainer));
                     Map<String, Double> metrics = new LinkedHashMap<>(monitor.lastEpoch());
-                    metrics.put(MetricNames.LR, (double) tracker.getNewValue(Math.max(0, updates - 1)));
+                    metrics.put(MetricNames.LR, (double) tracker.getNewValue(Math.max(1, updates))); // the last batch's
                     metrics.putAll(Validation.evaluate(trainer, validationSet, validation));
                     Double value = metrics.get(metric);
                     if (value == null) {

@@ -15,8 +15,18 @@ public final class LearningRateSchedules {
     private LearningRateSchedules() {
     }
 
-    /** A tracker for {@code epochs} epochs of {@code batchesPerEpoch} updates each. */
+    /**
+     * A tracker for {@code epochs} epochs of {@code batchesPerEpoch} updates each, asked for the rate of update
+     * 1, 2, ... as DJL's optimisers count them (from 1, not 0).
+     */
     public static Tracker create(String name, float lr, int epochs, int batchesPerEpoch, int stepEpochs, float gamma, int warmupEpochs) {
+        Tracker fromZero = fromZero(name, lr, epochs, batchesPerEpoch, stepEpochs, gamma, warmupEpochs);
+        return update -> fromZero.getNewValue(Math.max(0, update - 1));
+    }
+
+    /** The schedule over updates counted from 0. */
+    private static Tracker fromZero(String name, float lr, int epochs, int batchesPerEpoch, int stepEpochs, float gamma,
+                                    int warmupEpochs) {
         int total = Math.max(1, epochs * batchesPerEpoch);
         return switch (name) {
             case "none" -> Tracker.fixed(lr);
