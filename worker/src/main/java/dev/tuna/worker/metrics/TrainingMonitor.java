@@ -10,6 +10,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.util.Pair;
 import dev.tuna.worker.train.TrainingDivergedException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,9 @@ import java.util.Map;
 /**
  * A DJL training listener that watches every training batch and sums up each epoch: mean training loss, the
  * global gradient L2 norm (mean and max over the epoch's measured batches), each layer's gradient norm (mean),
- * epoch time and samples per second. Layers are named by their parameters' names without the
- * {@code _weight}/{@code _bias} suffix ({@code grad_norm/01Linear}). It checks every batch's loss and throws
+ * epoch time and samples per second. Layers are named by kind and count in the network's order
+ * ({@code grad_norm/Linear1}, {@code grad_norm/BatchNorm1}, {@code grad_norm/Linear2}), whatever other blocks lie
+ * between them. It checks every batch's loss and throws
  * {@link TrainingDivergedException} at once when it is NaN or infinite, or {@value #BLOW_UP_FACTOR} times the first
  * batch's loss or more: a learning rate far too high can blow a classifier's loss up to millions in the first epoch
  * and leave a dead network whose loss never becomes NaN, and whose first epoch's mean is already the blown-up one
@@ -73,17 +75,34 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         this.gradientEvery = gradientEvery;
     }
 
+    /**
+     * A layer's kind from DJL's name for it, "02Linear" (or "01SequentialBlock_02Linear") -> "Linear". DJL numbers
+     * layers by their place among all blocks, so that a dropout or batch-norm block shifts the numbers: named by
+     * kind and count instead ("Linear2"), the layers of two trials of one study match.
+     */
+    static String kind(String djlLayer) {
+        String last = djlLayer.substring(djlLayer.lastIndexOf('_') + 1);
+        String kind = last.replaceFirst("^[0-9]+", "");
+        return kind.isEmpty() ? "layer" : kind;
+    }
+
     @Override
     public void onTrainingBegin(Trainer trainer) {
         parameterNames.clear();
         parameterArrays.clear();
         layerOfParameter.clear();
         layerIndex.clear();
+        Map<String, String> layerNames = new HashMap<>(); // DJL's name of a layer -> ours
+        Map<String, Integer> ofKind = new HashMap<>();
         for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
             if (p.getValue().requiresGradient()) {
                 String name = p.getKey();
                 int cut = name.lastIndexOf('_');
-                String layer = cut > 0 ? name.substring(0, cut) : name;
+                String djlLayer = cut > 0 ? name.substring(0, cut) : name;
+                String layer = layerNames.computeIfAbsent(djlLayer, l -> {
+                    String kind = kind(l);
+                    return kind + ofKind.merge(kind, 1, Integer::sum);
+                });
                 parameterNames.add(name);
                 parameterArrays.add(p.getValue());
                 layerOfParameter.add(layer);

@@ -138,6 +138,23 @@ class TrainablesTest {
     }
 
     @Test
+    void layersAreNamedAlikeWhateverBlocksLieBetweenThem() {
+        // DJL's names number every block, so a dropout or batch-norm layer shifted them: 06Linear was the second
+        // hidden layer of one trial and the output layer of another.
+        Map<String, Object> common = Map.of("dataset", "moons?samples=200", "epochs", 1, "units", 8, "layers", 2);
+        FrozenTrial plain = runOne("mlp", common);
+        Map<String, Object> withMore = new java.util.HashMap<>(common);
+        withMore.put("batchNorm", true);
+        withMore.put("dropout", 0.5);
+        FrozenTrial more = runOne("mlp", withMore);
+
+        List<String> layers = List.of("grad_norm/Linear1", "grad_norm/Linear2", "grad_norm/Linear3");
+        assertThat(plain.metrics().keySet()).filteredOn(k -> k.startsWith("grad_norm/")).containsExactlyInAnyOrderElementsOf(layers);
+        assertThat(more.metrics().keySet()).filteredOn(k -> k.startsWith("grad_norm/")).containsAll(layers)
+                .contains("grad_norm/BatchNorm1", "grad_norm/BatchNorm2");
+    }
+
+    @Test
     void aLossThatBlowsUpWithoutBecomingNanEndsTheTrialAsDiverged() {
         // A learning rate far too high: the classifier's loss jumps to millions and the network dies, but stays finite.
         FrozenTrial t = runOne("mlp", Map.of("dataset", "mnist?samples=400", "epochs", 2, "optimizer", "momentum", "lr", 80.0,
