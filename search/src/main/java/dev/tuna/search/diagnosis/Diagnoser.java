@@ -22,7 +22,7 @@ import java.util.TreeMap;
  *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
  *       earlier values (once it has 3);</li>
  *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
- *       (3) steps in a row;</li>
+ *       (3) steps in a row, while the training loss is still above 1% of its first value;</li>
  *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
  *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell (from no more
  *       than {@code lossFactor} times the validation loss there: a training loss that only fell back from a
@@ -36,6 +36,8 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class Diagnoser {
+    /** A training loss under this fraction of its first value has fitted the training data. */
+    private static final double FITTED = 0.01;
     private final String trainLoss;
     private final String valLoss;
     private final String gradNorm;
@@ -75,7 +77,7 @@ public final class Diagnoser {
         add(found, diverged(trial, direction));
         NavigableMap<Integer, Double> grad = trial.metric(gradNorm);
         add(found, explodingGradients(grad));
-        add(found, vanishingGradients(grad));
+        add(found, vanishingGradients(grad, trial.metric(trainLoss)));
         add(found, overfitting(trial.metric(valLoss), trial.metric(trainLoss)));
         NavigableMap<Integer, Double> objective = trial.intermediateValues();
         if (objective.isEmpty()) {
@@ -144,11 +146,16 @@ public final class Diagnoser {
         return finding(Diagnosis.EXPLODING_GRADIENTS, gradNorm, BlowUps.gradientAbove(grad, gradNormFactor, Double.POSITIVE_INFINITY));
     }
 
-    private Diagnosis vanishingGradients(NavigableMap<Integer, Double> grad) {
+    private Diagnosis vanishingGradients(NavigableMap<Integer, Double> grad, NavigableMap<Integer, Double> train) {
         int run = 0;
         int start = -1;
+        double firstTrain = train.isEmpty() ? Double.NaN : train.firstEntry().getValue();
         for (Map.Entry<Integer, Double> e : grad.entrySet()) {
-            if (e.getValue() < vanishingFloor) {
+            // A run that has fit its training data (its loss under 1% of the first) has small gradients for good
+            // reason: a network that memorised its training set was called one whose gradients vanished.
+            Double loss = train.get(e.getKey());
+            boolean fitted = loss != null && firstTrain > 0 && loss < FITTED * firstTrain;
+            if (e.getValue() < vanishingFloor && !fitted) {
                 if (run++ == 0) {
                     start = e.getKey();
                 }

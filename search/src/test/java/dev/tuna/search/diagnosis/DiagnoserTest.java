@@ -74,6 +74,14 @@ class DiagnoserTest {
         FrozenTrial t = metrics("grad_norm", curve(1, 1e-5, 0.1, 1e-5, 1e-6, 1e-7, 1e-7));
         assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(
                 Diagnosis.VANISHING_GRADIENTS, 4, "grad_norm under 0.0001 for 3 steps from step 4"));
+        // Small gradients on a training set fitted (the loss under 1% of its first) are no finding; stuck high, they are.
+        FrozenTrial memorised = metrics("grad_norm", curve(1, 0.5, 1e-5, 1e-6, 1e-7),
+                "train_loss", curve(0.7, 0.1, 1e-4, 1e-5, 1e-5));
+        assertThat(diagnoser.diagnose(memorised, Direction.MINIMIZE)).isEmpty();
+        FrozenTrial stuck = metrics("grad_norm", curve(1, 0.5, 1e-5, 1e-6, 1e-7),
+                "train_loss", curve(0.7, 0.69, 0.69, 0.69, 0.69));
+        assertThat(diagnoser.diagnose(stuck, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .contains(Diagnosis.VANISHING_GRADIENTS);
     }
 
     @Test
