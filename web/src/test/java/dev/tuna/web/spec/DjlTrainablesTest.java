@@ -58,7 +58,8 @@ class DjlTrainablesTest {
                 """.formatted(lr))).hasMessageStartingWith("metric: trainable mlp: metric 'val_acc' is not one it reports");
         // The network is built for the data that is here: a cnn wants images, and moons are points.
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
-                .hasMessageStartingWith("trainable.dataset: trainable cnn: ").hasMessageContaining("not images");
+                .hasMessage("trainable.dataset: trainable cnn: samples of shape [2] are not images (need c x h x w, h x w,"
+                        + " or a square size)");
         assertThat(parser.parse(spec.formatted("mlp", "regression?samples=100", "{}", lr)).name()).isEqualTo("x");
         // A metric of the other task: moons are classes, regression is numbers.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=100", "{\"metric\": \"val_mse\"}", lr)))
@@ -70,7 +71,10 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"lr\": 5}", lr)))
                 .hasMessage("trainable.fixed.lr: is also in space: a setting is either fixed or searched, not both");
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"bogus\": 1}", lr)))
-                .hasMessageStartingWith("trainable: trainable mlp: unknown parameter [bogus]");
+                .hasMessageStartingWith("trainable.fixed.bogus: trainable mlp: unknown parameter [bogus]");
+        // A searched one the trainable does not know is named in the space.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}", "{\"foo\": {\"type\": \"float\", \"low\": 0, \"high\": 1}}")))
+                .hasMessageStartingWith("space.foo: trainable mlp: unknown parameter [foo]");
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "mnist", "{\"batchSize\": \"big\"}", lr)))
                 .hasMessageContaining("parameter 'batchSize'");
         // Each end of a range is checked, and the error names the space's field: momentum may not exceed 1.

@@ -47,7 +47,7 @@ public final class CnnTrainable extends DjlTrainable {
         if (s.length == 1 && side * side == s[0]) {
             return new long[] {1, side, side};
         }
-        throw new IllegalArgumentException("trainable cnn: samples of shape " + Arrays.toString(s) + " are not images (need c x h x w, h x w, or a square size)");
+        throw new IllegalArgumentException("samples of shape " + Arrays.toString(s) + " are not images (need c x h x w, h x w, or a square size)");
     }
 
     @Override

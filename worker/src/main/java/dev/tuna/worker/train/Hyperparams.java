@@ -136,11 +136,12 @@ public final class Hyperparams {
 
     /** Throws when a fixed or suggested key was never read by the trainable. */
     public void checkAllKnown() {
-        Set<String> unknown = new TreeSet<>(values.keySet());
+        TreeSet<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(read);
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(owner + ": unknown parameter" + (unknown.size() > 1 ? "s " : " ") + unknown
-                    + " (known: " + new TreeSet<>(read) + ")");
+            // Named by the first, so that a spec's error points at it (space.foo rather than the whole trainable).
+            throw new InvalidSettingException(unknown.first(), owner + ": unknown parameter" + (unknown.size() > 1 ? "s " : " ")
+                    + unknown + " (known: " + new TreeSet<>(read) + ")");
         }
     }
 
