@@ -123,8 +123,8 @@ class StudyServiceTest {
         FlakyDispatch leavesOneRunning = new FlakyDispatch(Integer.MAX_VALUE, null) {
             @Override
             public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
                 study.ask(); // started, and then its end could not be written
+                runs.incrementAndGet(); // after the ask: a stop seen before the trial existed found nothing to end
                 throw new StorageException("cannot write tuna.db.journal: No space left on device");
             }
 
