@@ -28,16 +28,20 @@ final class ThreadTrialExecutor implements TrialExecutor {
             threads.add(t);
             t.start();
         }
-        // An interrupt stops the run, but optimize still returns only once the trials in flight have ended: a caller
-        // may close the storage the moment it returns.
+        // An interrupt stops the run and reaches the trials in flight, as it reaches the trial of a run in this
+        // thread; optimize still returns only once they have ended: a caller may close the storage the moment it
+        // returns.
         boolean interrupted = false;
         for (Thread t : threads) {
             while (t.isAlive()) {
                 try {
                     t.join();
                 } catch (InterruptedException e) {
-                    interrupted = true;
-                    loop.stop();
+                    if (!interrupted) {
+                        interrupted = true;
+                        loop.stop();
+                        threads.forEach(Thread::interrupt);
+                    }
                 }
             }
         }

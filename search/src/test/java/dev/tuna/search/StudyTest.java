@@ -181,6 +181,26 @@ class StudyTest {
     }
 
     @Test
+    void anInterruptReachesTheTrialsOfEveryThread() throws InterruptedException {
+        Study study = study("interrupted-threads");
+        CountDownLatch twoStarted = new CountDownLatch(2);
+        Thread runner = new Thread(() -> study.optimize(trial -> {
+            twoStarted.countDown();
+            Thread.sleep(60_000); // ends only if interrupted
+            return 1.0;
+        }, OptimizeOptions.builder().optTrials(10).optParallelism(2).build()));
+        runner.start();
+        assertThat(twoStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.interrupt();
+        runner.join(10_000);
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(study.trials()).hasSize(2).allSatisfy(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.reason()).startsWith("interrupted: java.lang.InterruptedException");
+        });
+    }
+
+    @Test
     void stopOnErrorRethrowsAfterRecordingTheFailure() {
         Study study = study("stop-on-error");
         OptimizeOptions options = OptimizeOptions.builder().optTrials(10).optStopOnError(true).build();

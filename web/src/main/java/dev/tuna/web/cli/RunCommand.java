@@ -91,15 +91,19 @@ final class RunCommand implements Callable<Integer> {
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
                     .optParallelism(studySpec.parallelism());
             studySpec.timeout().ifPresent(options::optTimeout);
-            // Ctrl-C ends the process in the middle of the run: within a few seconds the running trials end and the
-            // data file is closed, as a server does; then a line says how to go on. Trials left running were only
+            // Ctrl-C ends the process in the middle of the run. As on a server, no new trial starts and the running
+            // ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"), and the data
+            // file is closed before the process ends; then a line says how to go on. Trials left running were only
             // marked by the next command to open the file, with a warning.
             PrintWriter err = spec.commandLine().getErr();
             Thread interrupted = new Thread(() -> {
                 ctrlC.set(true);
-                runner.interrupt(); // no new trial starts; the running ones finish or end FAIL "interrupted"
+                study.stop();
                 try {
-                    closed.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
+                    if (!closed.await(ServerRuntime.SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                        runner.interrupt(); // and, through the optimize, the threads of parallel trials
+                        closed.await(INTERRUPTED_END_SECONDS, TimeUnit.SECONDS);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -160,8 +164,8 @@ final class RunCommand implements Callable<Integer> {
         });
     }
 
-    /** How long Ctrl-C waits for the running trials to end and the data file to close. */
-    private static final int INTERRUPT_GRACE_SECONDS = 5;
+    /** How long Ctrl-C waits, after the grace, for interrupted trials to end and the data file to close. */
+    private static final int INTERRUPTED_END_SECONDS = 5;
 
     /** The settings a resumed study must keep: all but its number of trials, parallelism and timeout. */
     private static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");

@@ -54,7 +54,7 @@ public final class ServerRuntime implements AutoCloseable {
     }
 
     /** How long a stopping server lets the trials running on its own slots finish before it fails them. */
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {

@@ -192,23 +192,24 @@ class DemoCommandTest {
 
     @Test
     void stoppedWhileItRunsTunaRunSaysHowToGoOn() throws Exception {
+        // Two trials at a time, each 12 s long: longer than the 5 s they get to finish after Ctrl-C.
         Path spec = dir.resolve("slow.json");
         java.nio.file.Files.writeString(spec, """
-                {"name": "slow", "trials": 100, "sampler": {"type": "random", "seed": 1},
-                 "trainable": {"type": "branin", "epochs": 1, "fixed": {"sleepMillis": 300}},
+                {"name": "slow", "trials": 100, "parallelism": 2, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 40, "fixed": {"sleepMillis": 300}},
                  "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
                 """);
         String output = stopWhenShown("trials", "run", spec.toString(), "--data", dir.resolve("data").toString());
         assertThat(output).contains(System.lineSeparator() + "Interrupted; run the same command again to resume"
                 + " (finished trials are kept).");
-        // The trial it was running ended there and then, and the file was closed: nothing was left for the next
-        // command to find running (which marks such trials "interrupted" alone, and warns).
+        // The trials it was running were interrupted there, in both threads, and the file was closed: nothing was
+        // left for the next command to find running (which marks such trials "interrupted" alone, and warns).
         try (MapDbStorage storage = MapDbStorage.open(dir.resolve("data").resolve("tuna.db"))) {
-            List<FrozenTrial> trials = storage.trials("slow");
-            assertThat(trials).isNotEmpty();
-            FrozenTrial last = trials.get(trials.size() - 1);
-            assertThat(last.state()).isEqualTo(TrialState.FAIL);
-            assertThat(last.reason()).startsWith("interrupted: java.lang.InterruptedException");
+            assertThat(storage.trials("slow")).hasSize(2).allSatisfy(t -> {
+                assertThat(t.state()).isEqualTo(TrialState.FAIL);
+                assertThat(t.reason()).startsWith("interrupted: java.lang.InterruptedException");
+                assertThat(t.duration().toMillis()).as("ran its grace first").isGreaterThan(5000);
+            });
         }
     }
 
