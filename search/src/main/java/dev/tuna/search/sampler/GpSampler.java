@@ -77,11 +77,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Search space (define-by-run): the parameters that every completed trial has, with the same distribution;
  *       the GP models them jointly, any other parameter is drawn at random.</li>
  *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as their last
- *       intermediate value where that is worse than every completed value, else as the worst completed value
- *       (they were stopped because they looked bad: a partial value says little about the final one, except
- *       that a trial already worse than all the completed ones was a bad choice, which under ASHA, where most
- *       trials are pruned, is most of what the GP learns); failed trials are ignored. Values are negated for
- *       maximisation and standardised.</li>
+ *       intermediate value where that is worse than every completed value, held below a ceiling, else as the
+ *       worst completed value ({@link #prunedObservations}: under ASHA, where most trials are pruned, that is most
+ *       of what the GP learns); failed trials are ignored. Values are negated for maximisation and
+ *       standardised.</li>
  *   <li>Incumbent: the lowest observation for a deterministic objective; otherwise the lowest posterior mean at
  *       an observed point, since a noisy observation's luck should not set the bar.</li>
  *   <li>Parallel trials: every running trial's point (its parameters, or what this sampler proposed for it) is
@@ -200,20 +199,18 @@ public final class GpSampler implements Sampler {
 
         List<double[]> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
-        double worst = Double.NEGATIVE_INFINITY;
         for (FrozenTrial t : complete) {
             xs.add(encode(t.params(), names, distributions));
-            double y = sign * t.value();
-            ys.add(y);
-            worst = Math.max(worst, y);
+            ys.add(sign * t.value());
         }
+        List<Double> partials = new ArrayList<>();
         for (FrozenTrial t : trials) {
             if (t.state() == TrialState.PRUNED && contains(t, space)) {
                 xs.add(encode(t.params(), names, distributions));
-                Double partial = t.value();
-                ys.add(partial == null || !Double.isFinite(partial) ? worst : Math.max(worst, sign * partial));
+                partials.add(t.value() == null ? Double.NaN : sign * t.value());
             }
         }
+        ys.addAll(prunedObservations(ys, partials));
         List<double[]> pending = new ArrayList<>();
         Set<Integer> running = new HashSet<>();
         for (FrozenTrial t : trials) {
@@ -382,6 +379,28 @@ public final class GpSampler implements Sampler {
         return inStartup
                 ? startup.sampleIndependent(study, trial, name, distribution)
                 : independent.sampleIndependent(study, trial, name, distribution);
+    }
+
+    /**
+     * What the GP sees of pruned trials, from their last intermediate values (sign-adjusted; NaN when missing): such
+     * a value where it is worse than every completed one, else the worst completed value (a partial value says
+     * little about the final one, except that a trial already worse than them all was a bad choice). Values far
+     * beyond the completed ones (a diverged loss of 1e6, an infinity) are held at a ceiling, {@code worst + 2 s},
+     * where {@code s} is the larger of the completed values' spread and the pruned values' median excess over the
+     * worst: unbounded, one of them squeezed every other observation into a flat line after standardising.
+     */
+    static List<Double> prunedObservations(List<Double> completed, List<Double> partials) {
+        double best = completed.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double worst = completed.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double[] excess = partials.stream().mapToDouble(v -> Double.isNaN(v) ? 0 : Math.max(0, v - worst))
+                .filter(e -> e > 0 && Double.isFinite(e)).sorted().toArray();
+        double median = excess.length == 0 ? 0 : excess[excess.length / 2];
+        double ceiling = worst + 2 * Math.max(worst - best, median);
+        List<Double> out = new ArrayList<>(partials.size());
+        for (double v : partials) {
+            out.add(Double.isNaN(v) ? worst : Math.min(ceiling, Math.max(worst, v)));
+        }
+        return out;
     }
 
     /** Indices of the points the GP is fitted on: all of them, or the best half of the cap plus a spread. */

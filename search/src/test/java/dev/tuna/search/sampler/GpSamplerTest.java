@@ -63,6 +63,28 @@ class GpSamplerTest {
         // Trial 0 completes, the others are pruned: after 10 finished trials the GP takes over. It once waited for
         // 10 complete trials, so a study under ASHA stayed on Sobol points for good.
         assertThat(firstDifference(new GpSampler(5), new SobolSampler(5), 16)).isEqualTo(10);
+        // With every trial pruned there is no completed value to model: the startup design goes on.
+        Objective allPruned = trial -> {
+            trial.report(0, BRANIN.evaluate(trial));
+            throw new dev.tuna.search.TrialPrunedException();
+        };
+        Study gp = Study.builder("all-pruned").sampler(new GpSampler(5)).create();
+        Study sobol = Study.builder("all-pruned").sampler(new SobolSampler(5)).create();
+        gp.optimize(allPruned, 14);
+        sobol.optimize(allPruned, 14);
+        assertThat(gp.trials()).extracting(FrozenTrial::params).isEqualTo(sobol.trials().stream().map(FrozenTrial::params).toList());
+    }
+
+    @Test
+    void prunedTrialsCountAsTheirPartialValueBeyondTheWorstCompletedOneUpToACeiling() {
+        // Completed 1 and 3; pruned: better than the worst (-> 3), a little worse, a lot worse, diverged, infinite,
+        // without a value. The spread is 2 and the median excess 2, so the ceiling is 3 + 2 x 2 = 7.
+        List<Double> seen = GpSampler.prunedObservations(List.of(1.0, 3.0),
+                List.of(2.0, 4.0, 5.0, 1e6, Double.POSITIVE_INFINITY, Double.NaN));
+        assertThat(seen).containsExactly(3.0, 4.0, 5.0, 7.0, 7.0, 3.0);
+        // One completed trial: the pruned values' own spread sets the ceiling (median excess 0.5 -> 4).
+        assertThat(GpSampler.prunedObservations(List.of(3.0), List.of(3.1, 3.3, 3.5, 50.0)))
+                .containsExactly(3.1, 3.3, 3.5, 4.0);
     }
 
     @Test
