@@ -198,6 +198,8 @@ function numericAxis(key, name, valueOf, values, log) {
         return v;
       };
       const low = read(from, 'from', -Infinity), high = read(to, 'to', Infinity);
+      if (log && low <= 0) throw new Error('from: ' + low + ' is not above 0, and this axis is logarithmic');
+      if (log && high <= 0) throw new Error('to: ' + high + ' is not above 0, and this axis is logarithmic');
       if (low > high) throw new Error('from: ' + low + ' is above to (' + high + ')');
       return {kind: 'numeric', low, high};
     },
@@ -223,7 +225,8 @@ function categoricalAxis(key, name, valueOf, values) {
         return i;
       };
       const i = index(from, 'from', 0), j = index(to, 'to', choices.length - 1);
-      return {kind: 'categorical', choices: choices.slice(Math.min(i, j), Math.max(i, j) + 1)};
+      if (i > j) throw new Error('from: ' + JSON.stringify(choices[i]) + ' comes after to (' + JSON.stringify(choices[j]) + ')');
+      return {kind: 'categorical', choices: choices.slice(i, j + 1)};
     },
     ends: range => [range.choices[0], range.choices[range.choices.length - 1]]};
 }

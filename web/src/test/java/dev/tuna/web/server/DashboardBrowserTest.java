@@ -669,7 +669,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void aRangeTypedFromTheKeyboardSelectsAsADragDoes() {
+    void aRangeTypedFromTheKeyboardSelectsAsADragDoes() throws Exception {
         browser.get(api.base + "/study.html?name=branin");
         await(By.id("parallel-selection"));
         double middle = 2.5;
@@ -692,6 +692,9 @@ class DashboardBrowserTest {
         from.sendKeys("abc", Keys.ENTER);
         assertThat(browser.findElement(By.id("range-error")).getText()).isEqualTo("from: \"abc\" is not a number");
         assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith(above + " of ");
+        // A logarithmic axis takes only values above 0 (a range from -1 was kept but could not be drawn).
+        assertThat(js("try { numericAxis('k', 'lr', t => 1, [0.001, 0.1], true).typed('-1', ''); return 'kept'; }"
+                + " catch (e) { return e.message; }")).isEqualTo("from: -1 is not above 0, and this axis is logarithmic");
         // Both ends emptied: the axis's range goes.
         from.clear();
         from.sendKeys(Keys.ENTER);
@@ -705,7 +708,15 @@ class DashboardBrowserTest {
         browser.findElement(By.id("range-high")).sendKeys("plain", Keys.ENTER);
         assertThat((List<Object>) js("return brushes.get('p:opt').choices")).containsExactly("plain");
         assertThat(browser.findElement(By.id("parallel-selection")).getText()).startsWith("2 of 4 completed trials selected");
-        browser.findElement(By.id("range-high")).sendKeys("x", Keys.ENTER);
+        browser.findElement(By.id("range-low")).clear();
+        browser.findElement(By.id("range-low")).sendKeys("plain");
+        browser.findElement(By.id("range-high")).clear();
+        browser.findElement(By.id("range-high")).sendKeys(MARKUP, Keys.ENTER);
+        assertThat(browser.findElement(By.id("range-error")).getText())
+                .isEqualTo("from: \"plain\" comes after to (" + new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writeValueAsString(MARKUP) + ")");
+        browser.findElement(By.id("range-high")).clear();
+        browser.findElement(By.id("range-high")).sendKeys("plainx", Keys.ENTER);
         assertThat(browser.findElement(By.id("range-error")).getText())
                 .isEqualTo("to: no choice \"plainx\" (the choices: " + MARKUP + ", plain)");
     }
