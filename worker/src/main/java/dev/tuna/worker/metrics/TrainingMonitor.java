@@ -18,9 +18,9 @@ import java.util.Map;
 /**
  * A DJL training listener that watches every training batch and sums up each epoch: mean training loss, the
  * global gradient L2 norm (mean and max over the epoch's measured batches), each layer's gradient norm (mean),
- * epoch time and samples per second. Layers are named by kind and count in the network's order
- * ({@code grad_norm/Linear1}, {@code grad_norm/BatchNorm1}, {@code grad_norm/Linear2}), whatever other blocks lie
- * between them. It checks every batch's loss and throws
+ * epoch time and samples per second. Layers are named by kind and count in the network's order, the last one
+ * {@code output} ({@code grad_norm/Linear1}, {@code grad_norm/BatchNorm1}, {@code grad_norm/output}; see
+ * {@link #layerNames}). It checks every batch's loss and throws
  * {@link TrainingDivergedException} at once when it is NaN or infinite, or {@value #BLOW_UP_FACTOR} times the first
  * batch's loss or more: a learning rate far too high can blow a classifier's loss up to millions in the first epoch
  * and leave a dead network whose loss never becomes NaN, and whose first epoch's mean is already the blown-up one
@@ -75,15 +75,31 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         this.gradientEvery = gradientEvery;
     }
 
+    /** The layer of a parameter, by DJL's name: "02Linear_weight" -> "02Linear". */
+    private static String djlLayer(String parameter) {
+        int cut = parameter.lastIndexOf('_');
+        return cut > 0 ? parameter.substring(0, cut) : parameter;
+    }
+
     /**
-     * A layer's kind from DJL's name for it, "02Linear" (or "01SequentialBlock_02Linear") -> "Linear". DJL numbers
-     * layers by their place among all blocks, so that a dropout or batch-norm block shifts the numbers: named by
-     * kind and count instead ("Linear2"), the layers of two trials of one study match.
+     * Our names for DJL's layers, given in the network's order (repeats allowed): the last is "output", the others
+     * are named by kind and count ("02Linear", "03BatchNorm", "06Linear" -> "Linear1", "BatchNorm1", "Linear2").
+     * DJL numbers layers by their place among all blocks, so a dropout or batch-norm block shifted its names, and
+     * one name meant different layers in two trials of a study; the output layer keeps its name when the number
+     * of hidden layers is searched.
      */
-    static String kind(String djlLayer) {
-        String last = djlLayer.substring(djlLayer.lastIndexOf('_') + 1);
-        String kind = last.replaceFirst("^[0-9]+", "");
-        return kind.isEmpty() ? "layer" : kind;
+    static Map<String, String> layerNames(List<String> djlLayers) {
+        List<String> distinct = djlLayers.stream().distinct().toList();
+        Map<String, String> names = new HashMap<>();
+        Map<String, Integer> ofKind = new HashMap<>();
+        for (int i = 0; i < distinct.size(); i++) {
+            String layer = distinct.get(i);
+            String last = layer.substring(layer.lastIndexOf('_') + 1);
+            String kind = last.replaceFirst("^[0-9]+", "");
+            kind = kind.isEmpty() ? "layer" : kind;
+            names.put(layer, i == distinct.size() - 1 ? "output" : kind + ofKind.merge(kind, 1, Integer::sum));
+        }
+        return names;
     }
 
     @Override
@@ -92,22 +108,19 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         parameterArrays.clear();
         layerOfParameter.clear();
         layerIndex.clear();
-        Map<String, String> layerNames = new HashMap<>(); // DJL's name of a layer -> ours
-        Map<String, Integer> ofKind = new HashMap<>();
+        List<Pair<String, Parameter>> trained = new ArrayList<>();
         for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
             if (p.getValue().requiresGradient()) {
-                String name = p.getKey();
-                int cut = name.lastIndexOf('_');
-                String djlLayer = cut > 0 ? name.substring(0, cut) : name;
-                String layer = layerNames.computeIfAbsent(djlLayer, l -> {
-                    String kind = kind(l);
-                    return kind + ofKind.merge(kind, 1, Integer::sum);
-                });
-                parameterNames.add(name);
-                parameterArrays.add(p.getValue());
-                layerOfParameter.add(layer);
-                layerIndex.putIfAbsent(layer, layerIndex.size());
+                trained.add(p);
             }
+        }
+        Map<String, String> layerNames = layerNames(trained.stream().map(p -> djlLayer(p.getKey())).toList());
+        for (Pair<String, Parameter> p : trained) {
+            String layer = layerNames.get(djlLayer(p.getKey()));
+            parameterNames.add(p.getKey());
+            parameterArrays.add(p.getValue());
+            layerOfParameter.add(layer);
+            layerIndex.putIfAbsent(layer, layerIndex.size());
         }
         layerSums = new double[layerIndex.size()];
         firstLoss = Double.NaN;

@@ -26,8 +26,10 @@ public final class Validation {
     /**
      * @param dataset the validation samples as a DJL dataset, in the same order as {@code data} (not shuffled)
      * @param data the same samples in Java arrays (labels are read from here)
+     * @param epoch the epoch just trained (1-based), where a diverged trial failed
      */
-    public static Map<String, Double> evaluate(Trainer trainer, Dataset dataset, LabeledData data) throws IOException, TranslateException {
+    public static Map<String, Double> evaluate(Trainer trainer, Dataset dataset, LabeledData data, int epoch)
+            throws IOException, TranslateException {
         int n = data.size();
         int width = data.task() == Task.CLASSIFICATION ? data.numClasses() : 1;
         float[] outputs = new float[n * width];
@@ -47,7 +49,7 @@ public final class Validation {
         if (offset != outputs.length) {
             throw new IllegalStateException("validation: expected " + outputs.length + " outputs, got " + offset);
         }
-        return metrics(lossSum / n, outputs, data);
+        return metrics(lossSum / n, outputs, data, epoch);
     }
 
     /**
@@ -56,10 +58,10 @@ public final class Validation {
      * @throws TrialFailedException "diverged: ..." when the loss is NaN or infinite: the model's predictions blew
      *         up on data the training loss did not see, and no metric of it means anything
      */
-    static Map<String, Double> metrics(double valLoss, float[] outputs, LabeledData data) {
+    static Map<String, Double> metrics(double valLoss, float[] outputs, LabeledData data, int epoch) {
         if (!Double.isFinite(valLoss)) {
             throw new TrialFailedException(TrialFailedException.DIVERGED + MetricNames.VAL_LOSS + " became " + valLoss
-                    + " on the validation data");
+                    + " on the validation data", epoch);
         }
         int n = data.size();
         Map<String, Double> m = new LinkedHashMap<>();

@@ -172,16 +172,19 @@ public abstract class DjlTrainable implements Trainable {
                         + " for " + settings.dataset() + ", a " + data.task().name().toLowerCase(java.util.Locale.ROOT)
                         + " set");
             }
-            long[] shape;
-            try {
-                shape = inputShape(p, data);
-            } catch (InvalidSettingException e) {
-                throw e;
-            } catch (IllegalArgumentException e) {
-                throw new InvalidSettingException("dataset", "trainable " + name + ": " + e.getMessage());
-            }
-            buildBlock(p, shape, outputs(data), data.task());
+            buildBlock(p, checkedInputShape(p, data), outputs(data), data.task());
             p.checkAllKnown();
+        }
+    }
+
+    /** {@link #inputShape}, its complaints about the data named as this trainable's about its dataset. */
+    private long[] checkedInputShape(Hyperparams p, LabeledData data) {
+        try {
+            return inputShape(p, data);
+        } catch (InvalidSettingException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException("dataset", "trainable " + name + ": " + e.getMessage());
         }
     }
 
@@ -219,7 +222,7 @@ public abstract class DjlTrainable implements Trainable {
         DataSplit split = datasets.load(s.dataset(), s.dataSeed());
         Task task = split.train().task();
         String metric = metric(p, task);
-        long[] shape = inputShape(p, split.train());
+        long[] shape = checkedInputShape(p, split.train());
         LabeledData train = split.train().reshape(shape);
         LabeledData validation = split.validation().reshape(shape);
         Block block = buildBlock(p, shape, outputs(train), task);
@@ -271,7 +274,7 @@ public abstract class DjlTrainable implements Trainable {
                     trainer.notifyListeners(listener -> listener.onEpoch(trainer));
                     Map<String, Double> metrics = new LinkedHashMap<>(monitor.lastEpoch());
                     metrics.put(MetricNames.LR, (double) tracker.getNewValue(Math.max(1, updates))); // the last batch's
-                    metrics.putAll(Validation.evaluate(trainer, validationSet, validation));
+                    metrics.putAll(Validation.evaluate(trainer, validationSet, validation, epoch));
                     Double value = metrics.get(metric);
                     if (value == null) {
                         throw new IllegalArgumentException("trainable " + name + ": metric '" + metric + "' is not reported (available: " + metrics.keySet() + ")");

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.tuna.search.TrialFailedException;
 import dev.tuna.worker.data.LabeledData;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -79,10 +81,19 @@ class MetricsTest {
     @Test
     void aValidationLossThatIsNotANumberEndsTheTrialAsDivergedNotAsAMissingMetric() {
         LabeledData regression = new LabeledData(new float[] {1, 2}, new long[] {1}, new float[] {1, 2}, 0);
-        assertThat(Validation.metrics(0.25, new float[] {1, 2}, regression))
+        assertThat(Validation.metrics(0.25, new float[] {1, 2}, regression, 1))
                 .containsEntry(MetricNames.VAL_LOSS, 0.25).containsEntry(MetricNames.VAL_MSE, 0.0);
-        assertThatThrownBy(() -> Validation.metrics(Double.NaN, new float[] {Float.NaN, Float.NaN}, regression))
+        assertThatThrownBy(() -> Validation.metrics(Double.NaN, new float[] {Float.NaN, Float.NaN}, regression, 3))
                 .isInstanceOf(TrialFailedException.class)
-                .hasMessage("diverged: val_loss became NaN on the validation data");
+                .hasMessage("diverged: val_loss became NaN on the validation data")
+                .satisfies(e -> assertThat(((TrialFailedException) e).step()).hasValue(3)); // the epoch it failed in
+    }
+
+    @Test
+    void layersAreNamedByKindAndCountAndTheLastIsTheOutput() {
+        assertThat(TrainingMonitor.layerNames(List.of("01SequentialBlock_02Linear", "01SequentialBlock_02Linear",
+                "03BatchNorm", "06Linear", "06Linear", "10Linear")))
+                .isEqualTo(Map.of("01SequentialBlock_02Linear", "Linear1", "03BatchNorm", "BatchNorm1", "06Linear", "Linear2",
+                        "10Linear", "output"));
     }
 }

@@ -148,7 +148,7 @@ class TrainablesTest {
         withMore.put("dropout", 0.5);
         FrozenTrial more = runOne("mlp", withMore);
 
-        List<String> layers = List.of("grad_norm/Linear1", "grad_norm/Linear2", "grad_norm/Linear3");
+        List<String> layers = List.of("grad_norm/Linear1", "grad_norm/Linear2", "grad_norm/output");
         assertThat(plain.metrics().keySet()).filteredOn(k -> k.startsWith("grad_norm/")).containsExactlyInAnyOrderElementsOf(layers);
         assertThat(more.metrics().keySet()).filteredOn(k -> k.startsWith("grad_norm/")).containsAll(layers)
                 .contains("grad_norm/BatchNorm1", "grad_norm/BatchNorm2");
