@@ -245,14 +245,7 @@ public final class Study {
         StringWriter stack = new StringWriter();
         error.printStackTrace(new PrintWriter(stack));
         storage.setSystemAttr(name, trial.number(), FrozenTrial.ATTR_STACK_TRACE, stack.toString());
-        int number = endHandle(trial);
-        if (error instanceof TrialFailedException failed && reason.startsWith(TrialFailedException.DIVERGED)) {
-            String why = reason.substring(TrialFailedException.DIVERGED.length());
-            storeDiagnoses(number, d -> d.diagnoseDivergedFailure(storage.trial(name, number), direction, why,
-                    failed.step()));
-            return new TrialOutcome(storage.finishTrial(name, number, TrialState.FAIL, null, reason), error);
-        }
-        return new TrialOutcome(finish(number, TrialState.FAIL, null, reason), error);
+        return new TrialOutcome(finish(endHandle(trial), TrialState.FAIL, null, reason, error), error);
     }
 
     private static String describe(Throwable e) {
@@ -396,21 +389,22 @@ public final class Study {
     }
 
     private FrozenTrial finish(int number, TrialState state, Double value, String reason) {
-        storeDiagnoses(number, d -> {
-            FrozenTrial snapshot = storage.trial(name, number);
-            boolean reported = !snapshot.intermediateValues().isEmpty() || !snapshot.metrics().isEmpty();
-            return reported ? d.diagnose(snapshot, direction) : List.of();
-        });
+        return finish(number, state, value, reason, null);
+    }
+
+    /** Ends a trial, its diagnoses stored first; {@code failure} is what failed it, or null. */
+    private FrozenTrial finish(int number, TrialState state, Double value, String reason, Throwable failure) {
+        storeDiagnoses(number, failure);
         return storage.finishTrial(name, number, state, value, reason);
     }
 
     /** Stores what the diagnoser finds on a trial, while it can still be changed. */
-    private void storeDiagnoses(int number, java.util.function.Function<Diagnoser, List<Diagnosis>> diagnose) {
+    private void storeDiagnoses(int number, Throwable failure) {
         if (diagnoser == null) {
             return;
         }
         try {
-            List<Diagnosis> found = diagnose.apply(diagnoser);
+            List<Diagnosis> found = diagnoser.diagnose(storage.trial(name, number), direction, failure);
             if (!found.isEmpty()) {
                 storage.setSystemAttr(name, number, Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
             }

@@ -2,13 +2,13 @@ package dev.tuna.search.diagnosis;
 
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.diagnosis.BlowUps.BlowUp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -90,20 +90,24 @@ public final class Diagnoser {
     }
 
     /**
-     * The diagnoses of a trial that failed because its training diverged ({@code reason}, less its "diverged: "):
-     * its curves', and "diverged" at {@code step} (when not given, the step after its last report) unless the
-     * curves already show it. Such a trial stops before it can report the epoch that blew up.
+     * The diagnoses of a trial that ends with {@code failure} (null: it did not fail): its curves', and, when the
+     * failure is a {@link TrialFailedException} whose reason begins {@value TrialFailedException#DIVERGED} and the
+     * curves do not already show it, "diverged" at the exception's step (when it gives none, the step after the
+     * last report). Such a trial stops before it can report the epoch that blew up.
      */
-    public List<Diagnosis> diagnoseDivergedFailure(FrozenTrial trial, Direction direction, String reason,
-                                                   OptionalInt step) {
-        List<Diagnosis> found = new ArrayList<>(diagnose(trial, direction));
-        if (found.stream().noneMatch(d -> d.name().equals(Diagnosis.DIVERGED))) {
+    public List<Diagnosis> diagnose(FrozenTrial trial, Direction direction, Throwable failure) {
+        boolean reported = !trial.intermediateValues().isEmpty() || !trial.metrics().isEmpty();
+        List<Diagnosis> found = new ArrayList<>(reported ? diagnose(trial, direction) : List.of());
+        if (failure instanceof TrialFailedException failed && failed.getMessage() != null
+                && failed.getMessage().startsWith(TrialFailedException.DIVERGED)
+                && found.stream().noneMatch(d -> d.name().equals(Diagnosis.DIVERGED))) {
             int last = -1;
             for (NavigableMap<Integer, Double> curve : trial.metrics().values()) {
                 last = curve.isEmpty() ? last : Math.max(last, curve.lastKey());
             }
             last = trial.intermediateValues().isEmpty() ? last : Math.max(last, trial.intermediateValues().lastKey());
-            found.add(new Diagnosis(Diagnosis.DIVERGED, step.orElse(last + 1), reason));
+            found.add(new Diagnosis(Diagnosis.DIVERGED, failed.step().orElse(last + 1),
+                    failed.getMessage().substring(TrialFailedException.DIVERGED.length())));
             found.sort((a, b) -> Integer.compare(a.step(), b.step()));
         }
         return List.copyOf(found);

@@ -36,13 +36,15 @@ import picocli.CommandLine.Spec;
  * {@code mlp} on the bundled MNIST digits (GP sampler, ASHA pruner, maximising {@code val_accuracy}), prints the
  * dashboard's address and a progress line, and keeps serving until Ctrl-C (or, with {@code --exit-when-done},
  * until the study has finished). An unfinished demo study resumes; a finished one run with the same options starts
- * afresh, and with fewer trials runs nothing (other options never delete its trials).
+ * afresh, with more trials resumes, and with fewer trials or other slots runs nothing (other options never delete
+ * its trials).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         header = "Tunes an MLP on MNIST and serves the dashboard to watch it.",
         description = "Starts the server on DIR/tuna.db, submits the demo study (an MLP on MNIST, GP sampler and ASHA"
                 + " pruner), prints the dashboard's address and serves it until Ctrl-C. An unfinished demo resumes;"
-                + " a finished one run with the same options starts afresh, with fewer --trials it runs nothing.")
+                + " a finished one run with the same options starts afresh, with more --trials it resumes, with fewer"
+                + " --trials or other --slots it runs nothing.")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The name of the demo's study. */

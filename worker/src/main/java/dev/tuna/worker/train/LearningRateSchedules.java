@@ -17,7 +17,9 @@ public final class LearningRateSchedules {
 
     /**
      * A tracker for {@code epochs} epochs of {@code batchesPerEpoch} updates each, asked for the rate of update
-     * 1, 2, ... as DJL's optimisers count them (from 1, not 0).
+     * 1, 2, ... as DJL's optimisers count them (from 1, not 0). The first update gets the schedule's rate at 0:
+     * for {@code warmup} that is 0, as in the common linear warm-up (Hugging Face's), and the last update of a
+     * cosine decay gets a small rate above 0.
      */
     public static Tracker create(String name, float lr, int epochs, int batchesPerEpoch, int stepEpochs, float gamma, int warmupEpochs) {
         Tracker fromZero = fromZero(name, lr, epochs, batchesPerEpoch, stepEpochs, gamma, warmupEpochs);
