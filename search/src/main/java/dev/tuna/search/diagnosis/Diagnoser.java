@@ -16,9 +16,10 @@ import java.util.TreeMap;
  * {@code train_loss}, {@code val_loss} and {@code grad_norm} (names configurable). Each finding is reported once,
  * at the step where it first began:
  * <ul>
- *   <li><b>diverged</b>: a NaN or infinite value on any curve, or a loss ({@code train_loss}, {@code val_loss}, the
+ *   <li><b>diverged</b>: a NaN or infinite value on any curve, a loss ({@code train_loss}, {@code val_loss}, the
  *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far
- *       (see {@link BlowUps#lossAbove});</li>
+ *       (see {@link BlowUps#lossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
+ *       in a row (see {@link BlowUps#objectiveCollapsed});</li>
  *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
  *       earlier values (once it has 3);</li>
  *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
@@ -130,6 +131,10 @@ public final class Diagnoser {
         first = earlier(first, finding(Diagnosis.DIVERGED, valLoss, BlowUps.lossAbove(trial.metric(valLoss), lossFactor)));
         if (direction == Direction.MINIMIZE) {
             first = earlier(first, finding(Diagnosis.DIVERGED, "the objective", BlowUps.lossAbove(trial.intermediateValues(), lossFactor)));
+        } else {
+            BlowUp collapse = BlowUps.objectiveCollapsed(trial.intermediateValues());
+            first = earlier(first, collapse == null ? null : new Diagnosis(Diagnosis.DIVERGED, collapse.step(),
+                    "the objective fell " + collapse.comparison()));
         }
         return first;
     }

@@ -19,6 +19,8 @@ import java.util.Objects;
  *   <li>a loss above {@code lossFactor} (default 4) times its first value, or times its best so far once it has
  *       given back half of its progress from the first value on a log scale (see {@link BlowUps#lossAbove}); the losses are the
  *       metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the study minimises;</li>
+ *   <li>a maximised intermediate value (an accuracy) under half its best so far for 3 steps in a row (see
+ *       {@link BlowUps#objectiveCollapsed});</li>
  *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
  *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
  * </ul>
@@ -60,6 +62,9 @@ public final class DivergencePruner implements Pruner {
         }
         if (why == null && objectiveIsLoss && study.direction() == Direction.MINIMIZE) {
             why = diverged("its value", BlowUps.lossAbove(trial.intermediateValues(), lossFactor));
+        }
+        if (why == null && study.direction() == Direction.MAXIMIZE) {
+            why = diverged("its value", BlowUps.objectiveCollapsed(trial.intermediateValues()));
         }
         for (String loss : lossMetrics) {
             if (why == null) {

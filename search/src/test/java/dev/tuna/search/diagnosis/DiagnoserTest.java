@@ -63,6 +63,16 @@ class DiagnoserTest {
     }
 
     @Test
+    void aMaximizedObjectiveThatCollapsesDivergedWithoutItsLossBlowingUp() {
+        FrozenTrial t = trial(curve(0.615, 0.338, 0.298, 0.175, 0.108, 0.105, 0.118, 0.118),
+                Map.of("val_loss", curve(1.071, 3.101, 2.205, 2.31, 2.30, 2.30, 2.30, 2.30)));
+        assertThat(diagnoser.diagnose(t, Direction.MAXIMIZE)).contains(new Diagnosis(Diagnosis.DIVERGED, 3,
+                "the objective fell under 0.5x its best so far for 3 steps: 0.298 < 0.5 x 0.615"));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .as("a minimised objective falling is progress").doesNotContain(Diagnosis.DIVERGED);
+    }
+
+    @Test
     void explodingGradients() {
         FrozenTrial t = metrics("grad_norm", curve(1.0, 1.2, 0.9, 1.1, 15, 30));
         assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(

@@ -76,6 +76,17 @@ class DivergencePrunerTest {
     }
 
     @Test
+    void aMaximizedObjectiveThatCollapsesForThreeStepsDiverged() {
+        // An accuracy wrecked by a learning rate too high for NaN: 0.615 down to chance, its loss only 2.2x its best.
+        Study study = study("collapse", Direction.MAXIMIZE, new DivergencePruner());
+        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175)).prune()).isFalse();
+        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175, 0.108)).reason())
+                .isEqualTo("diverged: its value at step 3 is under 0.5x its best so far for 3 steps: 0.298 < 0.5 x 0.615");
+        // One bad epoch between good ones is not a collapse.
+        assertThat(ask(running(study, 0.6, 0.25, 0.65, 0.2, 0.7, 0.72)).prune()).isFalse();
+    }
+
+    @Test
     void anExplodingGradientNormIsPruned() {
         Study study = study(Direction.MINIMIZE, DivergencePruner.builder().gradNormFactor(5).build());
         Trial t = study.ask();
