@@ -13,11 +13,14 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
 /**
  * Quasi-random search: trial {@code i} takes point {@code i} of a Sobol sequence (Commons Math, Joe-Kuo direction
  * numbers), so the first {@code 2^m} trials cover the space far more evenly than random points. The design is
- * randomised by the seed with a Cranley-Patterson rotation (a random shift per dimension, modulo 1), which keeps
- * the spread: two seeds give different but equally even designs, and the same seed gives the same suggestions.
+ * randomised by the seed with a Cranley-Patterson rotation (a random shift per dimension, modulo 1): two seeds
+ * give different designs, and the same seed the same suggestions. The shift keeps each dimension's even spread and
+ * the design's low discrepancy, though not the exact net property (16 shifted points of a 2-D design fill 12 of the
+ * 16 quarter-by-quarter cells where unshifted ones fill all; 16 random points fill about 10); scrambling would.
  *
- * <p>Define-by-run: a parameter's dimension is the order in which this sampler first saw its name (names already
- * in the study's history count first, in trial order, so a resumed study keeps its dimensions). Because the
+ * <p>Define-by-run: a parameter's dimension is the order in which this sampler first drew it (the parameters it
+ * drew in the study's history count first, in trial order, so a resumed study keeps its dimensions; parameters held
+ * at one value and values given by enqueued trials never reach it). Because the
  * sequence index is the trial's number, parallel trials get distinct points and a resumed study continues the
  * sequence. At most {@value #MAX_DIMENSIONS} parameters per study. One instance may serve several studies: each
  * {@link Study} has its own dimensions, so it gets the same suggestions as with an instance of its own.
@@ -73,11 +76,13 @@ public final class SobolSampler implements Sampler {
         if (dimensions == null) {
             dimensions = new LinkedHashMap<>();
             dimensionsByStudy.put(study, dimensions);
-            // A resumed study must map its names to the dimensions its earlier trials used.
+            // A resumed study must map its names to the dimensions its earlier trials used: those of the parameters
+            // this sampler drew, not those held at one value or given by an enqueued trial, which never reach it.
             for (FrozenTrial t : study.trials()) {
-                for (String p : t.params().keySet()) {
-                    if (dimensions.size() < MAX_DIMENSIONS) {
-                        dimensions.putIfAbsent(p, dimensions.size());
+                for (Map.Entry<String, Distribution> p : t.distributions().entrySet()) {
+                    boolean drawn = !p.getValue().single() && !t.fixedParams().containsKey(p.getKey());
+                    if (drawn && t.params().containsKey(p.getKey()) && dimensions.size() < MAX_DIMENSIONS) {
+                        dimensions.putIfAbsent(p.getKey(), dimensions.size());
                     }
                 }
             }

@@ -201,6 +201,33 @@ class SobolSamplerTest {
     }
 
     @Test
+    void aResumedStudyLeavesHeldAndEnqueuedParametersOutOfItsDimensions() {
+        // A parameter held at one value and one given by an enqueued trial never reach the sampler: counted on
+        // resume, they shifted z to another dimension than the run in one go had given it.
+        Objective held = trial -> {
+            double x = trial.suggestFloat("x", -5, 5);
+            if (trial.number() > 0) {
+                trial.suggestFloat("c0", 2, 2);
+                trial.suggestFloat("z", -5, 5);
+            }
+            return x * x;
+        };
+        InMemoryStorage once = new InMemoryStorage();
+        Study oneGo = Study.builder("held").sampler(new SobolSampler(7)).storage(once).create();
+        oneGo.enqueue(Map.of("w", 0.5));
+        oneGo.optimize(trial -> trial.suggestFloat("w", 0, 1) + held.evaluate(trial), 7);
+
+        InMemoryStorage storage = new InMemoryStorage();
+        Study first = Study.builder("held").sampler(new SobolSampler(7)).storage(storage).create();
+        first.enqueue(Map.of("w", 0.5));
+        first.optimize(trial -> trial.suggestFloat("w", 0, 1) + held.evaluate(trial), 3);
+        Study resumed = Study.builder("held").sampler(new SobolSampler(7)).storage(storage).create();
+        resumed.optimize(trial -> trial.suggestFloat("w", 0, 1) + held.evaluate(trial), 4);
+        assertThat(resumed.trials().stream().map(FrozenTrial::params).toList())
+                .isEqualTo(oneGo.trials().stream().map(FrozenTrial::params).toList());
+    }
+
+    @Test
     void parallelTrialsGetDistinctPointsAndTheSameOnesAsSequentialTrials() {
         List<Map<String, Object>> sequential = run(study(new SobolSampler(8)), XY, OptimizeOptions.trials(64));
         List<Map<String, Object>> parallel = run(study(new SobolSampler(8)), XY,
