@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * storage: a study resumed in another process (with the same grid) goes on where it stopped. Trials interrupted
  * by a crash free their point, which runs again; trials that failed otherwise keep theirs (as in Optuna).
  *
- * <p>An enqueued trial whose fixed parameters name a point of the grid takes that point; any other enqueued
- * trial takes the next free point, and its fixed values replace the point's.
+ * <p>An enqueued trial whose fixed parameters name a point of the grid takes that point; one that fixes only some
+ * grid parameters takes the first free point with those values. When no free point has them (or they are off the
+ * grid), the trial runs them with the first free point's other values and takes no point, so that every point
+ * still runs once.
  *
  * <p>The objective must suggest grid parameters with distributions that contain their grid values, and may not
  * suggest parameters outside the grid; either mistake fails the trial with a message naming the parameter.
@@ -171,25 +173,55 @@ public final class GridSampler implements Sampler {
         // The scan isExhausted just made is still exact if no trial was started since, other than this one.
         BitSet taken = study.storage() == scannedStorage && study.name().equals(scannedStudy)
                 && trial.number() == scannedTrials ? scannedTaken : scan(study, trial.number());
-        int gridId = enqueuedPoint(trial.fixedParams());
+        Map<String, Object> fixed = trial.fixedParams();
+        int gridId = enqueuedPoint(fixed);
+        boolean takesPoint = true;
         if (gridId < 0) {
-            int p = taken.nextClearBit(0);
+            int p = firstFreeWith(taken, fixed);
+            if (p < 0) {
+                // The enqueued values are on no free point: the trial runs them with the first free point's other
+                // values, and that point stays free, so that it still runs.
+                takesPoint = fixed.isEmpty();
+                p = taken.nextClearBit(0);
+            }
             if (p >= size) {
-                // Another writer on the same study, or a trial enqueued after the grid was used up with only some
-                // of its parameters: a point runs again.
+                // Another writer on the same study, or a trial enqueued after the grid was used up: a point runs
+                // again.
                 p = 0;
-                if (trial.fixedParams().isEmpty()) {
+                if (fixed.isEmpty()) {
                     LOG.warn("study '{}': every grid point is taken; trial {} runs grid point {} again",
                             study.name(), trial.number(), order == null ? p : order[p]);
                 }
             }
             gridId = order == null ? p : order[p];
         }
-        study.storage().setSystemAttr(study.name(), trial.number(), ATTR_GRID_ID, gridId);
-        taken.set(position(gridId));
+        if (takesPoint) {
+            study.storage().setSystemAttr(study.name(), trial.number(), ATTR_GRID_ID, gridId);
+            taken.set(position(gridId));
+        }
         scannedTaken = taken;
         scannedTrials = Math.max(scannedTrials, trial.number() + 1);
         return point(gridId);
+    }
+
+    /**
+     * The first free position, in visit order, whose point has the grid parameters among {@code fixed} at their
+     * fixed values; -1 if there is none.
+     */
+    private int firstFreeWith(BitSet taken, Map<String, Object> fixed) {
+        for (int p = taken.nextClearBit(0); p < size; p = taken.nextClearBit(p + 1)) {
+            int gridId = order == null ? p : order[p];
+            if (agrees(gridId, fixed)) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether grid point {@code gridId} has every grid parameter that {@code fixed} names at its fixed value. */
+    private boolean agrees(int gridId, Map<String, Object> fixed) {
+        Map<String, Object> point = point(gridId);
+        return names.stream().allMatch(n -> !fixed.containsKey(n) || indexOf(Collections.singletonList(point.get(n)), fixed.get(n)) == 0);
     }
 
     /** The grid index of an enqueued trial's fixed parameters, if they name every grid parameter with a grid value. */

@@ -167,6 +167,24 @@ class GridSamplerTest {
     }
 
     @Test
+    void aPartlyEnqueuedTrialTakesAPointWithItsValuesAndEveryPointStillRunsOnce() {
+        // It took the next free point (x 1, k 1) and ran (1, 3) there: (1, 1) never ran and (1, 3) ran twice.
+        Map<String, List<?>> grid = new LinkedHashMap<>();
+        grid.put("x", List.of(1.0, 2.0));
+        grid.put("k", List.of(1, 3));
+        Study study = study(new GridSampler(grid));
+        study.enqueue(Map.of("k", 3));
+        study.enqueue(Map.of("k", 2)); // off the grid: it runs, and takes no point
+        study.optimize(trial -> trial.suggestFloat("x", 0, 10) + trial.suggestInt("k", 0, 5), 10);
+        List<Map<String, Object>> ran = params(study.trials());
+        assertThat(ran.get(0)).isEqualTo(Map.of("x", 1.0, "k", 3));
+        assertThat(ran.get(1)).isEqualTo(Map.of("x", 1.0, "k", 2));
+        assertThat(study.trials().get(1).systemAttrs()).doesNotContainKey(GridSampler.ATTR_GRID_ID);
+        assertThat(ran.subList(2, ran.size())).containsExactly(Map.of("x", 1.0, "k", 1), Map.of("x", 2.0, "k", 1),
+                Map.of("x", 2.0, "k", 3));
+    }
+
+    @Test
     void aTrialEnqueuedAfterTheGridIsUsedUpStillRuns() throws Exception {
         Study study = study(new GridSampler(grid12()));
         study.optimize(OBJECTIVE12, 100);
