@@ -15,8 +15,11 @@ public record FloatDistribution(double low, double high, boolean log, Double ste
     /** The most steps a range may hold. */
     private static final double MAX_STEPS = 1e15;
 
-
     public FloatDistribution {
+        // -0.0 and 0.0 are one bound: a record compares doubles bit for bit, and a computed bound of -0.0 made
+        // "suggested again as float[0.0, 1.0] but was float[-0.0, 1.0]".
+        low += 0.0;
+        high += 0.0;
         if (!Double.isFinite(low) || !Double.isFinite(high)) {
             throw new IllegalArgumentException("low and high must be finite numbers, got low=" + low + ", high=" + high);
         }

@@ -100,6 +100,12 @@ class DistributionTest {
     }
 
     @Test
+    void negativeZeroIsZero() {
+        assertThat(new FloatDistribution(-0.0, 1)).isEqualTo(new FloatDistribution(0.0, 1));
+        assertThat(new FloatDistribution(-1, -0.0).high()).isEqualTo(0.0);
+    }
+
+    @Test
     void validatedReturnsAValidDistributionAndPassesAnotherParametersErrorThrough() {
         assertThat(Distribution.validated("lr", () -> LOG_FLOAT)).isSameAs(LOG_FLOAT);
 

@@ -322,6 +322,7 @@ public final class Study {
      * @return the finished trial
      */
     public FrozenTrial tell(Trial trial, TrialState state) {
+        checkEndState(state); // before the handle is marked finished: a refused call changes nothing
         return end(endHandle(trial), state, trial.pruneReason());
     }
 
@@ -331,7 +332,14 @@ public final class Study {
      * @throws IllegalStateException if the trial is not running
      */
     public FrozenTrial tell(int number, TrialState state) {
+        checkEndState(state);
         return end(running(number), state, null);
+    }
+
+    private static void checkEndState(TrialState state) {
+        if (state != TrialState.PRUNED && state != TrialState.FAIL) {
+            throw new IllegalArgumentException("tell takes PRUNED or FAIL without a value, not " + state);
+        }
     }
 
     private FrozenTrial complete(int number, double value) {
@@ -345,7 +353,7 @@ public final class Study {
         return switch (state) {
             case PRUNED -> finish(number, state, prunedValue(number), pruneReason != null ? pruneReason : "pruned by the caller");
             case FAIL -> finish(number, state, null, "failed by the caller");
-            default -> throw new IllegalArgumentException("tell takes PRUNED or FAIL without a value, not " + state);
+            default -> throw new IllegalStateException("checked by checkEndState: " + state);
         };
     }
 

@@ -334,6 +334,20 @@ class StudyTest {
     }
 
     @Test
+    void aRefusedTellChangesNothing() {
+        Study study = study("refused-tell");
+        Trial trial = study.ask();
+        trial.suggestFloat("y", 0, 1);
+        assertThatThrownBy(() -> study.tell(trial, TrialState.COMPLETE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tell takes PRUNED or FAIL without a value, not COMPLETE");
+        assertThatThrownBy(() -> study.tell(trial.number(), TrialState.RUNNING))
+                .hasMessage("tell takes PRUNED or FAIL without a value, not RUNNING");
+        // The handle still works: it was marked finished though the trial stayed RUNNING.
+        trial.report(1, 0.5);
+        assertThat(study.tell(trial, 0.25).state()).isEqualTo(TrialState.COMPLETE);
+    }
+
+    @Test
     void badStepsAndNamesAreRefusedClearly() {
         Trial trial = study("bad-calls").ask();
         assertThatThrownBy(() -> trial.report(-1, 1.0)).isInstanceOf(IllegalArgumentException.class)
