@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyNotFoundException;
 import io.javalin.http.sse.SseClient;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,8 @@ final class EventHub implements AutoCloseable {
     private final Map<String, Set<SseClient>> clients = new ConcurrentHashMap<>();
     /** Per study, per trial: what was seen last (state and number of reported steps). */
     private final Map<String, Map<Integer, Seen>> seen = new ConcurrentHashMap<>();
+    /** When each followed study was created: a study deleted and submitted again within a poll is another study. */
+    private final Map<String, Instant> created = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
 
     private record Seen(String state, int steps) {
@@ -81,6 +85,7 @@ final class EventHub implements AutoCloseable {
             if (!clients.containsKey(study)) {
                 // Trials already there when the first client came are not news.
                 seen.put(study, snapshot(storage.trials(study)));
+                storage.findStudy(study).ifPresent(info -> created.put(study, info.created()));
             }
             clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
         }
@@ -94,6 +99,7 @@ final class EventHub implements AutoCloseable {
             if (set.isEmpty()) {
                 clients.remove(study);
                 seen.remove(study);
+                created.remove(study);
             }
         }
     }
@@ -121,6 +127,7 @@ final class EventHub implements AutoCloseable {
                 LOG.debug("events of study '{}': {}", study, e.toString());
                 Set<SseClient> set = clients.remove(study);
                 seen.remove(study);
+                created.remove(study);
                 if (set != null) {
                     set.forEach(c -> {
                         send(c, "study-gone", "{\"study\":" + quote(study) + "}");
@@ -136,6 +143,11 @@ final class EventHub implements AutoCloseable {
         Map<Integer, Seen> before = seen.get(study);
         if (set == null || before == null) {
             return;
+        }
+        Instant since = created.get(study);
+        if (since != null && !storage.findStudy(study).map(info -> info.created().equals(since)).orElse(false)) {
+            // Deleted, or deleted and submitted again: the new study's trials (numbered from 0 again) are not these.
+            throw new StudyNotFoundException(study);
         }
         for (FrozenTrial t : storage.trials(study)) {
             Seen now = seen(t);

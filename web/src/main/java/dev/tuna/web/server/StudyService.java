@@ -6,6 +6,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StorageException;
+import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
@@ -20,6 +21,7 @@ import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -58,6 +60,9 @@ public final class StudyService implements AutoCloseable {
     private final StudySpecParser parser;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
+    // Guarded by this: studies whose delete waits for their run to end; a resume then would start a run the delete
+    // no longer sees, one that outlived the study and failed the trials of the next study of its name.
+    private final Set<String> deleting = new HashSet<>();
     private final ExecutorService runners;
     private volatile Duration storageRetryDelay = Duration.ofSeconds(10);
     /** How many times a run tries again after its database failed: 30 tries 10 s apart ride out a 5-minute outage. */
@@ -246,6 +251,7 @@ public final class StudyService implements AutoCloseable {
      * @throws ApiException if the study was not submitted with a spec, or is running already
      */
     public void resume(String name) {
+        refuseIfDeleting(name);
         Run stopping = runs.get(name);
         if (stopping != null && stopping.stopped() && stopping.future != null) {
             try {
@@ -268,6 +274,7 @@ public final class StudyService implements AutoCloseable {
         } catch (SpecException e) {
             throw new ApiException(422, "spec", "the stored spec of study '" + name + "' cannot run here: " + e.getMessage());
         }
+        refuseIfDeleting(name);
         Run run = runs.get(name);
         if (run != null && run.active()) {
             throw new ApiException(409, "name", "study '" + name + "' is running already");
@@ -279,25 +286,39 @@ public final class StudyService implements AutoCloseable {
         LOG.info("study '{}' resumed", name);
     }
 
+    private synchronized void refuseIfDeleting(String name) {
+        if (deleting.contains(name)) {
+            throw new ApiException(409, "name", "study '" + name + "' is being deleted");
+        }
+    }
+
     /** Stops a study, waits for its trials to end and deletes it with its trials. */
     public void delete(String name) {
         Run run;
         synchronized (this) {
             info(name); // fails with StudyNotFoundException for an unknown study
+            refuseIfDeleting(name);
+            deleting.add(name);
             halt(name);
             run = runs.get(name);
         }
-        if (run != null && run.future != null) {
-            try {
-                run.future.get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("study '{}': run did not end cleanly before delete: {}", name, e.toString());
+        try {
+            if (run != null && run.future != null) {
+                try {
+                    run.future.get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.warn("study '{}': run did not end cleanly before delete: {}", name, e.toString());
+                }
             }
-        }
-        synchronized (this) {
-            runs.remove(name);
-            lastErrors.remove(name);
-            storage.deleteStudy(name);
+            synchronized (this) {
+                runs.remove(name);
+                lastErrors.remove(name);
+                storage.deleteStudy(name);
+            }
+        } finally {
+            synchronized (this) {
+                deleting.remove(name);
+            }
         }
         LOG.info("study '{}' deleted", name);
     }
@@ -368,7 +389,7 @@ public final class StudyService implements AutoCloseable {
                 }
             } finally {
                 // However the run ended (done, stopped, or given up on its database), none of its trials runs now.
-                endLeftRunning(spec.name(), false);
+                endLeftRunning(study, false);
             }
         });
     }
@@ -382,7 +403,7 @@ public final class StudyService implements AutoCloseable {
             if (attempt > 1) {
                 lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
             }
-            endLeftRunning(spec.name(), true);
+            endLeftRunning(study, true);
             dispatch.run(spec, study, objective, run::stopped);
             if (study.isExhausted()) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done.
@@ -391,6 +412,11 @@ public final class StudyService implements AutoCloseable {
             lastErrors.remove(spec.name());
             return true;
         } catch (RuntimeException | Error e) {
+            if (gone(study, e)) {
+                // Deleted (or replaced) under the run: its name may be another study's now, whose error this is not.
+                LOG.info("study '{}' is gone; its run ends", spec.name());
+                return true;
+            }
             lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
             if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped()) {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
@@ -407,21 +433,36 @@ public final class StudyService implements AutoCloseable {
      * them runs: a study has one run at a time): they are not counted and are replaced, as a crash's would be. Only
      * where every trial runs in this process; {@code required}: a failure is thrown, else it is only logged.
      */
-    private void endLeftRunning(String name, boolean required) {
+    private void endLeftRunning(Study study, boolean required) {
         if (!dispatch.runsHereOnly()) {
             return;
         }
+        // Through the study's own storage, bound to it: a study of the same name made since is not touched.
+        Storage bound = study.storage();
         try {
-            for (FrozenTrial t : storage.trials(name, Set.of(TrialState.RUNNING))) {
-                storage.finishTrial(name, t.number(), TrialState.FAIL, null,
+            for (FrozenTrial t : bound.trials(study.name(), Set.of(TrialState.RUNNING))) {
+                bound.finishTrial(study.name(), t.number(), TrialState.FAIL, null,
                         FrozenTrial.REASON_INTERRUPTED + ": its end could not be saved");
             }
         } catch (RuntimeException e) {
             if (required) {
                 throw e;
             }
-            LOG.warn("study '{}': trials left running stay so until the next run or restart: {}", name, e.getMessage());
+            if (!gone(study, e)) {
+                LOG.warn("study '{}': trials left running stay so until the next run or restart: {}", study.name(),
+                        e.getMessage());
+            }
         }
+    }
+
+    /** Whether {@code e} came of the run's study being deleted or replaced. */
+    private static boolean gone(Study study, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StudyNotFoundException) {
+                return !(study.storage() instanceof StudyBoundStorage bound) || !bound.current();
+            }
+        }
+        return false;
     }
 
     /** Whether a run failed because its storage or the cluster's job store could not be reached or written. */

@@ -1,6 +1,7 @@
 package dev.tuna.web.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
@@ -115,6 +116,43 @@ class StudyServiceTest {
             assertThat(trials.get(0).reason()).isEqualTo("interrupted: its end could not be saved");
             assertThat(Study.counted(trials)).isEqualTo(3); // the interrupted one is replaced
             assertThat(trials).hasSize(4).noneMatch(t -> t.state() == TrialState.RUNNING);
+        }
+    }
+
+    @Test
+    void aResumeWhileADeleteWaitsForTheRunIsRefusedAndNoRunOutlivesTheStudy() throws Exception {
+        // A run that takes its time to end after the stop, as trials finishing their epoch do.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FlakyDispatch slowToStop = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (StudyService service = service(slowToStop)) {
+            service.submit(service.parser().parse(Api.quadratic("racing", 3, 1, 0)));
+            while (slowToStop.runs.get() == 0) {
+                Thread.onSpinWait();
+            }
+            Thread deleting = new Thread(() -> service.delete("racing"));
+            deleting.start();
+            for (int i = 0; i < 500 && deleting.getState() != Thread.State.WAITING
+                    && deleting.getState() != Thread.State.TIMED_WAITING; i++) {
+                Thread.sleep(5);
+            }
+            // It resumed into a run the delete no longer saw: that run outlived the study and, by name, failed the
+            // trials of the next study called so.
+            assertThatThrownBy(() -> service.resume("racing")).isInstanceOf(ApiException.class)
+                    .hasMessage("study 'racing' is being deleted");
+            release.countDown();
+            deleting.join(10_000);
+            assertThat(service.storage().findStudy("racing")).isEmpty();
+            assertThat(slowToStop.runs).hasValue(1);
         }
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuna.core.Direction;
+import dev.tuna.core.storage.Storage;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
 import java.io.BufferedReader;
@@ -323,6 +325,34 @@ class TunaServerTest {
         HttpRequest json = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
                 .header("Accept", "application/json").build();
         assertThat(api.http.send(json, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(406);
+    }
+
+    @Test
+    void aStudyDeletedAndMadeAgainEndsItsStreamWithStudyGone() throws Exception {
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("again", Direction.MINIMIZE);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/again/events"))
+                .header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        List<String> events = new ArrayList<>();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("event:")) {
+                        events.add(line.substring("event:".length()).strip());
+                        if (events.size() == 1) {
+                            // Between two polls: deleted and made again, with a trial numbered 0 of its own.
+                            storage.deleteStudy("again");
+                            storage.createStudy("again", Direction.MINIMIZE);
+                            storage.startTrial("again");
+                        }
+                    }
+                }
+            }
+        }, () -> "the stream went on after the study was replaced: " + events);
+        // The stream followed the new study's trial 0 as if it were the old study's.
+        assertThat(events).containsExactly("subscribed", "study-gone");
     }
 
     @Test
