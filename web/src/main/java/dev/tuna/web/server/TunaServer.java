@@ -403,14 +403,18 @@ public final class TunaServer implements AutoCloseable {
         String key = descending ? sort.substring(1) : sort;
         Comparator<FrozenTrial> c = switch (key) {
             case "number" -> Comparator.comparingInt(FrozenTrial::number);
-            // Best first for "value", whatever the direction; trials without a value go last either way.
-            case "value" -> Comparator.comparing((FrozenTrial t) -> t.value() == null || t.value().isNaN())
-                    .thenComparingDouble(t -> t.value() == null || t.value().isNaN() ? 0 : info.direction().toMinimization(t.value()));
+            // Best first for "value", whatever the direction; trials without a value go last either way (below).
+            case "value" -> Comparator.comparingDouble(t -> info.direction().toMinimization(t.value()));
             case "duration" -> Comparator.comparing(FrozenTrial::duration);
             default -> throw new ApiException(400, "sort", "unknown sort '" + shorten(sort)
                     + "' (expected number, value or duration, with '-' for the reverse order)");
         };
-        return descending ? c.reversed() : c;
+        Comparator<FrozenTrial> ordered = descending ? c.reversed() : c;
+        if (!key.equals("value")) {
+            return ordered;
+        }
+        Comparator<FrozenTrial> valueless = Comparator.comparing(t -> t.value() == null || t.value().isNaN());
+        return valueless.thenComparing((a, b) -> a.value() == null || a.value().isNaN() ? 0 : ordered.compare(a, b));
     }
 
     private static String shorten(String s) {

@@ -328,6 +328,22 @@ class TunaServerTest {
     }
 
     @Test
+    void trialsWithoutAValueGoLastInEitherValueOrder() {
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("unvalued", Direction.MINIMIZE);
+        for (double v : new double[] {3, 1, 2}) {
+            int n = storage.startTrial("unvalued").number();
+            storage.finishTrial("unvalued", n, dev.tuna.core.TrialState.COMPLETE, v, null);
+        }
+        storage.startTrial("unvalued"); // running: no value
+        assertThat(api.get("/api/studies/unvalued/trials?sort=value").json().get("trials").findValuesAsText("number"))
+                .containsExactly("1", "2", "0", "3");
+        // Reversed, the running trial came first.
+        assertThat(api.get("/api/studies/unvalued/trials?sort=-value").json().get("trials").findValuesAsText("number"))
+                .containsExactly("0", "2", "1", "3");
+    }
+
+    @Test
     void aStudyDeletedAndMadeAgainEndsItsStreamWithStudyGone() throws Exception {
         Storage storage = runtime.studies().storage();
         storage.createStudy("again", Direction.MINIMIZE);
