@@ -218,14 +218,18 @@ public final class StudySpecParser {
                     double high = f.requiredNumber("high");
                     checkOrder(f, low, high);
                     Double step = f.number("step", null);
-                    yield new FloatDistribution(low, high, f.bool("log", false), step);
+                    boolean log = f.bool("log", false);
+                    checkLogLow(f, log, low);
+                    yield new FloatDistribution(low, high, log, step);
                 }
                 case "int" -> {
                     int low = (int) f.requiredInteger("low", Integer.MIN_VALUE, Integer.MAX_VALUE);
                     int high = (int) f.requiredInteger("high", Integer.MIN_VALUE, Integer.MAX_VALUE);
                     checkOrder(f, low, high);
                     int step = f.integer("step", 1, 1, Integer.MAX_VALUE);
-                    yield new IntDistribution(low, high, f.bool("log", false), step);
+                    boolean log = f.bool("log", false);
+                    checkLogLow(f, log, low);
+                    yield new IntDistribution(low, high, log, step);
                 }
                 case "categorical" -> categorical(f);
                 default -> throw new SpecException(f.path("type"), "unknown distribution " + JsonFields.quote(type)
@@ -242,6 +246,13 @@ public final class StudySpecParser {
         }
         f.done();
         return d;
+    }
+
+    /** On a log scale the field at fault is low (the distribution's own message names no field). */
+    private static void checkLogLow(JsonFields f, boolean log, double low) {
+        if (log && !(low > 0)) {
+            throw new SpecException(f.path("low"), "must be above 0 on a log scale, got " + plain(low));
+        }
     }
 
     private static void checkOrder(JsonFields f, double low, double high) {

@@ -134,7 +134,8 @@ class StudySpecParserTest {
         "space.x.step: step (1.0E-19) is too small for the range [0.0, 1.0]: more than 1e15 steps; leave it out for a continuous range|\"space\": {\"x\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"step\": 1e-19}},",
         "space.lr.type: unknown distribution 'normal'|\"space\": {\"lr\": {\"type\": \"normal\"}},",
         "space.lr.choices[0]: expected a string, number or boolean, got an object|\"space\": {\"lr\": {\"type\": \"categorical\", \"choices\": [{}]}},",
-        "space.lr: a log scale needs low > 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
+        "space.lr.low: must be above 0 on a log scale, got 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
+        "space.lr.low: must be above 0 on a log scale, got -2|\"space\": {\"lr\": {\"type\": \"int\", \"low\": -2, \"high\": 1, \"log\": true}},",
         "extra: unknown field|\"extra\": 1,",
         "sampler.options.scramble: unknown field (it takes no fields)|\"sampler\": {\"type\": \"sobol\", \"options\": {\"scramble\": true}},",
     })
