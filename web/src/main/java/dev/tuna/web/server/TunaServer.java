@@ -88,6 +88,7 @@ public final class TunaServer implements AutoCloseable {
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.http.prefer405over404 = true; // POST on a GET route is a wrong method, not a missing route
             config.jsonMapper(new JavalinJackson(json, false));
             // The dashboard: pages and scripts from the jar, charts (uPlot) from its WebJar; nothing from a CDN.
             config.staticFiles.add(files -> {
@@ -235,8 +236,8 @@ public final class TunaServer implements AutoCloseable {
         return false;
     }
 
-    private void submit(Context ctx) {
-        StudySpec spec = studies.parser().parse(ctx.body());
+    private void submit(Context ctx) throws IOException {
+        StudySpec spec = studies.parser().parse(boundedBody(ctx));
         StudyInfo info = studies.submit(spec);
         ctx.status(201).header("Location", "/api/studies/" + info.name()).json(studyView(info));
     }
@@ -265,12 +266,26 @@ public final class TunaServer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ input
 
+    /**
+     * The request body, read up to {@link #MAX_BODY_BYTES}: a body sent in chunks declares no length for
+     * {@code checkRequest} to refuse, and was read whole (hundreds of megabytes).
+     */
+    private static String boundedBody(Context ctx) throws IOException {
+        byte[] body = ctx.req().getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        if (body.length > MAX_BODY_BYTES) {
+            throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private void checkRequest(Context ctx) {
         SECURITY_HEADERS.forEach(ctx::header);
         if (ctx.contentLength() > MAX_BODY_BYTES) {
             throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
-        if (ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH) {
+        // HEAD too: Javalin answered it 200 with an empty text body on every API path, missing studies included.
+        if (ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH
+                || (ctx.method() == HandlerType.HEAD && ctx.path().startsWith("/api/"))) {
             ctx.header("Allow", "GET, POST, DELETE");
             throw new ApiException(405, "", "the API takes GET, POST and DELETE, not " + ctx.method());
         }
@@ -430,6 +445,12 @@ public final class TunaServer implements AutoCloseable {
         app.exception(StudyExistsException.class, (e, ctx) -> problem(ctx, 409, "name", e.getMessage()));
         app.exception(StudyNotFoundException.class, (e, ctx) -> problem(ctx, 404, "name", e.getMessage()));
         app.exception(TrialNotFoundException.class, (e, ctx) -> problem(ctx, 404, "number", e.getMessage()));
+        app.exception(io.javalin.http.MethodNotAllowedResponse.class, (e, ctx) -> {
+            String allowed = String.join(", ", e.getDetails().values()).replaceAll("[\\[\\]]", "");
+            ctx.header("Allow", allowed);
+            problem(ctx, 405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path()) + "; it takes "
+                    + allowed);
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, e.getStatus(), "", e.getMessage()));
         app.exception(StorageException.class, (e, ctx) -> {
             LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.toString());

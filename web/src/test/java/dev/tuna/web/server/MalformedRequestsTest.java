@@ -147,10 +147,35 @@ class MalformedRequestsTest {
                 call("POST", "/api/studies/missing/stop"), call("POST", "/api/studies/missing/resume"),
                 call("DELETE", "/api/studies/missing"), call("DELETE", "/api/studies/a%2Fb"), call("GET", "/api/nothing"),
                 call("PUT", "/api/studies"), call("PATCH", "/api/studies/exists"), call("GET", "/api/studies/missing/events"),
+                call("POST", "/api/studies/exists"), call("DELETE", "/api/studies"), call("POST", "/api/studies/exists/trials"),
                 call("GET", "/api/studies/" + "x".repeat(20_000)), call("GET", "/api/studies/exists/trials?state=" + "A,".repeat(10_000)))) {
             c.add(p);
         }
         return c;
+    }
+
+    @Test
+    void aWrongMethodOnARouteIs405WithTheMethodsItTakes() {
+        // POST on a GET route answered 404 "not found", and HEAD 200 with an empty text body on any API path.
+        Api.Answer post = api.send("POST", "/api/studies/exists", null);
+        assertThat(post.status()).isEqualTo(405);
+        assertThat(post.json().get("detail").asText()).isEqualTo("method POST not allowed on /api/studies/exists; it takes GET, DELETE");
+        assertThat(api.send("HEAD", "/api/studies/missing", null).status()).isEqualTo(405);
+        assertThat(api.send("HEAD", "/api/studies", null).status()).isEqualTo(405);
+    }
+
+    @Test
+    void aBodySentInChunksIsHeldToTheSameLimit() throws Exception {
+        byte[] big = ("{\"name\": \"chunked\", \"pad\": \"" + "x".repeat(TunaServer.MAX_BODY_BYTES) + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // A publisher of unknown length: the client sends it in chunks, with no Content-Length to refuse it by.
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.base + "/api/studies"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .build();
+        java.net.http.HttpResponse<String> r = api.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).contains("the request body is larger than " + TunaServer.MAX_BODY_BYTES + " bytes");
     }
 
     @Test
