@@ -23,10 +23,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -140,7 +140,8 @@ final class RunCommand implements Callable<Integer> {
             FrozenTrial best = study.findBestTrial().orElseThrow(() ->
                     new IllegalStateException("no trial of study '" + study.name() + "' completed"));
             out.printf(Locale.ROOT, "Best trial #%d: value %.6g%n", best.number(), best.value());
-            best.params().forEach((k, v) -> out.printf("  %s = %s%n", Terminal.printable(k), Terminal.printable(String.valueOf(v))));
+            best.params().forEach((k, v) -> out.printf("  %s = %s%n", Terminal.printable(k),
+                    Terminal.printable(String.valueOf(v))));
             out.printf("Data: %s (study '%s', %d trials)%n", db, study.name(), study.trials().size());
             out.flush();
         } finally {
