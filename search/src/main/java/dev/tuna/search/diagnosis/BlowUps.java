@@ -86,20 +86,18 @@ public final class BlowUps {
      */
     public static BlowUp objectiveCollapsed(NavigableMap<Integer, Double> curve) {
         double best = Double.NEGATIVE_INFINITY;
-        double bestAtStart = Double.NaN;
         Map.Entry<Integer, Double> start = null;
         int run = 0;
         for (Map.Entry<Integer, Double> e : curve.entrySet()) {
             double v = e.getValue();
-            if (best > 0 && v < COLLAPSE_FRACTION * best) {
+            if (best > 0 && v < COLLAPSE_FRACTION * best) { // best cannot rise during a run of such values
                 if (run++ == 0) {
                     start = e;
-                    bestAtStart = best;
                 }
                 if (run == COLLAPSE_STEPS) {
                     return new BlowUp(start.getKey(), start.getValue(), "under " + format(COLLAPSE_FRACTION)
                             + "x its best so far for " + COLLAPSE_STEPS + " steps: " + format(start.getValue()) + " < "
-                            + format(COLLAPSE_FRACTION) + " x " + format(bestAtStart));
+                            + format(COLLAPSE_FRACTION) + " x " + format(best));
                 }
             } else {
                 run = 0;

@@ -30,6 +30,7 @@ public final class DivergencePruner implements Pruner {
     private final double lossFactor;
     private final List<String> lossMetrics;
     private final boolean objectiveIsLoss;
+    private final boolean objectiveCollapse;
     private final String gradNormMetric;
     private final double gradNormFactor;
     private final double maxGradNorm;
@@ -43,6 +44,7 @@ public final class DivergencePruner implements Pruner {
         this.lossFactor = b.lossFactor;
         this.lossMetrics = List.copyOf(b.lossMetrics);
         this.objectiveIsLoss = b.objectiveIsLoss;
+        this.objectiveCollapse = b.objectiveCollapse;
         this.gradNormMetric = b.gradNormMetric;
         this.gradNormFactor = b.gradNormFactor;
         this.maxGradNorm = b.maxGradNorm;
@@ -63,7 +65,7 @@ public final class DivergencePruner implements Pruner {
         if (why == null && objectiveIsLoss && study.direction() == Direction.MINIMIZE) {
             why = diverged("its value", BlowUps.lossAbove(trial.intermediateValues(), lossFactor));
         }
-        if (why == null && study.direction() == Direction.MAXIMIZE) {
+        if (why == null && objectiveCollapse && study.direction() == Direction.MAXIMIZE) {
             why = diverged("its value", BlowUps.objectiveCollapsed(trial.intermediateValues()));
         }
         for (String loss : lossMetrics) {
@@ -91,6 +93,7 @@ public final class DivergencePruner implements Pruner {
         private double lossFactor = 4;
         private List<String> lossMetrics = List.of("train_loss", "val_loss");
         private boolean objectiveIsLoss = true;
+        private boolean objectiveCollapse = true;
         private String gradNormMetric = "grad_norm";
         private double gradNormFactor = 10;
         private double maxGradNorm = Double.POSITIVE_INFINITY;
@@ -113,6 +116,15 @@ public final class DivergencePruner implements Pruner {
         /** Whether a minimised objective is checked as a loss too (default true). */
         public Builder objectiveIsLoss(boolean yes) {
             this.objectiveIsLoss = yes;
+            return this;
+        }
+
+        /**
+         * Whether a maximised objective that collapses, under half its best for 3 steps in a row, diverged (default
+         * true). Turn it off for a score that may start near zero and wobble there (an F1 of 0.05, then 0).
+         */
+        public Builder objectiveCollapse(boolean yes) {
+            this.objectiveCollapse = yes;
             return this;
         }
 

@@ -84,6 +84,9 @@ class DivergencePrunerTest {
                 .isEqualTo("diverged: its value at step 3 is under 0.5x its best so far for 3 steps: 0.298 < 0.5 x 0.615");
         // One bad epoch between good ones is not a collapse.
         assertThat(ask(running(study, 0.6, 0.25, 0.65, 0.2, 0.7, 0.72)).prune()).isFalse();
+        // A score that may start near zero and wobble there can have the check off.
+        Study off = study("collapse-off", Direction.MAXIMIZE, DivergencePruner.builder().objectiveCollapse(false).build());
+        assertThat(ask(running(off, 0.05, 0.0, 0.0, 0.0)).prune()).isFalse();
     }
 
     @Test

@@ -104,6 +104,7 @@ public final class PrunerFactory {
             b.maxGradNorm(maxGradNorm);
         }
         b.objectiveIsLoss(o.bool("objectiveIsLoss", true));
+        b.objectiveCollapse(o.bool("objectiveCollapse", true));
         String gradNorm = o.string("gradNormMetric", null);
         if (gradNorm != null) {
             b.gradNormMetric(gradNorm);

@@ -100,6 +100,15 @@ class StudySpecParserTest {
     }
 
     @Test
+    void theDivergencePrunersCollapseCheckCanBeTurnedOff() {
+        StudySpec spec = parser.parse(with("pruner", "{\"type\": \"divergence\", \"objectiveCollapse\": false}"));
+        assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(dev.tuna.search.pruner.DivergencePruner.class);
+        assertThatThrownBy(() -> PrunerFactory.create(parser.parse(with("pruner",
+                "{\"type\": \"divergence\", \"objectiveCollapse\": \"no\"}")).pruner(), "pruner"))
+                .hasMessageStartingWith("pruner.objectiveCollapse: ");
+    }
+
+    @Test
     void prunerOptionsReachThePruner() {
         StudySpec spec = parser.parse(with("pruner", "{\"type\": \"asha\", \"minResource\": 2, \"reductionFactor\": 3}"));
         assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(SuccessiveHalvingPruner.class);
