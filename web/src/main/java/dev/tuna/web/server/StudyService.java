@@ -298,8 +298,8 @@ public final class StudyService implements AutoCloseable {
         synchronized (this) {
             info(name); // fails with StudyNotFoundException for an unknown study
             refuseIfDeleting(name);
+            halt(name); // may fail (a full disk): then nothing is marked, and a later delete may try again
             deleting.add(name);
-            halt(name);
             run = runs.get(name);
         }
         try {
@@ -405,9 +405,10 @@ public final class StudyService implements AutoCloseable {
             }
             endLeftRunning(study, true);
             dispatch.run(spec, study, objective, run::stopped);
-            if (study.isExhausted()) {
-                // Fewer trials than the spec asks for, but no new point to try: the study is done.
-                storage.setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+            if (!run.stopped() && study.isExhausted()) {
+                // Fewer trials than the spec asks for, but no new point to try: the study is done. Written through
+                // the study's own storage, which refuses it if the study was deleted or replaced meanwhile.
+                study.storage().setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
             }
             lastErrors.remove(spec.name());
             return true;

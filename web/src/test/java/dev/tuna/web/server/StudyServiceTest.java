@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
+import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StorageException;
 import dev.tuna.search.Objective;
 import dev.tuna.search.OptimizeOptions;
@@ -153,6 +154,36 @@ class StudyServiceTest {
             deleting.join(10_000);
             assertThat(service.storage().findStudy("racing")).isEmpty();
             assertThat(slowToStop.runs).hasValue(1);
+        }
+    }
+
+    @Test
+    void aRunWhoseStudyWasReplacedEndsAndLeavesTheNewStudyAlone() throws Exception {
+        // Another process deletes the study and submits a new one of its name while this run's trials run.
+        FlakyDispatch replaced = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                Storage raw = ((dev.tuna.core.storage.StudyBoundStorage) study.storage()).delegate();
+                raw.deleteStudy(spec.name());
+                raw.createStudy(spec.name(), spec.direction());
+                raw.startTrial(spec.name()); // the new study's own trial, running elsewhere
+                study.ask(); // this run's next trial: refused, its study is gone
+            }
+        };
+        try (StudyService service = service(replaced)) {
+            service.submit(service.parser().parse(Api.quadratic("replaced", 3, 1, 0)));
+            for (int i = 0; i < 500 && (replaced.runs.get() == 0 || service.lastError("replaced").isPresent()
+                    || service.storage().trials("replaced").isEmpty()); i++) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(200); // a retry, if there were one, would come within the 20 ms retry delay
+            // It took the replacement for a database failure, retried for minutes, and failed the new study's
+            // running trial by name as "its end could not be saved".
+            assertThat(replaced.runs).hasValue(1);
+            assertThat(service.storage().trials("replaced")).singleElement()
+                    .satisfies(t -> assertThat(t.state()).isEqualTo(TrialState.RUNNING));
+            assertThat(service.lastError("replaced")).isEmpty();
         }
     }
 
