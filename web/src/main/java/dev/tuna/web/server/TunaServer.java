@@ -275,7 +275,14 @@ public final class TunaServer implements AutoCloseable {
         if (body.length > MAX_BODY_BYTES) {
             throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
-        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String declared = ctx.req().getCharacterEncoding();
+        java.nio.charset.Charset charset;
+        try {
+            charset = declared == null ? java.nio.charset.StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(declared);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(415, "Content-Type", "unknown charset '" + shorten(declared) + "'");
+        }
+        return new String(body, charset);
     }
 
     private void checkRequest(Context ctx) {

@@ -179,6 +179,23 @@ class MalformedRequestsTest {
     }
 
     @Test
+    void aBodyIsReadInTheCharsetItDeclares() throws Exception {
+        String spec = Api.quadratic("latin", 1, 1, 0);
+        String withChoice = spec.replace("[\"a\", \"b\"]", "[\"a\", \"caf\u00e9\"]");
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.base + "/api/studies"))
+                .header("Content-Type", "application/json; charset=ISO-8859-1")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(withChoice.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                .build();
+        java.net.http.HttpResponse<String> r = api.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(api.get("/api/studies/latin").body()).contains("caf\u00e9");
+        java.net.http.HttpRequest unknown = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.base + "/api/studies"))
+                .header("Content-Type", "application/json; charset=klingon")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(spec)).build();
+        assertThat(api.http.send(unknown, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(415);
+    }
+
+    @Test
     void everyMalformedRequestGetsAProblemAndTheServerStaysHealthy() {
         List<Probe> corpus = corpus();
         assertThat(corpus).hasSizeGreaterThanOrEqualTo(100);
