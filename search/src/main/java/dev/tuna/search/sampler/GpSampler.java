@@ -387,7 +387,8 @@ public final class GpSampler implements Sampler {
      * little about the final one, except that a trial already worse than them all was a bad choice). Values far
      * beyond the completed ones (a diverged loss of 1e6, an infinity) are held at a ceiling, {@code worst + 2 s},
      * where {@code s} is the larger of the completed values' spread and the pruned values' median excess over the
-     * worst: unbounded, one of them squeezed every other observation into a flat line after standardising.
+     * worst (when both are 0, the worst value's size): unbounded, one of them squeezed every other observation into
+     * a flat line after standardising.
      */
     static List<Double> prunedObservations(List<Double> completed, List<Double> partials) {
         double best = completed.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
@@ -395,7 +396,10 @@ public final class GpSampler implements Sampler {
         double[] excess = partials.stream().mapToDouble(v -> Double.isNaN(v) ? 0 : Math.max(0, v - worst))
                 .filter(e -> e > 0 && Double.isFinite(e)).sorted().toArray();
         double median = excess.length == 0 ? 0 : excess[excess.length / 2];
-        double ceiling = worst + 2 * Math.max(worst - best, median);
+        double scale = Math.max(worst - best, median);
+        // One completed value and no finite pruned one beyond it: the value's own size sets the scale, so that an
+        // infinite one still counts as far worse than the worst.
+        double ceiling = worst + 2 * (scale > 0 ? scale : Math.max(Math.abs(worst), 1e-9));
         List<Double> out = new ArrayList<>(partials.size());
         for (double v : partials) {
             out.add(Double.isNaN(v) ? worst : Math.min(ceiling, Math.max(worst, v)));

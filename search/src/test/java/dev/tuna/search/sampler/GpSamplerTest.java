@@ -85,6 +85,9 @@ class GpSamplerTest {
         // One completed trial: the pruned values' own spread sets the ceiling (median excess 0.5 -> 4).
         assertThat(GpSampler.prunedObservations(List.of(3.0), List.of(3.1, 3.3, 3.5, 50.0)))
                 .containsExactly(3.1, 3.3, 3.5, 4.0);
+        // One completed trial and nothing finite beyond it: an infinite value is still far beyond the worst.
+        assertThat(GpSampler.prunedObservations(List.of(-0.96), List.of(Double.POSITIVE_INFINITY, -0.99)))
+                .containsExactly(-0.96 + 2 * 0.96, -0.96);
     }
 
     @Test
