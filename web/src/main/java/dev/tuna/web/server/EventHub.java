@@ -83,9 +83,10 @@ final class EventHub implements AutoCloseable {
         client.sendEvent("subscribed", "{\"study\":" + quote(study) + "}");
         synchronized (this) {
             if (!clients.containsKey(study)) {
-                // Trials already there when the first client came are not news.
-                seen.put(study, snapshot(storage.trials(study)));
+                // Trials already there when the first client came are not news. The study first: should it be
+                // replaced between the two reads, the first poll then sees a study other than it noted.
                 storage.findStudy(study).ifPresent(info -> created.put(study, info.created()));
+                seen.put(study, snapshot(storage.trials(study)));
             }
             clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
         }
@@ -125,9 +126,12 @@ final class EventHub implements AutoCloseable {
             } catch (RuntimeException e) {
                 // A deleted study, most likely: tell its clients and let them go.
                 LOG.debug("events of study '{}': {}", study, e.toString());
-                Set<SseClient> set = clients.remove(study);
-                seen.remove(study);
-                created.remove(study);
+                Set<SseClient> set;
+                synchronized (this) { // against a subscribe in between, whose entries this would wipe
+                    set = clients.remove(study);
+                    seen.remove(study);
+                    created.remove(study);
+                }
                 if (set != null) {
                     set.forEach(c -> {
                         send(c, "study-gone", "{\"study\":" + quote(study) + "}");

@@ -72,6 +72,8 @@ function listen() {
       if (!pending) pending = setTimeout(() => { pending = null; load(); }, 300);
     });
   }
+  // Not reconnected: a study of the same name made since has another trial of this number.
+  events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
   Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
 Tuna.redrawOnResize(() => { if (shown) render(shown); });
