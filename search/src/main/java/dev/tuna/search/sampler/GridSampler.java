@@ -209,19 +209,26 @@ public final class GridSampler implements Sampler {
      * fixed values; -1 if there is none.
      */
     private int firstFreeWith(BitSet taken, Map<String, Object> fixed) {
+        int[] wanted = new int[names.size()]; // per grid parameter: the index of its fixed value, or -1 if not fixed
+        for (int k = 0; k < wanted.length; k++) {
+            wanted[k] = fixed.containsKey(names.get(k)) ? indexOf(values.get(k), fixed.get(names.get(k))) : -1;
+            if (fixed.containsKey(names.get(k)) && wanted[k] < 0) {
+                return -1; // a value off the grid: no point has it
+            }
+        }
         for (int p = taken.nextClearBit(0); p < size; p = taken.nextClearBit(p + 1)) {
-            int gridId = order == null ? p : order[p];
-            if (agrees(gridId, fixed)) {
+            int rest = order == null ? p : order[p];
+            boolean agrees = true;
+            for (int k = names.size() - 1; k >= 0 && agrees; k--) {
+                int i = rest % values.get(k).size();
+                rest /= values.get(k).size();
+                agrees = wanted[k] < 0 || wanted[k] == i;
+            }
+            if (agrees) {
                 return p;
             }
         }
         return -1;
-    }
-
-    /** Whether grid point {@code gridId} has every grid parameter that {@code fixed} names at its fixed value. */
-    private boolean agrees(int gridId, Map<String, Object> fixed) {
-        Map<String, Object> point = point(gridId);
-        return names.stream().allMatch(n -> !fixed.containsKey(n) || indexOf(Collections.singletonList(point.get(n)), fixed.get(n)) == 0);
     }
 
     /** The grid index of an enqueued trial's fixed parameters, if they name every grid parameter with a grid value. */
