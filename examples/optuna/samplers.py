@@ -4,7 +4,7 @@ samplers (random, TPE, multivariate TPE, CMA-ES, QMC), median and mean final reg
 median time of one TPE suggestion with 4 parameters at 100 and 1,000 finished trials. Written for Debian's
 python3-optuna (Optuna 3.1):
 
-    apt-get install -y python3-optuna
+    apt-get install -y python3-optuna python3-scipy           # scipy for the QMC sampler
     /usr/bin/python3 examples/optuna/samplers.py            # writes examples/results/samplers-optuna.json
     /usr/bin/python3 examples/optuna/samplers.py --functions branin --seeds 3 --samplers tpe
 

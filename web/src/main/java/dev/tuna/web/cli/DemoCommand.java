@@ -248,7 +248,8 @@ final class DemoCommand implements Callable<Integer> {
      */
     private boolean watch(StudyService studies, AtomicBoolean closing, CountDownLatch closed)
             throws InterruptedException {
-        int done = Study.counted(studies.storage().trials(STUDY));
+        // A study that already has more trials than asked for (nothing to run) shows a full bar, not 200%.
+        int done = Math.min(trials, Study.counted(studies.storage().trials(STUDY)));
         try (DemoProgress progress = new DemoProgress(STUDY, trials, done, spec.commandLine().getErr())) {
             while (true) {
                 if (closing.get()) {
@@ -256,7 +257,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 List<FrozenTrial> all = studies.storage().trials(STUDY);
                 done = Study.counted(all);
-                progress.update(done, best(all));
+                progress.update(Math.min(trials, done), best(all));
                 StudyService.State state = studies.state(studies.info(STUDY), done);
                 if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {
                     return !closing.get();
