@@ -3,6 +3,7 @@ package dev.tuna.web.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyNotFoundException;
 import io.javalin.http.sse.SseClient;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Server-sent events of studies' trials: {@code trial-started}, {@code trial-reported} and {@code trial-finished}.
  * Storage is the single source of truth, so the hub polls it (every {@value #POLL_MILLIS} ms, only for studies
- * someone listens to) and sends what changed since its last look; trials run by any process show up alike.
+ * someone listens to) and sends what changed since its last look; trials run by any process show up alike. Each
+ * step reported since the last look gets its own {@code trial-reported} event, with the state RUNNING in which it
+ * was reported.
  */
 final class EventHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
@@ -43,7 +46,7 @@ final class EventHub implements AutoCloseable {
     private final Map<String, Instant> created = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
 
-    private record Seen(String state, int steps) {
+    private record Seen(String state, int steps, int lastStep) {
     }
 
     EventHub(Storage storage, ObjectMapper json) {
@@ -116,7 +119,7 @@ final class EventHub implements AutoCloseable {
         for (var curve : t.metrics().values()) {
             steps += curve.size();
         }
-        return new Seen(t.state().name(), steps);
+        return new Seen(t.state().name(), steps, t.lastStep());
     }
 
     private void pollAll() {
@@ -163,7 +166,20 @@ final class EventHub implements AutoCloseable {
                 broadcast(set, "trial-started", event(study, t, false));
             }
             if (was == null ? now.steps() > 0 : now.steps() != was.steps()) {
-                broadcast(set, "trial-reported", event(study, t, true));
+                // One event per step reported since the last poll, each as it was reported (while the trial ran):
+                // a trial reports several epochs between two polls, and one event for the last of them left gaps in
+                // a client's curves.
+                var reported = t.intermediateValues().tailMap(was == null ? Integer.MIN_VALUE : was.lastStep(), false);
+                if (t.intermediateValues().isEmpty()) {
+                    reported = new java.util.TreeMap<>(java.util.Collections.singletonMap(-1, null)); // metrics alone
+                }
+                for (Map.Entry<Integer, Double> step : reported.entrySet()) {
+                    Map<String, Object> m = event(study, t, true);
+                    m.put("state", TrialState.RUNNING.name());
+                    m.put("step", step.getKey());
+                    m.put("value", step.getValue());
+                    broadcast(set, "trial-reported", m);
+                }
             }
             if (t.isFinished()) {
                 broadcast(set, "trial-finished", event(study, t, false));

@@ -306,21 +306,42 @@ class TunaServerTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<String> events = new ArrayList<>();
+        Map<Integer, List<Integer>> reportedSteps = new java.util.TreeMap<>();
+        Set<Integer> startedSince = new java.util.HashSet<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             int finished = 0;
+            String name = null;
             String line;
             while (finished < 3 && (line = in.readLine()) != null) {
                 if (line.startsWith("event:")) {
-                    String name = line.substring("event:".length()).strip();
+                    name = line.substring("event:".length()).strip();
                     events.add(name);
                     if (name.equals("trial-finished")) {
                         finished++;
                     }
+                } else if (line.startsWith("data:") && "trial-started".equals(name)) {
+                    startedSince.add(Api.JSON.readTree(line.substring("data:".length())).get("number").asInt());
+                } else if (line.startsWith("data:") && "trial-reported".equals(name)) {
+                    JsonNode data = Api.JSON.readTree(line.substring("data:".length()));
+                    assertThat(data.get("state").asText()).isEqualTo("RUNNING"); // as it was when reported
+                    reportedSteps.computeIfAbsent(data.get("number").asInt(), k -> new ArrayList<>()).add(data.get("step").asInt());
                 }
             }
         }
         assertThat(events.get(0)).isEqualTo("subscribed");
         assertThat(events).contains("trial-reported").filteredOn("trial-finished"::equals).hasSize(3);
+        // Every step reported since the subscription, though a trial reports several between two polls (one event
+        // each; there was one for the last of them): all of a trial started since, a tail of one running before.
+        for (JsonNode t : api.get("/api/studies/quad-events/trials").json().get("trials")) {
+            int number = t.get("number").asInt();
+            JsonNode detail = api.get("/api/studies/quad-events/trials/" + number).json();
+            List<Integer> stored = new ArrayList<>();
+            detail.get("intermediateValues").fieldNames().forEachRemaining(k -> stored.add(Integer.parseInt(k)));
+            List<Integer> reported = reportedSteps.getOrDefault(number, List.of());
+            assertThat(reported).as("trial %s", number)
+                    .isEqualTo(startedSince.contains(number) ? stored : stored.subList(stored.size() - reported.size(), stored.size()));
+        }
+        assertThat(startedSince).as("trials started after the subscription").isNotEmpty();
         assertThat(api.get("/api/studies/nope/events").status()).isEqualTo(404);
         HttpRequest json = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
                 .header("Accept", "application/json").build();
