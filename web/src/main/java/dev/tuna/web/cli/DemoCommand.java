@@ -248,8 +248,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     private boolean watch(StudyService studies, AtomicBoolean closing, CountDownLatch closed)
             throws InterruptedException {
-        // A study that already has more trials than asked for (nothing to run) shows a full bar, not 200%.
-        int done = Math.min(trials, Study.counted(studies.storage().trials(STUDY)));
+        int done = Study.counted(studies.storage().trials(STUDY));
         try (DemoProgress progress = new DemoProgress(STUDY, trials, done, spec.commandLine().getErr())) {
             while (true) {
                 if (closing.get()) {
@@ -257,7 +256,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 List<FrozenTrial> all = studies.storage().trials(STUDY);
                 done = Study.counted(all);
-                progress.update(Math.min(trials, done), best(all));
+                progress.update(done, best(all));
                 StudyService.State state = studies.state(studies.info(STUDY), done);
                 if (state != StudyService.State.RUNNING && state != StudyService.State.SCHEDULED) {
                     return !closing.get();

@@ -11,13 +11,18 @@ import me.tongfei.progressbar.ProgressBar;
  */
 final class DemoProgress implements AutoCloseable {
     private final ProgressBar bar;
+    private final int total;
 
-    /** A line for {@code total} trials of which {@code done} were finished before this run. */
+    /**
+     * A line for {@code total} trials of which {@code done} were finished before this run. A study with more finished
+     * trials than {@code total} (nothing to run) shows a full bar, not 200%.
+     */
     DemoProgress(String task, int total, int done, PrintWriter err) {
+        this.total = total;
         this.bar = ProgressBar.builder()
                 .setTaskName(task)
                 .setInitialMax(total)
-                .startsFrom(done, Duration.ZERO)
+                .startsFrom(Math.min(done, total), Duration.ZERO)
                 .continuousUpdate() // the clock moves while a long trial runs
                 .setUnit(" trials", 1)
                 .setUpdateIntervalMillis(250)
@@ -29,7 +34,7 @@ final class DemoProgress implements AutoCloseable {
     /** Shows {@code done} finished trials and the best value so far (null: none completed yet). */
     void update(int done, Double best) {
         bar.setExtraMessage(best == null ? "" : String.format(Locale.ROOT, "best %.4f", best));
-        bar.stepTo(done);
+        bar.stepTo(Math.min(done, total));
     }
 
     @Override

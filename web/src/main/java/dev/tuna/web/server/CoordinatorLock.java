@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CoordinatorLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLock.class);
-    /** The lock's keys: "tusv" in ASCII, a namespace of its own (the ask locks' is "tuna", with a study's hash). */
+    /** The lock's keys: "tusv" in ASCII, a namespace of its own (the storage's ask locks' is "tusa"). */
     private static final int NAMESPACE = 0x74757376;
     private static final int SERVER = 0;
     static final int CHECK_SECONDS = 10;

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyNotFoundException;
 import io.javalin.http.sse.SseClient;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +42,8 @@ final class EventHub implements AutoCloseable {
     private final Map<String, Set<SseClient>> clients = new ConcurrentHashMap<>();
     /** Per study, per trial: what was seen last (state and number of reported steps). */
     private final Map<String, Map<Integer, Seen>> seen = new ConcurrentHashMap<>();
-    /** When each followed study was created: a study deleted and submitted again within a poll is another study. */
-    private final Map<String, Instant> created = new ConcurrentHashMap<>();
+    /** Each followed study as it was when first followed: one deleted and submitted again within a poll is another. */
+    private final Map<String, StudyBoundStorage> followed = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
 
     private record Seen(String state, int steps, int lastStep) {
@@ -88,7 +88,8 @@ final class EventHub implements AutoCloseable {
             if (!clients.containsKey(study)) {
                 // Trials already there when the first client came are not news. The study first: should it be
                 // replaced between the two reads, the first poll then sees a study other than it noted.
-                storage.findStudy(study).ifPresent(info -> created.put(study, info.created()));
+                storage.findStudy(study).ifPresent(info ->
+                        followed.put(study, new StudyBoundStorage(storage, study, info.created())));
                 seen.put(study, snapshot(storage.trials(study)));
             }
             clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
@@ -103,7 +104,7 @@ final class EventHub implements AutoCloseable {
             if (set.isEmpty()) {
                 clients.remove(study);
                 seen.remove(study);
-                created.remove(study);
+                followed.remove(study);
             }
         }
     }
@@ -133,7 +134,7 @@ final class EventHub implements AutoCloseable {
                 synchronized (this) { // against a subscribe in between, whose entries this would wipe
                     set = clients.remove(study);
                     seen.remove(study);
-                    created.remove(study);
+                    followed.remove(study);
                 }
                 if (set != null) {
                     set.forEach(c -> {
@@ -151,8 +152,8 @@ final class EventHub implements AutoCloseable {
         if (set == null || before == null) {
             return;
         }
-        Instant since = created.get(study);
-        if (since != null && !storage.findStudy(study).map(info -> info.created().equals(since)).orElse(false)) {
+        StudyBoundStorage same = followed.get(study);
+        if (same != null && !same.current()) {
             // Deleted, or deleted and submitted again: the new study's trials (numbered from 0 again) are not these.
             throw new StudyNotFoundException(study);
         }

@@ -273,7 +273,7 @@ public final class TunaServer implements AutoCloseable {
     private static String boundedBody(Context ctx) throws IOException {
         byte[] body = ctx.req().getInputStream().readNBytes(MAX_BODY_BYTES + 1);
         if (body.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw bodyTooLarge();
         }
         String declared = ctx.req().getCharacterEncoding();
         java.nio.charset.Charset charset;
@@ -285,10 +285,14 @@ public final class TunaServer implements AutoCloseable {
         return new String(body, charset);
     }
 
+    private static ApiException bodyTooLarge() {
+        return new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
     private void checkRequest(Context ctx) {
         SECURITY_HEADERS.forEach(ctx::header);
         if (ctx.contentLength() > MAX_BODY_BYTES) {
-            throw new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw bodyTooLarge();
         }
         // HEAD too: Javalin answered it 200 with an empty text body on every API path, missing studies included.
         if (ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH
