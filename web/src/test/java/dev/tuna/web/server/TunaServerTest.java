@@ -379,6 +379,12 @@ class TunaServerTest {
                     if (line.startsWith("event:")) {
                         events.add(line.substring("event:".length()).strip());
                         if (events.size() == 1) {
+                            // "subscribed" comes before the hub has noted the client and its study: wait for that,
+                            // or the study could be replaced before it was ever followed.
+                            EventHub hub = runtime.server().events();
+                            for (int i = 0; i < 500 && hub.listeners("again") == 0; i++) {
+                                Thread.sleep(10);
+                            }
                             // Between two polls: deleted and made again, with a trial numbered 0 of its own.
                             storage.deleteStudy("again");
                             storage.createStudy("again", Direction.MINIMIZE);
