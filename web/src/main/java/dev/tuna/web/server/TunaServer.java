@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -285,6 +286,24 @@ public final class TunaServer implements AutoCloseable {
         return new String(body, charset);
     }
 
+    /**
+     * Answers a method no route takes: 405 with the methods the path's routes take (as Javalin does for a POST on a
+     * GET route), or 404 when no route has the path. Dashboard files take GET only.
+     */
+    private void refuseMethod(Context ctx) {
+        List<String> allowed = ctx.path().startsWith("/api/")
+                ? Stream.of(HandlerType.GET, HandlerType.POST, HandlerType.DELETE)
+                        .filter(type -> app.unsafeConfig().pvt.internalRouter.hasHttpHandlerEntry(type, ctx.path()))
+                        .map(HandlerType::name).toList()
+                : List.of("GET");
+        if (allowed.isEmpty()) {
+            throw new ApiException(404, "", "no route " + ctx.method() + " " + shorten(ctx.path()));
+        }
+        ctx.header("Allow", String.join(", ", allowed));
+        throw new ApiException(405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path())
+                + "; it takes " + String.join(", ", allowed));
+    }
+
     private static ApiException bodyTooLarge() {
         return new ApiException(413, "", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
     }
@@ -297,8 +316,7 @@ public final class TunaServer implements AutoCloseable {
         // HEAD too: Javalin answered it 200 with an empty text body on every API path, missing studies included.
         if (ctx.method() == HandlerType.PUT || ctx.method() == HandlerType.PATCH
                 || (ctx.method() == HandlerType.HEAD && ctx.path().startsWith("/api/"))) {
-            ctx.header("Allow", "GET, POST, DELETE");
-            throw new ApiException(405, "", "the API takes GET, POST and DELETE, not " + ctx.method());
+            refuseMethod(ctx);
         }
         boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE;
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {

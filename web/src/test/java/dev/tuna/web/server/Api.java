@@ -22,7 +22,12 @@ final class Api {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    record Answer(int status, String contentType, String body) {
+    record Answer(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
+        /** The header's first value, or null. */
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
         JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -43,7 +48,8 @@ final class Api {
         }
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+                    r.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + ": " + e, e);
         } catch (InterruptedException e) {
@@ -68,7 +74,8 @@ final class Api {
             int status = Integer.parseInt(response.substring(9, 12));
             java.util.regex.Matcher type = java.util.regex.Pattern.compile("(?im)^content-type: *(.*?)\r?$").matcher(response);
             int bodyAt = response.indexOf("\r\n\r\n");
-            return new Answer(status, type.find() ? type.group(1) : "", bodyAt < 0 ? "" : response.substring(bodyAt + 4));
+            return new Answer(status, type.find() ? type.group(1) : "", bodyAt < 0 ? "" : response.substring(bodyAt + 4),
+                    java.net.http.HttpHeaders.of(java.util.Map.of(), (k, v) -> true));
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + ": " + e, e);
         }

@@ -160,8 +160,12 @@ class MalformedRequestsTest {
         Api.Answer post = api.send("POST", "/api/studies/exists", null);
         assertThat(post.status()).isEqualTo(405);
         assertThat(post.json().get("detail").asText()).isEqualTo("method POST not allowed on /api/studies/exists; it takes GET, DELETE");
-        assertThat(api.send("HEAD", "/api/studies/missing", null).status()).isEqualTo(405);
-        assertThat(api.send("HEAD", "/api/studies", null).status()).isEqualTo(405);
+        Api.Answer headStudy = api.send("HEAD", "/api/studies/missing", null);
+        assertThat(headStudy.status()).isEqualTo(405);
+        assertThat(headStudy.header("Allow")).isEqualTo("GET, DELETE");
+        Api.Answer headStudies = api.send("HEAD", "/api/studies", null);
+        assertThat(headStudies.status()).isEqualTo(405);
+        assertThat(headStudies.header("Allow")).isEqualTo("GET, POST");
     }
 
     @Test

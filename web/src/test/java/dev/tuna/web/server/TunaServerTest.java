@@ -272,12 +272,18 @@ class TunaServerTest {
             assertThat(gone.status()).isEqualTo(404);
             assertThat(gone.json().get("detail").asText()).startsWith("no study named '");
         }
-        // Methods the API has no route for at all.
+        // Methods the API has no route for at all: the answer names the methods this path takes.
         for (String method : List.of("PUT", "PATCH")) {
             Api.Answer a = api.send(method, "/api/studies/x", "{}".getBytes(StandardCharsets.UTF_8));
             assertThat(a.status()).isEqualTo(405);
-            assertThat(a.json().get("detail").asText()).isEqualTo("the API takes GET, POST and DELETE, not " + method);
+            assertThat(a.header("Allow")).isEqualTo("GET, DELETE");
+            assertThat(a.json().get("detail").asText()).isEqualTo("method " + method + " not allowed on /api/studies/x;"
+                    + " it takes GET, DELETE");
         }
+        Api.Answer stop = api.send("PUT", "/api/studies/x/stop", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(stop.status()).isEqualTo(405);
+        assertThat(stop.header("Allow")).isEqualTo("POST");
+        assertThat(api.send("PATCH", "/api/nothing", "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(404);
         // A name that is neither stored nor one a spec could have is not found either.
         assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(404);
     }
