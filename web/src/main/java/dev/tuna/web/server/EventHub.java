@@ -6,6 +6,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyBoundStorage;
+import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
 import io.javalin.http.sse.SseClient;
 import java.util.HashMap;
@@ -88,9 +89,17 @@ final class EventHub implements AutoCloseable {
             if (!clients.containsKey(study)) {
                 // Trials already there when the first client came are not news. The study first: should it be
                 // replaced between the two reads, the first poll then sees a study other than it noted.
-                storage.findStudy(study).ifPresent(info ->
-                        followed.put(study, new StudyBoundStorage(storage, study, info.created())));
-                seen.put(study, snapshot(storage.trials(study)));
+                try {
+                    StudyInfo info = storage.findStudy(study).orElseThrow(() -> new StudyNotFoundException(study));
+                    followed.put(study, new StudyBoundStorage(storage, study, info.created()));
+                    seen.put(study, snapshot(storage.trials(study)));
+                } catch (StudyNotFoundException e) {
+                    // Deleted since the route found it: the client hears so, as it would have a moment later.
+                    followed.remove(study);
+                    send(client, "study-gone", "{\"study\":" + quote(study) + "}");
+                    client.close();
+                    return;
+                }
             }
             clients.computeIfAbsent(study, k -> new CopyOnWriteArraySet<>()).add(client);
         }

@@ -371,6 +371,36 @@ class TunaServerTest {
     }
 
     @Test
+    void aStudyDeletedAsItsFirstClientSubscribesEndsTheStreamWithStudyGone() throws Exception {
+        // Deleted after the route found the study but before the hub read its trials: the stream closed without a word.
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public List<dev.tuna.core.FrozenTrial> trials(String name) {
+                if (name.equals("racing") && armed.getAndSet(false)) {
+                    deleteStudy(name);
+                }
+                return super.trials(name);
+            }
+        };
+        storage.createStudy("racing", Direction.MINIMIZE);
+        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
+             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
+            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
+            try {
+                armed.set(true);
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/api/studies/racing/events")).header("Accept", "text/event-stream").build();
+                HttpResponse<String> response = api.http.send(request, HttpResponse.BodyHandlers.ofString());
+                assertThat(armed).isFalse();
+                assertThat(response.body()).contains("event: subscribed").contains("event: study-gone");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
     void aStudyDeletedAndMadeAgainEndsItsStreamWithStudyGone() throws Exception {
         Storage storage = runtime.studies().storage();
         storage.createStudy("again", Direction.MINIMIZE);
