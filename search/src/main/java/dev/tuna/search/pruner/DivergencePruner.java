@@ -88,14 +88,21 @@ public final class DivergencePruner implements Pruner {
         return name + " at step " + blowUp.step() + " is " + blowUp.comparison();
     }
 
+    /** The default of {@link Builder#lossFactor}. */
+    public static final double DEFAULT_LOSS_FACTOR = 4;
+    /** The default of {@link Builder#gradNormMetric}. */
+    public static final String DEFAULT_GRAD_NORM_METRIC = "grad_norm";
+    /** The default of {@link Builder#gradNormFactor}. */
+    public static final double DEFAULT_GRAD_NORM_FACTOR = 10;
+
     /** Settings of a {@link DivergencePruner}. */
     public static final class Builder {
-        private double lossFactor = 4;
+        private double lossFactor = DEFAULT_LOSS_FACTOR;
         private List<String> lossMetrics = List.of("train_loss", "val_loss");
         private boolean objectiveIsLoss = true;
         private boolean objectiveCollapse = true;
-        private String gradNormMetric = "grad_norm";
-        private double gradNormFactor = 10;
+        private String gradNormMetric = DEFAULT_GRAD_NORM_METRIC;
+        private double gradNormFactor = DEFAULT_GRAD_NORM_FACTOR;
         private double maxGradNorm = Double.POSITIVE_INFINITY;
 
         private Builder() {

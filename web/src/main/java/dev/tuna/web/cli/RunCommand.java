@@ -171,13 +171,33 @@ final class RunCommand implements Callable<Integer> {
     /** The settings a resumed study must keep: all but its number of trials, parallelism and timeout. */
     private static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");
 
-    /** The first setting of {@link #KEPT} in which two specs (as JSON maps) differ, if any. */
+    /**
+     * The first setting of {@link #KEPT} in which two specs (as JSON maps) differ, if any. A sampler's or pruner's
+     * option spelt out with its default value is no difference.
+     */
     static Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
         // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
         Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
                 ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
-        return KEPT.stream().filter(field -> !tree(stored.get(field)).equals(sameValue, tree(given.get(field))))
-                .findFirst();
+        JsonNode old = resolved(stored);
+        JsonNode now = resolved(given);
+        if (old == null || now == null) { // one this build cannot read: the two compare as they are
+            old = tree(stored);
+            now = tree(given);
+        }
+        JsonNode a = old;
+        JsonNode b = now;
+        return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
+    }
+
+    /** A spec with its options' defaults filled in, or null when this build cannot read it. */
+    private static JsonNode resolved(Map<?, ?> spec) {
+        try {
+            return StudySpecParser.toJson(StudySpecParser.resolved(
+                    new StudySpecParser(Trainables.builtIn()).parse(tree(spec))));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static JsonNode tree(Object value) {

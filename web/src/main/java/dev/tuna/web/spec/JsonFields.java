@@ -1,6 +1,7 @@
 package dev.tuna.web.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,6 +17,7 @@ final class JsonFields {
     private final ObjectNode node;
     private final String path;
     private final Set<String> known = new LinkedHashSet<>();
+    private final ObjectNode resolved = JsonNodeFactory.instance.objectNode();
 
     private JsonFields(ObjectNode node, String path) {
         this.node = node;
@@ -48,7 +50,19 @@ final class JsonFields {
     JsonNode raw(String key) {
         known.add(key);
         JsonNode v = node.get(key);
-        return v == null || v.isNull() ? null : v;
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        resolved.set(key, v.deepCopy());
+        return v;
+    }
+
+    /**
+     * The fields read so far with the values they took, a getter's fallback where the field was left out: two
+     * objects that mean the same (one spelling out a default, one leaving it out) resolve to equal objects.
+     */
+    ObjectNode resolved() {
+        return resolved.deepCopy();
     }
 
     JsonNode required(String key) {
@@ -62,6 +76,9 @@ final class JsonFields {
     String string(String key, String fallback) {
         JsonNode v = raw(key);
         if (v == null) {
+            if (fallback != null) {
+                resolved.put(key, fallback);
+            }
             return fallback;
         }
         if (!v.isTextual()) {
@@ -78,6 +95,7 @@ final class JsonFields {
     boolean bool(String key, boolean fallback) {
         JsonNode v = raw(key);
         if (v == null) {
+            resolved.put(key, fallback);
             return fallback;
         }
         if (!v.isBoolean()) {
@@ -88,7 +106,11 @@ final class JsonFields {
 
     Double number(String key, Double fallback) {
         JsonNode v = raw(key);
-        return v == null ? fallback : Double.valueOf(number(v, path(key)));
+        Double value = v == null ? fallback : Double.valueOf(number(v, path(key)));
+        if (value != null) {
+            resolved.put(key, value);
+        }
+        return value;
     }
 
     double requiredNumber(String key) {
@@ -108,7 +130,11 @@ final class JsonFields {
 
     Long integer(String key, Long fallback, long min, long max) {
         JsonNode v = raw(key);
-        return v == null ? fallback : Long.valueOf(integer(v, path(key), min, max));
+        Long value = v == null ? fallback : Long.valueOf(integer(v, path(key), min, max));
+        if (value != null) {
+            resolved.put(key, value);
+        }
+        return value;
     }
 
     long requiredInteger(String key, long min, long max) {

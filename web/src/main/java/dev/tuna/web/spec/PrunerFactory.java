@@ -37,7 +37,24 @@ public final class PrunerFactory {
      * @throws SpecException if the type is unknown or an option is wrong
      */
     public static Pruner create(PrunerSpec spec, String path) {
+        return create(spec, path, JsonFields.of(spec.options(), path));
+    }
+
+    /**
+     * The spec with its options (and its parts') as they take effect, the defaults of those it leaves out included
+     * (so that two specs that mean the same pruner resolve to equal ones); checked as {@link #create} checks it.
+     */
+    public static PrunerSpec resolved(PrunerSpec spec, String path) {
         JsonFields o = JsonFields.of(spec.options(), path);
+        create(spec, path, o);
+        List<PrunerSpec> parts = new ArrayList<>();
+        for (int i = 0; i < spec.anyOf().size(); i++) {
+            parts.add(resolved(spec.anyOf().get(i), path + ".anyOf[" + i + "]"));
+        }
+        return new PrunerSpec(spec.type(), o.resolved(), parts);
+    }
+
+    private static Pruner create(PrunerSpec spec, String path, JsonFields o) {
         Pruner pruner;
         try {
             pruner = switch (spec.type()) {
@@ -91,24 +108,15 @@ public final class PrunerFactory {
 
     private static Pruner divergence(JsonFields o) {
         DivergencePruner.Builder b = DivergencePruner.builder();
-        Double lossFactor = o.number("lossFactor", null);
-        if (lossFactor != null) {
-            b.lossFactor(lossFactor);
-        }
-        Double gradNormFactor = o.number("gradNormFactor", null);
-        if (gradNormFactor != null) {
-            b.gradNormFactor(gradNormFactor);
-        }
+        b.lossFactor(o.number("lossFactor", DivergencePruner.DEFAULT_LOSS_FACTOR));
+        b.gradNormFactor(o.number("gradNormFactor", DivergencePruner.DEFAULT_GRAD_NORM_FACTOR));
         Double maxGradNorm = o.number("maxGradNorm", null);
         if (maxGradNorm != null) {
             b.maxGradNorm(maxGradNorm);
         }
         b.objectiveIsLoss(o.bool("objectiveIsLoss", true));
         b.objectiveCollapse(o.bool("objectiveCollapse", true));
-        String gradNorm = o.string("gradNormMetric", null);
-        if (gradNorm != null) {
-            b.gradNormMetric(gradNorm);
-        }
+        b.gradNormMetric(o.string("gradNormMetric", DivergencePruner.DEFAULT_GRAD_NORM_METRIC));
         JsonNode losses = o.raw("lossMetrics");
         if (losses != null) {
             if (!losses.isArray()) {

@@ -39,8 +39,22 @@ public final class SamplerFactory {
      * @throws SpecException if the options do not fit the type or the space
      */
     public static Sampler create(SamplerSpec sampler, Map<String, Distribution> space, String studyName) {
-        long seed = sampler.seed() != null ? sampler.seed() : studyName.hashCode();
+        return create(sampler, space, studyName, JsonFields.of(sampler.options(), "sampler.options"));
+    }
+
+    /**
+     * The spec with its options as they take effect, the defaults of those it leaves out included (so that two
+     * specs that mean the same sampler resolve to equal ones); checked as {@link #create} checks it.
+     */
+    public static SamplerSpec resolved(SamplerSpec sampler, Map<String, Distribution> space, String studyName) {
         JsonFields options = JsonFields.of(sampler.options(), "sampler.options");
+        create(sampler, space, studyName, options);
+        return new SamplerSpec(sampler.type(), sampler.seed(), options.resolved());
+    }
+
+    private static Sampler create(SamplerSpec sampler, Map<String, Distribution> space, String studyName,
+                                  JsonFields options) {
+        long seed = sampler.seed() != null ? sampler.seed() : studyName.hashCode();
         Sampler created = switch (sampler.type()) {
             case "random" -> new RandomSampler(seed);
             case "sobol" -> new SobolSampler(seed);

@@ -340,6 +340,16 @@ public final class StudySpecParser {
         return o;
     }
 
+    /**
+     * The spec with its sampler's and pruner's options as they take effect, the defaults of those it leaves out
+     * included: two specs that ask for the same search resolve to equal ones, however many defaults they spell out.
+     */
+    public static StudySpec resolved(StudySpec spec) {
+        return new StudySpec(spec.name(), spec.direction(), spec.metric(), spec.trials(), spec.parallelism(),
+                spec.timeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
+                PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron());
+    }
+
     private static ObjectNode toJson(PrunerSpec pruner) {
         ObjectNode o = JSON.createObjectNode();
         o.put("type", pruner.type());

@@ -1,0 +1,51 @@
+package dev.tuna.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RunCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Map<?, ?> spec(String sampler, String pruner) throws Exception {
+        return JSON.readValue("""
+                {"name": "s", "trials": 5, "sampler": %s, "pruner": %s, "trainable": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": -1, "high": 1}}}
+                """.formatted(sampler, pruner), Map.class);
+    }
+
+    @Test
+    void optionsSpeltOutWithTheirDefaultsAreTheSameSearch() throws Exception {
+        // Resuming with "startupTrials": 10 written out was refused as "another sampler".
+        Map<?, ?> stored = spec("{\"type\": \"gp\", \"seed\": 1}",
+                "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"divergence\"}]}");
+        Map<?, ?> spelt = spec("{\"type\": \"gp\", \"seed\": 1, \"options\": {\"startupTrials\": 10, \"deterministic\": false}}",
+                "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\", \"nStartupTrials\": 5.0},"
+                        + " {\"type\": \"divergence\", \"lossFactor\": 4, \"gradNormMetric\": \"grad_norm\"}]}");
+        assertThat(RunCommand.firstDifference(stored, spelt)).isEmpty();
+        assertThat(RunCommand.firstDifference(spelt, stored)).isEmpty();
+    }
+
+    @Test
+    void anOptionWithAnotherValueIsAnotherSearch() throws Exception {
+        Map<?, ?> stored = spec("{\"type\": \"gp\", \"seed\": 1}", "{\"type\": \"median\"}");
+        assertThat(RunCommand.firstDifference(stored,
+                spec("{\"type\": \"gp\", \"seed\": 1, \"options\": {\"startupTrials\": 12}}", "{\"type\": \"median\"}")))
+                .contains("sampler");
+        assertThat(RunCommand.firstDifference(stored,
+                spec("{\"type\": \"gp\", \"seed\": 1}", "{\"type\": \"median\", \"nWarmupSteps\": 2}")))
+                .contains("pruner");
+        assertThat(RunCommand.firstDifference(stored, spec("{\"type\": \"gp\", \"seed\": 2}", "{\"type\": \"median\"}")))
+                .contains("sampler");
+    }
+
+    @Test
+    void aStoredSpecThisBuildCannotReadIsComparedAsStored() throws Exception {
+        Map<?, ?> unreadable = spec("{\"type\": \"cma-es\"}", "{\"type\": \"median\"}");
+        assertThat(RunCommand.firstDifference(unreadable, unreadable)).isEmpty();
+        assertThat(RunCommand.firstDifference(unreadable, spec("{\"type\": \"gp\"}", "{\"type\": \"median\"}")))
+                .contains("sampler");
+    }
+}
