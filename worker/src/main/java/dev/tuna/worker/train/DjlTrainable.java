@@ -282,7 +282,9 @@ public abstract class DjlTrainable implements Trainable {
                     objective = value;
                     trial.report(epoch, objective);
                     trial.report(epoch, metrics);
-                    if (trial.shouldPrune()) {
+                    // Not after the last epoch: the training is done, and pruning it then saves nothing and throws
+                    // away a complete result (as the function trainables, and Optuna's examples in effect, do).
+                    if (epoch < epochs && trial.shouldPrune()) {
                         throw new TrialPrunedException();
                     }
                 }

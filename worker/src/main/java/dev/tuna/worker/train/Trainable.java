@@ -6,7 +6,8 @@ import dev.tuna.search.Trial;
 /**
  * A training routine a study can run: it reads its hyperparameters from the live trial (suggesting them there),
  * trains on the given device, reports every epoch's curves with {@code trial.report} and checks
- * {@code trial.shouldPrune()}, and returns the objective metric's final value.
+ * {@code trial.shouldPrune()} after each epoch but the last (pruning a finished training saves nothing), and returns
+ * the objective metric's final value.
  *
  * <p>{@link #asDeviceObjective()} is what the dispatcher runs on a device slot; {@link #asObjective(Device)}
  * adapts it to {@code study.optimize} on one device. Implementations must release every native resource (model, trainer, NDManager) before

@@ -185,6 +185,20 @@ class TrainablesTest {
     }
 
     @Test
+    void theLastEpochIsNotPruned() {
+        // ASHA pruned an mlp trial at step 3 of 3: it had trained fully, and its result was thrown away.
+        Study study = Study.builder("last").direction(Direction.MAXIMIZE)
+                .pruner((s, trial) -> trial.lastStep() >= 2 ? PruneDecision.prune("test pruner at step " + trial.lastStep()) : PruneDecision.KEEP)
+                .create();
+        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 2, "units", 8), Map.of());
+        study.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(1).build());
+
+        FrozenTrial t = study.trials().get(0);
+        assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.value()).isEqualTo(t.intermediateValues().get(2));
+    }
+
+    @Test
     void interruptingTheThreadStopsTrainingBeforeTheNextBatch() {
         Study study = Study.builder("interrupt").direction(Direction.MAXIMIZE)
                 .pruner((s, trial) -> {
