@@ -43,7 +43,10 @@ public final class DjlTrainables implements ObjectiveFactory {
         try {
             trainable.check();
         } catch (InvalidSettingException e) {
-            throw new SpecException(field(spec, e.key()), e.getMessage());
+            // The field names the setting: a message that starts with its name too would say it twice.
+            String said = e.getMessage();
+            String prefix = e.key() + ": ";
+            throw new SpecException(field(spec, e.key()), said.startsWith(prefix) ? said.substring(prefix.length()) : said);
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }

@@ -68,9 +68,35 @@ final class JsonFields {
     JsonNode required(String key) {
         JsonNode v = raw(key);
         if (v == null) {
-            throw new SpecException(path(key), "is required");
+            throw missing(key);
         }
         return v;
+    }
+
+    /** A required field that is absent; the message names a field given instead that looks like a misspelling of it. */
+    SpecException missing(String key) {
+        String lower = key.toLowerCase(java.util.Locale.ROOT);
+        String near = keys().stream().filter(k -> !k.equals(key) && editDistance(k.toLowerCase(java.util.Locale.ROOT), lower) <= 2)
+                .findFirst().orElse(null);
+        return new SpecException(path(key), "is required" + (near == null ? "" : " (is " + quote(near) + " a misspelling of it?)"));
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    private static int editDistance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int above = row[j];
+                row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1), diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.length()];
     }
 
     String string(String key, String fallback) {

@@ -93,7 +93,11 @@ public final class StudySpecParser {
         Map<String, Distribution> space = space(f.object("space"), f);
         SamplerSpec sampler = sampler(f.object("sampler"));
         PrunerSpec pruner = f.has("pruner") ? pruner(f.object("pruner")) : new PrunerSpec("none", JsonNodeFactory.instance.objectNode(), List.of());
-        TrainableSpec trainable = trainable(f.object("trainable"));
+        JsonFields trainableFields = f.object("trainable");
+        if (trainableFields == null) {
+            throw f.missing("trainable");
+        }
+        TrainableSpec trainable = trainable(trainableFields);
         String cron = f.string("cron", null);
         if (cron != null) {
             checkCron(cron);
@@ -171,9 +175,6 @@ public final class StudySpecParser {
     }
 
     private static TrainableSpec trainable(JsonFields f) {
-        if (f == null) {
-            throw new SpecException("trainable", "is required");
-        }
         String type = f.requiredString("type");
         String dataset = f.string("dataset", null);
         Long epochs = f.integer("epochs", null, 1, 1_000_000);
@@ -188,7 +189,7 @@ public final class StudySpecParser {
 
     private static Map<String, Distribution> space(JsonFields f, JsonFields parent) {
         if (f == null) {
-            throw new SpecException("space", "is required");
+            throw parent.missing("space");
         }
         List<String> names = f.keys();
         if (names.isEmpty()) {

@@ -40,7 +40,7 @@ class DjlTrainablesTest {
                 """;
         String lr = "{\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}";
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "cifar", "{}", lr)))
-                .isInstanceOf(SpecException.class).hasMessageStartingWith("trainable.dataset: dataset: unknown name 'cifar'");
+                .isInstanceOf(SpecException.class).hasMessageStartingWith("trainable.dataset: unknown name 'cifar'");
         // The bundled and synthetic sets are loaded, so their options are checked too.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist?samplez=100", "{}", lr)))
                 .hasMessage("trainable.dataset: dataset mnist?samplez=100: unknown option 'samplez' (known: [samples, validation])");

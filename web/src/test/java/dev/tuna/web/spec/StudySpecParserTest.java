@@ -79,6 +79,25 @@ class StudySpecParserTest {
     }
 
     @Test
+    void aMissingFieldNamesTheFieldThatLooksLikeAMisspellingOfIt() {
+        // "trainabel" was reported only as "trainable: is required", which left the user looking for the typo.
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "m", "trials": 3, "trainabel": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": 0, "high": 2}}}
+                """)).hasMessage("trainable: is required (is 'trainabel' a misspelling of it?)");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "m", "trials": 3, "trainable": {"type": "quadratic"}, "Space": {}}
+                """)).hasMessage("space: is required (is 'Space' a misspelling of it?)");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "m", "trials": 3, "trainable": {"tpye": "quadratic"}, "space": {"x": {"type": "float", "low": 0, "high": 2}}}
+                """)).hasMessage("trainable.type: is required (is 'tpye' a misspelling of it?)");
+        // Nothing near: the plain message.
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "m", "trials": 3, "model": {"type": "quadratic"}, "space": {"x": {"type": "float", "low": 0, "high": 2}}}
+                """)).hasMessage("trainable: is required");
+    }
+
+    @Test
     void gridComesFromTheSpaceOrTheOptions() {
         StudySpec spec = parser.parse("""
                 {"name": "g", "trials": 6, "sampler": {"type": "grid", "options": {"grid": {"x": [0.5, 1.5]}}},
