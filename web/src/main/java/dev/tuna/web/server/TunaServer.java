@@ -480,7 +480,13 @@ public final class TunaServer implements AutoCloseable {
             problem(ctx, 405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path()) + "; it takes "
                     + allowed);
         });
-        app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, e.getStatus(), "", e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            if (e.getStatus() == 404 && wantsPage(ctx)) {
+                ctx.status(404).html(NOT_FOUND_PAGE); // a browser's missing page: a page, not a problem document
+            } else {
+                problem(ctx, e.getStatus(), "", e.getMessage());
+            }
+        });
         app.exception(StorageException.class, (e, ctx) -> {
             LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.toString());
             problem(ctx, 503, "", "storage: " + e.getMessage());
@@ -490,7 +496,12 @@ public final class TunaServer implements AutoCloseable {
             problem(ctx, 500, "", "internal error: " + e.getClass().getSimpleName());
         });
         app.error(404, ctx -> {
-            if (!PROBLEM_JSON.equals(ctx.res().getContentType())) {
+            if (PROBLEM_JSON.equals(ctx.res().getContentType())) {
+                return;
+            }
+            if (wantsPage(ctx)) {
+                ctx.html(NOT_FOUND_PAGE);
+            } else {
                 problem(ctx, 404, "", "no route " + ctx.method() + " " + shorten(ctx.path()));
             }
         });
@@ -500,6 +511,21 @@ public final class TunaServer implements AutoCloseable {
             }
         });
     }
+
+    /** Whether a request for a missing path is a browser's, outside the API: it gets a page, not a problem. */
+    private static boolean wantsPage(Context ctx) {
+        String accept = ctx.header("Accept");
+        return ctx.method() == HandlerType.GET && !ctx.path().startsWith("/api/") && accept != null
+                && accept.contains("text/html");
+    }
+
+    private static final String NOT_FOUND_PAGE = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Tuna: no such page</title>
+            <link rel="stylesheet" href="/app.css"></head>
+            <body><header><h1><a href="/">Tuna</a> <span>no such page</span></h1></header>
+            <main><p>There is no page at this address. <a href="/">See the list of studies.</a></p></main></body></html>
+            """;
 
     private void problem(Context ctx, int status, String field, String detail) {
         Map<String, Object> p = new LinkedHashMap<>();

@@ -3,10 +3,23 @@
    reach the page as text nodes or URL-encoded attributes: never as HTML. */
 const Tuna = {
   async get(path) {
-    const r = await fetch(path, {headers: {Accept: 'application/json'}});
+    let r;
+    try {
+      r = await fetch(path, {headers: {Accept: 'application/json'}});
+    } catch (e) {
+      // The browser says only "Failed to fetch".
+      throw new Error('cannot reach the Tuna server: is it still running?');
+    }
     const body = await r.json();
-    if (!r.ok) throw new Error(body.detail || ('HTTP ' + r.status));
+    if (!r.ok) throw Object.assign(new Error(body.detail || ('HTTP ' + r.status)), {status: r.status});
     return body;
+  },
+  /** Says what the address names does not exist (or names nothing), with a way back, in place of the page's
+      sections, which would stand empty under the message. */
+  notFound(message) {
+    const main = document.querySelector('main');
+    for (const child of main.children) if (child.id !== 'error' && child.id !== 'health') child.hidden = true;
+    Tuna.clear(document.getElementById('error')).append(message + ' ', Tuna.el('a', {href: '/'}, 'See the list of studies.'));
   },
   /** Sends a change (POST, DELETE) and throws the problem's detail if it is refused. */
   async send(method, path) {
@@ -163,7 +176,13 @@ const Tuna = {
     // The caller's scales (a log axis) replace ours one axis at a time.
     opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);
-    if (zoom) plot.setScale('x', zoom);
+    const xs = data[0];
+    if (zoom) {
+      plot.setScale('x', zoom);
+    } else if (xs.length && xs.every(v => v === xs[0]) && opts.scales.x.distr !== 3) {
+      // One x value only (a single trial; a slice whose trials all chose the first choice): uPlot ranged 0 to 100.
+      plot.setScale('x', {min: xs[0] - 1, max: xs[0] + 1});
+    }
     container.tunaPlot = plot;
     return plot;
   },

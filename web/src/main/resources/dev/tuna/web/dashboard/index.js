@@ -45,12 +45,12 @@ function render() {
   }
   for (const s of rows) {
     body.append(Tuna.el('tr', {'data-study': s.name},
-      Tuna.el('td', {}, Tuna.el('a', {href: Tuna.studyHref(s.name), 'data-focus': 'study\n' + s.name}, s.name)),
-      Tuna.el('td', {}, s.state),
+      Tuna.el('td', {class: 'name'}, Tuna.el('a', {href: Tuna.studyHref(s.name), 'data-focus': 'study\n' + s.name}, s.name)),
+      Tuna.el('td', {class: 'nowrap'}, s.state),
       // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
-      Tuna.el('td', {title: s.cron ? 'cron ' + s.cron : ''}, s.finished + (s.trials == null ? ''
+      Tuna.el('td', {class: 'nowrap', title: s.cron ? 'cron ' + s.cron : ''}, s.finished + (s.trials == null ? ''
         : s.cron ? ' (' + s.trials + ' a run)' : ' / ' + s.trials)),
-      Tuna.el('td', {class: 'best'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
+      Tuna.el('td', {class: 'best nowrap'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
       Tuna.el('td', {}, s.direction),
       Tuna.el('td', {}, s.sampler || '\u2013'),
       Tuna.el('td', {}, s.pruner || '\u2013'),
@@ -69,10 +69,12 @@ function render() {
 /** The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any. */
 function actions(s) {
   const buttons = [];
+  // Stop and Resume take each other's place: one focus key, so that the keyboard's focus moves to the new button.
   const button = (label, run) => {
     const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(),
-      'data-focus': label.toLowerCase() + '\n' + s.name}, label);
+      'data-focus': (label === 'Delete' ? 'delete' : 'run') + '\n' + s.name}, label);
     b.addEventListener('click', async () => {
+      const focused = document.activeElement === b; // disabling it drops the focus to the page's top
       b.disabled = true;
       // The list's refresh clears its own errors; an action's stays until the next action.
       const said = Tuna.clear(document.getElementById('action-error'));
@@ -82,6 +84,7 @@ function actions(s) {
         said.textContent = s.name + ': ' + e.message;
       }
       b.disabled = false; // the list is drawn again only if the action changed something
+      if (focused && b.isConnected && document.activeElement === document.body) b.focus();
       refresh();
     });
     return b;
@@ -98,6 +101,11 @@ function actions(s) {
     if (confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished ' + (s.finished === 1 ? 'trial' : 'trials')
         + '? This cannot be undone.')) {
       await Tuna.send('DELETE', path);
+      // The row goes: the focus goes on to the next study (or the one before), not back to the top of the page.
+      const row = document.querySelector('tr[data-study="' + CSS.escape(s.name) + '"]');
+      const next = row && (row.nextElementSibling || row.previousElementSibling);
+      const link = next && next.querySelector('a');
+      if (link) link.focus();
     }
   }));
   return buttons;
@@ -131,7 +139,9 @@ document.getElementById('submit').addEventListener('submit', async ev => {
   }
   Tuna.clear(result);
   if (r.ok) result.append('submitted ', Tuna.el('a', {id: 'submitted', href: Tuna.studyHref(body.name)}, body.name));
-  else result.append(Tuna.el('span', {class: 'error'}, body.detail));
+  // Every refusal names its field first, as the spec's own do ("name: a study named ... already exists").
+  else result.append(Tuna.el('span', {class: 'error'}, body.field && !String(body.detail).startsWith(body.field + ':')
+    ? body.field + ': ' + body.detail : body.detail));
   refresh();
 });
 refresh();

@@ -6,7 +6,6 @@ let sortKey = 'number', sortDir = 1;
 const PAGE = 100;
 let page = 0;
 let info = null;
-let lastDrawn = null; // what the page last drew from a reload of every trial, as JSON
 let bestParamsOpen = false; // whether the user opened the best trial's folded parameters
 
 let metric = 'value';
@@ -50,8 +49,11 @@ function diverged(t) {
  */
 async function load(numbers) {
   try {
+    const before = info;
     info = await Tuna.get('/api/studies/' + encodeURIComponent(study));
-    const from = numbers && numbers.size ? Math.min(trials.length, ...numbers) : 0;
+    // Another study of the same name since (deleted and submitted again): none of the trials read are its.
+    const replaced = before && before.created !== info.created;
+    const from = numbers && numbers.size && !replaced ? Math.min(trials.length, ...numbers) : 0;
     // A page of 1,000 (the API's largest) at a time.
     const fresh = [];
     for (let offset = from; ; offset += 1000) {
@@ -60,16 +62,24 @@ async function load(numbers) {
       fresh.push(...page.trials);
       if (page.trials.length < 1000) break;
     }
-    trials = trials.slice(0, from).concat(fresh);
     // Drawn again only when something changed: a reload that finds the same (as when the event stream opens)
     // leaves the page, its zoom and what the mouse is over as they are.
-    const drawn = JSON.stringify([info, fresh]);
-    if (from !== 0 || drawn !== lastDrawn) Tuna.live(render);
-    lastDrawn = from === 0 ? drawn : null;
+    const unchanged = JSON.stringify([before, trials.slice(from)]) === JSON.stringify([info, fresh]);
+    trials = trials.slice(0, from).concat(fresh);
+    if (!unchanged) Tuna.live(render);
     Tuna.error('');
   } catch (e) {
-    Tuna.error(e.message);
+    if (e.status === 404 && !info) Tuna.notFound(e.message + '.'); else Tuna.error(e.message);
   }
+}
+
+let loaded = Promise.resolve(); // the page's first read of the study: the stream's opening reads on from it
+
+/** The number of the first trial that may still change (trials are numbered from 0 with no gaps, and a finished
+    trial never changes): all before it are read once and for all. */
+function firstUnfinished() {
+  const k = trials.findIndex(t => !['COMPLETE', 'PRUNED', 'FAIL'].includes(t.state));
+  return k < 0 ? trials.length : k;
 }
 
 function render() {
@@ -234,10 +244,15 @@ function categoricalAxis(key, name, valueOf, values) {
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
-  // As many pixels as it is shown wide (CSS makes it fill its line, up to 1300 px): drawn 1:1, not scaled down.
-  canvas.width = Math.max(400, canvas.clientWidth || 1000);
+  // Drawn in CSS pixels as wide as it is shown (CSS makes it fill its line, up to 1300 px), on as many device pixels
+  // as the screen has for them: sharp on a high-density screen, not scaled up.
+  const width = Math.max(400, canvas.clientWidth || 1000), height = canvas.clientHeight || 320;
+  const density = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * density);
+  canvas.height = Math.round(height * density);
   const g = canvas.getContext('2d');
-  g.clearRect(0, 0, canvas.width, canvas.height);
+  g.setTransform(density, 0, 0, density, 0, 0);
+  g.clearRect(0, 0, width, height);
   const done = completed();
   const all = paramNames(done);
   const names = parallelNames(all);
@@ -262,8 +277,7 @@ function parallel() {
   const values = done.map(t => t.value);
   const logValue = document.getElementById('log-scale').checked && values.every(v => v > 0);
   axes.push(numericAxis('value', 'value' + (logValue ? ' (log)' : ''), t => t.value, values, logValue));
-  const left = 100, right = canvas.width - 100, top = 30, bottom = canvas.height - 30;
-  const short = text => text.length > 28 ? text.slice(0, 27) + '\u2026' : text;
+  const left = 100, right = width - 100, top = 30, bottom = height - 30;
   const x = i => left + (right - left) * i / (axes.length - 1 || 1);
   const y = u => bottom - (bottom - top) * u;
   // A range on an axis no longer drawn (its parameter unticked) selects nothing; nor does one of another kind (a
@@ -273,7 +287,7 @@ function parallel() {
   }
   const inside = t => axes.every(a => !brushes.has(a.key) || a.covers(t, brushes.get(a.key)));
   selected = brushes.size ? new Set(done.filter(inside).map(t => t.number)) : null;
-  drawnAxes = {axes, xs: axes.map((a, i) => x(i)), top, bottom};
+  drawnAxes = {axes, xs: axes.map((a, i) => x(i)), top, bottom, width, height};
   rangeAxes(axes);
   const maximize = info.direction === 'maximize';
   const ranked = done.slice().sort((a, b) => maximize ? a.value - b.value : b.value - a.value);
@@ -301,9 +315,14 @@ function parallel() {
   g.lineWidth = 1;
   g.font = '12px sans-serif';
   g.textAlign = 'center';
-  // Names and end labels no wider than the gap between axes, so that neighbours do not overlap.
-  const room = Math.max(4, Math.floor((right - left) / (axes.length - 1 || 1) / 7));
-  const fit = text => short(text.length > room ? text.slice(0, room - 1) + '\u2026' : text);
+  // Names and end labels no wider than the gap between axes (28 characters at most), so that neighbours do not
+  // overlap; cut in the middle, since long names often differ only at their end ("layer_1_units", "layer_2_units").
+  const room = Math.min(28, Math.max(4, Math.floor((right - left) / (axes.length - 1 || 1) / 7)));
+  const fit = text => {
+    if (text.length <= room) return text;
+    const head = Math.ceil((room - 1) / 2);
+    return text.slice(0, head) + '\u2026' + text.slice(text.length - (room - 1 - head));
+  };
   axes.forEach((a, i) => {
     const span = brushes.has(a.key) ? a.span(brushes.get(a.key)) : null;
     if (span) {
@@ -338,11 +357,12 @@ function selectionNote() {
 /** Dragging along an axis sets its range; a click on an axis (no drag) clears it. */
 function brushing() {
   const canvas = document.getElementById('parallel');
-  // From the page to the canvas's own pixels: inside its border, scaled if it is shown at another size.
+  // From the page to the drawing's pixels (CSS pixels): inside its border, scaled if it is shown at another size.
   const at = ev => {
     const box = canvas.getBoundingClientRect();
-    return [(ev.clientX - box.left - canvas.clientLeft) * canvas.width / canvas.clientWidth,
-      (ev.clientY - box.top - canvas.clientTop) * canvas.height / canvas.clientHeight];
+    const geo = drawnAxes || {width: canvas.clientWidth, height: canvas.clientHeight};
+    return [(ev.clientX - box.left - canvas.clientLeft) * geo.width / canvas.clientWidth,
+      (ev.clientY - box.top - canvas.clientTop) * geo.height / canvas.clientHeight];
   };
   const axisAt = ([px, py]) => {
     const geo = drawnAxes;
@@ -357,7 +377,14 @@ function brushing() {
   const redraw = () => { if (!frame) frame = requestAnimationFrame(() => { frame = 0; parallel(); selectionNote(); }); };
   // Pointer events: a mouse, a pen or a finger (the canvas does not scroll the page under a drag on an axis).
   canvas.style.touchAction = 'pan-x';
-  canvas.addEventListener('pointermove', ev => { if (!drag) canvas.style.cursor = axisAt(at(ev)) ? 'ns-resize' : ''; });
+  canvas.addEventListener('pointermove', ev => {
+    if (drag) return;
+    const point = at(ev);
+    canvas.style.cursor = axisAt(point) ? 'ns-resize' : '';
+    // An axis's whole name, which its label may show cut.
+    const near = drawnAxes ? drawnAxes.xs.findIndex(ax => Math.abs(ax - point[0]) <= 10) : -1;
+    canvas.title = near < 0 ? '' : drawnAxes.axes[near].name;
+  });
   canvas.addEventListener('pointerdown', ev => {
     const axis = ev.button === 0 ? axisAt(at(ev)) : null;
     if (!axis) return;
@@ -607,7 +634,7 @@ function table() {
   const head = Tuna.clear(document.querySelector('#trials thead'));
   const row = Tuna.el('tr', {});
   for (const [key, label] of cols) {
-    const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key},
+    const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key, class: key.startsWith('p:') ? 'param' : ''},
       label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
     Tuna.sortable(th, sortKey === key ? sortDir : 0, () => {
       sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0;
@@ -637,7 +664,8 @@ function table() {
       } else if (key === 'reason') {
         tr.append(Tuna.el('td', {class: 'reason-cell' + (diverged(t) ? ' diverged' : ''), title: text}, text));
       } else {
-        tr.append(Tuna.el('td', {class: typeof v === 'number' ? 'num' : key === 'state' ? 'nowrap' : ''}, text));
+        tr.append(typeof v === 'number' ? Tuna.el('td', {class: 'num'}, text)
+          : Tuna.el('td', {class: key === 'state' ? 'nowrap' : 'text', title: text}, text));
       }
     }
     body.append(tr);
@@ -692,12 +720,18 @@ function listen() {
       reload();
     });
   }
-  // Every trial again once the stream is open: the server sends changes from its subscription on, so a trial that
-  // changed between the page's first read and then (or while a reconnecting stream was down) is named by no event.
-  events.addEventListener('open', () => { everything = true; reload(); });
+  // The trials that may have changed again once the stream is open: the server sends changes from its subscription
+  // on, so a trial that changed between the page's first read and then (or while a reconnecting stream was down) is
+  // named by no event. The finished ones before them cannot have changed: reading every trial again read a study
+  // of thousands twice on opening the page.
+  events.addEventListener('open', () => loaded.then(() => { named.add(firstUnfinished()); reload(); }));
   events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
-  Tuna.closeOnLeave(events, () => { load(); listen(); });
+  Tuna.closeOnLeave(events, () => { loaded = load(); listen(); });
 }
-brushing();
-load();
-if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+if (!study) {
+  Tuna.notFound('This address names no study (study.html?name=NAME).');
+} else {
+  brushing();
+  loaded = load();
+  if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+}

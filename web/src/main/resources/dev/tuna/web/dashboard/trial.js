@@ -11,7 +11,7 @@ async function load() {
     finished = ['COMPLETE', 'PRUNED', 'FAIL'].includes(t.state);
     if (finished && events) events.close();
   } catch (e) {
-    Tuna.error(e.message);
+    if (e.status === 404 && !shown) Tuna.notFound(e.message + '.'); else Tuna.error(e.message);
   }
 }
 
@@ -56,7 +56,10 @@ function render(t) {
     const box = Tuna.el('div', {class: 'chart'});
     charts.append(box);
     const ys = steps.map(s => { const v = curve[s]; return typeof v === 'number' && isFinite(v) ? v : null; });
-    Tuna.chart(box, name, 'step', [steps, ys], [{label: name, stroke: '#06c', width: 2}]);
+    // NaN and infinities are not drawn: a curve of nothing else would be an empty chart with no word why.
+    const title = ys.every(v => v == null) ? name + ' (no finite value: ' + Tuna.fmt(curve[steps[0]]) + ' from step '
+      + steps[0] + ')' : name;
+    Tuna.chart(box, title, 'step', [steps, ys], [{label: name, stroke: '#06c', width: 2}]);
   }
 }
 
@@ -77,7 +80,11 @@ function listen() {
   Tuna.closeOnLeave(events, () => { load(); listen(); });
 }
 Tuna.redrawOnResize(() => { if (shown) render(shown); });
-load().then(() => {
-  if (finished) return;
-  if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
-});
+if (!study || number == null) {
+  Tuna.notFound('This address names no trial (trial.html?study=NAME&n=NUMBER).');
+} else {
+  load().then(() => {
+    if (finished || !shown) return;
+    if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+  });
+}

@@ -419,6 +419,9 @@ class DashboardBrowserTest {
 
         click(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
         api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("stopped"), Duration.ofSeconds(30));
+        // The focus moves to the Resume button that took Stop's place (it fell to the page's top).
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> "resume".equals(js("return document.activeElement.dataset.action")));
+        assertThat(js("return document.activeElement.closest('tr').dataset.study")).isEqualTo("slow");
         click(By.cssSelector("tr[data-study='slow'] button[data-action='resume']"));
         api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("running"), Duration.ofSeconds(30));
         await(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
@@ -515,6 +518,12 @@ class DashboardBrowserTest {
     void aStudyPageShowsEveryTrialNotOnlyTheFirstPage() {
         browser.get(api.base + "/study.html?name=many");
         assertThat(await(By.id("shown")).getText()).isEqualTo(MANY + " of " + MANY + " trials");
+        // Read once: when its event stream opens, the page reads again only from the first unfinished trial (here
+        // none: from the end). It read every trial a second time.
+        String reads = "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/trials?'))";
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> ((List<?>) js(reads)).stream()
+                .anyMatch(url -> String.valueOf(url).endsWith("offset=" + MANY)));
+        assertThat(((List<?>) js(reads)).stream().filter(url -> String.valueOf(url).endsWith("offset=0"))).hasSize(1);
         assertThat(browser.findElement(By.id("best")).getText()).contains("#0");
         // The learning curves: the latest 60 trials, and the best one although it is the oldest (x is a series too).
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(62L));
@@ -856,6 +865,66 @@ class DashboardBrowserTest {
         assertThat(titles).containsExactly("lr", "kind (0: a, 1: b)", "depth");
         assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.x.distr")).isEqualTo(3L);
         assertThat(js("return document.querySelectorAll('#slices .chart')[2].tunaPlot.scales.x.distr")).isEqualTo(1L);
+    }
+
+    @Test
+    void tablesCutLongValuesAndBreakNoWordAndOneTrialHasARangeOfItsOwn() {
+        Storage storage = runtime.studies().storage();
+        String longChoice = "a-very-long-categorical-choice-" + "x".repeat(80);
+        storage.createStudy("longvalues", Direction.MINIMIZE);
+        CategoricalDistribution choice = CategoricalDistribution.of(List.of("adam", longChoice));
+        FloatDistribution x = new FloatDistribution(0, 1);
+        for (int i = 0; i < 2; i++) {
+            int n = storage.startTrial("longvalues").number();
+            storage.setParam("longvalues", n, "optimizer", choice, i);
+            storage.setParam("longvalues", n, "parameter_number_01_long_name_" + "y".repeat(30), x, 0.5);
+            storage.finishTrial("longvalues", n, TrialState.COMPLETE, 1.0 + i, null);
+        }
+        browser.get(api.base + "/study.html?name=longvalues");
+        await(By.cssSelector("#trials tbody tr"));
+        // The long value is cut on one line, whole in its tooltip; the short one is not broken ("ada|m"): both rows
+        // are one line high.
+        WebElement cut = browser.findElement(By.cssSelector("#trials td.text[title='" + longChoice + "']"));
+        WebElement adam = browser.findElement(By.cssSelector("#trials td.text[title='adam']"));
+        assertThat(cut.getSize().getHeight()).isEqualTo(adam.getSize().getHeight());
+        assertThat(cut.getSize().getWidth()).isLessThan(400);
+        assertThat(adam.getText()).isEqualTo("adam");
+        // The long parameter name wraps in its header instead of widening its column past the page.
+        assertThat(browser.findElement(By.cssSelector("#trials th.param[data-key^='p:parameter_number']")).getSize().getWidth())
+                .isLessThan(300);
+
+        // One trial: the history's x axis is around trial 0 (uPlot's own range was 0 to 100).
+        storage.createStudy("single", Direction.MINIMIZE);
+        storage.startTrial("single");
+        storage.setParam("single", 0, "x", x, 0.5);
+        storage.finishTrial("single", 0, TrialState.COMPLETE, 1.0, null);
+        browser.get(api.base + "/study.html?name=single");
+        await(By.cssSelector("#history .u-title"));
+        assertThat(js("const u = document.getElementById('history').tunaPlot; return [u.scales.x.min, u.scales.x.max]"))
+                .isEqualTo(List.of(-1L, 1L));
+    }
+
+    @Test
+    void addressesThatNameNothingSayHowToGoOn() throws Exception {
+        browser.get(api.base + "/study.html");
+        assertThat(await(By.cssSelector("#error a[href='/']")).getText()).isEqualTo("See the list of studies.");
+        assertThat(browser.findElement(By.id("error")).getText()).startsWith("This address names no study");
+        assertThat(browser.findElement(By.id("history")).isDisplayed()).isFalse(); // no empty sections under it
+        browser.get(api.base + "/study.html?name=nosuch");
+        assertThat(await(By.cssSelector("#error a[href='/']")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.id("error")).getText()).startsWith("no study named 'nosuch'.");
+        assertThat(browser.findElement(By.id("trials")).isDisplayed()).isFalse();
+        browser.get(api.base + "/trial.html?study=many");
+        assertThat(await(By.cssSelector("#error a[href='/']")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.id("error")).getText()).startsWith("This address names no trial");
+        browser.get(api.base + "/trial.html?study=many&n=99999");
+        assertThat(await(By.cssSelector("#error a[href='/']")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.id("params")).isDisplayed()).isFalse();
+        // A page that does not exist is a page for a browser, the problem document for a program.
+        browser.get(api.base + "/nothing.html");
+        assertThat(browser.findElement(By.tagName("main")).getText()).isEqualTo("There is no page at this address."
+                + " See the list of studies.");
+        assertThat(api.get("/nothing.html").json().get("status").asInt()).isEqualTo(404);
     }
 
     @Test
