@@ -39,7 +39,9 @@ const Tuna = {
       if (token) headers.Authorization = 'Bearer ' + token;
       const r = await fetch(path, {method, headers, body});
       if (r.status !== 401 || asked) return r;
-      let given = prompt('This server needs its API token for changes: the token it printed at its first start, '
+      // A token kept from before that the server refused is wrong (or the server's token changed): say so.
+      let given = prompt((token ? 'The server refused the API token kept in this browser. ' : '')
+        + 'This server needs its API token for changes: the token it printed at its first start, '
         + 'kept in its data folder\'s api-token file.');
       // A header holds printable ASCII only: anything else would make every later change fail in the browser.
       while (given && !/^[\x21-\x7e]+$/.test(given.trim())) {
@@ -48,6 +50,52 @@ const Tuna = {
       if (!given || !given.trim()) return r;
       localStorage.setItem('tuna-token', given.trim());
     }
+  },
+  /**
+   * The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any
+   * (after asking). A refusal is said in the page's #action-error until the next action; {@code after(deleted)}
+   * runs once an action is done.
+   */
+  actions(s, after) {
+    const buttons = [];
+    // Stop and Resume take each other's place: one focus key, so that the keyboard's focus moves to the new button.
+    const button = (label, run) => {
+      const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(),
+        'data-focus': (label === 'Delete' ? 'delete' : 'run') + '\n' + s.name}, label);
+      b.addEventListener('click', async () => {
+        const focused = document.activeElement === b; // disabling it drops the focus to the page's top
+        b.disabled = true;
+        // The page's refresh clears its own errors; an action's stays until the next action.
+        const said = Tuna.clear(document.getElementById('action-error'));
+        let deleted = false;
+        try {
+          deleted = await run() === true;
+        } catch (e) {
+          said.textContent = s.name + ': ' + e.message;
+        }
+        b.disabled = false; // the page is drawn again only if the action changed something
+        if (focused && b.isConnected && document.activeElement === document.body) b.focus();
+        after(deleted);
+      });
+      return b;
+    };
+    const path = '/api/studies/' + encodeURIComponent(s.name);
+    // A study made in code (no spec: no trials to aim for) runs in its own program, which a server cannot stop.
+    if ((s.state === 'running' || s.state === 'scheduled') && s.trials != null) {
+      buttons.push(button('Stop', () => Tuna.send('POST', path + '/stop')));
+    }
+    if ((s.state === 'stopped' || s.state === 'idle') && s.trials != null) {
+      buttons.push(button('Resume', () => Tuna.send('POST', path + '/resume')));
+    }
+    buttons.push(button('Delete', async () => {
+      if (!confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished ' + (s.finished === 1 ? 'trial' : 'trials')
+          + '? This cannot be undone.')) {
+        return false;
+      }
+      await Tuna.send('DELETE', path);
+      return true;
+    }));
+    return buttons;
   },
   el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -161,7 +209,12 @@ const Tuna = {
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
     // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
     // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
-    const xAxis = data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
+    // Choices (extra.xLabels, by their index on x) are named on the axis, cut to 16 characters.
+    const labels = extra && extra.xLabels;
+    const xAxis = labels ? {label: xLabel, incrs: Tuna.STEPS, values: (u, splits) => splits.map(v =>
+        Number.isInteger(v) && v >= 0 && v < labels.length ? (labels[v].length > 16 ? labels[v].slice(0, 15) + '\u2026'
+          : labels[v]) : '')}
+      : data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
       : {label: xLabel, incrs: Tuna.INCRS, values: Tuna.ticks};
     const yAxis = {incrs: Tuna.INCRS, values: Tuna.ticks,
       size: (u, values) => Math.max(50, 20 + 8 * Math.max(0, ...(values || []).map(v => String(v).length)))};
@@ -171,8 +224,9 @@ const Tuna = {
       const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
       return [lo - pad, hi + pad];
     };
-    const opts = Object.assign({title, width, height: extra && extra.height || 300,
-      axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, extra || {});
+    const {xLabels, ...rest} = extra || {};
+    const opts = Object.assign({title, width, height: rest.height || 300,
+      axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, rest);
     // The caller's scales (a log axis) replace ours one axis at a time.
     opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);

@@ -56,59 +56,22 @@ function render() {
       Tuna.el('td', {}, s.pruner || '\u2013'),
       Tuna.el('td', {}, s.trainable || '\u2013'),
       Tuna.el('td', {class: 'created', title: s.created}, Tuna.time(s.created)),
-      Tuna.el('td', {class: 'actions'}, ...actions(s))));
+      Tuna.el('td', {class: 'actions'}, ...Tuna.actions(s, deleted => { if (deleted) focusNext(s.name); refresh(); }))));
   }
-  for (const th of document.querySelectorAll('#studies th[data-key]')) {
+  /** A deleted study's row goes: the focus goes on to the next study (or the one before), not to the page's top. */
+function focusNext(name) {
+  const row = document.querySelector('tr[data-study="' + CSS.escape(name) + '"]');
+  const next = row && (row.nextElementSibling || row.previousElementSibling);
+  const link = next && next.querySelector('a');
+  if (link) link.focus();
+}
+
+for (const th of document.querySelectorAll('#studies th[data-key]')) {
     const dir = sort.key === th.dataset.key ? sort.dir : 0;
     th.classList.toggle('sorted-up', dir > 0);
     th.classList.toggle('sorted-down', dir < 0);
     th.setAttribute('aria-sort', dir > 0 ? 'ascending' : dir < 0 ? 'descending' : 'none');
   }
-}
-
-/** The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any. */
-function actions(s) {
-  const buttons = [];
-  // Stop and Resume take each other's place: one focus key, so that the keyboard's focus moves to the new button.
-  const button = (label, run) => {
-    const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(),
-      'data-focus': (label === 'Delete' ? 'delete' : 'run') + '\n' + s.name}, label);
-    b.addEventListener('click', async () => {
-      const focused = document.activeElement === b; // disabling it drops the focus to the page's top
-      b.disabled = true;
-      // The list's refresh clears its own errors; an action's stays until the next action.
-      const said = Tuna.clear(document.getElementById('action-error'));
-      try {
-        await run();
-      } catch (e) {
-        said.textContent = s.name + ': ' + e.message;
-      }
-      b.disabled = false; // the list is drawn again only if the action changed something
-      if (focused && b.isConnected && document.activeElement === document.body) b.focus();
-      refresh();
-    });
-    return b;
-  };
-  const path = '/api/studies/' + encodeURIComponent(s.name);
-  // A study made in code (no spec: no trials to aim for) runs in its own program, which a server cannot stop.
-  if ((s.state === 'running' || s.state === 'scheduled') && s.trials != null) {
-    buttons.push(button('Stop', () => Tuna.send('POST', path + '/stop')));
-  }
-  if ((s.state === 'stopped' || s.state === 'idle') && s.trials != null) {
-    buttons.push(button('Resume', () => Tuna.send('POST', path + '/resume')));
-  }
-  buttons.push(button('Delete', async () => {
-    if (confirm('Delete study ' + s.name + ' and its ' + s.finished + ' finished ' + (s.finished === 1 ? 'trial' : 'trials')
-        + '? This cannot be undone.')) {
-      await Tuna.send('DELETE', path);
-      // The row goes: the focus goes on to the next study (or the one before), not back to the top of the page.
-      const row = document.querySelector('tr[data-study="' + CSS.escape(s.name) + '"]');
-      const next = row && (row.nextElementSibling || row.previousElementSibling);
-      const link = next && next.querySelector('a');
-      if (link) link.focus();
-    }
-  }));
-  return buttons;
 }
 
 for (const th of document.querySelectorAll('#studies th[data-key]')) {

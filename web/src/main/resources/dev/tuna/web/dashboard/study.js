@@ -104,6 +104,10 @@ function render() {
     summary.append(Tuna.el('h3', {}, 'User attributes'), Tuna.el('dl', {id: 'user-attrs'}, ...attrs.flatMap(([key, value]) =>
       [Tuna.el('dt', {class: 'user-attr'}, key), Tuna.el('dd', {class: 'user-attr'}, Tuna.fmt(value))])));
   }
+  // Stop, resume and delete here too, as on the list; a deleted study's page has nothing left to show.
+  Tuna.clear(document.getElementById('study-actions')).append(...Tuna.actions(info, deleted => {
+    if (deleted) location.href = '/'; else load(new Set([firstUnfinished()]));
+  }));
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
     best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},
@@ -514,11 +518,15 @@ function slices() {
     if (!sliceBoxes.has(name)) sliceBoxes.set(name, Tuna.el('div', {class: 'chart'}));
     const chart = sliceBoxes.get(name);
     box.append(chart); // in the space's order
-    const label = choices.length ? name + ' (' + choices.map((c, i) => i + ': ' + c).join(', ') + ')' : name;
-    const log = isLog(name);
-    Tuna.chart(chart, label, name, [points.map(p => p[0]), points.map(p => p[1])],
+    const ys = points.map(p => p[1]);
+    // A log parameter on a log x axis; the values on a log axis when the page's box says so (one outlier flattened
+    // every slice); choices named on the x axis.
+    const scales = {};
+    if (isLog(name)) scales.x = {time: false, distr: 3};
+    if (yScale(ys).scales) scales.y = {distr: 3};
+    Tuna.chart(chart, name, name, [points.map(p => p[0]), ys],
       [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
-      log ? {scales: {x: {time: false, distr: 3}}} : undefined);
+      Object.assign({scales}, choices.length ? {xLabels: choices} : {}));
   }
 }
 
@@ -690,7 +698,7 @@ function pager(pages, count) {
 }
 
 document.getElementById('state-filter').addEventListener('change', () => { page = 0; table(); });
-document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); parallel(); });
+document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); slices(); parallel(); });
 document.getElementById('text-filter').addEventListener('input', () => { page = 0; table(); });
 Tuna.redrawOnResize(() => { if (info) render(); });
 document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });

@@ -8,11 +8,23 @@ async function load() {
   try {
     const t = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials/' + encodeURIComponent(number));
     render(t);
+    if (!navigated) navigate(t.number).catch(() => { navigated = false; }); // tried again at the next load
     finished = ['COMPLETE', 'PRUNED', 'FAIL'].includes(t.state);
     if (finished && events) events.close();
   } catch (e) {
     if (e.status === 404 && !shown) Tuna.notFound(e.message + '.'); else Tuna.error(e.message);
   }
+}
+
+let navigated = false;
+/** Links to the trials before and after this one (trials are numbered from 0 with no gaps), as the study has them. */
+async function navigate(n) {
+  navigated = true;
+  const info = await Tuna.get('/api/studies/' + encodeURIComponent(study));
+  const count = Object.values(info.counts || {}).reduce((a, b) => a + b, 0);
+  const nav = Tuna.clear(document.getElementById('trial-nav'));
+  if (n > 0) nav.append(Tuna.el('a', {id: 'previous-trial', href: Tuna.trialHref(study, n - 1)}, '\u2190 trial #' + (n - 1)), ' ');
+  if (n + 1 < count) nav.append(Tuna.el('a', {id: 'next-trial', href: Tuna.trialHref(study, n + 1)}, 'trial #' + (n + 1) + ' \u2192'));
 }
 
 function render(t) {

@@ -187,7 +187,7 @@ class DashboardBrowserTest {
             if (i % 2 == 1) {
                 storage.setParam("cond", n, "depth", depth, i);
             }
-            storage.finishTrial("cond", n, TrialState.COMPLETE, (double) i, null);
+            storage.finishTrial("cond", n, TrialState.COMPLETE, i + 1.0, null); // all above 0: a log axis can show them
         }
     }
 
@@ -366,6 +366,37 @@ class DashboardBrowserTest {
         spec.sendKeys("{\"name\": \"live\"}");
         browser.findElement(By.cssSelector("#submit button")).click();
         assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+    }
+
+    @Test
+    void aStudyPageStopsResumesAndDeletesItsStudyAndATrialPageLinksItsNeighbours() {
+        assertThat(api.post("/api/studies", """
+                {"name": "onpage", "trials": 500, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """).status()).isEqualTo(201);
+        browser.get(api.base + "/study.html?name=onpage");
+        click(By.cssSelector("#study-actions button[data-action='stop']"));
+        api.awaitJson("/api/studies/onpage", s -> s.get("state").asText().equals("stopped"), Duration.ofSeconds(30));
+        click(By.cssSelector("#study-actions button[data-action='resume']"));
+        api.awaitJson("/api/studies/onpage", s -> s.get("state").asText().equals("running"), Duration.ofSeconds(30));
+        await(By.cssSelector("#study-actions button[data-action='stop']"));
+
+        // A trial's page links the trials before and after it; the first has none before.
+        api.awaitJson("/api/studies/onpage", s -> s.get("finished").asInt() >= 3, Duration.ofSeconds(30));
+        browser.get(api.base + "/trial.html?study=onpage&n=1");
+        assertThat(await(By.id("previous-trial")).getAttribute("href")).endsWith("/trial.html?study=onpage&n=0");
+        browser.findElement(By.id("next-trial")).click();
+        assertThat(await(By.id("title")).getText()).isEqualTo("trial #2");
+        browser.get(api.base + "/trial.html?study=onpage&n=0");
+        await(By.id("next-trial"));
+        assertThat(browser.findElements(By.id("previous-trial"))).isEmpty();
+
+        browser.get(api.base + "/study.html?name=onpage");
+        click(By.cssSelector("#study-actions button[data-action='delete']"));
+        browser.switchTo().alert().accept();
+        new WebDriverWait(browser, Duration.ofSeconds(40)).until(d -> d.getCurrentUrl().equals(api.base + "/"));
+        assertThat(api.get("/api/studies/onpage").status()).isEqualTo(404);
     }
 
     @Test
@@ -862,9 +893,16 @@ class DashboardBrowserTest {
         await(By.cssSelector("#slices .u-title"));
         List<String> titles = browser.findElements(By.cssSelector("#slices .u-title")).stream().map(WebElement::getText)
                 .toList();
-        assertThat(titles).containsExactly("lr", "kind (0: a, 1: b)", "depth");
+        assertThat(titles).containsExactly("lr", "kind", "depth");
         assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.x.distr")).isEqualTo(3L);
         assertThat(js("return document.querySelectorAll('#slices .chart')[2].tunaPlot.scales.x.distr")).isEqualTo(1L);
+        // The choices are named on their axis (it showed 0 and 1, the names only in the title).
+        assertThat(js("return document.querySelectorAll('#slices .chart')[1].tunaPlot.axes[0].values(null, [0, 0.5, 1, 2])"))
+                .isEqualTo(List.of("a", "", "b", ""));
+        // The values follow the page's log-scale box, as the history does.
+        assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.y.distr")).isEqualTo(1L);
+        browser.findElement(By.id("log-scale")).click();
+        assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.y.distr")).isEqualTo(3L);
     }
 
     @Test
