@@ -65,8 +65,8 @@ public final class StudyService implements AutoCloseable {
     private final Set<String> deleting = new HashSet<>();
     private final ExecutorService runners;
     private volatile Duration storageRetryDelay = Duration.ofSeconds(10);
-    /** How many times a run tries again after its database failed: 30 tries 10 s apart ride out a 5-minute outage. */
-    static final int STORAGE_RETRIES = 30;
+    /** How long a run's database may fail, with no trial finished in between, before the run gives up. */
+    private volatile Duration storageOutageLimit = Duration.ofMinutes(5);
 
     /** One run of a study: its dispatch's run on a runner thread, or its cron schedule. */
     private static final class Run {
@@ -376,7 +376,8 @@ public final class StudyService implements AutoCloseable {
         }
         run.future = runners.submit(() -> {
             try {
-                for (int attempt = 1; !runOnce(spec, study, objective, run, attempt); attempt++) {
+                Outage outage = new Outage();
+                while (!runOnce(spec, study, objective, run, outage)) {
                     // A database that went away for a moment (a restart, a failover) must not end the study for good.
                     try {
                         if (run.stopping.await(storageRetryDelay.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -398,9 +399,9 @@ public final class StudyService implements AutoCloseable {
      * Runs the study once on the runner thread. Returns false when the run failed on its database and should be
      * tried again; true when it is over, done or failed for good (the error is kept for the API).
      */
-    private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, int attempt) {
+    private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, Outage outage) {
         try {
-            if (attempt > 1) {
+            if (outage.began()) {
                 lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
             }
             endLeftRunning(study, true);
@@ -419,13 +420,52 @@ public final class StudyService implements AutoCloseable {
                 return true;
             }
             lastErrors.put(spec.name(), String.valueOf(e.getMessage()));
-            if (!isDatabaseFailure(e) || attempt > STORAGE_RETRIES || run.stopped()) {
+            if (!isDatabaseFailure(e) || run.stopped()) {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
                 return true;
             }
-            LOG.warn("study '{}': its database failed ({}); trying again in {} s ({} of {})", spec.name(),
-                    e.getMessage(), storageRetryDelay.toSeconds(), attempt, STORAGE_RETRIES);
+            Duration failing = outage.failed(countedOrUnknown(study));
+            if (failing.compareTo(storageOutageLimit) >= 0) {
+                LOG.warn("study '{}' run failed: its database has failed for {} s with no trial finished; giving up: {}",
+                        spec.name(), failing.toSeconds(), e.toString());
+                return true;
+            }
+            LOG.warn("study '{}': its database failed ({}); trying again in {} s (failing for {} s; the run gives up"
+                    + " after {} s with no trial finished)", spec.name(), e.getMessage(), storageRetryDelay.toSeconds(),
+                    failing.toSeconds(), storageOutageLimit.toSeconds());
             return false;
+        }
+    }
+
+    /** The study's counted trials, or -1 while its database cannot say. */
+    private static int countedOrUnknown(Study study) {
+        try {
+            return study.countedTrials();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * How long a run's database has failed with no trial finished in between: a study that gets on between two
+     * failures (a database that comes and goes) is not given up on, however many failures it meets over its life.
+     */
+    private static final class Outage {
+        private long since = -1; // System.nanoTime() of the first failure in a row; -1: none yet
+        private int counted = -1;
+
+        boolean began() {
+            return since >= 0;
+        }
+
+        /** Notes a failure, with the study's counted trials (-1: unknown); returns how long the outage has lasted. */
+        Duration failed(int countedNow) {
+            long now = System.nanoTime();
+            if (since < 0 || countedNow > counted) {
+                since = now;
+                counted = Math.max(counted, countedNow);
+            }
+            return Duration.ofNanos(now - since);
         }
     }
 
@@ -480,6 +520,11 @@ public final class StudyService implements AutoCloseable {
     /** How long a run waits before trying again after its database failed (tests shorten it). */
     void storageRetryDelay(Duration delay) {
         this.storageRetryDelay = delay;
+    }
+
+    /** For tests: how long a run's database may fail with no trial finished before the run gives up. */
+    void storageOutageLimit(Duration limit) {
+        this.storageOutageLimit = limit;
     }
 
     /** Counts of a study's trials by state. */

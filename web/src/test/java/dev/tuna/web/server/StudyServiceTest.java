@@ -91,6 +91,42 @@ class StudyServiceTest {
     }
 
     @Test
+    void aRunWhoseDatabaseFailsLongerThanTheLimitGivesUpAndSaysWhy() throws InterruptedException {
+        FlakyDispatch dispatch = new FlakyDispatch(Integer.MAX_VALUE, () -> new StorageException("connection refused"));
+        try (StudyService service = service(dispatch)) {
+            service.storageOutageLimit(Duration.ofMillis(300));
+            service.submit(service.parser().parse(Api.quadratic("away", 3, 1, 0)));
+            awaitEnd(service, "away");
+            assertThat(dispatch.runs.get()).isGreaterThan(2);
+            assertThat(service.lastError("away")).contains("connection refused");
+        }
+    }
+
+    @Test
+    void aRunThatFinishesTrialsBetweenDatabaseFailuresIsNotGivenUpOn() throws InterruptedException {
+        // The tries were counted over the run's whole life: a long study gave up on its 31st short outage.
+        FlakyDispatch comesAndGoes = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                study.optimize(objective, OptimizeOptions.builder().optTrials(1).build());
+                if (study.countedTrials() < spec.trials()) {
+                    throw new StorageException("connection refused"); // after a trial that finished
+                }
+            }
+        };
+        try (StudyService service = new StudyService(new InMemoryStorage(), comesAndGoes, Trainables.builtIn())) {
+            service.storageRetryDelay(Duration.ofMillis(100));
+            service.storageOutageLimit(Duration.ofMillis(50)); // shorter than one wait: only progress keeps it going
+            service.submit(service.parser().parse(Api.quadratic("onoff", 4, 1, 0)));
+            awaitEnd(service, "onoff");
+            assertThat(Study.counted(service.storage().trials("onoff"))).isEqualTo(4);
+            assertThat(comesAndGoes.runs.get()).isEqualTo(4);
+            assertThat(service.lastError("onoff")).isEmpty();
+        }
+    }
+
+    @Test
     void aTrialWhoseEndCouldNotBeSavedIsEndedAsInterruptedBeforeTheRunTriesAgain() throws InterruptedException {
         StudyDispatch leavesOneRunning = new FlakyDispatch(1, null) {
             @Override

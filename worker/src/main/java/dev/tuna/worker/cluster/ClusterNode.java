@@ -74,6 +74,8 @@ public final class ClusterNode implements AutoCloseable {
     public static final String ATTR_CLUSTER_JOB = "cluster_job";
     /** The reason of a trial whose node was lost while running it (another node recovered its job). */
     public static final String REASON_WORKER_LOST = FrozenTrial.REASON_INTERRUPTED + ": the worker was lost";
+    /** The reason of a trial whose node lost the database while running it (ended once the database answered). */
+    public static final String REASON_DATABASE_LOST = FrozenTrial.REASON_INTERRUPTED + ": the database could not be reached";
     /** Quartz's scheduler name: every node of a cluster shares it (the SCHED_NAME of the QRTZ_ tables). */
     static final String SCHEDULER_NAME = "tuna-cluster";
     /** The longest study name a job group holds (QRTZ_JOB_DETAILS.JOB_GROUP is VARCHAR(200)). */

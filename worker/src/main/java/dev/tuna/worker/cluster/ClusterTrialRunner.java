@@ -3,6 +3,7 @@ package dev.tuna.worker.cluster;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StorageException;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
@@ -54,6 +55,8 @@ final class ClusterTrialRunner {
     private final Jobs jobs;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+    /** How long a trial whose end could not be written waits before trying again (see {@link #failOnceReachable}). */
+    volatile Duration databaseRetry = Duration.ofSeconds(10);
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
                        ScheduledExecutorService watchdog, Jobs jobs) {
@@ -114,6 +117,9 @@ final class ClusterTrialRunner {
             // Deleted while its trial ran here (perhaps with a new study under its name, which this job must not
             // touch): an ordinary end, not an error.
             LOG.info("job {}: study '{}' was deleted while its trial ran; the trial is gone with it", jobName, studyName);
+        } catch (StorageException e) {
+            // The database went away (its trial is dealt with: see failOnceReachable); no stack trace to read.
+            LOG.warn("job {} of study '{}' ended: {}", jobName, studyName, e.getMessage());
         } catch (IllegalStateException e) {
             // Most likely the cluster believed this node lost (a long pause) and another node ended its trial:
             // a finished trial is read-only, so this late result is refused and nothing completes twice.
@@ -265,7 +271,15 @@ final class ClusterTrialRunner {
             attrs.put(ClusterNode.ATTR_CLUSTER_JOB, jobName);
             attrs.put(ClusterNode.ATTR_NODE, nodeName);
             attrs.put(Device.ATTR_DEVICE, slot.device().id());
-            study.storage().setSystemAttrs(study.name(), trial.number(), attrs);
+            try {
+                study.storage().setSystemAttrs(study.name(), trial.number(), attrs);
+            } catch (StorageException e) {
+                if (e instanceof StudyNotFoundException || e instanceof TrialNotFoundException) {
+                    throw e;
+                }
+                failOnceReachable(study, trial.number(), e); // started, but the database went away
+                return;
+            }
             Running r = new Running(study.name(), loop, trial);
             running.add(r);
             ScheduledFuture<?> timer = null;
@@ -275,12 +289,46 @@ final class ClusterTrialRunner {
                     r.abort(TrialScheduler.REASON_SHUTDOWN); // the node began to close while this trial started
                 }
                 TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()));
+                if (outcome.trial() == null && outcome.error() instanceof StorageException lost
+                        && !(lost instanceof StudyNotFoundException || lost instanceof TrialNotFoundException)) {
+                    failOnceReachable(study, trial.number(), lost);
+                    return;
+                }
                 retryIfInfrastructure(loop, outcome);
             } finally {
                 if (timer != null) {
                     timer.cancel(false);
                 }
                 running.remove(r);
+            }
+        }
+
+        /**
+         * A trial whose end could not be written (the database went away under it) would stay RUNNING for as long as
+         * this node lives, its node's heartbeat renewed once the database is back: a grid point held for ever, and
+         * a study that ended short. So it fails as interrupted ({@value ClusterNode#REASON_DATABASE_LOST}; it does
+         * not count, and the study runs another in its place) once the database answers, tried every
+         * {@link #databaseRetry}; meanwhile this job goes on, so that the coordinator still counts it outstanding.
+         * A node that closes first leaves it to the storage's stale-owner sweep.
+         */
+        private void failOnceReachable(Study study, int number, StorageException cause) {
+            LOG.warn("trial {} of study '{}': its end could not be written ({}); it fails as interrupted once the"
+                    + " database answers", number, study.name(), cause.getMessage());
+            while (!closing) {
+                try {
+                    Thread.sleep(databaseRetry.toMillis());
+                    study.storage().finishTrial(study.name(), number, TrialState.FAIL, null, ClusterNode.REASON_DATABASE_LOST);
+                    LOG.warn("trial {} of study '{}' failed ({})", number, study.name(), ClusterNode.REASON_DATABASE_LOST);
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (IllegalStateException | StudyNotFoundException | TrialNotFoundException e) {
+                    return; // it ended meanwhile (another node took this one for lost), or its study is gone
+                } catch (StorageException e) {
+                    LOG.info("trial {} of study '{}': the database still does not answer ({})", number, study.name(),
+                            e.getMessage());
+                }
             }
         }
 

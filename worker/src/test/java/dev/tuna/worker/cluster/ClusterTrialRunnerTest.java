@@ -103,6 +103,52 @@ class ClusterTrialRunnerTest {
     }
 
     @Test
+    void aTrialWhoseEndCouldNotBeWrittenFailsAsInterruptedOnceTheDatabaseAnswers() throws Exception {
+        // A database away for a while: the trial's end was lost, and it stayed RUNNING as long as its node lived
+        // (a grid study then ended "complete" with points never run).
+        AtomicBoolean down = new AtomicBoolean();
+        InMemoryStorage flaky = new InMemoryStorage() {
+            @Override
+            public FrozenTrial finishTrial(String name, int number, TrialState state, Double value, String reason) {
+                if (down.get()) {
+                    throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
+                }
+                return super.finishTrial(name, number, state, value, reason);
+            }
+        };
+        Study away = Study.builder("away").sampler(new RandomSampler(3)).storage(flaky).create();
+        Objective goesAway = trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            down.set(true);
+            watchdog.schedule(() -> down.set(false), 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return x;
+        };
+        ClusterStudies studies = new ClusterStudies() {
+            @Override
+            public Optional<ClusterStudy> resolve(String name) {
+                return Optional.of(new ClusterStudy(away, goesAway));
+            }
+
+            @Override
+            public boolean stopped(String name) {
+                return false;
+            }
+        };
+        ClusterTrialRunner runner = new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, null, 2,
+                watchdog, passedOn::add);
+        runner.databaseRetry = Duration.ofMillis(50);
+
+        runner.run("away", JOB, false);
+
+        assertThat(away.trials()).singleElement().satisfies(t -> {
+            assertThat(t.state()).isEqualTo(TrialState.FAIL);
+            assertThat(t.reason()).isEqualTo(ClusterNode.REASON_DATABASE_LOST);
+            assertThat(t.wasInterrupted()).isTrue(); // it does not count: the study runs another in its place
+        });
+        assertThat(away.countedTrials()).isZero();
+    }
+
+    @Test
     void aRecoveredJobFailsTheRunningTrialOfItsLostNodeAndRetriesItsParameters() {
         Trial lost = startedByALostNode();
 
