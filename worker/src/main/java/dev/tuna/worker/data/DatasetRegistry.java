@@ -127,7 +127,9 @@ public final class DatasetRegistry {
     /** Loads (or reuses) the split named by {@code spec} with the data seed. */
     public DataSplit load(String spec, long seed) {
         DatasetFactory factory = factory(spec);
-        String key = spec + "#" + seed;
+        // A file changed or removed since it was read is read again: a long-lived worker or server served the old
+        // data under the same path.
+        String key = spec + "#" + seed + fileVersions(argument(spec));
         synchronized (cache) {
             DataSplit hit = cache.get(key);
             if (hit != null) {
@@ -141,6 +143,24 @@ public final class DatasetRegistry {
             cache.put(key, split);
         }
         return split;
+    }
+
+    /** The files an argument names ({@code csv:PATH}, {@code idx:IMAGES,LABELS}) as they are now: times and sizes. */
+    private static String fileVersions(String argument) {
+        if (argument == null) {
+            return "";
+        }
+        StringBuilder versions = new StringBuilder();
+        for (String file : argument.split(",")) {
+            try {
+                java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(Path.of(file.strip()),
+                        java.nio.file.attribute.BasicFileAttributes.class);
+                versions.append('|').append(a.lastModifiedTime().toMillis()).append(':').append(a.size());
+            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                versions.append("|none"); // missing: the factory says so when it reads it
+            }
+        }
+        return versions.toString();
     }
 
     /** The {@code key=value} options after the '?' of {@code spec}. */

@@ -66,6 +66,25 @@ class CsvLoaderTest {
     }
 
     @Test
+    void aCsvChangedOrRemovedSinceItWasReadIsReadAgain() throws IOException {
+        // A long-lived worker trained on the first file's data after it was rewritten, and after it was deleted.
+        Path csv = dir.resolve("changes.csv");
+        Files.writeString(csv, "a,label\n1,x\n2,y\n3,x\n4,y\n5,x\n");
+        DatasetRegistry registry = DatasetRegistry.withBuiltIns();
+        DataSplit first = registry.load("csv:" + csv, 0);
+        assertThat(registry.load("csv:" + csv, 0)).isSameAs(first); // unchanged: kept
+
+        Files.writeString(csv, "a,label\n1,x\n2,y\n3,x\n4,y\n5,x\n6,y\n7,x\n");
+        Files.setLastModifiedTime(csv, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(csv).toMillis() + 2000)); // a coarse clock could give both writes one time
+        DataSplit second = registry.load("csv:" + csv, 0);
+        assertThat(second.train().size() + second.validation().size()).isEqualTo(7);
+
+        Files.delete(csv);
+        assertThatThrownBy(() -> registry.load("csv:" + csv, 0)).hasMessageContaining(csv.toString());
+    }
+
+    @Test
     void registryStandardisesCsvWithTrainingStatistics() throws IOException {
         Path csv = dir.resolve("s.csv");
         StringBuilder text = new StringBuilder("a,b,label\n");
