@@ -412,7 +412,10 @@ public final class ClusterNode implements AutoCloseable {
         } catch (UnknownHostException e) {
             host = "localhost";
         }
-        String name = host + ":" + ProcessHandle.current().pid();
+        // Host and process id, and a random tag: two containers with one host name, each with its java as process
+        // 1, had one name, so Quartz took them for one node and never recovered the jobs of one that died.
+        String name = host + ":" + ProcessHandle.current().pid() + "-"
+                + String.format("%04x", java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000));
         // Several nodes in one process (tests, a server that also runs trials): keep names unique.
         return NAMES_IN_USE.contains(name) ? name + "-" + (INSTANCES.get() + 1) : name;
     }

@@ -341,6 +341,14 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aNodeNamedByDefaultCarriesItsHostItsProcessAndARandomTag() {
+        // Host and process id alone: two containers sharing a host name, each with its java as process 1, were one
+        // node to Quartz, which then never recovered the jobs of the one that died.
+        ClusterNode node = closing(ClusterNode.builder(url, "postgres", null).build());
+        assertThat(node.nodeName()).matches(".+:" + ProcessHandle.current().pid() + "-[0-9a-f]{4}(-\\d+)?");
+    }
+
+    @Test
     void badInputIsRefusedNamingTheField() {
         assertThatThrownBy(() -> ClusterNode.builder(null, "u", "p")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("jdbcUrl:");
