@@ -150,9 +150,18 @@ public final class TunaServer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ routes
 
-    /** 200 "ok", or 503 "failing" with the reason while the storage cannot save changes (a full disk). */
+    /**
+     * 200 "ok", or 503 "failing" with the reason while the storage cannot save changes (a full disk) or cannot be
+     * read at all (a database away).
+     */
     private void health(Context ctx) {
-        int count = studies.storage().studies().size();
+        int count;
+        try {
+            count = studies.storage().studies().size();
+        } catch (StorageException e) {
+            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage cannot be read: " + e.getMessage()));
+            return;
+        }
         Optional<String> failure = studies.storage().writeFailure();
         if (failure.isPresent()) {
             ctx.status(503).json(Map.of("status", "failing", "problem", "changes cannot be saved: " + failure.get(),

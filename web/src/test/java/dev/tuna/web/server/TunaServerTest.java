@@ -53,10 +53,19 @@ class TunaServerTest {
     @Test
     void healthSaysFailingWhileTheStorageCannotSaveChanges() {
         java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean();
         dev.tuna.core.storage.Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
             @Override
             public java.util.Optional<String> writeFailure() {
                 return java.util.Optional.ofNullable(failure.get());
+            }
+
+            @Override
+            public List<dev.tuna.core.storage.StudyInfo> studies() {
+                if (away.get()) {
+                    throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
+                }
+                return super.studies();
             }
         };
         try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
@@ -71,6 +80,12 @@ class TunaServerTest {
                 assertThat(failing.json().get("problem").asText()).contains("No space left on device");
                 failure.set(null);
                 assertThat(local.get("/api/health").status()).isEqualTo(200);
+                // A database away: the same shape (it was a problem document, which the dashboard's banner misread).
+                away.set(true);
+                Api.Answer unread = local.get("/api/health");
+                assertThat(unread.status()).isEqualTo(503);
+                assertThat(unread.json().get("status").asText()).isEqualTo("failing");
+                assertThat(unread.json().get("problem").asText()).contains("Connection is not available");
             } finally {
                 server.close();
             }
