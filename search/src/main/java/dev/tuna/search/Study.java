@@ -9,6 +9,8 @@ import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
+import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.core.storage.TrialNotFoundException;
 import dev.tuna.search.diagnosis.Diagnoser;
 import dev.tuna.search.diagnosis.Diagnosis;
 import dev.tuna.search.pruner.NopPruner;
@@ -416,6 +418,9 @@ public final class Study {
             if (!found.isEmpty()) {
                 storage.setSystemAttr(name, number, Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
             }
+        } catch (StudyNotFoundException | TrialNotFoundException e) {
+            // deleted under its trials: the finish that follows says so; one warning per trial of it was noise
+            LOG.debug("trial {} of study '{}': not diagnosed, the study is gone", number, name);
         } catch (RuntimeException e) {
             // a finding is worth less than the trial's outcome: never let it stop the trial from finishing
             LOG.warn("trial {} of study '{}': diagnosing its curves failed: {}", number, name, describe(e));

@@ -109,7 +109,7 @@ public final class PostgresStorage implements Storage {
         try {
             pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new StorageException("cannot connect to " + jdbcUrl + ": " + oneLine(e), e);
+            throw new StorageException("cannot connect to " + jdbcUrl + ": " + connectProblem(e), e);
         }
         PostgresStorage storage = new PostgresStorage(pool, staleAfter);
         try {
@@ -124,6 +124,11 @@ public final class PostgresStorage implements Storage {
             storage.failStaleRunningTrials();
         } catch (RuntimeException e) {
             pool.close();
+            if (String.valueOf(e.getMessage()).contains("already exists")) {
+                // Optuna's RDB storage, for one, has tables named studies and trials too.
+                throw new StorageException("cannot open " + jdbcUrl + ": " + oneLine(e) + " (another program's table of"
+                        + " that name? keep Tuna's tables apart with ?currentSchema=NAME at the end of the URL)", e);
+            }
             throw e instanceof StorageException se ? se : new StorageException("cannot open " + jdbcUrl + ": " + oneLine(e), e);
         }
         long beat = Math.max(1, staleAfter.toMillis() / 3);
@@ -132,6 +137,25 @@ public final class PostgresStorage implements Storage {
         long sweep = staleAfter.toMillis();
         storage.heartbeat.scheduleWithFixedDelay(storage::sweepStale, sweep, sweep, TimeUnit.MILLISECONDS);
         return storage;
+    }
+
+    /**
+     * Why a connection failed, in one line: the pool's message ("The connection attempt failed.") with its root
+     * cause (an unknown host, a refused port), and where a missing password goes.
+     */
+    static String connectProblem(Throwable e) {
+        String said = oneLine(e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !said.contains(oneLine(root))) {
+            said += " (" + root.getClass().getSimpleName() + ": " + oneLine(root) + ")";
+        }
+        if (said.contains("no password was provided")) {
+            said += "; give the password in TUNA_DB_PASSWORD or PGPASSWORD";
+        }
+        return said;
     }
 
     private static String oneLine(Throwable e) {

@@ -140,6 +140,15 @@ class PostgresStorageTest extends DurableStorageContractTest {
                 .extracting(Throwable::getMessage).asString().doesNotContain("\n");
         assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://x/y", "u", "p"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jdbcUrl");
+        // The pool says only "The connection attempt failed."; the cause names the host.
+        assertThatThrownBy(() -> PostgresStorage.open("jdbc:postgresql://no-such-host.invalid:5432/x", "u", "p"))
+                .isInstanceOf(StorageException.class).hasMessageContaining("UnknownHostException")
+                .hasMessageContaining("no-such-host.invalid")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+        // A password the server wants but was not given: where it goes.
+        assertThat(PostgresStorage.connectProblem(new RuntimeException("Failed to initialize pool: The server requested"
+                + " SCRAM-based authentication, but no password was provided.")))
+                .endsWith("; give the password in TUNA_DB_PASSWORD or PGPASSWORD");
     }
 
     @Test

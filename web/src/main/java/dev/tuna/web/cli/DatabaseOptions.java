@@ -54,10 +54,9 @@ final class DatabaseOptions {
     }
 
     /** {@code --checkin SECONDS} as a duration, checked. */
-    static Duration checkin(double seconds) {
-        if (!(seconds >= 0.1 && seconds <= 3600)) {
-            throw new IllegalArgumentException("--checkin must be from 0.1 to 3600 seconds, got " + seconds);
-        }
+    static Duration checkin(picocli.CommandLine.Model.CommandSpec spec, double seconds) {
+        OptionChecks.check(spec, seconds >= 0.1 && seconds <= 3600, "--checkin must be from 0.1 to 3600 seconds, got "
+                + seconds);
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 

@@ -67,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
         Path folder = data.toAbsolutePath().normalize();
         ServerRuntime runtime;
         if (cluster) {
-            ClusterDatabase database = db.database(DatabaseOptions.checkin(checkin));
+            ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
             runtime = ServerRuntime.startCluster(database, folder, host, port,
                     slots == 0 ? null : Devices.discover(slots), Trainables.builtIn());
             out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),

@@ -50,7 +50,7 @@ final class WorkerCommand implements Callable<Integer> {
         check(spec, db.given(), "--db is required, e.g. --db jdbc:postgresql://HOST:5432/tuna");
         check(spec, slots >= 1 && slots <= 1024, "--slots must be from 1 to 1024, got " + slots);
         check(spec, grace >= 0 && grace <= 3600, "--grace must be from 0 to 3600 seconds, got " + grace);
-        ClusterDatabase database = db.database(DatabaseOptions.checkin(checkin));
+        ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
         Devices devices = Devices.discover(slots);
         WorkerRuntime worker = WorkerRuntime.start(database, devices, Trainables.builtIn(), Duration.ofSeconds(grace));
         PrintWriter out = spec.commandLine().getOut();
