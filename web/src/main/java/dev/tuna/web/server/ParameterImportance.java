@@ -77,6 +77,14 @@ public final class ParameterImportance {
             }
             y[i] = t.value();
         }
+        // Shares do not change with the values' scale, but variances of values near 1e308 overflow to infinity, and
+        // then nothing explained anything: the values are divided by their largest magnitude first.
+        double scale = Arrays.stream(y).map(Math::abs).max().orElse(1);
+        if (scale > 0) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] /= scale;
+            }
+        }
         double[] shares = fanova(RegressionForest.fit(x, y, low, high, TREES, 1, SEED), low, high);
         double sum = Arrays.stream(shares).sum();
         if (!(sum > 0)) {

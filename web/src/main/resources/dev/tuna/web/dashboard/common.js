@@ -121,7 +121,7 @@ const Tuna = {
   /** Tick labels that stay readable from 1e-300 to 1e300 (uPlot's own show "0" below 0.001 and nothing past 1e16). */
   ticks(u, splits) { return splits.map(v => v == null ? '' : Tuna.num(v, 4)); },
   /** Tick spacings 1, 2 and 5 times every power of ten a double has. */
-  INCRS: (() => { const r = []; for (let e = -300; e <= 300; e++) for (const m of [1, 2, 5]) r.push(m * Math.pow(10, e)); return r; })(),
+  INCRS: (() => { const r = []; for (let e = -300; e <= 307; e++) for (const m of [1, 2, 5]) r.push(m * Math.pow(10, e)); return r; })(),
   /** An ISO-8601 instant in the browser's time zone and locale; the instant itself goes in the cell's title. */
   time(iso) { return iso ? new Date(iso).toLocaleString() : '\u2013'; },
   /** Orders two cells: numbers by value, anything else as text, and missing values last in either direction. */
@@ -221,8 +221,9 @@ const Tuna = {
     // A linear y range of our own: uPlot's collapsed values below about 1e-16 to a range of 0 to 100.
     const yRange = (u, lo, hi) => {
       if (lo == null || hi == null) return [0, 1];
-      const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
-      return [lo - pad, hi + pad];
+      const pad = (hi / 2 - lo / 2) * 0.1 || Math.abs(hi) * 0.05 || 1; // halves: hi - lo overflows near 1e308
+      // Held inside the doubles: a range out to infinity drew no tick and put every point on one line.
+      return [Math.max(-Number.MAX_VALUE, lo - pad), Math.min(Number.MAX_VALUE, hi + pad)];
     };
     const {xLabels, ...rest} = extra || {};
     const opts = Object.assign({title, width, height: rest.height || 300,

@@ -681,6 +681,37 @@ function table() {
   document.getElementById('shown').textContent = rows.length + ' of ' + trials.length + ' trials'
     + (selected ? ' (those selected in the parallel coordinates)' : '');
   pager(pages, rows.length);
+  saveView();
+}
+
+/** The table's view (order, page, state and text filters) in the address's fragment: a reload, or the address
+    sent to someone, shows the same rows. */
+function saveView() {
+  const view = new URLSearchParams();
+  if (sortKey !== 'number' || sortDir !== 1) view.set('sort', (sortDir < 0 ? '-' : '') + sortKey);
+  if (page > 0) view.set('page', page + 1);
+  const state = document.getElementById('state-filter').value;
+  if (state) view.set('state', state);
+  const text = document.getElementById('text-filter').value;
+  if (text) view.set('q', text);
+  const fragment = view.toString();
+  if (fragment !== location.hash.slice(1)) {
+    history.replaceState(history.state, '', fragment ? '#' + fragment : location.pathname + location.search);
+  }
+}
+
+/** The view the address's fragment names, if any (see saveView). */
+function restoreView() {
+  const view = new URLSearchParams(location.hash.slice(1));
+  const sort = view.get('sort');
+  if (sort) {
+    sortDir = sort.startsWith('-') ? -1 : 1;
+    sortKey = sort.replace(/^-/, '');
+  }
+  const shownPage = parseInt(view.get('page'), 10);
+  if (shownPage > 0) page = shownPage - 1;
+  if (view.get('state')) document.getElementById('state-filter').value = view.get('state');
+  if (view.get('q')) document.getElementById('text-filter').value = view.get('q');
 }
 
 /** Previous and next buttons and which rows are shown, when the table has more than one page. */
@@ -740,6 +771,7 @@ if (!study) {
   Tuna.notFound('This address names no study (study.html?name=NAME).');
 } else {
   brushing();
+  restoreView();
   loaded = load();
   if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
 }

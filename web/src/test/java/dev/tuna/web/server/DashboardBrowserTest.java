@@ -845,6 +845,15 @@ class DashboardBrowserTest {
         browser.findElement(By.cssSelector("#pager button[data-page='Next']")).click();
         assertThat(browser.findElement(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#100");
         assertThat(browser.findElement(By.id("pager")).getText()).contains("rows 101\u2013200 of " + MANY);
+        // The view is in the address: a reload, or the address sent to someone, shows the same rows.
+        assertThat(js("return location.hash")).isEqualTo("#page=2");
+        browser.get("about:blank");
+        browser.get(api.base + "/study.html?name=many#sort=-value&page=2&state=COMPLETE");
+        assertThat(await(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#" + (MANY - 101));
+        assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
+                .isEqualTo("descending");
+        assertThat(new Select(browser.findElement(By.id("state-filter"))).getFirstSelectedOption().getText())
+                .isEqualTo("COMPLETE");
 
         // Values far below 1e-16 keep their own y range (uPlot's own made it 0 to 100).
         js("const c = document.createElement('div'); document.body.append(c);"

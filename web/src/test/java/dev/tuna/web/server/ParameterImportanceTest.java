@@ -56,6 +56,14 @@ class ParameterImportanceTest {
     }
 
     @Test
+    void valuesNearTheLargestDoubleStillHaveAnImportance() {
+        // Values of 1e305 to 1.6e308 overflowed the variances to infinity: no parameter explained anything.
+        Map<String, Double> imp = ParameterImportance.of(trials(200, 1, x -> 1e305 + 1.5e308 * (double) x[0]));
+        assertThat(imp.keySet()).first().isEqualTo("a");
+        assertThat(imp.get("a")).isGreaterThan(0.9);
+    }
+
+    @Test
     void logScalesAndCategoriesAreGroupedByTheirOwnMeasure() {
         // The value depends on the order of magnitude of lr and on the optimizer, not on a or units.
         Map<String, Double> imp = ParameterImportance.of(trials(300, 2, x -> Math.log10((double) x[1])
