@@ -400,6 +400,7 @@ public final class StudyService implements AutoCloseable {
      * tried again; true when it is over, done or failed for good (the error is kept for the API).
      */
     private boolean runOnce(StudySpec spec, Study study, Objective objective, Run run, Outage outage) {
+        long began = System.nanoTime();
         try {
             if (outage.began()) {
                 lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
@@ -424,7 +425,8 @@ public final class StudyService implements AutoCloseable {
                 LOG.warn("study '{}' run failed: {}", spec.name(), e.toString());
                 return true;
             }
-            Duration failing = outage.failed(countedOrUnknown(study));
+            Duration failing = outage.failed(Duration.ofNanos(System.nanoTime() - began), countedOrUnknown(study),
+                    storageOutageLimit);
             if (failing.compareTo(storageOutageLimit) >= 0) {
                 LOG.warn("study '{}' run failed: its database has failed for {} s with no trial finished; giving up: {}",
                         spec.name(), failing.toSeconds(), e.toString());
@@ -447,23 +449,30 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * How long a run's database has failed with no trial finished in between: a study that gets on between two
-     * failures (a database that comes and goes) is not given up on, however many failures it meets over its life.
+     * How long a run's database has been failing: since the first failure after the study last got on (a trial
+     * finished in between, or a try ran as long as the limit before it failed). A study whose database comes and
+     * goes is not given up on, however many failures it meets over its life.
      */
     private static final class Outage {
-        private long since = -1; // System.nanoTime() of the first failure in a row; -1: none yet
-        private int counted = -1;
+        private long since = -1; // System.nanoTime() of the outage's first failure; -1: none yet
+        private int counted = -1; // the study's counted trials when last known; -1: not known yet
 
         boolean began() {
             return since >= 0;
         }
 
-        /** Notes a failure, with the study's counted trials (-1: unknown); returns how long the outage has lasted. */
-        Duration failed(int countedNow) {
+        /**
+         * Notes a failed try that had run for {@code ran}, with the study's counted trials then (-1: unknown);
+         * returns how long the outage has lasted.
+         */
+        Duration failed(Duration ran, int countedNow, Duration limit) {
             long now = System.nanoTime();
-            if (since < 0 || countedNow > counted) {
+            boolean gotOn = (counted >= 0 && countedNow > counted) || ran.compareTo(limit) >= 0;
+            if (since < 0 || gotOn) {
                 since = now;
-                counted = Math.max(counted, countedNow);
+            }
+            if (countedNow >= 0) {
+                counted = Math.max(counted, countedNow); // the first known count is a baseline, not progress
             }
             return Duration.ofNanos(now - since);
         }

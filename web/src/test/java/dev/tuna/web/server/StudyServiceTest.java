@@ -127,6 +127,34 @@ class StudyServiceTest {
     }
 
     @Test
+    void aRunThatWentOnForTheLimitBeforeItsDatabaseFailedStartsANewOutage() throws InterruptedException {
+        // A long trial (no trial finished) between two short outages: the time in between counted as outage.
+        FlakyDispatch longTries = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                if (runs.incrementAndGet() <= 3) {
+                    try {
+                        Thread.sleep(150); // training, with the database there
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new StorageException("connection refused");
+                }
+                study.optimize(objective, OptimizeOptions.builder().optTotalTrials(spec.trials()).build());
+            }
+        };
+        try (StudyService service = new StudyService(new InMemoryStorage(), longTries, Trainables.builtIn())) {
+            service.storageRetryDelay(Duration.ofMillis(20));
+            service.storageOutageLimit(Duration.ofMillis(100));
+            service.submit(service.parser().parse(Api.quadratic("long", 2, 1, 0)));
+            awaitEnd(service, "long");
+            assertThat(longTries.runs.get()).isEqualTo(4);
+            assertThat(Study.counted(service.storage().trials("long"))).isEqualTo(2);
+            assertThat(service.lastError("long")).isEmpty();
+        }
+    }
+
+    @Test
     void aTrialWhoseEndCouldNotBeSavedIsEndedAsInterruptedBeforeTheRunTriesAgain() throws InterruptedException {
         StudyDispatch leavesOneRunning = new FlakyDispatch(1, null) {
             @Override

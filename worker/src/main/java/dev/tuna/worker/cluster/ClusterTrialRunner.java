@@ -118,8 +118,9 @@ final class ClusterTrialRunner {
             // touch): an ordinary end, not an error.
             LOG.info("job {}: study '{}' was deleted while its trial ran; the trial is gone with it", jobName, studyName);
         } catch (StorageException e) {
-            // The database went away (its trial is dealt with: see failOnceReachable); no stack trace to read.
-            LOG.warn("job {} of study '{}' ended: {}", jobName, studyName, e.getMessage());
+            // The database went away (a trial whose end was lost has been failed: see failOnceReachable); a stack
+            // trace would say no more.
+            LOG.warn("job {} of study '{}' ended after a database failure: {}", jobName, studyName, e.getMessage());
         } catch (IllegalStateException e) {
             // Most likely the cluster believed this node lost (a long pause) and another node ended its trial:
             // a finished trial is read-only, so this late result is refused and nothing completes twice.
@@ -277,7 +278,7 @@ final class ClusterTrialRunner {
                 if (e instanceof StudyNotFoundException || e instanceof TrialNotFoundException) {
                     throw e;
                 }
-                failOnceReachable(study, trial.number(), e); // started, but the database went away
+                failOnceReachable(loop, trial.number(), e); // started, but the database went away
                 return;
             }
             Running r = new Running(study.name(), loop, trial);
@@ -291,7 +292,7 @@ final class ClusterTrialRunner {
                 TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()));
                 if (outcome.trial() == null && outcome.error() instanceof StorageException lost
                         && !(lost instanceof StudyNotFoundException || lost instanceof TrialNotFoundException)) {
-                    failOnceReachable(study, trial.number(), lost);
+                    failOnceReachable(loop, trial.number(), lost);
                     return;
                 }
                 retryIfInfrastructure(loop, outcome);
@@ -307,18 +308,28 @@ final class ClusterTrialRunner {
          * A trial whose end could not be written (the database went away under it) would stay RUNNING for as long as
          * this node lives, its node's heartbeat renewed once the database is back: a grid point held for ever, and
          * a study that ended short. So it fails as interrupted ({@value ClusterNode#REASON_DATABASE_LOST}; it does
-         * not count, and the study runs another in its place) once the database answers, tried every
-         * {@link #databaseRetry}; meanwhile this job goes on, so that the coordinator still counts it outstanding.
-         * A node that closes first leaves it to the storage's stale-owner sweep.
+         * not count) once the database answers, tried every {@link #databaseRetry}, and its parameters are retried
+         * by a later job, as a trial lost with its node is (its result, if the objective had returned one, is not
+         * known here any more); meanwhile this job goes on, so that the coordinator still counts it outstanding. A
+         * node that closes first leaves it to the storage's stale-owner sweep.
          */
-        private void failOnceReachable(Study study, int number, StorageException cause) {
+        private void failOnceReachable(TrialLoop loop, int number, StorageException cause) {
+            Study study = loop.study();
             LOG.warn("trial {} of study '{}': its end could not be written ({}); it fails as interrupted once the"
                     + " database answers", number, study.name(), cause.getMessage());
             while (!closing) {
                 try {
                     Thread.sleep(databaseRetry.toMillis());
-                    study.storage().finishTrial(study.name(), number, TrialState.FAIL, null, ClusterNode.REASON_DATABASE_LOST);
-                    LOG.warn("trial {} of study '{}' failed ({})", number, study.name(), ClusterNode.REASON_DATABASE_LOST);
+                    FrozenTrial failed = study.storage().finishTrial(study.name(), number, TrialState.FAIL, null,
+                            ClusterNode.REASON_DATABASE_LOST);
+                    int retries = Failures.retriesOf(failed);
+                    if (retries < maxRetries && !studies.stopped(study.name())) {
+                        FrozenTrial retry = Failures.retry(loop, failed, retries);
+                        LOG.warn("trial {} of study '{}' failed ({}); trial {} waits to retry its parameters", number,
+                                study.name(), ClusterNode.REASON_DATABASE_LOST, retry.number());
+                    } else {
+                        LOG.warn("trial {} of study '{}' failed ({})", number, study.name(), ClusterNode.REASON_DATABASE_LOST);
+                    }
                     return;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

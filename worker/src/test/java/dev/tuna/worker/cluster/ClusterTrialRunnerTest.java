@@ -140,12 +140,16 @@ class ClusterTrialRunnerTest {
 
         runner.run("away", JOB, false);
 
-        assertThat(away.trials()).singleElement().satisfies(t -> {
-            assertThat(t.state()).isEqualTo(TrialState.FAIL);
-            assertThat(t.reason()).isEqualTo(ClusterNode.REASON_DATABASE_LOST);
-            assertThat(t.wasInterrupted()).isTrue(); // it does not count: the study runs another in its place
-        });
+        FrozenTrial failed = away.trials().get(0);
+        assertThat(failed.state()).isEqualTo(TrialState.FAIL);
+        assertThat(failed.reason()).isEqualTo(ClusterNode.REASON_DATABASE_LOST);
+        assertThat(failed.wasInterrupted()).isTrue(); // it does not count
         assertThat(away.countedTrials()).isZero();
+        // Its parameters wait for a later job, as a trial lost with its node's do.
+        FrozenTrial retry = away.trials().get(1);
+        assertThat(retry.state()).isEqualTo(TrialState.WAITING);
+        assertThat(retry.fixedParams()).isEqualTo(failed.params());
+        assertThat(retry.systemAttrs()).containsEntry(TrialScheduler.ATTR_RETRY_OF, failed.number());
     }
 
     @Test
