@@ -94,11 +94,13 @@ public final class DivergencePruner implements Pruner {
     public static final String DEFAULT_GRAD_NORM_METRIC = "grad_norm";
     /** The default of {@link Builder#gradNormFactor}. */
     public static final double DEFAULT_GRAD_NORM_FACTOR = 10;
+    /** The default of {@link Builder#lossMetrics}. */
+    public static final List<String> DEFAULT_LOSS_METRICS = List.of("train_loss", "val_loss");
 
     /** Settings of a {@link DivergencePruner}. */
     public static final class Builder {
         private double lossFactor = DEFAULT_LOSS_FACTOR;
-        private List<String> lossMetrics = List.of("train_loss", "val_loss");
+        private List<String> lossMetrics = DEFAULT_LOSS_METRICS;
         private boolean objectiveIsLoss = true;
         private boolean objectiveCollapse = true;
         private String gradNormMetric = DEFAULT_GRAD_NORM_METRIC;

@@ -300,17 +300,31 @@ public final class TunaServer implements AutoCloseable {
      * GET route), or 404 when no route has the path. Dashboard files take GET only.
      */
     private void refuseMethod(Context ctx) {
+        // Javalin keeps its routes to itself (its router is reached through its private config, pinned with its
+        // version); the dashboard's files are the jar's.
         List<String> allowed = ctx.path().startsWith("/api/")
                 ? Stream.of(HandlerType.GET, HandlerType.POST, HandlerType.DELETE)
                         .filter(type -> app.unsafeConfig().pvt.internalRouter.hasHttpHandlerEntry(type, ctx.path()))
                         .map(HandlerType::name).toList()
-                : List.of("GET");
+                : dashboardFile(ctx.path()) ? List.of("GET") : List.of();
         if (allowed.isEmpty()) {
             throw new ApiException(404, "", "no route " + ctx.method() + " " + shorten(ctx.path()));
         }
-        ctx.header("Allow", String.join(", ", allowed));
-        throw new ApiException(405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path())
-                + "; it takes " + String.join(", ", allowed));
+        throw methodNotAllowed(ctx, String.join(", ", allowed));
+    }
+
+    /** Whether the path names one of the dashboard's files (its pages, scripts, styles, the chart library). */
+    private static boolean dashboardFile(String path) {
+        String file = path.equals("/") ? "/index.html" : path;
+        return !file.contains("..") && (TunaServer.class.getResource("/dev/tuna/web/dashboard" + file) != null
+                || (file.startsWith("/webjars/") && TunaServer.class.getResource("/META-INF/resources" + file) != null));
+    }
+
+    /** 405 with the methods the path takes, in the Allow header and the detail. */
+    private static ApiException methodNotAllowed(Context ctx, String allowed) {
+        ctx.header("Allow", allowed);
+        return new ApiException(405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path())
+                + "; it takes " + allowed);
     }
 
     private static ApiException bodyTooLarge() {
@@ -484,10 +498,9 @@ public final class TunaServer implements AutoCloseable {
         app.exception(StudyNotFoundException.class, (e, ctx) -> problem(ctx, 404, "name", e.getMessage()));
         app.exception(TrialNotFoundException.class, (e, ctx) -> problem(ctx, 404, "number", e.getMessage()));
         app.exception(io.javalin.http.MethodNotAllowedResponse.class, (e, ctx) -> {
-            String allowed = String.join(", ", e.getDetails().values()).replaceAll("[\\[\\]]", "");
-            ctx.header("Allow", allowed);
-            problem(ctx, 405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path()) + "; it takes "
-                    + allowed);
+            ApiException refused = methodNotAllowed(ctx,
+                    String.join(", ", e.getDetails().values()).replaceAll("[\\[\\]]", ""));
+            problem(ctx, refused.status(), refused.field(), refused.getMessage());
         });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             if (e.getStatus() == 404 && wantsPage(ctx)) {

@@ -57,6 +57,13 @@ final class JsonFields {
         return v;
     }
 
+    /** Notes the value an absent field read with {@link #raw} takes (see {@link #resolved}). */
+    void fallback(String key, List<String> value) {
+        if (raw(key) == null) {
+            value.forEach(resolved.putArray(key)::add);
+        }
+    }
+
     /**
      * The fields read so far with the values they took, a getter's fallback where the field was left out: two
      * objects that mean the same (one spelling out a default, one leaving it out) resolve to equal objects.

@@ -118,7 +118,9 @@ public final class PrunerFactory {
         b.objectiveCollapse(o.bool("objectiveCollapse", true));
         b.gradNormMetric(o.string("gradNormMetric", DivergencePruner.DEFAULT_GRAD_NORM_METRIC));
         JsonNode losses = o.raw("lossMetrics");
-        if (losses != null) {
+        if (losses == null) {
+            o.fallback("lossMetrics", DivergencePruner.DEFAULT_LOSS_METRICS);
+        } else {
             if (!losses.isArray()) {
                 throw new SpecException(o.path("lossMetrics"), "expected an array of metric names, got " + JsonFields.describe(losses));
             }

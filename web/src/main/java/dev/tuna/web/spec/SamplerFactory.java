@@ -49,12 +49,12 @@ public final class SamplerFactory {
     public static SamplerSpec resolved(SamplerSpec sampler, Map<String, Distribution> space, String studyName) {
         JsonFields options = JsonFields.of(sampler.options(), "sampler.options");
         create(sampler, space, studyName, options);
-        return new SamplerSpec(sampler.type(), sampler.seed(), options.resolved());
+        return new SamplerSpec(sampler.type(), seed(sampler, studyName), options.resolved());
     }
 
     private static Sampler create(SamplerSpec sampler, Map<String, Distribution> space, String studyName,
                                   JsonFields options) {
-        long seed = sampler.seed() != null ? sampler.seed() : studyName.hashCode();
+        long seed = seed(sampler, studyName);
         Sampler created = switch (sampler.type()) {
             case "random" -> new RandomSampler(seed);
             case "sobol" -> new SobolSampler(seed);
@@ -70,6 +70,11 @@ public final class SamplerFactory {
         };
         options.done();
         return created;
+    }
+
+    /** The spec's seed, or the study name's hash when it gives none. */
+    private static long seed(SamplerSpec sampler, String studyName) {
+        return sampler.seed() != null ? sampler.seed() : studyName.hashCode();
     }
 
     private static GridSampler grid(JsonFields options, Map<String, Distribution> space, Long seed) {

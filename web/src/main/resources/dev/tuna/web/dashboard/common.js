@@ -60,11 +60,14 @@ const Tuna = {
     const buttons = [];
     // Stop and Resume take each other's place: one focus key, so that the keyboard's focus moves to the new button.
     const button = (label, run) => {
-      const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(),
-        'data-focus': (label === 'Delete' ? 'delete' : 'run') + '\n' + s.name}, label);
+      const key = (label === 'Delete' ? 'delete' : 'run') + '\n' + s.name;
+      const b = Tuna.el('button', {type: 'button', 'data-action': label.toLowerCase(), 'data-focus': key}, label);
+      // A page drawn again while the action is on its way (a live update) must not offer it a second time.
+      b.disabled = Tuna.acting.has(key);
       b.addEventListener('click', async () => {
         const focused = document.activeElement === b; // disabling it drops the focus to the page's top
         b.disabled = true;
+        Tuna.acting.add(key);
         // The page's refresh clears its own errors; an action's stays until the next action.
         const said = Tuna.clear(document.getElementById('action-error'));
         let deleted = false;
@@ -72,6 +75,8 @@ const Tuna = {
           deleted = await run() === true;
         } catch (e) {
           said.textContent = s.name + ': ' + e.message;
+        } finally {
+          Tuna.acting.delete(key);
         }
         b.disabled = false; // the page is drawn again only if the action changed something
         if (focused && b.isConnected && document.activeElement === document.body) b.focus();
@@ -97,6 +102,8 @@ const Tuna = {
     }));
     return buttons;
   },
+  /** The actions on their way (by their buttons' focus keys). */
+  acting: new Set(),
   el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {

@@ -58,20 +58,20 @@ function render() {
       Tuna.el('td', {class: 'created', title: s.created}, Tuna.time(s.created)),
       Tuna.el('td', {class: 'actions'}, ...Tuna.actions(s, deleted => { if (deleted) focusNext(s.name); refresh(); }))));
   }
-  /** A deleted study's row goes: the focus goes on to the next study (or the one before), not to the page's top. */
-function focusNext(name) {
-  const row = document.querySelector('tr[data-study="' + CSS.escape(name) + '"]');
-  const next = row && (row.nextElementSibling || row.previousElementSibling);
-  const link = next && next.querySelector('a');
-  if (link) link.focus();
-}
-
-for (const th of document.querySelectorAll('#studies th[data-key]')) {
+  for (const th of document.querySelectorAll('#studies th[data-key]')) {
     const dir = sort.key === th.dataset.key ? sort.dir : 0;
     th.classList.toggle('sorted-up', dir > 0);
     th.classList.toggle('sorted-down', dir < 0);
     th.setAttribute('aria-sort', dir > 0 ? 'ascending' : dir < 0 ? 'descending' : 'none');
   }
+}
+
+/** A deleted study's row goes: the focus goes on to the next study (or the one before), not to the page's top. */
+function focusNext(name) {
+  const row = document.querySelector('tr[data-study="' + CSS.escape(name) + '"]');
+  const next = row && (row.nextElementSibling || row.previousElementSibling);
+  const link = next && next.querySelector('a');
+  if (link) link.focus();
 }
 
 for (const th of document.querySelectorAll('#studies th[data-key]')) {

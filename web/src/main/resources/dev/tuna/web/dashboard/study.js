@@ -736,8 +736,9 @@ document.getElementById('metric').addEventListener('change', ev => { metric = ev
 document.getElementById('curves-of').addEventListener('change', () => curves());
 
 /** Live updates: a trial event reloads the trials from the first one named (at most every half second; every 3 s
-    past 1,000 trials), and the stream's opening (and reopening) reloads them all. The stream opens
-    once the page has loaded: an event stream opened before that keeps the page loading for ever in Chromium. */
+    past 1,000 trials), and the stream's opening (and reopening) those from the first unfinished one. The stream
+    opens once the page has loaded (an event stream opened before that keeps the page loading for ever in Chromium)
+    and the study was found. */
 function listen() {
   let pending = null;
   let named = new Set();
@@ -773,5 +774,8 @@ if (!study) {
   brushing();
   restoreView();
   loaded = load();
-  if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+  const follow = () => loaded.then(() => { if (info) listen(); });
+  if (document.readyState === 'complete') follow(); else window.addEventListener('load', follow);
+  // An address whose fragment is edited by hand shows the view it names.
+  window.addEventListener('hashchange', () => { restoreView(); if (info) table(); });
 }

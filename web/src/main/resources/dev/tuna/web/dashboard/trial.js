@@ -8,7 +8,8 @@ async function load() {
   try {
     const t = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials/' + encodeURIComponent(number));
     render(t);
-    if (!navigated) navigate(t.number).catch(() => { navigated = false; }); // tried again at the next load
+    // Until there is a next trial to link (a running study's latest trial gets one once another starts).
+    if (!document.getElementById('next-trial')) navigate(t.number).catch(() => {});
     finished = ['COMPLETE', 'PRUNED', 'FAIL'].includes(t.state);
     if (finished && events) events.close();
   } catch (e) {
@@ -16,10 +17,8 @@ async function load() {
   }
 }
 
-let navigated = false;
 /** Links to the trials before and after this one (trials are numbered from 0 with no gaps), as the study has them. */
 async function navigate(n) {
-  navigated = true;
   const info = await Tuna.get('/api/studies/' + encodeURIComponent(study));
   const count = Object.values(info.counts || {}).reduce((a, b) => a + b, 0);
   const nav = Tuna.clear(document.getElementById('trial-nav'));

@@ -23,9 +23,13 @@ class RunCommandTest {
                 "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"divergence\"}]}");
         Map<?, ?> spelt = spec("{\"type\": \"gp\", \"seed\": 1, \"options\": {\"startupTrials\": 10, \"deterministic\": false}}",
                 "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\", \"nStartupTrials\": 5.0},"
-                        + " {\"type\": \"divergence\", \"lossFactor\": 4, \"gradNormMetric\": \"grad_norm\"}]}");
+                        + " {\"type\": \"divergence\", \"lossFactor\": 4, \"gradNormMetric\": \"grad_norm\","
+                        + " \"lossMetrics\": [\"train_loss\", \"val_loss\"]}]}");
         assertThat(RunCommand.firstDifference(stored, spelt)).isEmpty();
         assertThat(RunCommand.firstDifference(spelt, stored)).isEmpty();
+        // No seed is the study name's hash: the same seed written out.
+        assertThat(RunCommand.firstDifference(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"),
+                spec("{\"type\": \"random\", \"seed\": " + "s".hashCode() + "}", "{\"type\": \"median\"}"))).isEmpty();
     }
 
     @Test

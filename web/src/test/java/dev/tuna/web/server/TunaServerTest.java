@@ -299,6 +299,11 @@ class TunaServerTest {
         assertThat(stop.status()).isEqualTo(405);
         assertThat(stop.header("Allow")).isEqualTo("POST");
         assertThat(api.send("PATCH", "/api/nothing", "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(404);
+        // Outside the API: a dashboard file takes GET; a path with no file is not found, whatever the method.
+        Api.Answer page = api.send("PUT", "/study.html", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(page.status()).isEqualTo(405);
+        assertThat(page.header("Allow")).isEqualTo("GET");
+        assertThat(api.send("PUT", "/nothing.html", "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(404);
         // A name that is neither stored nor one a spec could have is not found either.
         assertThat(api.get("/api/studies/" + "x".repeat(70)).status()).isEqualTo(404);
     }

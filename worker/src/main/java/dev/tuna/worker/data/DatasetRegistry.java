@@ -2,6 +2,7 @@ package dev.tuna.worker.data;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -96,9 +97,7 @@ public final class DatasetRegistry {
     public Optional<DataSplit> check(String spec, long seed) {
         factory(spec);
         options(spec);
-        String argument = argument(spec);
-        if (argument == null || java.util.Arrays.stream(argument.split(","))
-                .allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file.strip())))) {
+        if (files(spec).stream().allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file)))) {
             return Optional.of(load(spec, seed));
         }
         return Optional.empty();
@@ -129,12 +128,14 @@ public final class DatasetRegistry {
         DatasetFactory factory = factory(spec);
         // A file changed or removed since it was read is read again: a long-lived worker or server served the old
         // data under the same path.
-        String key = spec + "#" + seed + fileVersions(argument(spec));
+        String name = spec + "#" + seed;
+        String key = name + fileVersions(spec);
         synchronized (cache) {
             DataSplit hit = cache.get(key);
             if (hit != null) {
                 return hit;
             }
+            cache.keySet().removeIf(k -> k.startsWith(name + "|")); // an older version of its files: not kept
         }
         DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options(spec));
         DataSplit split = factory.load(argument(spec), parsed, seed);
@@ -145,15 +146,15 @@ public final class DatasetRegistry {
         return split;
     }
 
-    /** The files an argument names ({@code csv:PATH}, {@code idx:IMAGES,LABELS}) as they are now: times and sizes. */
-    private static String fileVersions(String argument) {
-        if (argument == null) {
-            return "";
-        }
+    /**
+     * The files a spec names ({@code csv:PATH}, {@code idx:IMAGES,LABELS}) as they are now, their times and sizes,
+     * each after a '|'; nothing for a spec without files.
+     */
+    private static String fileVersions(String spec) {
         StringBuilder versions = new StringBuilder();
-        for (String file : argument.split(",")) {
+        for (String file : files(spec)) {
             try {
-                java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(Path.of(file.strip()),
+                java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(Path.of(file),
                         java.nio.file.attribute.BasicFileAttributes.class);
                 versions.append('|').append(a.lastModifiedTime().toMillis()).append(':').append(a.size());
             } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
@@ -161,6 +162,16 @@ public final class DatasetRegistry {
             }
         }
         return versions.toString();
+    }
+
+    /** The files a spec reads: none, a csv's path (which may hold a comma), or idx's images and labels. */
+    private static List<String> files(String spec) {
+        String argument = argument(spec);
+        if (argument == null) {
+            return List.of();
+        }
+        return spec.startsWith("idx:") ? java.util.Arrays.stream(argument.split(",")).map(String::strip).toList()
+                : List.of(argument.strip());
     }
 
     /** The {@code key=value} options after the '?' of {@code spec}. */

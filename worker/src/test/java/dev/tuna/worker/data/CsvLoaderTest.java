@@ -79,6 +79,7 @@ class CsvLoaderTest {
                 Files.getLastModifiedTime(csv).toMillis() + 2000)); // a coarse clock could give both writes one time
         DataSplit second = registry.load("csv:" + csv, 0);
         assertThat(second.train().size() + second.validation().size()).isEqualTo(7);
+        assertThat(registry.load("csv:" + csv, 0)).isSameAs(second);
 
         Files.delete(csv);
         assertThatThrownBy(() -> registry.load("csv:" + csv, 0)).hasMessageContaining(csv.toString());
