@@ -46,7 +46,9 @@ public record CategoricalDistribution(List<Object> choices) implements Distribut
             return l == l.intValue() ? (Object) l.intValue() : l;
         }
         if (choice instanceof Double || choice instanceof Float) {
-            double d = ((Number) choice).doubleValue();
+            // A float as the decimal it was written as: 0.001f is 0.001, not the 0.0010000000474974513 of its bits
+            // (which no enqueued 0.001 or grid value 0.001 would match).
+            double d = choice instanceof Float f ? Double.parseDouble(f.toString()) : (Double) choice;
             if (!Double.isFinite(d)) {
                 throw new IllegalArgumentException("choices must be finite numbers, got " + d);
             }

@@ -100,6 +100,15 @@ class DistributionTest {
     }
 
     @Test
+    void floatChoicesAreTheDecimalsTheyWereWrittenAs() {
+        // 0.001f was stored as 0.0010000000474974513: an enqueued or grid value 0.001 matched no choice.
+        CategoricalDistribution lr = CategoricalDistribution.of(List.of(0.001f, 0.01f));
+        assertThat(lr.choices()).containsExactly(0.001, 0.01);
+        assertThat(lr.indexOf(0.001)).isZero();
+        assertThat(lr.indexOf(0.01f)).isEqualTo(1);
+    }
+
+    @Test
     void negativeZeroIsZero() {
         assertThat(new FloatDistribution(-0.0, 1)).isEqualTo(new FloatDistribution(0.0, 1));
         assertThat(new FloatDistribution(-1, -0.0).high()).isEqualTo(0.0);

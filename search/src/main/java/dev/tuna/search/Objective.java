@@ -5,7 +5,8 @@ package dev.tuna.search;
  * returns the value to minimise or maximise.
  *
  * <p>Returning completes the trial. Throwing {@link TrialPrunedException} prunes it; any other exception fails it
- * (its message and stack trace are kept on the trial). Returning NaN or an infinity fails it too.
+ * (its message and stack trace are kept on the trial). Returning NaN fails it too; an infinity completes it, as in
+ * Optuna (a broken constraint returned as the worst value, which the samplers then learn to avoid).
  */
 @FunctionalInterface
 public interface Objective {

@@ -345,8 +345,10 @@ public final class Study {
     }
 
     private FrozenTrial complete(int number, double value) {
-        if (!Double.isFinite(value)) {
-            return finish(number, TrialState.FAIL, null, "the objective returned " + value);
+        // As in Optuna: NaN fails a trial, an infinity completes it (a broken constraint, returned as +inf when
+        // minimising, is a value the samplers learn from: a failed trial teaches them nothing).
+        if (Double.isNaN(value)) {
+            return finish(number, TrialState.FAIL, null, "the value is NaN");
         }
         return finish(number, TrialState.COMPLETE, value, null);
     }
@@ -455,6 +457,7 @@ public final class Study {
      * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)
      */
     public void enqueue(Map<String, ?> params) {
+        Objects.requireNonNull(params, "params: the values to enqueue");
         Map<String, Object> copy = new LinkedHashMap<>();
         params.forEach((parameter, value) -> {
             Objects.requireNonNull(parameter, "an enqueued parameter's name is null");

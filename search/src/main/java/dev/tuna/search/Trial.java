@@ -102,8 +102,9 @@ public final class Trial {
 
     private synchronized Object suggest(String name, Distribution d, List<?> userChoices) {
         checkRunning();
-        if (name == null) {
-            throw new IllegalArgumentException("a parameter needs a name, got null");
+        if (name == null || name.isBlank()) {
+            // A blank name reaches no grid, spec or dashboard column; the grid sampler refused it, suggest took it.
+            throw new IllegalArgumentException("a parameter needs a name, got " + (name == null ? "null" : "'" + name + "'"));
         }
         Suggestion previous = suggested.get(name);
         if (previous != null) {
@@ -206,6 +207,9 @@ public final class Trial {
     /** Sets an attribute of the trial, a JSON-like value (string, number, boolean, list or map of those). */
     public void setUserAttr(String key, Object value) {
         checkRunning();
+        if (key == null || key.isEmpty()) { // as the study's own user attributes
+            throw new IllegalArgumentException("a trial user attribute needs a name, got " + (key == null ? "null" : "''"));
+        }
         study.storage().setUserAttr(study.name(), number, key, value);
     }
 

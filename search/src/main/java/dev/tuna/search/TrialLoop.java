@@ -2,6 +2,7 @@ package dev.tuna.search;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.Storage;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class TrialLoop {
         this.objective = objective;
         this.options = options;
         this.budget = budget;
-        this.deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
+        this.deadline = deadline(options.timeout());
     }
 
     /** The study being optimised. */
@@ -60,6 +61,18 @@ public final class TrialLoop {
     /** How many trials the caller asked to run at once. */
     public int parallelism() {
         return options.parallelism();
+    }
+
+    /** When a timeout ends the run; none for no timeout, or one too long to count in nanoseconds (292 years). */
+    private static long deadline(Duration timeout) {
+        if (timeout == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.addExact(System.nanoTime(), timeout.toNanos());
+        } catch (ArithmeticException forever) {
+            return Long.MAX_VALUE; // it overflowed: ChronoUnit.FOREVER threw, and a timeout near it wrapped to no trial
+        }
     }
 
     /** Whether trials may still start: not stopped and before the timeout. The budget is checked by {@link #nextTrial()}. */

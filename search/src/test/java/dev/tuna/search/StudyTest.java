@@ -65,15 +65,35 @@ class StudyTest {
     }
 
     @Test
-    void nanAndInfiniteValuesFailTheTrialWithThatReason() {
+    void aNanValueFailsTheTrialAndAnInfinityCompletesItAsInOptuna() {
+        // An infinity failed the trial too: a constraint broken, returned as +inf, then taught the samplers nothing.
         Study study = study("nan");
         AtomicInteger calls = new AtomicInteger();
         study.optimize(trial -> calls.getAndIncrement() == 0 ? Double.NaN : Double.POSITIVE_INFINITY, 2);
 
-        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.FAIL);
-        assertThat(study.trials().get(0).reason()).contains("NaN");
-        assertThat(study.trials().get(1).reason()).contains("Infinity");
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
+        assertThat(study.trials().get(0).reason()).isEqualTo("the value is NaN");
         assertThat(study.trials().get(0).value()).isNull();
+        assertThat(study.trials().get(1).value()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(study.bestTrial().number()).isEqualTo(1); // the only value, however bad
+    }
+
+    @Test
+    void aTimeoutTooLongToCountIsNoLimitAndNullsAndBlankNamesAreNamed() {
+        // ChronoUnit.FOREVER threw "long overflow"; a timeout just short of it wrapped around and ran no trial.
+        Study study = study("forever");
+        study.optimize(trial -> 1.0, OptimizeOptions.builder().optTrials(2)
+                .optTimeout(java.time.temporal.ChronoUnit.FOREVER.getDuration()).build());
+        study.optimize(trial -> 1.0, OptimizeOptions.builder().optTrials(2)
+                .optTimeout(java.time.Duration.ofNanos(Long.MAX_VALUE - 1)).build());
+        assertThat(study.trials()).hasSize(4);
+
+        assertThatThrownBy(() -> study.enqueue(null)).hasMessageContaining("params");
+        assertThatThrownBy(() -> new dev.tuna.search.pruner.AnyOf(new dev.tuna.search.pruner.MedianPruner(), null))
+                .hasMessage("pruners[1] is null");
+        Trial trial = study.ask();
+        assertThatThrownBy(() -> trial.suggestFloat("", 0, 1)).hasMessage("a parameter needs a name, got ''");
+        assertThatThrownBy(() -> trial.setUserAttr("", 1)).hasMessage("a trial user attribute needs a name, got ''");
     }
 
     @Test

@@ -87,8 +87,8 @@ public final class MapDbStorage implements Storage {
     }
 
     /**
-     * Opens (or creates) the database file, loads it, and marks trials left RUNNING by a dead process as
-     * interrupted.
+     * Opens (or creates, with any missing parent folders) the database file, loads it, and marks trials left
+     * RUNNING by a dead process as interrupted.
      *
      * @throws StorageException if another process has the file open, or it cannot be read
      */

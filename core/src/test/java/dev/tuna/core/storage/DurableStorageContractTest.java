@@ -38,6 +38,19 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
     }
 
     @Test
+    void anInfiniteFinalValueSurvivesClosingAndReopening() {
+        // A completed trial may hold an infinity (a broken constraint, as in Optuna).
+        storage.createStudy("c", Direction.MINIMIZE);
+        int worst = storage.startTrial("c").number();
+        storage.finishTrial("c", worst, TrialState.COMPLETE, Double.POSITIVE_INFINITY, null);
+        int best = storage.startTrial("c").number();
+        storage.finishTrial("c", best, TrialState.COMPLETE, Double.NEGATIVE_INFINITY, null);
+        closeAndReopen();
+        assertThat(storage.trial("c", worst).value()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(storage.trial("c", best).value()).isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+
+    @Test
     void everythingSurvivesClosingAndReopening() {
         StudyInfo mlp = storage.createStudy("mlp", Direction.MAXIMIZE);
         storage.setStudyAttr("mlp", "spec", Map.of("trials", 30, "space", Map.of("lr", Map.of("type", "float"))));

@@ -258,7 +258,7 @@ public final class Diagnoser {
             return null;
         }
         return new Diagnosis(Diagnosis.PLATEAU, start, "no improvement of more than " + fmt(100 * plateauTolerance)
-                + "% for the last " + run + " steps, from step " + start + " (best " + fmt(direction.toMinimization(best)) + ")");
+                + "% for the last " + run + " steps (best " + fmt(direction.toMinimization(best)) + ")"); // its step says from when
     }
 
     private static String fmt(double value) {

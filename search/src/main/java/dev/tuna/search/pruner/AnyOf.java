@@ -12,13 +12,18 @@ public final class AnyOf implements Pruner {
     private final List<Pruner> pruners;
 
     public AnyOf(Pruner... pruners) {
-        this(List.of(pruners));
+        this(pruners == null ? null : java.util.Arrays.asList(pruners));
     }
 
     public AnyOf(List<Pruner> pruners) {
         Objects.requireNonNull(pruners, "pruners");
         if (pruners.isEmpty()) {
             throw new IllegalArgumentException("pruners must not be empty");
+        }
+        for (int i = 0; i < pruners.size(); i++) {
+            if (pruners.get(i) == null) {
+                throw new IllegalArgumentException("pruners[" + i + "] is null");
+            }
         }
         this.pruners = List.copyOf(pruners);
     }

@@ -82,8 +82,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Observations: completed trials; pruned trials that have the modelled parameters count as their last
  *       intermediate value where that is worse than every completed value, held below a ceiling, else as the
  *       worst completed value ({@link #prunedObservations}: under ASHA, where most trials are pruned, that is most
- *       of what the GP learns); failed trials are ignored. Values are negated for maximisation and
- *       standardised.</li>
+ *       of what the GP learns); a completed trial with an infinitely bad value (a broken constraint) is held at
+ *       that ceiling too, one infinitely good is left out; failed trials are ignored. Values are negated for
+ *       maximisation and standardised.</li>
  *   <li>Incumbent: the lowest observation for a deterministic objective; otherwise the lowest posterior mean at
  *       an observed point, since a noisy observation's luck should not set the bar.</li>
  *   <li>Parallel trials: every running trial's point (its parameters, or what this sampler proposed for it) is
@@ -172,15 +173,17 @@ public final class GpSampler implements Sampler {
     synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
         StudyState state = states.computeIfAbsent(study, s -> new StudyState());
         List<FrozenTrial> complete = new ArrayList<>();
-        int pruned = 0;
+        int others = 0; // pruned, or complete with an infinite value
         for (FrozenTrial t : trials) {
-            if (t.state() == TrialState.COMPLETE && t.value() != null) {
+            // An infinite value (a constraint broken, as Optuna users return) is no number to fit: see below.
+            if (t.state() == TrialState.COMPLETE && t.value() != null && Double.isFinite(t.value())) {
                 complete.add(t);
+            } else if (t.state() == TrialState.PRUNED || (t.state() == TrialState.COMPLETE && t.value() != null)) {
+                others++;
             }
-            pruned += t.state() == TrialState.PRUNED ? 1 : 0;
         }
         // Pruned trials end the startup too: under ASHA most trials are pruned, and the GP never took over.
-        if (complete.size() + pruned < startupTrials || complete.isEmpty()) {
+        if (complete.size() + others < startupTrials || complete.isEmpty()) {
             state.startupNumbers.add(trial.number());
             return Map.of();
         }
@@ -208,7 +211,10 @@ public final class GpSampler implements Sampler {
         }
         List<Double> partials = new ArrayList<>();
         for (FrozenTrial t : trials) {
-            if (t.state() == TrialState.PRUNED && contains(t, space)) {
+            // Pruned trials, and completed ones whose value is infinitely bad, are held at the ceiling beyond the
+            // worst finite value (prunedObservations); one infinitely good (rare: -inf minimised) is left out.
+            boolean infinite = t.state() == TrialState.COMPLETE && t.value() != null && Double.isInfinite(t.value());
+            if ((t.state() == TrialState.PRUNED || (infinite && sign * t.value() > 0)) && contains(t, space)) {
                 xs.add(encode(t.params(), names, distributions));
                 partials.add(t.value() == null ? Double.NaN : sign * t.value());
             }

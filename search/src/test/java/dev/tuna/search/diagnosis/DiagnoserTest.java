@@ -144,7 +144,7 @@ class DiagnoserTest {
     void plateauBeginsAtTheFirstStepWithoutImprovement() {
         FrozenTrial t = trial(curve(1.0, 0.8, 0.7, 0.7, 0.7005, 0.7, 0.6999, 0.7), Map.of());
         assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).containsExactly(new Diagnosis(Diagnosis.PLATEAU, 4,
-                "no improvement of more than 0.1% for the last 5 steps, from step 4 (best 0.6999)"));
+                "no improvement of more than 0.1% for the last 5 steps (best 0.6999)"));
         FrozenTrial rising = trial(curve(0.1, 0.5, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9), Map.of());
         assertThat(diagnoser.diagnose(rising, Direction.MAXIMIZE)).as("4 flat steps, then an improvement").isEmpty();
         FrozenTrial left = trial(curve(0.1, 0.3, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.45, 0.46), Map.of());
