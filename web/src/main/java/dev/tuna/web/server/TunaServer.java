@@ -49,6 +49,12 @@ public final class TunaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunaServer.class);
     /** The largest request body accepted. */
     public static final int MAX_BODY_BYTES = 256 * 1024;
+    /**
+     * The slowest a request body may arrive, in bytes a second: a client that trickles a byte now and then (which
+     * resets the idle timeout) would hold a server thread for as long as it likes, and a few hundred such clients
+     * held them all.
+     */
+    static final long MIN_BODY_BYTES_PER_SECOND = 1024;
     /** The content type of errors (RFC 9457). */
     public static final String PROBLEM_JSON = "application/problem+json";
     static final int MAX_PAGE = 1000;
@@ -90,6 +96,7 @@ public final class TunaServer implements AutoCloseable {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.http.prefer405over404 = true; // POST on a GET route is a wrong method, not a missing route
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND));
             config.jsonMapper(new JavalinJackson(json, false));
             // The dashboard: pages and scripts from the jar, charts (uPlot) from its WebJar; nothing from a CDN.
             config.staticFiles.add(files -> {
@@ -280,8 +287,15 @@ public final class TunaServer implements AutoCloseable {
      * The request body, read up to {@link #MAX_BODY_BYTES}: a body sent in chunks declares no length for
      * {@code checkRequest} to refuse, and was read whole (hundreds of megabytes).
      */
-    private static String boundedBody(Context ctx) throws IOException {
-        byte[] body = ctx.req().getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+    private static String boundedBody(Context ctx) {
+        byte[] body;
+        try {
+            body = ctx.req().getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException | RuntimeException e) {
+            // Too slow (under the minimum rate), stalled past the idle timeout, or cut off: not a server error.
+            throw new ApiException(408, "", "the request body did not arrive (it came slower than "
+                    + MIN_BODY_BYTES_PER_SECOND + " bytes a second, stalled, or was cut off)");
+        }
         if (body.length > MAX_BODY_BYTES) {
             throw bodyTooLarge();
         }
@@ -292,7 +306,14 @@ public final class TunaServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ApiException(415, "Content-Type", "unknown charset '" + shorten(declared) + "'");
         }
-        return new String(body, charset);
+        try {
+            // Refused, not mended: a stray byte would be stored as U+FFFD in a name or choice.
+            return charset.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ApiException(400, "", "the body is not valid " + charset.name() + " text");
+        }
     }
 
     /**
@@ -333,7 +354,7 @@ public final class TunaServer implements AutoCloseable {
 
     private void checkRequest(Context ctx) {
         SECURITY_HEADERS.forEach(ctx::header);
-        if (ctx.contentLength() > MAX_BODY_BYTES) {
+        if (ctx.req().getContentLengthLong() > MAX_BODY_BYTES) { // a long: a length past 2^31 read as -1 (none)
             throw bodyTooLarge();
         }
         // HEAD too: Javalin answered it 200 with an empty text body on every API path, missing studies included.

@@ -168,6 +168,55 @@ class MalformedRequestsTest {
         assertThat(headStudies.header("Allow")).isEqualTo("GET, POST");
     }
 
+    /** Writes a request by hand, {@code trickle} bytes of its body one a second, and reads the status line. */
+    private String rawPost(String headers, byte[] body, int trickle) throws Exception {
+        java.net.URI uri = java.net.URI.create(api.base);
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/studies HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\n" + headers
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            try {
+                for (int i = 0; i < trickle && socket.getInputStream().available() == 0; i++) {
+                    Thread.sleep(1000);
+                    out.write(' ');
+                    out.flush();
+                }
+            } catch (java.io.IOException refused) {
+                // the server answered and closed: read what it said
+            }
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return response.lines().findFirst().orElse("") + "\n" + response.substring(Math.max(0, response.indexOf("\r\n\r\n")));
+        }
+    }
+
+    @Test
+    void aBodyThatTricklesInIsRefusedAndFreesItsThread() throws Exception {
+        // A byte every few seconds kept the idle timeout at bay: 300 such clients held every server thread.
+        long start = System.nanoTime();
+        String answer = rawPost("Content-Type: application/json\r\nContent-Length: 100\r\n", "{".getBytes(StandardCharsets.UTF_8), 15);
+        assertThat(answer).startsWith("HTTP/1.1 408").contains("the request body did not arrive");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(12));
+        // A length past 2^31 is too large at once (it read as no length, and the server waited for the body).
+        assertThat(rawPost("Content-Type: application/json\r\nContent-Length: 2147483648\r\n", "{".getBytes(StandardCharsets.UTF_8), 0))
+                .startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void aBodyThatIsNotValidUtf8IsRefusedNotMended() {
+        byte[] spec = "{\"name\": \"u8\", \"trials\": 1, \"trainable\": {\"type\": \"quadratic\"}, \"space\": {\"c\": {\"type\": \"categorical\", \"choices\": [\"a__b\", \"ok\"]}}}"
+                .getBytes(StandardCharsets.UTF_8);
+        int at = new String(spec, StandardCharsets.ISO_8859_1).indexOf("__");
+        spec[at] = (byte) 0xff;
+        spec[at + 1] = (byte) 0xfe;
+        Api.Answer refused = api.send("POST", "/api/studies", spec);
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("detail").asText()).isEqualTo("the body is not valid UTF-8 text");
+        assertThat(api.get("/api/studies/u8").status()).isEqualTo(404);
+    }
+
     @Test
     void aBodySentInChunksIsHeldToTheSameLimit() throws Exception {
         byte[] big = ("{\"name\": \"chunked\", \"pad\": \"" + "x".repeat(TunaServer.MAX_BODY_BYTES) + "\"}")
