@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,19 @@ final class EventHub implements AutoCloseable {
     /** Each followed study as it was when first followed: one deleted and submitted again within a poll is another. */
     private final Map<String, StudyBoundStorage> followed = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
+    /**
+     * Writes each client's events, in order, one client at a time per thread: a client that stops reading blocks
+     * only its own writes (until the server's idle timeout fails them), not every stream's. They were all written
+     * from the poller's one thread, so one stuck client stalled the events of every study for half a minute.
+     */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tuna-events-send");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<SseClient, Outbox> outboxes = new ConcurrentHashMap<>();
+    /** Events a client may have waiting before it counts as gone (it reads far slower than events come). */
+    static final int MAX_WAITING = 1000;
 
     private record Seen(String state, int steps, int lastStep) {
     }
@@ -59,7 +73,6 @@ final class EventHub implements AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollAll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
-        // On the poller's one thread, so that it never writes to a client while an event does.
         poller.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -73,8 +86,65 @@ final class EventHub implements AutoCloseable {
     void heartbeat() {
         for (Set<SseClient> set : List.copyOf(clients.values())) {
             for (SseClient c : set) {
-                if (!c.terminated()) {
-                    c.sendComment("keep-alive");
+                outbox(c).offer(() -> c.sendComment("keep-alive"));
+            }
+        }
+    }
+
+    private Outbox outbox(SseClient client) {
+        Outbox box = outboxes.computeIfAbsent(client, Outbox::new);
+        if (client.terminated()) {
+            outboxes.remove(client); // gone: its writes are skipped, and nothing is kept for it
+        }
+        return box;
+    }
+
+    /** One client's writes waiting their turn, run in order on a sender thread. */
+    private final class Outbox {
+        private final SseClient client;
+        private final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
+        private boolean draining; // guarded by this
+        private boolean dropped; // guarded by this: too far behind; closed once its current write returns
+
+        Outbox(SseClient client) {
+            this.client = client;
+        }
+
+        synchronized void offer(Runnable write) {
+            if (dropped) {
+                return;
+            }
+            if (waiting.size() >= MAX_WAITING) {
+                LOG.info("an event stream reads too slowly ({} events waiting): closing it", waiting.size());
+                dropped = true;
+                waiting.clear();
+                waiting.add(client::close);
+            } else {
+                waiting.add(write);
+            }
+            if (!draining) {
+                draining = true;
+                senders.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                Runnable next;
+                synchronized (this) {
+                    next = waiting.poll();
+                    if (next == null) {
+                        draining = false;
+                        return;
+                    }
+                }
+                try {
+                    if (!client.terminated() || dropped) {
+                        next.run();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("event stream write failed: {}", e.toString());
+                    client.close(); // its onClose unsubscribes it
                 }
             }
         }
@@ -83,8 +153,7 @@ final class EventHub implements AutoCloseable {
     /** Sends a client the events of a study until it disconnects. */
     void subscribe(String study, SseClient client) {
         client.keepAlive();
-        // Sent before the client joins the set, so that the poller never writes to it at the same time.
-        client.sendEvent("subscribed", "{\"study\":" + quote(study) + "}");
+        send(client, "subscribed", "{\"study\":" + quote(study) + "}"); // first in its outbox, so first out
         synchronized (this) {
             if (!clients.containsKey(study)) {
                 // Trials already there when the first client came are not news. The study first: should it be
@@ -97,7 +166,7 @@ final class EventHub implements AutoCloseable {
                     // Deleted since the route found it: the client hears so, as it would have a moment later.
                     followed.remove(study);
                     send(client, "study-gone", "{\"study\":" + quote(study) + "}");
-                    client.close();
+                    outbox(client).offer(() -> close(client));
                     return;
                 }
             }
@@ -107,6 +176,7 @@ final class EventHub implements AutoCloseable {
     }
 
     private synchronized void unsubscribe(String study, SseClient client) {
+        outboxes.remove(client);
         Set<SseClient> set = clients.get(study);
         if (set != null) {
             set.remove(client);
@@ -148,7 +218,7 @@ final class EventHub implements AutoCloseable {
                 if (set != null) {
                     set.forEach(c -> {
                         send(c, "study-gone", "{\"study\":" + quote(study) + "}");
-                        c.close();
+                        outbox(c).offer(() -> close(c));
                     });
                 }
             }
@@ -222,10 +292,14 @@ final class EventHub implements AutoCloseable {
         set.forEach(c -> send(c, name, text));
     }
 
-    private static void send(SseClient client, String name, String data) {
-        if (!client.terminated()) {
-            client.sendEvent(name, data);
-        }
+    private void send(SseClient client, String name, String data) {
+        outbox(client).offer(() -> client.sendEvent(name, data));
+    }
+
+    /** Closes a client, and forgets its outbox (a client closed here gets no onClose of its own to do it). */
+    private void close(SseClient client) {
+        outboxes.remove(client);
+        client.close();
     }
 
     private String quote(String s) {
@@ -239,7 +313,9 @@ final class EventHub implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        senders.shutdownNow();
         clients.values().forEach(set -> set.forEach(SseClient::close));
         clients.clear();
+        outboxes.clear();
     }
 }
