@@ -29,7 +29,14 @@ public record ApiToken(String value, boolean created) {
         try {
             Files.createDirectories(dataDir);
             if (Files.exists(file)) {
-                String stored = Files.readString(file, StandardCharsets.US_ASCII).strip();
+                String stored;
+                try {
+                    stored = Files.readString(file, StandardCharsets.US_ASCII).strip();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw new IllegalStateException("the API token file " + file + " holds a byte that is not ASCII (a"
+                            + " token is printable ASCII): fix it, or delete it and the next start makes a new token");
+                }
+                warnIfOthersMayRead(file);
                 if (stored.isEmpty()) {
                     // No request could ever be accepted: say so rather than serve a server nobody can change.
                     throw new IllegalStateException("the API token file " + file + " is empty: delete it, and the next "
@@ -52,6 +59,19 @@ public record ApiToken(String value, boolean created) {
             return loadOrCreate(dataDir);
         } catch (IOException e) {
             throw new UncheckedIOException("api token " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A token file that other users may read (copied, or made by hand) is said so at every start. */
+    private static void warnIfOthersMayRead(Path file) {
+        try {
+            var permissions = Files.getPosixFilePermissions(file);
+            if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                org.slf4j.LoggerFactory.getLogger(ApiToken.class).warn("the API token file {} may be read by other users"
+                        + " ({}): chmod 600 it", file, PosixFilePermissions.toString(permissions));
+            }
+        } catch (UnsupportedOperationException | IOException notPosix) {
+            // nothing to say on a file system without POSIX permissions
         }
     }
 

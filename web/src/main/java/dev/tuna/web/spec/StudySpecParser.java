@@ -71,7 +71,9 @@ public final class StudySpecParser {
             // Jackson names where an unclosed object started as "[Source: REDACTED ...; line: 1, column: 1]": noise.
             String problem = e.getOriginalMessage().lines().findFirst().orElse("")
                     .replaceAll(" \\(start marker at \\[Source: [^]]*; line: (\\d+), column: (\\d+)]\\)",
-                            " (it opened at line $1, column $2)");
+                            " (it opened at line $1, column $2)")
+                    // Advice to the parser's programmer ("enable `JsonReadFeature...` to allow"): none to a client.
+                    .replaceAll(":? ?enable `[^`]*` to allow", "").replaceAll(", from `[^`]*`", "");
             throw new SpecException("", "malformed JSON: " + problem + (e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         }

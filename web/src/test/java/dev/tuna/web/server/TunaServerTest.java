@@ -575,6 +575,9 @@ class TunaServerTest {
         Files.writeString(empty.resolve(ApiToken.FILE), "\n");
         assertThatThrownBy(() -> ServerRuntime.start(empty, "0.0.0.0", 0, Devices.cpu(1), Trainables.builtIn()))
                 .hasMessageContaining("api-token is empty: delete it");
+        // A byte that is not ASCII: said so (it read "Input length = 1").
+        Files.write(empty.resolve(ApiToken.FILE), new byte[] {'a', 'b', (byte) 0xff, '\n'});
+        assertThatThrownBy(() -> ApiToken.loadOrCreate(empty)).hasMessageContaining("holds a byte that is not ASCII");
     }
 
     @Test

@@ -177,6 +177,11 @@ class StudySpecParserTest {
     @Test
     void rejectsBrokenJson() {
         assertThatThrownBy(() -> parser.parse("{\"name\": ")).hasMessageStartingWith("malformed JSON");
+        // Advice meant for the parser's programmer is left out.
+        assertThatThrownBy(() -> parser.parse("{\"trials\": NaN}")).hasMessage("malformed JSON: Non-standard token 'NaN'"
+                + " (line 1, column 15)");
+        assertThatThrownBy(() -> parser.parse("[".repeat(1001) + "]".repeat(1001)))
+                .hasMessageStartingWith("malformed JSON:").hasMessageNotContaining("`");
         assertThatThrownBy(() -> parser.parse("{\"name\": \"a\", \"name\": \"b\"}")).hasMessageStartingWith("malformed JSON");
         assertThatThrownBy(() -> parser.parse("{} {}")).hasMessage("malformed JSON: more after the spec's closing brace"
                 + " (line 1, column 4)");
