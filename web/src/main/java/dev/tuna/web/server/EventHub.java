@@ -131,15 +131,17 @@ final class EventHub implements AutoCloseable {
         private void drain() {
             while (true) {
                 Runnable next;
+                boolean closing;
                 synchronized (this) {
                     next = waiting.poll();
                     if (next == null) {
                         draining = false;
                         return;
                     }
+                    closing = dropped;
                 }
                 try {
-                    if (!client.terminated() || dropped) {
+                    if (!client.terminated() || closing) {
                         next.run();
                     }
                 } catch (RuntimeException e) {
