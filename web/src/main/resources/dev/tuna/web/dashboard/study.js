@@ -700,18 +700,15 @@ function saveView() {
   }
 }
 
-/** The view the address's fragment names, if any (see saveView). */
+/** The view the address's fragment names (see saveView); what it leaves out is the default. */
 function restoreView() {
   const view = new URLSearchParams(location.hash.slice(1));
-  const sort = view.get('sort');
-  if (sort) {
-    sortDir = sort.startsWith('-') ? -1 : 1;
-    sortKey = sort.replace(/^-/, '');
-  }
-  const shownPage = parseInt(view.get('page'), 10);
-  if (shownPage > 0) page = shownPage - 1;
-  if (view.get('state')) document.getElementById('state-filter').value = view.get('state');
-  if (view.get('q')) document.getElementById('text-filter').value = view.get('q');
+  const sort = view.get('sort') || 'number';
+  sortDir = sort.startsWith('-') ? -1 : 1;
+  sortKey = sort.replace(/^-/, '');
+  page = Math.max(0, (parseInt(view.get('page'), 10) || 1) - 1);
+  document.getElementById('state-filter').value = view.get('state') || '';
+  document.getElementById('text-filter').value = view.get('q') || '';
 }
 
 /** Previous and next buttons and which rows are shown, when the table has more than one page. */

@@ -854,6 +854,11 @@ class DashboardBrowserTest {
                 .isEqualTo("descending");
         assertThat(new Select(browser.findElement(By.id("state-filter"))).getFirstSelectedOption().getText())
                 .isEqualTo("COMPLETE");
+        // An edited fragment shows its view, what it leaves out back to the default.
+        js("location.hash = 'page=3'");
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> browser.findElement(By.cssSelector("#trials tbody tr td a"))
+                .getText().equals("#200"));
+        assertThat(browser.findElement(By.id("state-filter")).getAttribute("value")).isEmpty();
 
         // Values far below 1e-16 keep their own y range (uPlot's own made it 0 to 100).
         js("const c = document.createElement('div'); document.body.append(c);"
