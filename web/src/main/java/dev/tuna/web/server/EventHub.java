@@ -38,6 +38,12 @@ final class EventHub implements AutoCloseable {
      * fails, and a finished study's stream has nothing else to write: without it, its socket and polling stayed.
      */
     static final long HEARTBEAT_MILLIS = 10_000;
+    /**
+     * How often a study whose trials have all finished (and did not change at the last look) is looked at: each look
+     * reads every trial, which for a finished study of 40,000 trials with a client cost 6% of a core for nothing. A
+     * resumed study's first new trial shows up this much later at most.
+     */
+    static final long IDLE_POLL_MILLIS = 2_000;
 
     private final Storage storage;
     private final ObjectMapper json;
@@ -46,6 +52,8 @@ final class EventHub implements AutoCloseable {
     private final Map<String, Map<Integer, Seen>> seen = new ConcurrentHashMap<>();
     /** Each followed study as it was when first followed: one deleted and submitted again within a poll is another. */
     private final Map<String, StudyBoundStorage> followed = new ConcurrentHashMap<>();
+    /** Studies found idle (every trial finished, nothing new) at their last look: when to look again (nanoTime). */
+    private final Map<String, Long> idleUntil = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
     /**
      * Writes each client's events, in order, one client at a time per thread: a client that stops reading blocks
@@ -186,6 +194,7 @@ final class EventHub implements AutoCloseable {
                 clients.remove(study);
                 seen.remove(study);
                 followed.remove(study);
+                idleUntil.remove(study);
             }
         }
     }
@@ -206,6 +215,10 @@ final class EventHub implements AutoCloseable {
 
     private void pollAll() {
         for (String study : List.copyOf(clients.keySet())) {
+            Long idle = idleUntil.get(study);
+            if (idle != null && System.nanoTime() - idle < 0) {
+                continue;
+            }
             try {
                 poll(study);
             } catch (RuntimeException e) {
@@ -216,6 +229,7 @@ final class EventHub implements AutoCloseable {
                     set = clients.remove(study);
                     seen.remove(study);
                     followed.remove(study);
+                    idleUntil.remove(study);
                 }
                 if (set != null) {
                     set.forEach(c -> {
@@ -238,12 +252,16 @@ final class EventHub implements AutoCloseable {
             // Deleted, or deleted and submitted again: the new study's trials (numbered from 0 again) are not these.
             throw new StudyNotFoundException(study);
         }
+        boolean changed = false;
+        boolean unfinished = false;
         for (FrozenTrial t : storage.trials(study)) {
+            unfinished |= !t.isFinished();
             Seen now = seen(t);
             Seen was = before.put(t.number(), now);
             if (now.equals(was)) {
                 continue;
             }
+            changed = true;
             if (was == null || (was.state().equals("WAITING") && !now.state().equals("WAITING"))) {
                 broadcast(set, "trial-started", event(study, t, false));
             }
@@ -266,6 +284,11 @@ final class EventHub implements AutoCloseable {
             if (t.isFinished()) {
                 broadcast(set, "trial-finished", event(study, t, false));
             }
+        }
+        if (changed || unfinished) {
+            idleUntil.remove(study);
+        } else {
+            idleUntil.put(study, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
         }
     }
 

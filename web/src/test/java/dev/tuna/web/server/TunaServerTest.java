@@ -421,6 +421,50 @@ class TunaServerTest {
     }
 
     @Test
+    void aFinishedStudyWithAListenerIsReadOnlyNowAndThen() throws Exception {
+        // Every trial was read every 200 ms while a client listened, also when none could change any more.
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public List<dev.tuna.core.FrozenTrial> trials(String name) {
+                if (name.equals("quiet")) {
+                    reads.incrementAndGet();
+                }
+                return super.trials(name);
+            }
+        };
+        storage.createStudy("quiet", Direction.MINIMIZE);
+        for (int i = 0; i < 3; i++) {
+            storage.finishTrial("quiet", storage.startTrial("quiet").number(), dev.tuna.core.TrialState.COMPLETE, 1.0, null);
+        }
+        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
+             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
+            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
+            try {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/api/studies/quiet/events")).header("Accept", "text/event-stream").build();
+                HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    assertThat(in.readLine()).isEqualTo("event: subscribed");
+                    Thread.sleep(500); // the first look, which finds it idle
+                    int before = reads.get();
+                    Thread.sleep(2_000);
+                    assertThat(reads.get() - before).as("reads in 2 s").isLessThanOrEqualTo(2); // every 200 ms: 10
+                    // A trial that starts is still seen, at the next look.
+                    storage.startTrial("quiet");
+                    String line;
+                    do {
+                        line = in.readLine();
+                    } while (line != null && !line.equals("event: trial-started"));
+                    assertThat(line).isEqualTo("event: trial-started");
+                }
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
     void aStudyDeletedAndMadeAgainEndsItsStreamWithStudyGone() throws Exception {
         Storage storage = runtime.studies().storage();
         storage.createStudy("again", Direction.MINIMIZE);
