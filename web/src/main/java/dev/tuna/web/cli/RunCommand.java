@@ -181,12 +181,9 @@ final class RunCommand implements Callable<Integer> {
                 ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
         JsonNode old = resolved(stored);
         JsonNode now = resolved(given);
-        if (old == null || now == null) { // one this build cannot read: the two compare as they are
-            old = tree(stored);
-            now = tree(given);
-        }
-        JsonNode a = old;
-        JsonNode b = now;
+        boolean readable = old != null && now != null; // else one this build cannot read: the two compare as they are
+        JsonNode a = readable ? old : tree(stored);
+        JsonNode b = readable ? now : tree(given);
         return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
     }
 

@@ -175,8 +175,7 @@ final class EventHub implements AutoCloseable {
                 } catch (StudyNotFoundException e) {
                     // Deleted since the route found it: the client hears so, as it would have a moment later.
                     followed.remove(study);
-                    send(client, "study-gone", "{\"study\":" + quote(study) + "}");
-                    outbox(client).offer(() -> close(client));
+                    sayGone(client, study);
                     return;
                 }
             }
@@ -232,10 +231,7 @@ final class EventHub implements AutoCloseable {
                     idleUntil.remove(study);
                 }
                 if (set != null) {
-                    set.forEach(c -> {
-                        send(c, "study-gone", "{\"study\":" + quote(study) + "}");
-                        outbox(c).offer(() -> close(c));
-                    });
+                    set.forEach(c -> sayGone(c, study));
                 }
             }
         }
@@ -321,10 +317,13 @@ final class EventHub implements AutoCloseable {
         outbox(client).offer(() -> client.sendEvent(name, data));
     }
 
-    /** Closes a client, and forgets its outbox (a client closed here gets no onClose of its own to do it). */
-    private void close(SseClient client) {
-        outboxes.remove(client);
-        client.close();
+    /** Tells a client its study is gone, then closes it (and forgets its outbox: no onClose does it then). */
+    private void sayGone(SseClient client, String study) {
+        send(client, "study-gone", "{\"study\":" + quote(study) + "}");
+        outbox(client).offer(() -> {
+            outboxes.remove(client);
+            client.close();
+        });
     }
 
     private String quote(String s) {

@@ -252,7 +252,7 @@ public final class TunaServer implements AutoCloseable {
         return false;
     }
 
-    private void submit(Context ctx) throws IOException {
+    private void submit(Context ctx) {
         StudySpec spec = studies.parser().parse(boundedBody(ctx));
         StudyInfo info = studies.submit(spec);
         ctx.status(201).header("Location", "/api/studies/" + info.name()).json(studyView(info));
@@ -523,8 +523,8 @@ public final class TunaServer implements AutoCloseable {
             problem(ctx, refused.status(), refused.field(), refused.getMessage());
         });
         app.exception(HttpResponseException.class, (e, ctx) -> {
-            if (e.getStatus() == 404 && wantsPage(ctx)) {
-                ctx.status(404).html(NOT_FOUND_PAGE); // a browser's missing page: a page, not a problem document
+            if (e.getStatus() == 404) {
+                notFound(ctx, e.getMessage());
             } else {
                 problem(ctx, e.getStatus(), "", e.getMessage());
             }
@@ -538,13 +538,8 @@ public final class TunaServer implements AutoCloseable {
             problem(ctx, 500, "", "internal error: " + e.getClass().getSimpleName());
         });
         app.error(404, ctx -> {
-            if (PROBLEM_JSON.equals(ctx.res().getContentType())) {
-                return;
-            }
-            if (wantsPage(ctx)) {
-                ctx.html(NOT_FOUND_PAGE);
-            } else {
-                problem(ctx, 404, "", "no route " + ctx.method() + " " + shorten(ctx.path()));
+            if (!PROBLEM_JSON.equals(ctx.res().getContentType())) {
+                notFound(ctx, "no route " + ctx.method() + " " + shorten(ctx.path()));
             }
         });
         app.error(405, ctx -> {
@@ -552,6 +547,15 @@ public final class TunaServer implements AutoCloseable {
                 problem(ctx, 405, "", "method " + ctx.method() + " not allowed on " + shorten(ctx.path()));
             }
         });
+    }
+
+    /** 404: a page for a browser's request outside the API, else a problem document. */
+    private void notFound(Context ctx, String detail) {
+        if (wantsPage(ctx)) {
+            ctx.status(404).html(NOT_FOUND_PAGE);
+        } else {
+            problem(ctx, 404, "", detail);
+        }
     }
 
     /** Whether a request for a missing path is a browser's, outside the API: it gets a page, not a problem. */

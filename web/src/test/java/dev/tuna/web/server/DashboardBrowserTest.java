@@ -370,16 +370,12 @@ class DashboardBrowserTest {
 
     @Test
     void aStudyPageStopsResumesAndDeletesItsStudyAndATrialPageLinksItsNeighbours() {
-        assertThat(api.post("/api/studies", """
-                {"name": "onpage", "trials": 500, "sampler": {"type": "random", "seed": 1},
-                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
-                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
-                """).status()).isEqualTo(201);
+        submitSlowStudy("onpage");
         browser.get(api.base + "/study.html?name=onpage");
         click(By.cssSelector("#study-actions button[data-action='stop']"));
-        api.awaitJson("/api/studies/onpage", s -> s.get("state").asText().equals("stopped"), Duration.ofSeconds(30));
+        awaitState("onpage", "stopped");
         click(By.cssSelector("#study-actions button[data-action='resume']"));
-        api.awaitJson("/api/studies/onpage", s -> s.get("state").asText().equals("running"), Duration.ofSeconds(30));
+        awaitState("onpage", "running");
         await(By.cssSelector("#study-actions button[data-action='stop']"));
 
         // A trial's page links the trials before and after it; the first has none before.
@@ -427,11 +423,7 @@ class DashboardBrowserTest {
 
     @Test
     void theStudyListSortsByAHeaderAndStopsResumesAndDeletesAStudy() {
-        assertThat(api.post("/api/studies", """
-                {"name": "slow", "trials": 500, "sampler": {"type": "random", "seed": 1},
-                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
-                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
-                """).status()).isEqualTo(201);
+        submitSlowStudy("slow");
         browser.get(api.base + "/");
         await(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
         List<String> names = api.get("/api/studies").json().findValuesAsText("name");
@@ -449,12 +441,12 @@ class DashboardBrowserTest {
         assertThat(created.getText()).isNotEqualTo(created.getAttribute("title")).isNotBlank();
 
         click(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
-        api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("stopped"), Duration.ofSeconds(30));
+        awaitState("slow", "stopped");
         // The focus moves to the Resume button that took Stop's place (it fell to the page's top).
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> "resume".equals(js("return document.activeElement.dataset.action")));
         assertThat(js("return document.activeElement.closest('tr').dataset.study")).isEqualTo("slow");
         click(By.cssSelector("tr[data-study='slow'] button[data-action='resume']"));
-        api.awaitJson("/api/studies/slow", s -> s.get("state").asText().equals("running"), Duration.ofSeconds(30));
+        awaitState("slow", "running");
         await(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
 
         click(By.cssSelector("tr[data-study='slow'] button[data-action='delete']"));
@@ -537,6 +529,20 @@ class DashboardBrowserTest {
     }
 
     /** Clicks what the selector finds, finding it again if the list was redrawn (every 3 s) in between. */
+    /** Submits a study of 500 slow trials: one that runs for as long as a test needs. */
+    private void submitSlowStudy(String name) {
+        assertThat(api.post("/api/studies", """
+                {"name": "%s", "trials": 500, "sampler": {"type": "random", "seed": 1},
+                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """.formatted(name)).status()).isEqualTo(201);
+    }
+
+    /** Waits for the API to show a study in a state (running, stopped, ...). */
+    private void awaitState(String name, String state) {
+        api.awaitJson("/api/studies/" + name, s -> s.get("state").asText().equals(state), Duration.ofSeconds(30));
+    }
+
     private void click(By by) {
         new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(d -> {

@@ -115,7 +115,7 @@ class StudyServiceTest {
                 }
             }
         };
-        try (StudyService service = new StudyService(new InMemoryStorage(), comesAndGoes, Trainables.builtIn())) {
+        try (StudyService service = service(comesAndGoes)) {
             service.storageRetryDelay(Duration.ofMillis(100));
             service.storageOutageLimit(Duration.ofMillis(50)); // shorter than one wait: only progress keeps it going
             service.submit(service.parser().parse(Api.quadratic("onoff", 4, 1, 0)));
@@ -143,8 +143,7 @@ class StudyServiceTest {
                 study.optimize(objective, OptimizeOptions.builder().optTotalTrials(spec.trials()).build());
             }
         };
-        try (StudyService service = new StudyService(new InMemoryStorage(), longTries, Trainables.builtIn())) {
-            service.storageRetryDelay(Duration.ofMillis(20));
+        try (StudyService service = service(longTries)) {
             service.storageOutageLimit(Duration.ofMillis(100));
             service.submit(service.parser().parse(Api.quadratic("long", 2, 1, 0)));
             awaitEnd(service, "long");

@@ -50,8 +50,27 @@ class TunaServerTest {
         runtime.close();
     }
 
+    /** What a test does with a server of its own. */
+    @FunctionalInterface
+    private interface ServerUse {
+        void accept(TunaServer server) throws Exception;
+    }
+
+    /** Runs {@code use} against a server of its own on {@code storage}, with one CPU slot. */
+    private static void serving(Storage storage, ServerUse use) throws Exception {
+        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
+             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
+            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
+            try {
+                use.accept(server);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
     @Test
-    void healthSaysFailingWhileTheStorageCannotSaveChanges() {
+    void healthSaysFailingWhileTheStorageCannotSaveChanges() throws Exception {
         java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean();
         dev.tuna.core.storage.Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
@@ -68,28 +87,22 @@ class TunaServerTest {
                 return super.studies();
             }
         };
-        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
-             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
-            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
-            try {
-                Api local = new Api(server.port());
-                failure.set("cannot write tuna.db.journal: No space left on device");
-                Api.Answer failing = local.get("/api/health");
-                assertThat(failing.status()).isEqualTo(503);
-                assertThat(failing.json().get("status").asText()).isEqualTo("failing");
-                assertThat(failing.json().get("problem").asText()).contains("No space left on device");
-                failure.set(null);
-                assertThat(local.get("/api/health").status()).isEqualTo(200);
-                // A database away: the same shape (it was a problem document, which the dashboard's banner misread).
-                away.set(true);
-                Api.Answer unread = local.get("/api/health");
-                assertThat(unread.status()).isEqualTo(503);
-                assertThat(unread.json().get("status").asText()).isEqualTo("failing");
-                assertThat(unread.json().get("problem").asText()).contains("Connection is not available");
-            } finally {
-                server.close();
-            }
-        }
+        serving(storage, server -> {
+            Api local = new Api(server.port());
+            failure.set("cannot write tuna.db.journal: No space left on device");
+            Api.Answer failing = local.get("/api/health");
+            assertThat(failing.status()).isEqualTo(503);
+            assertThat(failing.json().get("status").asText()).isEqualTo("failing");
+            assertThat(failing.json().get("problem").asText()).contains("No space left on device");
+            failure.set(null);
+            assertThat(local.get("/api/health").status()).isEqualTo(200);
+            // A database away: the same shape (it was a problem document, which the dashboard's banner misread).
+            away.set(true);
+            Api.Answer unread = local.get("/api/health");
+            assertThat(unread.status()).isEqualTo(503);
+            assertThat(unread.json().get("status").asText()).isEqualTo("failing");
+            assertThat(unread.json().get("problem").asText()).contains("Connection is not available");
+        });
     }
 
     @Test
@@ -404,20 +417,14 @@ class TunaServerTest {
             }
         };
         storage.createStudy("racing", Direction.MINIMIZE);
-        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
-             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
-            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
-            try {
-                armed.set(true);
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                        + "/api/studies/racing/events")).header("Accept", "text/event-stream").build();
-                HttpResponse<String> response = api.http.send(request, HttpResponse.BodyHandlers.ofString());
-                assertThat(armed).isFalse();
-                assertThat(response.body()).contains("event: subscribed").contains("event: study-gone");
-            } finally {
-                server.close();
-            }
-        }
+        serving(storage, server -> {
+            armed.set(true);
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/studies/racing/events")).header("Accept", "text/event-stream").build();
+            HttpResponse<String> response = api.http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(armed).isFalse();
+            assertThat(response.body()).contains("event: subscribed").contains("event: study-gone");
+        });
     }
 
     @Test
@@ -437,31 +444,25 @@ class TunaServerTest {
         for (int i = 0; i < 3; i++) {
             storage.finishTrial("quiet", storage.startTrial("quiet").number(), dev.tuna.core.TrialState.COMPLETE, 1.0, null);
         }
-        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
-             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
-            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
-            try {
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                        + "/api/studies/quiet/events")).header("Accept", "text/event-stream").build();
-                HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                    assertThat(in.readLine()).isEqualTo("event: subscribed");
-                    Thread.sleep(500); // the first look, which finds it idle
-                    int before = reads.get();
-                    Thread.sleep(2_000);
-                    assertThat(reads.get() - before).as("reads in 2 s").isLessThanOrEqualTo(2); // every 200 ms: 10
-                    // A trial that starts is still seen, at the next look.
-                    storage.startTrial("quiet");
-                    String line;
-                    do {
-                        line = in.readLine();
-                    } while (line != null && !line.equals("event: trial-started"));
-                    assertThat(line).isEqualTo("event: trial-started");
-                }
-            } finally {
-                server.close();
+        serving(storage, server -> {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/studies/quiet/events")).header("Accept", "text/event-stream").build();
+            HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                assertThat(in.readLine()).isEqualTo("event: subscribed");
+                Thread.sleep(500); // the first look, which finds it idle
+                int before = reads.get();
+                Thread.sleep(2_000);
+                assertThat(reads.get() - before).as("reads in 2 s").isLessThanOrEqualTo(2); // every 200 ms: 10
+                // A trial that starts is still seen, at the next look.
+                storage.startTrial("quiet");
+                String line;
+                do {
+                    line = in.readLine();
+                } while (line != null && !line.equals("event: trial-started"));
+                assertThat(line).isEqualTo("event: trial-started");
             }
-        }
+        });
     }
 
     @Test

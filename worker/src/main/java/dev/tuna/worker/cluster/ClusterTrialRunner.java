@@ -207,6 +207,11 @@ final class ClusterTrialRunner {
         }
     }
 
+    /** Whether a failure is the database's (a study or trial not found is the study's deletion, not that). */
+    private static boolean databaseLost(Throwable e) {
+        return e instanceof StorageException && !(e instanceof StudyNotFoundException || e instanceof TrialNotFoundException);
+    }
+
     /** The last trial of the study that a job started (its {@value ClusterNode#ATTR_CLUSTER_JOB} attribute). */
     static Optional<FrozenTrial> lastTrialOf(Study study, String jobName) {
         FrozenTrial last = null;
@@ -275,7 +280,7 @@ final class ClusterTrialRunner {
             try {
                 study.storage().setSystemAttrs(study.name(), trial.number(), attrs);
             } catch (StorageException e) {
-                if (e instanceof StudyNotFoundException || e instanceof TrialNotFoundException) {
+                if (!databaseLost(e)) {
                     throw e;
                 }
                 failOnceReachable(loop, trial.number(), e); // started, but the database went away
@@ -290,9 +295,8 @@ final class ClusterTrialRunner {
                     r.abort(TrialScheduler.REASON_SHUTDOWN); // the node began to close while this trial started
                 }
                 TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()));
-                if (outcome.trial() == null && outcome.error() instanceof StorageException lost
-                        && !(lost instanceof StudyNotFoundException || lost instanceof TrialNotFoundException)) {
-                    failOnceReachable(loop, trial.number(), lost);
+                if (outcome.trial() == null && databaseLost(outcome.error())) {
+                    failOnceReachable(loop, trial.number(), (StorageException) outcome.error());
                     return;
                 }
                 retryIfInfrastructure(loop, outcome);
@@ -322,13 +326,9 @@ final class ClusterTrialRunner {
                     Thread.sleep(databaseRetry.toMillis());
                     FrozenTrial failed = study.storage().finishTrial(study.name(), number, TrialState.FAIL, null,
                             ClusterNode.REASON_DATABASE_LOST);
-                    int retries = Failures.retriesOf(failed);
-                    if (retries < maxRetries && !studies.stopped(study.name())) {
-                        FrozenTrial retry = Failures.retry(loop, failed, retries);
-                        LOG.warn("trial {} of study '{}' failed ({}); trial {} waits to retry its parameters", number,
-                                study.name(), ClusterNode.REASON_DATABASE_LOST, retry.number());
-                    } else {
-                        LOG.warn("trial {} of study '{}' failed ({})", number, study.name(), ClusterNode.REASON_DATABASE_LOST);
+                    LOG.warn("trial {} of study '{}' failed ({})", number, study.name(), ClusterNode.REASON_DATABASE_LOST);
+                    if (!studies.stopped(study.name())) {
+                        retried(loop, failed);
                     }
                     return;
                 } catch (InterruptedException e) {
@@ -373,15 +373,23 @@ final class ClusterTrialRunner {
             if (stopped) {
                 return false;
             }
-            int retries = Failures.retriesOf(lost);
+            return retried(loop, lost);
+        }
+
+        /**
+         * Queues the parameters of a trial that failed for no fault of its own (its node or database lost, a device
+         * out of memory) as a new trial for this job or a later one, unless it has had its {@code maxRetries}.
+         */
+        private boolean retried(TrialLoop loop, FrozenTrial failed) {
+            int retries = Failures.retriesOf(failed);
             if (retries >= maxRetries) {
-                LOG.warn("trial {} of study '{}' was interrupted and is not retried: {} retries already",
-                        lost.number(), study.name(), retries);
+                LOG.warn("trial {} of study '{}' ({}) is not retried: {} retries already", failed.number(),
+                        loop.study().name(), failed.reason(), retries);
                 return false;
             }
-            FrozenTrial retry = Failures.retry(loop, lost, retries);
-            LOG.info("trial {} of study '{}' was interrupted ({}); retried as trial {}", lost.number(), study.name(),
-                    lost.reason(), retry.number());
+            FrozenTrial retry = Failures.retry(loop, failed, retries);
+            LOG.info("trial {} of study '{}' ended {} ({}); trial {} retries its parameters", failed.number(),
+                    loop.study().name(), failed.state(), failed.reason(), retry.number());
             return true;
         }
 
@@ -390,16 +398,7 @@ final class ClusterTrialRunner {
             if (!Failures.failedForInfrastructure(outcome)) {
                 return;
             }
-            FrozenTrial failed = outcome.trial();
-            int retries = Failures.retriesOf(failed);
-            if (retries >= maxRetries) {
-                LOG.warn("trial {} of study '{}' failed for an infrastructure reason and is not retried: {} retries already",
-                        failed.number(), loop.study().name(), retries);
-                return;
-            }
-            FrozenTrial retry = Failures.retry(loop, failed, retries);
-            LOG.info("trial {} of study '{}' failed for an infrastructure reason ({}); trial {} waits to retry it",
-                    failed.number(), loop.study().name(), failed.reason(), retry.number());
+            retried(loop, outcome.trial());
         }
     }
 }

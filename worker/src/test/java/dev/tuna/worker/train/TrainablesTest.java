@@ -172,13 +172,7 @@ class TrainablesTest {
 
     @Test
     void pruningStopsAfterTheReportedEpoch() {
-        Study study = Study.builder("prune").direction(Direction.MAXIMIZE)
-                .pruner((s, trial) -> trial.lastStep() >= 2 ? PruneDecision.prune("test pruner at step " + trial.lastStep()) : PruneDecision.KEEP)
-                .create();
-        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 5, "units", 8), Map.of());
-        study.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(1).build());
-
-        FrozenTrial t = study.trials().get(0);
+        FrozenTrial t = mlpPrunedFromStep2(5);
         assertThat(t.state()).isEqualTo(TrialState.PRUNED);
         assertThat(t.reason()).isEqualTo("test pruner at step 2");
         assertThat(t.intermediateValues()).containsOnlyKeys(1, 2);
@@ -187,15 +181,19 @@ class TrainablesTest {
     @Test
     void theLastEpochIsNotPruned() {
         // ASHA pruned an mlp trial at step 3 of 3: it had trained fully, and its result was thrown away.
-        Study study = Study.builder("last").direction(Direction.MAXIMIZE)
-                .pruner((s, trial) -> trial.lastStep() >= 2 ? PruneDecision.prune("test pruner at step " + trial.lastStep()) : PruneDecision.KEEP)
-                .create();
-        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", 2, "units", 8), Map.of());
-        study.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(1).build());
-
-        FrozenTrial t = study.trials().get(0);
+        FrozenTrial t = mlpPrunedFromStep2(2);
         assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
         assertThat(t.value()).isEqualTo(t.intermediateValues().get(2));
+    }
+
+    /** One small mlp trial of {@code epochs} under a pruner that prunes from step 2 on. */
+    private static FrozenTrial mlpPrunedFromStep2(int epochs) {
+        Study study = Study.builder("prune").direction(Direction.MAXIMIZE)
+                .pruner((s, trial) -> trial.lastStep() >= 2 ? PruneDecision.prune("test pruner at step " + trial.lastStep()) : PruneDecision.KEEP)
+                .create();
+        Trainable mlp = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=200", "epochs", epochs, "units", 8), Map.of());
+        study.optimize(mlp.asObjective(Device.cpu()), OptimizeOptions.builder().optTrials(1).build());
+        return study.trials().get(0);
     }
 
     @Test
