@@ -108,6 +108,9 @@ function render() {
   Tuna.clear(document.getElementById('study-actions')).append(...Tuna.actions(info, deleted => {
     if (deleted) location.href = '/'; else load(new Set([firstUnfinished()]));
   }));
+  // Read from the element itself: its toggle event comes a task after a click, and an update in between lost it.
+  const shown = document.getElementById('best-params');
+  if (shown) bestParamsOpen = shown.open;
   const best = Tuna.clear(document.getElementById('best'));
   if (info.best) {
     best.append('Best trial: ', Tuna.el('a', {id: 'best-link', href: Tuna.trialHref(info.name, info.best.number)},
@@ -120,7 +123,6 @@ function render() {
       const more = Tuna.el('details', {id: 'best-params'},
         Tuna.el('summary', {}, 'and ' + (params.length - 8) + ' more'), params.slice(8).join(', '));
       more.open = bestParamsOpen; // as the user left it: live updates draw the line again
-      more.addEventListener('toggle', () => { bestParamsOpen = more.open; });
       best.append(' with ', params.slice(0, 8).join(', '), ' ', more);
     }
   }
