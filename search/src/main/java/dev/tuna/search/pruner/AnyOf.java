@@ -43,4 +43,9 @@ public final class AnyOf implements Pruner {
         }
         return PruneDecision.KEEP;
     }
+
+    @Override
+    public String toString() {
+        return "AnyOf" + pruners;
+    }
 }

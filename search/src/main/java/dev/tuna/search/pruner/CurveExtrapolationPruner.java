@@ -141,4 +141,10 @@ public final class CurveExtrapolationPruner implements Pruner {
     static double cdf(double z) {
         return NORMAL.cumulativeProbability(z);
     }
+
+    @Override
+    public String toString() {
+        return "CurveExtrapolationPruner(maxStep=" + maxStep + ", minSteps=" + minSteps + ", nStartupTrials="
+                + nStartupTrials + ", probability=" + probability + ")";
+    }
 }

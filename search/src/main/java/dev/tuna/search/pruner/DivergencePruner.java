@@ -159,4 +159,11 @@ public final class DivergencePruner implements Pruner {
             return new DivergencePruner(this);
         }
     }
+
+    @Override
+    public String toString() {
+        return "DivergencePruner(lossFactor=" + lossFactor + ", lossMetrics=" + lossMetrics + ", objectiveIsLoss="
+                + objectiveIsLoss + ", objectiveCollapse=" + objectiveCollapse + ", gradNormMetric=" + gradNormMetric
+                + ", gradNormFactor=" + gradNormFactor + ", maxGradNorm=" + maxGradNorm + ")";
+    }
 }

@@ -27,6 +27,7 @@ public final class HyperbandPruner implements Pruner {
 
     private final int minResource;
     private final int reductionFactor;
+    private final int maxResource; // 0 for "auto"
     private volatile Brackets brackets; // null until the maximum resource is known
 
     private record Brackets(List<SuccessiveHalvingPruner> pruners, int[] budgets, int total) {
@@ -45,7 +46,7 @@ public final class HyperbandPruner implements Pruner {
      */
     public HyperbandPruner(int minResource, int maxResource, int reductionFactor) {
         this.minResource = Checks.atLeast("minResource", minResource, 1);
-        Checks.atLeast("maxResource", maxResource, 0);
+        this.maxResource = Checks.atLeast("maxResource", maxResource, 0);
         this.reductionFactor = Checks.atLeast("reductionFactor", reductionFactor, 2);
         if (maxResource > 0) {
             if (maxResource < minResource) {
@@ -122,5 +123,11 @@ public final class HyperbandPruner implements Pruner {
             }
         }
         throw new IllegalStateException("unreachable: budgets sum to " + b.total());
+    }
+
+    @Override
+    public String toString() {
+        return "HyperbandPruner(minResource=" + minResource + ", maxResource=" + (maxResource == 0 ? "auto" : maxResource)
+                + ", reductionFactor=" + reductionFactor + ")";
     }
 }

@@ -11,4 +11,9 @@ public final class NopPruner implements Pruner {
     public PruneDecision prune(Study study, FrozenTrial trial) {
         return PruneDecision.KEEP;
     }
+
+    @Override
+    public String toString() {
+        return "NopPruner";
+    }
 }

@@ -69,4 +69,9 @@ public final class PatiencePruner implements Pruner {
         }
         return best;
     }
+
+    @Override
+    public String toString() {
+        return "PatiencePruner(patience=" + patience + ", minDelta=" + minDelta + ", nWarmupSteps=" + nWarmupSteps + ")";
+    }
 }

@@ -106,4 +106,12 @@ public class PercentilePruner implements Pruner {
         int hi = Math.min(lo + 1, sorted.length - 1);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
+
+    @Override
+    public String toString() {
+        // A median pruner's percentile goes without saying.
+        String percent = getClass() == PercentilePruner.class ? "percentile=" + percentile + ", " : "";
+        return getClass().getSimpleName() + "(" + percent + "nStartupTrials=" + nStartupTrials + ", nWarmupSteps="
+                + nWarmupSteps + ", intervalSteps=" + intervalSteps + ", nMinTrials=" + nMinTrials + ")";
+    }
 }

@@ -123,4 +123,10 @@ public final class SuccessiveHalvingPruner implements Pruner {
         }
         return rung;
     }
+
+    @Override
+    public String toString() {
+        return "SuccessiveHalvingPruner(minResource=" + (minResource == 0 ? "auto" : minResource) + ", reductionFactor="
+                + reductionFactor + ", minEarlyStoppingRate=" + minEarlyStoppingRate + ")";
+    }
 }

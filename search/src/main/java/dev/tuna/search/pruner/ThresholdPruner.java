@@ -60,4 +60,10 @@ public final class ThresholdPruner implements Pruner {
         }
         return PruneDecision.KEEP;
     }
+
+    @Override
+    public String toString() {
+        return "ThresholdPruner(lower=" + lower + ", upper=" + upper + ", nWarmupSteps=" + nWarmupSteps + ", intervalSteps="
+                + intervalSteps + ")";
+    }
 }

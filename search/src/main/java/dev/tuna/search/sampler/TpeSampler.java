@@ -329,4 +329,9 @@ public final class TpeSampler implements Sampler {
             return 0.5 * Erf.erfc(-z / Math.sqrt(2));
         }
     }
+
+    @Override
+    public String toString() {
+        return "TpeSampler(seed=" + seed + (multivariate ? ", multivariate" : "") + ")";
+    }
 }

@@ -45,6 +45,12 @@ class TpeSamplerTest {
     }
 
     @Test
+    void printsItsSeedAndMode() {
+        assertThat(new TpeSampler(5)).hasToString("TpeSampler(seed=5)");
+        assertThat(TpeSampler.multivariate(5)).hasToString("TpeSampler(seed=5, multivariate)");
+    }
+
+    @Test
     void prunedTrialsEndTheRandomStartup() {
         assertThat(GpSamplerTest.firstDifference(new TpeSampler(5), new RandomSampler(5), 16)).isEqualTo(10);
     }
