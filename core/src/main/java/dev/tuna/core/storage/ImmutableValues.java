@@ -1,12 +1,15 @@
 package dev.tuna.core.storage;
 
 import java.lang.reflect.Array;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Deep, unmodifiable copies of attribute values (maps and lists of strings, numbers and booleans), so that a
@@ -26,7 +29,10 @@ final class ImmutableValues {
      *                                  array or map (with string keys) of those
      */
     static Object copyOf(Object value) {
-        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+        if (value instanceof Number number) {
+            return jsonNumber(number);
+        }
+        if (value == null || value instanceof String || value instanceof Boolean) {
             return value;
         }
         if (value instanceof Map<?, ?> map) {
@@ -82,6 +88,29 @@ final class ImmutableValues {
             throw new IllegalArgumentException(kind + ": needs a name, got null");
         }
         return copyOf(kind + " '" + key + "'", value);
+    }
+
+    /**
+     * A number as JSON gives it back (a durable storage keeps values as JSON): a whole number an {@code Integer}
+     * where it fits, else a {@code Long}, else a {@code BigInteger}; any other a {@code Double}, a {@code Float} the
+     * decimal it was written as (0.1f is 0.1). So an attribute has one type in a snapshot, after reopening and on
+     * every storage (a {@code Long} 5 came back an {@code Integer} after reopening, a {@code BigDecimal} a
+     * {@code Double}).
+     */
+    private static Number jsonNumber(Number n) {
+        if (n instanceof Integer || n instanceof Double) {
+            return n;
+        }
+        if (n instanceof Long || n instanceof Short || n instanceof Byte || n instanceof AtomicInteger
+                || n instanceof AtomicLong || n instanceof BigInteger) {
+            BigInteger whole = n instanceof BigInteger big ? big : BigInteger.valueOf(n.longValue());
+            return whole.bitLength() < 32 ? (Number) whole.intValue()
+                    : whole.bitLength() < 64 ? (Number) whole.longValue() : whole;
+        }
+        if (n instanceof Float f) {
+            return Float.isFinite(f) ? Double.parseDouble(Float.toString(f)) : f.doubleValue();
+        }
+        return n.doubleValue();
     }
 
     private static String describe(Object value) {

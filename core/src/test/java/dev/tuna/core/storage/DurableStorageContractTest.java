@@ -9,9 +9,13 @@ import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.IntDistribution;
 import dev.tuna.core.TrialState;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +52,41 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
         closeAndReopen();
         assertThat(storage.trial("c", worst).value()).isEqualTo(Double.POSITIVE_INFINITY);
         assertThat(storage.trial("c", best).value()).isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+
+    @Test
+    void attributeNumbersHaveTheSameTypeBeforeAndAfterReopening() {
+        storage.createStudy("n", Direction.MINIMIZE);
+        int n = storage.startTrial("n").number();
+        Map<String, Object> given = new LinkedHashMap<>();
+        given.put("long", 5L);
+        given.put("short", (short) 3);
+        given.put("bigLong", Long.MAX_VALUE);
+        given.put("huge", BigInteger.TEN.pow(30));
+        given.put("float", 0.1f);
+        given.put("decimal", new BigDecimal("2.5"));
+        given.put("atomic", new AtomicInteger(7));
+        given.put("list", List.of(1L, 0.5f));
+        given.forEach((k, v) -> storage.setUserAttr("n", n, k, v));
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("long", 5);
+        expected.put("short", 3);
+        expected.put("bigLong", Long.MAX_VALUE);
+        expected.put("huge", BigInteger.TEN.pow(30));
+        expected.put("float", 0.1);
+        expected.put("decimal", 2.5);
+        expected.put("atomic", 7);
+        expected.put("list", List.of(1, 0.5));
+        assertThat(storage.trial("n", n).userAttrs()).containsExactlyEntriesOf(expected);
+        closeAndReopen();
+        Map<String, Object> reopened = storage.trial("n", n).userAttrs();
+        assertThat(reopened).containsExactlyInAnyOrderEntriesOf(expected);
+        expected.forEach((k, v) -> {
+            if (v instanceof Number) {
+                assertThat(reopened.get(k)).as(k).isExactlyInstanceOf(v.getClass());
+            }
+        });
+        assertThat((List<?>) reopened.get("list")).hasExactlyElementsOfTypes(Integer.class, Double.class);
     }
 
     @Test
