@@ -18,6 +18,7 @@ let importanceOrder = []; // parameter names, most important first, once the imp
 const brushes = new Map();
 let selected = null; // the numbers of the completed trials selected by the brushes; null: no brush
 let drawnAxes = null; // the parallel coordinates' axes as last drawn, with their x positions and ends, for the mouse
+let drawnTimeline = null; // the timeline's bars as last drawn, for the mouse
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
@@ -132,6 +133,7 @@ function render() {
   slices();
   parallel();
   selectionNote();
+  timeline();
   table();
   importance();
 }
@@ -346,6 +348,121 @@ function parallel() {
       else if (u === 0) g.fillText(fit(String(text)), x(i), bottom + 14);
       else { g.textAlign = 'left'; g.fillText(fit(String(text)), x(i) + 4, y(u) + 4); g.textAlign = 'center'; }
     }
+  });
+}
+
+/** A length of time, to the second from 10 s on: "840 ms", "2.5 s", "3 min 5 s", "2 h 7 min". */
+function elapsed(ms) {
+  if (ms < 1000) return ms > 0 ? Math.round(ms) + ' ms' : '0 s';
+  if (ms < 60000) {
+    const s = ms / 1000;
+    return (Number.isInteger(s) || s >= 10 ? Math.round(s) : s.toFixed(1)) + ' s';
+  }
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + s % 60 + ' s' : '');
+  const m = Math.round(s / 60);
+  return Math.floor(m / 60) + ' h' + (m % 60 ? ' ' + m % 60 + ' min' : '');
+}
+
+/** The most trials that ran at the same time, from their [from, to] spans (one ending as another starts: not both). */
+function mostAtOnce(spans) {
+  const events = spans.flatMap(b => [[b.from, 1], [b.to, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0, most = 0;
+  for (const [, change] of events) most = Math.max(most, now += change);
+  return most;
+}
+
+/**
+ * The timeline: a bar per trial, from its start to its end (to now while it runs), in its state's colour, a row per
+ * trial number from the first at the top. It shows how many trials ran at once (what a cluster's workers and a
+ * study's parallelism gave) and where the time went (pruned trials short, failed ones at once, waits between).
+ */
+function timeline() {
+  const canvas = document.getElementById('timeline');
+  const note = document.getElementById('timeline-note');
+  const width = Math.max(400, canvas.clientWidth || 1000), height = canvas.clientHeight || 220;
+  const density = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * density);
+  canvas.height = Math.round(height * density);
+  const g = canvas.getContext('2d');
+  g.setTransform(density, 0, 0, density, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const now = Date.now();
+  const spans = trials.filter(t => t.start).map(t => {
+    const from = Date.parse(t.start);
+    return {t, from, to: Math.max(from, t.end ? Date.parse(t.end) : now)};
+  });
+  if (spans.length === 0) {
+    drawnTimeline = null;
+    note.textContent = 'No trial has started yet.';
+    canvas.setAttribute('aria-label', note.textContent);
+    return;
+  }
+  const first = Math.min(...spans.map(b => b.from)), last = Math.max(...spans.map(b => b.to));
+  const length = Math.max(last - first, 10); // a single instant has no width
+  const low = Math.min(...spans.map(b => b.t.number)), high = Math.max(...spans.map(b => b.t.number));
+  const left = 70, right = width - 20, top = 10, bottom = height - 30;
+  const row = (bottom - top) / (high - low + 1);
+  const x = ms => left + (right - left) * (ms - first) / length;
+  const y = number => top + (number - low) * row;
+  for (const b of spans) {
+    b.x0 = x(b.from);
+    b.x1 = Math.max(b.x0 + 1, x(b.to)); // an instant still shows
+    b.y0 = y(b.t.number);
+    b.y1 = b.y0 + Math.max(1, row * 0.8);
+    g.fillStyle = Tuna.colors[b.t.state] || '#333';
+    g.fillRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+  }
+  g.strokeStyle = '#444';
+  g.fillStyle = '#222';
+  g.font = '12px sans-serif';
+  g.beginPath(); g.moveTo(left, bottom + 2); g.lineTo(right, bottom + 2); g.stroke();
+  // Ticks at whole milliseconds, seconds, minutes or hours, about 100 px apart.
+  const steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+    3600, 7200, 21600, 43200, 86400].map(v => v * 1000);
+  const step = steps.find(v => (right - left) * v / length >= 100) || steps[steps.length - 1];
+  g.textAlign = 'center';
+  for (let v = 0; v <= length; v += step) {
+    g.beginPath(); g.moveTo(x(first + v), bottom + 2); g.lineTo(x(first + v), bottom + 6); g.stroke();
+    g.fillText(elapsed(v), x(first + v), bottom + 18);
+  }
+  g.textAlign = 'right';
+  g.fillText('#' + low, left - 6, top + 10);
+  if (high !== low) g.fillText('#' + high, left - 6, bottom);
+  drawnTimeline = {spans, width, height};
+  const most = mostAtOnce(spans);
+  note.textContent = spans.length + (spans.length === 1 ? ' trial' : ' trials') + ' over ' + elapsed(last - first)
+    + '; at most ' + most + ' at once.';
+  canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent);
+}
+
+/** Names the timeline's bar under the mouse, and opens its trial on a click. */
+function timelinePointing() {
+  const canvas = document.getElementById('timeline');
+  const focus = document.getElementById('timeline-focus');
+  const barAt = ev => {
+    if (!drawnTimeline) return null;
+    const box = canvas.getBoundingClientRect();
+    const px = (ev.clientX - box.left - canvas.clientLeft) * drawnTimeline.width / canvas.clientWidth;
+    const py = (ev.clientY - box.top - canvas.clientTop) * drawnTimeline.height / canvas.clientHeight;
+    // Rows of thousands of trials are thinner than a pixel: the nearest bar within 3 px.
+    let best = null, distance = 3;
+    for (const b of drawnTimeline.spans) {
+      const d = Math.max(b.x0 - px, px - b.x1, 0) + Math.max(b.y0 - py, py - b.y1, 0);
+      if (d <= distance) { best = b; distance = d; }
+    }
+    return best;
+  };
+  canvas.addEventListener('pointermove', ev => {
+    const b = barAt(ev);
+    canvas.style.cursor = b ? 'pointer' : '';
+    focus.textContent = b ? '#' + b.t.number + ' ' + b.t.state.toLowerCase() + ', ' + elapsed(b.to - b.from)
+      + (b.t.end ? '' : ' so far') + (b.t.device ? ' on ' + b.t.device : '') + ' (click to open)' : '';
+  });
+  canvas.addEventListener('pointerleave', () => { focus.textContent = ''; });
+  canvas.addEventListener('click', ev => {
+    const b = barAt(ev);
+    if (b) location.href = Tuna.trialHref(study, b.t.number);
   });
 }
 
@@ -771,6 +888,7 @@ if (!study) {
   Tuna.notFound('This address names no study (study.html?name=NAME).');
 } else {
   brushing();
+  timelinePointing();
   restoreView();
   loaded = load();
   const follow = () => loaded.then(() => { if (info) listen(); });

@@ -770,6 +770,62 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theTimelineDrawsEachTrialFromItsStartToItsEndAndNamesTheOneUnderTheMouse() throws InterruptedException {
+        // Trials 0 and 1 overlap, then 1 and 2; 3 still runs. Apart by a few milliseconds, so no two times tie.
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("timed", Direction.MINIMIZE);
+        int a = storage.startTrial("timed").number();
+        Thread.sleep(5);
+        int b = storage.startTrial("timed").number();
+        Thread.sleep(5);
+        storage.finishTrial("timed", a, TrialState.COMPLETE, 1.0, null);
+        Thread.sleep(5);
+        int c = storage.startTrial("timed").number();
+        Thread.sleep(5);
+        storage.finishTrial("timed", b, TrialState.PRUNED, 2.0, "below the median at step 1");
+        Thread.sleep(5);
+        storage.finishTrial("timed", c, TrialState.FAIL, null, "boom");
+        Thread.sleep(5);
+        int d = storage.startTrial("timed").number();
+        browser.get(api.base + "/study.html?name=timed");
+        assertThat(await(By.id("timeline-note")).getText()).matches("4 trials over [0-9.]+ m?s; at most 2 at once\\.");
+        assertThat(browser.findElement(By.id("timeline")).getAttribute("aria-label"))
+                .startsWith("Timeline of the trials: 4 trials over");
+        // Each bar in its state's colour, a row per trial from the first down; the running one reaches the right end.
+        @SuppressWarnings("unchecked")
+        List<String> colours = (List<String>) js("const c = document.getElementById('timeline'),"
+                + " g = c.getContext('2d'), k = devicePixelRatio || 1;"
+                + " return drawnTimeline.spans.map(b => { const p = g.getImageData(Math.round((b.x0 + b.x1) / 2 * k),"
+                + " Math.round((b.y0 + b.y1) / 2 * k), 1, 1).data; return b.t.number + ':' + p[0] + ',' + p[1] + ',' + p[2]; })");
+        assertThat(colours).containsExactly(a + ":0,102,204", b + ":153,153,153", c + ":204,0,0", d + ":0,136,0");
+        assertThat(js("const s = drawnTimeline.spans; return s[0].y0 < s[1].y0 && s[1].y0 < s[2].y0 && s[2].y0 < s[3].y0"
+                + " && s[3].x1 > s[2].x1 && s[0].x0 < s[1].x0")).isEqualTo(true);
+        // Lengths of time as the timeline writes them.
+        assertThat(js("return [0, 840, 2500, 12400, 185000, 3600000, 7620000].map(elapsed).join('|')"))
+                .isEqualTo("0 s|840 ms|2.5 s|12 s|3 min 5 s|1 h|2 h 7 min");
+        // The mouse over trial 1's bar names it; a click opens it.
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const c = document.getElementById('timeline'), r = c.getBoundingClientRect(),"
+                + " b = drawnTimeline.spans[1];"
+                + " return [(b.x0 + b.x1) / 2 * r.width / drawnTimeline.width - r.width / 2,"
+                + " (b.y0 + b.y1) / 2 * r.height / drawnTimeline.height - r.height / 2]");
+        js("document.getElementById('timeline').scrollIntoView({block: 'center'})");
+        WebElement canvas = browser.findElement(By.id("timeline"));
+        new org.openqa.selenium.interactions.Actions(browser)
+                .moveToElement(canvas, (int) Math.round(at.get(0).doubleValue()), (int) Math.round(at.get(1).doubleValue()))
+                .perform();
+        assertThat(browser.findElement(By.id("timeline-focus")).getText())
+                .matches("#" + b + " pruned, [0-9.]+ m?s \\(click to open\\)");
+        new org.openqa.selenium.interactions.Actions(browser).click().perform();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(driver -> driver.getCurrentUrl().endsWith("/trial.html?study=timed&n=" + b));
+        // A study whose trials all wait has no timeline yet.
+        storage.createStudy("queued", Direction.MINIMIZE);
+        storage.enqueueTrial("queued", Map.of("x", 1.0));
+        browser.get(api.base + "/study.html?name=queued");
+        assertThat(await(By.id("timeline-note")).getText()).isEqualTo("No trial has started yet.");
+    }
+
+    @Test
     void aStudyMadeInCodeRunsElsewhereAndHasNoStopButton() {
         // A program optimising it on the server's storage: shown running, but nothing here can stop that program.
         Storage storage = runtime.studies().storage();
