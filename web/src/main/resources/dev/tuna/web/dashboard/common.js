@@ -205,15 +205,27 @@ const Tuna = {
       pending = setTimeout(draw, 250);
     });
   },
-  /** A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. */
+  /**
+   * A uPlot chart in a container, replacing what was there; {@code extra} adds uPlot options. The chart already
+   * there is kept and given the new data when it is drawn the same way (same title, series, options and width):
+   * then a live update leaves the cursor and what the legend names as they were, instead of a new chart under the
+   * mouse. The caller can tell by comparing {@code container.tunaPlot} before and after.
+   */
   chart(container, title, xLabel, data, series, extra) {
     // A chart the user zoomed into keeps its x range when live updates draw it again.
     const old = container.tunaPlot;
     const oldXs = old ? old.data[0] : [];
     const zoom = oldXs.length && (old.scales.x.min > oldXs[0] || old.scales.x.max < oldXs[oldXs.length - 1])
       ? {min: old.scales.x.min, max: old.scales.x.max} : null;
-    Tuna.clear(container);
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
+    // Functions (hooks) are left out: a caller passes the same ones each time.
+    const shape = JSON.stringify([title, xLabel, width, data[0].every(Number.isInteger), series, extra]);
+    if (old && old.tunaShape === shape) {
+      old.setData(data, !zoom);
+      Tuna.fitSingleX(old, data[0]);
+      return old;
+    }
+    Tuna.clear(container);
     // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
     // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
     // Choices (extra.xLabels, by their index on x) are named on the axis, cut to 16 characters.
@@ -238,15 +250,16 @@ const Tuna = {
     // The caller's scales (a log axis) replace ours one axis at a time.
     opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);
-    const xs = data[0];
-    if (zoom) {
-      plot.setScale('x', zoom);
-    } else if (xs.length && xs.every(v => v === xs[0]) && opts.scales.x.distr !== 3) {
-      // One x value only (a single trial; a slice whose trials all chose the first choice): uPlot ranged 0 to 100.
-      plot.setScale('x', {min: xs[0] - 1, max: xs[0] + 1});
-    }
+    plot.tunaShape = shape;
+    if (zoom) plot.setScale('x', zoom); else Tuna.fitSingleX(plot, data[0]);
     container.tunaPlot = plot;
     return plot;
+  },
+  /** One x value only (a single trial; a slice whose trials all chose the first choice): uPlot ranged 0 to 100. */
+  fitSingleX(plot, xs) {
+    if (xs.length && xs.every(v => v === xs[0]) && plot.scales.x.distr !== 3) {
+      plot.setScale('x', {min: xs[0] - 1, max: xs[0] + 1});
+    }
   },
   /** Shows a banner at the top of the page while the server says it cannot save changes (a full disk). */
   async checkHealth() {

@@ -742,17 +742,21 @@ function curves() {
       points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
   }
   // No legend for so many lines: the line nearest the cursor is highlighted and named, and a click opens its trial.
+  // A chart kept for new data of the same lines (see Tuna.chart) keeps its hook, its click and what it named.
   const focus = document.getElementById('curves-focus');
-  focus.textContent = '';
+  const container = document.getElementById('curves');
+  const before = container.tunaPlot;
   let focused = null;
   const named = (u, i, opts) => {
     if (!opts || opts.focus == null) return;
     focused = i > 0 ? shown[i - 1] : null;
     focus.textContent = focused ? u.series[i].label + ' (click to open)' : '';
   };
-  const plot = Tuna.chart(document.getElementById('curves'), metric + ' per step', 'step', data, series,
+  const plot = Tuna.chart(container, metric + ' per step', 'step', data, series,
     Object.assign({legend: {show: false}, cursor: {focus: {prox: 24}}, focus: {alpha: 0.25}, hooks: {setSeries: [named]}},
       yScale(data.slice(1).flat().filter(v => v != null))));
+  if (plot === before) return;
+  focus.textContent = '';
   plot.over.addEventListener('click', () => { if (focused) location.href = Tuna.trialHref(study, focused.number); });
 }
 

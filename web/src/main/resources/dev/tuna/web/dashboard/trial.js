@@ -3,6 +3,7 @@ const study = Tuna.param('study');
 const number = Tuna.param('n');
 let finished = false;
 let shown = null; // the trial as last drawn
+const chartBoxes = new Map(); // by curve name: its chart's box, kept between updates
 
 async function load() {
   try {
@@ -59,13 +60,18 @@ function render(t) {
   const trace = (t.systemAttrs || {}).stack_trace;
   document.getElementById('stack').hidden = !trace;
   document.getElementById('stack-trace').textContent = trace || '';
-  const charts = Tuna.clear(document.getElementById('charts'));
+  const charts = document.getElementById('charts');
   const curves = Object.assign({value: t.intermediateValues}, t.metrics);
-  for (const [name, curve] of Object.entries(curves)) {
+  // Each curve's chart is kept from one update to the next, so that it takes new steps in place (see Tuna.chart).
+  const drawn = Object.entries(curves).filter(([, curve]) => Object.keys(curve).length > 0);
+  for (const [name, box] of chartBoxes) {
+    if (!drawn.some(([n]) => n === name)) { box.remove(); chartBoxes.delete(name); }
+  }
+  for (const [name, curve] of drawn) {
     const steps = Object.keys(curve).map(Number).sort((a, b) => a - b);
-    if (steps.length === 0) continue;
-    const box = Tuna.el('div', {class: 'chart'});
-    charts.append(box);
+    if (!chartBoxes.has(name)) chartBoxes.set(name, Tuna.el('div', {class: 'chart'}));
+    const box = chartBoxes.get(name);
+    charts.append(box); // in the curves' order
     const ys = steps.map(s => { const v = curve[s]; return typeof v === 'number' && isFinite(v) ? v : null; });
     // NaN and infinities are not drawn: a curve of nothing else would be an empty chart with no word why.
     const title = ys.every(v => v == null) ? name + ' (no finite value: ' + Tuna.fmt(curve[steps[0]]) + ' from step '

@@ -217,8 +217,8 @@ class DashboardBrowserTest {
         }
     }
 
-    private Object js(String script) {
-        return ((JavascriptExecutor) browser).executeScript(script);
+    private Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
     }
 
     /** A screenshot of the whole page: the window grows to the page's height first. */
@@ -823,6 +823,59 @@ class DashboardBrowserTest {
         storage.enqueueTrial("queued", Map.of("x", 1.0));
         browser.get(api.base + "/study.html?name=queued");
         assertThat(await(By.id("timeline-note")).getText()).isEqualTo("No trial has started yet.");
+    }
+
+    @Test
+    void aLiveUpdateGivesTheChartsTheirNewDataInPlaceAndKeepsTheCursor() {
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("growing", Direction.MINIMIZE);
+        FloatDistribution x = new FloatDistribution(0, 1);
+        for (int i = 0; i < 4; i++) {
+            int n = storage.startTrial("growing").number();
+            storage.setParam("growing", n, "x", x, i / 4.0);
+            storage.report("growing", n, 1, 5.0 - i, Map.of());
+            storage.report("growing", n, 2, 4.5 - i, Map.of());
+            if (i < 3) {
+                storage.finishTrial("growing", n, TrialState.COMPLETE, 5.0 - i, null);
+            }
+        }
+        browser.get(api.base + "/study.html?name=growing");
+        await(By.cssSelector("#trials tbody tr"));
+        WebElement over = browser.findElement(By.cssSelector("#history .u-over"));
+        js("arguments[0].scrollIntoView({block: 'center'});"
+                + " window.charts = ['#history', '#curves', '#slices .chart'].map(s => document.querySelector(s).tunaPlot);",
+                over);
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(over).perform();
+        assertThat((Boolean) js("return document.querySelector('#history').tunaPlot.cursor.left >= 0")).isTrue();
+        // A running trial's new step: the same lines, so the learning curves take it in place.
+        storage.report("growing", 3, 3, 1.5, Map.of());
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> Long.valueOf(3).equals(js("return document.querySelector('#curves').tunaPlot.data[0].length")));
+        assertThat(js("return document.querySelector('#curves').tunaPlot === window.charts[1]")).isEqualTo(true);
+        // It completes: a new point of the history and the slice, drawn in place, and the cursor is still there.
+        storage.finishTrial("growing", 3, TrialState.COMPLETE, 1.5, null);
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> Long.valueOf(4).equals(js("return document.querySelector('#history').tunaPlot.data[0].length")));
+        assertThat(js("return document.querySelector('#history').tunaPlot === window.charts[0]"
+                + " && document.querySelector('#slices .chart').tunaPlot === window.charts[2]")).isEqualTo(true);
+        assertThat(js("return document.querySelector('#slices .chart').tunaPlot.data[0].length")).isEqualTo(4L);
+        assertThat((Boolean) js("return document.querySelector('#history').tunaPlot.cursor.left >= 0")).isTrue();
+        // The log-scale box draws them anew (another scale).
+        browser.findElement(By.id("log-scale")).click();
+        assertThat(js("return document.querySelector('#history').tunaPlot !== window.charts[0]"
+                + " && document.querySelector('#history').tunaPlot.scales.y.distr")).isEqualTo(3L);
+
+        // A running trial's page: its curve takes a new step in place too.
+        int running = storage.startTrial("growing").number();
+        storage.report("growing", running, 1, 3.0, Map.of());
+        storage.report("growing", running, 2, 2.0, Map.of());
+        browser.get(api.base + "/trial.html?study=growing&n=" + running);
+        await(By.cssSelector("#charts .chart"));
+        js("window.curve = document.querySelector('#charts .chart').tunaPlot;");
+        storage.report("growing", running, 3, 1.0, Map.of());
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> Long.valueOf(3).equals(js("return document.querySelector('#charts .chart').tunaPlot.data[0].length")));
+        assertThat(js("return document.querySelector('#charts .chart').tunaPlot === window.curve")).isEqualTo(true);
     }
 
     @Test
