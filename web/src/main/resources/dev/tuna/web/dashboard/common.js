@@ -78,8 +78,11 @@ const Tuna = {
         } finally {
           Tuna.acting.delete(key);
         }
-        b.disabled = false; // the page is drawn again only if the action changed something
-        if (focused && b.isConnected && document.activeElement === document.body) b.focus();
+        // The page is drawn again only if the action changed something; one drawn while the action was on its way
+        // (a refresh) replaced the button with one drawn disabled: that one is let go and takes the focus.
+        const now = b.isConnected ? b : document.querySelector('[data-focus="' + CSS.escape(key) + '"]') || b;
+        now.disabled = false;
+        if (focused && now.isConnected && document.activeElement === document.body) now.focus();
         after(deleted);
       });
       return b;

@@ -354,9 +354,12 @@ class DashboardBrowserTest {
         await(By.id("submitted")).click();
         // The study page loads once; what comes after arrives through its event stream (it does not poll).
         await(By.cssSelector("#trials tbody tr"));
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("shown")).getText().equals("6 of 6 trials")
-                && d.findElements(By.cssSelector("#trials tbody tr.state-COMPLETE")).size() == 6);
-        assertThat(browser.findElement(By.id("counts")).getText()).isEqualTo("6 complete");
+        // The counts too: the page reads the study, then its trials, so the last trial may finish in between (its
+        // event then draws the page again).
+        new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElement(By.id("shown")).getText().equals("6 of 6 trials")
+                        && d.findElements(By.cssSelector("#trials tbody tr.state-COMPLETE")).size() == 6
+                        && d.findElement(By.id("counts")).getText().equals("6 complete"));
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(7));
         screenshot("live-study");
 
@@ -377,13 +380,31 @@ class DashboardBrowserTest {
         click(By.cssSelector("#study-actions button[data-action='resume']"));
         awaitState("onpage", "running");
         await(By.cssSelector("#study-actions button[data-action='stop']"));
+        // A redraw while an action is on its way (held here until let go) draws its button disabled; once the action
+        // is done, that button is enabled and keeps the keyboard's focus (it fell to the page's top).
+        js("window.gate = []; window.send = Tuna.send;"
+                + " Tuna.send = (...a) => new Promise(done => window.gate.push(() => done(window.send(...a))));");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> {
+                    d.findElement(By.cssSelector("#study-actions button[data-action='stop']")).sendKeys(Keys.ENTER);
+                    return true;
+                });
+        js("Tuna.live(render)");
+        assertThat(js("return document.querySelector(\"#study-actions button[data-action='stop']\").disabled")).isEqualTo(true);
+        js("Tuna.send = window.send; window.gate.forEach(go => go())");
+        awaitState("onpage", "stopped");
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .until(d -> "resume".equals(js("return document.activeElement.dataset.action")));
+        click(By.cssSelector("#study-actions button[data-action='resume']"));
+        awaitState("onpage", "running");
 
         // A trial's page links the trials before and after it; the first has none before.
         api.awaitJson("/api/studies/onpage", s -> s.get("finished").asInt() >= 3, Duration.ofSeconds(30));
         browser.get(api.base + "/trial.html?study=onpage&n=1");
         assertThat(await(By.id("previous-trial")).getAttribute("href")).endsWith("/trial.html?study=onpage&n=0");
         browser.findElement(By.id("next-trial")).click();
-        assertThat(await(By.id("title")).getText()).isEqualTo("trial #2");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElement(By.id("title")).getText().equals("trial #2"));
         browser.get(api.base + "/trial.html?study=onpage&n=0");
         await(By.id("next-trial"));
         assertThat(browser.findElements(By.id("previous-trial"))).isEmpty();
@@ -413,8 +434,9 @@ class DashboardBrowserTest {
         List<String> reads = (List<String>) js("return window.trialReads;");
         assertThat(reads).anySatisfy(url -> assertThat(url).matches(".*offset=[1-9]\\d*$"));
         // What the page kept from before matches the server: every trial's value, in the table sorted by number.
-        List<String> shown = browser.findElements(By.cssSelector("#trials tbody tr td:nth-child(3)")).stream()
-                .map(WebElement::getText).toList();
+        @SuppressWarnings("unchecked") // read in one go: a redraw between two reads leaves stale elements
+        List<String> shown = (List<String>) js("return [...document.querySelectorAll('#trials tbody tr td:nth-child(3)')]"
+                + ".map(td => td.textContent)");
         List<String> stored = new ArrayList<>();
         api.get("/api/studies/partial/trials").json().get("trials")
                 .forEach(t -> stored.add((String) js("return Tuna.fmt(" + t.get("value").asDouble() + ");")));
@@ -431,14 +453,16 @@ class DashboardBrowserTest {
         assertThat(names).allMatch(n -> n.matches("[a-z]+"));
         List<String> ascending = names.stream().sorted().toList();
         List<String> descending = names.stream().sorted(java.util.Comparator.reverseOrder()).toList();
-        browser.findElement(By.cssSelector("#studies th[data-key='name']")).click();
+        click(By.cssSelector("#studies th[data-key='name']"));
         assertThat(studyRows()).containsExactlyElementsOf(ascending);
-        browser.findElement(By.cssSelector("#studies th[data-key='name']")).click();
+        click(By.cssSelector("#studies th[data-key='name']"));
         assertThat(studyRows()).containsExactlyElementsOf(descending);
-        // The creation time is shown in the browser's locale, the instant itself in the cell's title.
-        WebElement created = browser.findElement(By.cssSelector("tr[data-study='slow'] td.created"));
-        assertThat(created.getAttribute("title")).matches("\\d{4}-\\d\\d-\\d\\dT.*");
-        assertThat(created.getText()).isNotEqualTo(created.getAttribute("title")).isNotBlank();
+        // The creation time is shown in the browser's locale, the instant itself in the cell's title (read in one go).
+        @SuppressWarnings("unchecked")
+        List<String> created = (List<String>) js("const c = document.querySelector(\"tr[data-study='slow'] td.created\");"
+                + " return [c.title, c.textContent]");
+        assertThat(created.get(0)).matches("\\d{4}-\\d\\d-\\d\\dT.*");
+        assertThat(created.get(1)).isNotEqualTo(created.get(0)).isNotBlank();
 
         click(By.cssSelector("tr[data-study='slow'] button[data-action='stop']"));
         awaitState("slow", "stopped");
@@ -522,13 +546,13 @@ class DashboardBrowserTest {
         }
     }
 
-    /** The study list's rows, top to bottom. */
+    /** The study list's rows, top to bottom, read in one go (the list is redrawn every 3 s while a study runs). */
+    @SuppressWarnings("unchecked")
     private List<String> studyRows() {
-        return browser.findElements(By.cssSelector("#studies tbody tr[data-study]")).stream()
-                .map(r -> r.getAttribute("data-study")).toList();
+        return (List<String>) js("return [...document.querySelectorAll('#studies tbody tr[data-study]')]"
+                + ".map(r => r.dataset.study)");
     }
 
-    /** Clicks what the selector finds, finding it again if the list was redrawn (every 3 s) in between. */
     /** Submits a study of 500 slow trials: one that runs for as long as a test needs. */
     private void submitSlowStudy(String name) {
         assertThat(api.post("/api/studies", """
@@ -543,8 +567,13 @@ class DashboardBrowserTest {
         api.awaitJson("/api/studies/" + name, s -> s.get("state").asText().equals(state), Duration.ofSeconds(30));
     }
 
+    /**
+     * Clicks what the selector finds, finding it again if the page was redrawn (a list every 3 s, a running study's
+     * page at each event) in between, or the click landed on what a redraw put there.
+     */
     private void click(By by) {
         new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .ignoring(org.openqa.selenium.ElementClickInterceptedException.class)
                 .until(d -> {
                     d.findElement(by).click();
                     return true;
@@ -581,7 +610,10 @@ class DashboardBrowserTest {
         browser.get(api.base + "/study.html?name=waits");
         await(By.cssSelector("#trials tbody tr"));
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
-        assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("1 trial runs; none has reported a step yet.");
+        // A running trial's page is drawn again as its duration grows: read again if the text went stale.
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElement(By.cssSelector("#curves .empty")).getText()
+                        .equals("1 trial runs; none has reported a step yet."));
 
         // A scheduled study's trials are per firing.
         storage.createStudy("cronned", Direction.MINIMIZE);
@@ -972,8 +1004,8 @@ class DashboardBrowserTest {
                 .isEqualTo("COMPLETE");
         // An edited fragment shows its view, what it leaves out back to the default.
         js("location.hash = 'page=3'");
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> browser.findElement(By.cssSelector("#trials tbody tr td a"))
-                .getText().equals("#200"));
+        new WebDriverWait(browser, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> browser.findElement(By.cssSelector("#trials tbody tr td a")).getText().equals("#200"));
         assertThat(browser.findElement(By.id("state-filter")).getAttribute("value")).isEmpty();
 
         // Values far below 1e-16 keep their own y range (uPlot's own made it 0 to 100).
