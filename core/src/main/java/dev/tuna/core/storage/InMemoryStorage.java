@@ -178,11 +178,19 @@ public class InMemoryStorage implements Storage {
     }
 
     @Override
-    public synchronized List<FrozenTrial> trials(String study) {
+    public List<FrozenTrial> trials(String study) {
+        return trialsFrom(study, 0);
+    }
+
+    @Override
+    public synchronized List<FrozenTrial> trialsFrom(String study, int from) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from must be at least 0, got " + from);
+        }
         List<TrialRecord> records = study(study).trials;
-        FrozenTrial[] out = new FrozenTrial[records.size()];
+        FrozenTrial[] out = new FrozenTrial[Math.max(0, records.size() - from)];
         for (int i = 0; i < out.length; i++) {
-            out[i] = records.get(i).snapshot();
+            out[i] = records.get(from + i).snapshot();
         }
         return List.of(out);
     }

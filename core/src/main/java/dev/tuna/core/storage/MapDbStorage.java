@@ -406,6 +406,11 @@ public final class MapDbStorage implements Storage {
     }
 
     @Override
+    public List<FrozenTrial> trialsFrom(String study, int from) {
+        return cache.trialsFrom(study, from);
+    }
+
+    @Override
     public void close() {
         // No interrupt: a periodic commit in progress finishes before the final one below.
         flusher.shutdown();

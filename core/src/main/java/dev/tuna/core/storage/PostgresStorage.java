@@ -518,15 +518,30 @@ public final class PostgresStorage implements Storage {
 
     @Override
     public List<FrozenTrial> trials(String study, Set<TrialState> states) {
+        return trials(study, states, 0);
+    }
+
+    @Override
+    public List<FrozenTrial> trialsFrom(String study, int from) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from must be at least 0, got " + from);
+        }
+        return trials(study, null, from);
+    }
+
+    /** The trials in {@code states} (null: all) numbered {@code from} and up, in the order of their numbers. */
+    private List<FrozenTrial> trials(String study, Set<TrialState> states, int from) {
         return tx(c -> {
             long id = studyId(c, study, false);
             List<FrozenTrial> out = new ArrayList<>();
-            // The database picks the states (index trials_state): other trials' documents never travel.
-            try (PreparedStatement ps = c.prepareStatement("SELECT doc FROM trials WHERE study_id = ?"
+            // The database picks the states and numbers (indexes trials_state and the primary key): other trials'
+            // documents never travel.
+            try (PreparedStatement ps = c.prepareStatement("SELECT doc FROM trials WHERE study_id = ? AND number >= ?"
                     + (states == null ? "" : " AND state = ANY(?)") + " ORDER BY number")) {
                 ps.setLong(1, id);
+                ps.setInt(2, from);
                 if (states != null) {
-                    ps.setArray(2, c.createArrayOf("text", states.stream().map(TrialState::name).toArray()));
+                    ps.setArray(3, c.createArrayOf("text", states.stream().map(TrialState::name).toArray()));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -91,6 +91,20 @@ public interface Storage extends AutoCloseable {
     /** Every trial of the study, in the order of their numbers. */
     List<FrozenTrial> trials(String study);
 
+    /**
+     * The trials numbered {@code from} and up, in the order of their numbers (a study's trials are numbered from 0
+     * with no gaps): a reader that keeps the finished trials it has seen (they never change) reads only the rest.
+     *
+     * @throws IllegalArgumentException if {@code from} is negative
+     */
+    default List<FrozenTrial> trialsFrom(String study, int from) {
+        if (from < 0) {
+            throw new IllegalArgumentException("from must be at least 0, got " + from);
+        }
+        List<FrozenTrial> all = trials(study);
+        return all.subList(Math.min(from, all.size()), all.size());
+    }
+
     /** The trials in the given states, in the order of their numbers. */
     default List<FrozenTrial> trials(String study, Set<TrialState> states) {
         return trials(study).stream().filter(t -> states.contains(t.state())).toList();

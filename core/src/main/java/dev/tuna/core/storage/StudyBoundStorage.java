@@ -139,6 +139,11 @@ public final class StudyBoundStorage implements Storage {
     }
 
     @Override
+    public List<FrozenTrial> trialsFrom(String name, int from) {
+        return delegate.trialsFrom(name, from);
+    }
+
+    @Override
     public List<FrozenTrial> trials(String name, Set<TrialState> states) {
         return delegate.trials(name, states);
     }

@@ -331,6 +331,25 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void trialsFromANumberAreThoseNumberedFromItOn() {
+        study("s");
+        for (int i = 0; i < 4; i++) {
+            int n = storage.startTrial("s").number();
+            storage.report("s", n, 1, i * 2.0, Map.of("loss", i * 3.0));
+            if (i < 2) {
+                storage.finishTrial("s", n, TrialState.COMPLETE, (double) i, null);
+            }
+        }
+        assertThat(storage.trialsFrom("s", 0)).isEqualTo(storage.trials("s"));
+        assertThat(storage.trialsFrom("s", 2)).isEqualTo(storage.trials("s").subList(2, 4));
+        assertThat(storage.trialsFrom("s", 4)).isEmpty();
+        assertThat(storage.trialsFrom("s", 99)).isEmpty();
+        assertThatThrownBy(() -> storage.trialsFrom("s", -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("from must be at least 0, got -1");
+        assertThatThrownBy(() -> storage.trialsFrom("missing", 0)).isInstanceOf(StudyNotFoundException.class);
+    }
+
+    @Test
     void userAndSystemAttrsAreSetAndReplaced() {
         study("s");
         int n = storage.startTrial("s").number();

@@ -136,6 +136,11 @@ final class TimedStorage implements Storage {
     }
 
     @Override
+    public List<FrozenTrial> trialsFrom(String study, int from) {
+        return timed("trials", () -> delegate.trialsFrom(study, from));
+    }
+
+    @Override
     public List<FrozenTrial> trials(String study, Set<TrialState> states) {
         return timed("trials", () -> delegate.trials(study, states));
     }

@@ -264,13 +264,29 @@ public final class TunaServer implements AutoCloseable {
         Comparator<FrozenTrial> order = order(ctx.queryParam("sort"), info);
         int offset = intParam(ctx, "offset", 0, Integer.MAX_VALUE, 0);
         int limit = intParam(ctx, "limit", 1, MAX_PAGE, 100);
-        List<FrozenTrial> all = studies.storage().trials(info.name(), states).stream().sorted(order).toList();
+        // Every trial in number order from an offset (the dashboard reading on from its first unfinished trial):
+        // trials are numbered from 0 with no gaps, so the ones before need not be read (from PostgreSQL, with their
+        // curves). With none from there on, all are read, for the total.
+        String sort = ctx.queryParam("sort");
+        boolean byNumber = states.size() == TrialState.values().length
+                && (sort == null || sort.isEmpty() || sort.equals("number"));
+        List<FrozenTrial> rest = byNumber && offset > 0 ? studies.storage().trialsFrom(info.name(), offset) : List.of();
+        int total;
+        List<FrozenTrial> shown;
+        if (!rest.isEmpty()) {
+            total = offset + rest.size();
+            shown = rest.stream().limit(limit).toList();
+        } else {
+            List<FrozenTrial> all = studies.storage().trials(info.name(), states).stream().sorted(order).toList();
+            total = all.size();
+            shown = all.stream().skip(offset).limit(limit).toList();
+        }
         Map<String, Object> page = new LinkedHashMap<>();
-        page.put("total", all.size());
+        page.put("total", total);
         page.put("offset", offset);
         page.put("limit", limit);
         boolean curves = booleanParam(ctx, "curves");
-        page.put("trials", all.stream().skip(offset).limit(limit)
+        page.put("trials", shown.stream()
                 .map(t -> curves ? Views.trialWithCurves(t) : Views.trialRow(t)).toList());
         ctx.json(page);
     }
