@@ -15,12 +15,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +67,16 @@ public final class PostgresStorage implements Storage {
     private final ObjectMapper json;
     private final ScheduledExecutorService heartbeat;
     private volatile boolean closed;
+    /**
+     * Per study name, its id and its trials from the first up to the first one not finished, as last read. A
+     * finished trial never changes (every storage refuses changes to it), so these are not read again: samplers,
+     * pruners and the server read a study's trials over and over, and a study of 5,000 trials of 20 steps took
+     * 170-340 ms a read. A study deleted and made again (here or elsewhere) has another id, which replaces it.
+     */
+    private final Map<String, FinishedTrials> finished = new ConcurrentHashMap<>();
+
+    private record FinishedTrials(long studyId, List<FrozenTrial> trials) {
+    }
 
     private PostgresStorage(HikariDataSource pool, Duration staleAfter) {
         this.pool = pool;
@@ -312,6 +324,7 @@ public final class PostgresStorage implements Storage {
                     throw new StudyNotFoundException(name);
                 }
             }
+            finished.remove(name);
             return null;
         });
     }
@@ -513,12 +526,16 @@ public final class PostgresStorage implements Storage {
 
     @Override
     public List<FrozenTrial> trials(String study) {
-        return trials(study, (Set<TrialState>) null);
+        return trialsFrom(study, 0);
     }
 
     @Override
     public List<FrozenTrial> trials(String study, Set<TrialState> states) {
-        return trials(study, states, 0);
+        if (states.stream().noneMatch(TrialState::isFinished)) {
+            // Running or waiting ones only (what the dispatcher asks): the database picks them (index trials_state).
+            return tx(c -> select(c, study, studyId(c, study, false), states, 0));
+        }
+        return trialsFrom(study, 0).stream().filter(t -> states.contains(t.state())).toList();
     }
 
     @Override
@@ -526,31 +543,52 @@ public final class PostgresStorage implements Storage {
         if (from < 0) {
             throw new IllegalArgumentException("from must be at least 0, got " + from);
         }
-        return trials(study, null, from);
+        return tx(c -> {
+            long id = studyId(c, study, false);
+            FinishedTrials known = finished.get(study);
+            List<FrozenTrial> kept = known != null && known.studyId() == id ? known.trials() : List.of();
+            List<FrozenTrial> rest = select(c, study, id, null, Math.max(from, kept.size()));
+            if (from > kept.size()) {
+                return rest;
+            }
+            // The finished trials that now follow the kept ones are kept too.
+            int newlyFinished = 0;
+            while (newlyFinished < rest.size() && rest.get(newlyFinished).isFinished()) {
+                newlyFinished++;
+            }
+            if (newlyFinished > 0) {
+                List<FrozenTrial> longer = new ArrayList<>(kept.size() + newlyFinished);
+                longer.addAll(kept);
+                longer.addAll(rest.subList(0, newlyFinished));
+                finished.put(study, new FinishedTrials(id, Collections.unmodifiableList(longer)));
+            }
+            List<FrozenTrial> out = new ArrayList<>(kept.size() - from + rest.size());
+            out.addAll(kept.subList(from, kept.size()));
+            out.addAll(rest);
+            return Collections.unmodifiableList(out);
+        });
     }
 
     /** The trials in {@code states} (null: all) numbered {@code from} and up, in the order of their numbers. */
-    private List<FrozenTrial> trials(String study, Set<TrialState> states, int from) {
-        return tx(c -> {
-            long id = studyId(c, study, false);
-            List<FrozenTrial> out = new ArrayList<>();
-            // The database picks the states and numbers (indexes trials_state and the primary key): other trials'
-            // documents never travel.
-            try (PreparedStatement ps = c.prepareStatement("SELECT doc FROM trials WHERE study_id = ? AND number >= ?"
-                    + (states == null ? "" : " AND state = ANY(?)") + " ORDER BY number")) {
-                ps.setLong(1, id);
-                ps.setInt(2, from);
-                if (states != null) {
-                    ps.setArray(3, c.createArrayOf("text", states.stream().map(TrialState::name).toArray()));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(recordOf(study, rs.getString(1)).snapshot());
-                    }
+    private List<FrozenTrial> select(Connection c, String study, long id, Set<TrialState> states, int from)
+            throws SQLException {
+        List<FrozenTrial> out = new ArrayList<>();
+        // The database picks the states and numbers (indexes trials_state and the primary key): other trials'
+        // documents never travel.
+        try (PreparedStatement ps = c.prepareStatement("SELECT doc FROM trials WHERE study_id = ? AND number >= ?"
+                + (states == null ? "" : " AND state = ANY(?)") + " ORDER BY number")) {
+            ps.setLong(1, id);
+            ps.setInt(2, from);
+            if (states != null) {
+                ps.setArray(3, c.createArrayOf("text", states.stream().map(TrialState::name).toArray()));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(recordOf(study, rs.getString(1)).snapshot());
                 }
             }
-            return List.copyOf(out);
-        });
+        }
+        return List.copyOf(out);
     }
 
     /**

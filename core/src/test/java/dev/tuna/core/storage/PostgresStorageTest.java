@@ -169,6 +169,30 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void finishedTrialsKeptFromAnEarlierReadGoWithTheirStudy() {
+        // This storage keeps the finished trials it has read (they never change): what another process does after
+        // is still seen, and a study deleted and made again elsewhere is read as the new one.
+        study("s");
+        storage.finishTrial("s", storage.startTrial("s").number(), TrialState.COMPLETE, 1.0, null);
+        int running = storage.startTrial("s").number();
+        assertThat(storage.trials("s")).extracting(FrozenTrial::state).containsExactly(TrialState.COMPLETE, TrialState.RUNNING);
+        try (PostgresStorage other = PostgresStorage.open(url, "postgres", null)) {
+            other.report("s", running, 1, 0.5, Map.of());
+            other.finishTrial("s", running, TrialState.PRUNED, 0.5, "below the median");
+            other.finishTrial("s", other.startTrial("s").number(), TrialState.COMPLETE, 3.0, null);
+            assertThat(storage.trials("s")).extracting(FrozenTrial::value).containsExactly(1.0, 0.5, 3.0);
+            assertThat(storage.trials("s", Set.of(TrialState.PRUNED))).extracting(FrozenTrial::number).containsExactly(running);
+            assertThat(storage.trialsFrom("s", 1)).isEqualTo(other.trials("s").subList(1, 3));
+
+            other.deleteStudy("s");
+            other.createStudy("s", Direction.MINIMIZE);
+            other.finishTrial("s", other.startTrial("s").number(), TrialState.FAIL, null, "boom");
+            assertThat(storage.trials("s")).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL);
+            assertThat(storage.trialsFrom("s", 1)).isEmpty();
+        }
+    }
+
+    @Test
     void theRunningTrialsOfAnOwnerWhoseHeartbeatStoppedAreInterrupted() {
         study("s");
         try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1))) {
