@@ -19,6 +19,8 @@ const brushes = new Map();
 let selected = null; // the numbers of the completed trials selected by the brushes; null: no brush
 let drawnAxes = null; // the parallel coordinates' axes as last drawn, with their x positions and ends, for the mouse
 let drawnTimeline = null; // the timeline's bars as last drawn, for the mouse
+let contourAxes = null; // the contour's two parameters [x, y] as the user chose them; null: the two most important
+let drawnContour = null; // the contour's dots as last drawn, for the mouse
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
@@ -131,6 +133,7 @@ function render() {
   historyChart();
   curves();
   slices();
+  contour();
   parallel();
   selectionNote();
   timeline();
@@ -348,6 +351,176 @@ function parallel() {
       else if (u === 0) g.fillText(fit(String(text)), x(i), bottom + 14);
       else { g.textAlign = 'left'; g.fillText(fit(String(text)), x(i) + 4, y(u) + 4); g.textAlign = 'center'; }
     }
+  });
+}
+
+/** The numeric parameters of the completed trials (the contour's choices), the most important first. */
+function contourNames(done) {
+  const numeric = paramNames(done).filter(n => done.every(t => t.params[n] == null || typeof t.params[n] === 'number'));
+  return importanceOrder.filter(n => numeric.includes(n)).concat(numeric.filter(n => !importanceOrder.includes(n)));
+}
+
+/** A colour from the palest (0, the worst value) to the darkest blue (1, the best), as the parallel coordinates. */
+function goodness(g) {
+  const mix = (a, b) => Math.round(a + (b - a) * g);
+  return 'rgb(' + mix(238, 0) + ',' + mix(242, 70) + ',' + mix(250, 160) + ')';
+}
+
+/**
+ * The value over two numeric parameters (the two most important, or those chosen): each completed trial a dot where
+ * its values put it, in the colour of its value (darker is better), and the space between coloured by the values of
+ * the trials near it (inverse-distance weighting in the drawn axes, log ones in log space). That is an interpolation
+ * of what was tried, not a model: far from every dot, the colour says little.
+ */
+function contour() {
+  const canvas = document.getElementById('contour');
+  const note = document.getElementById('contour-note');
+  const done = completed().filter(t => isFinite(t.value));
+  const names = contourNames(done);
+  const [xName, yName] = contourAxes && names.includes(contourAxes[0]) && names.includes(contourAxes[1]) ? contourAxes
+    : names.slice(0, 2);
+  for (const [id, chosen] of [['contour-x', xName], ['contour-y', yName]]) {
+    const select = document.getElementById(id);
+    // Built again only when the names change, so that a select keeps its focus.
+    if (select.dataset.names !== names.join('\n')) {
+      Tuna.clear(select).dataset.names = names.join('\n');
+      for (const n of names) select.append(Tuna.el('option', {value: n}, n));
+    }
+    select.value = chosen || '';
+  }
+  const width = Math.max(400, canvas.clientWidth || 800), height = canvas.clientHeight || 360;
+  const density = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * density);
+  canvas.height = Math.round(height * density);
+  const g = canvas.getContext('2d');
+  g.setTransform(density, 0, 0, density, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const shown = done.filter(t => t.params[xName] != null && t.params[yName] != null);
+  if (names.length < 2 || shown.length === 0) {
+    drawnContour = null;
+    note.textContent = done.length === 0 ? 'No completed trial yet.' : 'The contour needs two numeric parameters.';
+    canvas.setAttribute('aria-label', note.textContent);
+    return;
+  }
+  const xAxis = numericAxis('x', xName, t => t.params[xName], shown.map(t => t.params[xName]), isLog(xName));
+  const yAxis = numericAxis('y', yName, t => t.params[yName], shown.map(t => t.params[yName]), isLog(yName));
+  const left = 80, right = width - 110, top = 12, bottom = height - 42;
+  const px = u => left + (right - left) * u, py = u => bottom - (bottom - top) * u;
+  // Darker is better, by rank (the best 1, the worst 0, ties alike): values often span decades, and on a linear
+  // scale one bad trial made all the others look alike.
+  const maximize = info.direction === 'maximize';
+  const ranked = shown.map(t => t.value).sort((a, b) => maximize ? b - a : a - b);
+  const places = new Map(); // each value's first and last place
+  ranked.forEach((v, i) => places.set(v, [places.has(v) ? places.get(v)[0] : i, i]));
+  const good = v => {
+    const [first, last] = places.get(v);
+    return ranked.length > 1 ? 1 - (first + last) / 2 / (ranked.length - 1) : 1;
+  };
+  const dots = shown.map(t => ({t, u: xAxis.at(t), v: yAxis.at(t), good: good(t.value)}));
+  // The space between, in cells of 8 px, from at most 1,000 trials (spread over them all).
+  const step = Math.ceil(dots.length / 1000);
+  const near = dots.filter((d, i) => i % step === 0);
+  const cell = 8;
+  for (let x = left; x < right; x += cell) {
+    for (let y = top; y < bottom; y += cell) {
+      const u = (Math.min(x + cell / 2, right) - left) / (right - left), v = (bottom - Math.min(y + cell / 2, bottom)) / (bottom - top);
+      let sum = 0, weights = 0;
+      for (const d of near) {
+        const w = 1 / ((d.u - u) ** 2 + (d.v - v) ** 2 + 1e-4);
+        sum += w * d.good;
+        weights += w;
+      }
+      g.fillStyle = goodness(sum / weights);
+      g.fillRect(x, y, Math.min(cell, right - x), Math.min(cell, bottom - y));
+    }
+  }
+  g.strokeStyle = '#444';
+  g.lineWidth = 1;
+  g.strokeRect(left, top, right - left, bottom - top);
+  const bestNumber = info.best ? info.best.number : -1;
+  drawnContour = {dots: [], width, height, x: xName, y: yName};
+  // The best drawn last, over the others.
+  for (const d of dots.slice().sort((a, b) => a.good - b.good || (a.t.number === bestNumber) - (b.t.number === bestNumber))) {
+    const x = px(d.u), y = py(d.v);
+    drawnContour.dots.push({t: d.t, x, y});
+    g.beginPath();
+    g.arc(x, y, d.t.number === bestNumber ? 5 : 3.5, 0, 2 * Math.PI);
+    g.fillStyle = goodness(d.good);
+    g.fill();
+    g.lineWidth = d.t.number === bestNumber ? 2.5 : 1;
+    g.strokeStyle = d.t.number === bestNumber ? '#e60' : '#333';
+    g.stroke();
+  }
+  // Axes: each parameter's lowest and highest value at its ends, its name between.
+  g.strokeStyle = '#444';
+  g.lineWidth = 1;
+  g.fillStyle = '#222';
+  g.font = '12px sans-serif';
+  g.textAlign = 'left';
+  g.fillText(xAxis.ticks[0][1], left, bottom + 16);
+  g.textAlign = 'right';
+  g.fillText(xAxis.ticks[1][1], right, bottom + 16);
+  g.fillText(yAxis.ticks[0][1], left - 6, bottom);
+  g.fillText(yAxis.ticks[1][1], left - 6, top + 10);
+  g.textAlign = 'center';
+  g.fillText(xName + (isLog(xName) ? ' (log)' : ''), (left + right) / 2, bottom + 32);
+  g.save();
+  g.translate(left - 14, (top + bottom) / 2);
+  g.rotate(-Math.PI / 2);
+  g.fillText(yName + (isLog(yName) ? ' (log)' : ''), 0, 0);
+  g.restore();
+  // The colour bar: the best value at its top, the median halfway, the worst at its bottom, named beside it.
+  const bar = right + 30;
+  for (let y = top; y < bottom; y++) {
+    g.fillStyle = goodness((bottom - y) / (bottom - top));
+    g.fillRect(bar, y, 14, 1);
+  }
+  g.strokeRect(bar, top, 14, bottom - top);
+  g.textAlign = 'left';
+  g.fillText(Tuna.fmt(ranked[0]), bar + 18, top + 10);
+  g.fillText(Tuna.fmt(ranked[Math.floor((ranked.length - 1) / 2)]), bar + 18, (top + bottom) / 2 + 4);
+  g.fillText(Tuna.fmt(ranked[ranked.length - 1]), bar + 18, bottom);
+  note.textContent = shown.length + (shown.length === 1 ? ' completed trial' : ' completed trials') + ' by ' + xName
+    + ' and ' + yName + '; the colours between them are interpolated from the nearest.';
+  canvas.setAttribute('aria-label', 'Contour of the value over ' + xName + ' and ' + yName + ': ' + note.textContent);
+}
+
+/** The contour's two parameter choosers, and the dot under the mouse named and opened on a click. */
+function contourPointing() {
+  const canvas = document.getElementById('contour');
+  const focus = document.getElementById('contour-focus');
+  const x = document.getElementById('contour-x'), y = document.getElementById('contour-y');
+  for (const [select, other] of [[x, y], [y, x]]) {
+    select.addEventListener('change', () => {
+      // One parameter on both axes says nothing: the other axis takes the one this axis had.
+      const had = drawnContour ? (select === x ? drawnContour.x : drawnContour.y) : null;
+      if (select.value === other.value && had) other.value = had;
+      contourAxes = [x.value, y.value];
+      contour();
+    });
+  }
+  const dotAt = ev => {
+    if (!drawnContour) return null;
+    const box = canvas.getBoundingClientRect();
+    const px = (ev.clientX - box.left - canvas.clientLeft) * drawnContour.width / canvas.clientWidth;
+    const py = (ev.clientY - box.top - canvas.clientTop) * drawnContour.height / canvas.clientHeight;
+    let best = null, distance = 6;
+    for (const d of drawnContour.dots) {
+      const far = Math.hypot(d.x - px, d.y - py);
+      if (far <= distance) { best = d; distance = far; }
+    }
+    return best;
+  };
+  canvas.addEventListener('pointermove', ev => {
+    const d = dotAt(ev);
+    canvas.style.cursor = d ? 'pointer' : '';
+    focus.textContent = d ? '#' + d.t.number + ': ' + drawnContour.x + ' ' + Tuna.fmt(d.t.params[drawnContour.x]) + ', '
+      + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value) + ' (click to open)' : '';
+  });
+  canvas.addEventListener('pointerleave', () => { focus.textContent = ''; });
+  canvas.addEventListener('click', ev => {
+    const d = dotAt(ev);
+    if (d) location.href = Tuna.trialHref(study, d.t.number);
   });
 }
 
@@ -599,6 +772,7 @@ async function importance() {
     importanceOrder = order;
     parallel(); // the default axes are the most important parameters
     if (paramNames(trials).length > MAX_AXES) slices(); // and so are the slices
+    if (!contourAxes) contour(); // and the contour's two
   }
   for (const [name, share] of Object.entries(result.importance)) {
     const bar = Tuna.el('div', {class: 'bar'});
@@ -610,10 +784,10 @@ async function importance() {
   }
 }
 
-/** One scatter per parameter: the completed trials' values against the parameter (categoricals by choice index). */
 /** Each slice's chart box by parameter: kept from one drawing to the next, so that a zoomed slice stays zoomed. */
 const sliceBoxes = new Map();
 
+/** One scatter per parameter: the completed trials' values against the parameter (categoricals by choice index). */
 function slices() {
   const box = document.getElementById('slices');
   const done = completed();
@@ -893,6 +1067,7 @@ if (!study) {
 } else {
   brushing();
   timelinePointing();
+  contourPointing();
   restoreView();
   loaded = load();
   const follow = () => loaded.then(() => { if (info) listen(); });

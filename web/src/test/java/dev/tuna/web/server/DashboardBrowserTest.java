@@ -802,6 +802,48 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theContourShowsTheValueOverTwoParametersAndOpensTheTrialUnderTheMouse() {
+        browser.get(api.base + "/study.html?name=branin");
+        int complete = api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials").size();
+        assertThat(await(By.id("contour-note")).getText()).matches(complete
+                + " completed trials by x[12] and x[12]; the colours between them are interpolated from the nearest\\.");
+        assertThat(js("return drawnContour.dots.length")).isEqualTo((long) complete);
+        // The best trial's dot is the darkest colour, ringed; the worst trial's dot the palest.
+        @SuppressWarnings("unchecked")
+        List<String> colours = (List<String>) js("const c = document.getElementById('contour'), g = c.getContext('2d'),"
+                + " k = devicePixelRatio || 1, at = d => [...g.getImageData(Math.round(d.x * k), Math.round(d.y * k), 1, 1)"
+                + ".data].slice(0, 3).join(','), byValue = drawnContour.dots.slice().sort((a, b) => a.t.value - b.t.value);"
+                + " return [at(byValue[0]), at(byValue[byValue.length - 1])]");
+        assertThat(colours).containsExactly("0,70,160", "238,242,250");
+        screenshot("contour");
+        // Choosing the y parameter for x swaps the two.
+        String x = (String) js("return drawnContour.x");
+        String y = (String) js("return drawnContour.y");
+        new Select(browser.findElement(By.id("contour-x"))).selectByValue(y);
+        assertThat(js("return [drawnContour.x, drawnContour.y]")).isEqualTo(List.of(y, x));
+        assertThat(new Select(browser.findElement(By.id("contour-y"))).getFirstSelectedOption().getText()).isEqualTo(x);
+        // The dot under the mouse is named; a click opens its trial.
+        js("document.getElementById('contour').scrollIntoView({block: 'center'})");
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const c = document.getElementById('contour'), r = c.getBoundingClientRect(),"
+                + " d = drawnContour.dots[0];"
+                + " return [d.x * r.width / drawnContour.width - r.width / 2, d.y * r.height / drawnContour.height - r.height / 2,"
+                + " d.t.number]");
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(browser.findElement(By.id("contour")),
+                (int) Math.round(at.get(0).doubleValue()), (int) Math.round(at.get(1).doubleValue())).perform();
+        assertThat(browser.findElement(By.id("contour-focus")).getText())
+                .matches("#\\d+: " + y + " \\S+, " + x + " \\S+, value \\S+ \\(click to open\\)");
+        String named = browser.findElement(By.id("contour-focus")).getText();
+        new org.openqa.selenium.interactions.Actions(browser).click().perform();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith(
+                "/trial.html?study=branin&n=" + named.substring(1, named.indexOf(':'))));
+
+        // One numeric parameter (and a choice) has no contour.
+        browser.get(api.base + "/study.html?name=markup");
+        assertThat(await(By.id("contour-note")).getText()).isEqualTo("The contour needs two numeric parameters.");
+    }
+
+    @Test
     void theTimelineDrawsEachTrialFromItsStartToItsEndAndNamesTheOneUnderTheMouse() throws InterruptedException {
         // Trials 0 and 1 overlap, then 1 and 2; 3 still runs. Apart by a few milliseconds, so no two times tie.
         Storage storage = runtime.studies().storage();
