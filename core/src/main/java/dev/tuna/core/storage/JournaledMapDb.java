@@ -407,7 +407,20 @@ final class JournaledMapDb implements AutoCloseable {
     private void load() throws IOException {
         Files.deleteIfExists(tmpPath());
         if (Files.exists(path)) {
-            readSnapshot();
+            if (!Files.isReadable(path)) {
+                throw new StorageException("cannot open " + path + ": this user may not read it");
+            }
+            try {
+                readSnapshot();
+            } catch (RuntimeException e) {
+                // MapDB fails on a damaged page with whatever it hit (NegativeArraySizeException, a buffer underflow),
+                // or with advice for its own users (bypass the header checksum): neither says what is wrong.
+                String cause = e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
+                throw new StorageException("cannot open " + path + ": the file is damaged and cannot be read (" + cause
+                        + "); nothing was changed: restore it from a backup, or move it away to start an empty store",
+                        e);
+            }
         }
         long size = journal.length();
         long replayedTo = -1;

@@ -238,6 +238,28 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aDamagedSnapshotIsRefusedInOneLineAndLeftAsItIs() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        for (int i = 0; i < 3000; i++) {
+            db.put("a", String.format("key-%05d", i), bytes("value " + i + " ".repeat(100)));
+        }
+        db.commit();
+        db.close(); // everything in the snapshot now
+        byte[] whole = Files.readAllBytes(file());
+        // Its header page zeroed (MapDB advised bypassing its checksum), and the file cut short.
+        byte[] header = whole.clone();
+        java.util.Arrays.fill(header, 0, 4096, (byte) 0);
+        for (byte[] damaged : List.of(header, java.util.Arrays.copyOf(whole, whole.length / 2))) {
+            Files.write(file(), damaged);
+            assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                    .hasMessageStartingWith("cannot open " + file() + ": the file is damaged and cannot be read (")
+                    .hasMessageEndingWith("); nothing was changed: restore it from a backup, or move it away to start an"
+                            + " empty store");
+            assertThat(Files.readAllBytes(file())).isEqualTo(damaged);
+        }
+    }
+
+    @Test
     void aClosedStoreRefusesChanges() {
         JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
         db.close();

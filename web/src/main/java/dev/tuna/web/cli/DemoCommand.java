@@ -184,7 +184,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         try (MapDbStorage storage = MapDbStorage.open(db)) {
             Optional<StudyInfo> found = storage.findStudy(STUDY);
-            if (found.isEmpty()) {
+            // A demo killed as it submitted left a study without its spec: submitted afresh (it was refused as "run
+            // with another spec").
+            if (found.isEmpty() || StudyService.halfSubmitted(storage, found.get())) {
                 return new Plan(submitted(demo), true, false);
             }
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(demo), Map.class);

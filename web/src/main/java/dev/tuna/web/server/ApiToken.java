@@ -47,13 +47,29 @@ public record ApiToken(String value, boolean created) {
             byte[] bytes = new byte[32];
             new SecureRandom().nextBytes(bytes);
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            // Written whole to a file of its own, then linked in under its name: a full disk or a kill half-way left an
+            // empty token file, and every later start refused it.
+            Path written;
             try {
                 // Created with its permissions, so that the token is never readable by others, even briefly.
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                written = Files.createTempFile(dataDir, FILE, ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(file);
+                written = Files.createTempFile(dataDir, FILE, ".tmp");
             }
-            Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
+            try {
+                Files.writeString(written, token + "\n", StandardCharsets.US_ASCII);
+                try {
+                    Files.createLink(file, written); // fails if another start made one meanwhile: that one is used
+                } catch (FileAlreadyExistsException raced) {
+                    throw raced;
+                } catch (UnsupportedOperationException | IOException noLinks) {
+                    // A file system without hard links: renamed into place instead.
+                    Files.move(written, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } finally {
+                Files.deleteIfExists(written);
+            }
             return new ApiToken(token, true);
         } catch (FileAlreadyExistsException raced) {
             return loadOrCreate(dataDir);

@@ -128,9 +128,8 @@ public final class StudyService implements AutoCloseable {
     public synchronized StudyInfo submit(StudySpec spec) {
         dispatch.check(spec);
         Optional<StudyInfo> found = storage.findStudy(spec.name());
-        if (found.isPresent() && found.get().attrs().isEmpty() && storage.trials(spec.name()).isEmpty()) {
-            // What a submit killed between creating the study and storing its spec leaves: it would block the name.
-            storage.deleteStudy(spec.name());
+        if (found.isPresent() && halfSubmitted(storage, found.get())) {
+            storage.deleteStudy(spec.name()); // it would block the name
         }
         storage.createStudy(spec.name(), spec.direction());
         Study study;
@@ -150,6 +149,14 @@ public final class StudyService implements AutoCloseable {
         LOG.info("study '{}' submitted: {} trials, sampler {}, pruner {}, trainable {}", spec.name(), spec.trials(),
                 spec.sampler().type(), spec.pruner().type(), spec.trainable().type());
         return storage.findStudy(spec.name()).orElseThrow();
+    }
+
+    /**
+     * Whether a study is what a submit killed between creating it and storing its spec leaves: no attributes and no
+     * trials. A submit of its name replaces it.
+     */
+    public static boolean halfSubmitted(Storage storage, StudyInfo info) {
+        return info.attrs().isEmpty() && storage.trials(info.name()).isEmpty();
     }
 
     /** The spec a study was submitted with, if it was submitted (rather than created by user code). */

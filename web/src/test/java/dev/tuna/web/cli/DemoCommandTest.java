@@ -150,6 +150,19 @@ class DemoCommandTest {
     }
 
     @Test
+    void aDemoKilledAsItSubmittedItsStudyStartsAfresh() throws Exception {
+        // What a kill between creating the study and storing its spec leaves: it was refused as "another spec".
+        try (MapDbStorage storage = MapDbStorage.open(dir.resolve("tuna.db"))) {
+            storage.createStudy(STUDY, dev.tuna.core.Direction.MAXIMIZE);
+        }
+        TunaRun run = tuna(demoArgs(dir, 1, "--exit-when-done"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("Study 'demo-mnist' submitted: 1 trials.");
+        assertThat(storedTrials(dir)).hasSize(1);
+    }
+
+    @Test
     void anUnfinishedDemoResumesUpToItsTotal() throws Exception {
         // What a demo killed after one trial leaves: the submitted spec and one finished trial.
         DemoCommand command = new DemoCommand();
