@@ -167,7 +167,7 @@ final class ClusterBenchmark implements Callable<Integer> {
             ClusterDatabase db = new ClusterDatabase(url, "postgres", null, Duration.ofMillis(Math.round(checkin * 1000)));
             List<Worker> started = new ArrayList<>();
             try (ServerRuntime coordinator = ServerRuntime.startCluster(db, temp.resolve("coordinator"), "127.0.0.1", 0,
-                    null, Trainables.builtIn())) {
+                    null, Trainables.builtInForCluster())) {
                 for (int w : workers) {
                     while (started.size() < w) {
                         started.add(Worker.start(url, slots, checkin, temp.resolve("worker-" + (started.size() + 1) + ".log")));

@@ -26,7 +26,7 @@ final class DatabaseOptions {
 
     boolean given() {
         if (url == null && user != null) {
-            throw new IllegalArgumentException("--db-user: only with --db");
+            throw new UsageException("--db-user: only with --db");
         }
         return url != null;
     }
@@ -38,7 +38,7 @@ final class DatabaseOptions {
 
     ClusterDatabase database(Map<String, String> env, Duration checkin) {
         if (url != null && !url.startsWith("jdbc:postgresql://")) {
-            throw new IllegalArgumentException("--db: expected jdbc:postgresql://HOST:PORT/DB, got '" + url + "'");
+            throw new UsageException("--db: expected jdbc:postgresql://HOST:PORT/DB, got '" + url + "'");
         }
         String u = user != null ? user : firstSet(env.get("PGUSER"), System.getProperty("user.name"));
         String password = firstSet(env.get(PASSWORD_ENV), env.get(PGPASSWORD_ENV));

@@ -25,8 +25,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class OneLineErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OneLineErrorHandler.class);
 
-    /** Makes {@code commandLine} report both kinds of error in one line; returns it. */
+    /** Makes {@code commandLine} report both kinds of error in one line, and refuse an empty path; returns it. */
     public static CommandLine install(CommandLine commandLine) {
+        // An empty path is the current folder to Path.of: "--data ''" wrote tuna.db where the command ran.
+        commandLine.registerConverter(java.nio.file.Path.class, text -> {
+            if (text.isBlank()) {
+                throw new picocli.CommandLine.TypeConversionException("an empty path");
+            }
+            return java.nio.file.Path.of(text);
+        });
         OneLineErrorHandler handler = new OneLineErrorHandler();
         return commandLine.setExecutionExceptionHandler(handler).setParameterExceptionHandler(handler);
     }
@@ -52,6 +59,9 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        if (ex instanceof UsageException) {
+            return handleParseException(new ParameterException(commandLine, ex.getMessage()), null);
+        }
         LOG.debug("'{}' failed", commandLine.getCommandSpec().qualifiedName(), ex);
         PrintWriter err = commandLine.getErr();
         // Escaped: a message may quote a study's name or a value, and those may hold anything.

@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
         if (cluster) {
             ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
             runtime = ServerRuntime.startCluster(database, folder, host, port,
-                    slots == 0 ? null : Devices.discover(slots), Trainables.builtIn());
+                    slots == 0 ? null : Devices.discover(slots), Trainables.builtInForCluster());
             out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),
                     slots == 0 ? "coordinator: runs no trial itself" : slots + " slot" + (slots == 1 ? "" : "s"));
         } else {

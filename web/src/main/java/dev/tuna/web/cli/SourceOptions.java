@@ -19,7 +19,7 @@ final class SourceOptions {
     StudySource open() {
         int given = (data != null ? 1 : 0) + (server != null ? 1 : 0) + (db.given() ? 1 : 0);
         if (given > 1) {
-            throw new IllegalArgumentException("give one of --data, --server or --db, not several");
+            throw new UsageException("give one of --data, --server or --db, not several");
         }
         if (db.given()) {
             return StudySource.database(db.database(ClusterDatabase.DEFAULT_CHECKIN));

@@ -118,15 +118,15 @@ interface StudySource extends AutoCloseable {
             try {
                 uri = new URI(base);
             } catch (java.net.URISyntaxException e) {
-                throw new IllegalArgumentException(expected);
+                throw new UsageException(expected);
             }
             String scheme = uri.getScheme();
             if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                     || uri.getHost() == null) {
-                throw new IllegalArgumentException(expected);
+                throw new UsageException(expected);
             }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                throw new IllegalArgumentException("--server: expected the server's URL without a query or fragment, got '"
+                throw new UsageException("--server: expected the server's URL without a query or fragment, got '"
                         + server + "'");
             }
         }

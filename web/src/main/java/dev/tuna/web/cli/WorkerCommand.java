@@ -52,7 +52,7 @@ final class WorkerCommand implements Callable<Integer> {
         check(spec, grace >= 0 && grace <= 3600, "--grace must be from 0 to 3600 seconds, got " + grace);
         ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
         Devices devices = Devices.discover(slots);
-        WorkerRuntime worker = WorkerRuntime.start(database, devices, Trainables.builtIn(), Duration.ofSeconds(grace));
+        WorkerRuntime worker = WorkerRuntime.start(database, devices, Trainables.builtInForCluster(), Duration.ofSeconds(grace));
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch left = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -2,11 +2,17 @@ package dev.tuna.web.spec;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuna.core.CategoricalDistribution;
+import dev.tuna.core.Direction;
 import dev.tuna.search.Objective;
+import dev.tuna.worker.data.DatasetRegistry;
+import dev.tuna.worker.metrics.MetricNames;
+import dev.tuna.worker.train.DjlTrainable;
 import dev.tuna.worker.train.InvalidSettingException;
 import dev.tuna.worker.train.Trainable;
 import dev.tuna.worker.train.TrainableRegistry;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,9 +25,16 @@ import java.util.Set;
 public final class DjlTrainables implements ObjectiveFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final TrainableRegistry registry;
+    private final boolean filesHere;
 
-    public DjlTrainables(TrainableRegistry registry) {
+    /**
+     * @param filesHere whether the trials run on this machine, so that the files a dataset names ({@code csv:PATH},
+     *                  {@code idx:IMAGES,LABELS}) must be here: a missing one is refused with the spec (every trial
+     *                  failed on it). A cluster's server passes false: its workers may have files it lacks.
+     */
+    public DjlTrainables(TrainableRegistry registry, boolean filesHere) {
         this.registry = registry;
+        this.filesHere = filesHere;
     }
 
     @Override
@@ -39,6 +52,14 @@ public final class DjlTrainables implements ObjectiveFactory {
                         + "not both");
             }
         }
+        if (filesHere) {
+            for (String dataset : datasets(spec, fixed)) {
+                List<String> problems = DatasetRegistry.fileProblems(dataset);
+                if (!problems.isEmpty()) {
+                    throw new SpecException(field(spec, "dataset"), problems.get(0));
+                }
+            }
+        }
         Trainable trainable = trainable(spec, fixed);
         try {
             trainable.check();
@@ -50,6 +71,31 @@ public final class DjlTrainables implements ObjectiveFactory {
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }
+        if (trainable instanceof DjlTrainable djl) {
+            checkDirection(spec, djl);
+        }
+    }
+
+    /** A study that minimises accuracy (the default direction) steered toward worse models without a word. */
+    private static void checkDirection(StudySpec spec, DjlTrainable trainable) {
+        trainable.checkedObjective().ifPresent(metric -> MetricNames.higherIsBetter(metric).ifPresent(higher -> {
+            Direction wanted = higher ? Direction.MAXIMIZE : Direction.MINIMIZE;
+            if (spec.direction() != wanted) {
+                String said = spec.direction() == Direction.MAXIMIZE ? "maximize" : "minimize";
+                String better = higher ? "maximize" : "minimize";
+                throw new SpecException("direction", said + (said.equals("minimize") ? " (the default)" : "") + ", but the"
+                        + " objective " + metric + " is better " + (higher ? "higher" : "lower") + ": give \"direction\": \""
+                        + better + "\"");
+            }
+        }));
+    }
+
+    /** The dataset names trials may read: the fixed one, or each choice when the space searches over datasets. */
+    private static List<String> datasets(StudySpec spec, Map<String, Object> fixed) {
+        if (spec.space().get("dataset") instanceof CategoricalDistribution choices) {
+            return choices.choices().stream().filter(String.class::isInstance).map(String.class::cast).toList();
+        }
+        return fixed.get("dataset") instanceof String name ? List.of(name) : List.of();
     }
 
     /** Where in the spec a setting comes from: the space, the trainable's own fields, or its fixed values. */
@@ -79,21 +125,29 @@ public final class DjlTrainables implements ObjectiveFactory {
         }
     }
 
-    /** The trainable's fixed settings: its {@code fixed} values, dataset and epochs, and the spec's metric. */
+    /**
+     * The trainable's fixed settings: its {@code fixed} values, dataset and epochs, and the spec's metric. One given
+     * both ways (the trainable's dataset and a fixed dataset) is refused: the first silently won.
+     */
     private static Map<String, Object> fixedValues(StudySpec spec) {
         Map<String, Object> fixed = new LinkedHashMap<>();
         if (spec.trainable().fixed() != null) {
             fixed.putAll(JSON.convertValue(spec.trainable().fixed(), new TypeReference<Map<String, Object>>() { }));
         }
-        if (spec.trainable().dataset() != null) {
-            fixed.put("dataset", spec.trainable().dataset());
-        }
-        if (spec.trainable().epochs() != null) {
-            fixed.put("epochs", spec.trainable().epochs());
-        }
-        if (spec.metric() != null) {
-            fixed.put("metric", spec.metric());
-        }
+        Map<String, Object> named = new LinkedHashMap<>();
+        named.put("dataset", spec.trainable().dataset());
+        named.put("epochs", spec.trainable().epochs());
+        named.put("metric", spec.metric());
+        named.forEach((key, value) -> {
+            if (value == null) {
+                return;
+            }
+            if (fixed.containsKey(key)) {
+                throw new SpecException("trainable.fixed." + key, "is also given as " + (key.equals("metric") ? "metric"
+                        : "trainable." + key) + ": give it once");
+            }
+            fixed.put(key, value);
+        });
         return fixed;
     }
 }

@@ -23,9 +23,20 @@ public final class Trainables implements ObjectiveFactory {
         }
     }
 
-    /** The trainables of this build: the built-in test functions and the worker's DJL trainables. */
+    /**
+     * The trainables of this build: the built-in test functions and the worker's DJL trainables, for trials that run
+     * on this machine (the files a dataset names must be here).
+     */
     public static Trainables builtIn() {
-        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults())));
+        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), true)));
+    }
+
+    /**
+     * As {@link #builtIn()}, for a cluster's server and workers: the files a dataset names may be on the workers
+     * only, so a spec is not refused for lacking them here (a trial that lacks them fails on its worker).
+     */
+    public static Trainables builtInForCluster() {
+        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), false)));
     }
 
     @Override

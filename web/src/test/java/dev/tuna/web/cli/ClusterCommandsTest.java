@@ -88,10 +88,11 @@ class ClusterCommandsTest {
 
     @Test
     void badDatabaseInputEndsWithOneLineNamingTheOption() {
+        // Options of the wrong form or that do not go together are usage errors: exit 2, with the help's hint.
         TunaRun notPostgres = tuna("worker", "--db", "jdbc:mysql://127.0.0.1/tuna");
-        assertThat(notPostgres.code()).isEqualTo(1);
-        assertThat(notPostgres.err().strip())
-                .isEqualTo("tuna worker: --db: expected jdbc:postgresql://HOST:PORT/DB, got 'jdbc:mysql://127.0.0.1/tuna'");
+        assertThat(notPostgres.code()).isEqualTo(2);
+        assertThat(notPostgres.err().strip()).isEqualTo("tuna worker: --db: expected jdbc:postgresql://HOST:PORT/DB, got"
+                + " 'jdbc:mysql://127.0.0.1/tuna' (see 'tuna worker --help')");
 
         TunaRun unreachable = tuna("worker", "--db", UNREACHABLE, "--db-user", "postgres");
         assertThat(unreachable.code()).isEqualTo(1);
@@ -130,12 +131,18 @@ class ClusterCommandsTest {
                 "--checkin must be from 0.1 to 3600 seconds, got 0.0"));
 
         TunaRun userAlone = tuna("studies", "--db-user", "postgres", "--data", dir.toString());
-        assertThat(userAlone.code()).isEqualTo(1);
-        assertThat(userAlone.err().strip()).isEqualTo("tuna studies: --db-user: only with --db");
+        assertThat(userAlone.code()).isEqualTo(2);
+        assertThat(userAlone.err().strip()).isEqualTo("tuna studies: --db-user: only with --db (see 'tuna studies --help')");
+        TunaRun serveUser = tuna("serve", "--db-user", "postgres", "--data", dir.toString(), "--port", "0");
+        assertThat(serveUser.code()).isEqualTo(2);
+        assertThat(serveUser.err().strip()).isEqualTo("tuna serve: --db-user: only with --db (see 'tuna serve --help')");
 
         TunaRun two = tuna("studies", "--db", url, "--server", "http://127.0.0.1:1");
-        assertThat(two.code()).isEqualTo(1);
+        assertThat(two.code()).isEqualTo(2);
         assertThat(two.err()).contains("one of --data, --server or --db");
+        TunaRun emptyData = tuna("run", "x.json", "--data", "");
+        assertThat(emptyData.code()).isEqualTo(2);
+        assertThat(emptyData.err()).contains("--data").contains("an empty path");
 
         // The password is never a command line option (it would show in ps and the shell's history).
         TunaRun password = tuna("worker", "--db", url, "--db-password", "secret");

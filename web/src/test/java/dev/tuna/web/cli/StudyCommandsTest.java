@@ -215,10 +215,12 @@ class StudyCommandsTest {
                     .endsWith("(give it with --token or the environment variable TUNA_TOKEN)");
         }
         TunaRun noScheme = tuna("studies", "--server", "127.0.0.1:7070");
+        assertThat(noScheme.code()).isEqualTo(2);
         assertThat(noScheme.err().strip()).isEqualTo("tuna studies: --server: expected the server's http:// or https:// URL,"
-                + " such as http://127.0.0.1:7070, got '127.0.0.1:7070'");
+                + " such as http://127.0.0.1:7070, got '127.0.0.1:7070' (see 'tuna studies --help')");
         TunaRun query = tuna("studies", "--server", "http://127.0.0.1:7070/?x=1");
-        assertThat(query.err().strip()).endsWith("without a query or fragment, got 'http://127.0.0.1:7070/?x=1'");
+        assertThat(query.err().strip()).endsWith("without a query or fragment, got 'http://127.0.0.1:7070/?x=1'"
+                + " (see 'tuna studies --help')");
     }
 
     @Test
@@ -330,7 +332,7 @@ class StudyCommandsTest {
         assertThat(noServer.out()).as("no table header before the error").isEmpty();
 
         TunaRun both = tuna("studies", "--server", "http://x", "--data", dir.toString());
-        assertThat(both.code()).isEqualTo(1);
+        assertThat(both.code()).isEqualTo(2); // options that do not go together: a usage error
         assertThat(both.err()).contains("one of --data, --server or --db");
 
         TunaRun noData = tuna("studies", "--data", dir.resolve("empty").toString());

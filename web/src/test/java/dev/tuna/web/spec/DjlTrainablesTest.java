@@ -87,9 +87,45 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
                 "{\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"lbfgs\"]}}")))
                 .hasMessageContaining("parameter 'optimizer' must be one of");
-        // A spec that is fine is accepted without loading its data (the file exists only where trials run).
-        assertThat(parser.parse(spec.formatted("cnn", "csv:/nowhere/here.csv", "{\"filters\": 8}", lr)).name())
+        // A log range past a setting's limit is named by the end the spec wrote, not by its middle (499.99999999999983).
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "regression?samples=100", "{}",
+                "{\"lr\": {\"type\": \"float\", \"low\": 50, \"high\": 5000, \"log\": true}}")))
+                .hasMessage("space.lr: trainable mlp: parameter 'lr' must be a number in [0.0, 100.0], got 5000.0");
+        // A file the trials would read: refused with the spec when trials run here (every trial failed on it), not
+        // by a cluster's server, whose workers may have the file.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "csv:/nowhere/here.csv", "{\"filters\": 8}", lr)))
+                .hasMessage("trainable.dataset: csv /nowhere/here.csv: no such file");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "csv:", "{}", lr)))
+                .hasMessage("trainable.dataset: dataset csv:: no file named (expected csv:PATH)");
+        StudySpecParser cluster = new StudySpecParser(Trainables.builtInForCluster());
+        assertThat(cluster.parse(spec.formatted("cnn", "csv:/nowhere/here.csv", "{\"filters\": 8}", lr)).name())
                 .isEqualTo("x");
+        // A setting given both as the trainable's own field and as a fixed value: the first silently won.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"dataset\": \"spirals\"}", lr)))
+                .hasMessage("trainable.fixed.dataset: is also given as trainable.dataset: give it once");
+        assertThatThrownBy(() -> parser.parse("{\"name\": \"x\", \"trials\": 1, \"metric\": \"val_loss\", \"trainable\":"
+                + " {\"type\": \"mlp\", \"fixed\": {\"metric\": \"val_f1\"}}, \"space\": " + lr + "}"))
+                .hasMessage("trainable.fixed.metric: is also given as metric: give it once");
+    }
+
+    @Test
+    void aDirectionAgainstTheObjectiveIsRefused() {
+        String spec = "{\"name\": \"x\", \"trials\": 1, %s \"trainable\": {\"type\": \"mlp\", \"dataset\": \"%s\","
+                + " \"epochs\": 1}, \"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}}";
+        // Minimising accuracy (the default direction with a classifier's default objective) steered toward worse models.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("", "moons?samples=100")))
+                .hasMessage("direction: minimize (the default), but the objective val_accuracy is better higher: give"
+                        + " \"direction\": \"maximize\"");
+        assertThat(parser.parse(spec.formatted("\"direction\": \"maximize\",", "moons?samples=100")).direction())
+                .isEqualTo(Direction.MAXIMIZE);
+        assertThatThrownBy(() -> parser.parse(spec.formatted("\"direction\": \"maximize\", \"metric\": \"val_loss\",",
+                "moons?samples=100"))).hasMessage("direction: maximize, but the objective val_loss is better lower: give"
+                        + " \"direction\": \"minimize\"");
+        // A regression set's default objective is its loss: the default direction is right.
+        assertThat(parser.parse(spec.formatted("", "regression?samples=100")).direction()).isEqualTo(Direction.MINIMIZE);
+        // A metric that is neither (the learning rate) is left to the spec.
+        assertThat(parser.parse(spec.formatted("\"metric\": \"lr\",", "moons?samples=100")).direction())
+                .isEqualTo(Direction.MINIMIZE);
     }
 
     @Test

@@ -24,16 +24,24 @@ public final class CsvLoader {
      * Reads {@code path}; {@code labelColumn} is a header name, or {@code null} for the last column.
      */
     public static LabeledData read(Path path, String labelColumn, Task task) {
+        DatasetRegistry.fileProblem(path).ifPresent(problem -> {
+            throw new IllegalArgumentException("csv " + path + ": " + problem);
+        });
         List<String> lines;
         try (BufferedReader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             lines = reader.lines().filter(l -> !l.isBlank()).toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("csv " + path + ": cannot read: " + e.getMessage(), e);
+            throw new UncheckedIOException("csv " + path + ": cannot read: " + e, e);
         }
         if (lines.size() < 2) {
             throw new IllegalArgumentException("csv " + path + ": needs a header line and at least one row");
         }
         String[] header = split(lines.get(0));
+        // A file without a header would lose its first row to it, and train on the rest without a word.
+        if (Arrays.stream(header).allMatch(CsvLoader::isNumber)) {
+            throw new IllegalArgumentException("csv " + path + ": the first line must name the columns, but it is all"
+                    + " numbers (" + lines.get(0).strip() + "): add a header line");
+        }
         int label = labelColumn == null ? header.length - 1 : Arrays.asList(header).indexOf(labelColumn);
         if (label < 0) {
             throw new IllegalArgumentException("csv " + path + ": label column '" + labelColumn + "' not in header " + Arrays.toString(header));
@@ -91,6 +99,15 @@ public final class CsvLoader {
             return Double.compare(Double.parseDouble(a), Double.parseDouble(b));
         } catch (NumberFormatException e) {
             return a.compareTo(b);
+        }
+    }
+
+    private static boolean isNumber(String cell) {
+        try {
+            Double.parseDouble(cell);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -48,6 +48,8 @@ public record DataSplit(LabeledData train, LabeledData validation) {
     /**
      * Standardises every feature to zero mean and unit variance with the training set's statistics (applied to
      * both sides, so nothing leaks from validation); a constant feature is only centred.
+     *
+     * @throws IllegalArgumentException if every feature is constant over the training rows
      */
     public DataSplit standardized() {
         int f = train.featureCount();
@@ -70,9 +72,17 @@ public record DataSplit(LabeledData train, LabeledData validation) {
             }
         }
         double[] std = new double[f];
+        boolean varies = false;
         for (int j = 0; j < f; j++) {
             double s = Math.sqrt(sq[j] / n);
             std[j] = s > 1e-12 ? s : 1;
+            varies |= s > 1e-12;
+        }
+        if (!varies) {
+            // Every input would be 0 once centred, and every trial fail on DJL's "gradient values are all zeros".
+            throw new IllegalArgumentException("every feature has the same value in all " + n + " training rows: nothing"
+                    + " to learn from" + (n < 10 ? " (the validation share leaves " + n + " of " + (n + validation.size())
+                    + " rows for training)" : ""));
         }
         return new DataSplit(apply(train, mean, std), apply(validation, mean, std));
     }

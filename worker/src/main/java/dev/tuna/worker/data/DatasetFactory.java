@@ -56,6 +56,16 @@ public interface DatasetFactory {
             }
         }
 
+        /** A number option that must be in {@code [min, max]} when it is given. */
+        public double number(String key, double fallback, double min, double max) {
+            double v = number(key, fallback);
+            if (values.containsKey(key) && !(v >= min && v <= max)) {
+                throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be from " + min
+                        + " to " + max + ", got " + v);
+            }
+            return v;
+        }
+
         /** Throws when an option was given that the factory never read. */
         public void checkAllUsed() {
             for (String key : values.keySet()) {

@@ -46,7 +46,7 @@ public final class DatasetRegistry {
     /** A registry with the built-in datasets only. */
     public static DatasetRegistry withBuiltIns() {
         DatasetRegistry r = new DatasetRegistry();
-        r.register("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed));
+        r.register("mnist", plain("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed)));
         r.register("idx", (arg, o, seed) -> {
             String[] paths = required(arg, "idx:IMAGES,LABELS").split(",");
             if (paths.length != 2) {
@@ -63,11 +63,22 @@ public final class DatasetRegistry {
             LabeledData data = CsvLoader.read(Path.of(required(arg, "csv:PATH")), o.string("label", null), task);
             return split(data, o, seed).standardized();
         });
-        r.register("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("classes", 2, 2, 1000), o.number("noise", 0.05), seed), o, seed));
-        r.register("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.number("noise", 0.1), seed), o, seed));
-        r.register("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("centers", 3, 2, 1000), o.integer("features", 2, 1, 10_000), o.number("noise", 1.0), seed), o, seed));
-        r.register("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("features", 5, 1, 10_000), o.number("noise", 0.1), seed), o, seed));
+        r.register("spirals", plain("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("classes", 2, 2, 1000), o.number("noise", 0.05, 0, 1e6), seed), o, seed)));
+        r.register("moons", plain("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.number("noise", 0.1, 0, 1e6), seed), o, seed)));
+        r.register("blobs", plain("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("centers", 3, 2, 1000), o.integer("features", 2, 1, 10_000), o.number("noise", 1.0, 0, 1e6), seed), o, seed)));
+        r.register("regression", plain("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("features", 5, 1, 10_000), o.number("noise", 0.1, 0, 1e6), seed), o, seed)));
         return r;
+    }
+
+    /** A dataset that reads no files: anything after its name's ':' is refused (it was ignored). */
+    private static DatasetFactory plain(String name, DatasetFactory factory) {
+        return (arg, o, seed) -> {
+            if (arg != null) {
+                throw new IllegalArgumentException("dataset " + name + ": takes nothing after ':' (got '" + arg
+                        + "'; options go after '?', as " + name + "?samples=500)");
+            }
+            return factory.load(null, o, seed);
+        };
     }
 
     /** Registers (or replaces) a dataset under a name made of letters, digits, '-' and '_'. */
@@ -164,6 +175,43 @@ public final class DatasetRegistry {
         return versions.toString();
     }
 
+    /**
+     * What keeps this machine from reading the files a dataset name names ({@code csv:PATH}, {@code
+     * idx:IMAGES,LABELS}): one line per file, such as {@code "csv /data/x.csv: no such file"}; empty when every one
+     * is a readable file, or it names none.
+     */
+    public static List<String> fileProblems(String spec) {
+        List<String> problems = new java.util.ArrayList<>();
+        String kind = spec.startsWith("idx:") ? "idx" : "csv";
+        for (String file : files(spec)) {
+            if (file.isEmpty()) {
+                problems.add("dataset " + spec + ": no file named (expected " + (kind.equals("idx") ? "idx:IMAGES,LABELS"
+                        : "csv:PATH") + ")");
+                continue;
+            }
+            try {
+                fileProblem(Path.of(file)).ifPresent(problem -> problems.add(kind + " " + file + ": " + problem));
+            } catch (java.nio.file.InvalidPathException e) {
+                problems.add(kind + " " + file + ": not a path (" + e.getReason() + ")");
+            }
+        }
+        return problems;
+    }
+
+    /** Why {@code file} cannot be read as a dataset's file: missing, a folder or unreadable; empty when it can. */
+    public static Optional<String> fileProblem(Path file) {
+        if (java.nio.file.Files.isDirectory(file)) {
+            return Optional.of("is a folder, not a file");
+        }
+        if (!java.nio.file.Files.exists(file)) {
+            return Optional.of("no such file");
+        }
+        if (!java.nio.file.Files.isReadable(file)) {
+            return Optional.of("cannot be read (permissions)");
+        }
+        return Optional.empty();
+    }
+
     /** The files a spec reads: none, a csv's path (which may hold a comma), or idx's images and labels. */
     private static List<String> files(String spec) {
         String argument = argument(spec);
@@ -184,7 +232,11 @@ public final class DatasetRegistry {
                 if (eq <= 0) {
                     throw new IllegalArgumentException("dataset " + spec + ": option '" + pair + "' is not key=value");
                 }
-                options.put(pair.substring(0, eq), pair.substring(eq + 1));
+                // The last of two would win without a word (a second label= made a feature the label).
+                if (options.put(pair.substring(0, eq), pair.substring(eq + 1)) != null) {
+                    throw new IllegalArgumentException("dataset " + spec + ": option " + pair.substring(0, eq)
+                            + " is given twice");
+                }
             }
         }
         return options;
@@ -209,6 +261,11 @@ public final class DatasetRegistry {
     }
 
     private static DataSplit split(LabeledData data, DatasetFactory.Options options, long seed) {
-        return DataSplit.of(data, options.number("validation", 0.2), seed);
+        double validation = options.number("validation", 0.2);
+        if (!(validation > 0 && validation < 1)) {
+            throw new IllegalArgumentException("option validation: must be between 0 and 1 (the share of the samples"
+                    + " kept for validation), got " + validation);
+        }
+        return DataSplit.of(data, validation, seed);
     }
 }

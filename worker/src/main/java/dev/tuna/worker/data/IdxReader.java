@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -28,10 +29,15 @@ public final class IdxReader {
 
     /** Reads an image file and a label file into a classification dataset with {@code numClasses} classes. */
     public static LabeledData read(Path images, Path labels, int numClasses) {
+        for (Path file : List.of(images, labels)) {
+            DatasetRegistry.fileProblem(file).ifPresent(problem -> {
+                throw new IllegalArgumentException("idx " + file + ": " + problem);
+            });
+        }
         try (InputStream i = Files.newInputStream(images); InputStream l = Files.newInputStream(labels)) {
             return read(i, l, numClasses, images + " / " + labels);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read IDX files " + images + ", " + labels + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read IDX files " + images + ", " + labels + ": " + e, e);
         }
     }
 

@@ -42,6 +42,20 @@ public final class MetricNames {
         return !(task == Task.CLASSIFICATION ? REGRESSION_ONLY : CLASSIFICATION_ONLY).contains(name);
     }
 
+    /**
+     * Whether a higher value of the metric is better (accuracy, precision, recall, F1, AUC, R^2: true) or a lower one
+     * (losses, error rate, MSE, MAE: false); empty for those that are neither (gradient norms, learning rate, speed).
+     */
+    public static java.util.Optional<Boolean> higherIsBetter(String name) {
+        if (List.of(VAL_ACCURACY, VAL_PRECISION, VAL_RECALL, VAL_F1, VAL_AUC, VAL_R2).contains(name)) {
+            return java.util.Optional.of(true);
+        }
+        if (List.of(TRAIN_LOSS, VAL_LOSS, VAL_ERROR_RATE, VAL_MSE, VAL_MAE).contains(name)) {
+            return java.util.Optional.of(false);
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Whether a DJL training reports a metric of this name (for one task or the other). */
     public static boolean isReported(String name) {
         return ALL.contains(name) || name != null && name.startsWith(GRAD_NORM + "/") && name.length() > GRAD_NORM.length() + 1;

@@ -75,6 +75,7 @@ public abstract class DjlTrainable implements Trainable {
     private final Map<String, Object> fixed;
     private final Map<String, Distribution> space;
     private final DatasetRegistry datasets;
+    private volatile String checkedObjective; // the metric the last check resolved
 
     protected DjlTrainable(String name, Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         this.name = name;
@@ -151,9 +152,11 @@ public abstract class DjlTrainable implements Trainable {
             Hyperparams p = Hyperparams.of("trainable " + name, values);
             Settings settings = Settings.read(p, 0);
             LabeledData data;
+            LabeledData here;
             try {
                 // The network is built for the data it will train on when that is here, else for an MNIST image.
-                data = datasets.check(settings.dataset(), settings.dataSeed()).map(DataSplit::train).orElse(CHECK_DATA);
+                here = datasets.check(settings.dataset(), settings.dataSeed()).map(DataSplit::train).orElse(null);
+                data = here != null ? here : CHECK_DATA;
             } catch (InvalidSettingException e) {
                 throw e;
             } catch (IllegalArgumentException e) {
@@ -174,7 +177,17 @@ public abstract class DjlTrainable implements Trainable {
             }
             buildBlock(p, checkedInputShape(p, data), outputs(data), data.task());
             p.checkAllKnown();
+            // Without the data, a default metric is a guess (its task decides it).
+            checkedObjective = here != null || fixed.containsKey("metric") ? metric : null;
         }
+    }
+
+    /**
+     * The objective's metric as {@link #check} found it: the {@code metric} setting, or the default for the data's task
+     * when the data is here; empty before a check or when it depends on data that is not.
+     */
+    public java.util.Optional<String> checkedObjective() {
+        return java.util.Optional.ofNullable(checkedObjective);
     }
 
     /** {@link #inputShape}, its complaints about the data named as this trainable's about its dataset. */
@@ -203,12 +216,17 @@ public abstract class DjlTrainable implements Trainable {
         if (distribution instanceof CategoricalDistribution c) {
             return c.choices().get(pass % c.choices().size());
         }
-        if (pass % 3 < 2) {
-            return distribution.fromUnit(0.5 * (pass % 3));
+        // The ends first, so that a range past a setting's limits is refused with the end the spec wrote (its middle,
+        // 499.99999999999983 for a log range up to 5000, named a value the spec never had); then the middle.
+        if (pass % 3 == 0) {
+            return distribution.fromUnit(0);
         }
-        // The high end itself: fromUnit never reaches it (a log range's would come out as 9999.99... for 1e4).
-        double high = distribution instanceof FloatDistribution f ? f.high() : ((IntDistribution) distribution).high();
-        return distribution.toExternal(high);
+        if (pass % 3 == 1) {
+            // The high end itself: fromUnit never reaches it (a log range's would come out as 9999.99... for 1e4).
+            double high = distribution instanceof FloatDistribution f ? f.high() : ((IntDistribution) distribution).high();
+            return distribution.toExternal(high);
+        }
+        return distribution.fromUnit(0.5);
     }
 
     @Override

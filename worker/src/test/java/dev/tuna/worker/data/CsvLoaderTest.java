@@ -51,6 +51,13 @@ class CsvLoaderTest {
         Files.writeString(nan, "x,y\n1,0\nNaN,1\n");
         assertThatThrownBy(() -> CsvLoader.read(nan, "y", Task.CLASSIFICATION))
                 .hasMessage("csv " + nan + ": line 3, column 'x': 'NaN' is not a finite number");
+        // No header: its first row would have been taken for one, and lost.
+        Path headless = dir.resolve("headless.csv");
+        Files.writeString(headless, "1,2,0\n3,4,1\n");
+        assertThatThrownBy(() -> CsvLoader.read(headless, null, Task.CLASSIFICATION)).hasMessage("csv " + headless
+                + ": the first line must name the columns, but it is all numbers (1,2,0): add a header line");
+        assertThatThrownBy(() -> CsvLoader.read(dir.resolve("none.csv"), null, Task.CLASSIFICATION))
+                .hasMessage("csv " + dir.resolve("none.csv") + ": no such file");
     }
 
     @Test

@@ -23,6 +23,42 @@ class DatasetRegistryTest {
     }
 
     @Test
+    void datasetNamesThatWouldBeMisreadAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        DatasetRegistry r = DatasetRegistry.withBuiltIns();
+        // Files: missing, a folder, none named; each said in one line with its path.
+        java.nio.file.Path missing = dir.resolve("missing.csv");
+        assertThat(DatasetRegistry.fileProblems("csv:" + missing)).containsExactly("csv " + missing + ": no such file");
+        assertThat(DatasetRegistry.fileProblems("csv:" + dir)).containsExactly("csv " + dir + ": is a folder, not a file");
+        assertThat(DatasetRegistry.fileProblems("csv:")).containsExactly("dataset csv:: no file named (expected csv:PATH)");
+        assertThat(DatasetRegistry.fileProblems("idx:" + missing + "," + dir)).containsExactly(
+                "idx " + missing + ": no such file", "idx " + dir + ": is a folder, not a file");
+        assertThat(DatasetRegistry.fileProblems("mnist")).isEmpty();
+        assertThatThrownBy(() -> r.load("csv:" + dir, 0)).hasMessage("csv " + dir + ": is a folder, not a file");
+        // An option given twice (the last won), an argument a set without files ignored, negative noise, a share.
+        assertThatThrownBy(() -> r.load("moons?samples=50&samples=60", 0))
+                .hasMessage("dataset moons?samples=50&samples=60: option samples is given twice");
+        assertThatThrownBy(() -> r.load("mnist:digits", 0)).hasMessageStartingWith("dataset mnist: takes nothing after ':'");
+        assertThatThrownBy(() -> r.load("moons?noise=-1", 0))
+                .hasMessage("dataset moons?noise=-1: option noise must be from 0.0 to 1000000.0, got -1.0");
+        assertThatThrownBy(() -> r.load("moons?validation=2", 0)).hasMessage(
+                "option validation: must be between 0 and 1 (the share of the samples kept for validation), got 2.0");
+        // A csv whose features never vary has nothing to teach (every trial failed on DJL's all-zero gradients).
+        java.nio.file.Path constant = dir.resolve("constant.csv");
+        StringBuilder rows = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 20; i++) {
+            rows.append("1,2,").append(i % 2).append('\n');
+        }
+        java.nio.file.Files.writeString(constant, rows);
+        assertThatThrownBy(() -> r.load("csv:" + constant, 0))
+                .hasMessage("every feature has the same value in all 16 training rows: nothing to learn from");
+        java.nio.file.Path two = dir.resolve("two.csv");
+        java.nio.file.Files.writeString(two, "a,label\n1,0\n2,1\n");
+        assertThatThrownBy(() -> r.load("csv:" + two, 0)).hasMessage("every feature has the same value in all 1"
+                + " training rows: nothing to learn from (the validation share leaves 1 of 2 rows for training)");
+    }
+
+    @Test
     void splitHoldsOutTheFractionWithoutOverlap() {
         LabeledData data = SyntheticData.blobs(100, 4, 3, 0.5, 1);
         float[] ids = new float[100 * 3];
