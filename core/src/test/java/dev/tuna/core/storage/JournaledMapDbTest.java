@@ -230,6 +230,15 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aFileWhereItsFolderShouldBeIsNamedAsSuch() throws IOException {
+        Path notAFolder = dir.resolve("afile");
+        Files.writeString(notAFolder, "x");
+        assertThatThrownBy(() -> JournaledMapDb.open(notAFolder.resolve("tuna.db"), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessage("cannot open " + notAFolder.resolve("tuna.db") + ": " + notAFolder
+                        + " already exists, and is not a folder");
+    }
+
+    @Test
     void aJournalThatIsNotOursIsRejected() throws IOException {
         Files.write(journal(), bytes("this is some other file, not a journal"));
         assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES))

@@ -54,6 +54,11 @@ public final class CurveExtrapolationPruner implements Pruner {
         this.maxStep = Checks.atLeast("maxStep", maxStep, 0);
         this.minSteps = Checks.atLeast("minSteps", minSteps, 3);
         this.nStartupTrials = Checks.atLeast("nStartupTrials", nStartupTrials, 1);
+        if (maxStep > 0 && minSteps > maxStep) {
+            // It would never judge a trial, and say nothing.
+            throw new IllegalArgumentException("minSteps must be at most maxStep (" + maxStep + "): a trial reports no"
+                    + " more values than that before its last step, got " + minSteps);
+        }
         if (!(probability > 0.5 && probability < 1)) {
             throw new IllegalArgumentException("probability must be in (0.5, 1), got " + probability);
         }

@@ -97,5 +97,10 @@ class CurveExtrapolationPrunerTest {
     void badSettingsAreRejected() {
         assertThatThrownBy(() -> new CurveExtrapolationPruner(0, 2, 1, 0.9)).hasMessage("minSteps must be at least 3, got 2");
         assertThatThrownBy(() -> new CurveExtrapolationPruner(0, 3, 1, 0.4)).hasMessage("probability must be in (0.5, 1), got 0.4");
+        // One that would never judge a trial: more values needed than a trial reports up to the final step.
+        assertThatThrownBy(() -> new CurveExtrapolationPruner(2, 5, 1, 0.9))
+                .hasMessage("minSteps must be at most maxStep (2): a trial reports no more values than that before its last"
+                        + " step, got 5");
+        assertThat(new CurveExtrapolationPruner(5, 5, 1, 0.9)).isNotNull();
     }
 }
