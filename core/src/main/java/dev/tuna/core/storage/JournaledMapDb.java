@@ -427,9 +427,9 @@ final class JournaledMapDb implements AutoCloseable {
                 // or with advice for its own users (bypass the header checksum): neither says what is wrong.
                 String cause = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
-                throw new StorageException("cannot open " + path + ": the file is damaged and cannot be read (" + cause
-                        + "); nothing was changed: restore it from a backup, or move it away to start an empty store",
-                        e);
+                throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged or its disk"
+                        + " failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
+                        + " start an empty store", e);
             }
         }
         long size = journal.length();

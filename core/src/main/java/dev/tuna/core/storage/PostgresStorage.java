@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A storage in a PostgreSQL database, shared by any number of processes on any number of machines.
  *
- * <p>Every call is one transaction through a HikariCP connection pool; nothing is cached, so every process sees
- * the others' changes at once. The schema is created and migrated by {@link #open} ({@link PostgresSchema}).
+ * <p>Every call is one transaction through a HikariCP connection pool, so every process sees the others' changes at
+ * once; the only thing kept is what cannot change: the finished trials read so far, from each study's first trial up
+ * to its first unfinished one (as much memory as a MapDB storage, which keeps every trial). The schema is created and migrated by {@link #open} ({@link PostgresSchema}).
  * A trial is one row holding its number, state, owner and its whole snapshot as JSON text (text rather than
  * {@code jsonb}, which would reorder the parameters). Trial numbers come from a counter on the study's row,
  * updated under that row's lock, so they are unique and committed in order; {@link #startTrial} claims the oldest
@@ -544,7 +545,13 @@ public final class PostgresStorage implements Storage {
             throw new IllegalArgumentException("from must be at least 0, got " + from);
         }
         return tx(c -> {
-            long id = studyId(c, study, false);
+            long id;
+            try {
+                id = studyId(c, study, false);
+            } catch (StudyNotFoundException e) {
+                finished.remove(study); // deleted elsewhere: what was kept of it goes
+                throw e;
+            }
             FinishedTrials known = finished.get(study);
             List<FrozenTrial> kept = known != null && known.studyId() == id ? known.trials() : List.of();
             List<FrozenTrial> rest = select(c, study, id, null, Math.max(from, kept.size()));
@@ -560,7 +567,9 @@ public final class PostgresStorage implements Storage {
                 List<FrozenTrial> longer = new ArrayList<>(kept.size() + newlyFinished);
                 longer.addAll(kept);
                 longer.addAll(rest.subList(0, newlyFinished));
-                finished.put(study, new FinishedTrials(id, Collections.unmodifiableList(longer)));
+                // Another reader may have kept more meanwhile: the longer list stays.
+                finished.merge(study, new FinishedTrials(id, Collections.unmodifiableList(longer)),
+                        (was, now) -> was.studyId() == now.studyId() && was.trials().size() >= now.trials().size() ? was : now);
             }
             List<FrozenTrial> out = new ArrayList<>(kept.size() - from + rest.size());
             out.addAll(kept.subList(from, kept.size()));

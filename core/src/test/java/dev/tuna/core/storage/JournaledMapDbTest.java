@@ -261,7 +261,7 @@ class JournaledMapDbTest {
         for (byte[] damaged : List.of(header, java.util.Arrays.copyOf(whole, whole.length / 2))) {
             Files.write(file(), damaged);
             assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
-                    .hasMessageStartingWith("cannot open " + file() + ": the file is damaged and cannot be read (")
+                    .hasMessageStartingWith("cannot open " + file() + ": the file cannot be read, it is damaged or its disk failed (")
                     .hasMessageEndingWith("); nothing was changed: restore it from a backup, or move it away to start an"
                             + " empty store");
             assertThat(Files.readAllBytes(file())).isEqualTo(damaged);

@@ -60,7 +60,8 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
         if (ex instanceof UsageException) {
-            return handleParseException(new ParameterException(commandLine, ex.getMessage()), null);
+            // Escaped as failures are: it quotes what was typed.
+            return handleParseException(new ParameterException(commandLine, Terminal.printable(ex.getMessage())), null);
         }
         LOG.debug("'{}' failed", commandLine.getCommandSpec().qualifiedName(), ex);
         PrintWriter err = commandLine.getErr();

@@ -37,7 +37,20 @@ final class ProgressLine extends DelegatingProgressBarConsumer {
 
     /** @param err where the bar is drawn: a writer made before this line, on the console's error stream */
     ProgressLine(PrintWriter err) {
-        this(err, System.console() != null);
+        this(err, errIsTerminal());
+    }
+
+    /**
+     * Whether the error stream goes to a terminal: on Linux, what its file descriptor links to; elsewhere whether
+     * there is a console (Java's console looks at standard input and output, not at the error stream).
+     */
+    static boolean errIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     /** @param console whether {@code err} is a console's, where the bar is drawn over itself */

@@ -191,7 +191,7 @@ final class RunCommand implements Callable<Integer> {
     private static JsonNode resolved(Map<?, ?> spec) {
         try {
             return StudySpecParser.toJson(StudySpecParser.resolved(
-                    new StudySpecParser(Trainables.builtIn()).parse(tree(spec))));
+                    new StudySpecParser(Trainables.builtIn()).parseStored(tree(spec))));
         } catch (IllegalArgumentException e) {
             return null;
         }

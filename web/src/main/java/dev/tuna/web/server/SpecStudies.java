@@ -64,7 +64,7 @@ public final class SpecStudies implements ClusterStudies {
             b = built.get(name);
             if (b == null || !b.of(info.get(), raw)) {
                 try {
-                    StudySpec spec = parser.parse(JSON.valueToTree(raw));
+                    StudySpec spec = parser.parseStored(JSON.valueToTree(raw));
                     Instant created = info.get().created();
                     Study study = StudyService.study(spec, storage); // bound to the study as it is now (see Study)
                     b = new Built(raw, created, new ClusterStudy(study, trainables.create(spec)));

@@ -170,7 +170,7 @@ public final class StudyService implements AutoCloseable {
             return Optional.empty();
         }
         JsonNode node = JSON.valueToTree(raw);
-        return Optional.of(parser.parse(node));
+        return Optional.of(parser.parseStored(node));
     }
 
     /** The study, or {@link StudyNotFoundException}. */

@@ -44,15 +44,28 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public void validate(StudySpec spec) {
+        check(spec, true);
+    }
+
+    /**
+     * As {@link #validate}, without the refusals a study submitted before them could not meet: a direction against
+     * its objective, a setting given both ways, a dataset file that is not here.
+     */
+    @Override
+    public void validateStored(StudySpec spec) {
+        check(spec, false);
+    }
+
+    private void check(StudySpec spec, boolean submitted) {
         // The space would win over a fixed value silently, and the fixed one would never be checked.
-        Map<String, Object> fixed = fixedValues(spec);
+        Map<String, Object> fixed = fixedValues(spec, submitted);
         for (String key : spec.space().keySet()) {
             if (fixed.containsKey(key)) {
                 throw new SpecException(fixedField(spec, key), "is also in space: a setting is either fixed or searched, "
                         + "not both");
             }
         }
-        if (filesHere) {
+        if (submitted && filesHere) {
             for (String dataset : datasets(spec, fixed)) {
                 List<String> problems = DatasetRegistry.fileProblems(dataset);
                 if (!problems.isEmpty()) {
@@ -71,7 +84,7 @@ public final class DjlTrainables implements ObjectiveFactory {
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }
-        if (trainable instanceof DjlTrainable djl) {
+        if (submitted && trainable instanceof DjlTrainable djl) {
             checkDirection(spec, djl);
         }
     }
@@ -114,7 +127,7 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public Objective create(StudySpec spec) {
-        return trainable(spec, fixedValues(spec)).asDeviceObjective();
+        return trainable(spec, fixedValues(spec, false)).asDeviceObjective();
     }
 
     private Trainable trainable(StudySpec spec, Map<String, Object> fixed) {
@@ -127,9 +140,10 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     /**
      * The trainable's fixed settings: its {@code fixed} values, dataset and epochs, and the spec's metric. One given
-     * both ways (the trainable's dataset and a fixed dataset) is refused: the first silently won.
+     * both ways (the trainable's dataset and a fixed dataset) is refused in a spec {@code submitted} now (the named
+     * one silently won); in one stored before, the named one still wins.
      */
-    private static Map<String, Object> fixedValues(StudySpec spec) {
+    private static Map<String, Object> fixedValues(StudySpec spec, boolean submitted) {
         Map<String, Object> fixed = new LinkedHashMap<>();
         if (spec.trainable().fixed() != null) {
             fixed.putAll(JSON.convertValue(spec.trainable().fixed(), new TypeReference<Map<String, Object>>() { }));
@@ -142,7 +156,7 @@ public final class DjlTrainables implements ObjectiveFactory {
             if (value == null) {
                 return;
             }
-            if (fixed.containsKey(key)) {
+            if (submitted && fixed.containsKey(key)) {
                 throw new SpecException("trainable.fixed." + key, "is also given as " + (key.equals("metric") ? "metric"
                         : "trainable." + key) + ": give it once");
             }

@@ -21,6 +21,17 @@ public interface ObjectiveFactory {
      */
     void validate(StudySpec spec);
 
+    /**
+     * Checks a spec stored with a study (by this version or an earlier one) before its study runs again: what running
+     * it needs, but not the refusals added since a study may have been submitted, which it could no longer meet
+     * (its direction, for one, cannot change). By default, {@link #validate}.
+     *
+     * @throws SpecException naming the field at fault
+     */
+    default void validateStored(StudySpec spec) {
+        validate(spec);
+    }
+
     /** The objective of a valid spec's trials. */
     Objective create(StudySpec spec);
 }

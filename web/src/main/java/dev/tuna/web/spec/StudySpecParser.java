@@ -82,6 +82,18 @@ public final class StudySpecParser {
 
     /** Checks a spec already read as JSON. */
     public StudySpec parse(JsonNode node) {
+        return parse(node, false);
+    }
+
+    /**
+     * Reads the spec a study was stored with, to run it again: checked as {@link #parse} checks a new one, but for
+     * the refusals added since it may have been submitted ({@link ObjectiveFactory#validateStored}).
+     */
+    public StudySpec parseStored(JsonNode node) {
+        return parse(node, true);
+    }
+
+    private StudySpec parse(JsonNode node, boolean stored) {
         JsonFields f = JsonFields.of(node, "");
         String name = StudySpec.checkName("name", f.requiredString("name"));
         Direction direction = direction(f);
@@ -109,7 +121,11 @@ public final class StudySpecParser {
         // Build the parts once: a spec that parses must run.
         SamplerFactory.create(sampler, space, name);
         PrunerFactory.create(pruner, "pruner");
-        trainables.validate(spec);
+        if (stored) {
+            trainables.validateStored(spec);
+        } else {
+            trainables.validate(spec);
+        }
         return spec;
     }
 

@@ -50,6 +50,11 @@ public final class Trainables implements ObjectiveFactory {
     }
 
     @Override
+    public void validateStored(StudySpec spec) {
+        factory(spec).validateStored(spec);
+    }
+
+    @Override
     public Objective create(StudySpec spec) {
         return factory(spec).create(spec);
     }

@@ -223,7 +223,8 @@ const Tuna = {
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
     // Functions (hooks) are left out: a caller passes the same ones each time.
     const shape = JSON.stringify([title, xLabel, width, data[0].every(Number.isInteger), series, extra]);
-    if (old && old.tunaShape === shape) {
+    // Only a chart still shown: a message drawn in its place (no trial to show) cleared it from the container.
+    if (old && old.tunaShape === shape && container.contains(old.root)) {
       old.setData(data, !zoom);
       Tuna.fitSingleX(old, data[0]);
       return old;

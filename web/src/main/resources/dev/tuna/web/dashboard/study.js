@@ -390,12 +390,18 @@ function contour() {
   }
   const width = Math.max(400, canvas.clientWidth || 800), height = canvas.clientHeight || 360;
   const density = window.devicePixelRatio || 1;
+  const shown = done.filter(t => t.params[xName] != null && t.params[yName] != null);
+  // Drawn again only when it would change (a completed trial never does): a live update of a running trial's step
+  // cost a full interpolation, several times a second.
+  const key = JSON.stringify([xName, yName, width, height, density, names.length, shown.length,
+    shown.length ? shown[shown.length - 1].number : -1, info.best && info.best.number, info.direction]);
+  if (canvas.dataset.drawn === key) return;
+  canvas.dataset.drawn = key;
   canvas.width = Math.round(width * density);
   canvas.height = Math.round(height * density);
   const g = canvas.getContext('2d');
   g.setTransform(density, 0, 0, density, 0, 0);
   g.clearRect(0, 0, width, height);
-  const shown = done.filter(t => t.params[xName] != null && t.params[yName] != null);
   if (names.length < 2 || shown.length === 0) {
     drawnContour = null;
     note.textContent = done.length === 0 ? 'No completed trial yet.' : 'The contour needs two numeric parameters.';

@@ -600,6 +600,10 @@ class DashboardBrowserTest {
                         .collect(java.util.stream.Collectors.joining(",")));
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
         assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial is running.");
+        // Back to the same trials: the chart comes back (one kept for new data had been cleared with the message).
+        new Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
+        assertThat(browser.findElements(By.cssSelector("#curves .empty"))).isEmpty();
+        assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isGreaterThan(2));
         // A trial that runs but has reported nothing yet is told apart from none running.
         Storage storage = runtime.studies().storage();
         storage.createStudy("waits", Direction.MINIMIZE);
@@ -819,6 +823,7 @@ class DashboardBrowserTest {
         // Choosing the y parameter for x swaps the two.
         String x = (String) js("return drawnContour.x");
         String y = (String) js("return drawnContour.y");
+        assertThat(x).isNotEqualTo(y);
         new Select(browser.findElement(By.id("contour-x"))).selectByValue(y);
         assertThat(js("return [drawnContour.x, drawnContour.y]")).isEqualTo(List.of(y, x));
         assertThat(new Select(browser.findElement(By.id("contour-y"))).getFirstSelectedOption().getText()).isEqualTo(x);

@@ -3,6 +3,7 @@ package dev.tuna.web.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
@@ -123,6 +124,14 @@ class DjlTrainablesTest {
                         + " \"direction\": \"minimize\"");
         // A regression set's default objective is its loss: the default direction is right.
         assertThat(parser.parse(spec.formatted("", "regression?samples=100")).direction()).isEqualTo(Direction.MINIMIZE);
+        // A study submitted before this check was made runs again as it was: its direction cannot change.
+        JsonNode stored;
+        try {
+            stored = new com.fasterxml.jackson.databind.ObjectMapper().readTree(spec.formatted("", "moons?samples=100"));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(parser.parseStored(stored).direction()).isEqualTo(Direction.MINIMIZE);
         // A metric that is neither (the learning rate) is left to the spec.
         assertThat(parser.parse(spec.formatted("\"metric\": \"lr\",", "moons?samples=100")).direction())
                 .isEqualTo(Direction.MINIMIZE);

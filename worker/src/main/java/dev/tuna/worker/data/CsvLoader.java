@@ -37,8 +37,10 @@ public final class CsvLoader {
             throw new IllegalArgumentException("csv " + path + ": needs a header line and at least one row");
         }
         String[] header = split(lines.get(0));
-        // A file without a header would lose its first row to it, and train on the rest without a word.
-        if (Arrays.stream(header).allMatch(CsvLoader::isNumber)) {
+        // A file without a header would lose its first row to it, and train on the rest without a word. A first line
+        // of whole numbers may be names (pandas writes 0,1,2 for unnamed columns); one with a fraction is data.
+        if (Arrays.stream(header).allMatch(CsvLoader::isNumber)
+                && Arrays.stream(header).anyMatch(cell -> !cell.matches("-?\\d+"))) {
             throw new IllegalArgumentException("csv " + path + ": the first line must name the columns, but it is all"
                     + " numbers (" + lines.get(0).strip() + "): add a header line");
         }

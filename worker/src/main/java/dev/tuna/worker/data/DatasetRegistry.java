@@ -183,7 +183,12 @@ public final class DatasetRegistry {
     public static List<String> fileProblems(String spec) {
         List<String> problems = new java.util.ArrayList<>();
         String kind = spec.startsWith("idx:") ? "idx" : "csv";
-        for (String file : files(spec)) {
+        List<String> files = files(spec);
+        // Only the sets read from files, with as many as they take: the set itself says what else is wrong.
+        if (!(spec.startsWith("csv:") || kind.equals("idx") && files.size() == 2)) {
+            return problems;
+        }
+        for (String file : files) {
             if (file.isEmpty()) {
                 problems.add("dataset " + spec + ": no file named (expected " + (kind.equals("idx") ? "idx:IMAGES,LABELS"
                         : "csv:PATH") + ")");

@@ -144,6 +144,7 @@ public abstract class DjlTrainable implements Trainable {
                 passes = Math.max(passes, c.choices().size());
             }
         }
+        String objective = null; // the metric every pass resolved, if they agree and know it
         for (int pass = 0; pass < passes; pass++) {
             Map<String, Object> values = new LinkedHashMap<>(fixed);
             for (Map.Entry<String, Distribution> e : space.entrySet()) {
@@ -177,9 +178,12 @@ public abstract class DjlTrainable implements Trainable {
             }
             buildBlock(p, checkedInputShape(p, data), outputs(data), data.task());
             p.checkAllKnown();
-            // Without the data, a default metric is a guess (its task decides it).
-            checkedObjective = here != null || fixed.containsKey("metric") ? metric : null;
+            // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
+            // give two.
+            String known = here != null || fixed.containsKey("metric") ? metric : null;
+            objective = pass == 0 || java.util.Objects.equals(objective, known) ? known : null;
         }
+        checkedObjective = objective;
     }
 
     /**

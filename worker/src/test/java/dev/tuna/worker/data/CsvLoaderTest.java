@@ -53,9 +53,13 @@ class CsvLoaderTest {
                 .hasMessage("csv " + nan + ": line 3, column 'x': 'NaN' is not a finite number");
         // No header: its first row would have been taken for one, and lost.
         Path headless = dir.resolve("headless.csv");
-        Files.writeString(headless, "1,2,0\n3,4,1\n");
+        Files.writeString(headless, "1.5,2,0\n3,4,1\n");
         assertThatThrownBy(() -> CsvLoader.read(headless, null, Task.CLASSIFICATION)).hasMessage("csv " + headless
-                + ": the first line must name the columns, but it is all numbers (1,2,0): add a header line");
+                + ": the first line must name the columns, but it is all numbers (1.5,2,0): add a header line");
+        // Whole numbers may be names: pandas writes 0,1,2 for columns it has no names for.
+        Path pandas = dir.resolve("pandas.csv");
+        Files.writeString(pandas, "0,1,2\n1.5,2,a\n3,4,b\n");
+        assertThat(CsvLoader.read(pandas, null, Task.CLASSIFICATION).size()).isEqualTo(2);
         assertThatThrownBy(() -> CsvLoader.read(dir.resolve("none.csv"), null, Task.CLASSIFICATION))
                 .hasMessage("csv " + dir.resolve("none.csv") + ": no such file");
     }

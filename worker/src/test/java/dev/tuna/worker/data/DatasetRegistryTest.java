@@ -34,6 +34,9 @@ class DatasetRegistryTest {
         assertThat(DatasetRegistry.fileProblems("idx:" + missing + "," + dir)).containsExactly(
                 "idx " + missing + ": no such file", "idx " + dir + ": is a folder, not a file");
         assertThat(DatasetRegistry.fileProblems("mnist")).isEmpty();
+        // Not sets read from files, or not with the files they take: the set itself says what is wrong.
+        assertThat(DatasetRegistry.fileProblems("moons:500")).isEmpty();
+        assertThat(DatasetRegistry.fileProblems("idx:" + missing)).isEmpty();
         assertThatThrownBy(() -> r.load("csv:" + dir, 0)).hasMessage("csv " + dir + ": is a folder, not a file");
         // An option given twice (the last won), an argument a set without files ignored, negative noise, a share.
         assertThatThrownBy(() -> r.load("moons?samples=50&samples=60", 0))
