@@ -98,7 +98,10 @@ function render() {
     Tuna.el('dt', {}, 'Sampler'), Tuna.el('dd', {}, info.sampler || '\u2013'),
     Tuna.el('dt', {}, 'Pruner'), Tuna.el('dd', {}, info.pruner || '\u2013'),
     Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),
-    Tuna.el('dt', {}, 'Trials'), Tuna.el('dd', {id: 'counts'}, Object.entries(info.counts || {})
+    // Counted from the trials the table shows: the study is read before its trials, and its own counts could be a
+    // trial ahead of the table until the next update.
+    Tuna.el('dt', {}, 'Trials'), Tuna.el('dd', {id: 'counts'}, Object.keys(info.counts || {})
+      .map(state => [state, trials.filter(t => t.state.toLowerCase() === state).length])
       .filter(([, n]) => n > 0).map(([state, n]) => n + ' ' + state).join(', ') || 'none yet')));
   // The study's user attributes (set in code), one line each under a heading of their own: an attribute named
   // "State" is not the study's state.

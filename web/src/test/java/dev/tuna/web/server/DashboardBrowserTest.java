@@ -987,6 +987,10 @@ class DashboardBrowserTest {
         js("document.dispatchEvent(new PointerEvent('pointerup'));");
         new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> Long.valueOf(1).equals(js("return window.drawn")));
 
+        // The counts are those of the trials the table shows, not the study's own (read a moment before them).
+        assertThat(js("info = Object.assign({}, info, {counts: {complete: 99, pruned: 1}}); render();"
+                + " return document.getElementById('counts').textContent")).isEqualTo("60 complete");
+
         // The filter matches what the cells show: "#3" the trial numbered 3.
         browser.findElement(By.id("text-filter")).sendKeys("#3");
         assertThat(browser.findElements(By.cssSelector("#trials tbody tr td:first-child")))
