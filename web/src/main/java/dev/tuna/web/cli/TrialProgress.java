@@ -44,7 +44,14 @@ final class TrialProgress implements TrialCallback, AutoCloseable {
             best = trial.value();
         }
         bar.setExtraMessage(message());
-        bar.step();
+        if (!trial.wasInterrupted()) {
+            bar.step(); // an interrupted trial (Ctrl-C, a stop) is not counted, and runs again
+        }
+    }
+
+    /** The trials the bar counts as done. */
+    long counted() {
+        return bar.getCurrent();
     }
 
     private String message() {
