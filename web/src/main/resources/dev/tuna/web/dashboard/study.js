@@ -258,15 +258,10 @@ function categoricalAxis(key, name, valueOf, values) {
 /** Parallel coordinates of the completed trials: one axis per parameter and one for the value, best trials darkest. */
 function parallel() {
   const canvas = document.getElementById('parallel');
-  // Drawn in CSS pixels as wide as it is shown (CSS makes it fill its line, up to 1300 px), on as many device pixels
-  // as the screen has for them: sharp on a high-density screen, not scaled up.
+  // Drawn as wide as it is shown (CSS makes it fill its line, up to 1300 px).
   const width = Math.max(400, canvas.clientWidth || 1000), height = canvas.clientHeight || 320;
   const density = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * density);
-  canvas.height = Math.round(height * density);
-  const g = canvas.getContext('2d');
-  g.setTransform(density, 0, 0, density, 0, 0);
-  g.clearRect(0, 0, width, height);
+  const g = blankDrawing(canvas, width, height, density);
   const done = completed();
   const all = paramNames(done);
   const names = parallelNames(all);
@@ -400,11 +395,7 @@ function contour() {
     shown.length ? shown[shown.length - 1].number : -1, info.best && info.best.number, info.direction]);
   if (canvas.dataset.drawn === key) return;
   canvas.dataset.drawn = key;
-  canvas.width = Math.round(width * density);
-  canvas.height = Math.round(height * density);
-  const g = canvas.getContext('2d');
-  g.setTransform(density, 0, 0, density, 0, 0);
-  g.clearRect(0, 0, width, height);
+  const g = blankDrawing(canvas, width, height, density);
   if (names.length < 2 || shown.length === 0) {
     drawnContour = null;
     note.textContent = done.length === 0 ? 'No completed trial yet.' : 'The contour needs two numeric parameters.';
@@ -510,9 +501,7 @@ function contourPointing() {
   }
   const dotAt = ev => {
     if (!drawnContour) return null;
-    const box = canvas.getBoundingClientRect();
-    const px = (ev.clientX - box.left - canvas.clientLeft) * drawnContour.width / canvas.clientWidth;
-    const py = (ev.clientY - box.top - canvas.clientTop) * drawnContour.height / canvas.clientHeight;
+    const [px, py] = drawingPoint(canvas, ev, drawnContour);
     let best = null, distance = 6;
     for (const d of drawnContour.dots) {
       const far = Math.hypot(d.x - px, d.y - py);
@@ -564,11 +553,7 @@ function timeline() {
   const note = document.getElementById('timeline-note');
   const width = Math.max(400, canvas.clientWidth || 1000), height = canvas.clientHeight || 220;
   const density = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * density);
-  canvas.height = Math.round(height * density);
-  const g = canvas.getContext('2d');
-  g.setTransform(density, 0, 0, density, 0, 0);
-  g.clearRect(0, 0, width, height);
+  const g = blankDrawing(canvas, width, height, density);
   const now = Date.now();
   const spans = trials.filter(t => t.start).map(t => {
     const from = Date.parse(t.start);
@@ -618,15 +603,36 @@ function timeline() {
   canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent);
 }
 
+/**
+ * Makes a canvas a blank drawing of {@code width} by {@code height} CSS pixels on as many device pixels as the screen
+ * has for them (sharp on a high-density screen, not scaled up), and returns its context, drawing in CSS pixels.
+ */
+function blankDrawing(canvas, width, height, density) {
+  canvas.width = Math.round(width * density);
+  canvas.height = Math.round(height * density);
+  const g = canvas.getContext('2d');
+  g.setTransform(density, 0, 0, density, 0, 0);
+  g.clearRect(0, 0, width, height);
+  return g;
+}
+
+/**
+ * Where a pointer event falls in a canvas's drawing, drawn {@code drawn.width} by {@code drawn.height} CSS pixels:
+ * inside its border, scaled if it is shown at another size.
+ */
+function drawingPoint(canvas, ev, drawn) {
+  const box = canvas.getBoundingClientRect();
+  return [(ev.clientX - box.left - canvas.clientLeft) * drawn.width / canvas.clientWidth,
+    (ev.clientY - box.top - canvas.clientTop) * drawn.height / canvas.clientHeight];
+}
+
 /** Names the timeline's bar under the mouse, and opens its trial on a click. */
 function timelinePointing() {
   const canvas = document.getElementById('timeline');
   const focus = document.getElementById('timeline-focus');
   const barAt = ev => {
     if (!drawnTimeline) return null;
-    const box = canvas.getBoundingClientRect();
-    const px = (ev.clientX - box.left - canvas.clientLeft) * drawnTimeline.width / canvas.clientWidth;
-    const py = (ev.clientY - box.top - canvas.clientTop) * drawnTimeline.height / canvas.clientHeight;
+    const [px, py] = drawingPoint(canvas, ev, drawnTimeline);
     // Rows of thousands of trials are thinner than a pixel: the nearest bar within 3 px.
     let best = null, distance = 3;
     for (const b of drawnTimeline.spans) {
@@ -662,13 +668,7 @@ function selectionNote() {
 /** Dragging along an axis sets its range; a click on an axis (no drag) clears it. */
 function brushing() {
   const canvas = document.getElementById('parallel');
-  // From the page to the drawing's pixels (CSS pixels): inside its border, scaled if it is shown at another size.
-  const at = ev => {
-    const box = canvas.getBoundingClientRect();
-    const geo = drawnAxes || {width: canvas.clientWidth, height: canvas.clientHeight};
-    return [(ev.clientX - box.left - canvas.clientLeft) * geo.width / canvas.clientWidth,
-      (ev.clientY - box.top - canvas.clientTop) * geo.height / canvas.clientHeight];
-  };
+  const at = ev => drawingPoint(canvas, ev, drawnAxes || {width: canvas.clientWidth, height: canvas.clientHeight});
   const axisAt = ([px, py]) => {
     const geo = drawnAxes;
     if (!geo || py < geo.top - 6 || py > geo.bottom + 6) return null;
