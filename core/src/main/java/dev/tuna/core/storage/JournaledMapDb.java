@@ -327,14 +327,8 @@ final class JournaledMapDb implements AutoCloseable {
     /** The first message in an exception's causes, or its type when none has one (MapDB's I/O errors have none). */
     static String describe(Throwable e) {
         // java.nio's exceptions about a file carry only its path as their message ("cannot open x/tuna.db: x").
-        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
-            return f.getFile() + " already exists, and is not a folder";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException f) {
-            return "no such file or folder: " + f.getFile();
-        }
-        if (e instanceof java.nio.file.AccessDeniedException f) {
-            return "permission denied: " + f.getFile();
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return FileErrors.describe(f);
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null) {

@@ -234,8 +234,8 @@ class JournaledMapDbTest {
         Path notAFolder = dir.resolve("afile");
         Files.writeString(notAFolder, "x");
         assertThatThrownBy(() -> JournaledMapDb.open(notAFolder.resolve("tuna.db"), NAMES)).isInstanceOf(StorageException.class)
-                .hasMessage("cannot open " + notAFolder.resolve("tuna.db") + ": " + notAFolder
-                        + " already exists, and is not a folder");
+                .hasMessage("cannot open " + notAFolder.resolve("tuna.db") + ": already exists, and is not a folder: "
+                        + notAFolder);
     }
 
     @Test

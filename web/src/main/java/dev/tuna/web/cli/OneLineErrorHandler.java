@@ -1,13 +1,8 @@
 package dev.tuna.web.cli;
 
 import dev.tuna.core.storage.StorageException;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -70,24 +65,6 @@ public final class OneLineErrorHandler implements IExecutionExceptionHandler, IP
                 + Terminal.printable(message(ex))));
         err.flush();
         return commandLine.getCommandSpec().exitCodeOnExecutionException();
-    }
-
-    /**
-     * What went wrong with a file, in words: java.nio's exceptions about a file carry only its path as their
-     * message.
-     */
-    static String describe(IOException e) {
-        String file = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : null;
-        if (e instanceof NoSuchFileException) {
-            return "no such file or folder: " + file;
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return "already exists, and is not a folder: " + file;
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied: " + file;
-        }
-        return e.getMessage();
     }
 
     /** The exception's message on one line; unexpected kinds of exception also say what they are. */

@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import dev.tuna.core.storage.FileErrors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -191,7 +192,7 @@ final class ReadCommands {
                     e.addSuppressed(suppressed);
                 }
                 // Named as given: the temporary file beside it is ours, not the user's.
-                throw new UncheckedIOException("--output " + output + ": " + OneLineErrorHandler.describe(e)
+                throw new UncheckedIOException("--output " + output + ": " + FileErrors.describe(e)
                         .replace(tmp.toString(), output.toAbsolutePath().toString()), e);
             }
         }

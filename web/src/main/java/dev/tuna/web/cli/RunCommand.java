@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import dev.tuna.core.storage.FileErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -65,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             Files.createDirectories(db.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("--data " + data + ": " + OneLineErrorHandler.describe(e), e);
+            throw new UncheckedIOException("--data " + data + ": " + FileErrors.describe(e), e);
         }
         Thread runner = Thread.currentThread();
         AtomicBoolean ctrlC = new AtomicBoolean();

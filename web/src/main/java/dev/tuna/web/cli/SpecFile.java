@@ -1,5 +1,6 @@
 package dev.tuna.web.cli;
 
+import dev.tuna.core.storage.FileErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -28,7 +29,7 @@ final class SpecFile {
         try {
             bytes = file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(shown(file) + ": cannot read: " + OneLineErrorHandler.describe(e));
+            throw new IllegalArgumentException(shown(file) + ": cannot read: " + FileErrors.describe(e));
         }
         String text;
         try {

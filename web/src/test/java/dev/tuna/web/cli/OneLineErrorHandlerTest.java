@@ -55,14 +55,6 @@ class OneLineErrorHandlerTest {
     }
 
     @Test
-    void fileProblemsAreSaidInWordsNotAsABarePath() {
-        assertThat(OneLineErrorHandler.describe(new java.nio.file.NoSuchFileException("/x/y.json")))
-                .isEqualTo("no such file or folder: /x/y.json");
-        assertThat(OneLineErrorHandler.describe(new java.nio.file.AccessDeniedException("/root/z")))
-                .isEqualTo("permission denied: /root/z");
-    }
-
-    @Test
     void aDataFolderThatIsAFileGetsOneLineSayingSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("afile"), "");
