@@ -49,6 +49,11 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;
 
+    @Option(names = "--token-for-reads",
+            description = "Reads need the API token too, not only changes: the studies, trials and event streams of a"
+                    + " server others can reach (the dashboard asks for the token once; the health check stays open).")
+    boolean tokenForReads;
+
     @Option(names = "--checkin", paramLabel = "SECONDS", defaultValue = "5",
             description = "With --db: the cluster check-in interval; a dead node's trials are recovered after about "
                     + "this long (default: ${DEFAULT-VALUE}).")
@@ -69,11 +74,11 @@ final class ServeCommand implements Callable<Integer> {
         if (cluster) {
             ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
             runtime = ServerRuntime.startCluster(database, folder, host, port,
-                    slots == 0 ? null : Devices.discover(slots), Trainables.builtInForCluster());
+                    slots == 0 ? null : Devices.discover(slots), Trainables.builtInForCluster(), tokenForReads);
             out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),
                     slots == 0 ? "coordinator: runs no trial itself" : slots + " slot" + (slots == 1 ? "" : "s"));
         } else {
-            runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn());
+            runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn(), tokenForReads);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

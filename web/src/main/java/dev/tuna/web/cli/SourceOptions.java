@@ -13,6 +13,10 @@ final class SourceOptions {
     @Option(names = "--server", paramLabel = "URL", description = "Ask the server at URL, e.g. http://127.0.0.1:7070.")
     String server;
 
+    @Option(names = "--token", paramLabel = "TOKEN", description = "With --server: the API token of a server whose reads"
+            + " need it (tuna serve --token-for-reads; default: the environment variable TUNA_TOKEN).")
+    String token;
+
     @Mixin
     DatabaseOptions db;
 
@@ -24,6 +28,9 @@ final class SourceOptions {
         if (db.given()) {
             return StudySource.database(db.database(ClusterDatabase.DEFAULT_CHECKIN));
         }
-        return StudySource.open(server, data == null ? Path.of("tuna-data") : data);
+        if (token != null && server == null) {
+            throw new UsageException("--token: only with --server");
+        }
+        return StudySource.open(server, token, data == null ? Path.of("tuna-data") : data);
     }
 }

@@ -46,8 +46,8 @@ interface StudySource extends AutoCloseable {
     void close();
 
     /** A server's source if {@code server} is given, else the data folder's. */
-    static StudySource open(String server, Path data) {
-        return server != null ? new Remote(server) : Local.folder(data);
+    static StudySource open(String server, String token, Path data) {
+        return server != null ? new Remote(server, token) : Local.folder(data);
     }
 
     /** A cluster's PostgreSQL database, read in this process (also while servers and workers use it). */
@@ -109,8 +109,13 @@ interface StudySource extends AutoCloseable {
     final class Remote implements StudySource {
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         private final String base;
+        private final String token;
 
-        Remote(String server) {
+        /** @param token the server's API token, or null for the environment variable TUNA_TOKEN's, if any */
+        Remote(String server, String token) {
+            String bearer = token != null ? token : System.getenv("TUNA_TOKEN");
+            // Stripped: a token pasted with its line's end is still the token (and no header may hold a newline).
+            this.token = bearer == null || bearer.isBlank() ? null : bearer.strip();
             this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
             String expected = "--server: expected the server's http:// or https:// URL, such as http://127.0.0.1:7070, got '"
                     + server + "'";
@@ -166,6 +171,9 @@ interface StudySource extends AutoCloseable {
 
         /** Sends a request; a problem answer becomes an exception with its detail. */
         JsonNode send(HttpRequest.Builder request, String what) {
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
             try {
                 HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());

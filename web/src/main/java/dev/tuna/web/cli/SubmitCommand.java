@@ -31,14 +31,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String json = SpecFile.read(specFile);
-        StudySource.Remote remote = new StudySource.Remote(server);
+        StudySource.Remote remote = new StudySource.Remote(server, token);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        String bearer = token != null ? token : System.getenv("TUNA_TOKEN");
-        if (bearer != null && !bearer.isBlank()) {
-            // Stripped: a token pasted with its line's end is still the token (and no header may hold a newline).
-            request.header("Authorization", "Bearer " + bearer.strip());
-        }
         JsonNode study = remote.send(request, "submit");
         spec.commandLine().getOut().printf("Submitted study '%s': %s/api/studies/%s%n", study.get("name").asText(),
                 remote.base(), study.get("name").asText());

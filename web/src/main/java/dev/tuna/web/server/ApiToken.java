@@ -99,8 +99,13 @@ public record ApiToken(String value, boolean created) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
             return false;
         }
-        byte[] given = authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
-        return given.length > 0 && MessageDigest.isEqual(given, value.getBytes(StandardCharsets.UTF_8));
+        return is(authorization.substring("Bearer ".length()));
+    }
+
+    /** Whether {@code given} (a cookie's value) is this token, compared in constant time. */
+    public boolean is(String given) {
+        byte[] bytes = given == null ? new byte[0] : given.strip().getBytes(StandardCharsets.UTF_8);
+        return bytes.length > 0 && MessageDigest.isEqual(bytes, value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Deletes the token file when this start made it: a start that failed must not leave a token never shown. */

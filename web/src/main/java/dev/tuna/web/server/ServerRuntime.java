@@ -58,13 +58,23 @@ public final class ServerRuntime implements AutoCloseable {
 
     /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
-        ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
+        return start(data, host, port, devices, trainables, false);
+    }
+
+    /**
+     * As {@link #start(Path, String, int, Devices, ObjectiveFactory)}; with {@code privateReads}, reads need the API
+     * token too, on any host ({@code tuna serve --token-for-reads}).
+     */
+    public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables,
+                                      boolean privateReads) {
+        ApiToken token = token(data, host, privateReads);
         // Closed in reverse order of opening (the server first, the storage last).
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Storage storage = opened(opened, MapDbStorage.open(data.resolve(DB_FILE)));
             TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(SHUTDOWN_GRACE).build());
-            return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token, null);
+            return serve(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables), host, port, token,
+                    privateReads, null);
         } catch (RuntimeException e) {
             throw failedStart(opened, token, data, e);
         }
@@ -79,7 +89,13 @@ public final class ServerRuntime implements AutoCloseable {
      */
     public static ServerRuntime startCluster(ClusterDatabase db, Path data, String host, int port, Devices devices,
                                              ObjectiveFactory trainables) {
-        ApiToken token = TunaServer.isLoopback(host) ? null : ApiToken.loadOrCreate(data);
+        return startCluster(db, data, host, port, devices, trainables, false);
+    }
+
+    /** As {@link #startCluster(ClusterDatabase, Path, String, int, Devices, ObjectiveFactory)}, reads private or not. */
+    public static ServerRuntime startCluster(ClusterDatabase db, Path data, String host, int port, Devices devices,
+                                             ObjectiveFactory trainables, boolean privateReads) {
+        ApiToken token = token(data, host, privateReads);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Storage storage = opened(opened, db.openStorage());
@@ -92,17 +108,23 @@ public final class ServerRuntime implements AutoCloseable {
             ClusterNode node = opened(opened, builder.build());
             LOG.info("joined the cluster at {} as node {} ({})", db.jdbcUrl(), node.nodeName(),
                     devices == null ? "coordinator, no slots" : devices);
-            return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token, node);
+            return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token,
+                    privateReads, node);
         } catch (RuntimeException e) {
             throw failedStart(opened, token, data, e);
         }
     }
 
+    /** The API token, where one is needed: beyond loopback, or when reads need it too. */
+    private static ApiToken token(Path data, String host, boolean privateReads) {
+        return TunaServer.isLoopback(host) && !privateReads ? null : ApiToken.loadOrCreate(data);
+    }
+
     private static ServerRuntime serve(List<AutoCloseable> opened, StudyService studies, String host, int port,
-                                       ApiToken token, ClusterNode node) {
+                                       ApiToken token, boolean privateReads, ClusterNode node) {
         opened(opened, studies);
         int resumed = studies.resumeUnfinished();
-        TunaServer server = opened(opened, TunaServer.start(studies, host, port, token));
+        TunaServer server = opened(opened, TunaServer.start(studies, host, port, token, privateReads));
         return new ServerRuntime(opened, studies, server, token, resumed, node);
     }
 
@@ -135,7 +157,7 @@ public final class ServerRuntime implements AutoCloseable {
         return studies;
     }
 
-    /** The API token mutating routes need, or null on a loopback address. */
+    /** The API token mutating routes need (and reads, when private), or null on a loopback address. */
     public ApiToken token() {
         return token;
     }

@@ -70,6 +70,12 @@ public final class TunaServer implements AutoCloseable {
 
     private final StudyService studies;
     private final ApiToken token;
+    /** Whether reads need the token too ({@code tuna serve --token-for-reads}). */
+    private final boolean privateReads;
+    /** The cookie in which the dashboard keeps the token for reads (event streams cannot send a header). */
+    static final String TOKEN_COOKIE = "tuna-token";
+    /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
+    private static final Set<String> OPEN_READS = Set.of("/api/health", "/api/openapi.json");
     private final ObjectMapper json;
     private final EventHub events;
     private final Javalin app;
@@ -85,9 +91,10 @@ public final class TunaServer implements AutoCloseable {
      * @param studies the studies it serves
      * @param token   the token mutating routes require, or null to require none (loopback only)
      */
-    private TunaServer(StudyService studies, ApiToken token) {
+    private TunaServer(StudyService studies, ApiToken token, boolean privateReads) {
         this.studies = studies;
         this.token = token;
+        this.privateReads = privateReads;
         this.json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         this.events = new EventHub(studies.storage(), json);
@@ -121,18 +128,31 @@ public final class TunaServer implements AutoCloseable {
      * @throws IllegalArgumentException if the host is not loopback and no token is given
      */
     public static TunaServer start(StudyService studies, String host, int port, ApiToken token) {
+        return start(studies, host, port, token, false);
+    }
+
+    /**
+     * As {@link #start(StudyService, String, int, ApiToken)}; with {@code privateReads}, every API request but the
+     * health check and the OpenAPI document needs the token, reads too, on any host (the dashboard asks for it once
+     * and keeps it in the browser).
+     *
+     * @throws IllegalArgumentException if no token is given where one is needed
+     */
+    public static TunaServer start(StudyService studies, String host, int port, ApiToken token, boolean privateReads) {
         boolean loopback = isLoopback(host);
-        if (!loopback && token == null) {
-            throw new IllegalArgumentException("--host " + host + " is not a loopback address: an API token is required");
+        if ((!loopback || privateReads) && token == null) {
+            throw new IllegalArgumentException(privateReads ? "--token-for-reads: an API token is required"
+                    : "--host " + host + " is not a loopback address: an API token is required");
         }
-        TunaServer server = new TunaServer(studies, loopback ? null : token);
+        TunaServer server = new TunaServer(studies, loopback && !privateReads ? null : token, privateReads);
         try {
             server.app.start(host, port);
         } catch (JavalinBindException e) {
             throw new IllegalStateException("--port " + port + ": already in use on " + host
                     + " (another server? pick another port, or 0 for any free one)", e);
         }
-        LOG.info("tuna server on http://{}:{} ({})", host, server.port(), loopback ? "loopback, no token" : "token required for changes");
+        LOG.info("tuna server on http://{}:{} ({})", host, server.port(), privateReads ? "token required for reads and changes"
+                : loopback ? "loopback, no token" : "token required for changes");
         return server;
     }
 
@@ -378,6 +398,15 @@ public final class TunaServer implements AutoCloseable {
             refuseMethod(ctx);
         }
         boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE;
+        if (!mutating && privateReads && ctx.path().startsWith("/api/") && !OPEN_READS.contains(ctx.path())
+                && !token.accepts(ctx.header("Authorization")) && !token.is(tokenCookie(ctx))) {
+            // Reads take the token from a cookie too: an event stream (EventSource) cannot send a header. Changes do
+            // not, so that no other site's page can make one with the cookie the browser would send along.
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
+                    : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for reads too, with the"
+                    + " token it printed at its first start (kept in its data folder's api-token file)");
+        }
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
             ctx.header("WWW-Authenticate", "Bearer");
             throw new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
@@ -386,6 +415,16 @@ public final class TunaServer implements AutoCloseable {
         }
         if (token == null) {
             checkLocalCaller(ctx, mutating);
+        }
+    }
+
+    /** The API token the dashboard keeps in a cookie for reads, URL-decoded; null when there is none. */
+    private static String tokenCookie(Context ctx) {
+        String raw = ctx.cookie(TOKEN_COOKIE);
+        try {
+            return raw == null ? null : java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

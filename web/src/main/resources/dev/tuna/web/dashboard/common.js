@@ -5,7 +5,7 @@ const Tuna = {
   async get(path) {
     let r;
     try {
-      r = await fetch(path, {headers: {Accept: 'application/json'}});
+      r = await Tuna.request('GET', path);
     } catch (e) {
       // The browser says only "Failed to fetch".
       throw new Error('cannot reach the Tuna server: is it still running?');
@@ -29,9 +29,16 @@ const Tuna = {
       throw new Error(body.detail || ('HTTP ' + r.status));
     }
   },
-  /** Sends a change with the server's API token when one was given; a server bound beyond loopback refuses changes
-      without it (401), and then the token is asked for, kept in this browser, and the change sent again. */
+  /** Sends a change (POST, DELETE) with the API token, when one was given (see {@link Tuna.request}). */
   async change(method, path, body) {
+    return Tuna.request(method, path, body);
+  },
+  /**
+   * Sends a request with the server's API token when one was given. A server bound beyond loopback refuses changes
+   * without it (401), one started with --token-for-reads reads too: then the token is asked for, kept in this
+   * browser, and the request sent again.
+   */
+  async request(method, path, body) {
     for (let asked = false; ; asked = true) {
       const headers = {Accept: 'application/json'};
       if (body != null) headers['Content-Type'] = 'application/json';
@@ -41,15 +48,23 @@ const Tuna = {
       if (r.status !== 401 || asked) return r;
       // A token kept from before that the server refused is wrong (or the server's token changed): say so.
       let given = prompt((token ? 'The server refused the API token kept in this browser. ' : '')
-        + 'This server needs its API token for changes: the token it printed at its first start, '
-        + 'kept in its data folder\'s api-token file.');
-      // A header holds printable ASCII only: anything else would make every later change fail in the browser.
+        + 'This server needs its API token for ' + (method === 'GET' ? 'reads' : 'changes') + ': the token it printed'
+        + ' at its first start, kept in its data folder\'s api-token file.');
+      // A header holds printable ASCII only: anything else would make every later request fail in the browser.
       while (given && !/^[\x21-\x7e]+$/.test(given.trim())) {
         given = prompt('That is not an API token (one word of printable ASCII). The token:');
       }
       if (!given || !given.trim()) return r;
-      localStorage.setItem('tuna-token', given.trim());
+      Tuna.keepToken(given.trim());
     }
+  },
+  /**
+   * Keeps the API token in this browser, and in a cookie for the API's paths: an event stream (EventSource) sends
+   * no header, and a server whose reads need the token takes it from there (for reads only, never for changes).
+   */
+  keepToken(token) {
+    localStorage.setItem('tuna-token', token);
+    document.cookie = 'tuna-token=' + encodeURIComponent(token) + '; path=/api; SameSite=Strict';
   },
   /**
    * The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any
@@ -288,6 +303,8 @@ const Tuna = {
 };
 Tuna.checkHealth();
 setInterval(Tuna.checkHealth, 5000);
+// A token kept from before goes in the cookie too, for the event streams of a server whose reads need it.
+if (localStorage.getItem('tuna-token')) Tuna.keepToken(localStorage.getItem('tuna-token'));
 // While a pointer button is held, live updates wait (see Tuna.live); the one that waited is drawn after the click
 // that the release makes has reached the elements it was aimed at. A release the page never sees (a context menu,
 // another window taking the mouse) must not stop the updates: those end the wait too, as does a pointer moving with

@@ -214,6 +214,20 @@ class StudyCommandsTest {
             assertThat(noToken.err().strip()).startsWith("tuna submit: no API token given: ")
                     .endsWith("(give it with --token or the environment variable TUNA_TOKEN)");
         }
+        // A server whose reads need the token: the read commands give it with --token (or TUNA_TOKEN).
+        try (ServerRuntime closed = ServerRuntime.start(dir.resolve("closed"), "127.0.0.1", 0, Devices.cpu(1),
+                Trainables.builtIn(), true)) {
+            String url = "http://127.0.0.1:" + closed.port();
+            TunaRun without = tuna("studies", "--server", url);
+            assertThat(without.code()).isEqualTo(1);
+            assertThat(without.err().strip()).startsWith("tuna studies: no API token given: this server needs")
+                    .endsWith("(give it with --token or the environment variable TUNA_TOKEN)");
+            TunaRun with = tuna("studies", "--server", url, "--token", closed.token().value());
+            assertThat(with.code()).as(with.err()).isZero();
+        }
+        TunaRun tokenAlone = tuna("studies", "--token", "x", "--data", dir.toString());
+        assertThat(tokenAlone.code()).isEqualTo(2);
+        assertThat(tokenAlone.err()).contains("--token: only with --server");
         TunaRun noScheme = tuna("studies", "--server", "127.0.0.1:7070");
         assertThat(noScheme.code()).isEqualTo(2);
         assertThat(noScheme.err().strip()).isEqualTo("tuna studies: --server: expected the server's http:// or https:// URL,"

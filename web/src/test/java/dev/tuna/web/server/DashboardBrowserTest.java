@@ -958,6 +958,31 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aServerWhoseReadsNeedTheTokenAsksForItOnceAndItsEventStreamsStillWork(@TempDir Path other) {
+        try (ServerRuntime closed = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn(), true)) {
+            String token = closed.token().value();
+            Api holder = new Api(closed.port());
+            holder.token = token;
+            assertThat(holder.post("/api/studies", Api.quadratic("private", 300, 2, 100)).status()).isEqualTo(201);
+            String base = "http://127.0.0.1:" + closed.port();
+            browser.get(base + "/"); // another port: another origin, no token kept
+            org.openqa.selenium.Alert asked = new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+            assertThat(asked.getText()).contains("This server needs its API token for reads");
+            asked.sendKeys(token);
+            asked.accept();
+            await(By.cssSelector("tr[data-study='private']"));
+            // The study page reads with the kept token, and its event stream with the cookie: the progress moves on.
+            browser.get(base + "/study.html?name=private");
+            String first = await(By.id("progress")).getText();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d -> !d.findElement(By.id("progress")).getText().equals(first));
+            assertThat(browser.findElements(By.cssSelector("#error:not(:empty)"))).isEmpty();
+            browser.get("about:blank"); // its stream closed before the server goes
+        }
+    }
+
+    @Test
     void aStudyMadeInCodeRunsElsewhereAndHasNoStopButton() {
         // A program optimising it on the server's storage: shown running, but nothing here can stop that program.
         Storage storage = runtime.studies().storage();

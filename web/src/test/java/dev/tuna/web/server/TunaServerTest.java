@@ -615,6 +615,36 @@ class TunaServerTest {
     }
 
     @Test
+    void withTokenForReadsEveryApiReadNeedsTheTokenFromAHeaderOrTheDashboardsCookie(@TempDir Path other) {
+        try (ServerRuntime closed = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn(), true)) {
+            Api anyone = new Api(closed.port());
+            String token = closed.token().value();
+            String host = "127.0.0.1:" + closed.port();
+            // Reads without the token are refused, the health check, the API's document and the pages are not.
+            Api.Answer refused = anyone.get("/api/studies");
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.header("WWW-Authenticate")).isEqualTo("Bearer");
+            assertThat(refused.json().get("detail").asText()).startsWith("no API token given: this server needs"
+                    + " 'Authorization: Bearer TOKEN' for reads too");
+            assertThat(anyone.get("/api/health").status()).isEqualTo(200);
+            assertThat(anyone.get("/api/openapi.json").status()).isEqualTo(200);
+            assertThat(anyone.get("/study.html").status()).isEqualTo(200);
+            // The token in a header, or in the dashboard's cookie (an event stream sends no header).
+            Api holder = new Api(closed.port());
+            holder.token = token;
+            assertThat(holder.post("/api/studies", Api.quadratic("q", 1, 1, 0)).status()).isEqualTo(201);
+            assertThat(holder.get("/api/studies").status()).isEqualTo(200);
+            assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", "tuna-token=" + token)).status())
+                    .isEqualTo(200);
+            assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", "tuna-token=nope")).status())
+                    .isEqualTo(401);
+            // Changes never take the cookie: another site's page could make the browser send it along.
+            assertThat(anyone.raw("POST", "/api/studies/q/stop", Map.of("Host", host, "Cookie", "tuna-token=" + token))
+                    .status()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void aServerThatStopsCleanlyLeavesItsRunningTrialsInterruptedAndNotCounted(@TempDir Path other) {
         // Each trial sleeps far longer than the scheduler's grace period, so closing has to interrupt it.
         try (ServerRuntime first = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
