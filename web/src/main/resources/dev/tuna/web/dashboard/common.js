@@ -244,6 +244,9 @@ const Tuna = {
       Tuna.fitSingleX(old, data[0]);
       return old;
     }
+    // A chart drawn anew (its lines changed: a trial started or finished) keeps the cursor where the mouse is.
+    const cursor = old && old.cursor.left >= 0 && container.contains(old.root)
+      ? {left: old.cursor.left, top: old.cursor.top} : null;
     Tuna.clear(container);
     // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
     // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
@@ -271,6 +274,7 @@ const Tuna = {
     const plot = new uPlot(opts, data, container);
     plot.tunaShape = shape;
     if (zoom) plot.setScale('x', zoom); else Tuna.fitSingleX(plot, data[0]);
+    if (cursor) plot.setCursor(cursor);
     container.tunaPlot = plot;
     return plot;
   },

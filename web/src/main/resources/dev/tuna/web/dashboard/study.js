@@ -21,6 +21,7 @@ let drawnAxes = null; // the parallel coordinates' axes as last drawn, with thei
 let drawnTimeline = null; // the timeline's bars as last drawn, for the mouse
 let contourAxes = null; // the contour's two parameters [x, y] as the user chose them; null: the two most important
 let drawnContour = null; // the contour's dots as last drawn, for the mouse
+let renameTimeline = () => {}, renameContour = () => {}; // name again what is under the mouse, after a redraw
 
 /** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
 function columns() {
@@ -72,7 +73,11 @@ async function load(numbers) {
     if (!unchanged) Tuna.live(render);
     Tuna.error('');
   } catch (e) {
-    if (e.status === 404 && !info) Tuna.notFound(e.message + '.'); else Tuna.error(e.message);
+    if (e.status === 404) {
+      if (info) studyGone(); else Tuna.notFound(e.message + '.');
+    } else {
+      Tuna.error(e.message);
+    }
   }
 }
 
@@ -398,18 +403,23 @@ function contour() {
   const g = blankDrawing(canvas, width, height, density);
   if (names.length < 2 || shown.length === 0) {
     drawnContour = null;
-    note.textContent = done.length === 0 ? 'No completed trial yet.' : 'The contour needs two numeric parameters.';
+    note.textContent = done.length === 0 ? 'No completed trial' + (info.state === 'complete' ? '.' : ' yet.')
+      : 'The contour needs two numeric parameters.';
     canvas.setAttribute('aria-label', note.textContent);
     return;
   }
   const xAxis = numericAxis('x', xName, t => t.params[xName], shown.map(t => t.params[xName]), isLog(xName));
   const yAxis = numericAxis('y', yName, t => t.params[yName], shown.map(t => t.params[yName]), isLog(yName));
-  const left = 80, right = width - 110, top = 12, bottom = height - 42;
-  const px = u => left + (right - left) * u, py = u => bottom - (bottom - top) * u;
   // Darker is better, by rank (the best 1, the worst 0, ties alike): values often span decades, and on a linear
   // scale one bad trial made all the others look alike.
   const maximize = info.direction === 'maximize';
   const ranked = shown.map(t => t.value).sort((a, b) => maximize ? b - a : a - b);
+  // The colour bar's labels: the best value, the median and the worst, with room for the longest (-1.57465e+301).
+  const labels = [ranked[0], ranked[Math.floor((ranked.length - 1) / 2)], ranked[ranked.length - 1]].map(Tuna.fmt);
+  g.font = '12px sans-serif';
+  const labelWidth = Math.max(...labels.map(text => g.measureText(text).width));
+  const left = 80, right = width - 60 - labelWidth, top = 12, bottom = height - 42;
+  const px = u => left + (right - left) * u, py = u => bottom - (bottom - top) * u;
   const places = new Map(); // each value's first and last place
   ranked.forEach((v, i) => places.set(v, [places.has(v) ? places.get(v)[0] : i, i]));
   const good = v => {
@@ -477,12 +487,14 @@ function contour() {
   }
   g.strokeRect(bar, top, 14, bottom - top);
   g.textAlign = 'left';
-  g.fillText(Tuna.fmt(ranked[0]), bar + 18, top + 10);
-  g.fillText(Tuna.fmt(ranked[Math.floor((ranked.length - 1) / 2)]), bar + 18, (top + bottom) / 2 + 4);
-  g.fillText(Tuna.fmt(ranked[ranked.length - 1]), bar + 18, bottom);
+  g.fillStyle = '#222'; // the loop left the bar's palest colour, and the labels were all but invisible
+  g.fillText(labels[0], bar + 18, top + 10);
+  g.fillText(labels[1], bar + 18, (top + bottom) / 2 + 4);
+  g.fillText(labels[2], bar + 18, bottom);
   note.textContent = shown.length + (shown.length === 1 ? ' completed trial' : ' completed trials') + ' by ' + xName
     + ' and ' + yName + '; the colours between them are interpolated from the nearest.';
   canvas.setAttribute('aria-label', 'Contour of the value over ' + xName + ' and ' + yName + ': ' + note.textContent);
+  renameContour();
 }
 
 /** The contour's two parameter choosers, and the dot under the mouse named and opened on a click. */
@@ -499,7 +511,7 @@ function contourPointing() {
       contour();
     });
   }
-  const dotAt = ev => {
+  renameContour = pointing(canvas, focus, ev => {
     if (!drawnContour) return null;
     const [px, py] = drawingPoint(canvas, ev, drawnContour);
     let best = null, distance = 6;
@@ -508,18 +520,29 @@ function contourPointing() {
       if (far <= distance) { best = d; distance = far; }
     }
     return best;
+  }, d => '#' + d.t.number + ': ' + drawnContour.x + ' ' + Tuna.fmt(d.t.params[drawnContour.x]) + ', '
+    + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value));
+}
+
+/**
+ * Names the trial drawn under the mouse on a canvas ({@code find} gives it, {@code describe} names it) and opens it on
+ * a click. Returns what names it again after a redraw: a live update moves what is drawn (the timeline's axis grows),
+ * and the name left from the last move, and the click, then went to a trial no longer there.
+ */
+function pointing(canvas, focus, find, describe) {
+  let last = null; // the pointer's last move over the canvas
+  const name = ev => {
+    const hit = find(ev);
+    canvas.style.cursor = hit ? 'pointer' : '';
+    focus.textContent = hit ? describe(hit) + ' (click to open)' : '';
   };
-  canvas.addEventListener('pointermove', ev => {
-    const d = dotAt(ev);
-    canvas.style.cursor = d ? 'pointer' : '';
-    focus.textContent = d ? '#' + d.t.number + ': ' + drawnContour.x + ' ' + Tuna.fmt(d.t.params[drawnContour.x]) + ', '
-      + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value) + ' (click to open)' : '';
-  });
-  canvas.addEventListener('pointerleave', () => { focus.textContent = ''; });
+  canvas.addEventListener('pointermove', ev => { last = ev; name(ev); });
+  canvas.addEventListener('pointerleave', () => { last = null; focus.textContent = ''; });
   canvas.addEventListener('click', ev => {
-    const d = dotAt(ev);
-    if (d) location.href = Tuna.trialHref(study, d.t.number);
+    const hit = find(ev);
+    if (hit) location.href = Tuna.trialHref(study, hit.t.number);
   });
+  return () => { if (last) name(last); };
 }
 
 /** A length of time, to the second from 10 s on: "840 ms", "2.5 s", "3 min 5 s", "2 h 7 min". */
@@ -601,6 +624,7 @@ function timeline() {
   note.textContent = spans.length + (spans.length === 1 ? ' trial' : ' trials') + ' over ' + elapsed(last - first)
     + '; at most ' + most + ' at once.';
   canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent);
+  renameTimeline();
 }
 
 /**
@@ -629,8 +653,7 @@ function drawingPoint(canvas, ev, drawn) {
 /** Names the timeline's bar under the mouse, and opens its trial on a click. */
 function timelinePointing() {
   const canvas = document.getElementById('timeline');
-  const focus = document.getElementById('timeline-focus');
-  const barAt = ev => {
+  renameTimeline = pointing(canvas, document.getElementById('timeline-focus'), ev => {
     if (!drawnTimeline) return null;
     const [px, py] = drawingPoint(canvas, ev, drawnTimeline);
     // Rows of thousands of trials are thinner than a pixel: the nearest bar within 3 px.
@@ -640,18 +663,8 @@ function timelinePointing() {
       if (d <= distance) { best = b; distance = d; }
     }
     return best;
-  };
-  canvas.addEventListener('pointermove', ev => {
-    const b = barAt(ev);
-    canvas.style.cursor = b ? 'pointer' : '';
-    focus.textContent = b ? '#' + b.t.number + ' ' + b.t.state.toLowerCase() + ', ' + elapsed(b.to - b.from)
-      + (b.t.end ? '' : ' so far') + (b.t.device ? ' on ' + b.t.device : '') + ' (click to open)' : '';
-  });
-  canvas.addEventListener('pointerleave', () => { focus.textContent = ''; });
-  canvas.addEventListener('click', ev => {
-    const b = barAt(ev);
-    if (b) location.href = Tuna.trialHref(study, b.t.number);
-  });
+  }, b => '#' + b.t.number + ' ' + b.t.state.toLowerCase() + ', ' + elapsed(b.to - b.from) + (b.t.end ? '' : ' so far')
+    + (b.t.device ? ' on ' + b.t.device : ''));
 }
 
 /** The note under the parallel coordinates: how to select, or how many trials the selection holds. */
@@ -1042,6 +1055,14 @@ document.getElementById('curves-of').addEventListener('change', () => curves());
     past 1,000 trials), and the stream's opening (and reopening) those from the first unfinished one. The stream
     opens once the page has loaded (an event stream opened before that keeps the page loading for ever in Chromium)
     and the study was found. */
+let stream = null; // the study's event stream, while the page listens
+
+/** The study was deleted (from another page, or by a program): nothing is left to show, nor any action to offer. */
+function studyGone() {
+  if (stream) stream.close();
+  Tuna.notFound('This study was deleted.');
+}
+
 function listen() {
   let pending = null;
   let named = new Set();
@@ -1055,7 +1076,7 @@ function listen() {
       }, trials.length > 1000 ? 3000 : 500);
     }
   };
-  const events = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
+  const events = stream = new EventSource('/api/studies/' + encodeURIComponent(study) + '/events');
   for (const name of ['trial-started', 'trial-reported', 'trial-finished']) {
     events.addEventListener(name, ev => {
       const number = JSON.parse(ev.data).number;
@@ -1068,7 +1089,7 @@ function listen() {
   // named by no event. The finished ones before them cannot have changed: reading every trial again read a study
   // of thousands twice on opening the page.
   events.addEventListener('open', () => loaded.then(() => { named.add(firstUnfinished()); reload(); }));
-  events.addEventListener('study-gone', () => { events.close(); Tuna.error('this study was deleted'); });
+  events.addEventListener('study-gone', studyGone);
   Tuna.closeOnLeave(events, () => { loaded = load(); listen(); });
 }
 if (!study) {

@@ -839,6 +839,13 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("contour-focus")).getText())
                 .matches("#\\d+: " + y + " \\S+, " + x + " \\S+, value \\S+ \\(click to open\\)");
         String named = browser.findElement(By.id("contour-focus")).getText();
+        // A redraw that moves the dots names what is under the mouse then (the name stayed, and a click opened
+        // another trial than the one it named).
+        js("const keep = trials; trials = trials.filter(t => t.number !== drawnContour.dots[0].t.number);"
+                + " document.getElementById('contour').dataset.drawn = ''; contour(); trials = keep;");
+        assertThat(browser.findElement(By.id("contour-focus")).getText()).isNotEqualTo(named);
+        js("document.getElementById('contour').dataset.drawn = ''; contour();");
+        assertThat(browser.findElement(By.id("contour-focus")).getText()).isEqualTo(named);
         new org.openqa.selenium.interactions.Actions(browser).click().perform();
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith(
                 "/trial.html?study=branin&n=" + named.substring(1, named.indexOf(':'))));
@@ -944,6 +951,18 @@ class DashboardBrowserTest {
         assertThat(js("return document.querySelector('#history').tunaPlot !== window.charts[0]"
                 + " && document.querySelector('#history').tunaPlot.scales.y.distr")).isEqualTo(3L);
 
+        // A trial that starts adds a line: the learning curves are drawn anew, and keep the cursor where the mouse is.
+        WebElement curves = browser.findElement(By.cssSelector("#curves .u-over"));
+        js("arguments[0].scrollIntoView({block: 'center'}); window.lines = document.querySelector('#curves').tunaPlot"
+                + ".series.length;", curves);
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(curves).perform();
+        int added = storage.startTrial("growing").number();
+        storage.report("growing", added, 1, 2.5, Map.of());
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> (Boolean) js(
+                "return document.querySelector('#curves').tunaPlot.series.length > window.lines"));
+        assertThat((Boolean) js("return document.querySelector('#curves').tunaPlot.cursor.left >= 0")).isTrue();
+        storage.finishTrial("growing", added, TrialState.COMPLETE, 2.5, null);
+
         // A running trial's page: its curve takes a new step in place too.
         int running = storage.startTrial("growing").number();
         storage.report("growing", running, 1, 3.0, Map.of());
@@ -980,6 +999,19 @@ class DashboardBrowserTest {
             assertThat(browser.findElements(By.cssSelector("#error:not(:empty)"))).isEmpty();
             browser.get("about:blank"); // its stream closed before the server goes
         }
+    }
+
+    @Test
+    void aStudyPageWhoseStudyIsDeletedElsewhereSaysSoAndOffersNothing() {
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("goner", Direction.MINIMIZE);
+        storage.startTrial("goner");
+        browser.get(api.base + "/study.html?name=goner");
+        await(By.cssSelector("#study-actions button"));
+        storage.deleteStudy("goner");
+        assertThat(await(By.id("error")).getText()).isEqualTo("This study was deleted. See the list of studies.");
+        assertThat(browser.findElement(By.id("study-actions")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("timeline")).isDisplayed()).isFalse();
     }
 
     @Test
