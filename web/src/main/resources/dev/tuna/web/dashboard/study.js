@@ -406,6 +406,7 @@ function contour() {
     note.textContent = done.length === 0 ? 'No completed trial' + (info.state === 'complete' ? '.' : ' yet.')
       : 'The contour needs two numeric parameters.';
     canvas.setAttribute('aria-label', note.textContent);
+    renameContour(); // nothing is under the mouse any more
     return;
   }
   const xAxis = numericAxis('x', xName, t => t.params[xName], shown.map(t => t.params[xName]), isLog(xName));
@@ -586,6 +587,7 @@ function timeline() {
     drawnTimeline = null;
     note.textContent = 'No trial has started yet.';
     canvas.setAttribute('aria-label', note.textContent);
+    renameTimeline(); // nothing is under the mouse any more
     return;
   }
   const first = Math.min(...spans.map(b => b.from)), last = Math.max(...spans.map(b => b.to));
