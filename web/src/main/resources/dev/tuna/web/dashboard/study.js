@@ -494,7 +494,8 @@ function contour() {
   g.fillText(labels[2], bar + 18, bottom);
   note.textContent = shown.length + (shown.length === 1 ? ' completed trial' : ' completed trials') + ' by ' + xName
     + ' and ' + yName + '; the colours between them are interpolated from the nearest.';
-  canvas.setAttribute('aria-label', 'Contour of the value over ' + xName + ' and ' + yName + ': ' + note.textContent);
+  canvas.setAttribute('aria-label', 'Contour of the value over ' + xName + ' and ' + yName + ': ' + note.textContent
+    + ' The arrow keys step through its trials, Enter opens one.');
   renameContour();
 }
 
@@ -522,20 +523,25 @@ function contourPointing() {
     }
     return best;
   }, d => '#' + d.t.number + ': ' + drawnContour.x + ' ' + Tuna.fmt(d.t.params[drawnContour.x]) + ', '
-    + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value));
+    + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value),
+  () => drawnContour ? drawnContour.dots : []);
 }
 
 /**
  * Names the trial drawn under the mouse on a canvas ({@code find} gives it, {@code describe} names it) and opens it on
- * a click. Returns what names it again after a redraw: a live update moves what is drawn (the timeline's axis grows),
- * and the name left from the last move, and the click, then went to a trial no longer there.
+ * a click. From the keyboard, the canvas takes the focus, the arrow keys step through the trials drawn ({@code
+ * drawn()}, in trial order), and Enter opens the one named. Returns what names it again after a redraw: a live update
+ * moves what is drawn (the timeline's axis grows), and the name left from the last move, and the click, then went to
+ * a trial no longer there.
  */
-function pointing(canvas, focus, find, describe) {
+function pointing(canvas, focus, find, describe, drawn) {
   let last = null; // the pointer's last move over the canvas
+  let chosen = null; // the trial number the keyboard stepped to
+  const say = (hit, how) => { focus.textContent = hit ? describe(hit) + ' (' + how + ' to open)' : ''; };
   const name = ev => {
     const hit = find(ev);
     canvas.style.cursor = hit ? 'pointer' : '';
-    focus.textContent = hit ? describe(hit) + ' (click to open)' : '';
+    say(hit, 'click');
   };
   canvas.addEventListener('pointermove', ev => { last = ev; name(ev); });
   canvas.addEventListener('pointerleave', () => { last = null; focus.textContent = ''; });
@@ -543,6 +549,25 @@ function pointing(canvas, focus, find, describe) {
     const hit = find(ev);
     if (hit) location.href = Tuna.trialHref(study, hit.t.number);
   });
+  canvas.tabIndex = 0;
+  canvas.addEventListener('keydown', ev => {
+    const items = drawn().slice().sort((a, b) => a.t.number - b.t.number);
+    if (items.length === 0) return;
+    const at = items.findIndex(item => item.t.number === chosen);
+    const steps = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
+    let next = null;
+    if (ev.key in steps) next = items[Math.max(0, Math.min(items.length - 1, at < 0 ? 0 : at + steps[ev.key]))];
+    else if (ev.key === 'Home') next = items[0];
+    else if (ev.key === 'End') next = items[items.length - 1];
+    else if (ev.key === 'Enter' && at >= 0) location.href = Tuna.trialHref(study, chosen);
+    else return;
+    ev.preventDefault();
+    if (next) {
+      chosen = next.t.number;
+      say(next, 'Enter');
+    }
+  });
+  canvas.addEventListener('blur', () => { chosen = null; focus.textContent = ''; });
   return () => { if (last) name(last); };
 }
 
@@ -625,7 +650,8 @@ function timeline() {
   const most = mostAtOnce(spans);
   note.textContent = spans.length + (spans.length === 1 ? ' trial' : ' trials') + ' over ' + elapsed(last - first)
     + '; at most ' + most + ' at once.';
-  canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent);
+  canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent
+    + ' The arrow keys step through its trials, Enter opens one.');
   renameTimeline();
 }
 
@@ -666,7 +692,7 @@ function timelinePointing() {
     }
     return best;
   }, b => '#' + b.t.number + ' ' + b.t.state.toLowerCase() + ', ' + elapsed(b.to - b.from) + (b.t.end ? '' : ' so far')
-    + (b.t.device ? ' on ' + b.t.device : ''));
+    + (b.t.device ? ' on ' + b.t.device : ''), () => drawnTimeline ? drawnTimeline.spans : []);
 }
 
 /** The note under the parallel coordinates: how to select, or how many trials the selection holds. */

@@ -876,7 +876,8 @@ class DashboardBrowserTest {
         browser.get(api.base + "/study.html?name=timed");
         assertThat(await(By.id("timeline-note")).getText()).matches("4 trials over [0-9.]+ m?s; at most 2 at once\\.");
         assertThat(browser.findElement(By.id("timeline")).getAttribute("aria-label"))
-                .startsWith("Timeline of the trials: 4 trials over");
+                .startsWith("Timeline of the trials: 4 trials over").endsWith("The arrow keys step through its trials,"
+                        + " Enter opens one.");
         // Each bar in its state's colour, a row per trial from the first down; the running one reaches the right end.
         @SuppressWarnings("unchecked")
         List<String> colours = (List<String>) js("const c = document.getElementById('timeline'),"
@@ -904,6 +905,18 @@ class DashboardBrowserTest {
                 .matches("#" + b + " pruned, [0-9.]+ m?s \\(click to open\\)");
         new org.openqa.selenium.interactions.Actions(browser).click().perform();
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(driver -> driver.getCurrentUrl().endsWith("/trial.html?study=timed&n=" + b));
+        // From the keyboard: the arrow keys step through the trials, Enter opens the one named.
+        browser.get(api.base + "/study.html?name=timed");
+        await(By.id("timeline-note"));
+        WebElement bars = browser.findElement(By.id("timeline"));
+        bars.sendKeys(Keys.ARROW_RIGHT);
+        assertThat(browser.findElement(By.id("timeline-focus")).getText()).startsWith("#" + a + " complete, ");
+        bars.sendKeys(Keys.END);
+        assertThat(browser.findElement(By.id("timeline-focus")).getText()).startsWith("#" + d + " running, ")
+                .endsWith(" so far (Enter to open)");
+        bars.sendKeys(Keys.ARROW_LEFT);
+        bars.sendKeys(Keys.ENTER);
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(driver -> driver.getCurrentUrl().endsWith("/trial.html?study=timed&n=" + c));
         // A study whose trials all wait has no timeline yet.
         storage.createStudy("queued", Direction.MINIMIZE);
         storage.enqueueTrial("queued", Map.of("x", 1.0));
