@@ -432,15 +432,7 @@ class TunaServerTest {
     void aFinishedStudyWithAListenerIsReadOnlyNowAndThen() throws Exception {
         // Every trial was read every 200 ms while a client listened, also when none could change any more.
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
-            @Override
-            public List<dev.tuna.core.FrozenTrial> trialsFrom(String name, int from) {
-                if (name.equals("quiet")) {
-                    reads.incrementAndGet();
-                }
-                return super.trialsFrom(name, from);
-            }
-        };
+        Storage storage = countingReads("quiet", reads, new java.util.concurrent.atomic.AtomicInteger());
         storage.createStudy("quiet", Direction.MINIMIZE);
         for (int i = 0; i < 3; i++) {
             storage.finishTrial("quiet", storage.startTrial("quiet").number(), dev.tuna.core.TrialState.COMPLETE, 1.0, null);
@@ -470,57 +462,58 @@ class TunaServerTest {
     void aRunningStudyWithAListenerIsReadFromItsFirstUnfinishedTrialOn() throws Exception {
         // Every trial was read at each look (5 a second), the finished ones too, which never change.
         java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
-        Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
-            @Override
-            public List<dev.tuna.core.FrozenTrial> trialsFrom(String name, int from) {
-                List<dev.tuna.core.FrozenTrial> trials = super.trialsFrom(name, from);
-                if (name.equals("busy")) {
-                    read.addAndGet(trials.size());
-                }
-                return trials;
-            }
-        };
+        Storage storage = countingReads("busy", new java.util.concurrent.atomic.AtomicInteger(), read);
         storage.createStudy("busy", Direction.MINIMIZE);
         for (int i = 0; i < 200; i++) {
             storage.finishTrial("busy", storage.startTrial("busy").number(), dev.tuna.core.TrialState.COMPLETE, 1.0, null);
         }
         int running = storage.startTrial("busy").number();
-        try (dev.tuna.worker.dispatch.TrialScheduler scheduler = dev.tuna.worker.dispatch.TrialScheduler.builder(Devices.cpu(1)).build();
-             StudyService service = new StudyService(storage, StudyDispatch.local(scheduler), Trainables.builtIn())) {
-            TunaServer server = TunaServer.start(service, "127.0.0.1", 0, null);
-            try {
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                        + "/api/studies/busy/events")).header("Accept", "text/event-stream").build();
-                HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                    assertThat(in.readLine()).isEqualTo("event: subscribed");
-                    Thread.sleep(300);
-                    int before = read.get();
-                    Thread.sleep(1_000);
-                    // About 5 looks at the one running trial; each read all 201 before.
-                    assertThat(read.get() - before).as("trials read in 1 s").isBetween(1, 20);
-                    // What the running trial does, and a trial after it, are still seen.
-                    storage.report("busy", running, 1, 0.5, Map.of());
-                    assertThat(nextEvent(in)).isEqualTo("event: trial-reported");
-                    storage.finishTrial("busy", running, dev.tuna.core.TrialState.COMPLETE, 0.5, null);
-                    assertThat(nextEvent(in)).isEqualTo("event: trial-finished");
-                    storage.startTrial("busy");
-                    assertThat(nextEvent(in)).isEqualTo("event: trial-started");
-                }
-                // A page of trials by number from an offset reads only those (the dashboard's reading on).
-                Api other = new Api(server.port());
+        serving(storage, server -> {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/studies/busy/events")).header("Accept", "text/event-stream").build();
+            HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                assertThat(in.readLine()).isEqualTo("event: subscribed");
+                Thread.sleep(300);
                 int before = read.get();
-                JsonNode page = other.get("/api/studies/busy/trials?offset=150&limit=1000").json();
-                assertThat(read.get() - before).isLessThan(60);
-                assertThat(page.get("total").asInt()).isEqualTo(202);
-                assertThat(page.get("trials").findValuesAsText("number")).hasSize(52).first().isEqualTo("150");
-                assertThat(other.get("/api/studies/busy/trials?offset=500").json().get("total").asInt()).isEqualTo(202);
-                assertThat(other.get("/api/studies/busy/trials?offset=200&limit=1&sort=-number").json()
-                        .get("trials").findValuesAsText("number")).containsExactly("1");
-            } finally {
-                server.close();
+                Thread.sleep(1_000);
+                // About 5 looks at the one running trial; each read all 201 before.
+                assertThat(read.get() - before).as("trials read in 1 s").isBetween(1, 20);
+                // What the running trial does, and a trial after it, are still seen.
+                storage.report("busy", running, 1, 0.5, Map.of());
+                assertThat(nextEvent(in)).isEqualTo("event: trial-reported");
+                storage.finishTrial("busy", running, dev.tuna.core.TrialState.COMPLETE, 0.5, null);
+                assertThat(nextEvent(in)).isEqualTo("event: trial-finished");
+                storage.startTrial("busy");
+                assertThat(nextEvent(in)).isEqualTo("event: trial-started");
             }
-        }
+            // A page of trials by number from an offset reads only those (the dashboard's reading on).
+            Api other = new Api(server.port());
+            int before = read.get();
+            JsonNode page = other.get("/api/studies/busy/trials?offset=150&limit=1000").json();
+            assertThat(read.get() - before).isLessThan(60);
+            assertThat(page.get("total").asInt()).isEqualTo(202);
+            assertThat(page.get("trials").findValuesAsText("number")).hasSize(52).first().isEqualTo("150");
+            assertThat(other.get("/api/studies/busy/trials?offset=500").json().get("total").asInt()).isEqualTo(202);
+            assertThat(other.get("/api/studies/busy/trials?offset=200&limit=1&sort=-number").json()
+                    .get("trials").findValuesAsText("number")).containsExactly("1");
+        });
+    }
+
+    /** A storage that counts the reads of one study's trials: the calls, and the trials they returned. */
+    private static Storage countingReads(String study, java.util.concurrent.atomic.AtomicInteger calls,
+                                         java.util.concurrent.atomic.AtomicInteger trials) {
+        return new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public List<dev.tuna.core.FrozenTrial> trialsFrom(String name, int from) {
+                List<dev.tuna.core.FrozenTrial> read = super.trialsFrom(name, from);
+                if (name.equals(study)) {
+                    calls.incrementAndGet();
+                    trials.addAndGet(read.size());
+                }
+                return read;
+            }
+        };
     }
 
     /** The next event's line of a stream, after what is not one (data, blank lines, keep-alive comments). */
