@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every call is one transaction through a HikariCP connection pool, so every process sees the others' changes at
  * once; the only thing kept is what cannot change: the finished trials read so far, from each study's first trial up
- * to its first unfinished one (as much memory as a MapDB storage, which keeps every trial). The schema is created and migrated by {@link #open} ({@link PostgresSchema}).
+ * to its first unfinished one (as much memory as a MapDB storage, which keeps every trial). The schema is created and
+ * migrated by {@link #open} ({@link PostgresSchema}).
  * A trial is one row holding its number, state, owner and its whole snapshot as JSON text (text rather than
  * {@code jsonb}, which would reorder the parameters). Trial numbers come from a counter on the study's row,
  * updated under that row's lock, so they are unique and committed in order; {@link #startTrial} claims the oldest
