@@ -27,7 +27,8 @@ final class ProgressLine extends DelegatingProgressBarConsumer {
     static ProgressBarStyle style() {
         Console console = System.console();
         String blocks = "\u2588\u258c\u2502";
-        return console != null && console.charset().newEncoder().canEncode(blocks)
+        // The bar goes to the error stream: a terminal's, or a log's (the console is that of the other two streams).
+        return errIsTerminal() && console != null && console.charset().newEncoder().canEncode(blocks)
                 && Charset.defaultCharset().newEncoder().canEncode(blocks)
                 ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII;
     }

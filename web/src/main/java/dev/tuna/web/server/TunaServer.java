@@ -402,20 +402,22 @@ public final class TunaServer implements AutoCloseable {
                 && !token.accepts(ctx.header("Authorization")) && !token.is(tokenCookie(ctx))) {
             // Reads take the token from a cookie too: an event stream (EventSource) cannot send a header. Changes do
             // not, so that no other site's page can make one with the cookie the browser would send along.
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
-                    : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for reads too, with the"
-                    + " token it printed at its first start (kept in its data folder's api-token file)");
+            throw unauthorized(ctx, "reads too");
         }
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
-                    : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for changes, with the token"
-                    + " it printed at its first start (kept in its data folder's api-token file)");
+            throw unauthorized(ctx, "changes");
         }
         if (token == null) {
             checkLocalCaller(ctx, mutating);
         }
+    }
+
+    /** 401 for a request without the token, or with a wrong one, that needs it for {@code what}. */
+    private static ApiException unauthorized(Context ctx, String what) {
+        ctx.header("WWW-Authenticate", "Bearer");
+        return new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
+                : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for " + what + ", with the"
+                + " token it printed at its first start (kept in its data folder's api-token file)");
     }
 
     /** The API token the dashboard keeps in a cookie for reads, URL-decoded; null when there is none. */

@@ -14,6 +14,7 @@ import dev.tuna.worker.train.TrainableRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -74,8 +75,13 @@ public final class DjlTrainables implements ObjectiveFactory {
             }
         }
         Trainable trainable = trainable(spec, fixed);
+        Optional<String> objective = Optional.empty();
         try {
-            trainable.check();
+            if (trainable instanceof DjlTrainable djl) {
+                objective = djl.checkObjective();
+            } else {
+                trainable.check();
+            }
         } catch (InvalidSettingException e) {
             // The field names the setting: a message that starts with its name too would say it twice.
             String said = e.getMessage();
@@ -84,14 +90,14 @@ public final class DjlTrainables implements ObjectiveFactory {
         } catch (IllegalArgumentException e) {
             throw new SpecException("trainable", e.getMessage());
         }
-        if (submitted && trainable instanceof DjlTrainable djl) {
-            checkDirection(spec, djl);
+        if (submitted) {
+            checkDirection(spec, objective);
         }
     }
 
     /** A study that minimises accuracy (the default direction) steered toward worse models without a word. */
-    private static void checkDirection(StudySpec spec, DjlTrainable trainable) {
-        trainable.checkedObjective().ifPresent(metric -> MetricNames.higherIsBetter(metric).ifPresent(higher -> {
+    private static void checkDirection(StudySpec spec, Optional<String> objective) {
+        objective.ifPresent(metric -> MetricNames.higherIsBetter(metric).ifPresent(higher -> {
             Direction wanted = higher ? Direction.MAXIMIZE : Direction.MINIMIZE;
             if (spec.direction() != wanted) {
                 String said = spec.direction() == Direction.MAXIMIZE ? "maximize" : "minimize";

@@ -278,6 +278,18 @@ const Tuna = {
     container.tunaPlot = plot;
     return plot;
   },
+  /**
+   * Keeps in {@code boxes} (a Map kept between drawings) one chart box for each of {@code names}, made when new, and
+   * drops those of other names from the map and the page: a chart kept keeps its zoom and takes new data in place.
+   */
+  keptBoxes(boxes, names) {
+    for (const [name, box] of boxes) {
+      if (!names.includes(name)) { box.remove(); boxes.delete(name); }
+    }
+    for (const name of names) {
+      if (!boxes.has(name)) boxes.set(name, Tuna.el('div', {class: 'chart'}));
+    }
+  },
   /** One x value only (a single trial; a slice whose trials all chose the first choice): uPlot ranged 0 to 100. */
   fitSingleX(plot, xs) {
     if (xs.length && xs.every(v => v === xs[0]) && plot.scales.x.distr !== 3) {

@@ -843,9 +843,7 @@ function slices() {
   const done = completed();
   // The parameters the parallel coordinates show: all, the 8 most important, or those ticked.
   const names = parallelNames(paramNames(done));
-  for (const [name, chart] of sliceBoxes) {
-    if (!names.includes(name)) { chart.remove(); sliceBoxes.delete(name); }
-  }
+  Tuna.keptBoxes(sliceBoxes, names);
   const empty = box.querySelector(':scope > .empty');
   if (empty) empty.remove();
   if (names.length === 0) box.append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
@@ -858,7 +856,6 @@ function slices() {
       const v = t.params[name];
       return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];
     }).sort((a, b) => a[0] - b[0]);
-    if (!sliceBoxes.has(name)) sliceBoxes.set(name, Tuna.el('div', {class: 'chart'}));
     const chart = sliceBoxes.get(name);
     box.append(chart); // in the space's order
     const ys = points.map(p => p[1]);

@@ -64,12 +64,9 @@ function render(t) {
   const curves = Object.assign({value: t.intermediateValues}, t.metrics);
   // Each curve's chart is kept from one update to the next, so that it takes new steps in place (see Tuna.chart).
   const drawn = Object.entries(curves).filter(([, curve]) => Object.keys(curve).length > 0);
-  for (const [name, box] of chartBoxes) {
-    if (!drawn.some(([n]) => n === name)) { box.remove(); chartBoxes.delete(name); }
-  }
+  Tuna.keptBoxes(chartBoxes, drawn.map(([name]) => name));
   for (const [name, curve] of drawn) {
     const steps = Object.keys(curve).map(Number).sort((a, b) => a - b);
-    if (!chartBoxes.has(name)) chartBoxes.set(name, Tuna.el('div', {class: 'chart'}));
     const box = chartBoxes.get(name);
     charts.append(box); // in the curves' order
     const ys = steps.map(s => { const v = curve[s]; return typeof v === 'number' && isFinite(v) ? v : null; });

@@ -75,7 +75,6 @@ public abstract class DjlTrainable implements Trainable {
     private final Map<String, Object> fixed;
     private final Map<String, Distribution> space;
     private final DatasetRegistry datasets;
-    private volatile String checkedObjective; // the metric the last check resolved
 
     protected DjlTrainable(String name, Map<String, Object> fixed, Map<String, Distribution> space, DatasetRegistry datasets) {
         this.name = name;
@@ -138,6 +137,16 @@ public abstract class DjlTrainable implements Trainable {
      */
     @Override
     public void check() {
+        checkObjective();
+    }
+
+    /**
+     * {@link #check}, which returns the objective's metric it found: the {@code metric} setting, or the default for
+     * the data's task when the data is here; empty when it depends on data that is not.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    public java.util.Optional<String> checkObjective() {
         int passes = 3;
         for (Distribution d : space.values()) {
             if (d instanceof CategoricalDistribution c) {
@@ -183,15 +192,7 @@ public abstract class DjlTrainable implements Trainable {
             String known = here != null || fixed.containsKey("metric") ? metric : null;
             objective = pass == 0 || java.util.Objects.equals(objective, known) ? known : null;
         }
-        checkedObjective = objective;
-    }
-
-    /**
-     * The objective's metric as {@link #check} found it: the {@code metric} setting, or the default for the data's task
-     * when the data is here; empty before a check or when it depends on data that is not.
-     */
-    public java.util.Optional<String> checkedObjective() {
-        return java.util.Optional.ofNullable(checkedObjective);
+        return java.util.Optional.ofNullable(objective);
     }
 
     /** {@link #inputShape}, its complaints about the data named as this trainable's about its dataset. */
