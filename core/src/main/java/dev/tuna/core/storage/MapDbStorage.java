@@ -66,6 +66,12 @@ public final class MapDbStorage implements Storage {
     private final ObjectMapper json;
     private final ScheduledExecutorService flusher;
     private boolean closed;
+    /**
+     * Trials whose parameters or attributes changed since their record was last written, by study. Their records are
+     * written once, just before the next commit, rather than at each change: a record holds every parameter, so
+     * writing it at each {@link #setParam} made a trial of P parameters cost O(P^2).
+     */
+    private final Map<String, java.util.Set<Integer>> unwritten = new LinkedHashMap<>();
     private volatile String writeFailure; // why the last commit failed, until one succeeds (read by health checks)
     private long failureLoggedAt;
     /** While commits keep failing, the error is logged at most this often (the flush tries every 200 ms). */
@@ -213,6 +219,20 @@ public final class MapDbStorage implements Storage {
         db.put(TRIALS, trialKey(study, trial.number()), write(headerWriter, trial));
     }
 
+    private void markUnwritten(String study, int number) {
+        unwritten.computeIfAbsent(study, k -> new java.util.LinkedHashSet<>()).add(number);
+    }
+
+    /** Writes the records that {@link #markUnwritten} deferred; those of trials deleted since are gone already. */
+    private void writeUnwritten() {
+        unwritten.forEach((study, numbers) -> {
+            if (cache.findStudy(study).isPresent()) {
+                numbers.forEach(n -> writeTrial(study, cache.trial(study, n)));
+            }
+        });
+        unwritten.clear();
+    }
+
     private void writeStudy(StudyInfo info) {
         db.put(STUDIES, info.name(), write(studyWriter, info));
     }
@@ -252,6 +272,7 @@ public final class MapDbStorage implements Storage {
      */
     private <T> T durably(java.util.function.Supplier<T> change, Runnable undo) {
         checkOpen();
+        writeUnwritten(); // before the savepoint: they wait on if this change is undone
         JournaledMapDb.Savepoint before = db.savepoint();
         T result = change.get();
         try {
@@ -265,7 +286,11 @@ public final class MapDbStorage implements Storage {
     }
 
     private synchronized void flush() {
-        if (!closed && (db.dirty() || writeFailure != null)) {
+        if (closed) {
+            return;
+        }
+        writeUnwritten();
+        if (db.dirty() || writeFailure != null) {
             try {
                 // With nothing waiting (the failed change was undone), a probe tells when the disk takes writes again.
                 trackingFailure(db::probe);
@@ -350,7 +375,7 @@ public final class MapDbStorage implements Storage {
     public synchronized void setParam(String study, int number, String name, Distribution distribution, double internalValue) {
         checkOpen();
         cache.setParam(study, number, name, distribution, internalValue);
-        writeTrial(study, cache.trial(study, number));
+        markUnwritten(study, number);
     }
 
     @Override
@@ -376,14 +401,14 @@ public final class MapDbStorage implements Storage {
     public synchronized void setUserAttr(String study, int number, String key, Object value) {
         checkOpen();
         cache.setUserAttr(study, number, key, value);
-        writeTrial(study, cache.trial(study, number));
+        markUnwritten(study, number);
     }
 
     @Override
     public synchronized void setSystemAttr(String study, int number, String key, Object value) {
         checkOpen();
         cache.setSystemAttr(study, number, key, value);
-        writeTrial(study, cache.trial(study, number));
+        markUnwritten(study, number);
     }
 
     @Override
@@ -418,6 +443,7 @@ public final class MapDbStorage implements Storage {
             if (closed) {
                 return;
             }
+            writeUnwritten();
             closed = true;
             db.close();
         }

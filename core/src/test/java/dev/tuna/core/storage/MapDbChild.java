@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * A second process for {@link MapDbStorageTest}: opens a MapDB storage and prints {@code OPEN}, then either holds
- * the file ({@code hold}) or finishes trials one after another, printing {@code FINISHED number i ok} each time
- * {@code finishTrial} has returned ({@code finish}), until it is killed.
+ * the file ({@code hold}), or finishes trials one after another, printing {@code FINISHED number i ok} each time
+ * {@code finishTrial} has returned ({@code finish}), or starts a trial, gives it parameters and attributes and prints
+ * {@code SET} with the journal's size then ({@code running}), until it is killed.
  */
 public final class MapDbChild {
 
@@ -19,15 +20,25 @@ public final class MapDbChild {
     private MapDbChild() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, java.io.IOException {
         String mode = args[0];
         MapDbStorage storage = MapDbStorage.open(Path.of(args[1]));
-        if (mode.equals("finish")) {
+        if (!mode.equals("hold")) {
             storage.createStudy(STUDY, Direction.MINIMIZE);
         }
         System.out.println("OPEN");
         System.out.flush();
         if (mode.equals("hold")) {
+            Thread.sleep(Long.MAX_VALUE);
+        }
+        if (mode.equals("running")) {
+            int n = storage.startTrial(STUDY).number();
+            storage.setParam(STUDY, n, "i", PARAM, 7);
+            storage.setParam(STUDY, n, "j", PARAM, 8);
+            storage.setUserAttr(STUDY, n, "note", "kept");
+            storage.setSystemAttr(STUDY, n, "device", "cpu");
+            System.out.println("SET " + java.nio.file.Files.size(Path.of(args[1] + ".journal")));
+            System.out.flush();
             Thread.sleep(Long.MAX_VALUE);
         }
         for (int i = 0; ; i++) {

@@ -105,6 +105,36 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    @Timeout(60)
+    void aRunningTrialsParametersAndAttributesReachTheFileWithThePeriodicCommit() throws Exception {
+        Path file = dir.resolve("running.db");
+        Path log = dir.resolve("running.log");
+        Process child = startChild("running", file, log);
+        try {
+            BufferedReader out = stdout(child);
+            assertThat(out.readLine()).as(childLog(log)).isEqualTo("OPEN");
+            String set = out.readLine();
+            assertThat(set).as(childLog(log)).startsWith("SET ");
+            long sizeWhenSet = Long.parseLong(set.substring(4));
+            // The periodic commit appends what waited to the journal.
+            Path journal = Path.of(file + ".journal");
+            while (Files.size(journal) <= sizeWhenSet) {
+                Thread.sleep(20);
+            }
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            FrozenTrial t = reopened.trial(MapDbChild.STUDY, 0);
+            assertThat(t.wasInterrupted()).isTrue();
+            assertThat(t.params()).isEqualTo(Map.of("i", 7, "j", 8));
+            assertThat(t.userAttrs()).isEqualTo(Map.of("note", "kept"));
+            assertThat(t.systemAttrs()).containsEntry("device", "cpu");
+        }
+    }
+
+    @Test
     void aFileOpenInThisProcessCannotBeOpenedAgain() {
         Path file = ((MapDbStorage) storage).path();
 
