@@ -320,6 +320,39 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void onAPhonesScreenThePagesFitItsWidth() {
+        ChromeDriver chrome = (ChromeDriver) browser;
+        // A phone's screen, as the browser's developer tools emulate it: without a viewport of the device's width a
+        // page is laid out 980 pixels wide and shrunk to fit.
+        chrome.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 390, "height", 844, "deviceScaleFactor", 2, "mobile", true));
+        try {
+            Map<String, By> pages = new java.util.LinkedHashMap<>();
+            pages.put("/", By.cssSelector("tr[data-study='branin'] a"));
+            pages.put("/study.html?name=branin", By.cssSelector("#trials tbody tr"));
+            pages.put("/study.html?name=wide", By.cssSelector("#trials tbody tr"));
+            pages.put("/study.html?name=markup", By.cssSelector("#trials tbody tr"));
+            pages.put("/trial.html?study=branin&n=" + best.get("number").asInt(), By.id("state"));
+            pages.put("/trial.html?study=failing&n=0", By.id("state"));
+            for (Map.Entry<String, By> page : pages.entrySet()) {
+                browser.get(api.base + page.getKey());
+                await(page.getValue());
+                // What reaches past the screen's right edge, named: a page wider than the screen is laid out wider
+                // (and shrunk to fit) or scrolls sideways.
+                assertThat(js("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+                        + " > 390.5 && !(e.parentElement && e.parentElement.closest('.scrolls'))).map(e => e.tagName"
+                        + " + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : '')"
+                        + " + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)"))
+                        .as(page.getKey()).isEqualTo(List.of());
+                assertThat(js("return [window.innerWidth, document.documentElement.scrollWidth]")).as(page.getKey())
+                        .isEqualTo(List.of(390L, 390L));
+            }
+        } finally {
+            chrome.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+        }
+    }
+
+    @Test
     void theLearningCurveUnderTheCursorIsNamedAndAClickOpensItsTrial() {
         browser.get(api.base + "/study.html?name=branin");
         await(By.cssSelector("#trials tbody tr"));
