@@ -15,19 +15,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Exhaustive search: every combination of the given values, each run once, after which the study starts no more
- * trials ({@link #isExhausted}). Without a seed the points are visited in lexicographic order (the grid map's
- * first parameter varies slowest); with a seed, in a shuffled order fixed by the seed.
+ * trials ({@link #isExhausted}). Without a seed the points are visited in lexicographic order (the first parameter
+ * varies slowest); with a seed, in a shuffled order fixed by the seed. The parameters are taken in the grid map's
+ * order where it has one of its own (a {@link LinkedHashMap}, a {@link SortedMap}, a spec's grid), else by name:
+ * {@code Map.of} and {@code HashMap} iterate in an order that can change from one run of the JVM to the next.
  *
- * <p>Each trial is given the first point, in visit order, not yet taken by any trial of the study. The point's
- * index is recorded on the trial as the system attribute {@value #ATTR_GRID_ID}, so taken points are known from
- * storage: a study resumed in another process (with the same grid) goes on where it stopped. Trials interrupted
- * by a crash free their point, which runs again; trials that failed otherwise keep theirs (as in Optuna).
+ * <p>Each trial is given the first point, in visit order, not yet taken by any trial of the study. The point is
+ * recorded on the trial, its values as the system attribute {@value #ATTR_GRID_POINT} and its index as
+ * {@value #ATTR_GRID_ID}, so taken points are known from storage: a study resumed in another process goes on where
+ * it stopped, and a point whose values a trial already ran is not run again after the grid was given another order
+ * or more values. Trials interrupted by a crash free their point, which runs again; trials that failed otherwise
+ * keep theirs (as in Optuna).
  *
  * <p>An enqueued trial whose fixed parameters name a point of the grid takes that point; one that fixes only some
  * grid parameters takes the first free point with those values. When no free point has them (or they are off the
@@ -42,6 +47,8 @@ public final class GridSampler implements Sampler {
 
     /** The system attribute that holds a trial's grid point index (lexicographic, whatever the visit order). */
     public static final String ATTR_GRID_ID = "grid_id";
+    /** The system attribute that holds a trial's grid point, as parameter name to value: what says which it took. */
+    public static final String ATTR_GRID_POINT = "grid_point";
 
     private final List<String> names;
     private final List<List<Object>> values;
@@ -74,12 +81,15 @@ public final class GridSampler implements Sampler {
         List<String> n = new ArrayList<>();
         List<List<Object>> v = new ArrayList<>();
         long points = 1;
-        for (Map.Entry<String, ? extends List<?>> e : grid.entrySet()) {
-            String name = e.getKey();
+        List<String> ordered = new ArrayList<>(grid.keySet());
+        if (!(grid instanceof LinkedHashMap || grid instanceof SortedMap)) {
+            ordered.sort(java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
+        }
+        for (String name : ordered) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("the grid has a parameter without a name");
             }
-            List<Object> checked = checkedValues(name, e.getValue());
+            List<Object> checked = checkedValues(name, grid.get(name));
             n.add(name);
             v.add(checked);
             points *= checked.size();
@@ -174,7 +184,7 @@ public final class GridSampler implements Sampler {
         BitSet taken = study.storage() == scannedStorage && study.name().equals(scannedStudy)
                 && trial.number() == scannedTrials ? scannedTaken : scan(study, trial.number());
         Map<String, Object> fixed = trial.fixedParams();
-        int gridId = enqueuedPoint(fixed);
+        int gridId = gridIdOf(fixed);
         boolean takesPoint = true;
         if (gridId < 0) {
             int p = firstFreeWith(taken, fixed);
@@ -196,7 +206,8 @@ public final class GridSampler implements Sampler {
             gridId = order == null ? p : order[p];
         }
         if (takesPoint) {
-            study.storage().setSystemAttr(study.name(), trial.number(), ATTR_GRID_ID, gridId);
+            study.storage().setSystemAttrs(study.name(), trial.number(), Map.of(ATTR_GRID_ID, gridId, ATTR_GRID_POINT,
+                    point(gridId)));
             taken.set(position(gridId));
         }
         scannedTaken = taken;
@@ -231,14 +242,17 @@ public final class GridSampler implements Sampler {
         return -1;
     }
 
-    /** The grid index of an enqueued trial's fixed parameters, if they name every grid parameter with a grid value. */
-    private int enqueuedPoint(Map<String, Object> fixed) {
-        if (fixed.isEmpty() || !fixed.keySet().containsAll(names)) {
+    /**
+     * The grid index of these values (an enqueued trial's fixed parameters, a trial's recorded point), if they name
+     * every grid parameter with a grid value; else -1.
+     */
+    private int gridIdOf(Map<?, ?> point) {
+        if (point.isEmpty() || !point.keySet().containsAll(names)) {
             return -1;
         }
         int gridId = 0;
         for (int k = 0; k < names.size(); k++) {
-            int i = indexOf(values.get(k), fixed.get(names.get(k)));
+            int i = indexOf(values.get(k), point.get(names.get(k)));
             if (i < 0) {
                 return -1;
             }
@@ -268,12 +282,13 @@ public final class GridSampler implements Sampler {
             if (t.number() == exceptNumber || t.wasInterrupted()) {
                 continue; // an interrupted trial's point is free to run again
             }
-            Object id = t.systemAttrs().get(ATTR_GRID_ID);
-            if (id instanceof Number n && n.intValue() >= 0 && n.intValue() < size) {
-                taken.set(position(n.intValue()));
-            } else if (id != null) {
-                LOG.warn("study '{}': trial {} has grid index {}, outside this grid of {} points; was the grid changed?",
-                        study.name(), t.number(), id, size);
+            int id = gridIdOf(t);
+            if (id >= 0) {
+                taken.set(position(id));
+            } else if (t.systemAttrs().containsKey(ATTR_GRID_POINT) || t.systemAttrs().containsKey(ATTR_GRID_ID)) {
+                LOG.warn("study '{}': trial {} ran grid point {}, which this grid of {} points does not have; was the grid"
+                        + " changed?", study.name(), t.number(), t.systemAttrs().getOrDefault(ATTR_GRID_POINT,
+                        t.systemAttrs().get(ATTR_GRID_ID)), size);
             }
         }
         scannedStorage = study.storage();
@@ -281,6 +296,18 @@ public final class GridSampler implements Sampler {
         scannedTrials = trials.size();
         scannedTaken = taken;
         return taken;
+    }
+
+    /**
+     * The index in this grid of the point a trial took: by its recorded values, or by its index where it has none
+     * (trials recorded before the values were); -1 if it took none or one this grid does not have.
+     */
+    private int gridIdOf(FrozenTrial trial) {
+        if (trial.systemAttrs().get(ATTR_GRID_POINT) instanceof Map<?, ?> point) {
+            return gridIdOf(point);
+        }
+        return trial.systemAttrs().get(ATTR_GRID_ID) instanceof Number n && n.intValue() >= 0 && n.intValue() < size
+                ? n.intValue() : -1;
     }
 
     private int position(int gridId) {
@@ -297,11 +324,11 @@ public final class GridSampler implements Sampler {
         if (k < 0) {
             throw new InvalidParameterException(name, "not in the grid (the grid has " + names + ")");
         }
-        Object id = trial.systemAttrs().get(ATTR_GRID_ID);
-        if (!(id instanceof Number n) || n.intValue() < 0 || n.intValue() >= size) {
+        int id = gridIdOf(trial);
+        if (id < 0) {
             throw new InvalidParameterException(name, "trial " + trial.number() + " has no grid point");
         }
-        Object value = point(n.intValue()).get(name);
+        Object value = point(id).get(name);
         try {
             distribution.toInternal(value);
         } catch (IllegalArgumentException e) {

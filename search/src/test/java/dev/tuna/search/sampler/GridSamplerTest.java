@@ -114,7 +114,7 @@ class GridSamplerTest {
         GridSampler lexicographic = new GridSampler(grid24());
         for (FrozenTrial t : a.trials()) {
             int id = (Integer) t.systemAttrs().get(GridSampler.ATTR_GRID_ID);
-            assertThat(lexicographic.point(id)).isEqualTo(t.params());
+            assertThat(lexicographic.point(id)).isEqualTo(t.params()).isEqualTo(t.systemAttrs().get(GridSampler.ATTR_GRID_POINT));
         }
     }
 
@@ -261,6 +261,46 @@ class GridSamplerTest {
             assertThat(study.trials()).hasSize(12);
             assertThat(new HashSet<>(params(study.trials()))).hasSize(12);
         }
+    }
+
+    @Test
+    void aStudyResumedWithItsGridInAnotherOrderOrWithMoreValuesRunsOnlyThePointsNotRun(@TempDir Path dir) {
+        Path file = dir.resolve("grid.db");
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study.builder("resume").sampler(new GridSampler(grid12())).storage(storage).create().optimize(OBJECTIVE12, 7);
+        }
+        // The same grid with its parameters the other way round (a Map.of, say, iterated otherwise in this run).
+        Map<String, List<?>> reversed = new LinkedHashMap<>();
+        reversed.put("optimizer", OPTIMIZERS);
+        reversed.put("layers", List.of(1, 2, 3));
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study study = Study.builder("resume").sampler(new GridSampler(reversed)).storage(storage).create();
+            study.optimize(OBJECTIVE12, 100);
+            assertThat(study.trials()).hasSize(12);
+            assertThat(new HashSet<>(params(study.trials()))).hasSize(12);
+        }
+        // One more value: only its four points run.
+        reversed.put("layers", List.of(1, 2, 3, 4));
+        Objective fourLayers = trial -> trial.suggestInt("layers", 1, 4) + trial.suggestCategorical("optimizer", OPTIMIZERS).length();
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            Study study = Study.builder("resume").sampler(new GridSampler(reversed)).storage(storage).create();
+            study.optimize(fourLayers, 100);
+            assertThat(study.trials()).hasSize(16);
+            assertThat(new HashSet<>(params(study.trials()))).hasSize(16);
+            assertThat(params(study.trials().subList(12, 16))).allSatisfy(p -> assertThat(p).containsEntry("layers", 4));
+        }
+    }
+
+    @Test
+    void aGridMapWithoutAnOrderOfItsOwnIsTakenByNameAndOneWithAnOrderKeepsIt() {
+        Map<String, List<?>> grid = new java.util.HashMap<>();
+        for (String name : List.of("zeta", "lr", "batch", "alpha", "momentum", "dropout")) {
+            grid.put(name, List.of(1, 2));
+        }
+        assertThat(new GridSampler(grid).parameterNames()).containsExactly("alpha", "batch", "dropout", "lr", "momentum", "zeta");
+        assertThat(new GridSampler(Map.of("b", List.of(1), "a", List.of(2), "c", List.of(3))).parameterNames())
+                .containsExactly("a", "b", "c");
+        assertThat(new GridSampler(grid24()).parameterNames()).containsExactly("layers", "optimizer", "lr");
     }
 
     @Test
