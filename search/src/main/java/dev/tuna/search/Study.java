@@ -300,7 +300,7 @@ public final class Study {
     }
 
     /**
-     * Completes a trial with its final value; a NaN or infinite value fails it instead.
+     * Completes a trial with its final value; a NaN fails it instead (an infinity completes it, as in Optuna).
      *
      * @return the finished trial
      */

@@ -128,8 +128,10 @@ public final class TrialLoop {
             }
             // Another process took this one for dead (a long pause) and ended its trial: the result here is refused,
             // and the run goes on with its next trial rather than stopping; callbacks hear of the trial as it ended.
-            LOG.warn("trial {} of study '{}' was ended elsewhere as {} ({}) while it ran here; its result here is"
-                    + " dropped", trial.number(), study.name(), ended.get().state(), ended.get().reason());
+            FrozenTrial other = ended.get();
+            LOG.warn("trial {} of study '{}' was ended elsewhere as {}{} while it ran here; its result here is dropped",
+                    trial.number(), study.name(), other.state(), other.reason() != null ? " (" + other.reason() + ")"
+                            : other.value() != null ? " with the value " + other.value() : "");
             outcome = new TrialOutcome(ended.get(), null);
         } finally {
             aborts.remove(trial.number());
