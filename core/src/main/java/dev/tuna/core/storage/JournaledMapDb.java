@@ -127,6 +127,11 @@ final class JournaledMapDb implements AutoCloseable {
     /** As {@link #open(Path, List, long)}, with the journal file opened by {@code opener}. */
     static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes, JournalOpener opener) {
         Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
+        if (Files.isDirectory(path)) {
+            throw new StorageException("cannot open " + path + ": it is a folder; name a file, such as "
+                    + path.resolve("tuna.db"));
+        }
+        boolean journalExisted = Files.exists(journalPath);
         RandomAccessFile channel = null;
         try {
             Path parent = path.toAbsolutePath().getParent();
@@ -149,11 +154,23 @@ final class JournaledMapDb implements AutoCloseable {
             db.load();
             return db;
         } catch (StorageException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, journalExisted ? null : journalPath);
             throw e;
         } catch (IOException | DBException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, journalExisted ? null : journalPath);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
+        }
+    }
+
+    /** Closes the journal after a failed open, and removes it ({@code created}) where this open made it. */
+    private static void closeQuietly(java.io.Closeable channel, Path created) {
+        closeQuietly(channel);
+        if (created != null && channel != null) {
+            try {
+                Files.deleteIfExists(created);
+            } catch (IOException ignored) {
+                // An empty journal left behind is harmless: the next open takes it as new.
+            }
         }
     }
 
@@ -410,7 +427,11 @@ final class JournaledMapDb implements AutoCloseable {
 
     private void load() throws IOException {
         Files.deleteIfExists(tmpPath());
-        if (Files.exists(path)) {
+        long size = journal.length();
+        // A file of no bytes and no journal is one made to be used (Files.createTempFile, touch): a new store. A
+        // snapshot is written whole before it replaces the file, so this is never a damaged one of ours.
+        boolean emptyFile = Files.exists(path) && Files.size(path) == 0 && size == 0;
+        if (Files.exists(path) && !emptyFile) {
             if (!Files.isReadable(path)) {
                 throw new StorageException("cannot open " + path + ": this user may not read it");
             }
@@ -426,13 +447,15 @@ final class JournaledMapDb implements AutoCloseable {
                         + " start an empty store", e);
             }
         }
-        long size = journal.length();
         long replayedTo = -1;
         byte[] magic = new byte[MAGIC.length];
-        if (size >= magic.length) {
-            readFully(ByteBuffer.wrap(magic), 0);
-        }
+        int head = (int) Math.min(size, magic.length);
+        readFully(ByteBuffer.wrap(magic, 0, head), 0);
         headerSize = Arrays.equals(magic, MAGIC_V1) ? HEADER_V1 : HEADER_SIZE;
+        if (size < headerSize && !tornHeader(magic, head)) {
+            // Not one of ours cut short (a reset's header written in part): left as it is, not taken as new.
+            throw new StorageException("cannot open " + path + ": " + journalPath + " is not a Tuna journal");
+        }
         // A journal shorter than its header is new, or was cut short while being reset: nothing committed in it.
         if (size >= headerSize) {
             if (!Arrays.equals(magic, MAGIC) && !Arrays.equals(magic, MAGIC_V1)) {
@@ -469,7 +492,7 @@ final class JournaledMapDb implements AutoCloseable {
                 nextCheckpointAt = 2 * replayedTo;
                 LOG.warn("{}: the journal is kept, a new snapshot could not be written: {}", path, e.getMessage());
             }
-        } else if (!Files.exists(path)) {
+        } else if (!Files.exists(path) || emptyFile) {
             checkpoint();
         } else {
             if (size < headerSize || headerSize != HEADER_SIZE) {
@@ -478,6 +501,17 @@ final class JournaledMapDb implements AutoCloseable {
             journalSize = HEADER_SIZE;
             nextCheckpointAt = Math.max(minCheckpointBytes, 2 * Files.size(path));
         }
+    }
+
+    /** Whether the first {@code length} bytes of a journal are what a header written in part leaves: none, or zeros. */
+    private static boolean tornHeader(byte[] start, int length) {
+        boolean zeros = true;
+        boolean magic = true; // both versions' magic differ only in their last byte
+        for (int i = 0; i < length; i++) {
+            zeros &= start[i] == 0;
+            magic &= start[i] == MAGIC[i] || start[i] == MAGIC_V1[i];
+        }
+        return zeros || magic;
     }
 
     private void readSnapshot() {

@@ -247,6 +247,46 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aShortJournalThatIsNotOursIsRejectedAndLeftAsItIsButOneCutInItsHeaderIsTakenAsNew() throws IOException {
+        Files.write(journal(), bytes("garbage")); // shorter than a header, with no snapshot beside it
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessage("cannot open " + file() + ": " + journal() + " is not a Tuna journal");
+        assertThat(Files.readAllBytes(journal())).isEqualTo(bytes("garbage"));
+        assertThat(file()).doesNotExist();
+
+        Files.write(journal(), bytes("TUNAJ")); // a reset's header written in part
+        try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(db.map("a")).isEmpty();
+        }
+    }
+
+    @Test
+    void anEmptyFileOpensAsANewStore() throws IOException {
+        Files.createFile(file()); // as Files.createTempFile leaves it
+        try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
+            db.put("a", "k", bytes("v"));
+            db.commit();
+        }
+        try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(db.map("a")).containsOnlyKeys("k");
+        }
+    }
+
+    @Test
+    void aFolderIsNamedAsSuchAndAFileThatIsNotOursIsRefusedWithNoJournalLeftBesideEither() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("data"));
+        assertThatThrownBy(() -> JournaledMapDb.open(folder, NAMES)).isInstanceOf(StorageException.class)
+                .hasMessage("cannot open " + folder + ": it is a folder; name a file, such as " + folder.resolve("tuna.db"));
+        assertThat(dir.resolve("data.journal")).doesNotExist();
+
+        Files.writeString(file(), "some other file");
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("the file cannot be read").hasMessageContaining("nothing was changed");
+        assertThat(journal()).doesNotExist();
+        assertThat(Files.readString(file())).isEqualTo("some other file");
+    }
+
+    @Test
     void aDamagedSnapshotIsRefusedInOneLineAndLeftAsItIs() throws IOException {
         JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
         for (int i = 0; i < 3000; i++) {
