@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tuna bench", mixinStandardHelpOptions = true,
         description = "Runs one of Tuna's benchmarks and writes its results under examples/results.",
         subcommands = {OverheadBenchmark.class, PrunerBenchmark.class, SamplerBenchmark.class, TrainingThroughputBenchmark.class, MnistStudyBenchmark.class,
-                LoadBenchmark.class, ClusterBenchmark.class, StorageReadBenchmark.class,
+                LoadBenchmark.class, ClusterBenchmark.class, StorageReadBenchmark.class, WideTrialsBenchmark.class,
                 HelpCommand.class})
 public final class BenchCommand implements Runnable {
 
