@@ -397,7 +397,8 @@ function contour() {
   // Drawn again only when it would change (a completed trial never does): a live update of a running trial's step
   // cost a full interpolation, several times a second.
   const key = JSON.stringify([xName, yName, width, height, density, names.length, shown.length,
-    shown.length ? shown[shown.length - 1].number : -1, info.best && info.best.number, info.direction]);
+    shown.length ? shown[shown.length - 1].number : -1, info.best && info.best.number, info.direction,
+    canvas.dataset.chosen]);
   if (canvas.dataset.drawn === key) return;
   canvas.dataset.drawn = key;
   const g = blankDrawing(canvas, width, height, density);
@@ -462,6 +463,8 @@ function contour() {
     g.strokeStyle = d.t.number === bestNumber ? '#e60' : '#333';
     g.stroke();
   }
+  const chosen = drawnContour.dots.find(d => String(d.t.number) === canvas.dataset.chosen);
+  if (chosen) markChosen(g, chosen.x - 8, chosen.y - 8, chosen.x + 8, chosen.y + 8);
   // Axes: each parameter's lowest and highest value at its ends, its name between.
   g.strokeStyle = '#444';
   g.lineWidth = 1;
@@ -524,17 +527,18 @@ function contourPointing() {
     return best;
   }, d => '#' + d.t.number + ': ' + drawnContour.x + ' ' + Tuna.fmt(d.t.params[drawnContour.x]) + ', '
     + drawnContour.y + ' ' + Tuna.fmt(d.t.params[drawnContour.y]) + ', value ' + Tuna.fmt(d.t.value),
-  () => drawnContour ? drawnContour.dots : []);
+  () => drawnContour ? drawnContour.dots : [], contour);
 }
 
 /**
  * Names the trial drawn under the mouse on a canvas ({@code find} gives it, {@code describe} names it) and opens it on
  * a click. From the keyboard, the canvas takes the focus, the arrow keys step through the trials drawn ({@code
- * drawn()}, in trial order), and Enter opens the one named. Returns what names it again after a redraw: a live update
- * moves what is drawn (the timeline's axis grows), and the name left from the last move, and the click, then went to
- * a trial no longer there.
+ * drawn()}, in trial order), and Enter opens the one named; the one stepped to is kept in the canvas's {@code
+ * data-chosen} for {@code redraw()} to mark it. Returns what names it again after a redraw: a live update moves what
+ * is drawn (the timeline's axis grows), and the name left from the last move, and the click, then went to a trial no
+ * longer there.
  */
-function pointing(canvas, focus, find, describe, drawn) {
+function pointing(canvas, focus, find, describe, drawn, redraw) {
   let last = null; // the pointer's last move over the canvas
   let chosen = null; // the trial number the keyboard stepped to
   const say = (hit, how) => { focus.textContent = hit ? describe(hit) + ' (' + how + ' to open)' : ''; };
@@ -564,10 +568,19 @@ function pointing(canvas, focus, find, describe, drawn) {
     ev.preventDefault();
     if (next) {
       chosen = next.t.number;
+      canvas.dataset.chosen = chosen;
+      redraw();
       say(next, 'Enter');
     }
   });
-  canvas.addEventListener('blur', () => { chosen = null; focus.textContent = ''; });
+  canvas.addEventListener('blur', () => {
+    chosen = null;
+    focus.textContent = '';
+    if ('chosen' in canvas.dataset) {
+      delete canvas.dataset.chosen;
+      redraw();
+    }
+  });
   return () => { if (last) name(last); };
 }
 
@@ -630,6 +643,8 @@ function timeline() {
     g.fillStyle = Tuna.colors[b.t.state] || '#333';
     g.fillRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
   }
+  const chosen = spans.find(b => String(b.t.number) === canvas.dataset.chosen);
+  if (chosen) markChosen(g, chosen.x0 - 3, chosen.y0 - 3, chosen.x1 + 3, chosen.y1 + 3);
   g.strokeStyle = '#444';
   g.fillStyle = '#222';
   g.font = '12px sans-serif';
@@ -653,6 +668,16 @@ function timeline() {
   canvas.setAttribute('aria-label', 'Timeline of the trials: ' + note.textContent
     + ' The arrow keys step through its trials, Enter opens one.');
   renameTimeline();
+}
+
+/** Marks what the keyboard stepped to on a canvas: a black frame from (x0, y0) to (x1, y1), inside a white one. */
+function markChosen(g, x0, y0, x1, y1) {
+  g.lineWidth = 3;
+  g.strokeStyle = '#fff';
+  g.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  g.lineWidth = 1.5;
+  g.strokeStyle = '#000';
+  g.strokeRect(x0, y0, x1 - x0, y1 - y0);
 }
 
 /**
@@ -692,7 +717,7 @@ function timelinePointing() {
     }
     return best;
   }, b => '#' + b.t.number + ' ' + b.t.state.toLowerCase() + ', ' + elapsed(b.to - b.from) + (b.t.end ? '' : ' so far')
-    + (b.t.device ? ' on ' + b.t.device : ''), () => drawnTimeline ? drawnTimeline.spans : []);
+    + (b.t.device ? ' on ' + b.t.device : ''), () => drawnTimeline ? drawnTimeline.spans : [], timeline);
 }
 
 /** The note under the parallel coordinates: how to select, or how many trials the selection holds. */

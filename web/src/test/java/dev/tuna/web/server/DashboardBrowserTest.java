@@ -879,6 +879,20 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("contour-focus")).getText()).isNotEqualTo(named);
         js("document.getElementById('contour').dataset.drawn = ''; contour();");
         assertThat(browser.findElement(By.id("contour-focus")).getText()).isEqualTo(named);
+        // The dot the keyboard steps to is framed (dark along the frame's top, 8 px above it), until the contour
+        // loses the focus.
+        String framed = "const g = document.getElementById('contour').getContext('2d'), k = devicePixelRatio || 1;"
+                + " return drawnContour.dots.filter(d => { const p = g.getImageData(Math.floor((d.x - 6) * k),"
+                + " Math.floor((d.y - 8) * k), Math.ceil(12 * k), 1).data; let dark = 0;"
+                + " for (let i = 0; i < p.length; i += 4) if (p[i + 3] > 200 && p[i] + p[i + 1] + p[i + 2] < 250) dark++;"
+                + " return dark >= 0.75 * p.length / 4; }).map(d => d.t.number)";
+        WebElement contour = browser.findElement(By.id("contour"));
+        contour.sendKeys(Keys.HOME);
+        long first = (Long) js("return Math.min(...drawnContour.dots.map(d => d.t.number))");
+        assertThat(browser.findElement(By.id("contour-focus")).getText()).startsWith("#" + first + ": ");
+        assertThat(js(framed)).asList().contains(first);
+        js("document.getElementById('contour').blur()");
+        assertThat(js(framed)).asList().doesNotContain(first);
         new org.openqa.selenium.interactions.Actions(browser).click().perform();
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith(
                 "/trial.html?study=branin&n=" + named.substring(1, named.indexOf(':'))));
@@ -944,9 +958,17 @@ class DashboardBrowserTest {
         WebElement bars = browser.findElement(By.id("timeline"));
         bars.sendKeys(Keys.ARROW_RIGHT);
         assertThat(browser.findElement(By.id("timeline-focus")).getText()).startsWith("#" + a + " complete, ");
+        // The bar stepped to is framed, and only that one.
+        String framed = "const g = document.getElementById('timeline').getContext('2d'), k = devicePixelRatio || 1;"
+                + " return drawnTimeline.spans.filter(b => { const d = g.getImageData(Math.floor((b.x0 - 5) * k),"
+                + " Math.round((b.y0 + b.y1) / 2 * k), Math.ceil(4 * k), 1).data;"
+                + " for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && d[i] < 100) return true; return false;"
+                + " }).map(b => b.t.number)";
+        assertThat(js(framed)).isEqualTo(List.of((long) a));
         bars.sendKeys(Keys.END);
         assertThat(browser.findElement(By.id("timeline-focus")).getText()).startsWith("#" + d + " running, ")
                 .endsWith(" so far (Enter to open)");
+        assertThat(js(framed)).isEqualTo(List.of((long) d));
         bars.sendKeys(Keys.ARROW_LEFT);
         bars.sendKeys(Keys.ENTER);
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(driver -> driver.getCurrentUrl().endsWith("/trial.html?study=timed&n=" + c));
