@@ -13,10 +13,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -71,7 +73,7 @@ public final class MapDbStorage implements Storage {
      * written once, just before the next commit, rather than at each change: a record holds every parameter, so
      * writing it at each {@link #setParam} made a trial of P parameters cost O(P^2).
      */
-    private final Map<String, java.util.Set<Integer>> unwritten = new LinkedHashMap<>();
+    private final Map<String, Set<Integer>> unwritten = new LinkedHashMap<>();
     private volatile String writeFailure; // why the last commit failed, until one succeeds (read by health checks)
     private long failureLoggedAt;
     /** While commits keep failing, the error is logged at most this often (the flush tries every 200 ms). */
@@ -172,7 +174,7 @@ public final class MapDbStorage implements Storage {
     private synchronized void recoverInterrupted() {
         Map<String, List<Integer>> running = new LinkedHashMap<>();
         for (StudyInfo info : cache.studies()) {
-            for (FrozenTrial t : cache.trials(info.name(), java.util.Set.of(TrialState.RUNNING))) {
+            for (FrozenTrial t : cache.trials(info.name(), Set.of(TrialState.RUNNING))) {
                 running.computeIfAbsent(info.name(), k -> new ArrayList<>()).add(t.number());
             }
         }
@@ -220,7 +222,7 @@ public final class MapDbStorage implements Storage {
     }
 
     private void markUnwritten(String study, int number) {
-        unwritten.computeIfAbsent(study, k -> new java.util.LinkedHashSet<>()).add(number);
+        unwritten.computeIfAbsent(study, k -> new LinkedHashSet<>()).add(number);
     }
 
     /** Writes the records that {@link #markUnwritten} deferred; those of trials deleted since are gone already. */
