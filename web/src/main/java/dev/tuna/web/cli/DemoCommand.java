@@ -104,9 +104,18 @@ final class DemoCommand implements Callable<Integer> {
                 Devices.cpu(slots), Trainables.builtIn());
         CountDownLatch closed = new CountDownLatch(1);
         AtomicBoolean closing = new AtomicBoolean();
+        AtomicBoolean watching = new AtomicBoolean();
+        PrintWriter err = spec.commandLine().getErr();
         Thread hook = new Thread(() -> {
             // First, so that the progress loop does not take the end of the run that closing causes for its end.
             closing.set(true);
+            if (watching.get()) {
+                // Said here: the process ends when this hook does, and a line the main thread was about to write
+                // after it was lost.
+                err.printf("%nInterrupted: running trials get 5 s to finish. Run ./tuna demo again to resume the study"
+                        + " if it is unfinished (its finished trials are kept).%n");
+                err.flush();
+            }
             runtime.close();
             closed.countDown();
         }, "tuna-demo-shutdown");
@@ -117,12 +126,11 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Dashboard: http://%s:%d/ (study page: http://%s:%d/study.html?name=%s)%n",
                     HOST, runtime.port(), HOST, runtime.port(), STUDY);
             out.flush();
+            watching.set(true);
             boolean finished = watch(runtime.studies(), closing, closed);
+            watching.set(false);
             if (!finished) {
-                closeHere = false; // Ctrl-C: the hook closes the server.
-                spec.commandLine().getErr().printf("Interrupted: running trials get 5 s to finish. Run ./tuna demo"
-                        + " again to resume the study if it is unfinished (its finished trials are kept).%n");
-                spec.commandLine().getErr().flush();
+                closeHere = false; // Ctrl-C: the hook says so and closes the server.
                 return 130;
             }
             out.println(summary(runtime.studies()));
