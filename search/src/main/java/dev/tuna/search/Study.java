@@ -6,6 +6,7 @@ import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.core.storage.StorageException;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
@@ -242,6 +243,10 @@ public final class Study {
             // Someone wants this thread to stop: the trial did not fail on its merits, so it does not count.
             Thread.currentThread().interrupt();
             reason = FrozenTrial.REASON_INTERRUPTED + ": " + reason;
+        } else if (StorageException.isFailure(error)) {
+            // Its storage failed under it (a report to a database out of reach): nor did this one, and it counted as
+            // failed once the database was back, its parameters never run again.
+            reason = FrozenTrial.REASON_INTERRUPTED + ": its storage failed: " + error.getMessage();
         }
         LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, reason);
         StringWriter stack = new StringWriter();

@@ -129,6 +129,35 @@ class StudyTest {
     }
 
     @Test
+    void aTrialWhoseStorageFailsUnderItEndsInterruptedAndDoesNotCount() {
+        // A database out of reach while the first trial reports; back before its end is written.
+        Storage failing = new InMemoryStorage() {
+            @Override
+            public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
+                if (number == 0) {
+                    throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
+                }
+                super.report(study, number, step, value, metrics);
+            }
+        };
+        Study study = Study.builder("storage-failed").storage(failing).sampler(new RandomSampler(1)).create();
+        study.optimize(trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            trial.report(1, x);
+            return x;
+        }, OptimizeOptions.builder().optTotalTrials(2).build());
+
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials.get(0).state()).isEqualTo(TrialState.FAIL);
+        assertThat(trials.get(0).reason())
+                .isEqualTo("interrupted: its storage failed: database error: Connection is not available");
+        assertThat(trials.get(0).wasInterrupted()).isTrue();
+        // Not counted (a server runs its parameters again; here, running the study on runs one trial more).
+        assertThat(trials).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
+        assertThat(study.countedTrials()).isEqualTo(1);
+    }
+
+    @Test
     void anInterruptedObjectiveEndsTheRunWithoutCountingItsTrial() {
         Study study = study("interrupted");
         AtomicInteger calls = new AtomicInteger();

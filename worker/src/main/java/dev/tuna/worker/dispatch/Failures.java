@@ -2,6 +2,7 @@ package dev.tuna.worker.dispatch;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.StorageException;
 import dev.tuna.search.TrialLoop;
 import dev.tuna.search.TrialOutcome;
 import java.time.Duration;
@@ -30,8 +31,9 @@ public final class Failures {
     }
 
     /**
-     * Whether a failure is the infrastructure's: an {@link InfrastructureException}, or an exception whose
-     * message says a device ran out of memory, anywhere in the cause chain. A Java {@link OutOfMemoryError} is
+     * Whether a failure is the infrastructure's: an {@link InfrastructureException}, a storage that failed under the
+     * trial ({@link StorageException#isFailure}: a database out of reach), or an exception whose message says a
+     * device ran out of memory, anywhere in the cause chain. A Java {@link OutOfMemoryError} is
      * not: the JVM itself is then in trouble, and the run stops.
      */
     public static boolean isInfrastructure(Throwable error) {
@@ -40,7 +42,7 @@ public final class Failures {
             if (e instanceof OutOfMemoryError) {
                 return false;
             }
-            if (e instanceof InfrastructureException) {
+            if (e instanceof InfrastructureException || StorageException.isFailure(e)) {
                 return true;
             }
             if (e.getMessage() != null && DEVICE_OOM.matcher(e.getMessage()).find()) {

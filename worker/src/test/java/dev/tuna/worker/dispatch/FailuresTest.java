@@ -25,6 +25,14 @@ class FailuresTest {
     }
 
     @Test
+    void aStorageThatFailedIsInfrastructureAndAStudyOrTrialDeletedMeanwhileIsNot() {
+        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StorageException(
+                "database error: tuna-postgres - Connection is not available, request timed out after 10000ms"))).isTrue();
+        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StudyNotFoundException("gone"))).isFalse();
+        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.TrialNotFoundException("gone", 3))).isFalse();
+    }
+
+    @Test
     void ordinaryErrorsAndJavaHeapExhaustionAreNot() {
         assertThat(Failures.isInfrastructure(new IllegalArgumentException("units must be positive"))).isFalse();
         assertThat(Failures.isInfrastructure(new IOException((String) null))).isFalse();
