@@ -8,6 +8,7 @@ import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StudyNotFoundException;
+import dev.tuna.core.storage.TrialNotFoundException;
 import io.javalin.http.sse.SseClient;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,6 +56,8 @@ final class EventHub implements AutoCloseable {
     private final Map<String, StudyBoundStorage> followed = new ConcurrentHashMap<>();
     /** Studies found idle (every trial finished, nothing new) at their last look: when to look again (nanoTime). */
     private final Map<String, Long> idleUntil = new ConcurrentHashMap<>();
+    /** Studies whose last look failed on the storage (logged once until a look succeeds). */
+    private final Set<String> waitingForStorage = ConcurrentHashMap.newKeySet();
     /**
      * Per study, the number of its first trial not finished at the last look: the trials before it have finished,
      * never change, and are not read again (a running study of 40,000 trials was read whole five times a second,
@@ -207,6 +210,7 @@ final class EventHub implements AutoCloseable {
 
     /** Drops what was noted of a study that no client follows any more. */
     private void forget(String study) {
+        waitingForStorage.remove(study);
         seen.remove(study);
         followed.remove(study);
         idleUntil.remove(study);
@@ -245,8 +249,11 @@ final class EventHub implements AutoCloseable {
             }
             try {
                 poll(study);
-            } catch (RuntimeException e) {
-                // A deleted study, most likely: tell its clients and let them go.
+                if (waitingForStorage.remove(study)) {
+                    LOG.info("events of study '{}': the storage answers again", study);
+                }
+            } catch (StudyNotFoundException | TrialNotFoundException e) {
+                // Deleted (or deleted and made again): tell its clients and let them go.
                 LOG.debug("events of study '{}': {}", study, e.toString());
                 Set<SseClient> set;
                 synchronized (this) { // against a subscribe in between, whose entries this would wipe
@@ -256,6 +263,13 @@ final class EventHub implements AutoCloseable {
                 if (set != null) {
                     set.forEach(c -> sayGone(c, study));
                 }
+            } catch (RuntimeException e) {
+                // The storage failed (a database out of reach): the clients stay, and hear what changed once it
+                // answers again. Told they were gone, the pages said the study was deleted and stopped updating.
+                if (waitingForStorage.add(study)) {
+                    LOG.warn("events of study '{}' wait for the storage: {}", study, e.getMessage());
+                }
+                idleUntil.put(study, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
             }
         }
     }

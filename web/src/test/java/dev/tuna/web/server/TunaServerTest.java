@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -425,6 +426,50 @@ class TunaServerTest {
             HttpResponse<String> response = api.http.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(armed).isFalse();
             assertThat(response.body()).contains("event: subscribed").contains("event: study-gone");
+        });
+    }
+
+    @Test
+    void aStorageThatFailsForAWhileKeepsTheStreamAndItsNewsComeOnceItAnswers() throws Exception {
+        // A database out of reach: every look fails. The stream said the study was gone, and pages said "deleted".
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public Optional<dev.tuna.core.storage.StudyInfo> findStudy(String name) {
+                failIfDown();
+                return super.findStudy(name);
+            }
+
+            @Override
+            public List<dev.tuna.core.FrozenTrial> trialsFrom(String name, int from) {
+                failIfDown();
+                return super.trialsFrom(name, from);
+            }
+
+            private void failIfDown() {
+                if (down.get()) {
+                    throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
+                }
+            }
+        };
+        storage.createStudy("outage", Direction.MINIMIZE);
+        serving(storage, server -> {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/studies/outage/events")).header("Accept", "text/event-stream").build();
+            HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                assertThat(in.readLine()).isEqualTo("event: subscribed");
+                EventHub hub = server.events();
+                for (int i = 0; i < 500 && hub.listeners("outage") == 0; i++) {
+                    Thread.sleep(10);
+                }
+                down.set(true);
+                storage.startTrial("outage"); // unseen while the storage fails
+                Thread.sleep(1_000); // five looks, all failing
+                assertThat(hub.listeners("outage")).isEqualTo(1);
+                down.set(false);
+                assertThat(nextEvent(in)).isEqualTo("event: trial-started");
+            }
         });
     }
 
