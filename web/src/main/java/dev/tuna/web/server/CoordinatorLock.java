@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * would each queue and resume the same studies (one resumed a study the other was running, and it ran more trials
  * than its spec asks). The database frees the lock when the connection ends, so a server killed with
  * {@code kill -9} leaves nothing behind; for the same reason a database restart frees it, so the lock is checked
- * every {@value #CHECK_SECONDS} s and taken again on a new connection (an error is logged if another server took it
- * meanwhile).
+ * every {@value #CHECK_SECONDS} s, and before the server queues trials ({@link #held}), and taken again on a new
+ * connection. If another server took it meanwhile, an error is logged and this one queues no more trials: both
+ * queued them after a database restart, and a study ran more trials than asked.
  */
 final class CoordinatorLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLock.class);
@@ -31,6 +32,9 @@ final class CoordinatorLock implements AutoCloseable {
     private final ScheduledExecutorService checks;
     private Connection connection; // guarded by this
     private boolean lost; // guarded by this: another server holds the lock now
+    private long triedAt = System.nanoTime(); // guarded by this: the last try to take the lock again
+    /** How often {@link #held} tries to take the lock again while it is not held: a run asks every 10 ms. */
+    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private CoordinatorLock(ClusterDatabase db, Connection connection) {
         this.db = db;
@@ -82,6 +86,17 @@ final class CoordinatorLock implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether this server holds the lock now, so that it may queue trials: its connection still holds it, or a new
+     * one took it again (a database restart freed it); false while the database is away or another server has it.
+     */
+    synchronized boolean held() {
+        if (connection != null || System.nanoTime() - triedAt >= RETRY_NANOS) {
+            check();
+        }
+        return connection != null && !lost;
+    }
+
     /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */
     private synchronized void check() {
         try {
@@ -89,6 +104,7 @@ final class CoordinatorLock implements AutoCloseable {
                 return;
             }
             closeQuietly(connection);
+            triedAt = System.nanoTime();
             connection = tryLock(db);
             if (connection == null) {
                 if (!lost) {

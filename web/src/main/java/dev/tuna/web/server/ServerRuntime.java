@@ -99,9 +99,9 @@ public final class ServerRuntime implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             Storage storage = opened(opened, db.openStorage());
-            opened(opened, CoordinatorLock.take(db));
+            CoordinatorLock lock = opened(opened, CoordinatorLock.take(db));
             // The same grace as a server without a database: a server's Ctrl-C gives its own trials 5 s.
-            ClusterNode.Builder builder = db.node().optShutdownGrace(SHUTDOWN_GRACE);
+            ClusterNode.Builder builder = db.node().optShutdownGrace(SHUTDOWN_GRACE).optMayQueue(lock::held);
             if (devices != null) {
                 builder.optDevices(devices).optStudies(new SpecStudies(storage, trainables));
             }

@@ -255,6 +255,46 @@ class ClusterTest {
     }
 
     @Test
+    void aServerWhoseLockAnotherTookAfterARestartQueuesNoTrialUntilItHoldsItAgain() throws Exception {
+        // A database restart freed the server's lock and a second server took it: both queued the same studies' trials
+        // (a study ran 21 of 20).
+        ClusterDatabase db = new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2));
+        CoordinatorLock other = null;
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            for (int attempt = 0; attempt < 5 && other == null; attempt++) {
+                Integer pid = null;
+                for (int i = 0; i < 150 && pid == null; i++) { // the server takes it again within its check's 10 s
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
+                            + " AND classid = 1953854326 AND objid = 0 AND objsubid = 2 AND granted")) {
+                        pid = rs.next() ? rs.getInt(1) : null;
+                    }
+                    if (pid == null) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertThat(pid).as("the server holds its lock").isNotNull();
+                st.execute("SELECT pg_terminate_backend(" + pid + ")");
+                try {
+                    other = CoordinatorLock.take(db);
+                } catch (IllegalStateException tookItBackFirst) {
+                    // the server's check came in between: again
+                }
+            }
+        }
+        assertThat(other).as("a second server's lock").isNotNull();
+        try {
+            assertThat(api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0)).status()).isEqualTo(201);
+            Thread.sleep(3_000);
+            assertThat(api.get("/api/studies/cl-held/trials").json().get("trials")).as("trials run meanwhile").isEmpty();
+        } finally {
+            other.close();
+        }
+        // Freed, the lock is taken again, and the study runs.
+        api.awaitJson("/api/studies/cl-held", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(api.get("/api/studies/cl-held").json().get("counts").get("complete").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void twoProgramsSharingTheDatabaseRunAGridsPointsOnce() throws Exception {
         // Optuna-style distributed optimisation from code: two storages on the database, as two processes would open.
         java.util.Map<String, List<?>> grid = new java.util.LinkedHashMap<>();

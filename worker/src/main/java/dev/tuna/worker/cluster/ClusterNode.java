@@ -105,9 +105,11 @@ public final class ClusterNode implements AutoCloseable {
     private final ScheduledExecutorService watchdog;
     private final ClusterTrialRunner runner; // null: a coordinator
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final BooleanSupplier mayQueue;
 
     private ClusterNode(Builder b) {
         this.devices = b.devices;
+        this.mayQueue = b.mayQueue;
         this.shutdownGrace = b.shutdownGrace;
         this.nodeName = b.nodeName != null ? b.nodeName : defaultName();
         if (!NAMES_IN_USE.add(nodeName)) {
@@ -189,6 +191,7 @@ public final class ClusterNode implements AutoCloseable {
         int waitingRetries = 0;
         long countedAt = 0;
         Boolean exhausted = null; // whether the sampler is used up, asked at most once per count
+        boolean held = false; // whether the last queueing was held back (optMayQueue)
         while (true) {
             if (stopped.getAsBoolean()) {
                 LOG.info("study '{}' stopped", name);
@@ -215,6 +218,16 @@ public final class ClusterNode implements AutoCloseable {
             int room = Math.min(wanted - outstanding, maxConcurrent - outstanding);
             if (room > 0 && exhausted == null) {
                 exhausted = study.isExhausted(); // a scan of the trials too: once per count
+            }
+            if (room > 0 && !mayQueue.getAsBoolean()) {
+                if (!held) {
+                    LOG.warn("study '{}': this node may not queue its trials now (another server coordinates the"
+                            + " cluster); it queues none until it may", name);
+                }
+                held = true;
+                room = 0;
+            } else if (room > 0) {
+                held = false;
             }
             if (room > 0 && exhausted) {
                 if (outstanding == 0) {
@@ -487,6 +500,7 @@ public final class ClusterNode implements AutoCloseable {
         private Duration trialTimeout;
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private int maxRetries = 2;
+        private BooleanSupplier mayQueue = () -> true;
 
         private Builder(String jdbcUrl, String user, String password) {
             if (jdbcUrl == null || jdbcUrl.isBlank()) {
@@ -569,6 +583,20 @@ public final class ClusterNode implements AutoCloseable {
                 throw new IllegalArgumentException("maxRetries: must not be negative, got " + maxRetries);
             }
             this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /**
+         * Asked before {@link #runStudy} queues trials: whether this node may queue them now (a server, while it holds
+         * its cluster's coordinator lock; default: always). While it may not, the run queues none and waits, its
+         * study's queued jobs left as they are: another server that took over queues them, and two queueing at once
+         * ran more trials than asked.
+         */
+        public Builder optMayQueue(BooleanSupplier mayQueue) {
+            if (mayQueue == null) {
+                throw new IllegalArgumentException("mayQueue: must not be null");
+            }
+            this.mayQueue = mayQueue;
             return this;
         }
 
