@@ -232,7 +232,14 @@ public final class Study {
             return new TrialOutcome(finish(trial, TrialState.FAIL, null, aborted), null);
         }
         if (error == null) {
-            return new TrialOutcome(tell(trial, value), null);
+            try {
+                return new TrialOutcome(tell(trial, value), null);
+            } catch (StorageException e) {
+                // Said here, or the value it computed (minutes of training, maybe) is gone without a trace.
+                LOG.warn("trial {} of study '{}' returned {}, which could not be stored: {}", trial.number(), name, value,
+                        e.getMessage());
+                throw e;
+            }
         }
         if (error instanceof TrialPrunedException e) {
             String reason = e.getMessage() != null ? e.getMessage() : trial.pruneReason() != null ? trial.pruneReason() : "pruned by the objective";
