@@ -69,6 +69,8 @@ public final class PostgresStorage implements Storage {
     private final ObjectMapper json;
     private final ScheduledExecutorService heartbeat;
     private volatile boolean closed;
+    /** Since when this storage's heartbeats get through (System.nanoTime), or -1 while they fail. */
+    private volatile long beatingSince = System.nanoTime();
     /**
      * Per study name, its id and its trials from the first up to the first one not finished, as last read. A
      * finished trial never changes (every storage refuses changes to it), so these are not read again: samplers,
@@ -180,7 +182,7 @@ public final class PostgresStorage implements Storage {
 
     // ------------------------------------------------------------------------------------------ owners
 
-    private void beat() {
+    void beat() {
         try {
             tx(c -> {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE owners SET heartbeat = now() WHERE owner = ?")) {
@@ -193,9 +195,18 @@ public final class PostgresStorage implements Storage {
                 }
                 return null;
             });
+            if (beatingSince < 0) {
+                beatingSince = System.nanoTime();
+            }
         } catch (RuntimeException e) {
+            beatFailed();
             LOG.warn("heartbeat failed: {}", oneLine(e));
         }
+    }
+
+    /** Notes that a heartbeat did not get through (the database away). */
+    void beatFailed() {
+        beatingSince = -1;
     }
 
     /** Registers this storage as an owner, with how long it may go without a heartbeat before it counts as dead. */
@@ -208,11 +219,23 @@ public final class PostgresStorage implements Storage {
         }
     }
 
-    private void sweepStale() {
+    /**
+     * The periodic sweep: {@link #failStaleRunningTrials()}, once this storage's heartbeats have got through for
+     * {@code staleAfter}. After the database was away (a restart, a failover), every owner's heartbeat is old: judged
+     * at once, live processes looked dead, and their running trials were failed under them (their results then
+     * refused). They get that long to beat again first. Returns whether it swept.
+     */
+    boolean sweepStale() {
+        long since = beatingSince;
+        if (since < 0 || System.nanoTime() - since < staleAfter.toNanos()) {
+            return false;
+        }
         try {
             failStaleRunningTrials();
+            return true;
         } catch (RuntimeException e) {
             LOG.warn("failing the trials of stopped processes failed: {}", oneLine(e));
+            return false;
         }
     }
 

@@ -230,6 +230,29 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    @Timeout(60)
+    void afterItsHeartbeatsFailedAStorageGivesOthersTheirStaleAfterToBeatAgainBeforeItJudgesThemDead()
+            throws InterruptedException {
+        study("s");
+        try (PostgresStorage other = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
+             PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofSeconds(3))) {
+            int running = other.startTrial("s").number();
+            // The database was away: no heartbeat got through, the other's is old now.
+            watcher.beatFailed();
+            setHeartbeatOfOwnerOf(running, "now() - interval '2 hours'");
+            watcher.beat(); // back
+
+            assertThat(watcher.sweepStale()).isFalse();
+            assertThat(watcher.trial("s", running).state()).isEqualTo(TrialState.RUNNING);
+
+            // Still silent that long after: dead.
+            Thread.sleep(3_100);
+            watcher.sweepStale(); // (unless its periodic sweep got there first)
+            assertThat(watcher.trial("s", running).wasInterrupted()).isTrue();
+        }
+    }
+
+    @Test
     void eachOwnerIsJudgedByItsOwnStaleAfter() {
         study("s");
         try (PostgresStorage slow = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
