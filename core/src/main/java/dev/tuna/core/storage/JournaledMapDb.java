@@ -133,13 +133,13 @@ final class JournaledMapDb implements AutoCloseable {
         }
         boolean journalExisted = Files.exists(journalPath);
         RandomAccessFile channel = null;
+        FileLock lock = null;
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
             channel = opener.open(journalPath.toFile());
-            FileLock lock;
             try {
                 lock = channel.getChannel().tryLock();
             } catch (OverlappingFileLockException e) {
@@ -154,24 +154,27 @@ final class JournaledMapDb implements AutoCloseable {
             db.load();
             return db;
         } catch (StorageException e) {
-            closeQuietly(channel, journalExisted ? null : journalPath);
+            abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
             throw e;
         } catch (IOException | DBException e) {
-            closeQuietly(channel, journalExisted ? null : journalPath);
+            abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
 
-    /** Closes the journal after a failed open, and removes it ({@code created}) where this open made it. */
-    private static void closeQuietly(java.io.Closeable channel, Path created) {
-        closeQuietly(channel);
-        if (created != null && channel != null) {
+    /**
+     * Closes the journal after a failed open, first removing it ({@code created}) where this open made it and holds its
+     * lock: one that lost the lock to another process must leave that process's journal alone.
+     */
+    private static void abandonOpen(java.io.Closeable channel, Path created) {
+        if (created != null) {
             try {
                 Files.deleteIfExists(created);
             } catch (IOException ignored) {
                 // An empty journal left behind is harmless: the next open takes it as new.
             }
         }
+        closeQuietly(channel);
     }
 
     private static void closeQuietly(java.io.Closeable channel) {
