@@ -221,18 +221,47 @@ public final class MapDbStorage implements Storage {
         db.put(TRIALS, trialKey(study, trial.number()), write(headerWriter, trial));
     }
 
+    /**
+     * Refuses, here, an attribute value its trial's record could not be written with later (nested too deep), after
+     * the checks every storage makes.
+     */
+    private void checkEncodes(String kind, String key, Object value) {
+        try {
+            json.writeValueAsBytes(ImmutableValues.attribute(kind, key, value));
+        } catch (JsonProcessingException e) {
+            throw new StorageException("cannot encode " + kind + " '" + key + "': " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Whether changes wait for the next commit (tests: a child process tells when the periodic one has run). */
+    synchronized boolean waitingForCommit() {
+        return !unwritten.isEmpty() || db.dirty();
+    }
+
     private void markUnwritten(String study, int number) {
         unwritten.computeIfAbsent(study, k -> new LinkedHashSet<>()).add(number);
     }
 
-    /** Writes the records that {@link #markUnwritten} deferred; those of trials deleted since are gone already. */
+    /**
+     * Writes the records that {@link #markUnwritten} deferred; those of trials deleted since are gone already. One that
+     * cannot be written is logged and left out, so that it does not stop every later commit.
+     */
     private void writeUnwritten() {
-        unwritten.forEach((study, numbers) -> {
-            if (cache.findStudy(study).isPresent()) {
-                numbers.forEach(n -> writeTrial(study, cache.trial(study, n)));
-            }
-        });
-        unwritten.clear();
+        try {
+            unwritten.forEach((study, numbers) -> {
+                if (cache.findStudy(study).isPresent()) {
+                    for (int n : numbers) {
+                        try {
+                            writeTrial(study, cache.trial(study, n));
+                        } catch (RuntimeException e) {
+                            LOG.error("{}: trial {} of study '{}' cannot be saved: {}", path, n, study, e.getMessage());
+                        }
+                    }
+                }
+            });
+        } finally {
+            unwritten.clear();
+        }
     }
 
     private void writeStudy(StudyInfo info) {
@@ -402,6 +431,7 @@ public final class MapDbStorage implements Storage {
     @Override
     public synchronized void setUserAttr(String study, int number, String key, Object value) {
         checkOpen();
+        checkEncodes("user attribute", key, value);
         cache.setUserAttr(study, number, key, value);
         markUnwritten(study, number);
     }
@@ -409,6 +439,7 @@ public final class MapDbStorage implements Storage {
     @Override
     public synchronized void setSystemAttr(String study, int number, String key, Object value) {
         checkOpen();
+        checkEncodes("system attribute", key, value);
         cache.setSystemAttr(study, number, key, value);
         markUnwritten(study, number);
     }

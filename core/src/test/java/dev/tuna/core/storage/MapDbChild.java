@@ -10,7 +10,7 @@ import java.util.Map;
  * A second process for {@link MapDbStorageTest}: opens a MapDB storage and prints {@code OPEN}, then either holds
  * the file ({@code hold}), or finishes trials one after another, printing {@code FINISHED number i ok} each time
  * {@code finishTrial} has returned ({@code finish}), or starts a trial, gives it parameters and attributes and prints
- * {@code SET} with the journal's size then ({@code running}), until it is killed.
+ * {@code COMMITTED} once the periodic commit has taken them ({@code running}), until it is killed.
  */
 public final class MapDbChild {
 
@@ -20,7 +20,7 @@ public final class MapDbChild {
     private MapDbChild() {
     }
 
-    public static void main(String[] args) throws InterruptedException, java.io.IOException {
+    public static void main(String[] args) throws InterruptedException {
         String mode = args[0];
         MapDbStorage storage = MapDbStorage.open(Path.of(args[1]));
         if (!mode.equals("hold")) {
@@ -37,7 +37,10 @@ public final class MapDbChild {
             storage.setParam(STUDY, n, "j", PARAM, 8);
             storage.setUserAttr(STUDY, n, "note", "kept");
             storage.setSystemAttr(STUDY, n, "device", "cpu");
-            System.out.println("SET " + java.nio.file.Files.size(Path.of(args[1] + ".journal")));
+            while (storage.waitingForCommit()) { // until the periodic commit has run
+                Thread.sleep(10);
+            }
+            System.out.println("COMMITTED");
             System.out.flush();
             Thread.sleep(Long.MAX_VALUE);
         }
