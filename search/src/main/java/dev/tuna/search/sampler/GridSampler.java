@@ -52,6 +52,8 @@ public final class GridSampler implements Sampler {
 
     private final List<String> names;
     private final List<List<Object>> values;
+    /** The names in the map's own iteration order, in which trials recorded before {@value #ATTR_GRID_POINT} count. */
+    private final List<String> givenOrder;
     private final int size;
     private final Long seed;
     /** The grid index visited at each position, and each index's position; both null for lexicographic order. */
@@ -82,6 +84,7 @@ public final class GridSampler implements Sampler {
         List<List<Object>> v = new ArrayList<>();
         long points = 1;
         List<String> ordered = new ArrayList<>(grid.keySet());
+        this.givenOrder = List.copyOf(ordered.stream().filter(Objects::nonNull).toList());
         if (!(grid instanceof LinkedHashMap || grid instanceof SortedMap)) {
             ordered.sort(java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
         }
@@ -261,10 +264,18 @@ public final class GridSampler implements Sampler {
         return gridId;
     }
 
+    /**
+     * A number as stored attributes hold it: a float by its shortest decimal (0.1f is 0.1 there, not
+     * 0.10000000149011612), so that a grid of floats knows its recorded points.
+     */
+    private static double numeric(Number n) {
+        return n instanceof Float f && Float.isFinite(f) ? Double.parseDouble(Float.toString(f)) : n.doubleValue();
+    }
+
     private static int indexOf(List<Object> vs, Object value) {
         for (int i = 0; i < vs.size(); i++) {
             Object v = vs.get(i);
-            if (v.equals(value) || (v instanceof Number a && value instanceof Number b && a.doubleValue() == b.doubleValue())) {
+            if (v.equals(value) || (v instanceof Number a && value instanceof Number b && numeric(a) == numeric(b))) {
                 return i;
             }
         }
@@ -306,8 +317,19 @@ public final class GridSampler implements Sampler {
         if (trial.systemAttrs().get(ATTR_GRID_POINT) instanceof Map<?, ?> point) {
             return gridIdOf(point);
         }
-        return trial.systemAttrs().get(ATTR_GRID_ID) instanceof Number n && n.intValue() >= 0 && n.intValue() < size
-                ? n.intValue() : -1;
+        if (!(trial.systemAttrs().get(ATTR_GRID_ID) instanceof Number n) || n.intValue() < 0 || n.intValue() >= size) {
+            return -1;
+        }
+        // An index in the map's iteration order, as recorded before the points' values were (a HashMap of strings
+        // iterates alike from run to run; the names are sorted now).
+        Map<String, Object> point = new LinkedHashMap<>();
+        int rest = n.intValue();
+        for (int k = givenOrder.size() - 1; k >= 0; k--) {
+            List<Object> vs = values.get(names.indexOf(givenOrder.get(k)));
+            point.put(givenOrder.get(k), vs.get(rest % vs.size()));
+            rest /= vs.size();
+        }
+        return gridIdOf(point);
     }
 
     private int position(int gridId) {

@@ -292,6 +292,47 @@ class GridSamplerTest {
     }
 
     @Test
+    void aGridOfFloatsKnowsItsRecordedPoints() {
+        // Recorded, 0.1f is 0.1: the point looked untaken, and the first ran again and again.
+        Study study = study(new GridSampler(Map.of("lr", List.of(0.1f, 0.01f, 0.001f))));
+        study.optimize(trial -> trial.suggestFloat("lr", 1e-4, 1, true), 6);
+        assertThat(params(study.trials())).hasSize(3).doesNotHaveDuplicates();
+        assertThat(((GridSampler) study.sampler()).isExhausted(study)).isTrue();
+    }
+
+    @Test
+    void trialsRecordedWithTheirIndexAloneCountInTheGridMapsOwnOrder() {
+        // A HashMap of strings iterates alike from run to run: its indexes, recorded before the points' values were,
+        // still name the same points now that the names are sorted.
+        Map<String, List<?>> grid = new java.util.HashMap<>();
+        grid.put("lr", List.of(1, 2));
+        grid.put("batch_size", List.of(1, 2));
+        grid.put("optimizer", List.of("a", "bb"));
+        List<String> iterated = new ArrayList<>(grid.keySet());
+        assertThat(iterated).isNotEqualTo(List.of("batch_size", "lr", "optimizer")); // else this tests nothing
+        Study study = study(new GridSampler(grid));
+        Objective objective = trial -> trial.suggestInt("lr", 1, 2) + trial.suggestInt("batch_size", 1, 2)
+                + trial.suggestCategorical("optimizer", List.of("a", "bb")).length();
+        for (int id = 0; id < 2; id++) { // the first two, as the old sampler ran them (sorted, id 1 is another point)
+            int rest = id;
+            Map<String, Object> point = new LinkedHashMap<>();
+            for (int k = iterated.size() - 1; k >= 0; k--) {
+                List<?> vs = grid.get(iterated.get(k));
+                point.put(iterated.get(k), vs.get(rest % vs.size()));
+                rest /= vs.size();
+            }
+            int n = study.storage().startTrial("grid").number();
+            study.storage().setSystemAttr("grid", n, GridSampler.ATTR_GRID_ID, id);
+            point.forEach((name, v) -> study.storage().setParam("grid", n, name, v instanceof String
+                    ? dev.tuna.core.CategoricalDistribution.of(List.of("a", "bb")) : new dev.tuna.core.IntDistribution(1, 2),
+                    v instanceof String str ? List.of("a", "bb").indexOf(str) : ((Integer) v).doubleValue()));
+            study.storage().finishTrial("grid", n, TrialState.COMPLETE, 1.0, null);
+        }
+        study.optimize(objective, 100);
+        assertThat(params(study.trials())).hasSize(8).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aGridMapWithoutAnOrderOfItsOwnIsTakenByNameAndOneWithAnOrderKeepsIt() {
         Map<String, List<?>> grid = new java.util.HashMap<>();
         for (String name : List.of("zeta", "lr", "batch", "alpha", "momentum", "dropout")) {
