@@ -7,6 +7,7 @@ import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StorageException;
+import dev.tuna.core.storage.StorageUnavailableException;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyExistsException;
 import dev.tuna.core.storage.StudyInfo;
@@ -246,14 +247,15 @@ public final class Study {
             return new TrialOutcome(finish(trial, TrialState.PRUNED, prunedValue(trial.number()), reason), null);
         }
         String reason = describe(error);
+        StorageUnavailableException storageFailed = StorageUnavailableException.in(error);
         if (error instanceof InterruptedException) {
             // Someone wants this thread to stop: the trial did not fail on its merits, so it does not count.
             Thread.currentThread().interrupt();
             reason = FrozenTrial.REASON_INTERRUPTED + ": " + reason;
-        } else if (StorageException.isFailure(error)) {
+        } else if (storageFailed != null) {
             // Its storage failed under it (a report to a database out of reach): nor did this one, and it counted as
             // failed once the database was back, its parameters never run again.
-            reason = FrozenTrial.REASON_INTERRUPTED + ": its storage failed: " + error.getMessage();
+            reason = FrozenTrial.REASON_INTERRUPTED + ": its storage failed: " + storageFailed.getMessage();
         }
         LOG.warn("trial {} of study '{}' failed: {}", trial.number(), name, reason);
         StringWriter stack = new StringWriter();

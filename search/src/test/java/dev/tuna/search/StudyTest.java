@@ -135,7 +135,8 @@ class StudyTest {
             @Override
             public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
                 if (number == 0) {
-                    throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
+                    throw new dev.tuna.core.storage.StorageUnavailableException("database error: Connection is not available",
+                            new java.sql.SQLTransientConnectionException("timed out"));
                 }
                 super.report(study, number, step, value, metrics);
             }
@@ -155,6 +156,14 @@ class StudyTest {
         // Not counted (a server runs its parameters again; here, running the study on runs one trial more).
         assertThat(trials).extracting(FrozenTrial::state).containsExactly(TrialState.FAIL, TrialState.COMPLETE);
         assertThat(study.countedTrials()).isEqualTo(1);
+
+        // One the objective brings on itself (a study it creates twice, say) is its own failure, and counts.
+        Study other = study("storage-misused");
+        other.optimize(trial -> {
+            throw new dev.tuna.core.storage.StudyExistsException("nested");
+        }, 1);
+        assertThat(other.trials().get(0).wasInterrupted()).isFalse();
+        assertThat(other.countedTrials()).isEqualTo(1);
     }
 
     @Test

@@ -687,7 +687,7 @@ public final class PostgresStorage implements Storage {
                     ps.setInt(2, study.hashCode());
                     ps.execute();
                 } catch (SQLException e) {
-                    throw new StorageException("database error: cannot take the ask lock of study '" + study + "': "
+                    throw new StorageUnavailableException("database error: cannot take the ask lock of study '" + study + "': "
                             + oneLine(e), e);
                 }
                 try {
@@ -701,7 +701,7 @@ public final class PostgresStorage implements Storage {
                     }
                 }
             } catch (SQLException e) {
-                throw new StorageException("database error: no connection for the ask lock of study '" + study
+                throw new StorageUnavailableException("database error: no connection for the ask lock of study '" + study
                         + "': " + oneLine(e), e);
             } finally {
                 lockConnections.release();
@@ -732,7 +732,7 @@ public final class PostgresStorage implements Storage {
                     if (attempt < 5 && ("40001".equals(state) || "40P01".equals(state))) {
                         continue;
                     }
-                    throw new StorageException("database error: " + oneLine(e), e);
+                    throw new StorageUnavailableException("database error: " + oneLine(e), e);
                 }
             }
         } finally {

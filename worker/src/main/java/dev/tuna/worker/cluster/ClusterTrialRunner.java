@@ -209,7 +209,7 @@ final class ClusterTrialRunner {
 
     /** Whether a failure is the database's (a study or trial not found is the study's deletion, not that). */
     private static boolean databaseLost(Throwable e) {
-        return StorageException.isFailure(e);
+        return e instanceof StorageException && !(e instanceof StudyNotFoundException || e instanceof TrialNotFoundException);
     }
 
     /** The last trial of the study that a job started (its {@value ClusterNode#ATTR_CLUSTER_JOB} attribute). */

@@ -2,7 +2,7 @@ package dev.tuna.worker.dispatch;
 
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
-import dev.tuna.core.storage.StorageException;
+import dev.tuna.core.storage.StorageUnavailableException;
 import dev.tuna.search.TrialLoop;
 import dev.tuna.search.TrialOutcome;
 import java.time.Duration;
@@ -32,7 +32,7 @@ public final class Failures {
 
     /**
      * Whether a failure is the infrastructure's: an {@link InfrastructureException}, a storage that failed under the
-     * trial ({@link StorageException#isFailure}: a database out of reach), or an exception whose message says a
+     * trial ({@link StorageUnavailableException}: a database out of reach), or an exception whose message says a
      * device ran out of memory, anywhere in the cause chain. A Java {@link OutOfMemoryError} is
      * not: the JVM itself is then in trouble, and the run stops.
      */
@@ -42,7 +42,7 @@ public final class Failures {
             if (e instanceof OutOfMemoryError) {
                 return false;
             }
-            if (e instanceof InfrastructureException || StorageException.isFailure(e)) {
+            if (e instanceof InfrastructureException || e instanceof StorageUnavailableException) {
                 return true;
             }
             if (e.getMessage() != null && DEVICE_OOM.matcher(e.getMessage()).find()) {

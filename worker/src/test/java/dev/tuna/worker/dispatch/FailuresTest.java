@@ -25,9 +25,11 @@ class FailuresTest {
     }
 
     @Test
-    void aStorageThatFailedIsInfrastructureAndAStudyOrTrialDeletedMeanwhileIsNot() {
-        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StorageException(
-                "database error: tuna-postgres - Connection is not available, request timed out after 10000ms"))).isTrue();
+    void aStorageOutOfReachIsInfrastructureAndOtherStorageErrorsAreNot() {
+        assertThat(Failures.isInfrastructure(new RuntimeException("wrapped", new dev.tuna.core.storage.StorageUnavailableException(
+                "database error: tuna-postgres - Connection is not available, request timed out after 10000ms", null)))).isTrue();
+        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StudyExistsException("nested"))).isFalse();
+        assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StorageException("cannot encode x"))).isFalse();
         assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.StudyNotFoundException("gone"))).isFalse();
         assertThat(Failures.isInfrastructure(new dev.tuna.core.storage.TrialNotFoundException("gone", 3))).isFalse();
     }
