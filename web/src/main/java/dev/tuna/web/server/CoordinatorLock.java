@@ -32,9 +32,10 @@ final class CoordinatorLock implements AutoCloseable {
     private final ScheduledExecutorService checks;
     private Connection connection; // guarded by this
     private boolean lost; // guarded by this: another server holds the lock now
-    private long triedAt = System.nanoTime(); // guarded by this: the last try to take the lock again
-    /** How often {@link #held} tries to take the lock again while it is not held: a run asks every 10 ms. */
-    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private long checkedAt = System.nanoTime(); // guarded by this: the last look at the lock
+    private boolean closed; // guarded by this
+    /** How often {@link #held} looks at the lock again (a round trip, or a new connection): a run may ask every 10 ms. */
+    private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private CoordinatorLock(ClusterDatabase db, Connection connection) {
         this.db = db;
@@ -91,7 +92,10 @@ final class CoordinatorLock implements AutoCloseable {
      * one took it again (a database restart freed it); false while the database is away or another server has it.
      */
     synchronized boolean held() {
-        if (connection != null || System.nanoTime() - triedAt >= RETRY_NANOS) {
+        if (closed) {
+            return false;
+        }
+        if (System.nanoTime() - checkedAt >= RECHECK_NANOS) {
             check();
         }
         return connection != null && !lost;
@@ -99,12 +103,12 @@ final class CoordinatorLock implements AutoCloseable {
 
     /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */
     private synchronized void check() {
+        checkedAt = System.nanoTime();
         try {
             if (connection != null && connection.isValid(5)) {
                 return;
             }
             closeQuietly(connection);
-            triedAt = System.nanoTime();
             connection = tryLock(db);
             if (connection == null) {
                 if (!lost) {
@@ -135,6 +139,7 @@ final class CoordinatorLock implements AutoCloseable {
     /** Frees the lock (closing its connection ends the session that holds it). */
     @Override
     public synchronized void close() {
+        closed = true;
         checks.shutdownNow();
         closeQuietly(connection);
         connection = null;

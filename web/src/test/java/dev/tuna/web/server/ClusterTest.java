@@ -283,6 +283,7 @@ class ClusterTest {
         }
         assertThat(other).as("a second server's lock").isNotNull();
         try {
+            Thread.sleep(1_500); // the server looks at its lock at most once a second
             assertThat(api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0)).status()).isEqualTo(201);
             Thread.sleep(3_000);
             assertThat(api.get("/api/studies/cl-held/trials").json().get("trials")).as("trials run meanwhile").isEmpty();

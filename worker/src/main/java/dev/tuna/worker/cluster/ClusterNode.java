@@ -219,22 +219,22 @@ public final class ClusterNode implements AutoCloseable {
             if (room > 0 && exhausted == null) {
                 exhausted = study.isExhausted(); // a scan of the trials too: once per count
             }
-            if (room > 0 && !mayQueue.getAsBoolean()) {
-                if (!held) {
-                    LOG.warn("study '{}': this node may not queue its trials now (another server coordinates the"
-                            + " cluster); it queues none until it may", name);
-                }
-                held = true;
-                room = 0;
-            } else if (room > 0) {
-                held = false;
-            }
             if (room > 0 && exhausted) {
                 if (outstanding == 0) {
                     LOG.info("study '{}': its sampler has no point left; {} counted trial(s) of {}", name, counted, totalTrials);
                     return;
                 }
                 room = 0;
+            }
+            if (room > 0 && !mayQueue.getAsBoolean()) {
+                if (!held) {
+                    LOG.warn("study '{}': this node may not queue its trials now (the database is away, or another"
+                            + " server coordinates the cluster); it queues none until it may", name);
+                }
+                held = true;
+                room = 0;
+            } else if (room > 0) {
+                held = false;
             }
             for (int i = 0; i < room; i++) {
                 schedule(name, Duration.ZERO);
