@@ -107,9 +107,11 @@ final class DemoCommand implements Callable<Integer> {
         AtomicBoolean watching = new AtomicBoolean();
         PrintWriter err = spec.commandLine().getErr();
         Thread hook = new Thread(() -> {
-            // First, so that the progress loop does not take the end of the run that closing causes for its end.
+            // Read first: once closing is set, the progress loop ends and the main thread clears it.
+            boolean wasWatching = watching.get();
+            // Then closing, so that the progress loop does not take the end of the run that closing causes for its end.
             closing.set(true);
-            if (watching.get()) {
+            if (wasWatching) {
                 // Said here: the process ends when this hook does, and a line the main thread was about to write
                 // after it was lost.
                 err.printf("%nInterrupted: running trials get 5 s to finish. Run ./tuna demo again to resume the study"

@@ -879,12 +879,12 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.id("contour-focus")).getText()).isNotEqualTo(named);
         js("document.getElementById('contour').dataset.drawn = ''; contour();");
         assertThat(browser.findElement(By.id("contour-focus")).getText()).isEqualTo(named);
-        // The dot the keyboard steps to is framed (dark along the frame's top, 8 px above it), until the contour
-        // loses the focus.
+        // The dot the keyboard steps to is framed (near black along the frame's top, 8 px above it; the contour's
+        // darkest blue has 160 of blue), until the contour loses the focus.
         String framed = "const g = document.getElementById('contour').getContext('2d'), k = devicePixelRatio || 1;"
                 + " return drawnContour.dots.filter(d => { const p = g.getImageData(Math.floor((d.x - 6) * k),"
                 + " Math.floor((d.y - 8) * k), Math.ceil(12 * k), 1).data; let dark = 0;"
-                + " for (let i = 0; i < p.length; i += 4) if (p[i + 3] > 200 && p[i] + p[i + 1] + p[i + 2] < 250) dark++;"
+                + " for (let i = 0; i < p.length; i += 4) if (p[i + 3] > 200 && Math.max(p[i], p[i + 1], p[i + 2]) < 100) dark++;"
                 + " return dark >= 0.75 * p.length / 4; }).map(d => d.t.number)";
         WebElement contour = browser.findElement(By.id("contour"));
         contour.sendKeys(Keys.HOME);
@@ -962,7 +962,8 @@ class DashboardBrowserTest {
         String framed = "const g = document.getElementById('timeline').getContext('2d'), k = devicePixelRatio || 1;"
                 + " return drawnTimeline.spans.filter(b => { const d = g.getImageData(Math.floor((b.x0 - 5) * k),"
                 + " Math.round((b.y0 + b.y1) / 2 * k), Math.ceil(4 * k), 1).data;"
-                + " for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && d[i] < 100) return true; return false;"
+                + " for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.max(d[i], d[i + 1], d[i + 2]) < 100)"
+                + " return true; return false;"
                 + " }).map(b => b.t.number)";
         assertThat(js(framed)).isEqualTo(List.of((long) a));
         bars.sendKeys(Keys.END);
