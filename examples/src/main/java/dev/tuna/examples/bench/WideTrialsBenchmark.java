@@ -66,6 +66,8 @@ final class WideTrialsBenchmark implements Callable<Integer> {
         report.put("sampler", "RandomSampler(42)");
         report.put("trials", trials);
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+        // Untimed: the first pass warms the JIT up for all (measured first, memory came out slower than MapDB).
+        measure(console, "warm-up (memory)", InMemoryStorage::new);
         results.put("memory", measure(console, "memory", InMemoryStorage::new));
         Path temp = Files.createTempDirectory("tuna-bench-wide");
         try {

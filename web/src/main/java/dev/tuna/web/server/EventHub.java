@@ -266,10 +266,14 @@ final class EventHub implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The storage failed (a database out of reach): the clients stay, and hear what changed once it
                 // answers again. Told they were gone, the pages said the study was deleted and stopped updating.
-                if (waitingForStorage.add(study)) {
-                    LOG.warn("events of study '{}' wait for the storage: {}", study, e.getMessage());
+                synchronized (this) { // not for a study whose last client left meanwhile (unsubscribe forgot it)
+                    if (clients.containsKey(study)) {
+                        if (waitingForStorage.add(study)) {
+                            LOG.warn("events of study '{}' wait for the storage: {}", study, e.getMessage());
+                        }
+                        idleUntil.put(study, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
+                    }
                 }
-                idleUntil.put(study, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
             }
         }
     }
