@@ -687,8 +687,7 @@ public final class PostgresStorage implements Storage {
                     ps.setInt(2, study.hashCode());
                     ps.execute();
                 } catch (SQLException e) {
-                    throw new StorageUnavailableException("database error: cannot take the ask lock of study '" + study + "': "
-                            + oneLine(e), e);
+                    throw databaseError("cannot take the ask lock of study '" + study + "': " + oneLine(e), e);
                 }
                 try {
                     return action.get();
@@ -701,14 +700,25 @@ public final class PostgresStorage implements Storage {
                     }
                 }
             } catch (SQLException e) {
-                throw new StorageUnavailableException("database error: no connection for the ask lock of study '" + study
-                        + "': " + oneLine(e), e);
+                throw databaseError("no connection for the ask lock of study '" + study + "': " + oneLine(e), e);
             } finally {
                 lockConnections.release();
             }
         } finally {
             local.unlock();
         }
+    }
+
+    /**
+     * A database error as a {@link StorageException}: a {@link StorageUnavailableException} where the database could not
+     * be reached or dropped the connection (SQL states 08 and 57P, the pool's timeout), which a later try may get past.
+     */
+    static StorageException databaseError(String what, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        boolean outage = e instanceof java.sql.SQLTransientConnectionException || e instanceof java.sql.SQLRecoverableException
+                || e instanceof java.sql.SQLNonTransientConnectionException || state.startsWith("08") || state.startsWith("57P");
+        return outage ? new StorageUnavailableException("database error: " + what, e)
+                : new StorageException("database error: " + what, e);
     }
 
     /** Runs {@code work} in one transaction, retrying on a serialisation failure or deadlock. */
@@ -732,7 +742,7 @@ public final class PostgresStorage implements Storage {
                     if (attempt < 5 && ("40001".equals(state) || "40P01".equals(state))) {
                         continue;
                     }
-                    throw new StorageUnavailableException("database error: " + oneLine(e), e);
+                    throw databaseError(oneLine(e), e);
                 }
             }
         } finally {

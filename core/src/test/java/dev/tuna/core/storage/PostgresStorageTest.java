@@ -253,6 +253,22 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aDatabaseOutOfReachIsUnavailableAndOtherDatabaseErrorsAreNot() {
+        for (java.sql.SQLException outage : List.of(new java.sql.SQLException("Connection refused", "08001"),
+                new java.sql.SQLException("An I/O error occurred while sending to the backend", "08006"),
+                new java.sql.SQLException("terminating connection due to administrator command", "57P01"),
+                new java.sql.SQLTransientConnectionException("Connection is not available, request timed out"))) {
+            assertThat(PostgresStorage.databaseError("x", outage)).as(outage.getMessage())
+                    .isInstanceOf(StorageUnavailableException.class).hasMessage("database error: x");
+        }
+        for (java.sql.SQLException other : List.of(new java.sql.SQLException("duplicate key value", "23505"),
+                new java.sql.SQLException("permission denied for table trials", "42501"))) {
+            assertThat(PostgresStorage.databaseError("x", other)).as(other.getMessage())
+                    .isNotInstanceOf(StorageUnavailableException.class);
+        }
+    }
+
+    @Test
     void eachOwnerIsJudgedByItsOwnStaleAfter() {
         study("s");
         try (PostgresStorage slow = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
