@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ImmutableValues {
 
+    /** How deep values may nest: far below what JSON writers take (Jackson: 1,000) and what a thread's stack holds. */
+    static final int MAX_DEPTH = 100;
+
     private ImmutableValues() {
     }
 
@@ -26,9 +29,17 @@ final class ImmutableValues {
      * An unmodifiable deep copy of {@code value}: arrays and collections become lists, maps keep their order.
      *
      * @throws IllegalArgumentException if the value is not JSON's: a string, number, boolean or null, or a list,
-     *                                  array or map (with string keys) of those
+     *                                  array or map (with string keys) of those, nested at most {@value #MAX_DEPTH} deep
      */
     static Object copyOf(Object value) {
+        return copyOf(value, 0);
+    }
+
+    private static Object copyOf(Object value, int depth) {
+        if (depth > MAX_DEPTH) {
+            // Deeper, a copy overflowed the stack (an Error that ended the run) or the record could not be written.
+            throw new IllegalArgumentException("values nest at most " + MAX_DEPTH + " deep");
+        }
         if (value instanceof Number number) {
             return jsonNumber(number);
         }
@@ -41,14 +52,16 @@ final class ImmutableValues {
                     throw new IllegalArgumentException("map keys must be strings, got " + describe(key));
                 }
             }
-            return copyOfMap(map);
+            return copyOfMap(map, depth + 1);
         }
         List<Object> copy = new ArrayList<>();
         if (value instanceof Collection<?> collection) {
-            collection.forEach(v -> copy.add(copyOf(v)));
+            for (Object v : collection) {
+                copy.add(copyOf(v, depth + 1));
+            }
         } else if (value.getClass().isArray()) {
             for (int i = 0; i < Array.getLength(value); i++) {
-                copy.add(copyOf(Array.get(value, i)));
+                copy.add(copyOf(Array.get(value, i), depth + 1));
             }
         } else {
             throw new IllegalArgumentException("expected a string, number, boolean, null, or a list, array or map of "
@@ -59,20 +72,28 @@ final class ImmutableValues {
 
     /** An unmodifiable deep copy of a map, in its order; null values are allowed. An error names the key. */
     static <K> Map<K, Object> copyOfMap(Map<K, ?> map) {
+        return copyOfMap(map, 0);
+    }
+
+    private static <K> Map<K, Object> copyOfMap(Map<K, ?> map, int depth) {
         Map<K, Object> copy = new LinkedHashMap<>();
         map.forEach((k, v) -> {
             if (k == null) {
                 throw new IllegalArgumentException("a map key is null (JSON has no null keys)");
             }
-            copy.put(k, copyOf("key '" + k + "'", v));
+            copy.put(k, copyOf("key '" + k + "'", v, depth));
         });
         return Collections.unmodifiableMap(copy);
     }
 
     /** {@link #copyOf}, with the attribute named in the error: {@code what} is e.g. "user attribute 'note'". */
     static Object copyOf(String what, Object value) {
+        return copyOf(what, value, 0);
+    }
+
+    private static Object copyOf(String what, Object value, int depth) {
         try {
-            return copyOf(value);
+            return copyOf(value, depth);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
         }

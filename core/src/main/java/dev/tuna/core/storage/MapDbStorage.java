@@ -221,18 +221,6 @@ public final class MapDbStorage implements Storage {
         db.put(TRIALS, trialKey(study, trial.number()), write(headerWriter, trial));
     }
 
-    /**
-     * Refuses, here, an attribute value its trial's record could not be written with later (nested too deep), after
-     * the checks every storage makes.
-     */
-    private void checkEncodes(String kind, String key, Object value) {
-        try {
-            json.writeValueAsBytes(ImmutableValues.attribute(kind, key, value));
-        } catch (JsonProcessingException e) {
-            throw new StorageException("cannot encode " + kind + " '" + key + "': " + e.getOriginalMessage(), e);
-        }
-    }
-
     /** Whether changes wait for the next commit (tests: a child process tells when the periodic one has run). */
     synchronized boolean waitingForCommit() {
         return !unwritten.isEmpty() || db.dirty();
@@ -431,7 +419,6 @@ public final class MapDbStorage implements Storage {
     @Override
     public synchronized void setUserAttr(String study, int number, String key, Object value) {
         checkOpen();
-        checkEncodes("user attribute", key, value);
         cache.setUserAttr(study, number, key, value);
         markUnwritten(study, number);
     }
@@ -439,7 +426,6 @@ public final class MapDbStorage implements Storage {
     @Override
     public synchronized void setSystemAttr(String study, int number, String key, Object value) {
         checkOpen();
-        checkEncodes("system attribute", key, value);
         cache.setSystemAttr(study, number, key, value);
         markUnwritten(study, number);
     }

@@ -677,6 +677,20 @@ public abstract class StorageContractTest {
         Map<String, Object> nullKey = new java.util.HashMap<>();
         nullKey.put(null, 1);
         assertThatThrownBy(() -> storage.setUserAttr("s", n, "m", nullKey)).hasMessageContaining("map keys must be strings, got null");
+        // Nested deeper than any storage keeps (a copy 1,100 deep overflowed the stack; MapDB could not write it).
+        Object deep = "leaf";
+        for (int i = 0; i < 1_000; i++) {
+            deep = i % 2 == 0 ? List.of(deep) : Map.of("k", deep);
+        }
+        Object tooDeep = deep;
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "deep", tooDeep)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("user attribute 'deep': ").hasMessageEndingWith("values nest at most 100 deep");
+        Object fine = "leaf";
+        for (int i = 0; i < 100; i++) {
+            fine = List.of(fine);
+        }
+        storage.setSystemAttr("s", n, "nested", fine);
+        storage.setSystemAttr("s", n, "nested", "replaced"); // (the check below wants only the user attribute)
 
         // Nothing half-written: the trial still runs with its one attribute, and no trial was enqueued.
         assertThat(storage.trials("s")).singleElement().satisfies(t -> {
