@@ -61,6 +61,8 @@ final class JournaledMapDb implements AutoCloseable {
     private static final byte REMOVE_RANGE = 3;
     private static final byte COMMIT = 4;
     private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
+    /** The journals this process has open (absolute paths): see {@link #open(Path, List, long, JournalOpener)}. */
+    private static final java.util.Set<Path> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The size of the write that {@link #probe} tries. */
     static final int PROBE_BYTES = 64 << 10;
     /** By default a checkpoint happens once the journal outgrows both this and twice the snapshot. */
@@ -131,6 +133,13 @@ final class JournaledMapDb implements AutoCloseable {
             throw new StorageException("cannot open " + path + ": it is a folder; name a file, such as "
                     + path.resolve("tuna.db"));
         }
+        // Refused before the journal is opened a second time here: closing that second channel would release this
+        // process's lock on the file (POSIX locks are the process's), and another process could then open it too.
+        Path openKey = journalPath.toAbsolutePath().normalize();
+        if (!OPEN_HERE.add(openKey)) {
+            throw new StorageException("cannot open " + path + ": it is already open in this process; share that"
+                    + " storage between studies, or close it first");
+        }
         boolean journalExisted = Files.exists(journalPath);
         RandomAccessFile channel = null;
         FileLock lock = null;
@@ -155,9 +164,11 @@ final class JournaledMapDb implements AutoCloseable {
             return db;
         } catch (StorageException e) {
             abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
+            OPEN_HERE.remove(openKey);
             throw e;
         } catch (IOException | DBException e) {
             abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
+            OPEN_HERE.remove(openKey);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
@@ -383,6 +394,7 @@ final class JournaledMapDb implements AutoCloseable {
                 // Closing the channel releases it too.
             }
             closeQuietly(journal);
+            OPEN_HERE.remove(journalPath.toAbsolutePath().normalize());
         }
     }
 
@@ -390,6 +402,7 @@ final class JournaledMapDb implements AutoCloseable {
     void abandon() {
         closed = true;
         closeQuietly(journal);
+        OPEN_HERE.remove(journalPath.toAbsolutePath().normalize());
     }
 
     private void checkOpen() {

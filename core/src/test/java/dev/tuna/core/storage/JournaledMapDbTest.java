@@ -261,24 +261,6 @@ class JournaledMapDbTest {
     }
 
     @Test
-    void anOpenThatLosesTheLockLeavesTheWinnersJournalAlone() throws IOException {
-        // Both see no journal; the other takes it and its lock between this open's look and its own open.
-        JournaledMapDb[] winner = new JournaledMapDb[1];
-        JournaledMapDb.JournalOpener racing = file -> {
-            winner[0] = JournaledMapDb.open(file(), NAMES);
-            return new java.io.RandomAccessFile(file, "rw");
-        };
-        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES, JournaledMapDb.MIN_CHECKPOINT_BYTES, racing))
-                .isInstanceOf(StorageException.class);
-        winner[0].put("a", "k", bytes("v"));
-        winner[0].commit();
-        winner[0].abandon(); // killed
-        try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {
-            assertThat(db.map("a")).containsOnlyKeys("k"); // the loser removed the journal, and the commit with it
-        }
-    }
-
-    @Test
     void anEmptyFileOpensAsANewStore() throws IOException {
         Files.createFile(file()); // as Files.createTempFile leaves it
         try (JournaledMapDb db = JournaledMapDb.open(file(), NAMES)) {

@@ -129,24 +129,8 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
-    void anAttributeItsRecordCouldNotBeWrittenWithIsRefusedAndTheStorageGoesOn() {
-        storage.createStudy("deep", Direction.MINIMIZE);
-        int n = storage.startTrial("deep").number();
-        Object deep = "leaf";
-        for (int i = 0; i < 1_100; i++) { // deeper than Jackson writes
-            deep = List.of(deep);
-        }
-        Object tooDeep = deep;
-        assertThatThrownBy(() -> storage.setUserAttr("deep", n, "nested", tooDeep))
-                .isInstanceOf(StorageException.class).hasMessageStartingWith("cannot encode user attribute 'nested': ");
-        // Refused later, at the commit, it stopped every commit after it, and the close.
-        storage.finishTrial("deep", n, TrialState.COMPLETE, 1.0, null);
-        storage.createStudy("after", Direction.MINIMIZE);
-        assertThat(storage.trial("deep", n).userAttrs()).isEmpty();
-    }
-
-    @Test
-    void aFileOpenInThisProcessCannotBeOpenedAgain() {
+    @Timeout(60)
+    void aFileOpenInThisProcessCannotBeOpenedAgainAndStaysLockedAgainstOthers() throws Exception {
         Path file = ((MapDbStorage) storage).path();
 
         assertThatThrownBy(() -> MapDbStorage.open(file))
@@ -155,6 +139,40 @@ class MapDbStorageTest extends DurableStorageContractTest {
                 .extracting(Throwable::getMessage).asString().doesNotContain("\n");
         storage.createStudy("still usable", Direction.MINIMIZE);
         assertThat(storage.findStudy("still usable")).isPresent();
+        // The second open's channel, closed, released this process's lock, and another process opened the file too.
+        Path log = dir.resolve("second.log");
+        Process child = startChild("hold", file, log);
+        try {
+            assertThat(child.waitFor(50, java.util.concurrent.TimeUnit.SECONDS)).as(childLog(log)).isTrue();
+            assertThat(new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("OPEN");
+            assertThat(Files.readString(log)).contains("already open in another process");
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void anOpenThatLosesTheLockToAnotherProcessLeavesItsJournalAlone() throws Exception {
+        // Both see no journal; the other process makes it and takes its lock between this open's look and its own.
+        Path file = dir.resolve("raced.db");
+        Path journal = Path.of(file + ".journal");
+        Path log = dir.resolve("raced.log");
+        Process[] other = new Process[1];
+        JournaledMapDb.JournalOpener racing = f -> {
+            other[0] = startChild("hold", file, log);
+            assertThat(stdout(other[0]).readLine()).as(childLog(log)).isEqualTo("OPEN");
+            return new java.io.RandomAccessFile(f, "rw");
+        };
+        try {
+            assertThatThrownBy(() -> MapDbStorage.open(file, racing)).isInstanceOf(StorageInUseException.class);
+            // Removed, the other's commits went to a file no one could open again.
+            assertThat(journal).exists();
+        } finally {
+            if (other[0] != null) {
+                other[0].destroyForcibly().waitFor();
+            }
+        }
     }
 
     private static void record(String line, Map<Integer, Integer> printed) {
