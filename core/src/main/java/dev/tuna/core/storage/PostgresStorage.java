@@ -711,12 +711,14 @@ public final class PostgresStorage implements Storage {
 
     /**
      * A database error as a {@link StorageException}: a {@link StorageUnavailableException} where the database could not
-     * be reached or dropped the connection (SQL states 08 and 57P, the pool's timeout), which a later try may get past.
+     * be reached, dropped the connection, ran out of resources or turned read-only in a failover (SQL states 08, 57P, 53
+     * and 25006, the pool's timeout), which a later try may get past.
      */
     static StorageException databaseError(String what, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         boolean outage = e instanceof java.sql.SQLTransientConnectionException || e instanceof java.sql.SQLRecoverableException
-                || e instanceof java.sql.SQLNonTransientConnectionException || state.startsWith("08") || state.startsWith("57P");
+                || e instanceof java.sql.SQLNonTransientConnectionException || state.startsWith("08") || state.startsWith("57P")
+                || state.startsWith("53") || state.equals("25006");
         return outage ? new StorageUnavailableException("database error: " + what, e)
                 : new StorageException("database error: " + what, e);
     }

@@ -140,7 +140,7 @@ public final class GridSampler implements Sampler {
                 throw new InvalidParameterException(name, "grid values must be finite numbers, got " + value);
             }
             // 1 and 1.0 are the same point for a numeric parameter.
-            if (!seen.add(value instanceof Number num ? (Object) num.doubleValue() : value)) {
+            if (!seen.add(value instanceof Number num ? (Object) numeric(num) : value)) {
                 throw new InvalidParameterException(name, "the grid gives the value " + value + " twice");
             }
         }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * would each queue and resume the same studies (one resumed a study the other was running, and it ran more trials
  * than its spec asks). The database frees the lock when the connection ends, so a server killed with
  * {@code kill -9} leaves nothing behind; for the same reason a database restart frees it, so the lock is checked
- * every {@value #CHECK_SECONDS} s, and before the server queues trials ({@link #held}), and taken again on a new
- * connection. If another server took it meanwhile, an error is logged and this one queues no more trials: both
+ * every {@value #CHECK_SECONDS} s, and before the server queues trials ({@link #held}, at most once a second), and
+ * taken again on a new connection. If another server took it meanwhile, an error is logged and this one queues no more trials: both
  * queued them after a database restart, and a study ran more trials than asked.
  */
 final class CoordinatorLock implements AutoCloseable {
@@ -103,6 +103,9 @@ final class CoordinatorLock implements AutoCloseable {
 
     /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */
     private synchronized void check() {
+        if (closed) {
+            return; // a scheduled check that waited for close() must not take the lock again
+        }
         checkedAt = System.nanoTime();
         try {
             if (connection != null && connection.isValid(5)) {
