@@ -220,18 +220,18 @@ public final class PostgresStorage implements Storage {
     }
 
     /**
-     * The periodic sweep: {@link #failStaleRunningTrials()}, once this storage's heartbeats have got through for
-     * {@code staleAfter}. After the database was away (a restart, a failover), every owner's heartbeat is old: judged
-     * at once, live processes looked dead, and their running trials were failed under them (their results then
-     * refused). They get that long to beat again first. Returns whether it swept.
+     * The periodic sweep: {@link #failStaleRunningTrials()}, judging each owner only once this storage's heartbeats have
+     * got through for longer than that owner's interval. After the database was away (a restart, a failover), every
+     * owner's heartbeat is old: judged at once, live processes looked dead, and their running trials were failed under
+     * them (their results then refused). They get their own interval to beat again first. Returns whether it swept.
      */
     boolean sweepStale() {
         long since = beatingSince;
-        if (since < 0 || System.nanoTime() - since < staleAfter.toNanos()) {
+        if (since < 0) {
             return false;
         }
         try {
-            failStaleRunningTrials();
+            failStaleRunningTrials(Duration.ofNanos(System.nanoTime() - since));
             return true;
         } catch (RuntimeException e) {
             LOG.warn("failing the trials of stopped processes failed: {}", oneLine(e));
@@ -248,11 +248,20 @@ public final class PostgresStorage implements Storage {
      * @return how many trials it failed
      */
     public int failStaleRunningTrials() {
+        return failStaleRunningTrials(Duration.ofDays(36_500));
+    }
+
+    /**
+     * As {@link #failStaleRunningTrials()}, taking every heartbeat older than {@code seen} ago for one then: an owner
+     * is judged dead only once this storage has seen the database for longer than that owner's own interval.
+     */
+    private int failStaleRunningTrials(Duration seen) {
         int failed = tx(c -> {
             try (PreparedStatement del = c.prepareStatement(
-                    "DELETE FROM owners WHERE heartbeat"
+                    "DELETE FROM owners WHERE GREATEST(heartbeat, now() - make_interval(secs => ? / 1000.0))"
                             + " < now() - make_interval(secs => COALESCE(stale_after_ms, ?) / 1000.0)")) {
-                del.setLong(1, staleAfter.toMillis());
+                del.setLong(1, seen.toMillis());
+                del.setLong(2, staleAfter.toMillis());
                 del.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(

@@ -217,11 +217,12 @@ class PostgresStorageTest extends DurableStorageContractTest {
     @Timeout(60)
     void anOpenStorageEndsTheRunningTrialsOfADeadOwnerWithoutBeingAsked() throws InterruptedException {
         study("s");
-        try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
-             PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
-            int lost = dead.startTrial("s").number();
-            // The other process died: its heartbeat is old, and nobody calls failStaleRunningTrials or opens again.
-            setHeartbeatOfOwnerOf(lost, "now() - interval '2 hours'");
+        try (PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
+            // Another process, beating every second, died: its heartbeat is old, and nobody calls
+            // failStaleRunningTrials or opens again.
+            int lost = storage.startTrial("s").number();
+            sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('died', now() - interval '2 hours', 1000)");
+            sql(url, "UPDATE trials SET owner = 'died' WHERE number = " + lost);
             while (watcher.trial("s", lost).state() == TrialState.RUNNING) {
                 Thread.sleep(50);
             }
@@ -231,22 +232,23 @@ class PostgresStorageTest extends DurableStorageContractTest {
 
     @Test
     @Timeout(60)
-    void afterItsHeartbeatsFailedAStorageGivesOthersTheirStaleAfterToBeatAgainBeforeItJudgesThemDead()
+    void afterItsHeartbeatsFailedAStorageGivesEachOtherOwnerItsOwnIntervalToBeatAgainBeforeJudgingItDead()
             throws InterruptedException {
         study("s");
-        try (PostgresStorage other = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1));
-             PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofSeconds(3))) {
-            int running = other.startTrial("s").number();
-            // The database was away: no heartbeat got through, the other's is old now.
+        try (PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
+            // Another process, beating every 2 s: its last heartbeat got through long ago, the database being away.
+            int running = storage.startTrial("s").number();
+            sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('away', now() - interval '2 hours', 2000)");
+            sql(url, "UPDATE trials SET owner = 'away' WHERE number = " + running);
             watcher.beatFailed();
-            setHeartbeatOfOwnerOf(running, "now() - interval '2 hours'");
             watcher.beat(); // back
 
-            assertThat(watcher.sweepStale()).isFalse();
+            // Four times the watcher's own interval would have judged it: not the 2 s it beats in.
+            assertThat(watcher.sweepStale()).isTrue();
             assertThat(watcher.trial("s", running).state()).isEqualTo(TrialState.RUNNING);
 
-            // Still silent that long after: dead.
-            Thread.sleep(3_100);
+            // Still silent 2 s after: dead.
+            Thread.sleep(2_100);
             watcher.sweepStale(); // (unless its periodic sweep got there first)
             assertThat(watcher.trial("s", running).wasInterrupted()).isTrue();
         }
