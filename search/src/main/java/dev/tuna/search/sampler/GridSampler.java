@@ -320,8 +320,12 @@ public final class GridSampler implements Sampler {
         if (!(trial.systemAttrs().get(ATTR_GRID_ID) instanceof Number n) || n.intValue() < 0 || n.intValue() >= size) {
             return -1;
         }
-        // An index in the map's iteration order, as recorded before the points' values were (a HashMap of strings
-        // iterates alike from run to run; the names are sorted now).
+        // Recorded before the points' values were: by the values it ran, where it has them all (they hold whatever
+        // order the grid had then, and a grid edited since); else by its index in the map's iteration order (a HashMap
+        // of strings iterates alike from run to run; the names are sorted now).
+        if (trial.params().keySet().containsAll(names)) {
+            return gridIdOf(trial.params());
+        }
         Map<String, Object> point = new LinkedHashMap<>();
         int rest = n.intValue();
         for (int k = givenOrder.size() - 1; k >= 0; k--) {
