@@ -243,7 +243,9 @@ public final class PostgresStorage implements Storage {
      * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) every RUNNING trial whose owner has not renewed its
      * heartbeat for longer than the owner's own {@code staleAfter} (by the database's clock; this storage's for an
      * owner registered by an older version), or is no longer registered. Each owner is judged by the interval it
-     * beats at, so storages opened with different {@code staleAfter} never fail each other's live trials.
+     * beats at, so storages opened with different {@code staleAfter} never fail each other's live trials; and not
+     * before the database has run that long since it last started (a restart silenced every heartbeat, and a process
+     * opening a storage right after one failed the running trials of live ones).
      *
      * @return how many trials it failed
      */
@@ -258,7 +260,9 @@ public final class PostgresStorage implements Storage {
     private int failStaleRunningTrials(Duration seen) {
         int failed = tx(c -> {
             try (PreparedStatement del = c.prepareStatement(
-                    "DELETE FROM owners WHERE GREATEST(heartbeat, now() - make_interval(secs => ? / 1000.0))"
+                    // A database that restarted silenced every heartbeat: none counts as older than its start.
+                    "DELETE FROM owners WHERE GREATEST(heartbeat, pg_postmaster_start_time(),"
+                            + " now() - make_interval(secs => ? / 1000.0))"
                             + " < now() - make_interval(secs => COALESCE(stale_after_ms, ?) / 1000.0)")) {
                 del.setLong(1, seen.toMillis());
                 del.setLong(2, staleAfter.toMillis());

@@ -195,12 +195,13 @@ class PostgresStorageTest extends DurableStorageContractTest {
     @Test
     void theRunningTrialsOfAnOwnerWhoseHeartbeatStoppedAreInterrupted() {
         study("s");
-        try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofHours(1))) {
+        try (PostgresStorage dead = PostgresStorage.open(url, "postgres", null, Duration.ofSeconds(1))) {
             int lost = dead.startTrial("s").number();
             dead.report("s", lost, 1, 0.5, Map.of());
             int alive = storage.startTrial("s").number();
-            // The other process died: its heartbeat is old (as the database's clock sees it).
-            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours'");
+            // The other process died: its heartbeat is old (as the database's clock sees it), and it beats no more.
+            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 hours', owner = 'died' WHERE stale_after_ms = 1000");
+            sql(url, "UPDATE trials SET owner = 'died' WHERE number = " + lost);
             setHeartbeatOfOwnerOf(alive, "now()");
 
             assertThat(((PostgresStorage) storage).failStaleRunningTrials()).isEqualTo(1);
@@ -252,6 +253,20 @@ class PostgresStorageTest extends DurableStorageContractTest {
             watcher.sweepStale(); // (unless its periodic sweep got there first)
             assertThat(watcher.trial("s", running).wasInterrupted()).isTrue();
         }
+    }
+
+    @Test
+    void anOwnerSilentSinceBeforeTheDatabaseStartedIsNotJudgedBeforeTheDatabaseRanItsInterval() {
+        // A restart silenced every heartbeat: a process opening a storage right after one (a worker restarted, a
+        // `tuna studies --db`) failed the running trials of processes that had not beaten again yet.
+        study("s");
+        int running = storage.startTrial("s").number();
+        sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('before-restart',"
+                + " pg_postmaster_start_time() - interval '2 hours', 3600000)"); // beats every 20 minutes
+        sql(url, "UPDATE trials SET owner = 'before-restart' WHERE number = " + running);
+
+        assertThat(((PostgresStorage) storage).failStaleRunningTrials()).isZero();
+        assertThat(storage.trial("s", running).state()).isEqualTo(TrialState.RUNNING);
     }
 
     @Test
