@@ -50,7 +50,8 @@ public final class StudyBoundStorage implements Storage {
 
     private void check(String name) {
         if (study.equals(name) && !current()) {
-            throw new StudyNotFoundException(name);
+            throw delegate.findStudy(name).isPresent() ? StudyNotFoundException.replaced(name)
+                    : new StudyNotFoundException(name);
         }
     }
 

@@ -5,6 +5,16 @@ public class StudyNotFoundException extends StorageException {
     private static final long serialVersionUID = 1L;
 
     public StudyNotFoundException(String study) {
-        super("no study named '" + study + "'");
+        this(study, false);
+    }
+
+    private StudyNotFoundException(String study, boolean replaced) {
+        super(replaced ? "study '" + study + "' was deleted; the study of that name now is another one"
+                : "no study named '" + study + "'");
+    }
+
+    /** The study was deleted, and another of its name has taken its place ("no study named" would read wrong). */
+    public static StudyNotFoundException replaced(String study) {
+        return new StudyNotFoundException(study, true);
     }
 }

@@ -28,7 +28,8 @@ class StudyBoundStorageTest {
 
         assertThat(bound.current()).isFalse();
         assertThatThrownBy(() -> bound.report("z2", running, 2, 9924.0, Map.of()))
-                .isInstanceOf(StudyNotFoundException.class).hasMessage("no study named 'z2'");
+                .isInstanceOf(StudyNotFoundException.class)
+                .hasMessage("study 'z2' was deleted; the study of that name now is another one");
         assertThatThrownBy(() -> bound.finishTrial("z2", running, TrialState.COMPLETE, 9924.0, null))
                 .isInstanceOf(StudyNotFoundException.class);
         assertThatThrownBy(() -> bound.startTrial("z2")).isInstanceOf(StudyNotFoundException.class);
