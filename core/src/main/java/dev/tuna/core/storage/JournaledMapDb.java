@@ -135,7 +135,7 @@ final class JournaledMapDb implements AutoCloseable {
         }
         // Refused before the journal is opened a second time here: closing that second channel would release this
         // process's lock on the file (POSIX locks are the process's), and another process could then open it too.
-        Path openKey = journalPath.toAbsolutePath().normalize();
+        Path openKey = openKey(journalPath);
         if (!OPEN_HERE.add(openKey)) {
             throw new StorageException("cannot open " + path + ": it is already open in this process; share that"
                     + " storage between studies, or close it first");
@@ -163,29 +163,33 @@ final class JournaledMapDb implements AutoCloseable {
             db.load();
             return db;
         } catch (StorageException e) {
-            abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
-            OPEN_HERE.remove(openKey);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath);
             throw e;
         } catch (IOException | DBException e) {
-            abandonOpen(channel, lock != null && !journalExisted ? journalPath : null);
-            OPEN_HERE.remove(openKey);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
 
+    /** The key of a journal in {@link #OPEN_HERE}. */
+    private static Path openKey(Path journalPath) {
+        return journalPath.toAbsolutePath().normalize();
+    }
+
     /**
-     * Closes the journal after a failed open, first removing it ({@code created}) where this open made it and holds its
-     * lock: one that lost the lock to another process must leave that process's journal alone.
+     * Closes the journal after a failed open, first removing it where this open made it ({@code created}) and holds
+     * its lock: one that lost the lock to another process must leave that process's journal alone.
      */
-    private static void abandonOpen(java.io.Closeable channel, Path created) {
-        if (created != null) {
+    private static void abandonOpen(java.io.Closeable channel, boolean created, Path journalPath) {
+        if (created) {
             try {
-                Files.deleteIfExists(created);
+                Files.deleteIfExists(journalPath);
             } catch (IOException ignored) {
                 // An empty journal left behind is harmless: the next open takes it as new.
             }
         }
         closeQuietly(channel);
+        OPEN_HERE.remove(openKey(journalPath));
     }
 
     private static void closeQuietly(java.io.Closeable channel) {
@@ -394,7 +398,7 @@ final class JournaledMapDb implements AutoCloseable {
                 // Closing the channel releases it too.
             }
             closeQuietly(journal);
-            OPEN_HERE.remove(journalPath.toAbsolutePath().normalize());
+            OPEN_HERE.remove(openKey(journalPath));
         }
     }
 
@@ -402,7 +406,7 @@ final class JournaledMapDb implements AutoCloseable {
     void abandon() {
         closed = true;
         closeQuietly(journal);
-        OPEN_HERE.remove(journalPath.toAbsolutePath().normalize());
+        OPEN_HERE.remove(openKey(journalPath));
     }
 
     private void checkOpen() {

@@ -162,18 +162,23 @@ public final class GridSampler implements Sampler {
         if (gridId < 0 || gridId >= size) {
             throw new IndexOutOfBoundsException("grid index " + gridId + " is outside [0, " + size + ")");
         }
-        Object[] chosen = new Object[names.size()];
+        return Collections.unmodifiableMap(decode(gridId, names));
+    }
+
+    /** The point of a lexicographic index over the parameters in {@code order} (the last varies fastest). */
+    private Map<String, Object> decode(int gridId, List<String> order) {
+        Object[] chosen = new Object[order.size()];
         int rest = gridId;
-        for (int k = names.size() - 1; k >= 0; k--) {
-            List<Object> vs = values.get(k);
+        for (int k = order.size() - 1; k >= 0; k--) {
+            List<Object> vs = values.get(names.indexOf(order.get(k)));
             chosen[k] = vs.get(rest % vs.size());
             rest /= vs.size();
         }
         Map<String, Object> point = new LinkedHashMap<>();
         for (int k = 0; k < chosen.length; k++) {
-            point.put(names.get(k), chosen[k]);
+            point.put(order.get(k), chosen[k]);
         }
-        return Collections.unmodifiableMap(point);
+        return point;
     }
 
     @Override
@@ -326,14 +331,7 @@ public final class GridSampler implements Sampler {
         if (trial.params().keySet().containsAll(names)) {
             return gridIdOf(trial.params());
         }
-        Map<String, Object> point = new LinkedHashMap<>();
-        int rest = n.intValue();
-        for (int k = givenOrder.size() - 1; k >= 0; k--) {
-            List<Object> vs = values.get(names.indexOf(givenOrder.get(k)));
-            point.put(givenOrder.get(k), vs.get(rest % vs.size()));
-            rest /= vs.size();
-        }
-        return gridIdOf(point);
+        return gridIdOf(decode(n.intValue(), givenOrder));
     }
 
     private int position(int gridId) {

@@ -28,7 +28,7 @@ public final class Trainables implements ObjectiveFactory {
      * on this machine (the files a dataset names must be here).
      */
     public static Trainables builtIn() {
-        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), true)));
+        return builtIn(true);
     }
 
     /**
@@ -36,7 +36,11 @@ public final class Trainables implements ObjectiveFactory {
      * only, so a spec is not refused for lacking them here (a trial that lacks them fails on its worker).
      */
     public static Trainables builtInForCluster() {
-        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), false)));
+        return builtIn(false);
+    }
+
+    private static Trainables builtIn(boolean filesHere) {
+        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), filesHere)));
     }
 
     @Override

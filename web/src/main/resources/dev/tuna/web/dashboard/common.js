@@ -23,15 +23,11 @@ const Tuna = {
   },
   /** Sends a change (POST, DELETE) and throws the problem's detail if it is refused. */
   async send(method, path) {
-    const r = await Tuna.change(method, path);
+    const r = await Tuna.request(method, path);
     if (!r.ok) {
       const body = await r.json().catch(() => ({}));
       throw new Error(body.detail || ('HTTP ' + r.status));
     }
-  },
-  /** Sends a change (POST, DELETE) with the API token, when one was given (see {@link Tuna.request}). */
-  async change(method, path, body) {
-    return Tuna.request(method, path, body);
   },
   /**
    * Sends a request with the server's API token when one was given. A server bound beyond loopback refuses changes

@@ -92,7 +92,7 @@ document.getElementById('submit').addEventListener('submit', async ev => {
   button.disabled = true;
   let r, body;
   try {
-    r = await Tuna.change('POST', '/api/studies', document.getElementById('spec').value);
+    r = await Tuna.request('POST', '/api/studies', document.getElementById('spec').value);
     body = await r.json().catch(() => ({detail: 'HTTP ' + r.status}));
   } catch (e) {
     r = {ok: false};

@@ -540,7 +540,6 @@ function contourPointing() {
  */
 function pointing(canvas, focus, find, describe, drawn, redraw) {
   let last = null; // the pointer's last move over the canvas
-  let chosen = null; // the trial number the keyboard stepped to
   const say = (hit, how) => { focus.textContent = hit ? describe(hit) + ' (' + how + ' to open)' : ''; };
   const name = ev => {
     const hit = find(ev);
@@ -557,24 +556,22 @@ function pointing(canvas, focus, find, describe, drawn, redraw) {
   canvas.addEventListener('keydown', ev => {
     const items = drawn().slice().sort((a, b) => a.t.number - b.t.number);
     if (items.length === 0) return;
-    const at = items.findIndex(item => item.t.number === chosen);
+    const at = items.findIndex(item => String(item.t.number) === canvas.dataset.chosen);
     const steps = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
     let next = null;
     if (ev.key in steps) next = items[Math.max(0, Math.min(items.length - 1, at < 0 ? 0 : at + steps[ev.key]))];
     else if (ev.key === 'Home') next = items[0];
     else if (ev.key === 'End') next = items[items.length - 1];
-    else if (ev.key === 'Enter' && at >= 0) location.href = Tuna.trialHref(study, chosen);
+    else if (ev.key === 'Enter' && at >= 0) location.href = Tuna.trialHref(study, items[at].t.number);
     else return;
     ev.preventDefault();
     if (next) {
-      chosen = next.t.number;
-      canvas.dataset.chosen = chosen;
+      canvas.dataset.chosen = next.t.number;
       redraw();
       say(next, 'Enter');
     }
   });
   canvas.addEventListener('blur', () => {
-    chosen = null;
     focus.textContent = '';
     if ('chosen' in canvas.dataset) {
       delete canvas.dataset.chosen;
