@@ -56,6 +56,15 @@ public final class PostgresStorage implements Storage {
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
     private static final int POOL_SIZE = 8;
+    /**
+     * An owner (a row of {@code owners}) silent for longer than its own interval ({@code stale_after_ms}; the second
+     * parameter for an owner registered by an older version) on a database that has run at least that long since it
+     * last started (a restart silenced every heartbeat), taking every heartbeat older than the first parameter
+     * (milliseconds: how long the asking storage has seen the database) for one then.
+     */
+    private static final String OWNER_STALE = "GREATEST(heartbeat, pg_postmaster_start_time(),"
+            + " now() - make_interval(secs => ? / 1000.0))"
+            + " < now() - make_interval(secs => COALESCE(stale_after_ms, ?) / 1000.0)";
     /** The first key of the studies' ask locks ({@link #exclusively}), "tusa" in ASCII: no other lock of Tuna's. */
     private static final int ASK_LOCK_NAMESPACE = 0x74757361;
     /** The most connections of the pool ({@value #POOL_SIZE}) that hold or wait for study locks at once. */
@@ -259,11 +268,7 @@ public final class PostgresStorage implements Storage {
      */
     private int failStaleRunningTrials(Duration seen) {
         int failed = tx(c -> {
-            try (PreparedStatement del = c.prepareStatement(
-                    // A database that restarted silenced every heartbeat: none counts as older than its start.
-                    "DELETE FROM owners WHERE GREATEST(heartbeat, pg_postmaster_start_time(),"
-                            + " now() - make_interval(secs => ? / 1000.0))"
-                            + " < now() - make_interval(secs => COALESCE(stale_after_ms, ?) / 1000.0)")) {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM owners WHERE " + OWNER_STALE)) {
                 del.setLong(1, seen.toMillis());
                 del.setLong(2, staleAfter.toMillis());
                 del.executeUpdate();
@@ -278,6 +283,30 @@ public final class PostgresStorage implements Storage {
             LOG.warn("marked {} trial(s) left running by a stopped process as FAIL ({})", failed, FrozenTrial.REASON_INTERRUPTED);
         }
         return failed;
+    }
+
+    /**
+     * Whether a trial is RUNNING and its owner alive: registered, and not silent for long enough that
+     * {@link #sweepStale} would judge it dead now (this storage's own heartbeats getting through for less than the
+     * owner's interval, the owner is given that interval: see there).
+     */
+    @Override
+    public boolean runningInLiveProcess(String study, int number) {
+        long since = beatingSince;
+        long seenMillis = since < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+        return tx(c -> {
+            long id = studyId(c, study, false);
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM trials t JOIN owners o ON o.owner = t.owner"
+                    + " WHERE t.study_id = ? AND t.number = ? AND t.state = 'RUNNING' AND NOT " + OWNER_STALE)) {
+                ps.setLong(1, id);
+                ps.setInt(2, number);
+                ps.setLong(3, seenMillis);
+                ps.setLong(4, staleAfter.toMillis());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 
     /**

@@ -121,6 +121,17 @@ public interface Storage extends AutoCloseable {
     }
 
     /**
+     * Whether trial {@code number} of the study is RUNNING in a process that is still alive as far as this storage
+     * can tell: one that shares the storage and still renews its heartbeat ({@link PostgresStorage}). A cluster node
+     * that recovers the job of a node Quartz took for dead asks this first, since after a database outage Quartz can
+     * take live nodes for dead, and failing their trials would throw their work away. Storages without heartbeats
+     * answer false: they cannot tell.
+     */
+    default boolean runningInLiveProcess(String study, int number) {
+        return false;
+    }
+
+    /**
      * Why changes cannot be saved right now (a full disk), while that lasts; empty when they can, or when this
      * storage does not know (a database server reports its failures on each call).
      */

@@ -155,6 +155,11 @@ public final class StudyBoundStorage implements Storage {
     }
 
     @Override
+    public boolean runningInLiveProcess(String name, int number) {
+        return delegate.runningInLiveProcess(name, number);
+    }
+
+    @Override
     public Optional<String> writeFailure() {
         return delegate.writeFailure();
     }

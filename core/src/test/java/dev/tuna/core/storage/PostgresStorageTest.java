@@ -270,6 +270,34 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aTrialRunsInALiveProcessUntilItEndsOrItsOwnerWouldBeJudgedDead() {
+        study("s");
+        try (PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
+            int live = storage.startTrial("s").number();
+            int dead = storage.startTrial("s").number();
+            int away = storage.startTrial("s").number();
+            int ended = storage.startTrial("s").number();
+            storage.finishTrial("s", ended, TrialState.COMPLETE, 1.0, null);
+            sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('died', now() - interval '2 hours', 1),"
+                    + " ('away', now() - interval '2 hours', 3600000)"); // 'away' beats every 20 minutes
+            sql(url, "UPDATE trials SET owner = 'died' WHERE number = " + dead);
+            sql(url, "UPDATE trials SET owner = 'away' WHERE number = " + away);
+
+            assertThat(watcher.runningInLiveProcess("s", live)).isTrue();
+            assertThat(watcher.runningInLiveProcess("s", dead)).isFalse();
+            assertThat(watcher.runningInLiveProcess("s", ended)).isFalse();
+            // The watcher's heartbeats just came back after an outage: 'away' gets its hour to beat again, as in the sweep.
+            watcher.beatFailed();
+            watcher.beat();
+            assertThat(watcher.runningInLiveProcess("s", away)).isTrue();
+            // One that was never registered, or closed.
+            sql(url, "UPDATE trials SET owner = 'closed' WHERE number = " + live);
+            assertThat(watcher.runningInLiveProcess("s", live)).isFalse();
+            assertThatThrownBy(() -> watcher.runningInLiveProcess("nope", 0)).isInstanceOf(StudyNotFoundException.class);
+        }
+    }
+
+    @Test
     void aDatabaseOutOfReachIsUnavailableAndOtherDatabaseErrorsAreNot() {
         for (java.sql.SQLException outage : List.of(new java.sql.SQLException("Connection refused", "08001"),
                 new java.sql.SQLException("An I/O error occurred while sending to the backend", "08006"),

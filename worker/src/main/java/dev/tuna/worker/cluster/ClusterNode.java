@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * A node of a Tuna cluster: our one small facade over a clustered Quartz scheduler (JDBC job store on
  * PostgreSQL). Every trial is a Quartz job in the shared database ("run one trial of study S"); whichever node
  * has a free slot claims the next one, and a node that dies mid-trial has its job recovered by another node
- * after the cluster check-in interval (plus Quartz's fixed 7.5 s grace), which fails the lost trial and runs a
- * retry of it with the same parameters. No trial completes twice: a finished trial is read-only.
+ * after the cluster check-in interval (plus Quartz's fixed 7.5 s grace), which, once the storage also takes the
+ * node's process for dead (its heartbeat silent for its {@code staleAfter}: Quartz alone can be wrong after a
+ * database outage), fails the lost trial and runs a retry of it with the same parameters. No trial completes
+ * twice: a finished trial is read-only.
  *
  * <pre>{@code
  * // a worker process: runs trials of any study, as long as it lives

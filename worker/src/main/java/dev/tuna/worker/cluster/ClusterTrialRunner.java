@@ -4,6 +4,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.Storage;
 import dev.tuna.core.storage.StorageException;
+import dev.tuna.core.storage.StorageUnavailableException;
 import dev.tuna.core.storage.StudyBoundStorage;
 import dev.tuna.core.storage.StudyNotFoundException;
 import dev.tuna.core.storage.TrialNotFoundException;
@@ -57,6 +58,8 @@ final class ClusterTrialRunner {
     private volatile boolean closing;
     /** How long a trial whose end could not be written waits before trying again (see {@link #failOnceReachable}). */
     volatile Duration databaseRetry = Duration.ofSeconds(10);
+    /** How often a recovered job looks whether the trial of a node still alive has ended (see {@link #awaitLiveNode}). */
+    volatile Duration liveNodePoll = Duration.ofSeconds(2);
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
                        ScheduledExecutorService watchdog, Jobs jobs) {
@@ -74,6 +77,8 @@ final class ClusterTrialRunner {
      * died) first looks for the last trial carrying its job name ({@value ClusterNode#ATTR_CLUSTER_JOB}):
      * <ul>
      *   <li>none: the node died before starting it; one trial runs as usual;</li>
+     *   <li>RUNNING in a process still alive (Quartz took a live node for dead: see {@link #awaitLiveNode}): the job
+     *       waits for it to end, then goes on as below;</li>
      *   <li>RUNNING: it fails ({@value ClusterNode#REASON_WORKER_LOST}), then is handled as below;</li>
      *   <li>FAIL interrupted: a retry with the same parameters is enqueued and runs in this job (up to the
      *       node's retries; system attributes {@value TrialScheduler#ATTR_RETRY_OF} and
@@ -94,6 +99,9 @@ final class ClusterTrialRunner {
             Optional<ClusterStudy> resolved = resolve(studyName, jobName);
             if (resolved.isEmpty()) {
                 return;
+            }
+            if (recovering) {
+                awaitLiveNode(resolved.get().study(), jobName);
             }
             Optional<Slot> slot = pool.tryAcquire();
             if (slot.isEmpty()) {
@@ -130,6 +138,38 @@ final class ClusterTrialRunner {
             LOG.error("job {} of study '{}' ended badly: {}", jobName, studyName, e.toString(), e);
         } finally {
             Thread.interrupted(); // a late abort must not leak into the next job on this pooled thread
+        }
+    }
+
+    /**
+     * Waits while the trial a recovered job's node left still runs in a live process ({@link
+     * Storage#runningInLiveProcess}): Quartz judges nodes by their check-ins, which a database outage stops too, so a
+     * node that joins right after an outage longer than the check-in grace takes every other node for dead and
+     * recovers their jobs, trials still running. Failing such a trial threw its work away (its node's result then
+     * refused). The job waits, holding no slot, rather than ending, so that the coordinator still counts it
+     * outstanding; once the trial has ended, or its owner stopped beating, {@link OneTrial} settles it as before.
+     */
+    private void awaitLiveNode(Study study, String jobName) throws InterruptedException {
+        Optional<FrozenTrial> last = lastTrialOf(study, jobName);
+        if (last.isEmpty()) {
+            return;
+        }
+        int number = last.get().number();
+        boolean logged = false;
+        while (!closing) {
+            try {
+                if (!study.storage().runningInLiveProcess(study.name(), number)) {
+                    return;
+                }
+            } catch (StorageUnavailableException e) {
+                LOG.debug("job {}: the database does not answer ({}); waiting on", jobName, e.getMessage());
+            }
+            if (!logged) {
+                LOG.info("job {} of study '{}' recovered, but its trial {} still runs in a live process (Quartz took"
+                        + " its node for dead); waiting for it to end", jobName, study.name(), number);
+                logged = true;
+            }
+            Thread.sleep(liveNodePoll.toMillis());
         }
     }
 
