@@ -9,6 +9,8 @@ import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.StudyRun;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -38,6 +40,14 @@ public interface StudyDispatch {
      */
     default boolean runsHereOnly() {
         return false;
+    }
+
+    /**
+     * How many nodes can run trials now, where they may run in other processes (a cluster's live workers, this node
+     * among them if it has slots); empty where this process runs them all, or where the count cannot be read now.
+     */
+    default OptionalInt workers() {
+        return OptionalInt.empty();
     }
 
     /** Runs the study on its cron expression ({@code spec.cron()} is set; {@link #check} accepted it). */
@@ -131,10 +141,28 @@ public interface StudyDispatch {
 
     /** {@link #cluster}. */
     final class Cluster implements StudyDispatch {
+        /** How long a count of the workers is used: a studies list asks once per study. */
+        private static final long WORKERS_FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
         private final ClusterNode node;
+        private volatile long workersAt;
+        private volatile OptionalInt workers = OptionalInt.empty();
 
         Cluster(ClusterNode node) {
             this.node = node;
+        }
+
+        @Override
+        public OptionalInt workers() {
+            long now = System.nanoTime();
+            if (workersAt == 0 || now - workersAt > WORKERS_FRESH_NANOS) {
+                try {
+                    workers = OptionalInt.of(node.workers().size());
+                } catch (RuntimeException e) {
+                    workers = OptionalInt.empty(); // the database away: the health check says so
+                }
+                workersAt = now;
+            }
+            return workers;
         }
 
         @Override

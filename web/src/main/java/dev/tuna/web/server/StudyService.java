@@ -251,6 +251,11 @@ public final class StudyService implements AutoCloseable {
         LOG.info("study '{}' stopped", name);
     }
 
+    /** The dispatch's count of nodes that can run trials ({@link StudyDispatch#workers}). */
+    public java.util.OptionalInt workers() {
+        return dispatch.workers();
+    }
+
     /**
      * Resumes a stopped or idle study up to its number of trials (or its schedule). A study still stopping (its
      * interrupted trials ending) is waited for, up to 30 s.

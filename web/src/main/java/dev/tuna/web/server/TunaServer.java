@@ -75,6 +75,8 @@ public final class TunaServer implements AutoCloseable {
     /** The cookie in which the dashboard keeps the token for reads (event streams cannot send a header). */
     static final String TOKEN_COOKIE = "tuna-token";
     /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
+    /** A running study's {@code waiting} note while no node of its cluster can run trials. */
+    static final String NO_WORKER = "no worker is up: its queued trials wait until one joins (tuna worker --db URL)";
     private static final Set<String> OPEN_READS = Set.of("/api/health", "/api/openapi.json");
     private final ObjectMapper json;
     private final EventHub events;
@@ -179,7 +181,8 @@ public final class TunaServer implements AutoCloseable {
 
     /**
      * 200 "ok", or 503 "failing" with the reason while the storage cannot save changes (a full disk) or cannot be
-     * read at all (a database away).
+     * read at all (a database away); on a cluster, also how many workers are up (the server stays "ok" with none:
+     * its studies' views say their trials wait).
      */
     private void health(Context ctx) {
         int count;
@@ -189,13 +192,13 @@ public final class TunaServer implements AutoCloseable {
             ctx.status(503).json(Map.of("status", "failing", "problem", "the storage cannot be read: " + e.getMessage()));
             return;
         }
+        Map<String, Object> body = new LinkedHashMap<>();
         Optional<String> failure = studies.storage().writeFailure();
-        if (failure.isPresent()) {
-            ctx.status(503).json(Map.of("status", "failing", "problem", "changes cannot be saved: " + failure.get(),
-                    "studies", count));
-        } else {
-            ctx.json(Map.of("status", "ok", "studies", count));
-        }
+        body.put("status", failure.isPresent() ? "failing" : "ok");
+        failure.ifPresent(f -> body.put("problem", "changes cannot be saved: " + f));
+        body.put("studies", count);
+        studies.workers().ifPresent(n -> body.put("workers", n));
+        ctx.status(failure.isPresent() ? 503 : 200).json(body);
     }
 
     private void routes(Javalin app) {
@@ -313,7 +316,13 @@ public final class TunaServer implements AutoCloseable {
 
     private Map<String, Object> studyView(StudyInfo info) {
         List<FrozenTrial> trials = studies.storage().trials(info.name());
-        return Views.study(info, trials, studies.state(info, Study.counted(trials)), studies.lastError(info.name()));
+        Map<String, Object> view = Views.study(info, trials, studies.state(info, Study.counted(trials)),
+                studies.lastError(info.name()));
+        // A cluster's server with no worker up queues trials that nothing runs: say so, not just "running".
+        if ("running".equals(view.get("state")) && studies.workers().orElse(-1) == 0) {
+            view.put("waiting", NO_WORKER);
+        }
+        return view;
     }
 
     // ------------------------------------------------------------------------------------------------ input

@@ -292,13 +292,17 @@ const Tuna = {
       plot.setScale('x', {min: xs[0] - 1, max: xs[0] + 1});
     }
   },
-  /** Shows a banner at the top of the page while the server says it cannot save changes (a full disk). */
+  /**
+   * Shows a banner at the top of the page while the server says it cannot save changes (a full disk), or, on a
+   * cluster, that no worker is up to run trials.
+   */
   async checkHealth() {
     let said = '';
     try {
       const r = await fetch('/api/health', {headers: {Accept: 'application/json'}});
       const h = await r.json();
       if (h.status !== 'ok') said = 'Storage problem: ' + (h.problem || h.status) + '. Nothing new is kept until it is fixed.';
+      else if (h.workers === 0) said = 'No worker is up: queued trials wait until one joins (tuna worker --db URL).';
     } catch (e) {
       said = ''; // the page's own requests report a server that cannot be reached
     }

@@ -52,6 +52,8 @@ class ClusterTest {
     private String workerNode;
     private final List<String> workerOutput = new CopyOnWriteArrayList<>();
     private Api api;
+    private JsonNode healthWithoutWorker;
+    private JsonNode earlyWithoutWorker;
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -64,7 +66,13 @@ class ClusterTest {
         coordinator = ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)), data,
                 "127.0.0.1", 0, null, Trainables.builtIn());
         api = new Api(coordinator.port());
+        // Before any worker: what the server says of a study it queues trials for that nothing runs.
+        healthWithoutWorker = api.get("/api/health").json();
+        assertThat(api.post("/api/studies", Api.quadratic("cl-early", 2, 1, 0)).status()).isEqualTo(201);
+        earlyWithoutWorker = api.awaitJson("/api/studies/cl-early", s -> s.get("state").asText().equals("running"), WAIT);
         startWorker();
+        // Ended before the tests start: one counts the studies a new server resumes.
+        api.awaitJson("/api/studies/cl-early", s -> s.get("state").asText().equals("complete"), WAIT);
     }
 
     private void startWorker() throws Exception {
@@ -161,6 +169,19 @@ class ClusterTest {
         JsonNode best = api.get("/api/studies/cl/best").json();
         assertThat(best.get("value").asDouble()).isEqualTo(trials.get("trials").get(0).get("value").asDouble());
         assertThat(api.get("/").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aStudySubmittedWhileNoWorkerIsUpSaysItWaitsAndRunsOnceOneJoins() {
+        assertThat(healthWithoutWorker.get("status").asText()).isEqualTo("ok");
+        assertThat(healthWithoutWorker.get("workers").asInt()).isZero();
+        assertThat(earlyWithoutWorker.get("waiting").asText()).isEqualTo(TunaServer.NO_WORKER);
+
+        JsonNode health = api.awaitJson("/api/health", h -> h.get("workers").asInt() == 1, WAIT);
+        assertThat(health.get("status").asText()).isEqualTo("ok");
+        JsonNode study = api.awaitJson("/api/studies/cl-early", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(study.get("finished").asInt()).isEqualTo(2);
+        assertThat(study.has("waiting")).isFalse();
     }
 
     @Test

@@ -545,6 +545,13 @@ class DashboardBrowserTest {
                 + " Tuna.checkHealth();");
         assertThat(await(By.id("health")).getText()).isEqualTo("Storage problem: changes cannot be saved: cannot write "
                 + "tuna.db.journal: No space left on device. Nothing new is kept until it is fixed.");
+
+        // A cluster's server with no worker up (ClusterTest checks the server's side).
+        js("const real = window.fetch; window.fetch = (url, o) => String(url).endsWith('/api/health')"
+                + " ? Promise.resolve(new Response(JSON.stringify({status: 'ok', studies: 2, workers: 0}))) : real(url, o);"
+                + " Tuna.checkHealth();");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("health")).getText()
+                .equals("No worker is up: queued trials wait until one joins (tuna worker --db URL)."));
     }
 
     @Test

@@ -10,9 +10,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -84,6 +88,8 @@ public final class ClusterNode implements AutoCloseable {
     static final int MAX_STUDY_NAME = 200;
 
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
+    /** Quartz's fixed allowance beyond a node's check-in interval before it takes the node for dead. */
+    private static final long CHECKIN_GRACE_MILLIS = 7_500;
     private static final long POLL_MILLIS = 10;
     /** How often an idle node looks for jobs queued by other nodes. */
     private static final Duration IDLE_WAIT = Duration.ofMillis(50);
@@ -300,6 +306,33 @@ public final class ClusterNode implements AutoCloseable {
             return quartz.getJobKeys(GroupMatcher.jobGroupEquals(name)).size();
         } catch (SchedulerException e) {
             throw new IllegalStateException("could not count the jobs of study '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The nodes that run trials and are alive by Quartz's own rule: each checked in within its check-in interval plus
+     * Quartz's 7.5 s grace (by this machine's clock: Quartz's clustering wants the nodes' clocks in step), this one
+     * among them if it has devices. A coordinator never starts its scheduler, so never appears; a node that left
+     * (Quartz keeps its last check-in) stops appearing once that time has passed.
+     *
+     * @throws IllegalStateException if the database cannot be read
+     */
+    public List<String> workers() {
+        try (Connection c = DBConnectionManager.getInstance().getConnection(dataSource);
+             PreparedStatement ps = c.prepareStatement("SELECT instance_name FROM qrtz_scheduler_state"
+                     + " WHERE sched_name = ? AND last_checkin_time + checkin_interval + ? >= ? ORDER BY instance_name")) {
+            ps.setString(1, SCHEDULER_NAME);
+            ps.setLong(2, CHECKIN_GRACE_MILLIS);
+            ps.setLong(3, System.currentTimeMillis());
+            List<String> names = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            return names;
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the cluster's nodes: " + e.getMessage(), e);
         }
     }
 

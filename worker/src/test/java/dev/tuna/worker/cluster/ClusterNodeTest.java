@@ -128,6 +128,22 @@ class ClusterNodeTest {
     }
 
     @Test
+    @Timeout(60)
+    void theWorkersAreTheNodesWithSlotsWhoseCheckInsAreCurrent() {
+        ClusterNode coordinator = coordinator();
+        assertThat(coordinator.workers()).isEmpty();
+        TestStudies studies = closing(new TestStudies(url, () -> new RandomSampler(1), trial -> 0));
+        ClusterNode a = node("node-a", 1, studies);
+        node("node-b", 2, studies);
+        assertThat(coordinator.workers()).containsExactly("node-a", "node-b");
+        assertThat(a.workers()).containsExactly("node-a", "node-b");
+
+        // A node that stopped checking in (its machine lost) is no worker once the interval and Quartz's grace pass.
+        sql(url, "UPDATE qrtz_scheduler_state SET last_checkin_time = last_checkin_time - 60000 WHERE instance_name = 'node-b'");
+        assertThat(coordinator.workers()).containsExactly("node-a");
+    }
+
+    @Test
     @Timeout(120)
     void aNodeThatCannotBuildAStudyPassesItsJobsOnToOneThatCan() {
         Objective objective = trial -> trial.suggestFloat("x", 0, 1);
