@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -252,7 +253,7 @@ public final class StudyService implements AutoCloseable {
     }
 
     /** The dispatch's count of nodes that can run trials ({@link StudyDispatch#workers}). */
-    public java.util.OptionalInt workers() {
+    public OptionalInt workers() {
         return dispatch.workers();
     }
 

@@ -74,9 +74,9 @@ public final class TunaServer implements AutoCloseable {
     private final boolean privateReads;
     /** The cookie in which the dashboard keeps the token for reads (event streams cannot send a header). */
     static final String TOKEN_COOKIE = "tuna-token";
-    /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
     /** A running study's {@code waiting} note while no node of its cluster can run trials. */
     static final String NO_WORKER = "no worker is up: its queued trials wait until one joins (tuna worker --db URL)";
+    /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
     private static final Set<String> OPEN_READS = Set.of("/api/health", "/api/openapi.json");
     private final ObjectMapper json;
     private final EventHub events;
