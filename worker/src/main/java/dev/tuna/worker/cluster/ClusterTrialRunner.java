@@ -165,8 +165,10 @@ final class ClusterTrialRunner {
                 LOG.debug("job {}: the database does not answer ({}); waiting on", jobName, e.getMessage());
             }
             if (!logged) {
-                LOG.info("job {} of study '{}' recovered, but its trial {} still runs in a live process (Quartz took"
-                        + " its node for dead); waiting for it to end", jobName, study.name(), number);
+                // Warned: either Quartz took a live node for dead, or the node died and its heartbeat is not yet old.
+                LOG.warn("job {} of study '{}' recovered, but the process running its trial {} still beat recently;"
+                        + " waiting until the trial ends, or its process is silent for its interval", jobName,
+                        study.name(), number);
                 logged = true;
             }
             Thread.sleep(liveNodePoll.toMillis());
