@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -78,6 +79,8 @@ public final class TunaServer implements AutoCloseable {
     static final String NO_WORKER = "no worker is up: its queued trials wait until one joins (tuna worker --db URL)";
     /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
     private static final Set<String> OPEN_READS = Set.of("/api/health", "/api/openapi.json");
+    /** At most one log line per 30 s while requests fail on the storage. */
+    private final LogThrottle storageFailureLog = new LogThrottle(Duration.ofSeconds(30));
     private final ObjectMapper json;
     private final EventHub events;
     private final Javalin app;
@@ -596,7 +599,11 @@ public final class TunaServer implements AutoCloseable {
             }
         });
         app.exception(StorageException.class, (e, ctx) -> {
-            LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.toString());
+            int heldBack = storageFailureLog.pass();
+            if (heldBack >= 0) {
+                LOG.warn("{} {}: {}{}", ctx.method(), ctx.path(), e.toString(), heldBack == 0 ? ""
+                        : " (and " + heldBack + " more request(s) failed on the storage since the last such line)");
+            }
             problem(ctx, 503, "", "storage: " + e.getMessage());
         });
         app.exception(Exception.class, (e, ctx) -> {
