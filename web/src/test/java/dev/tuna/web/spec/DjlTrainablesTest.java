@@ -84,6 +84,16 @@ class DjlTrainablesTest {
                 .hasMessage("space.momentum: trainable mlp: parameter 'momentum' must be a number in [0.0, 1.0], got 1.5");
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"batchSize\": 0}", lr)))
                 .hasMessageStartingWith("trainable.fixed.batchSize: ");
+        // A float range for a whole-number setting, even one whose ends and centre are whole (16, 64, 40): every
+        // trial failed on it. A float range stepped by whole numbers from a whole number is whole throughout.
+        String units = "{\"units\": {\"type\": \"float\", \"low\": 16, \"high\": 64%s}}";
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=100", "{}", units.formatted(""))))
+                .hasMessageStartingWith("space.units: trainable mlp: parameter 'units' must be an integer, got 35.88");
+        assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "moons?samples=100", "{}",
+                units.formatted(", \"step\": 0.5")))).hasMessage(
+                "space.units: trainable mlp: parameter 'units' must be an integer, got 16.5");
+        assertThat(parser.parse(spec.formatted("mlp", "regression?samples=100", "{}", units.formatted(", \"step\": 8"))).name())
+                .isEqualTo("x");
         // So is every choice.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{}",
                 "{\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"lbfgs\"]}}")))

@@ -64,6 +64,8 @@ import org.slf4j.LoggerFactory;
  * is global to the process).
  */
 public abstract class DjlTrainable implements Trainable {
+    /** Where {@link #check} tries a numeric range besides its ends: off the centre, as an irrational share is. */
+    private static final double OFF_CENTRE = Math.sqrt(2) - 1;
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainable.class);
     /** Serialises "seed the global generator, then build and initialise" so concurrent trials keep their seeds. */
     private static final Map<Device, Object> INIT_LOCKS = new ConcurrentHashMap<>();
@@ -129,7 +131,7 @@ public abstract class DjlTrainable implements Trainable {
 
     /**
      * Checks the fixed settings and the space as trials will read them, without a device: every setting is known,
-     * its values are in range (each numeric range at its low end, middle and high end, every choice of a
+     * its values are in range (each numeric range at its ends and a value between, every choice of a
      * categorical), the dataset loads ({@link DatasetRegistry#check}), the metric is one it reports for that data,
      * and the network builds for that data (for an MNIST-sized image when the data's files are not here).
      *
@@ -216,7 +218,12 @@ public abstract class DjlTrainable implements Trainable {
         return data.task() == Task.CLASSIFICATION ? data.numClasses() : 1;
     }
 
-    /** A categorical's choice {@code pass}, a number's low end, middle or high end (by {@code pass % 3}). */
+    /**
+     * A categorical's choice {@code pass}, a number's low end, high end or a value between (by {@code pass % 3}). The
+     * value between is one a setting read as a whole number refuses if the range has any other: a float range's
+     * first step above its low end, or a point off its centre (the centre of 16-64, 40.0, let a float range through
+     * to an integer setting, and every trial failed).
+     */
     private static Object valueOfPass(Distribution distribution, int pass) {
         if (distribution instanceof CategoricalDistribution c) {
             return c.choices().get(pass % c.choices().size());
@@ -231,7 +238,10 @@ public abstract class DjlTrainable implements Trainable {
             double high = distribution instanceof FloatDistribution f ? f.high() : ((IntDistribution) distribution).high();
             return distribution.toExternal(high);
         }
-        return distribution.fromUnit(0.5);
+        if (distribution instanceof FloatDistribution f && f.step() != null) {
+            return distribution.toExternal(Math.min(f.high(), f.low() + f.step()));
+        }
+        return distribution.fromUnit(OFF_CENTRE);
     }
 
     @Override
