@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * own RUNNING trials FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED} (nobody will finish them).
  * A process that dies without closing stops its heartbeat: {@link #failStaleRunningTrials()}, called on open,
  * every {@code staleAfter} on the heartbeat thread, and callable at any time, marks the RUNNING trials of owners
- * silent for longer than {@code staleAfter} as interrupted. So, unlike {@link MapDbStorage}, opening never touches the trials of another live process.
+ * silent for longer than {@code staleAfter} as interrupted ({@value #REASON_STALE_OWNER}). So, unlike {@link MapDbStorage}, opening never touches the trials of another live process.
  */
 public final class PostgresStorage implements Storage {
 
@@ -55,6 +55,9 @@ public final class PostgresStorage implements Storage {
     /** How long an owner may go without a heartbeat before its running trials count as interrupted. */
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(30);
 
+    /** The reason of a trial whose process stopped beating: one judged dead by {@link #failStaleRunningTrials()}. */
+    public static final String REASON_STALE_OWNER = FrozenTrial.REASON_INTERRUPTED
+            + ": its process stopped (no heartbeat within its interval)";
     private static final int POOL_SIZE = 8;
     /**
      * An owner (a row of {@code owners}) silent for longer than its own interval ({@code stale_after_ms}; the second
@@ -249,7 +252,7 @@ public final class PostgresStorage implements Storage {
     }
 
     /**
-     * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) every RUNNING trial whose owner has not renewed its
+     * Marks FAIL ({@value #REASON_STALE_OWNER}) every RUNNING trial whose owner has not renewed its
      * heartbeat for longer than the owner's own {@code staleAfter} (by the database's clock; this storage's for an
      * owner registered by an older version), or is no longer registered. Each owner is judged by the interval it
      * beats at, so storages opened with different {@code staleAfter} never fail each other's live trials; and not
@@ -276,11 +279,11 @@ public final class PostgresStorage implements Storage {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT t.study_id, t.doc FROM trials t WHERE t.state = 'RUNNING'"
                             + " AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.owner = t.owner) FOR UPDATE SKIP LOCKED")) {
-                return interruptAll(c, ps);
+                return interruptAll(c, ps, REASON_STALE_OWNER);
             }
         });
         if (failed > 0) {
-            LOG.warn("marked {} trial(s) left running by a stopped process as FAIL ({})", failed, FrozenTrial.REASON_INTERRUPTED);
+            LOG.warn("marked {} trial(s) left running by a stopped process as FAIL ({})", failed, REASON_STALE_OWNER);
         }
         return failed;
     }
@@ -310,10 +313,10 @@ public final class PostgresStorage implements Storage {
     }
 
     /**
-     * Marks FAIL ({@value FrozenTrial#REASON_INTERRUPTED}) the RUNNING trials that {@code select} returns, as
+     * Marks FAIL with {@code reason} (an interruption) the RUNNING trials that {@code select} returns, as
      * {@code (study_id, doc)} rows it locks; returns how many.
      */
-    private int interruptAll(Connection c, PreparedStatement select) throws SQLException {
+    private int interruptAll(Connection c, PreparedStatement select, String reason) throws SQLException {
         List<Row> rows = new ArrayList<>();
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
@@ -322,7 +325,7 @@ public final class PostgresStorage implements Storage {
             }
         }
         for (Row row : rows) {
-            row.record().finish(TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+            row.record().finish(TrialState.FAIL, null, reason);
             save(c, row.studyId(), row.record());
         }
         return rows.size();
@@ -682,7 +685,7 @@ public final class PostgresStorage implements Storage {
                 try (PreparedStatement ps = c.prepareStatement(
                         "SELECT study_id, doc FROM trials WHERE state = 'RUNNING' AND owner = ? FOR UPDATE")) {
                     ps.setString(1, owner);
-                    interruptAll(c, ps);
+                    interruptAll(c, ps, FrozenTrial.REASON_INTERRUPTED);
                 }
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM owners WHERE owner = ?")) {
                     ps.setString(1, owner);

@@ -208,6 +208,7 @@ class PostgresStorageTest extends DurableStorageContractTest {
 
             FrozenTrial t = storage.trial("s", lost);
             assertThat(t.wasInterrupted()).isTrue();
+            assertThat(t.reason()).isEqualTo(PostgresStorage.REASON_STALE_OWNER);
             assertThat(t.intermediateValues()).isEqualTo(Map.of(1, 0.5));
             assertThat(storage.trial("s", alive).state()).isEqualTo(TrialState.RUNNING);
             assertThatThrownBy(() -> dead.report("s", lost, 2, 0.4, Map.of())).isInstanceOf(IllegalStateException.class);
