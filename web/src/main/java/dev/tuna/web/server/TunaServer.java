@@ -209,7 +209,8 @@ public final class TunaServer implements AutoCloseable {
         app.get("/api/health", this::health);
         app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
         app.post("/api/studies", this::submit);
-        app.get("/api/studies", ctx -> ctx.json(studies.storage().studies().stream().map(this::studyView).toList()));
+        app.get("/api/studies", ctx -> ctx.json(studies.storage().studies().stream().map(this::listedView)
+                .flatMap(Optional::stream).toList()));
         app.get("/api/studies/{name}", ctx -> {
             StudyInfo info = studies.info(name(ctx));
             Map<String, Object> view = studyView(info);
@@ -315,6 +316,15 @@ public final class TunaServer implements AutoCloseable {
         page.put("trials", shown.stream()
                 .map(t -> curves ? Views.trialWithCurves(t) : Views.trialRow(t)).toList());
         ctx.json(page);
+    }
+
+    /** A listed study's view; empty when it was deleted since the list was read (the list answered 404 then). */
+    private Optional<Map<String, Object>> listedView(StudyInfo info) {
+        try {
+            return Optional.of(studyView(info));
+        } catch (StudyNotFoundException e) {
+            return Optional.empty();
+        }
     }
 
     private Map<String, Object> studyView(StudyInfo info) {
@@ -496,17 +506,15 @@ public final class TunaServer implements AutoCloseable {
 
     private static int number(Context ctx) {
         String raw = ctx.pathParam("number");
-        try {
-            int n = Integer.parseInt(raw);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            if (raw.matches("\\d+")) {
-                throw new ApiException(404, "number", "there is no trial " + shorten(raw)); // beyond any trial's number
-            }
+        // ASCII digits only: parseInt also takes "+5" and other scripts' digits, each another address of one trial.
+        if (!raw.matches("[0-9]+")) {
+            throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
         }
-        throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
+        try {
+            return Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            throw new ApiException(404, "number", "there is no trial " + shorten(raw)); // beyond any trial's number
+        }
     }
 
     private static int intParam(Context ctx, String name, int min, int max, int fallback) {
@@ -514,13 +522,15 @@ public final class TunaServer implements AutoCloseable {
         if (raw == null) {
             return fallback;
         }
-        try {
-            int v = Integer.parseInt(raw);
-            if (v >= min && v <= max) {
-                return v;
+        if (raw.matches("-?[0-9]+")) { // ASCII digits, as trial numbers
+            try {
+                int v = Integer.parseInt(raw);
+                if (v >= min && v <= max) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // beyond an int: below
             }
-        } catch (NumberFormatException e) {
-            // below
         }
         throw new ApiException(400, name, "expected an integer from " + min + " to " + max + ", got '" + shorten(raw) + "'");
     }

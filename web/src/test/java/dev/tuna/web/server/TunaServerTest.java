@@ -108,6 +108,38 @@ class TunaServerTest {
     }
 
     @Test
+    void theListLeavesOutAStudyDeletedWhileItIsReadAndTrialNumbersAreAsciiDigits() throws Exception {
+        dev.tuna.core.storage.Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
+            @Override
+            public List<dev.tuna.core.storage.StudyInfo> studies() {
+                // One deleted between the list and the read of its trials (another client's DELETE).
+                List<dev.tuna.core.storage.StudyInfo> listed = new ArrayList<>(super.studies());
+                listed.add(new dev.tuna.core.storage.StudyInfo("gone", dev.tuna.core.Direction.MINIMIZE,
+                        java.time.Instant.now(), java.util.Map.of()));
+                return listed;
+            }
+        };
+        storage.createStudy("s", dev.tuna.core.Direction.MINIMIZE);
+        storage.startTrial("s");
+        serving(storage, server -> {
+            Api local = new Api(server.port());
+            Api.Answer list = local.get("/api/studies");
+            assertThat(list.status()).isEqualTo(200); // it answered 404 "no study named 'gone'"
+            assertThat(list.json().findValuesAsText("name")).containsExactly("s");
+
+            assertThat(local.get("/api/studies/s/trials/0").status()).isEqualTo(200);
+            // "+0" and an Arabic-Indic zero were trial 0 too (Integer.parseInt takes both).
+            for (String other : List.of("%2B0", "%D9%A0", "00x")) {
+                Api.Answer answer = local.get("/api/studies/s/trials/" + other);
+                assertThat(answer.status()).as(other).isEqualTo(400);
+                assertThat(answer.json().get("field").asText()).isEqualTo("number");
+            }
+            assertThat(local.get("/api/studies/s/trials?limit=%2B5").status()).isEqualTo(400);
+            assertThat(local.get("/api/studies/s/trials?limit=5").status()).isEqualTo(200);
+        });
+    }
+
+    @Test
     void healthAndOpenApiDescribeEveryRoute() {
         Api.Answer health = api.get("/api/health");
         assertThat(health.status()).isEqualTo(200);
