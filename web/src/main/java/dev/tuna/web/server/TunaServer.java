@@ -85,12 +85,7 @@ public final class TunaServer implements AutoCloseable {
     private final EventHub events;
     private final Javalin app;
     private final byte[] openApi;
-    private final Map<String, Importance> importance = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** The importance of a study's parameters when it had {@code completed} trials ({@code created} tells a study
-        deleted and made again under its name). */
-    private record Importance(long completed, java.time.Instant created, Map<String, Double> shares) {
-    }
+    private final ImportanceCache importance = new ImportanceCache();
 
     /**
      * @param studies the studies it serves
@@ -234,13 +229,10 @@ public final class TunaServer implements AutoCloseable {
             body.put("method", ParameterImportance.METHOD);
             long completed = trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count();
             body.put("completed", completed);
-            // A forest per request would cost seconds on a large study that the page reloads as trials report:
-            // computed again only when the completed trials change, and once for requests that come together
-            // (thirty at once computed thirty forests, an easy load to put on a server whose reads need no token).
-            Importance cached = importance.compute(info.name(), (name, known) ->
-                    known != null && known.completed() == completed && known.created().equals(info.created()) ? known
-                            : new Importance(completed, info.created(), ParameterImportance.of(trials)));
-            body.put("importance", cached.shares());
+            // A forest per request would cost seconds on a large study that the page reloads as trials report (and
+            // thirty requests at once computed thirty forests, an easy load to put on a server whose reads need no
+            // token): see ImportanceCache.
+            body.put("importance", importance.get(info, trials, completed));
             ctx.json(body);
         });
         app.post("/api/studies/{name}/stop", ctx -> {
@@ -252,7 +244,9 @@ public final class TunaServer implements AutoCloseable {
             ctx.status(202).json(studyView(studies.info(name(ctx))));
         });
         app.delete("/api/studies/{name}", ctx -> {
-            studies.delete(name(ctx));
+            String name = name(ctx);
+            studies.delete(name);
+            importance.forget(name);
             ctx.status(204);
         });
         app.before("/api/studies/{name}/events", ctx -> {
