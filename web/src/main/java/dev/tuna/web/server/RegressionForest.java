@@ -103,7 +103,8 @@ final class RegressionForest {
     /**
      * Grows a tree from the node holding {@code rows} (in the sample's order), given as well in each dimension's order
      * ({@code sorted}), as classic CART does: no node sorts again, so a split costs a pass over the node's rows in
-     * each dimension (sorting every node's rows in every dimension took 35 s for 2,000 trials of 200 parameters).
+     * each dimension (sorting every node's rows in every dimension took 33.5 s for 2,000 trials of 200 parameters;
+     * 5.9 s so).
      */
     private static void grow(double[][] columns, double[] y, int[] rows, int[][] sorted, boolean[] left, double[] low,
                              double[] high, int minLeaf, int depth, List<Leaf> leaves) {
