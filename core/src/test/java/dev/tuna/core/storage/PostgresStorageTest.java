@@ -271,7 +271,7 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
-    void aTrialRunsInALiveProcessUntilItEndsOrItsOwnerWouldBeJudgedDead() {
+    void aTrialRunsInALiveProcessUntilItEndsOrItsOwnerWouldBeJudgedDead() throws InterruptedException, SQLException {
         study("s");
         try (PostgresStorage watcher = PostgresStorage.open(url, "postgres", null, Duration.ofMillis(500))) {
             int live = storage.startTrial("s").number();
@@ -279,18 +279,26 @@ class PostgresStorageTest extends DurableStorageContractTest {
             int away = storage.startTrial("s").number();
             int ended = storage.startTrial("s").number();
             storage.finishTrial("s", ended, TrialState.COMPLETE, 1.0, null);
+            // 'away' beats every second; its last beat got through 2 s ago, after the database started (3 s ago at
+            // least, so that no heartbeat counts as newer than the start: see anOwnerSilentSinceBeforeTheDatabase...).
+            while (queryInt(url, "SELECT extract(epoch FROM now() - pg_postmaster_start_time())::int") < 3) {
+                Thread.sleep(200);
+            }
             sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('died', now() - interval '2 hours', 1),"
-                    + " ('away', now() - interval '2 hours', 3600000)"); // 'away' beats every 20 minutes
+                    + " ('away', now() - interval '2 seconds', 1000)");
             sql(url, "UPDATE trials SET owner = 'died' WHERE number = " + dead);
             sql(url, "UPDATE trials SET owner = 'away' WHERE number = " + away);
 
             assertThat(watcher.runningInLiveProcess("s", live)).isTrue();
             assertThat(watcher.runningInLiveProcess("s", dead)).isFalse();
             assertThat(watcher.runningInLiveProcess("s", ended)).isFalse();
-            // The watcher's heartbeats just came back after an outage: 'away' gets its hour to beat again, as in the sweep.
+            // The watcher's heartbeats just came back after an outage: 'away' gets its second to beat again, as in the
+            // sweep; silent past it, it is dead.
             watcher.beatFailed();
             watcher.beat();
             assertThat(watcher.runningInLiveProcess("s", away)).isTrue();
+            Thread.sleep(1_100);
+            assertThat(watcher.runningInLiveProcess("s", away)).isFalse();
             // One that was never registered, or closed.
             sql(url, "UPDATE trials SET owner = 'closed' WHERE number = " + live);
             assertThat(watcher.runningInLiveProcess("s", live)).isFalse();

@@ -500,8 +500,9 @@ public final class TunaServer implements AutoCloseable {
 
     private static int number(Context ctx) {
         String raw = ctx.pathParam("number");
-        // ASCII digits only: parseInt also takes "+5" and other scripts' digits, each another address of one trial.
-        if (!raw.matches("[0-9]+")) {
+        // ASCII digits with no leading zero: parseInt also takes "+5", "05" and other scripts' digits, each another
+        // address of one trial.
+        if (!raw.matches("0|[1-9][0-9]*")) {
             throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
         }
         try {

@@ -100,8 +100,8 @@ final class ClusterTrialRunner {
             if (resolved.isEmpty()) {
                 return;
             }
-            if (recovering) {
-                awaitLiveNode(resolved.get().study(), jobName);
+            if (recovering && !awaitLiveNode(resolved.get().study(), jobName)) {
+                return; // this node closes: the trial is left to its live node, or to another node's recovery
             }
             Optional<Slot> slot = pool.tryAcquire();
             if (slot.isEmpty()) {
@@ -146,33 +146,37 @@ final class ClusterTrialRunner {
      * Storage#runningInLiveProcess}): Quartz judges nodes by their check-ins, which a database outage stops too, so a
      * node that joins right after an outage longer than the check-in grace takes every other node for dead and
      * recovers their jobs, trials still running. Failing such a trial threw its work away (its node's result then
-     * refused). The job waits, holding no slot, rather than ending, so that the coordinator still counts it
-     * outstanding; once the trial has ended, or its owner stopped beating, {@link OneTrial} settles it as before.
+     * refused). The job waits rather than ending, so that the coordinator still counts it outstanding (holding its
+     * Quartz thread, one of the node's per slot, but no device); once the trial has ended, or its owner stopped
+     * beating, {@link OneTrial} settles it as before. Returns false, settling nothing, when this node closes meanwhile.
      */
-    private void awaitLiveNode(Study study, String jobName) throws InterruptedException {
+    private boolean awaitLiveNode(Study study, String jobName) throws InterruptedException {
         Optional<FrozenTrial> last = lastTrialOf(study, jobName);
         if (last.isEmpty()) {
-            return;
+            return true;
         }
         int number = last.get().number();
         boolean logged = false;
         while (!closing) {
+            String why;
             try {
                 if (!study.storage().runningInLiveProcess(study.name(), number)) {
-                    return;
+                    return true;
                 }
+                why = "the process running its trial " + number + " still beat recently";
             } catch (StorageUnavailableException e) {
-                LOG.debug("job {}: the database does not answer ({}); waiting on", jobName, e.getMessage());
+                why = "the database does not say whether the process running its trial " + number + " lives ("
+                        + e.getMessage() + ")";
             }
             if (!logged) {
                 // Warned: either Quartz took a live node for dead, or the node died and its heartbeat is not yet old.
-                LOG.warn("job {} of study '{}' recovered, but the process running its trial {} still beat recently;"
-                        + " waiting until the trial ends, or its process is silent for its interval", jobName,
-                        study.name(), number);
+                LOG.warn("job {} of study '{}' recovered, but {}; waiting until the trial ends, or its process is silent"
+                        + " for its interval", jobName, study.name(), why);
                 logged = true;
             }
             Thread.sleep(liveNodePoll.toMillis());
         }
+        return false;
     }
 
     /**
@@ -413,6 +417,16 @@ final class ClusterTrialRunner {
                 return false;
             }
             if (stopped) {
+                return false;
+            }
+            // Its live node may have retried it itself (it failed its trial once the database was back; see
+            // failOnceReachable) while this job waited for it: the parameters are not queued twice.
+            int lostNumber = lost.number();
+            Optional<FrozenTrial> retry = study.trials().stream().filter(t -> t.systemAttrs()
+                    .get(TrialScheduler.ATTR_RETRY_OF) instanceof Number n && n.intValue() == lostNumber).findFirst();
+            if (retry.isPresent()) {
+                LOG.info("job {} of study '{}' recovered; its trial {} ended {} and trial {} retries it already; nothing"
+                        + " to run", jobName, study.name(), lostNumber, lost.reason(), retry.get().number());
                 return false;
             }
             return retried(loop, lost);

@@ -229,7 +229,7 @@ public abstract class DjlTrainable implements Trainable {
             return c.choices().get(pass % c.choices().size());
         }
         // The ends first, so that a range past a setting's limits is refused with the end the spec wrote (its middle,
-        // 499.99999999999983 for a log range up to 5000, named a value the spec never had); then the middle.
+        // 499.99999999999983 for a log range up to 5000, named a value the spec never had); then a value between.
         if (pass % 3 == 0) {
             return distribution.fromUnit(0);
         }

@@ -43,6 +43,7 @@ class ClusterTrialRunnerLiveNodeTest {
     private String url;
     private TestStudies liveNode;
     private TestStudies newNode;
+    private ClusterTrialRunner newRunner;
     private Study study;
 
     @BeforeEach
@@ -52,6 +53,9 @@ class ClusterTrialRunnerLiveNodeTest {
         url = POSTGRES.jdbcUrl(db);
         liveNode = new TestStudies(url, () -> new RandomSampler(3), objective);
         newNode = new TestStudies(url, () -> new RandomSampler(3), objective);
+        newRunner = new ClusterTrialRunner("new-node", new SlotPool(Devices.cpu(1)), newNode, null, 2, watchdog,
+                study -> { });
+        newRunner.liveNodePoll = Duration.ofMillis(50);
         study = Study.builder("s").sampler(new RandomSampler(3)).storage(liveNode.storage()).create();
     }
 
@@ -71,10 +75,7 @@ class ClusterTrialRunnerLiveNodeTest {
     }
 
     private CompletableFuture<Void> recoverOnTheNewNode() {
-        ClusterTrialRunner runner = new ClusterTrialRunner("new-node", new SlotPool(Devices.cpu(1)), newNode, null, 2,
-                watchdog, study -> { });
-        runner.liveNodePoll = Duration.ofMillis(50);
-        return CompletableFuture.runAsync(() -> runner.run("s", JOB, true));
+        return CompletableFuture.runAsync(() -> newRunner.run("s", JOB, true));
     }
 
     @Test
@@ -94,6 +95,41 @@ class ClusterTrialRunnerLiveNodeTest {
             assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
             assertThat(t.value()).isEqualTo(0.25);
         });
+        assertThat(evaluations).hasValue(0);
+    }
+
+    @Test
+    @Timeout(60)
+    void aNodeThatClosesWhileItsRecoveredJobWaitsLeavesTheTrialToItsLiveNode() throws Exception {
+        Trial trial = runningOnTheLiveNode();
+        CompletableFuture<Void> recovery = recoverOnTheNewNode();
+        Thread.sleep(500);
+
+        newRunner.closing();
+        recovery.get(10, TimeUnit.SECONDS);
+
+        // It failed the trial as lost, and its retry as shut down, before.
+        assertThat(study.trials()).singleElement().satisfies(t -> assertThat(t.state()).isEqualTo(TrialState.RUNNING));
+        study.tell(trial, 0.5);
+        assertThat(study.trials()).singleElement().satisfies(t -> assertThat(t.value()).isEqualTo(0.5));
+    }
+
+    @Test
+    @Timeout(60)
+    void aTrialItsLiveNodeFailedAndRetriedItselfWhileTheRecoveredJobWaitedIsNotRetriedAgain() throws Exception {
+        Trial trial = runningOnTheLiveNode();
+        CompletableFuture<Void> recovery = recoverOnTheNewNode();
+        Thread.sleep(500);
+
+        // The live node's end could not be written in the outage: once the database is back, it fails the trial and
+        // queues a retry of its parameters (ClusterTrialRunner.failOnceReachable).
+        liveNode.storage().finishTrial("s", trial.number(), TrialState.FAIL, null, ClusterNode.REASON_DATABASE_LOST);
+        FrozenTrial retry = liveNode.storage().enqueueTrial("s", study.storage().trial("s", trial.number()).params());
+        liveNode.storage().setSystemAttr("s", retry.number(), TrialScheduler.ATTR_RETRY_OF, trial.number());
+        recovery.get(10, TimeUnit.SECONDS);
+
+        assertThat(study.trials()).hasSize(2);
+        assertThat(study.storage().trial("s", retry.number()).state()).isEqualTo(TrialState.WAITING);
         assertThat(evaluations).hasValue(0);
     }
 
