@@ -216,6 +216,12 @@ public final class PostgresStorage implements Storage {
         }
     }
 
+    /** How long this storage's heartbeats have got through; empty while they fail. */
+    private Optional<Duration> seen() {
+        long since = beatingSince;
+        return since < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(System.nanoTime() - since));
+    }
+
     /** Notes that a heartbeat did not get through (the database away). */
     void beatFailed() {
         beatingSince = -1;
@@ -238,12 +244,12 @@ public final class PostgresStorage implements Storage {
      * them (their results then refused). They get their own interval to beat again first. Returns whether it swept.
      */
     boolean sweepStale() {
-        long since = beatingSince;
-        if (since < 0) {
+        Optional<Duration> seen = seen();
+        if (seen.isEmpty()) {
             return false;
         }
         try {
-            failStaleRunningTrials(Duration.ofNanos(System.nanoTime() - since));
+            failStaleRunningTrials(seen.get());
             return true;
         } catch (RuntimeException e) {
             LOG.warn("failing the trials of stopped processes failed: {}", oneLine(e));
@@ -295,8 +301,7 @@ public final class PostgresStorage implements Storage {
      */
     @Override
     public boolean runningInLiveProcess(String study, int number) {
-        long since = beatingSince;
-        long seenMillis = since < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+        long seenMillis = seen().orElse(Duration.ZERO).toMillis(); // none while beats fail: every owner lives
         return tx(c -> {
             long id = studyId(c, study, false);
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM trials t JOIN owners o ON o.owner = t.owner"

@@ -34,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,10 @@ public final class TunaServer implements AutoCloseable {
     static final String TOKEN_COOKIE = "tuna-token";
     /** A running study's {@code waiting} note while no node of its cluster can run trials. */
     static final String NO_WORKER = "no worker is up: its queued trials wait until one joins (tuna worker --db URL)";
+    /** A trial number in a path: ASCII digits, no leading zero (Integer.parseInt also takes "+5", "05", "٥"). */
+    private static final Pattern TRIAL_NUMBER = Pattern.compile("0|[1-9][0-9]*");
+    /** An integer query parameter: ASCII digits, as trial numbers. */
+    private static final Pattern ASCII_INTEGER = Pattern.compile("-?[0-9]+");
     /** What is open to anyone even when reads need the token: a load balancer's health check, the API's document. */
     private static final Set<String> OPEN_READS = Set.of("/api/health", "/api/openapi.json");
     /** At most one log line per 30 s while requests fail on the storage. */
@@ -500,9 +505,8 @@ public final class TunaServer implements AutoCloseable {
 
     private static int number(Context ctx) {
         String raw = ctx.pathParam("number");
-        // ASCII digits with no leading zero: parseInt also takes "+5", "05" and other scripts' digits, each another
-        // address of one trial.
-        if (!raw.matches("0|[1-9][0-9]*")) {
+        // Each trial has one address: parseInt alone took other spellings of its number too.
+        if (!TRIAL_NUMBER.matcher(raw).matches()) {
             throw new ApiException(400, "number", "expected a trial number (0 or more), got '" + shorten(raw) + "'");
         }
         try {
@@ -517,7 +521,7 @@ public final class TunaServer implements AutoCloseable {
         if (raw == null) {
             return fallback;
         }
-        if (raw.matches("-?[0-9]+")) { // ASCII digits, as trial numbers
+        if (ASCII_INTEGER.matcher(raw).matches()) {
             try {
                 int v = Integer.parseInt(raw);
                 if (v >= min && v <= max) {

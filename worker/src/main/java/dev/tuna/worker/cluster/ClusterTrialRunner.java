@@ -419,24 +419,23 @@ final class ClusterTrialRunner {
             if (stopped) {
                 return false;
             }
-            // Its live node may have retried it itself (it failed its trial once the database was back; see
-            // failOnceReachable) while this job waited for it: the parameters are not queued twice.
-            int lostNumber = lost.number();
-            Optional<FrozenTrial> retry = study.trials().stream().filter(t -> t.systemAttrs()
-                    .get(TrialScheduler.ATTR_RETRY_OF) instanceof Number n && n.intValue() == lostNumber).findFirst();
-            if (retry.isPresent()) {
-                LOG.info("job {} of study '{}' recovered; its trial {} ended {} and trial {} retries it already; nothing"
-                        + " to run", jobName, study.name(), lostNumber, lost.reason(), retry.get().number());
-                return false;
-            }
             return retried(loop, lost);
         }
 
         /**
          * Queues the parameters of a trial that failed for no fault of its own (its node or database lost, a device
-         * out of memory) as a new trial for this job or a later one, unless it has had its {@code maxRetries}.
+         * out of memory) as a new trial for this job or a later one, unless it has had its {@code maxRetries} or a
+         * retry of it is queued already: its live node retries a trial it failed once the database was back
+         * ({@link #failOnceReachable}), while a job recovered from it may be waiting to settle the same trial.
          */
         private boolean retried(TrialLoop loop, FrozenTrial failed) {
+            Optional<FrozenTrial> queued = loop.study().trials().stream().filter(t -> t.systemAttrs()
+                    .get(TrialScheduler.ATTR_RETRY_OF) instanceof Number n && n.intValue() == failed.number()).findFirst();
+            if (queued.isPresent()) {
+                LOG.info("trial {} of study '{}' ended {} ({}); trial {} retries it already", failed.number(),
+                        loop.study().name(), failed.state(), failed.reason(), queued.get().number());
+                return false;
+            }
             int retries = Failures.retriesOf(failed);
             if (retries >= maxRetries) {
                 LOG.warn("trial {} of study '{}' ({}) is not retried: {} retries already", failed.number(),
