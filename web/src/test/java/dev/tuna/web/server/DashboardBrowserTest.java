@@ -202,12 +202,25 @@ class DashboardBrowserTest {
     }
 
     private WebElement await(By by) {
+        return awaitShown(by).getKey();
+    }
+
+    /**
+     * The text of the first element {@code by} finds once it shows some, read in the same look: a live page may
+     * replace the element right after, so reading it again from the element returned by {@link #await} may fail.
+     */
+    private String awaitText(By by) {
+        return awaitShown(by).getValue();
+    }
+
+    private Map.Entry<WebElement, String> awaitShown(By by) {
         try {
             // A live page may redraw between finding an element and reading it: then it is found again.
             return new WebDriverWait(browser, Duration.ofSeconds(15))
                     .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
                 List<WebElement> found = d.findElements(by);
-                return found.isEmpty() || found.get(0).getText().isEmpty() ? null : found.get(0);
+                String text = found.isEmpty() ? "" : found.get(0).getText();
+                return text.isEmpty() ? null : Map.entry(found.get(0), text);
             });
         } catch (org.openqa.selenium.TimeoutException e) {
             // What the page showed and what its console said, to tell a script error from a slow server.
@@ -250,7 +263,7 @@ class DashboardBrowserTest {
         screenshot("index");
         link.click();
 
-        assertThat(await(By.id("best-link")).getText()).isEqualTo("#" + best.get("number").asInt());
+        assertThat(awaitText(By.id("best-link"))).isEqualTo("#" + best.get("number").asInt());
         await(By.cssSelector("#trials tbody tr"));
         assertThat(plots("#history")).singleElement().satisfies(p -> {
             assertThat(p.get("series")).isEqualTo(3); // trial number, each value, the best so far
@@ -312,7 +325,7 @@ class DashboardBrowserTest {
                 .allSatisfy(r -> assertThat(r.getAttribute("class")).contains("state-COMPLETE"));
 
         browser.findElement(By.id("best-link")).click();
-        assertThat(await(By.id("state")).getText()).isEqualTo("COMPLETE");
+        assertThat(awaitText(By.id("state"))).isEqualTo("COMPLETE");
         assertThat(browser.findElements(By.cssSelector("#params tbody tr"))).hasSize(2);
         assertThat(plots("#charts .chart")).hasSize(2).allSatisfy(p -> assertThat(p.get("width")).isPositive());
         assertThat(browser.findElement(By.id("device")).getText()).isEqualTo("cpu");
@@ -401,7 +414,7 @@ class DashboardBrowserTest {
         spec.clear();
         spec.sendKeys("{\"name\": \"live\"}");
         browser.findElement(By.cssSelector("#submit button")).click();
-        assertThat(await(By.cssSelector("#submit-result .error")).getText()).startsWith("trials: is required");
+        assertThat(awaitText(By.cssSelector("#submit-result .error"))).startsWith("trials: is required");
     }
 
     @Test
@@ -520,7 +533,7 @@ class DashboardBrowserTest {
     void anEmptyStudyListSaysHowToStart(@TempDir Path empty) {
         try (ServerRuntime fresh = ServerRuntime.start(empty, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
             browser.get("http://127.0.0.1:" + fresh.port() + "/");
-            assertThat(await(By.id("no-studies")).getText()).contains("No studies yet", "./tuna demo");
+            assertThat(awaitText(By.id("no-studies"))).contains("No studies yet", "./tuna demo");
         }
     }
 
@@ -532,7 +545,7 @@ class DashboardBrowserTest {
         filter.sendKeys("BRAN");
         assertThat(studyRows()).containsExactly("branin");
         filter.sendKeys("x");
-        assertThat(await(By.id("no-studies")).getText()).isEqualTo("No study name contains \u201cBRANx\u201d.");
+        assertThat(awaitText(By.id("no-studies"))).isEqualTo("No study name contains \u201cBRANx\u201d.");
         filter.clear();
         filter.sendKeys(" "); // typing, so that the list redraws: every study again
         assertThat(studyRows()).hasSameSizeAs(api.get("/api/studies").json().findValuesAsText("name"));
@@ -543,7 +556,7 @@ class DashboardBrowserTest {
                 + " ? Promise.resolve(new Response(JSON.stringify({status: 'failing', problem: 'changes cannot be saved: "
                 + "cannot write tuna.db.journal: No space left on device'}), {status: 503})) : real(url, o);"
                 + " Tuna.checkHealth();");
-        assertThat(await(By.id("health")).getText()).isEqualTo("Storage problem: changes cannot be saved: cannot write "
+        assertThat(awaitText(By.id("health"))).isEqualTo("Storage problem: changes cannot be saved: cannot write "
                 + "tuna.db.journal: No space left on device. Nothing new is kept until it is fixed.");
 
         // A cluster's server with no worker up (ClusterTest checks the server's side).
@@ -574,7 +587,7 @@ class DashboardBrowserTest {
             assertThat(again.getText()).startsWith("That is not an API token");
             again.sendKeys(open.token().value());
             again.accept();
-            assertThat(await(By.id("submitted")).getText()).isEqualTo("guarded");
+            assertThat(awaitText(By.id("submitted"))).isEqualTo("guarded");
             // Kept: the next change goes through without asking (Delete asks only to confirm).
             click(By.cssSelector("tr[data-study='guarded'] button[data-action='delete']"));
             org.openqa.selenium.Alert confirm = browser.switchTo().alert();
@@ -623,7 +636,7 @@ class DashboardBrowserTest {
     @Test
     void aStudyPageShowsEveryTrialNotOnlyTheFirstPage() {
         browser.get(api.base + "/study.html?name=many");
-        assertThat(await(By.id("shown")).getText()).isEqualTo(MANY + " of " + MANY + " trials");
+        assertThat(awaitText(By.id("shown"))).isEqualTo(MANY + " of " + MANY + " trials");
         // Read once: when its event stream opens, the page reads again only from the first unfinished trial (here
         // none: from the end). It read every trial a second time.
         String reads = "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/trials?'))";
@@ -639,7 +652,7 @@ class DashboardBrowserTest {
                 .isEqualTo(java.util.stream.IntStream.range(0, 60).mapToObj(i -> "#" + i + " complete")
                         .collect(java.util.stream.Collectors.joining(",")));
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
-        assertThat(await(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial is running.");
+        assertThat(awaitText(By.cssSelector("#curves .empty"))).isEqualTo("No trial is running.");
         // Back to the same trials: the chart comes back (one kept for new data had been cleared with the message).
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
         assertThat(browser.findElements(By.cssSelector("#curves .empty"))).isEmpty();
@@ -663,7 +676,7 @@ class DashboardBrowserTest {
         storage.createStudy("cronned", Direction.MINIMIZE);
         storage.setStudyAttr("cronned", StudyService.ATTR_SPEC, Map.of("trials", 3, "cron", "0 0 * * * ?"));
         browser.get(api.base + "/study.html?name=cronned");
-        assertThat(await(By.id("progress")).getText()).isEqualTo("0 (3 a run, on cron 0 0 * * * ?)");
+        assertThat(awaitText(By.id("progress"))).isEqualTo("0 (3 a run, on cron 0 0 * * * ?)");
     }
 
     @Test
@@ -741,7 +754,7 @@ class DashboardBrowserTest {
     @Test
     void draggingAlongAParallelAxisSelectsTheTrialsInItsRangeAndAClickClearsIt() {
         browser.get(api.base + "/study.html?name=branin");
-        assertThat(await(By.id("parallel-selection")).getText()).startsWith("Drag along an axis to select");
+        assertThat(awaitText(By.id("parallel-selection"))).startsWith("Drag along an axis to select");
         List<double[]> complete = new ArrayList<>(); // x1 and value of each completed trial
         for (JsonNode t : api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials")) {
             complete.add(new double[] {t.get("params").get("x1").asDouble(), t.get("value").asDouble()});
@@ -849,7 +862,7 @@ class DashboardBrowserTest {
     void theContourShowsTheValueOverTwoParametersAndOpensTheTrialUnderTheMouse() {
         browser.get(api.base + "/study.html?name=branin");
         int complete = api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials").size();
-        assertThat(await(By.id("contour-note")).getText()).matches(complete
+        assertThat(awaitText(By.id("contour-note"))).matches(complete
                 + " completed trials by x[12] and x[12]; the colours between them are interpolated from the nearest\\.");
         assertThat(js("return drawnContour.dots.length")).isEqualTo((long) complete);
         // The best trial's dot is the darkest colour, ringed; the worst trial's dot the palest.
@@ -906,7 +919,7 @@ class DashboardBrowserTest {
 
         // One numeric parameter (and a choice) has no contour.
         browser.get(api.base + "/study.html?name=markup");
-        assertThat(await(By.id("contour-note")).getText()).isEqualTo("The contour needs two numeric parameters.");
+        assertThat(awaitText(By.id("contour-note"))).isEqualTo("The contour needs two numeric parameters.");
     }
 
     @Test
@@ -928,7 +941,7 @@ class DashboardBrowserTest {
         Thread.sleep(5);
         int d = storage.startTrial("timed").number();
         browser.get(api.base + "/study.html?name=timed");
-        assertThat(await(By.id("timeline-note")).getText()).matches("4 trials over [0-9.]+ m?s; at most 2 at once\\.");
+        assertThat(awaitText(By.id("timeline-note"))).matches("4 trials over [0-9.]+ m?s; at most 2 at once\\.");
         assertThat(browser.findElement(By.id("timeline")).getAttribute("aria-label"))
                 .startsWith("Timeline of the trials: 4 trials over").endsWith("The arrow keys step through its trials,"
                         + " Enter opens one.");
@@ -984,7 +997,7 @@ class DashboardBrowserTest {
         storage.createStudy("queued", Direction.MINIMIZE);
         storage.enqueueTrial("queued", Map.of("x", 1.0));
         browser.get(api.base + "/study.html?name=queued");
-        assertThat(await(By.id("timeline-note")).getText()).isEqualTo("No trial has started yet.");
+        assertThat(awaitText(By.id("timeline-note"))).isEqualTo("No trial has started yet.");
     }
 
     @Test
@@ -1069,7 +1082,7 @@ class DashboardBrowserTest {
             await(By.cssSelector("tr[data-study='private']"));
             // The study page reads with the kept token, and its event stream with the cookie: the progress moves on.
             browser.get(base + "/study.html?name=private");
-            String first = await(By.id("progress")).getText();
+            String first = awaitText(By.id("progress"));
             new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                     .until(d -> !d.findElement(By.id("progress")).getText().equals(first));
             assertThat(browser.findElements(By.cssSelector("#error:not(:empty)"))).isEmpty();
@@ -1085,7 +1098,7 @@ class DashboardBrowserTest {
         browser.get(api.base + "/study.html?name=goner");
         await(By.cssSelector("#study-actions button"));
         storage.deleteStudy("goner");
-        assertThat(await(By.id("error")).getText()).isEqualTo("This study was deleted. See the list of studies.");
+        assertThat(awaitText(By.id("error"))).isEqualTo("This study was deleted. See the list of studies.");
         assertThat(browser.findElement(By.id("study-actions")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("timeline")).isDisplayed()).isFalse();
     }
@@ -1172,7 +1185,7 @@ class DashboardBrowserTest {
     @Test
     void tablesPageAFailuresStackTraceIsShownAndNumbersReadWell() {
         browser.get(api.base + "/study.html?name=many");
-        assertThat(await(By.id("pager")).getText()).contains("rows 1\u2013100 of " + MANY);
+        assertThat(awaitText(By.id("pager"))).contains("rows 1\u2013100 of " + MANY);
         assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize(100);
         browser.findElement(By.cssSelector("#pager button[data-page='Next']")).click();
         assertThat(browser.findElement(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#100");
@@ -1181,7 +1194,7 @@ class DashboardBrowserTest {
         assertThat(js("return location.hash")).isEqualTo("#page=2");
         browser.get("about:blank");
         browser.get(api.base + "/study.html?name=many#sort=-value&page=2&state=COMPLETE");
-        assertThat(await(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#" + (MANY - 101));
+        assertThat(awaitText(By.cssSelector("#trials tbody tr td a"))).isEqualTo("#" + (MANY - 101));
         assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
                 .isEqualTo("descending");
         assertThat(new Select(browser.findElement(By.id("state-filter"))).getFirstSelectedOption().getText())
@@ -1203,7 +1216,7 @@ class DashboardBrowserTest {
                 .isEqualTo(List.of("0.25", "-0.5", "6.53583e+200", "0.00001", "221", "1650850", "1.65085e+6"));
 
         browser.get(api.base + "/study.html?name=failing");
-        assertThat(await(By.cssSelector("#history .empty")).getText()).isEqualTo("No completed trial yet.");
+        assertThat(awaitText(By.cssSelector("#history .empty"))).isEqualTo("No completed trial yet.");
         assertThat(browser.findElement(By.cssSelector("#curves .empty")).getText()).isEqualTo("No trial has reported yet.");
         assertThat(browser.findElement(By.cssSelector("#slices .empty")).getText()).isEqualTo("No completed trial yet.");
         browser.get(api.base + "/trial.html?study=failing&n=0");
@@ -1291,7 +1304,7 @@ class DashboardBrowserTest {
     @Test
     void addressesThatNameNothingSayHowToGoOn() throws Exception {
         browser.get(api.base + "/study.html");
-        assertThat(await(By.cssSelector("#error a[href='/']")).getText()).isEqualTo("See the list of studies.");
+        assertThat(awaitText(By.cssSelector("#error a[href='/']"))).isEqualTo("See the list of studies.");
         assertThat(browser.findElement(By.id("error")).getText()).startsWith("This address names no study");
         assertThat(browser.findElement(By.id("history")).isDisplayed()).isFalse(); // no empty sections under it
         browser.get(api.base + "/study.html?name=nosuch");
@@ -1333,7 +1346,7 @@ class DashboardBrowserTest {
         screenshot("markup-study");
 
         browser.get(api.base + "/trial.html?study=markup&n=4");
-        assertThat(await(By.id("state")).getText()).isEqualTo("PRUNED");
+        assertThat(awaitText(By.id("state"))).isEqualTo("PRUNED");
         assertThat(browser.findElement(By.id("params")).getText()).contains(MARKUP);
         assertThat(browser.findElement(By.id("user-attrs")).getText()).contains("note", MARKUP);
         assertThat(browser.findElement(By.id("diagnoses")).getText()).contains("diverged from step 3");
