@@ -213,12 +213,15 @@ public final class TunaServer implements AutoCloseable {
                 .flatMap(Optional::stream).toList()));
         app.get("/api/studies/{name}", ctx -> {
             StudyInfo info = studies.info(name(ctx));
-            Map<String, Object> view = studyView(info);
+            List<FrozenTrial> trials = studies.storage().trials(info.name());
+            Map<String, Object> view = studyView(info, trials);
             // As stored: a spec this build could no longer run is still shown.
             view.put("spec", info.attrs().get(StudyService.ATTR_SPEC));
+            view.put("distributions", Views.distributions(trials));
             ctx.json(view);
         });
         app.get("/api/studies/{name}/trials", this::trials);
+        app.get("/api/studies/{name}/curves", this::curves);
         app.get("/api/studies/{name}/trials/{number}", ctx -> ctx.json(Views.trialDetail(
                 studies.storage().trial(studies.info(name(ctx)).name(), number(ctx)))));
         app.get("/api/studies/{name}/best", ctx -> {
@@ -317,6 +320,18 @@ public final class TunaServer implements AutoCloseable {
         ctx.json(page);
     }
 
+    private void curves(Context ctx) {
+        StudyInfo info = studies.info(name(ctx));
+        String metric = ctx.queryParam("metric");
+        String of = ctx.queryParam("of");
+        LearningCurves.Of chosen = Arrays.stream(LearningCurves.Of.values())
+                .filter(o -> of == null || of.isEmpty() ? o == LearningCurves.Of.LATEST : o.word().equals(of))
+                .findFirst().orElseThrow(() -> new ApiException(400, "of", "unknown choice '" + shorten(of)
+                        + "' (expected latest, best or running)"));
+        ctx.json(LearningCurves.view(studies.storage().trials(info.name()), info.direction(),
+                metric == null || metric.isEmpty() ? LearningCurves.VALUE : metric, chosen));
+    }
+
     /** A listed study's view; empty when it was deleted since the list was read (the list answered 404 then). */
     private Optional<Map<String, Object>> listedView(StudyInfo info) {
         try {
@@ -327,7 +342,10 @@ public final class TunaServer implements AutoCloseable {
     }
 
     private Map<String, Object> studyView(StudyInfo info) {
-        List<FrozenTrial> trials = studies.storage().trials(info.name());
+        return studyView(info, studies.storage().trials(info.name()));
+    }
+
+    private Map<String, Object> studyView(StudyInfo info, List<FrozenTrial> trials) {
         Map<String, Object> view = Views.study(info, trials, studies.state(info, Study.counted(trials)),
                 studies.lastError(info.name()));
         // A cluster's server with no worker up queues trials that nothing runs: say so, not just "running".

@@ -96,22 +96,29 @@ public final class Views {
         m.put("start", t.start());
         m.put("end", t.end());
         m.put("durationMillis", t.duration().toMillis());
+        // What the curve monitor found (divergence marks the row): small, unlike the curves.
+        m.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
         return m;
     }
 
     /**
-     * A trial's row with what the study page draws: its distributions (log scales, for the slices), every curve,
-     * and the diagnoses that mark diverged trials.
+     * Each parameter's distribution, as the first trial (by number) that has it declares it: one map for the study,
+     * where every trial's row repeated it.
      */
+    public static Map<String, Object> distributions(List<FrozenTrial> trials) {
+        // Written one by one so that each carries its "type" (core's Jackson types).
+        Map<String, Object> first = new LinkedHashMap<>();
+        trials.stream().sorted(java.util.Comparator.comparingInt(FrozenTrial::number)).forEach(t -> t.distributions()
+                .forEach((name, d) -> first.computeIfAbsent(name, k -> JSON.valueToTree(d))));
+        return first;
+    }
+
+    /** A trial's row with its distributions and every curve. */
     public static Map<String, Object> trialWithCurves(FrozenTrial t) {
         Map<String, Object> m = trialRow(t);
-        // Written one by one so that each carries its "type" (core's Jackson types).
-        Map<String, Object> distributions = new LinkedHashMap<>();
-        t.distributions().forEach((name, d) -> distributions.put(name, JSON.valueToTree(d)));
-        m.put("distributions", distributions);
+        m.put("distributions", distributions(List.of(t)));
         m.put("intermediateValues", t.intermediateValues());
         m.put("metrics", t.metrics());
-        m.put("diagnoses", Diagnosis.of(t).stream().map(Diagnosis::toMap).toList());
         return m;
     }
 

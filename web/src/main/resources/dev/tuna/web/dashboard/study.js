@@ -9,6 +9,9 @@ let info = null;
 let bestParamsOpen = false; // whether the user opened the best trial's folded parameters
 
 let metric = 'value';
+/** The learning curves the server picked for the chooser and the metric (see loadCurves); null before the first. */
+let curveView = null;
+let curveReads = 0; // curve reads started: only the latest one's answer is kept
 /** Parallel coordinates show at most this many parameters unless the user ticks more. */
 const MAX_AXES = 8;
 let axisChoice = null; // the parameters the user ticked for the parallel coordinates; null: the default
@@ -46,10 +49,10 @@ function diverged(t) {
 }
 
 /**
- * Reads the study and its trials, then draws the page. With {@code numbers} (the trials live events named), only
- * the trials from the lowest of them on are read again, and those before are kept: reading every trial's curves at
- * each update took seconds with thousands of trials. Trial numbers run from 0 with no gaps, so a trial's number is
- * its place in the list.
+ * Reads the study, its trials (without their curves) and the learning curves drawn, then draws the page. With
+ * {@code numbers} (the trials live events named), only the trials from the lowest of them on are read again, and
+ * those before are kept: reading every trial at each update took seconds with thousands of trials. Trial numbers
+ * run from 0 with no gaps, so a trial's number is its place in the list.
  */
 async function load(numbers) {
   try {
@@ -61,14 +64,16 @@ async function load(numbers) {
     // A page of 1,000 (the API's largest) at a time.
     const fresh = [];
     for (let offset = from; ; offset += 1000) {
-      const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&curves=true&offset='
-        + offset);
+      const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&offset=' + offset);
       fresh.push(...page.trials);
       if (page.trials.length < 1000) break;
     }
     // Drawn again only when something changed: a reload that finds the same (as when the event stream opens)
     // leaves the page, its zoom and what the mouse is over as they are.
-    const unchanged = JSON.stringify([before, trials.slice(from)]) === JSON.stringify([info, fresh]);
+    const curvesBefore = curveView;
+    await loadCurves();
+    const unchanged = JSON.stringify([before, trials.slice(from), curvesBefore])
+      === JSON.stringify([info, fresh, curveView]);
     trials = trials.slice(0, from).concat(fresh);
     if (!unchanged) Tuna.live(render);
     Tuna.error('');
@@ -82,6 +87,23 @@ async function load(numbers) {
 }
 
 let loaded = Promise.resolve(); // the page's first read of the study: the stream's opening reads on from it
+
+/**
+ * Reads the learning curves the chooser and the metric ask for: the server picks the trials (the latest 60, the best
+ * 60 or the running ones) and sends their one curve, not every trial's every curve. Of reads that overlap (a chooser
+ * changed during an update), the latest started is kept.
+ */
+async function loadCurves() {
+  const read = ++curveReads;
+  const view = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/curves?metric='
+    + encodeURIComponent(metric) + '&of=' + document.getElementById('curves-of').value);
+  if (read === curveReads) curveView = view;
+}
+
+/** Reads and draws the curves again (the chooser or the metric changed). */
+function redrawCurves() {
+  loadCurves().then(curves, e => { if (e.status === 404) studyGone(); else Tuna.error(e.message); });
+}
 
 /** The number of the first trial that may still change (trials are numbered from 0 with no gaps, and a finished
     trial never changes): all before it are read once and for all. */
@@ -151,15 +173,15 @@ function render() {
 
 /** Whether a parameter is on a log scale, as the first trial that has it says. */
 function isLog(name) {
-  const holder = trials.find(t => t.distributions && t.distributions[name]);
-  return Boolean(holder && holder.distributions[name].log);
+  const d = (info.distributions || {})[name];
+  return Boolean(d && d.log);
 }
 
 /** A categorical parameter's choices as text, in the order its distribution declares them (as Optuna's dashboard
     shows them), then any other value seen. */
 function choiceOrder(name, seen) {
-  const holder = trials.find(t => t.distributions && t.distributions[name] && t.distributions[name].choices);
-  return [...new Set((holder ? holder.distributions[name].choices : []).concat(seen).map(String))];
+  const d = (info.distributions || {})[name];
+  return [...new Set((d && d.choices ? d.choices : []).concat(seen).map(String))];
 }
 
 /** The parameters the parallel coordinates show: the user's choice, or all, or the most important MAX_AXES. */
@@ -926,49 +948,35 @@ function historyChart() {
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
 }
 
-/** The trials whose curves are drawn, as the chooser says: the latest 60, the best 60 (by their value, or the last
-    value they reported while they run or after they were pruned), or every running trial (up to 200). */
-function curveTrials(withCurve) {
-  const of = document.getElementById('curves-of').value;
-  if (of === 'running') return withCurve.filter(t => t.state === 'RUNNING').slice(-200);
-  if (of !== 'best') return withCurve.slice(-60);
-  const sign = info.direction === 'maximize' ? -1 : 1;
-  const score = t => {
-    const steps = Object.keys(t.intermediateValues || {}).map(Number);
-    const v = typeof t.value === 'number' ? t.value : steps.length ? t.intermediateValues[Math.max(...steps)] : null;
-    return typeof v === 'number' && isFinite(v) ? sign * v : Infinity;
-  };
-  return withCurve.filter(t => t.state !== 'FAIL').sort((a, b) => score(a) - score(b)).slice(0, 60)
-    .sort((a, b) => a.number - b.number);
-}
-
-/** Learning curves of the trials {@link curveTrials} picks and the best one for the chosen metric: pruned dashed,
-    diverged magenta, best orange. */
+/** Learning curves of the trials the server picked for the chooser (see loadCurves), the best one among them:
+    pruned dashed, diverged magenta, best orange. */
 function curves() {
+  if (!curveView) return;
   const select = document.getElementById('metric');
-  const names = ['value'].concat([...new Set(trials.flatMap(t => Object.keys(t.metrics || {})))].sort());
-  if (!names.includes(metric)) metric = 'value';
+  const names = ['value'].concat(curveView.metrics);
+  if (!names.includes(metric)) {
+    metric = 'value';
+    redrawCurves();
+    return;
+  }
   Tuna.clear(select);
   for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
-  const curve = t => (metric === 'value' ? t.intermediateValues : (t.metrics || {})[metric]) || {};
-  const withCurve = trials.filter(t => Object.keys(curve(t)).length > 0);
-  if (withCurve.length === 0) {
+  const curve = t => t.curve;
+  if (curveView.reported === 0) {
     document.getElementById('curves-focus').textContent = '';
     Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'}, 'No trial has reported yet.'));
     return;
   }
-  const shown = curveTrials(withCurve);
+  const shown = curveView.trials;
   if (shown.length === 0) {
-    const running = trials.filter(t => t.state === 'RUNNING').length;
+    const running = curveView.running;
     document.getElementById('curves-focus').textContent = '';
     Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'},
-      document.getElementById('curves-of').value !== 'running' ? 'No trial to show.'
+      curveView.of !== 'running' ? 'No trial to show.'
         : running ? running + (running === 1 ? ' trial runs' : ' trials run') + '; none has reported a step yet.'
         : 'No trial is running.'));
     return;
   }
-  const bestTrial = info.best && withCurve.find(t => t.number === info.best.number);
-  if (bestTrial && !shown.includes(bestTrial)) shown.unshift(bestTrial);
   const steps = [...new Set(shown.flatMap(t => Object.keys(curve(t)).map(Number)))].sort((a, b) => a - b);
   const data = [steps];
   const series = [];
@@ -1095,8 +1103,8 @@ document.getElementById('state-filter').addEventListener('change', () => { page 
 document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); slices(); parallel(); });
 document.getElementById('text-filter').addEventListener('input', () => { page = 0; table(); });
 Tuna.redrawOnResize(() => { if (info) render(); });
-document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; curves(); });
-document.getElementById('curves-of').addEventListener('change', () => curves());
+document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; redrawCurves(); });
+document.getElementById('curves-of').addEventListener('change', redrawCurves);
 
 /** Live updates: a trial event reloads the trials from the first one named (at most every half second; every 3 s
     past 1,000 trials), and the stream's opening (and reopening) those from the first unfinished one. The stream

@@ -297,6 +297,13 @@ class DashboardBrowserTest {
         // The metrics of the curves: the objective's value and the trainable's train_loss.
         assertThat(new Select(browser.findElement(By.id("metric"))).getOptions()).extracting(WebElement::getText)
                 .containsExactly("value", "train_loss");
+        // Another metric's curves are read when it is chosen, and drawn instead.
+        String curvesTitle = "return document.querySelector('#curves .u-title').textContent";
+        assertThat(js(curvesTitle)).isEqualTo("value per step");
+        new Select(browser.findElement(By.id("metric"))).selectByVisibleText("train_loss");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> "train_loss per step".equals(js(curvesTitle)));
+        new Select(browser.findElement(By.id("metric"))).selectByVisibleText("value");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> "value per step".equals(js(curvesTitle)));
         screenshot("study");
         // A zoomed history keeps its range when a live update draws it again.
         js("document.getElementById('history').tunaPlot.setScale('x', {min: 2, max: 9})"); // as a drag would
@@ -643,19 +650,23 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> ((List<?>) js(reads)).stream()
                 .anyMatch(url -> String.valueOf(url).endsWith("offset=" + MANY)));
         assertThat(((List<?>) js(reads)).stream().filter(url -> String.valueOf(url).endsWith("offset=0"))).hasSize(1);
+        // Without their curves: the page reads only those it draws (every trial's took seconds on large studies).
+        assertThat(((List<?>) js(reads)).stream().map(String::valueOf)).noneMatch(url -> url.contains("curves=true"));
         assertThat(browser.findElement(By.id("best")).getText()).contains("#0");
         // The learning curves: the latest 60 trials, and the best one although it is the oldest (x is a series too).
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isEqualTo(62L));
         // The best 60 instead (trial i has value i): trials 0 to 59.
+        // The server picks them: the page reads them when the choice changes.
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
-        assertThat(js("return document.querySelector('#curves').tunaPlot.series.slice(1).map(s => s.label).join();"))
-                .isEqualTo(java.util.stream.IntStream.range(0, 60).mapToObj(i -> "#" + i + " complete")
-                        .collect(java.util.stream.Collectors.joining(",")));
+        String bestLabels = java.util.stream.IntStream.range(0, 60).mapToObj(i -> "#" + i + " complete")
+                .collect(java.util.stream.Collectors.joining(","));
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> bestLabels.equals(
+                js("return document.querySelector('#curves').tunaPlot.series.slice(1).map(s => s.label).join();")));
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("running");
         assertThat(awaitText(By.cssSelector("#curves .empty"))).isEqualTo("No trial is running.");
         // Back to the same trials: the chart comes back (one kept for new data had been cleared with the message).
         new Select(browser.findElement(By.id("curves-of"))).selectByValue("best");
-        assertThat(browser.findElements(By.cssSelector("#curves .empty"))).isEmpty();
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElements(By.cssSelector("#curves .empty")).isEmpty());
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isGreaterThan(2));
         // A trial that runs but has reported nothing yet is told apart from none running.
         Storage storage = runtime.studies().storage();

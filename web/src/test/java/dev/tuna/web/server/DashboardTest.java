@@ -86,11 +86,25 @@ class DashboardTest {
     }
 
     @Test
-    void theStudyPageGetsEveryTrialWithItsCurve() {
+    void theStudyPageReadsRowsTheStudysDistributionsAndOnlyTheCurvesItDraws() {
         assertThat(api.post("/api/studies", Api.quadratic("dash", 4, 3, 0)).status()).isEqualTo(201);
         api.awaitJson("/api/studies/dash", s -> s.get("state").asText().equals("complete"), Duration.ofSeconds(60));
-        JsonNode page = api.get("/api/studies/dash/trials?limit=1000&curves=true").json();
-        assertThat(page.get("trials")).hasSize(4).allSatisfy(t -> assertThat(t.get("intermediateValues").size()).isEqualTo(3));
-        assertThat(api.get("/api/studies/dash/trials").json().get("trials").get(0).has("intermediateValues")).isFalse();
+        // Rows: no curves, no distributions (the study has them once), the diagnoses that mark diverged trials.
+        JsonNode row = api.get("/api/studies/dash/trials?limit=1000").json().get("trials").get(0);
+        assertThat(row.has("intermediateValues") || row.has("distributions")).isFalse();
+        assertThat(row.get("diagnoses").isArray()).isTrue();
+        JsonNode study = api.get("/api/studies/dash").json();
+        assertThat(study.get("distributions").get("x").get("log").asBoolean()).isFalse();
+        assertThat(study.get("distributions").get("opt").get("choices")).extracting(JsonNode::asText).containsExactly("a", "b");
+        JsonNode best = api.get("/api/studies/dash/curves?of=best&metric=value").json();
+        assertThat(best.get("trials")).hasSize(4).allSatisfy(t -> assertThat(t.get("curve").size()).isEqualTo(3));
+        assertThat(best.get("reported").asInt()).isEqualTo(4);
+        // The whole trials with their curves, for other clients.
+        assertThat(api.get("/api/studies/dash/trials?limit=1000&curves=true").json().get("trials"))
+                .allSatisfy(t -> assertThat(t.get("intermediateValues").size()).isEqualTo(3));
+        Api.Answer unknown = api.get("/api/studies/dash/curves?of=worst");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().get("field").asText()).isEqualTo("of");
+        assertThat(unknown.json().get("detail").asText()).contains("unknown choice 'worst'", "latest, best or running");
     }
 }

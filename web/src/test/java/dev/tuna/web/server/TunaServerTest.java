@@ -151,7 +151,7 @@ class TunaServerTest {
         assertThat(paths).containsExactlyInAnyOrder("/api/health", "/api/openapi.json", "/api/studies",
                 "/api/studies/{name}", "/api/studies/{name}/trials", "/api/studies/{name}/trials/{number}",
                 "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
-                "/api/studies/{name}/events", "/api/studies/{name}/importance");
+                "/api/studies/{name}/events", "/api/studies/{name}/importance", "/api/studies/{name}/curves");
         assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
         // Changes name the bearer token they need beyond loopback; every route says a loopback server may refuse it.
         assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
