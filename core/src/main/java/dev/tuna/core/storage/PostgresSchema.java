@@ -42,10 +42,75 @@ final class PostgresSchema {
         return MIGRATIONS.size();
     }
 
+    /**
+     * Creates the schema a URL's {@code ?currentSchema=NAME} names when there is none of that name yet, as the tables
+     * are created: PostgreSQL has nowhere to put them then ("no schema has been selected to create in").
+     */
+    private static void createNamedSchema(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT current_schema()")) {
+            rs.next();
+            if (rs.getString(1) != null) {
+                return;
+            }
+        }
+        String path;
+        try (ResultSet rs = st.executeQuery("SHOW search_path")) {
+            rs.next();
+            path = rs.getString(1);
+        }
+        String name = firstSchema(path);
+        if (name.isEmpty() || name.equals("$user")) {
+            throw new StorageException("the search path '" + path + "' names no schema that exists: name one with"
+                    + " ?currentSchema=NAME at the end of the URL");
+        }
+        try {
+            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + name.replace("\"", "\"\"") + "\"");
+        } catch (SQLException e) {
+            throw new StorageException("the schema '" + name + "' (the URL's currentSchema) does not exist and could not"
+                    + " be created: " + e.getMessage().replaceAll("\\s+", " "), e);
+        }
+        LOG.info("database schema {} created", name);
+    }
+
+    /**
+     * The first schema a search path names, as PostgreSQL reads it: a quoted name as written (a doubled quote stands
+     * for one), an unquoted one in lower case.
+     */
+    static String firstSchema(String searchPath) {
+        String path = searchPath.strip();
+        if (path.startsWith("\"")) {
+            StringBuilder name = new StringBuilder();
+            for (int i = 1; i < path.length(); i++) {
+                char ch = path.charAt(i);
+                if (ch == '"') {
+                    if (i + 1 < path.length() && path.charAt(i + 1) == '"') {
+                        name.append('"');
+                        i++;
+                    } else {
+                        break;
+                    }
+                } else {
+                    name.append(ch);
+                }
+            }
+            return name.toString();
+        }
+        int comma = path.indexOf(',');
+        StringBuilder name = new StringBuilder((comma < 0 ? path : path.substring(0, comma)).strip());
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            if (ch >= 'A' && ch <= 'Z') {
+                name.setCharAt(i, (char) (ch + ('a' - 'A'))); // ASCII only, as PostgreSQL folds names in UTF-8
+            }
+        }
+        return name.toString();
+    }
+
     /** Brings the schema to {@link #latest()}; {@code c} is in a transaction that the caller commits. */
     static void migrate(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+            createNamedSchema(st);
             st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
             int version;
             try (ResultSet rs = st.executeQuery("SELECT max(version) FROM schema_version")) {

@@ -132,6 +132,29 @@ class PostgresStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aSchemaTheUrlNamesIsCreatedWhenThereIsNone() throws SQLException {
+        newStorage().close();
+        String inSchema = url + (url.contains("?") ? "&" : "?") + "currentSchema=Tuna_Space";
+        try (Storage storage = PostgresStorage.open(inSchema, "postgres", null)) {
+            storage.createStudy("kept", Direction.MINIMIZE);
+        }
+        try (Storage again = PostgresStorage.open(inSchema, "postgres", null)) {
+            assertThat(again.findStudy("kept")).isPresent();
+        }
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT table_schema FROM information_schema.tables"
+                     + " WHERE table_name = 'studies' ORDER BY table_schema")) {
+            List<String> schemas = new ArrayList<>();
+            while (rs.next()) {
+                schemas.add(rs.getString(1));
+            }
+            assertThat(schemas).containsExactly("public", "tuna_space"); // the URL's name, folded as PostgreSQL does
+        }
+        assertThat(PostgresSchema.firstSchema("\"My \"\"S\"\"\", public")).isEqualTo("My \"S\"");
+        assertThat(PostgresSchema.firstSchema(" Tuna , public")).isEqualTo("tuna");
+    }
+
+    @Test
     void anUnreachableDatabaseGivesAOneLineError() {
         String missing = server.getJdbcUrl("postgres", "no_such_database");
         assertThatThrownBy(() -> PostgresStorage.open(missing, "postgres", null))

@@ -102,9 +102,10 @@ public final class DjlTrainables implements ObjectiveFactory {
             if (spec.direction() != wanted) {
                 String said = spec.direction() == Direction.MAXIMIZE ? "maximize" : "minimize";
                 String better = higher ? "maximize" : "minimize";
-                throw new SpecException("direction", said + (said.equals("minimize") ? " (the default)" : "") + ", but the"
-                        + " objective " + metric + " is better " + (higher ? "higher" : "lower") + ": give \"direction\": \""
-                        + better + "\"");
+                // The spec may not say it: minimize is also what no direction means.
+                throw new SpecException("direction", said + ", but the objective " + metric + " is better "
+                        + (higher ? "higher" : "lower") + ": give \"direction\": \"" + better + "\""
+                        + (said.equals("minimize") ? " (minimize is the default when none is given)" : ""));
             }
         }));
     }

@@ -125,8 +125,11 @@ class DjlTrainablesTest {
                 + " \"epochs\": 1}, \"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}}";
         // Minimising accuracy (the default direction with a classifier's default objective) steered toward worse models.
         assertThatThrownBy(() -> parser.parse(spec.formatted("", "moons?samples=100")))
-                .hasMessage("direction: minimize (the default), but the objective val_accuracy is better higher: give"
-                        + " \"direction\": \"maximize\"");
+                .hasMessage("direction: minimize, but the objective val_accuracy is better higher: give"
+                        + " \"direction\": \"maximize\" (minimize is the default when none is given)");
+        // Written out, it is not called the default.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("\"direction\": \"minimize\",", "moons?samples=100")))
+                .hasMessageStartingWith("direction: minimize, but");
         assertThat(parser.parse(spec.formatted("\"direction\": \"maximize\",", "moons?samples=100")).direction())
                 .isEqualTo(Direction.MAXIMIZE);
         assertThatThrownBy(() -> parser.parse(spec.formatted("\"direction\": \"maximize\", \"metric\": \"val_loss\",",
