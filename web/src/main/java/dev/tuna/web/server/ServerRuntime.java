@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything {@code tuna serve} runs, started and closed together: the storage (a data folder's MapDB, or a
  * cluster's PostgreSQL database), what runs the trials (a trial scheduler on this machine's devices, or a node of
- * the cluster), the study service (which resumes the unfinished studies) and the HTTP server.
+ * the cluster), the study service (which resumes the unfinished studies) and the HTTP server. Or, for a program that
+ * runs its own study, the same over a storage it keeps ({@link #startOn}).
  */
 public final class ServerRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
@@ -112,6 +113,25 @@ public final class ServerRuntime implements AutoCloseable {
                     privateReads, node);
         } catch (RuntimeException e) {
             throw failedStart(opened, token, data, e);
+        }
+    }
+
+    /**
+     * Serves the REST API and the dashboard on 127.0.0.1:{@code port} (0 for any free one) over a storage this program
+     * opened and goes on using: to watch a study that {@code study.optimize} runs on a MapDB file, which no other
+     * process can open meanwhile. Closing the runtime stops the server and what it runs, and leaves the storage open.
+     * Studies submitted through it run here on {@code devices}; unfinished ones found in the storage are not resumed
+     * (the program may be running them).
+     */
+    public static ServerRuntime startOn(Storage storage, int port, Devices devices, ObjectiveFactory trainables) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            TrialScheduler scheduler = opened(opened, TrialScheduler.builder(devices).shutdownGrace(SHUTDOWN_GRACE).build());
+            StudyService studies = opened(opened, new StudyService(storage, StudyDispatch.local(scheduler), trainables));
+            TunaServer server = opened(opened, TunaServer.start(studies, "127.0.0.1", port, null, false));
+            return new ServerRuntime(opened, studies, server, null, 0, null);
+        } catch (RuntimeException e) {
+            throw failedStart(opened, null, null, e);
         }
     }
 
