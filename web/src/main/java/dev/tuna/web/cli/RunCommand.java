@@ -19,8 +19,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -159,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
         if (!(stored instanceof Map<?, ?> old)) {
             return;
         }
-        firstDifference(old, given).ifPresent(field -> {
+        new StudySpecParser(Trainables.builtIn()).firstDifference(old, given).ifPresent(field -> {
             throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + field + ": study '" + given.get("name") + "' in "
                     + data + " was run with another " + field + " (" + tree(old.get(field)) + "); to resume it, use the"
                     + " same " + field + ", or give this study a new name");
@@ -168,35 +166,6 @@ final class RunCommand implements Callable<Integer> {
 
     /** How long Ctrl-C waits, after the grace, for interrupted trials to end and the data file to close. */
     private static final int INTERRUPTED_END_SECONDS = 5;
-
-    /** The settings a resumed study must keep: all but its number of trials, parallelism and timeout. */
-    private static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");
-
-    /**
-     * The first setting of {@link #KEPT} in which two specs (as JSON maps) differ, if any. A sampler's or pruner's
-     * option spelt out with its default value is no difference.
-     */
-    static Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
-        // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
-        Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
-                ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
-        JsonNode old = resolved(stored);
-        JsonNode now = resolved(given);
-        boolean readable = old != null && now != null; // else one this build cannot read: the two compare as they are
-        JsonNode a = readable ? old : tree(stored);
-        JsonNode b = readable ? now : tree(given);
-        return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
-    }
-
-    /** A spec with its options' defaults filled in, or null when this build cannot read it. */
-    private static JsonNode resolved(Map<?, ?> spec) {
-        try {
-            return StudySpecParser.toJson(StudySpecParser.resolved(
-                    new StudySpecParser(Trainables.builtIn()).parseStored(tree(spec))));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 
     private static JsonNode tree(Object value) {
         return value == null ? NullNode.getInstance() : JSON.valueToTree(value);

@@ -28,15 +28,22 @@ final class SubmitCommand implements Callable<Integer> {
             + " (default: the environment variable TUNA_TOKEN).")
     String token;
 
+    @Option(names = "--load-if-exists", description = "Where the server has a study of the spec's name, go on with it"
+            + " up to the spec's number of trials (its other settings must be the same), as Optuna's load_if_exists.")
+    boolean loadIfExists;
+
     @Override
     public Integer call() {
         String json = SpecFile.read(specFile);
         StudySource.Remote remote = new StudySource.Remote(server, token);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"
+                        + (loadIfExists ? "?loadIfExists=true" : "")))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
         JsonNode study = remote.send(request, "submit");
-        spec.commandLine().getOut().printf("Submitted study '%s': %s/api/studies/%s%n", study.get("name").asText(),
-                remote.base(), study.get("name").asText());
+        // The study view says how many trials it has finished: one gone on with has some.
+        boolean goesOn = loadIfExists && study.path("finished").asInt() > 0;
+        spec.commandLine().getOut().printf("%s study '%s': %s/api/studies/%s%n", goesOn ? "Going on with" : "Submitted",
+                study.get("name").asText(), remote.base(), study.get("name").asText());
         spec.commandLine().getOut().flush();
         return 0;
     }

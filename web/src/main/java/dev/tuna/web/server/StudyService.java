@@ -23,6 +23,7 @@ import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -152,6 +153,58 @@ public final class StudyService implements AutoCloseable {
         return storage.findStudy(spec.name()).orElseThrow();
     }
 
+    /** A study submitted or gone on with, and whether the submit created it. */
+    public record Submitted(StudyInfo info, boolean created) {
+    }
+
+    /**
+     * Submits a spec; when a study of its name was submitted before, goes on with it instead, as Optuna's
+     * {@code load_if_exists} and {@code tuna run} do: up to the spec's number of trials (a study never shrinks its
+     * budget), with the spec's parallelism and timeout. Its other settings must be the stored spec's
+     * ({@link StudySpecParser#KEPT}, and its schedule), else trials of two searches would mix in one study.
+     *
+     * @throws ApiException 409 if the study was made in code, runs already, or was submitted with other settings
+     */
+    public synchronized Submitted submitOrGoOn(StudySpec spec) {
+        Optional<StudyInfo> found = storage.findStudy(spec.name());
+        if (found.isEmpty() || halfSubmitted(storage, found.get())) {
+            return new Submitted(submit(spec), true);
+        }
+        StudyInfo info = found.get();
+        if (!(info.attrs().get(ATTR_SPEC) instanceof Map<?, ?> stored)) {
+            throw new ApiException(409, "name", "study '" + spec.name() + "' was made in code, not submitted with a"
+                    + " spec: it cannot go on with one; give this study a new name");
+        }
+        Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(spec), Map.class);
+        Optional<String> differs = parser.firstDifference(stored, given);
+        if (differs.isEmpty() && !Objects.equals(stored.get("cron"), given.get("cron"))) {
+            differs = Optional.of("cron");
+        }
+        differs.ifPresent(field -> {
+            throw new ApiException(409, field, "study '" + spec.name() + "' was submitted with another " + field
+                    + ": to go on with it, give the same " + field + ", or give this study a new name");
+        });
+        refuseIfDeleting(spec.name());
+        Run run = runs.get(spec.name());
+        if (run != null && run.active()) {
+            throw new ApiException(409, "name", "study '" + spec.name() + "' is running: stop it, or wait until it"
+                    + " ends, to go on with it");
+        }
+        int budget = Math.max(spec.trials(), stored.get("trials") instanceof Number n ? n.intValue() : 0);
+        StudySpec goingOn = new StudySpec(spec.name(), spec.direction(), spec.metric(), budget, spec.parallelism(),
+                spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron());
+        dispatch.check(goingOn);
+        storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(goingOn), Map.class));
+        storage.setStudyAttr(spec.name(), ATTR_STOPPED, false);
+        StudyInfo now = info(spec.name());
+        // One that already has its trials (or used up its grid) stays complete.
+        if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
+            start(goingOn, study(goingOn));
+            LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
+        }
+        return new Submitted(info(spec.name()), false);
+    }
+
     /**
      * Whether a study is what a submit killed between creating it and storing its spec leaves: no attributes and no
      * trials. A submit of its name replaces it.
@@ -234,7 +287,7 @@ public final class StudyService implements AutoCloseable {
     private void refuseIfComplete(StudyInfo info, String what) {
         if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE) {
             throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
-                    + "; submit a new study to run more trials");
+                    + "; to run more trials, submit its spec again with more and ?loadIfExists=true");
         }
     }
 

@@ -283,6 +283,13 @@ public final class TunaServer implements AutoCloseable {
 
     private void submit(Context ctx) {
         StudySpec spec = studies.parser().parse(boundedBody(ctx));
+        if (booleanParam(ctx, "loadIfExists")) {
+            // A study of that name goes on (200) where there is one, as Optuna's load_if_exists.
+            StudyService.Submitted submitted = studies.submitOrGoOn(spec);
+            ctx.status(submitted.created() ? 201 : 200).header("Location", "/api/studies/" + submitted.info().name())
+                    .json(studyView(submitted.info()));
+            return;
+        }
         StudyInfo info = studies.submit(spec);
         ctx.status(201).header("Location", "/api/studies/" + info.name()).json(studyView(info));
     }

@@ -15,10 +15,12 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.quartz.CronExpression;
 
@@ -357,6 +359,37 @@ public final class StudySpecParser {
             o.put("cron", spec.cron());
         }
         return o;
+    }
+
+    /**
+     * The settings a study that goes on (resumed by {@code tuna run}, or submitted again to go on) must keep: all but
+     * its number of trials, parallelism and timeout. Anything else would mix trials of two searches in one study.
+     */
+    public static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");
+
+    /**
+     * The first setting of {@link #KEPT} in which two specs (as JSON maps: a stored one and a new one) differ, if any. A
+     * sampler's or pruner's option spelt out with its default value is no difference, nor 2 against 2.0.
+     */
+    public Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
+        // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
+        Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
+                ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
+        JsonNode old = resolvedJson(stored);
+        JsonNode now = resolvedJson(given);
+        boolean readable = old != null && now != null; // else one this build cannot read: the two compare as they are
+        JsonNode a = readable ? old : JSON.valueToTree(stored);
+        JsonNode b = readable ? now : JSON.valueToTree(given);
+        return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
+    }
+
+    /** A spec with its options' defaults filled in, or null when this build cannot read it. */
+    private JsonNode resolvedJson(Map<?, ?> spec) {
+        try {
+            return toJson(resolved(parseStored(JSON.valueToTree(spec))));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**

@@ -182,6 +182,14 @@ class StudyCommandsTest {
             assertThat(best.code()).as(best.err()).isZero();
             assertThat(JSON.readTree(best.out()).get("params").has("x2")).isTrue();
             assertThat(tuna("export", "remote", "--format", "csv", "--server", url).out().lines().count()).isEqualTo(6);
+            // Submitted again to go on: up to its new number of trials.
+            TunaRun more = tuna("submit", spec("remote", 7).toString(), "--server", url, "--load-if-exists");
+            assertThat(more.code()).as(more.err()).isZero();
+            assertThat(more.out()).contains("Going on with study 'remote'");
+            while (!tuna("studies", "--server", url).out().contains("7/7") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(tuna("studies", "--server", url).out()).contains("7/7");
             TunaRun missing = tuna("best", "nope", "--server", url);
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.err()).contains("nope");

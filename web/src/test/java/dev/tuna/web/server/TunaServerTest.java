@@ -260,10 +260,41 @@ class TunaServerTest {
         Api.Answer stop = api.post("/api/studies/quad-done/stop", null);
         assertThat(stop.status()).isEqualTo(409);
         assertThat(stop.json().get("detail").asText()).isEqualTo("study 'quad-done' is complete: it cannot be stopped;"
-                + " submit a new study to run more trials");
+                + " to run more trials, submit its spec again with more and ?loadIfExists=true");
         assertThat(api.post("/api/studies/quad-done/resume", null).status()).isEqualTo(409);
         assertThat(api.get("/api/studies/quad-done").json().get("state").asText()).isEqualTo("complete");
         assertThat(api.delete("/api/studies/quad-done").status()).isEqualTo(204);
+    }
+
+    @Test
+    void aSpecSubmittedAgainWithLoadIfExistsGoesOnWithItsStudy() {
+        assertThat(api.post("/api/studies", Api.quadratic("quad-more", 2, 1, 0)).status()).isEqualTo(201);
+        api.awaitJson("/api/studies/quad-more", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(api.post("/api/studies", Api.quadratic("quad-more", 5, 1, 0)).status()).isEqualTo(409); // taken
+        Api.Answer more = api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-more", 5, 1, 0));
+        assertThat(more.status()).as(more.body()).isEqualTo(200);
+        JsonNode done = api.awaitJson("/api/studies/quad-more", s -> s.get("state").asText().equals("complete"), WAIT);
+        assertThat(done.get("finished").asInt()).isEqualTo(5);
+        // Fewer trials: nothing runs, and the study keeps its budget.
+        assertThat(api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-more", 3, 1, 0)).status()).isEqualTo(200);
+        assertThat(api.get("/api/studies/quad-more").json().get("trials").asInt()).isEqualTo(5);
+        // Another space would mix two searches in one study.
+        Api.Answer other = api.post("/api/studies?loadIfExists=true",
+                Api.quadratic("quad-more", 9, 1, 0).replace("\"low\": -2", "\"low\": -3"));
+        assertThat(other.status()).isEqualTo(409);
+        assertThat(other.json().get("field").asText()).isEqualTo("space");
+        assertThat(other.json().get("detail").asText()).isEqualTo("study 'quad-more' was submitted with another space:"
+                + " to go on with it, give the same space, or give this study a new name");
+        assertThat(api.get("/api/studies/quad-more").json().get("finished").asInt()).isEqualTo(5);
+        // A new name is submitted as without the flag; a study made in code has no spec to go on with.
+        assertThat(api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-new", 1, 1, 0)).status()).isEqualTo(201);
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("quad-code", dev.tuna.core.Direction.MINIMIZE);
+        storage.finishTrial("quad-code", storage.startTrial("quad-code").number(), dev.tuna.core.TrialState.COMPLETE, 1.0, null);
+        Api.Answer code = api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-code", 1, 1, 0));
+        assertThat(code.status()).isEqualTo(409);
+        assertThat(code.json().get("detail").asText()).contains("made in code");
+        assertThat(api.post("/api/studies?loadIfExists=maybe", Api.quadratic("quad-x", 1, 1, 0)).status()).isEqualTo(400);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.tuna.web.cli;
+package dev.tuna.web.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class RunCommandTest {
+/** {@link StudySpecParser#firstDifference}: what a study that goes on must keep. */
+class SpecDifferenceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final StudySpecParser parser = new StudySpecParser(Trainables.builtIn());
 
     private static Map<?, ?> spec(String sampler, String pruner) throws Exception {
         return JSON.readValue("""
@@ -25,31 +27,31 @@ class RunCommandTest {
                 "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\", \"nStartupTrials\": 5.0},"
                         + " {\"type\": \"divergence\", \"lossFactor\": 4, \"gradNormMetric\": \"grad_norm\","
                         + " \"lossMetrics\": [\"train_loss\", \"val_loss\"]}]}");
-        assertThat(RunCommand.firstDifference(stored, spelt)).isEmpty();
-        assertThat(RunCommand.firstDifference(spelt, stored)).isEmpty();
+        assertThat(parser.firstDifference(stored, spelt)).isEmpty();
+        assertThat(parser.firstDifference(spelt, stored)).isEmpty();
         // No seed is the study name's hash: the same seed written out.
-        assertThat(RunCommand.firstDifference(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"),
+        assertThat(parser.firstDifference(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"),
                 spec("{\"type\": \"random\", \"seed\": " + "s".hashCode() + "}", "{\"type\": \"median\"}"))).isEmpty();
     }
 
     @Test
     void anOptionWithAnotherValueIsAnotherSearch() throws Exception {
         Map<?, ?> stored = spec("{\"type\": \"gp\", \"seed\": 1}", "{\"type\": \"median\"}");
-        assertThat(RunCommand.firstDifference(stored,
+        assertThat(parser.firstDifference(stored,
                 spec("{\"type\": \"gp\", \"seed\": 1, \"options\": {\"startupTrials\": 12}}", "{\"type\": \"median\"}")))
                 .contains("sampler");
-        assertThat(RunCommand.firstDifference(stored,
+        assertThat(parser.firstDifference(stored,
                 spec("{\"type\": \"gp\", \"seed\": 1}", "{\"type\": \"median\", \"nWarmupSteps\": 2}")))
                 .contains("pruner");
-        assertThat(RunCommand.firstDifference(stored, spec("{\"type\": \"gp\", \"seed\": 2}", "{\"type\": \"median\"}")))
+        assertThat(parser.firstDifference(stored, spec("{\"type\": \"gp\", \"seed\": 2}", "{\"type\": \"median\"}")))
                 .contains("sampler");
     }
 
     @Test
     void aStoredSpecThisBuildCannotReadIsComparedAsStored() throws Exception {
         Map<?, ?> unreadable = spec("{\"type\": \"cma-es\"}", "{\"type\": \"median\"}");
-        assertThat(RunCommand.firstDifference(unreadable, unreadable)).isEmpty();
-        assertThat(RunCommand.firstDifference(unreadable, spec("{\"type\": \"gp\"}", "{\"type\": \"median\"}")))
+        assertThat(parser.firstDifference(unreadable, unreadable)).isEmpty();
+        assertThat(parser.firstDifference(unreadable, spec("{\"type\": \"gp\"}", "{\"type\": \"median\"}")))
                 .contains("sampler");
     }
 }
