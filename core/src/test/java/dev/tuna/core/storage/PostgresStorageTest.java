@@ -302,13 +302,14 @@ class PostgresStorageTest extends DurableStorageContractTest {
             int away = storage.startTrial("s").number();
             int ended = storage.startTrial("s").number();
             storage.finishTrial("s", ended, TrialState.COMPLETE, 1.0, null);
-            // 'away' beats every second; its last beat got through 2 s ago, after the database started (3 s ago at
-            // least, so that no heartbeat counts as newer than the start: see anOwnerSilentSinceBeforeTheDatabase...).
+            // The database started 3 s ago at least, so that no heartbeat counts as newer than the start (see
+            // anOwnerSilentSinceBeforeTheDatabase...). 'away' is alive for now: the watcher sweeps every 500 ms, and
+            // would fail its trial before the test gets to it if it were already silent.
             while (queryInt(url, "SELECT extract(epoch FROM now() - pg_postmaster_start_time())::int") < 3) {
                 Thread.sleep(200);
             }
             sql(url, "INSERT INTO owners(owner, heartbeat, stale_after_ms) VALUES ('died', now() - interval '2 hours', 1),"
-                    + " ('away', now() - interval '2 seconds', 1000)");
+                    + " ('away', now(), 3600000)");
             sql(url, "UPDATE trials SET owner = 'died' WHERE number = " + dead);
             sql(url, "UPDATE trials SET owner = 'away' WHERE number = " + away);
 
@@ -319,6 +320,8 @@ class PostgresStorageTest extends DurableStorageContractTest {
             // sweep; silent past it, it is dead.
             watcher.beatFailed();
             watcher.beat();
+            // 'away' beats every second; its last beat got through 2 s ago, after the database started.
+            sql(url, "UPDATE owners SET heartbeat = now() - interval '2 seconds', stale_after_ms = 1000 WHERE owner = 'away'");
             assertThat(watcher.runningInLiveProcess("s", away)).isTrue();
             Thread.sleep(1_100);
             assertThat(watcher.runningInLiveProcess("s", away)).isFalse();

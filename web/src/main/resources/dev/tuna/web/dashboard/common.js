@@ -141,6 +141,18 @@ const Tuna = {
   },
   /** Tick labels that stay readable from 1e-300 to 1e300 (uPlot's own show "0" below 0.001 and nothing past 1e16). */
   ticks(u, splits) { return splits.map(v => v == null ? '' : Tuna.num(v, 4)); },
+  /**
+   * Tick positions on a linear axis spaced by one of Tuna.INCRS: uPlot rounds each to the decimals it knows for its own
+   * spacings, and knows none below 1e-16, where its loop did not move on (a chart of values about 1e-20 kept the
+   * page busy for seconds). Each is a multiple of the spacing, not a sum of them, so that errors do not add up.
+   */
+  splits(u, axisIdx, min, max, incr) {
+    const ticks = [];
+    for (let k = Math.ceil(min / incr); k * incr <= max && ticks.length < 1000; k++) {
+      ticks.push(Number((k * incr).toPrecision(12)));
+    }
+    return ticks;
+  },
   /** Tick spacings 1, 2 and 5 times every power of ten a double has. */
   INCRS: (() => { const r = []; for (let e = -300; e <= 307; e++) for (const m of [1, 2, 5]) r.push(m * Math.pow(10, e)); return r; })(),
   /** An ISO-8601 instant in the browser's time zone and locale; the instant itself goes in the cell's title. */
@@ -262,6 +274,11 @@ const Tuna = {
       // Held inside the doubles: a range out to infinity drew no tick and put every point on one line.
       return [Math.max(-Number.MAX_VALUE, lo - pad), Math.min(Number.MAX_VALUE, hi + pad)];
     };
+    // Our tick positions where an axis spaces its ticks by Tuna.INCRS on a linear scale (a log scale, the caller's,
+    // keeps uPlot's).
+    const logScale = key => Boolean(extra && extra.scales && extra.scales[key] && extra.scales[key].distr === 3);
+    if (xAxis.incrs === Tuna.INCRS && !logScale('x')) xAxis.splits = Tuna.splits;
+    if (!logScale('y')) yAxis.splits = Tuna.splits;
     const {xLabels, ...rest} = extra || {};
     const opts = Object.assign({title, width, height: rest.height || 300,
       axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, rest);

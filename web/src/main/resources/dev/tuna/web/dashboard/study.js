@@ -1113,7 +1113,10 @@ document.getElementById('curves-of').addEventListener('change', redrawCurves);
 let stream = null; // the study's event stream, while the page listens
 
 /** The study was deleted (from another page, or by a program): nothing is left to show, nor any action to offer. */
+let gone = false; // the study was found deleted: nothing more to read or listen to
+let refusedStreams = 0; // event streams the server refused in a row
 function studyGone() {
+  gone = true;
   if (stream) stream.close();
   Tuna.notFound('This study was deleted.');
 }
@@ -1145,6 +1148,19 @@ function listen() {
   // of thousands twice on opening the page.
   events.addEventListener('open', () => loaded.then(() => { named.add(firstUnfinished()); reload(); }));
   events.addEventListener('study-gone', studyGone);
+  // A stream the server refused (its study deleted as the page opened, before the stream could say so) is not tried
+  // again by the browser, as one cut off is: read the study again, which tells a deleted one, and listen anew.
+  // Tried again after 1 s, then twice as long each time it is refused again, up to 30 s.
+  events.addEventListener('error', () => {
+    if (events.readyState !== EventSource.CLOSED) return;
+    refusedStreams++;
+    setTimeout(() => {
+      if (stream !== events || gone) return;
+      loaded = load();
+      loaded.then(() => { if (info && !gone && stream === events) listen(); });
+    }, Math.min(30000, 1000 * 2 ** (refusedStreams - 1)));
+  });
+  events.addEventListener('open', () => { refusedStreams = 0; });
   Tuna.closeOnLeave(events, () => { loaded = load(); listen(); });
 }
 if (!study) {

@@ -253,7 +253,8 @@ class DemoCommandTest {
                 Thread.sleep(50);
             }
             assertThat(output.toString()).contains(shown);
-            Thread.sleep(1000);
+            // Time for both parallel trials to start in the new JVM, on a loaded machine too (1 s was close).
+            Thread.sleep(3000);
             assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor()).isZero();
             assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(output.toString()).isTrue();
             reader.join(10_000);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every route of the API over real HTTP, against a server on an ephemeral port. */
@@ -402,8 +403,11 @@ class TunaServerTest {
     }
 
     @Test
+    @Timeout(60) // a missed event fails the test instead of blocking the read for ever
     void eventsStreamTrialsAsTheyStartReportAndFinish() throws Exception {
-        assertThat(api.post("/api/studies", Api.quadratic("quad-events", 3, 2, 50)).status()).isEqualTo(201);
+        // About 1 s a trial: the stream only tells of changes after it subscribes, and trials of 0.1 s could all be
+        // over by then on a loaded machine.
+        assertThat(api.post("/api/studies", Api.quadratic("quad-events", 3, 4, 250)).status()).isEqualTo(201);
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.base + "/api/studies/quad-events/events"))
                 .header("Accept", "text/event-stream").build();
         HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -551,7 +555,11 @@ class TunaServerTest {
             HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 assertThat(in.readLine()).isEqualTo("event: subscribed");
-                Thread.sleep(500); // the first look, which finds it idle
+                // The first look, which finds it idle: it comes after "subscribed", later on a loaded machine.
+                for (int i = 0; i < 1000 && reads.get() == 0; i++) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(500);
                 int before = reads.get();
                 Thread.sleep(2_000);
                 assertThat(reads.get() - before).as("reads in 2 s").isLessThanOrEqualTo(2); // every 200 ms: 10
@@ -582,6 +590,10 @@ class TunaServerTest {
             HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 assertThat(in.readLine()).isEqualTo("event: subscribed");
+                // The hub's first look reads every trial; it comes after "subscribed", later on a loaded machine.
+                for (int i = 0; i < 1000 && read.get() < 201; i++) {
+                    Thread.sleep(10);
+                }
                 Thread.sleep(300);
                 int before = read.get();
                 Thread.sleep(1_000);
