@@ -43,16 +43,11 @@ final class PostgresSchema {
     }
 
     /**
-     * Creates the schema a URL's {@code ?currentSchema=NAME} names when there is none of that name yet, as the tables
-     * are created: PostgreSQL has nowhere to put them then ("no schema has been selected to create in").
+     * Creates the schema a URL's {@code ?currentSchema=NAME} names first when there is none of that name yet, as the
+     * tables are created: PostgreSQL put them in the next schema of the path that exists ({@code NAME,public}), or
+     * had nowhere to put them ("no schema has been selected to create in").
      */
     private static void createNamedSchema(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT current_schema()")) {
-            rs.next();
-            if (rs.getString(1) != null) {
-                return;
-            }
-        }
         String path;
         try (ResultSet rs = st.executeQuery("SHOW search_path")) {
             rs.next();
@@ -60,11 +55,19 @@ final class PostgresSchema {
         }
         String name = firstSchema(path);
         if (name.isEmpty() || name.equals("$user")) {
-            throw new StorageException("the search path '" + path + "' names no schema that exists: name one with"
-                    + " ?currentSchema=NAME at the end of the URL");
+            return; // PostgreSQL's default path: public, or the user's own schema where there is one
+        }
+        try (java.sql.PreparedStatement exists = st.getConnection().prepareStatement(
+                "SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            exists.setString(1, name);
+            try (ResultSet rs = exists.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
         }
         try {
-            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + name.replace("\"", "\"\"") + "\"");
+            st.execute("CREATE SCHEMA \"" + name.replace("\"", "\"\"") + "\"");
         } catch (SQLException e) {
             throw new StorageException("the schema '" + name + "' (the URL's currentSchema) does not exist and could not"
                     + " be created: " + e.getMessage().replaceAll("\\s+", " "), e);

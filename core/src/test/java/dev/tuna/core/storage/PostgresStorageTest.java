@@ -150,6 +150,16 @@ class PostgresStorageTest extends DurableStorageContractTest {
             }
             assertThat(schemas).containsExactly("public", "tuna_space"); // the URL's name, folded as PostgreSQL does
         }
+        // Named before a schema that exists: its own, not the next one's.
+        try (Storage storage = PostgresStorage.open(url + (url.contains("?") ? "&" : "?") + "currentSchema=later,public",
+                "postgres", null)) {
+            storage.createStudy("in-later", Direction.MINIMIZE);
+        }
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM later.studies WHERE name = 'in-later'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
         assertThat(PostgresSchema.firstSchema("\"My \"\"S\"\"\", public")).isEqualTo("My \"S\"");
         assertThat(PostgresSchema.firstSchema(" Tuna , public")).isEqualTo("tuna");
     }

@@ -171,6 +171,15 @@ interface StudySource extends AutoCloseable {
 
         /** Sends a request; a problem answer becomes an exception with its detail. */
         JsonNode send(HttpRequest.Builder request, String what) {
+            return exchange(request, what).body();
+        }
+
+        /** A successful answer: its status and its JSON body. */
+        record Answer(int status, JsonNode body) {
+        }
+
+        /** As {@link #send}, with the answer's status (201 created, 200 found, ...). */
+        Answer exchange(HttpRequest.Builder request, String what) {
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }
@@ -182,7 +191,7 @@ interface StudySource extends AutoCloseable {
                     throw new IllegalStateException(detail + (r.statusCode() == 401 ? " (give it with --token or"
                             + " the environment variable TUNA_TOKEN)" : ""));
                 }
-                return body;
+                return new Answer(r.statusCode(), body);
             } catch (ConnectException e) {
                 throw new IllegalStateException("cannot reach the server at " + base);
             } catch (IOException e) {

@@ -39,9 +39,9 @@ final class SubmitCommand implements Callable<Integer> {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"
                         + (loadIfExists ? "?loadIfExists=true" : "")))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        JsonNode study = remote.send(request, "submit");
-        // The study view says how many trials it has finished: one gone on with has some.
-        boolean goesOn = loadIfExists && study.path("finished").asInt() > 0;
+        StudySource.Remote.Answer answer = remote.exchange(request, "submit");
+        JsonNode study = answer.body();
+        boolean goesOn = answer.status() == 200; // 201: created
         spec.commandLine().getOut().printf("%s study '%s': %s/api/studies/%s%n", goesOn ? "Going on with" : "Submitted",
                 study.get("name").asText(), remote.base(), study.get("name").asText());
         spec.commandLine().getOut().flush();

@@ -187,19 +187,24 @@ public final class StudyService implements AutoCloseable {
         refuseIfDeleting(spec.name());
         Run run = runs.get(spec.name());
         if (run != null && run.active()) {
-            throw new ApiException(409, "name", "study '" + spec.name() + "' is running: stop it, or wait until it"
-                    + " ends, to go on with it");
+            String doing = run.scheduled != null ? "is scheduled: stop it, then submit the spec again"
+                    : run.stopped() ? "is stopping (its trials are ending): submit the spec again in a moment"
+                    : "is running: stop it, or wait until it ends, then submit the spec again";
+            throw new ApiException(409, "name", "study '" + spec.name() + "' " + doing + " to go on with it");
         }
         int budget = Math.max(spec.trials(), stored.get("trials") instanceof Number n ? n.intValue() : 0);
         StudySpec goingOn = new StudySpec(spec.name(), spec.direction(), spec.metric(), budget, spec.parallelism(),
                 spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron());
         dispatch.check(goingOn);
+        // Made before anything is written: a spec that cannot run here leaves the study as it was.
+        Study study = study(goingOn);
+        Objective objective = trainables.create(goingOn);
         storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(goingOn), Map.class));
         storage.setStudyAttr(spec.name(), ATTR_STOPPED, false);
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
         if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
-            start(goingOn, study(goingOn));
+            start(goingOn, study, objective);
             LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
         }
         return new Submitted(info(spec.name()), false);
@@ -287,7 +292,8 @@ public final class StudyService implements AutoCloseable {
     private void refuseIfComplete(StudyInfo info, String what) {
         if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE) {
             throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
-                    + "; to run more trials, submit its spec again with more and ?loadIfExists=true");
+                    + (info.attrs().containsKey(ATTR_SPEC) ? "; to run more trials, submit its spec again with more and"
+                    + " ?loadIfExists=true" : " (it was made in code: the program that made it runs its trials)"));
         }
     }
 
@@ -432,7 +438,10 @@ public final class StudyService implements AutoCloseable {
     }
 
     private void start(StudySpec spec, Study study) {
-        Objective objective = trainables.create(spec);
+        start(spec, study, trainables.create(spec));
+    }
+
+    private void start(StudySpec spec, Study study, Objective objective) {
         Run run = new Run(study);
         runs.put(spec.name(), run);
         lastErrors.remove(spec.name());

@@ -961,6 +961,8 @@ function curves() {
   }
   Tuna.clear(select);
   for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
+  // Curves read for another choice (one made since, whose read is on its way) are not drawn under this one's name.
+  if (curveView.metric !== metric || curveView.of !== document.getElementById('curves-of').value) return;
   const curve = t => t.curve;
   if (curveView.reported === 0) {
     document.getElementById('curves-focus').textContent = '';
@@ -1003,7 +1005,7 @@ function curves() {
     focused = i > 0 ? shown[i - 1] : null;
     focus.textContent = focused ? u.series[i].label + ' (click to open)' : '';
   };
-  const plot = Tuna.chart(container, metric + ' per step', 'step', data, series,
+  const plot = Tuna.chart(container, curveView.metric + ' per step', 'step', data, series,
     Object.assign({legend: {show: false}, cursor: {focus: {prox: 24}}, focus: {alpha: 0.25}, hooks: {setSeries: [named]}},
       yScale(data.slice(1).flat().filter(v => v != null))));
   if (plot === before) return;

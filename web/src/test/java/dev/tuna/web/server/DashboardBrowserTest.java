@@ -304,6 +304,16 @@ class DashboardBrowserTest {
         assertThat(js(curvesTitle)).isEqualTo("value per step");
         new Select(browser.findElement(By.id("metric"))).selectByVisibleText("train_loss");
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> "train_loss per step".equals(js(curvesTitle)));
+        // The lines drawn are those curves: the server's, trial by trial (the best trial's first).
+        JsonNode trainLoss = api.get("/api/studies/branin/curves?metric=train_loss").json().get("trials");
+        assertThat(js("const u = document.querySelector('#curves').tunaPlot;"
+                + " return u.series.slice(1).map((s, i) => s.label.split(' ')[0] + '=' + u.data[i + 1].filter(v => v != null)"
+                + ".map(String).join('/')).join(' ')"))
+                .isEqualTo(java.util.stream.StreamSupport.stream(trainLoss.spliterator(), false)
+                        .map(t -> "#" + t.get("number").asInt() + "=" + java.util.stream.StreamSupport.stream(
+                                t.get("curve").spliterator(), false).map(v -> (String) js("return String(" + v.asDouble() + ")"))
+                                .collect(java.util.stream.Collectors.joining("/")))
+                        .collect(java.util.stream.Collectors.joining(" ")));
         new Select(browser.findElement(By.id("metric"))).selectByVisibleText("value");
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> "value per step".equals(js(curvesTitle)));
         screenshot("study");

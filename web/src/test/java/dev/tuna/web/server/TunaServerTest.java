@@ -295,6 +295,16 @@ class TunaServerTest {
         Api.Answer code = api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-code", 1, 1, 0));
         assertThat(code.status()).isEqualTo(409);
         assertThat(code.json().get("detail").asText()).contains("made in code");
+        assertThat(api.post("/api/studies/quad-code/stop", null).json().get("detail").asText())
+                .isEqualTo("study 'quad-code' is complete: it cannot be stopped (it was made in code: the program that"
+                        + " made it runs its trials)");
+        // A scheduled study is stopped first: its runs to come would keep the spec they were scheduled with.
+        String scheduled = Api.quadratic("quad-cron", 1, 1, 0).replaceFirst("\\{", "{\"cron\": \"0 0 0 1 1 ? 2099\", ");
+        assertThat(api.post("/api/studies", scheduled).status()).isEqualTo(201);
+        Api.Answer cron = api.post("/api/studies?loadIfExists=true", scheduled);
+        assertThat(cron.status()).isEqualTo(409);
+        assertThat(cron.json().get("detail").asText()).isEqualTo("study 'quad-cron' is scheduled: stop it, then submit the"
+                + " spec again to go on with it");
         assertThat(api.post("/api/studies?loadIfExists=maybe", Api.quadratic("quad-x", 1, 1, 0)).status()).isEqualTo(400);
     }
 
