@@ -337,13 +337,13 @@ class DashboardBrowserTest {
         // Sorting by value puts the best trial first; the state filter keeps only that state.
         List<WebElement> rows = browser.findElements(By.cssSelector("#trials tbody tr"));
         assertThat(rows).hasSize(30);
-        browser.findElement(By.cssSelector("#trials th[data-key='value']")).click();
+        click(By.cssSelector("#trials th[data-key='value']"));
         assertThat(browser.findElement(By.cssSelector("#trials tbody tr td a")).getText()).isEqualTo("#" + best.get("number").asInt());
         new Select(browser.findElement(By.id("state-filter"))).selectByVisibleText("COMPLETE");
         assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize(study.get("counts").get("complete").asInt())
                 .allSatisfy(r -> assertThat(r.getAttribute("class")).contains("state-COMPLETE"));
 
-        browser.findElement(By.id("best-link")).click();
+        click(By.id("best-link"));
         assertThat(awaitText(By.id("state"))).isEqualTo("COMPLETE");
         assertThat(browser.findElements(By.cssSelector("#params tbody tr"))).hasSize(2);
         assertThat(plots("#charts .chart")).hasSize(2).allSatisfy(p -> assertThat(p.get("width")).isPositive());
@@ -1163,16 +1163,23 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> Long.valueOf(1).equals(js("return window.drawn")));
 
         // The counts are those of the trials the table shows, not the study's own (read a moment before them).
-        assertThat(js("info = Object.assign({}, info, {counts: {complete: 99, pruned: 1}}); render();"
-                + " return document.getElementById('counts').textContent")).isEqualTo("60 complete");
+        // (The study as read is put back: a live update would otherwise find it changed and draw the page anew.)
+        assertThat(js("const read = info; info = Object.assign({}, info, {counts: {complete: 99, pruned: 1}}); render();"
+                + " const shown = document.getElementById('counts').textContent; info = read; render(); return shown"))
+                .isEqualTo("60 complete");
 
-        // The filter matches what the cells show: "#3" the trial numbered 3.
+        // The filter matches what the cells show: "#3" the trial numbered 3. (Rows read in one look.)
         browser.findElement(By.id("text-filter")).sendKeys("#3");
-        assertThat(browser.findElements(By.cssSelector("#trials tbody tr td:first-child")))
-                .extracting(WebElement::getText).contains("#3").allMatch(text -> text.startsWith("#3"));
-        // A header sorts from the keyboard, and says how.
-        WebElement value = browser.findElement(By.cssSelector("#trials th[data-key='value']"));
-        value.sendKeys(Keys.ENTER);
+        @SuppressWarnings("unchecked")
+        List<String> numbers = (List<String>) js("return [...document.querySelectorAll('#trials tbody tr td:first-child')]"
+                + ".map(td => td.innerText)");
+        assertThat(numbers).contains("#3").allMatch(text -> text.startsWith("#3"));
+        // A header sorts from the keyboard, and says how. (Found again if a live update drew the table anew.)
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> {
+                    d.findElement(By.cssSelector("#trials th[data-key='value']")).sendKeys(Keys.ENTER);
+                    return true;
+                });
         assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
                 .isEqualTo("ascending");
 
