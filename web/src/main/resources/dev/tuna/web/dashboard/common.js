@@ -244,12 +244,13 @@ const Tuna = {
     const zoom = oldXs.length && (old.scales.x.min > oldXs[0] || old.scales.x.max < oldXs[oldXs.length - 1])
       ? {min: old.scales.x.min, max: old.scales.x.max} : null;
     const width = Math.max(320, Math.min(1300, container.clientWidth || 900));
+    const labels = extra && extra.xLabels;
     // Functions (hooks) are left out: a caller passes the same ones each time.
     const shape = JSON.stringify([title, xLabel, width, data[0].every(Number.isInteger), series, extra]);
     // Only a chart still shown: a message drawn in its place (no trial to show) cleared it from the container.
     if (old && old.tunaShape === shape && container.contains(old.root)) {
       old.setData(data, !zoom);
-      Tuna.fitSingleX(old, data[0]);
+      if (!labels) Tuna.fitSingleX(old, data[0]);
       return old;
     }
     // A chart drawn anew (its lines changed: a trial started or finished) keeps the cursor where the mouse is.
@@ -259,7 +260,6 @@ const Tuna = {
     // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
     // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
     // Choices (extra.xLabels, by their index on x) are named on the axis, cut to 16 characters.
-    const labels = extra && extra.xLabels;
     const xAxis = labels ? {label: xLabel, incrs: Tuna.STEPS, values: (u, splits) => splits.map(v =>
         Number.isInteger(v) && v >= 0 && v < labels.length ? (labels[v].length > 16 ? labels[v].slice(0, 15) + '\u2026'
           : labels[v]) : '')}
@@ -286,7 +286,8 @@ const Tuna = {
     opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);
     plot.tunaShape = shape;
-    if (zoom) plot.setScale('x', zoom); else Tuna.fitSingleX(plot, data[0]);
+    // (Choices keep the range the caller gave: each of them on the axis.)
+    if (zoom) plot.setScale('x', zoom); else if (!labels) Tuna.fitSingleX(plot, data[0]);
     if (cursor) plot.setCursor(cursor);
     container.tunaPlot = plot;
     return plot;

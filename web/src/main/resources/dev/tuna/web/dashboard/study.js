@@ -413,9 +413,13 @@ function contour() {
     }
     select.value = chosen || '';
   }
+  const shown = done.filter(t => t.params[xName] != null && t.params[yName] != null);
+  // Nothing to draw: the note says why, with no empty canvas and choosers above it.
+  const drawable = names.length >= 2 && shown.length > 0;
+  canvas.hidden = !drawable;
+  for (const id of ['contour-x', 'contour-y']) document.getElementById(id).parentElement.hidden = !drawable;
   const width = Math.max(400, canvas.clientWidth || 800), height = canvas.clientHeight || 360;
   const density = window.devicePixelRatio || 1;
-  const shown = done.filter(t => t.params[xName] != null && t.params[yName] != null);
   // Drawn again only when it would change (a completed trial never does): a live update of a running trial's step
   // cost a full interpolation, several times a second.
   const key = JSON.stringify([xName, yName, width, height, density, names.length, shown.length,
@@ -424,7 +428,7 @@ function contour() {
   if (canvas.dataset.drawn === key) return;
   canvas.dataset.drawn = key;
   const g = blankDrawing(canvas, width, height, density);
-  if (names.length < 2 || shown.length === 0) {
+  if (!drawable) {
     drawnContour = null;
     note.textContent = done.length === 0 ? 'No completed trial' + (info.state === 'complete' ? '.' : ' yet.')
       : 'The contour needs two numeric parameters.';
@@ -905,13 +909,34 @@ function slices() {
     const ys = points.map(p => p[1]);
     // A log parameter on a log x axis; the values on a log axis when the page's box says so (one outlier flattened
     // every slice); choices named on the x axis.
+    // Every choice on the axis, also those no completed trial took; the points off the frame's edges.
     const scales = {};
-    if (isLog(name)) scales.x = {time: false, distr: 3};
+    if (choices.length) {
+      scales.x = {time: false, range: () => [-0.5, choices.length - 0.5]};
+    } else if (isLog(name)) {
+      scales.x = {time: false, distr: 3, range: paddedX((lo, hi) => [lo / 1.15, hi * 1.15])};
+    } else {
+      scales.x = {time: false, range: paddedX((lo, hi) => {
+        const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
+        return [lo - pad, hi + pad];
+      })};
+    }
     if (yScale(ys).scales) scales.y = {distr: 3};
     Tuna.chart(chart, name, name, [points.map(p => p[0]), ys],
       [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
       Object.assign({scales}, choices.length ? {xLabels: choices} : {}));
   }
+}
+
+/**
+ * A slice's x range: {@code widen} of the data's own extent (the points ascend on x), and any other range asked for
+ * (a zoom, which uPlot passes through the range too) as it is, so that a zoom is not widened at each update.
+ */
+function paddedX(widen) {
+  return (u, min, max) => {
+    const xs = u.data[0];
+    return xs.length && min === xs[0] && max === xs[xs.length - 1] ? widen(min, max) : [min, max];
+  };
 }
 
 /** The share of steps pruning saved: the steps pruned trials did not run, against a full run of each. */
@@ -1015,18 +1040,24 @@ function curves() {
 
 function table() {
   const cols = columns();
-  const head = Tuna.clear(document.querySelector('#trials thead'));
-  const row = Tuna.el('tr', {});
-  for (const [key, label] of cols) {
-    const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key, class: key.startsWith('p:') ? 'param' : ''},
-      label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
-    Tuna.sortable(th, sortKey === key ? sortDir : 0, () => {
-      sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0;
-      Tuna.live(table); // keeps the header focused for the next key press
-    });
-    row.append(th);
+  // The header is built again only when its columns or the order change: a live update that replaced it under the
+  // mouse lost the click on it.
+  const head = document.querySelector('#trials thead');
+  const headKey = JSON.stringify([cols, sortKey, sortDir]);
+  if (head.dataset.drawn !== headKey) {
+    head.dataset.drawn = headKey;
+    const row = Tuna.el('tr', {});
+    for (const [key, label] of cols) {
+      const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key, class: key.startsWith('p:') ? 'param' : ''},
+        label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
+      Tuna.sortable(th, sortKey === key ? sortDir : 0, () => {
+        sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0;
+        Tuna.live(table); // keeps the header focused for the next key press
+      });
+      row.append(th);
+    }
+    Tuna.clear(head).append(row);
   }
-  head.append(row);
   const filter = document.getElementById('state-filter').value;
   const text = document.getElementById('text-filter').value.trim().toLowerCase();
   // The filter matches what the cells show (#3, 15.01 seconds), not the values behind them.

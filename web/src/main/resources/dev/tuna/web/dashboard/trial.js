@@ -65,6 +65,11 @@ function render(t) {
   // Each curve's chart is kept from one update to the next, so that it takes new steps in place (see Tuna.chart).
   const drawn = Object.entries(curves).filter(([, curve]) => Object.keys(curve).length > 0);
   Tuna.keptBoxes(chartBoxes, drawn.map(([name]) => name));
+  const none = charts.querySelector(':scope > .empty');
+  if (none) none.remove();
+  if (drawn.length === 0) {
+    charts.append(Tuna.el('p', {class: 'empty'}, t.state === 'RUNNING' ? 'Nothing reported yet.' : 'Nothing was reported.'));
+  }
   for (const [name, curve] of drawn) {
     const steps = Object.keys(curve).map(Number).sort((a, b) => a - b);
     const box = chartBoxes.get(name);

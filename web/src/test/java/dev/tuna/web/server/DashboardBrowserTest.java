@@ -940,9 +940,38 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith(
                 "/trial.html?study=branin&n=" + named.substring(1, named.indexOf(':'))));
 
-        // One numeric parameter (and a choice) has no contour.
+        // One numeric parameter (and a choice) has no contour: the note says so, with no empty canvas or choosers.
         browser.get(api.base + "/study.html?name=markup");
         assertThat(awaitText(By.id("contour-note"))).isEqualTo("The contour needs two numeric parameters.");
+        assertThat(browser.findElement(By.id("contour")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("contour-x")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aSliceShowsEveryChoiceAndKeepsItsPointsOffTheFrame() {
+        // Every completed trial took choice "a" of three: the slice had one choice in the middle, one at the edge.
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("onechoice", Direction.MINIMIZE);
+        CategoricalDistribution abc = CategoricalDistribution.of(List.of("a", "b", "c"));
+        for (int i = 0; i < 3; i++) {
+            int n = storage.startTrial("onechoice").number();
+            storage.setParam("onechoice", n, "pick", abc, 0);
+            storage.setParam("onechoice", n, "x", new FloatDistribution(0, 10), 2.0 + i);
+            storage.finishTrial("onechoice", n, TrialState.COMPLETE, 1.0 + i, null);
+        }
+        browser.get(api.base + "/study.html?name=onechoice");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> (Boolean) js("const c = document.querySelectorAll("
+                + "'#slices .chart'); return c.length === 2 && [...c].every(b => b.tunaPlot)"));
+        String range = "const u = [...document.querySelectorAll('#slices .chart')].map(c => c.tunaPlot)"
+                + ".find(u => u && u.series[0].label === arguments[0]); return [u.scales.x.min, u.scales.x.max]";
+        assertThat(js(range, "pick")).isEqualTo(List.of(-0.5, 2.5));
+        @SuppressWarnings("unchecked")
+        List<Number> x = (List<Number>) js(range, "x");
+        assertThat(x.get(0).doubleValue()).isLessThan(2.0);
+        assertThat(x.get(1).doubleValue()).isGreaterThan(4.0);
+        // A trial's page with nothing reported says so under its curves' heading.
+        browser.get(api.base + "/trial.html?study=onechoice&n=0");
+        assertThat(awaitText(By.cssSelector("#charts .empty"))).isEqualTo("Nothing was reported.");
     }
 
     @Test
@@ -1182,6 +1211,9 @@ class DashboardBrowserTest {
                 });
         assertThat(browser.findElement(By.cssSelector("#trials th[data-key='value']")).getAttribute("aria-sort"))
                 .isEqualTo("ascending");
+        // A live update leaves the header's cells as they are (one replaced under the mouse lost its click).
+        assertThat(js("const th = document.querySelector(\"#trials th[data-key='value']\"); render();"
+                + " return th === document.querySelector(\"#trials th[data-key='value']\")")).isEqualTo(true);
 
         // The study list is not drawn again when nothing changed: its rows stay the same elements.
         browser.get(api.base + "/");
