@@ -63,6 +63,9 @@ public final class Views {
                 m.put("cron", s.get("cron")); // its trials are per firing
             }
         }
+        if (Boolean.TRUE.equals(info.attrs().get(StudyService.ATTR_EXHAUSTED))) {
+            m.put("exhausted", true); // complete before its number of trials: its sampler (a grid) had no point left
+        }
         Map<String, Object> counts = new LinkedHashMap<>();
         StudyService.counts(trials).forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
         m.put("counts", counts);

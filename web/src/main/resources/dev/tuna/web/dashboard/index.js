@@ -48,8 +48,9 @@ function render() {
       Tuna.el('td', {class: 'name'}, Tuna.el('a', {href: Tuna.studyHref(s.name), 'data-focus': 'study\n' + s.name}, s.name)),
       Tuna.el('td', {class: 'nowrap'}, s.state),
       // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
-      Tuna.el('td', {class: 'nowrap', title: s.cron ? 'cron ' + s.cron : ''}, s.finished + (s.trials == null ? ''
-        : s.cron ? ' (' + s.trials + ' a run)' : ' / ' + s.trials)),
+      Tuna.el('td', {class: 'nowrap', title: s.cron ? 'cron ' + s.cron : s.exhausted ? 'its grid ran out' : ''},
+        s.finished + (s.trials == null ? '' : s.cron ? ' (' + s.trials + ' a run)' : ' / ' + s.trials)
+        + (s.exhausted ? ' (grid used up)' : '')),
       Tuna.el('td', {class: 'best nowrap'}, s.best ? Tuna.fmt(s.best.value) : '\u2013'),
       Tuna.el('td', {}, s.direction),
       Tuna.el('td', {}, s.sampler || '\u2013'),

@@ -121,7 +121,8 @@ function render() {
     Tuna.el('dt', {}, 'Direction'), Tuna.el('dd', {}, info.direction),
     // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
     Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {id: 'progress'}, info.finished + (info.trials == null ? ''
-      : info.cron ? ' (' + info.trials + ' a run, on cron ' + info.cron + ')' : ' / ' + info.trials)),
+      : info.cron ? ' (' + info.trials + ' a run, on cron ' + info.cron + ')' : ' / ' + info.trials)
+      + (info.exhausted ? ' (its grid is used up: every point was tried)' : '')),
     Tuna.el('dt', {}, 'Sampler'), Tuna.el('dd', {}, info.sampler || '\u2013'),
     Tuna.el('dt', {}, 'Pruner'), Tuna.el('dd', {}, info.pruner || '\u2013'),
     Tuna.el('dt', {}, 'Trainable'), Tuna.el('dd', {}, info.trainable || '\u2013'),

@@ -797,6 +797,7 @@ class TunaServerTest {
             JsonNode study = client.awaitJson("/api/studies/small-grid", s -> s.get("state").asText().equals("complete"),
                     WAIT);
             assertThat(study.get("finished").asInt()).isEqualTo(2);
+            assertThat(study.get("exhausted").asBoolean()).as("says why it ended before its 10 trials").isTrue();
         }
         try (ServerRuntime second = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn())) {
             assertThat(second.resumed()).isZero();
