@@ -523,7 +523,8 @@ function contour() {
   g.fillText(labels[1], bar + 18, (top + bottom) / 2 + 4);
   g.fillText(labels[2], bar + 18, bottom);
   note.textContent = shown.length + (shown.length === 1 ? ' completed trial' : ' completed trials') + ' by ' + xName
-    + ' and ' + yName + '; the colours between them are interpolated from the nearest.';
+    + ' and ' + yName + '; the colours between them are interpolated from the nearest. Colours go by rank (darker is'
+    + ' better), not by value: the scale\'s labels are the best, the median and the worst.';
   canvas.setAttribute('aria-label', 'Contour of the value over ' + xName + ' and ' + yName + ': ' + note.textContent
     + ' The arrow keys step through its trials, Enter opens one.');
   renameContour();

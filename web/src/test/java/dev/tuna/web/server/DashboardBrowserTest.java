@@ -886,7 +886,8 @@ class DashboardBrowserTest {
         browser.get(api.base + "/study.html?name=branin");
         int complete = api.get("/api/studies/branin/trials?state=COMPLETE&limit=1000").json().get("trials").size();
         assertThat(awaitText(By.id("contour-note"))).matches(complete
-                + " completed trials by x[12] and x[12]; the colours between them are interpolated from the nearest\\.");
+                + " completed trials by x[12] and x[12]; the colours between them are interpolated from the nearest\\. Colours go by"
+                + " rank \\(darker is better\\), not by value: the scale's labels are the best, the median and the worst\\.");
         assertThat(js("return drawnContour.dots.length")).isEqualTo((long) complete);
         // The best trial's dot is the darkest colour, ringed; the worst trial's dot the palest.
         @SuppressWarnings("unchecked")
