@@ -681,7 +681,7 @@ function timeline() {
   g.textAlign = 'center';
   for (let v = 0; v <= length; v += step) {
     g.beginPath(); g.moveTo(x(first + v), bottom + 2); g.lineTo(x(first + v), bottom + 6); g.stroke();
-    g.fillText(elapsed(v), x(first + v), bottom + 18);
+    g.fillText(v === 0 ? '0' : elapsed(v), x(first + v), bottom + 18); // "0 s" beside "20 ms" mixed units
   }
   g.textAlign = 'right';
   g.fillText('#' + low, left - 6, top + 10);
