@@ -7,7 +7,6 @@ import dev.tuna.web.server.ParameterImportance;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,12 +56,13 @@ final class ImportanceBenchmark implements Callable<Integer> {
             int trials;
             int params;
             try {
-                trials = Integer.parseInt(parts[0]);
-                params = Integer.parseInt(parts[1]);
-            } catch (RuntimeException e) {
-                throw new ParameterException(spec.commandLine(), "--shapes: expected TRIALSxPARAMS, got '" + shape + "'");
+                trials = parts.length == 2 ? Integer.parseInt(parts[0]) : 0;
+                params = parts.length == 2 ? Integer.parseInt(parts[1]) : 0;
+            } catch (NumberFormatException e) {
+                trials = 0;
+                params = 0;
             }
-            if (parts.length != 2 || trials < 1 || params < 1) {
+            if (trials < 1 || params < 1) {
                 throw new ParameterException(spec.commandLine(), "--shapes: expected TRIALSxPARAMS, got '" + shape + "'");
             }
             List<FrozenTrial> study = study(trials, params);
@@ -73,9 +73,9 @@ final class ImportanceBenchmark implements Callable<Integer> {
                 ParameterImportance.of(study);
                 ms[r] = (System.nanoTime() - start) / 1e6;
             }
-            Arrays.sort(ms);
-            medians.put(shape, ms[repeats / 2]);
-            console.printf(Locale.ROOT, "%-10s %10.1f ms%n", shape, ms[repeats / 2]);
+            double median = SamplerBenchmark.median(ms);
+            medians.put(shape, median);
+            console.printf(Locale.ROOT, "%-10s %10.1f ms%n", shape, median);
             console.flush();
         }
         Map<String, Object> report = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.tuna.core.Direction;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,15 +35,21 @@ final class LearningCurves {
         String word() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** The choice a query's word names, {@link #LATEST} when it gives none; empty for an unknown word. */
+        static Optional<Of> parse(String word) {
+            return word == null || word.isEmpty() ? Optional.of(LATEST)
+                    : Arrays.stream(values()).filter(o -> o.word().equals(word)).findFirst();
+        }
     }
 
     private LearningCurves() {
     }
 
     /**
-     * The chosen trials' curves, as {@code {"metric", "of", "metrics", "reported", "running", "trials"}}: the names of
-     * every metric the study's trials reported, how many trials have this curve, how many run, and the chosen trials
-     * in number order (each a trial row with its {@code "curve"}, step to value). Unless none was chosen, the study's
+     * The chosen trials' curves, from {@code trials} in number order (as storage gives them), as {@code {"metric",
+     * "of", "metrics", "reported", "running", "trials"}}: the names of every metric the study's trials reported, how
+     * many trials have this curve, how many run, and the chosen trials in number order (each a trial row with its {@code "curve"}, step to value). Unless none was chosen, the study's
      * best trial comes first when it has this curve and the choice left it out, so that the page can always draw it.
      *
      * <ul>
@@ -53,8 +60,7 @@ final class LearningCurves {
      * </ul>
      */
     static Map<String, Object> view(List<FrozenTrial> trials, Direction direction, String metric, Of of) {
-        List<FrozenTrial> reported = trials.stream().filter(t -> !curve(t, metric).isEmpty())
-                .sorted(Comparator.comparingInt(FrozenTrial::number)).toList();
+        List<FrozenTrial> reported = trials.stream().filter(t -> !curve(t, metric).isEmpty()).toList();
         List<FrozenTrial> shown = new ArrayList<>(switch (of) {
             case LATEST -> last(reported, SHOWN);
             case RUNNING -> last(reported.stream().filter(t -> t.state() == TrialState.RUNNING).toList(), SHOWN_RUNNING);

@@ -23,7 +23,6 @@ import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -161,7 +160,7 @@ public final class StudyService implements AutoCloseable {
      * Submits a spec; when a study of its name was submitted before, goes on with it instead, as Optuna's
      * {@code load_if_exists} and {@code tuna run} do: up to the spec's number of trials (a study never shrinks its
      * budget), with the spec's parallelism and timeout. Its other settings must be the stored spec's
-     * ({@link StudySpecParser#KEPT}, and its schedule), else trials of two searches would mix in one study.
+     * ({@link StudySpecParser#KEPT}), else trials of two searches would mix in one study.
      *
      * @throws ApiException 409 if the study was made in code, runs already, or was submitted with other settings
      */
@@ -176,11 +175,7 @@ public final class StudyService implements AutoCloseable {
                     + " spec: it cannot go on with one; give this study a new name");
         }
         Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(spec), Map.class);
-        Optional<String> differs = parser.firstDifference(stored, given);
-        if (differs.isEmpty() && !Objects.equals(stored.get("cron"), given.get("cron"))) {
-            differs = Optional.of("cron");
-        }
-        differs.ifPresent(field -> {
+        parser.firstDifference(stored, given).ifPresent(field -> {
             throw new ApiException(409, field, "study '" + spec.name() + "' was submitted with another " + field
                     + ": to go on with it, give the same " + field + ", or give this study a new name");
         });

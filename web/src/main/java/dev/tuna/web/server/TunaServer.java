@@ -283,15 +283,11 @@ public final class TunaServer implements AutoCloseable {
 
     private void submit(Context ctx) {
         StudySpec spec = studies.parser().parse(boundedBody(ctx));
-        if (booleanParam(ctx, "loadIfExists")) {
-            // A study of that name goes on (200) where there is one, as Optuna's load_if_exists.
-            StudyService.Submitted submitted = studies.submitOrGoOn(spec);
-            ctx.status(submitted.created() ? 201 : 200).header("Location", "/api/studies/" + submitted.info().name())
-                    .json(studyView(submitted.info()));
-            return;
-        }
-        StudyInfo info = studies.submit(spec);
-        ctx.status(201).header("Location", "/api/studies/" + info.name()).json(studyView(info));
+        // With loadIfExists, a study of that name goes on (200) where there is one, as Optuna's load_if_exists.
+        StudyService.Submitted submitted = booleanParam(ctx, "loadIfExists") ? studies.submitOrGoOn(spec)
+                : new StudyService.Submitted(studies.submit(spec), true);
+        ctx.status(submitted.created() ? 201 : 200).header("Location", "/api/studies/" + submitted.info().name())
+                .json(studyView(submitted.info()));
     }
 
     private void trials(Context ctx) {
@@ -329,12 +325,10 @@ public final class TunaServer implements AutoCloseable {
 
     private void curves(Context ctx) {
         StudyInfo info = studies.info(name(ctx));
-        String metric = ctx.queryParam("metric");
         String of = ctx.queryParam("of");
-        LearningCurves.Of chosen = Arrays.stream(LearningCurves.Of.values())
-                .filter(o -> of == null || of.isEmpty() ? o == LearningCurves.Of.LATEST : o.word().equals(of))
-                .findFirst().orElseThrow(() -> new ApiException(400, "of", "unknown choice '" + shorten(of)
-                        + "' (expected latest, best or running)"));
+        LearningCurves.Of chosen = LearningCurves.Of.parse(of).orElseThrow(() -> new ApiException(400, "of",
+                "unknown choice '" + shorten(of) + "' (expected latest, best or running)"));
+        String metric = ctx.queryParam("metric");
         ctx.json(LearningCurves.view(studies.storage().trials(info.name()), info.direction(),
                 metric == null || metric.isEmpty() ? LearningCurves.VALUE : metric, chosen));
     }

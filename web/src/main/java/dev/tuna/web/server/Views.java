@@ -105,14 +105,13 @@ public final class Views {
     }
 
     /**
-     * Each parameter's distribution, as the first trial (by number) that has it declares it: one map for the study,
-     * where every trial's row repeated it.
+     * Each parameter's distribution, as the first of {@code trials} (in number order, as storage gives them) that has
+     * it declares it: one map for the study, where every trial's row repeated it.
      */
     public static Map<String, Object> distributions(List<FrozenTrial> trials) {
         // Written one by one so that each carries its "type" (core's Jackson types).
         Map<String, Object> first = new LinkedHashMap<>();
-        trials.stream().sorted(java.util.Comparator.comparingInt(FrozenTrial::number)).forEach(t -> t.distributions()
-                .forEach((name, d) -> first.computeIfAbsent(name, k -> JSON.valueToTree(d))));
+        trials.forEach(t -> t.distributions().forEach((name, d) -> first.computeIfAbsent(name, k -> JSON.valueToTree(d))));
         return first;
     }
 

@@ -363,9 +363,11 @@ public final class StudySpecParser {
 
     /**
      * The settings a study that goes on (resumed by {@code tuna run}, or submitted again to go on) must keep: all but
-     * its number of trials, parallelism and timeout. Anything else would mix trials of two searches in one study.
+     * its number of trials, parallelism and timeout. Anything else would mix trials of two searches in one study (or,
+     * for its schedule, leave a scheduled study's next runs on another spec).
      */
-    public static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space");
+    public static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space",
+            "cron");
 
     /**
      * The first setting of {@link #KEPT} in which two specs (as JSON maps: a stored one and a new one) differ, if any. A

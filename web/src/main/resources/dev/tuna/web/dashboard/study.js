@@ -909,9 +909,9 @@ function slices() {
     const chart = sliceBoxes.get(name);
     box.append(chart); // in the space's order
     const ys = points.map(p => p[1]);
-    // A log parameter on a log x axis; the values on a log axis when the page's box says so (one outlier flattened
-    // every slice); choices named on the x axis.
-    // Every choice on the axis, also those no completed trial took; the points off the frame's edges.
+    // Choices named on the x axis, every one of them (also those no completed trial took); a log parameter on a log x
+    // axis; the points off the frame's edges; the values on a log axis when the page's box says so (one outlier
+    // flattened every slice).
     const scales = {};
     if (choices.length) {
       scales.x = {time: false, range: () => [-0.5, choices.length - 0.5]};
@@ -990,7 +990,6 @@ function curves() {
   for (const n of names) select.append(Tuna.el('option', n === metric ? {selected: ''} : {}, n));
   // Curves read for another choice (one made since, whose read is on its way) are not drawn under this one's name.
   if (curveView.metric !== metric || curveView.of !== document.getElementById('curves-of').value) return;
-  const curve = t => t.curve;
   if (curveView.reported === 0) {
     document.getElementById('curves-focus').textContent = '';
     Tuna.clear(document.getElementById('curves')).append(Tuna.el('p', {class: 'empty'}, 'No trial has reported yet.'));
@@ -1006,12 +1005,12 @@ function curves() {
         : 'No trial is running.'));
     return;
   }
-  const steps = [...new Set(shown.flatMap(t => Object.keys(curve(t)).map(Number)))].sort((a, b) => a - b);
+  const steps = [...new Set(shown.flatMap(t => Object.keys(t.curve).map(Number)))].sort((a, b) => a - b);
   const data = [steps];
   const series = [];
   const bestNumber = info.best ? info.best.number : -1;
   for (const t of shown) {
-    const c = curve(t);
+    const c = t.curve;
     data.push(steps.map(s => { const v = c[s]; return typeof v === 'number' && isFinite(v) ? v : null; }));
     const color = t.number === bestNumber ? '#e60' : diverged(t) ? '#c0c' : (Tuna.colors[t.state] || '#333');
     // A value that is not a number cannot be drawn: the line stops there, and its name says from which step.
@@ -1019,7 +1018,7 @@ function curves() {
     series.push({label: '#' + t.number + ' ' + t.state.toLowerCase() + (diverged(t) ? ' diverged' : '')
         + (lost.length ? ', not finite from step ' + Math.min(...lost) : ''), stroke: color,
       width: t.number === bestNumber ? 2.5 : 1, dash: t.state === 'PRUNED' ? [4, 4] : undefined, spanGaps: true,
-      points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(curve(t)).length === 1}});
+      points: {show: diverged(t) || t.state === 'PRUNED' || Object.keys(c).length === 1}});
   }
   // No legend for so many lines: the line nearest the cursor is highlighted and named, and a click opens its trial.
   // A chart kept for new data of the same lines (see Tuna.chart) keeps its hook, its click and what it named.

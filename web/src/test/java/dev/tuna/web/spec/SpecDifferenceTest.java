@@ -48,6 +48,15 @@ class SpecDifferenceTest {
     }
 
     @Test
+    void anotherScheduleIsAnotherStudy() throws Exception {
+        Map<Object, Object> scheduled = new java.util.LinkedHashMap<>(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"));
+        scheduled.put("cron", "0 0 * * * ?");
+        assertThat(parser.firstDifference(scheduled, spec("{\"type\": \"random\"}", "{\"type\": \"median\"}")))
+                .contains("cron");
+        assertThat(parser.firstDifference(scheduled, scheduled)).isEmpty();
+    }
+
+    @Test
     void aStoredSpecThisBuildCannotReadIsComparedAsStored() throws Exception {
         Map<?, ?> unreadable = spec("{\"type\": \"cma-es\"}", "{\"type\": \"median\"}");
         assertThat(parser.firstDifference(unreadable, unreadable)).isEmpty();
