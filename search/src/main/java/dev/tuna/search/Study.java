@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * and tell. Asking is serialised within a study, so that each sampler call sees every trial started before it.
  */
 public final class Study {
+    /**
+     * The study attribute a study made by {@link Builder#create()} gets: the simple class names of the sampler and
+     * pruner that made it ({@code {"sampler": "GpSampler", "pruner": "NopPruner"}}).
+     */
+    public static final String ATTR_MADE_IN_CODE = "madeInCode";
     private static final Logger LOG = LoggerFactory.getLogger(Study.class);
     private static final EnumSet<TrialState> FINISHED = EnumSet.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL);
 
@@ -589,18 +594,24 @@ public final class Study {
         public Study create() {
             Storage s = storage != null ? storage : new InMemoryStorage();
             Direction wanted = direction != null ? direction : Direction.MINIMIZE;
+            Sampler chosen = sampler != null ? sampler : new AutoSampler(System.nanoTime());
             StudyInfo info = s.findStudy(name).orElseGet(() -> {
+                StudyInfo made;
                 try {
-                    return s.createStudy(name, wanted);
+                    made = s.createStudy(name, wanted);
                 } catch (StudyExistsException raced) {
                     return s.findStudy(name).orElseThrow(() -> raced);
                 }
+                // Says what made it, for readers (the dashboard) and so that it does not look like a submit killed
+                // before it stored its spec, which a submit of its name would replace.
+                s.setStudyAttr(name, ATTR_MADE_IN_CODE, Map.of("sampler", chosen.getClass().getSimpleName(),
+                        "pruner", pruner.getClass().getSimpleName()));
+                return made;
             });
             if (direction != null && info.direction() != direction) {
                 throw new IllegalArgumentException("study '" + name + "' exists with direction " + info.direction()
                         + ", not " + direction);
             }
-            Sampler chosen = sampler != null ? sampler : new AutoSampler(System.nanoTime());
             // Bound to this study as it is now: once it is deleted, what its trials still write is refused, also
             // when a new study has taken the name (another process on a shared database may do both).
             Storage bound = s instanceof StudyBoundStorage b && b.bindsTo(name, info.created()) ? s

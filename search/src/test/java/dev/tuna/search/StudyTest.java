@@ -8,7 +8,9 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.Storage;
+import dev.tuna.search.pruner.MedianPruner;
 import dev.tuna.search.sampler.RandomSampler;
+import dev.tuna.search.sampler.SobolSampler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -725,6 +727,19 @@ class StudyTest {
         assertThat(again.trials()).hasSize(5);
         assertThatThrownBy(() -> Study.builder("shared").direction(Direction.MINIMIZE).storage(storage).create())
                 .hasMessageContaining("shared").hasMessageContaining("MAXIMIZE");
+    }
+
+    @Test
+    void aStudyMadeInCodeRecordsItsSamplerAndPrunerOnce() {
+        Storage storage = new InMemoryStorage();
+        Study.builder("made").sampler(new RandomSampler(3)).pruner(new MedianPruner()).storage(storage).create();
+        Study.builder("made").sampler(new SobolSampler(3)).storage(storage).create(); // loads it: records nothing
+
+        assertThat(storage.findStudy("made").orElseThrow().attrs()).isEqualTo(Map.of(Study.ATTR_MADE_IN_CODE,
+                Map.of("sampler", "RandomSampler", "pruner", "MedianPruner")));
+        Study.builder("default").storage(storage).create();
+        assertThat(storage.findStudy("default").orElseThrow().attrs().get(Study.ATTR_MADE_IN_CODE))
+                .isEqualTo(Map.of("sampler", "AutoSampler", "pruner", "NopPruner"));
     }
 
     @Test

@@ -62,6 +62,9 @@ public final class Views {
             if (s.get("cron") != null) {
                 m.put("cron", s.get("cron")); // its trials are per firing
             }
+        } else if (info.attrs().get(Study.ATTR_MADE_IN_CODE) instanceof Map<?, ?> made) {
+            m.put("sampler", made.get("sampler"));
+            m.put("pruner", made.get("pruner"));
         }
         if (Boolean.TRUE.equals(info.attrs().get(StudyService.ATTR_EXHAUSTED))) {
             m.put("exhausted", true); // complete before its number of trials: its sampler (a grid) had no point left

@@ -353,13 +353,9 @@ function parallel() {
   g.font = '12px sans-serif';
   g.textAlign = 'center';
   // Names and end labels no wider than the gap between axes (28 characters at most), so that neighbours do not
-  // overlap; cut in the middle, since long names often differ only at their end ("layer_1_units", "layer_2_units").
-  const room = Math.min(28, Math.max(4, Math.floor((right - left) / (axes.length - 1 || 1) / 7)));
-  const fit = text => {
-    if (text.length <= room) return text;
-    const head = Math.ceil((room - 1) / 2);
-    return text.slice(0, head) + '\u2026' + text.slice(text.length - (room - 1 - head));
-  };
+  // overlap.
+  const room = Math.min(28, Math.floor((right - left) / (axes.length - 1 || 1) / 7));
+  const fit = text => cutToFit(text, room);
   axes.forEach((a, i) => {
     const span = brushes.has(a.key) ? a.span(brushes.get(a.key)) : null;
     if (span) {
@@ -380,10 +376,34 @@ function parallel() {
   });
 }
 
-/** The numeric parameters of the completed trials (the contour's choices), the most important first. */
+/** The parameters of the completed trials (the contour's choices), the most important first. */
 function contourNames(done) {
-  const numeric = paramNames(done).filter(n => done.every(t => t.params[n] == null || typeof t.params[n] === 'number'));
-  return importanceOrder.filter(n => numeric.includes(n)).concat(numeric.filter(n => !importanceOrder.includes(n)));
+  const names = paramNames(done);
+  return importanceOrder.filter(n => names.includes(n)).concat(names.filter(n => !importanceOrder.includes(n)));
+}
+
+/**
+ * The contour's axis of a parameter: numeric (log in log space), or its choices spread evenly with half a step of
+ * room at each end, so that no choice's dots sit on the frame.
+ */
+function contourAxis(key, name, values) {
+  const valueOf = t => t.params[name];
+  if (values.every(v => typeof v === 'number')) return numericAxis(key, name, valueOf, values, isLog(name));
+  const axis = categoricalAxis(key, name, valueOf, values);
+  const n = axis.ticks.length;
+  const padded = u => (u * (n - 1) + 0.5) / n;
+  return {...axis, at: t => padded(axis.at(t)), ticks: axis.ticks.map(([u, choice]) => [padded(u), choice])};
+}
+
+/**
+ * A label of at most {@code room} characters (at least 4), cut in the middle where it is longer: long names often
+ * differ only at their end ("layer_1_units", "layer_2_units").
+ */
+function cutToFit(text, room) {
+  room = Math.max(4, room);
+  if (text.length <= room) return text;
+  const head = Math.ceil((room - 1) / 2);
+  return text.slice(0, head) + '\u2026' + text.slice(text.length - (room - 1 - head));
 }
 
 /** A colour from the palest (0, the worst value) to the darkest blue (1, the best), as the parallel coordinates. */
@@ -393,9 +413,10 @@ function goodness(g) {
 }
 
 /**
- * The value over two numeric parameters (the two most important, or those chosen): each completed trial a dot where
- * its values put it, in the colour of its value (darker is better), and the space between coloured by the values of
- * the trials near it (inverse-distance weighting in the drawn axes, log ones in log space). That is an interpolation
+ * The value over two parameters (the two most important, or those chosen): each completed trial a dot where its
+ * values put it, in the colour of its value (darker is better), and the space between coloured by the values of the
+ * trials near it (inverse-distance weighting in the drawn axes, log ones in log space, a categorical parameter's
+ * choices evenly spaced in the order of its distribution, as Optuna's contour places them). That is an interpolation
  * of what was tried, not a model: far from every dot, the colour says little.
  */
 function contour() {
@@ -432,13 +453,13 @@ function contour() {
   if (!drawable) {
     drawnContour = null;
     note.textContent = done.length === 0 ? 'No completed trial' + (info.state === 'complete' ? '.' : ' yet.')
-      : 'The contour needs two numeric parameters.';
+      : 'The contour needs two parameters.';
     canvas.setAttribute('aria-label', note.textContent);
     renameContour(); // nothing is under the mouse any more
     return;
   }
-  const xAxis = numericAxis('x', xName, t => t.params[xName], shown.map(t => t.params[xName]), isLog(xName));
-  const yAxis = numericAxis('y', yName, t => t.params[yName], shown.map(t => t.params[yName]), isLog(yName));
+  const xAxis = contourAxis('x', xName, shown.map(t => t.params[xName]));
+  const yAxis = contourAxis('y', yName, shown.map(t => t.params[yName]));
   // Darker is better, by rank (the best 1, the worst 0, ties alike): values often span decades, and on a linear
   // scale one bad trial made all the others look alike.
   const maximize = info.direction === 'maximize';
@@ -477,7 +498,7 @@ function contour() {
   g.lineWidth = 1;
   g.strokeRect(left, top, right - left, bottom - top);
   const bestNumber = info.best ? info.best.number : -1;
-  drawnContour = {dots: [], width, height, x: xName, y: yName};
+  drawnContour = {dots: [], width, height, x: xName, y: yName, frame: {left, right, top, bottom}};
   // The best drawn last, over the others.
   for (const d of dots.slice().sort((a, b) => a.good - b.good || (a.t.number === bestNumber) - (b.t.number === bestNumber))) {
     const x = px(d.u), y = py(d.v);
@@ -492,21 +513,34 @@ function contour() {
   }
   const chosen = drawnContour.dots.find(d => String(d.t.number) === canvas.dataset.chosen);
   if (chosen) markChosen(g, chosen.x - 8, chosen.y - 8, chosen.x + 8, chosen.y + 8);
-  // Axes: each parameter's lowest and highest value at its ends, its name between.
+  // Axes: a numeric parameter's lowest and highest value at its ends, a categorical one's choices where they lie
+  // (cut to the room each has); the names between.
   g.strokeStyle = '#444';
   g.lineWidth = 1;
   g.fillStyle = '#222';
   g.font = '12px sans-serif';
-  g.textAlign = 'left';
-  g.fillText(xAxis.ticks[0][1], left, bottom + 16);
+  if (xAxis.kind === 'numeric') {
+    g.textAlign = 'left';
+    g.fillText(xAxis.ticks[0][1], left, bottom + 16);
+    g.textAlign = 'right';
+    g.fillText(xAxis.ticks[1][1], right, bottom + 16);
+  } else {
+    g.textAlign = 'center';
+    const room = Math.floor((right - left) / xAxis.ticks.length / 7);
+    for (const [u, choice] of xAxis.ticks) g.fillText(cutToFit(choice, room), px(u), bottom + 16);
+  }
   g.textAlign = 'right';
-  g.fillText(xAxis.ticks[1][1], right, bottom + 16);
-  g.fillText(yAxis.ticks[0][1], left - 6, bottom);
-  g.fillText(yAxis.ticks[1][1], left - 6, top + 10);
+  if (yAxis.kind === 'numeric') {
+    g.fillText(yAxis.ticks[0][1], left - 6, bottom);
+    g.fillText(yAxis.ticks[1][1], left - 6, top + 10);
+  } else {
+    // The choices take the room beside the frame; the name goes to the canvas's edge.
+    for (const [u, choice] of yAxis.ticks) g.fillText(cutToFit(choice, 7), left - 6, py(u) + 4);
+  }
   g.textAlign = 'center';
   g.fillText(xName + (isLog(xName) ? ' (log)' : ''), (left + right) / 2, bottom + 32);
   g.save();
-  g.translate(left - 14, (top + bottom) / 2);
+  g.translate(yAxis.kind === 'numeric' ? left - 14 : 12, (top + bottom) / 2);
   g.rotate(-Math.PI / 2);
   g.fillText(yName + (isLog(yName) ? ' (log)' : ''), 0, 0);
   g.restore();

@@ -941,9 +941,19 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith(
                 "/trial.html?study=branin&n=" + named.substring(1, named.indexOf(':'))));
 
-        // One numeric parameter (and a choice) has no contour: the note says so, with no empty canvas or choosers.
+        // A categorical parameter's choices are spread over its axis in their distribution's order, half a step
+        // from each end (4 completed trials: two of each choice).
         browser.get(api.base + "/study.html?name=markup");
-        assertThat(awaitText(By.id("contour-note"))).isEqualTo("The contour needs two numeric parameters.");
+        assertThat(awaitText(By.id("contour-note"))).startsWith("4 completed trials by ");
+        assertThat(js("return [drawnContour.x, drawnContour.y].sort()")).isEqualTo(List.of(MARKUP, "opt").stream().sorted().toList());
+        assertThat(js("const c = drawnContour, f = c.frame, onX = c.x === 'opt';"
+                + " return c.dots.map(d => [d.t.params.opt, onX ? (d.x - f.left) / (f.right - f.left)"
+                + " : (f.bottom - d.y) / (f.bottom - f.top)]).sort((a, b) => a[1] - b[1]).map(p => p[0] + ' ' + p[1])"))
+                .isEqualTo(List.of(MARKUP + " 0.25", MARKUP + " 0.25", "plain 0.75", "plain 0.75"));
+        screenshot("contour-choices");
+        // One parameter has no contour: the note says so, with no empty canvas or choosers.
+        browser.get(api.base + "/study.html?name=many");
+        assertThat(awaitText(By.id("contour-note"))).isEqualTo("The contour needs two parameters.");
         assertThat(browser.findElement(By.id("contour")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("contour-x")).isDisplayed()).isFalse();
     }

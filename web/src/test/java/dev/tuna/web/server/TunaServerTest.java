@@ -356,6 +356,14 @@ class TunaServerTest {
         // A real study keeps its name.
         assertThat(api.post("/api/studies", Api.quadratic("half", 1, 1, 0)).status()).isEqualTo(409);
         assertThat(api.delete("/api/studies/half").status()).isEqualTo(204);
+        // So does one a program made that has no trial yet; it shows what it was made with.
+        dev.tuna.search.Study.builder("coded").sampler(new dev.tuna.search.sampler.RandomSampler(1))
+                .storage(runtime.studies().storage()).create();
+        assertThat(api.post("/api/studies", Api.quadratic("coded", 1, 1, 0)).status()).isEqualTo(409);
+        JsonNode coded = api.get("/api/studies/coded").json();
+        assertThat(coded.get("sampler").asText()).isEqualTo("RandomSampler");
+        assertThat(coded.get("pruner").asText()).isEqualTo("NopPruner");
+        assertThat(api.delete("/api/studies/coded").status()).isEqualTo(204);
     }
 
     @Test
