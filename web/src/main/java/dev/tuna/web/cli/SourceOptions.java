@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The {@code --data DIR}, {@code --server URL} or {@code --db URL} of the read commands. */
+/** The {@code --data DIR}, {@code --server URL} or {@code --db URL} of the read commands and {@code delete}. */
 final class SourceOptions {
     @Option(names = "--data", paramLabel = "DIR", description = "Read the data folder DIR directly (default: tuna-data).")
     Path data;
@@ -13,8 +13,9 @@ final class SourceOptions {
     @Option(names = "--server", paramLabel = "URL", description = "Ask the server at URL, e.g. http://127.0.0.1:7070.")
     String server;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "With --server: the API token of a server whose reads"
-            + " need it (tuna serve --token-for-reads; default: the environment variable TUNA_TOKEN).")
+    @Option(names = "--token", paramLabel = "TOKEN", description = "With --server: the server's API token, where it needs"
+            + " one (to delete, on a server bound beyond loopback; to read, with tuna serve --token-for-reads;"
+            + " default: the environment variable TUNA_TOKEN).")
     String token;
 
     @Mixin

@@ -26,8 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where the read commands ({@code studies}, {@code trials}, {@code best}, {@code export}) find studies: a data
- * folder or a cluster's database read directly, or a server's REST API. All answer in the API's JSON shapes.
+ * Where the read commands ({@code studies}, {@code trials}, {@code best}, {@code export}) and {@code delete} find
+ * studies: a data folder or a cluster's database opened directly, or a server's REST API. All answer in the API's
+ * JSON shapes.
  */
 interface StudySource extends AutoCloseable {
     ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -41,6 +42,9 @@ interface StudySource extends AutoCloseable {
 
     /** The best trial, as {@code GET .../best}. */
     JsonNode best(String study);
+
+    /** Deletes a study with its trials, as {@code DELETE /api/studies/NAME}. */
+    void delete(String study);
 
     @Override
     void close();
@@ -93,6 +97,21 @@ interface StudySource extends AutoCloseable {
             FrozenTrial best = Views.best(storage.trials(study), info.direction()).orElseThrow(() ->
                     new IllegalStateException("study '" + study + "' has no completed trial yet"));
             return JSON.valueToTree(Views.best(best));
+        }
+
+        /**
+         * Refuses a study with running trials: on a cluster's database they run on a server or worker that would go
+         * on with it (a data folder has none, since opening it ends those a killed process left).
+         */
+        @Override
+        public void delete(String study) {
+            info(study);
+            long running = storage.trials(study, java.util.EnumSet.of(dev.tuna.core.TrialState.RUNNING)).size();
+            if (running > 0) {
+                throw new IllegalStateException("study '" + study + "' has " + running + " running trial"
+                        + (running == 1 ? "" : "s") + ": delete it through the server that runs it (--server URL)");
+            }
+            storage.deleteStudy(study);
         }
 
         private StudyInfo info(String study) {
@@ -163,6 +182,26 @@ interface StudySource extends AutoCloseable {
         @Override
         public JsonNode best(String study) {
             return get("/api/studies/" + segment(study) + "/best");
+        }
+
+        @Override
+        public void delete(String study) {
+            String path = "/api/studies/" + segment(study);
+            send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), path);
+        }
+
+        /** Stops a study's run ({@code POST .../stop}); its view after. */
+        JsonNode stop(String study) {
+            return post("/api/studies/" + segment(study) + "/stop");
+        }
+
+        /** Resumes a study's run ({@code POST .../resume}); its view after. */
+        JsonNode resume(String study) {
+            return post("/api/studies/" + segment(study) + "/resume");
+        }
+
+        private JsonNode post(String path) {
+            return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()), path);
         }
 
         JsonNode get(String path) {

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
         description = "Hyperparameter tuning for the JVM.",
         subcommands = {DemoCommand.class, ServeCommand.class, RunCommand.class, SubmitCommand.class, WorkerCommand.class,
                 ReadCommands.Studies.class, ReadCommands.Trials.class, ReadCommands.Best.class, ReadCommands.Export.class,
+                ControlCommands.Stop.class, ControlCommands.Resume.class, ControlCommands.Delete.class,
                 HelpCommand.class})
 public final class TunaCommand implements Runnable {
 

@@ -33,6 +33,11 @@ class ReadCommandsTest {
             }
 
             @Override
+            public void delete(String study) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public void close() {
             }
         };

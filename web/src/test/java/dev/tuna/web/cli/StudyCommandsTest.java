@@ -2,13 +2,16 @@ package dev.tuna.web.cli;
 
 import static dev.tuna.web.cli.TunaRun.tuna;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
+import dev.tuna.core.storage.InMemoryStorage;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.web.server.ServerRuntime;
+import dev.tuna.web.server.StudyService;
 import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
 import java.nio.file.Files;
@@ -19,7 +22,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tuna run}, {@code submit}, {@code studies}, {@code trials}, {@code best} and {@code export}, on a data folder and a server. */
+/**
+ * {@code tuna run}, {@code submit}, {@code studies}, {@code trials}, {@code best}, {@code export}, {@code stop},
+ * {@code resume} and {@code delete}, on a data folder and a server.
+ */
 class StudyCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -193,6 +199,57 @@ class StudyCommandsTest {
             TunaRun missing = tuna("best", "nope", "--server", url);
             assertThat(missing.code()).isEqualTo(1);
             assertThat(missing.err()).contains("nope");
+        }
+    }
+
+    @Test
+    void stopResumeAndDeleteChangeAStudyOnAServerAndDeleteOneInAFolder() throws Exception {
+        Path slow = dir.resolve("slow.json");
+        Files.writeString(slow, """
+                {"name": "slow", "trials": 200, "sampler": {"type": "random", "seed": 3},
+                 "trainable": {"type": "branin", "epochs": 2, "fixed": {"sleepMillis": 100}},
+                 "space": {"x1": {"type": "float", "low": -5, "high": 10}, "x2": {"type": "float", "low": 0, "high": 15}}}
+                """);
+        try (ServerRuntime server = ServerRuntime.start(dir.resolve("srv"), "127.0.0.1", 0, Devices.cpu(2), Trainables.builtIn())) {
+            String url = "http://127.0.0.1:" + server.port();
+            assertThat(tuna("submit", slow.toString(), "--server", url).code()).isZero();
+            TunaRun stop = tuna("stop", "slow", "--server", url);
+            assertThat(stop.code()).as(stop.err()).isZero();
+            assertThat(stop.out()).isEqualTo("Stopped study 'slow' (stopped); 'tuna resume' goes on with it.\n");
+            assertThat(server.studies().state(server.studies().info("slow"), 0)).isEqualTo(StudyService.State.STOPPED);
+
+            TunaRun resume = tuna("resume", "slow", "--server", url);
+            assertThat(resume.code()).as(resume.err()).isZero();
+            assertThat(resume.out()).isEqualTo("Resumed study 'slow' (running).\n");
+
+            TunaRun delete = tuna("delete", "slow", "--server", url);
+            assertThat(delete.code()).as(delete.err()).isZero();
+            assertThat(delete.out()).isEqualTo("Deleted study 'slow'.\n");
+            assertThat(server.studies().storage().findStudy("slow")).isEmpty();
+            TunaRun again = tuna("stop", "slow", "--server", url);
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err().strip()).isEqualTo("tuna stop: no study named 'slow'");
+        }
+        Path data = dir.resolve("local");
+        assertThat(tuna("run", spec("gone", 2).toString(), "--data", data.toString()).code()).isZero();
+        assertThat(tuna("run", spec("kept", 2).toString(), "--data", data.toString()).code()).isZero();
+        TunaRun delete = tuna("delete", "gone", "--data", data.toString());
+        assertThat(delete.code()).as(delete.err()).isZero();
+        assertThat(tuna("studies", "--data", data.toString()).out()).doesNotContain("gone").contains("kept");
+        TunaRun missing = tuna("delete", "gone", "--data", data.toString());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err().strip()).isEqualTo("tuna delete: no study named 'gone'");
+    }
+
+    @Test
+    void aStudyWithRunningTrialsIsDeletedOnlyThroughItsServer() {
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("busy", dev.tuna.core.Direction.MINIMIZE);
+        storage.startTrial("busy");
+        try (StudySource.Local local = new StudySource.Local(storage)) {
+            assertThatThrownBy(() -> local.delete("busy")).hasMessage("study 'busy' has 1 running trial: delete it"
+                    + " through the server that runs it (--server URL)");
+            assertThat(storage.findStudy("busy")).isPresent();
         }
     }
 
