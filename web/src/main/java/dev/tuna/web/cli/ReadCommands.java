@@ -1,6 +1,8 @@
 package dev.tuna.web.cli;
 
 import dev.tuna.core.storage.FileErrors;
+import dev.tuna.web.server.ApiToken;
+import dev.tuna.web.server.ServerRuntime;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -170,6 +172,7 @@ final class ReadCommands {
          * file and an older one intact, with its permissions; a device, a pipe or a link is written where it leads.
          */
         private static void write(Path output, String text) {
+            refuseDataFiles(output);
             Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
             try {
                 if (Files.exists(output) && (Files.isSymbolicLink(output) || !Files.isRegularFile(output))) {
@@ -194,6 +197,26 @@ final class ReadCommands {
                 // Named as given: the temporary file beside it is ours, not the user's.
                 throw new UncheckedIOException("--output " + output + ": " + FileErrors.describe(e)
                         .replace(tmp.toString(), output.toAbsolutePath().toString()), e);
+            }
+        }
+
+        /**
+         * Refuses an output that is (or leads by a link to) a data folder's own file, its data file, the data
+         * file's journal or the API token: an export written over one lost every study, also one a server holds open.
+         */
+        static void refuseDataFiles(Path output) {
+            Path target;
+            try {
+                target = Files.exists(output) ? output.toRealPath() : output.toAbsolutePath().normalize();
+            } catch (IOException e) {
+                throw new UncheckedIOException("--output " + output + ": " + FileErrors.describe(e), e);
+            }
+            String name = String.valueOf(target.getFileName());
+            boolean dataFile = name.equals(ServerRuntime.DB_FILE) || name.startsWith(ServerRuntime.DB_FILE + ".")
+                    || name.equals(ApiToken.FILE);
+            if (dataFile && Files.exists(target.resolveSibling(ServerRuntime.DB_FILE))) {
+                throw new UsageException("--output: " + output + " is a file of the data folder "
+                        + target.getParent() + ": writing there would destroy its studies; choose another file");
             }
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
+import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StorageInUseException;
 import dev.tuna.search.OptimizeOptions;
 import dev.tuna.search.Study;
@@ -71,9 +72,19 @@ final class RunCommand implements Callable<Integer> {
         CountDownLatch closed = new CountDownLatch(1);
         try (MapDbStorage storage = openData(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
-            Optional<Object> stored = storage.findStudy(studySpec.name())
-                    .map(info -> info.attrs().get(StudyService.ATTR_SPEC));
+            Optional<StudyInfo> found = storage.findStudy(studySpec.name());
+            Optional<Object> stored = found.map(info -> info.attrs().get(StudyService.ATTR_SPEC));
+            if (found.isPresent() && stored.isEmpty() && !StudyService.halfSubmitted(storage, found.get())) {
+                // Its trials came from a program's objective: a spec's would mix another search into them.
+                throw new IllegalArgumentException(SpecFile.shown(specFile) + ": name: study '" + studySpec.name()
+                        + "' in " + data + " was made in code, not run from a spec: it cannot go on with one; give"
+                        + " this study a new name");
+            }
             stored.ifPresent(old -> checkSameStudy(old, given));
+            if (found.isEmpty()) {
+                // Created here, as a server's submit does: one left without its spec by a kill is taken up again.
+                storage.createStudy(studySpec.name(), studySpec.direction());
+            }
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();
             if (stored.isEmpty() || done < studySpec.trials()) {

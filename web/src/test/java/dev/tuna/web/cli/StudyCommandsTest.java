@@ -254,6 +254,30 @@ class StudyCommandsTest {
     }
 
     @Test
+    void runRefusesToGoOnWithAStudyMadeInCode() throws Exception {
+        Path data = dir.resolve("coded");
+        try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
+            dev.tuna.search.Study.builder("mine").storage(storage).create()
+                    .optimize(t -> t.suggestInt("units", 1, 9), 3);
+            dev.tuna.search.Study.builder("empty").storage(storage).create(); // no trial yet
+        }
+        for (String name : List.of("mine", "empty")) {
+            Path file = spec(name, 6);
+            TunaRun run = tuna("run", file.toString(), "--data", data.toString());
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.err().strip()).isEqualTo("tuna run: " + file + ": name: study '" + name + "' in " + data
+                    + " was made in code, not run from a spec: it cannot go on with one; give this study a new name");
+        }
+        try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
+            assertThat(storage.trials("mine")).hasSize(3).allSatisfy(t -> assertThat(t.params()).containsOnlyKeys("units"));
+            assertThat(storage.trials("empty")).isEmpty();
+            // What a run killed before it stored its spec leaves (no spec, no trial) is run as new.
+            storage.createStudy("half", dev.tuna.core.Direction.MINIMIZE);
+        }
+        assertThat(tuna("run", spec("half", 2).toString(), "--data", data.toString()).code()).isZero();
+    }
+
+    @Test
     void aStudyNamedInCodeIsReadByItsNameFromAFolderAndAServer() throws Exception {
         Path data = dir.resolve("named");
         String name = "my study/\u00fc #1?";
@@ -335,6 +359,24 @@ class StudyCommandsTest {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    @Test
+    void anExportIsNotWrittenOverTheDataFolderItReads() throws Exception {
+        Path data = dir.resolve("own");
+        assertThat(tuna("run", spec("ex", 2).toString(), "--data", data.toString()).code()).isZero();
+        Path link = Files.createSymbolicLink(dir.resolve("export.csv"), data.resolve("tuna.db"));
+        for (Path target : List.of(data.resolve("tuna.db"), data.resolve("tuna.db.journal"), link)) {
+            TunaRun export = tuna("export", "ex", "--format", "csv", "-o", target.toString(), "--data", data.toString());
+            assertThat(export.code()).isEqualTo(2);
+            assertThat(export.err()).startsWith("tuna export: --output: " + target + " is a file of the data folder "
+                    + data.toRealPath() + ": writing there would destroy its studies; choose another file");
+        }
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("2/2");
+        // Beside them, a file of another name is written.
+        assertThat(tuna("export", "ex", "--format", "csv", "-o", data.resolve("ex.csv").toString(), "--data",
+                data.toString()).code()).isZero();
+        assertThat(Files.readAllLines(data.resolve("ex.csv"))).hasSize(3);
     }
 
     @Test
