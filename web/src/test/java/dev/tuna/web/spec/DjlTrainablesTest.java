@@ -9,6 +9,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Study;
 import dev.tuna.search.sampler.RandomSampler;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DjlTrainablesTest {
@@ -111,6 +112,14 @@ class DjlTrainablesTest {
         StudySpecParser cluster = new StudySpecParser(Trainables.builtInForCluster());
         assertThat(cluster.parse(spec.formatted("cnn", "csv:/nowhere/here.csv", "{\"filters\": 8}", lr)).name())
                 .isEqualTo("x");
+        // Not files at all, on a cluster's server too: a set without files given an argument (as "samples"), a set
+        // too big to make.
+        for (StudySpecParser p : List.of(parser, cluster)) {
+            assertThatThrownBy(() -> p.parse(spec.formatted("mlp", "spirals:500", "{}", lr)))
+                    .hasMessageStartingWith("trainable.dataset: dataset spirals: takes nothing after ':' (got '500'");
+            assertThatThrownBy(() -> p.parse(spec.formatted("mlp", "regression?samples=1000000&features=2000", "{}", lr)))
+                    .hasMessageStartingWith("trainable.dataset: dataset regression: samples times features must be at most");
+        }
         // A setting given both as the trainable's own field and as a fixed value: the first silently won.
         assertThatThrownBy(() -> parser.parse(spec.formatted("mlp", "mnist", "{\"dataset\": \"spirals\"}", lr)))
                 .hasMessage("trainable.fixed.dataset: is also given as trainable.dataset: give it once");

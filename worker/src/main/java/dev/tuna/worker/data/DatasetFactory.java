@@ -12,6 +12,15 @@ public interface DatasetFactory {
      */
     DataSplit load(String argument, Options options, long seed);
 
+    /**
+     * Whether what follows {@code name:} names files (as {@code csv:PATH} does). A set whose files are not on the
+     * machine that checks a spec (a cluster's server) is left to the machines that run its trials; any other set
+     * is loaded when its spec is checked.
+     */
+    default boolean readsFiles() {
+        return true;
+    }
+
     /** The {@code ?key=value} options of a dataset name; reading a key marks it used, leftovers are an error. */
     final class Options {
         private final String dataset;

@@ -42,17 +42,19 @@ public final class DatasetRegistry {
 
     /** The most samples a synthetic set may have: 2 billion would fail in the array, 30 million took a gigabyte. */
     static final int MAX_SYNTHETIC = 1_000_000;
+    /**
+     * The most values (samples times features) a synthetic set may have, 80 MB as floats: a million samples of
+     * 2,000 features each, within both limits, ran a server out of memory as it checked the spec.
+     */
+    static final long MAX_SYNTHETIC_VALUES = 20_000_000;
 
     /** A registry with the built-in datasets only. */
     public static DatasetRegistry withBuiltIns() {
         DatasetRegistry r = new DatasetRegistry();
         r.register("mnist", plain("mnist", (arg, o, seed) -> split(subset(Mnist10k.load(), o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed)));
         r.register("idx", (arg, o, seed) -> {
-            String[] paths = required(arg, "idx:IMAGES,LABELS").split(",");
-            if (paths.length != 2) {
-                throw new IllegalArgumentException("dataset idx: expected idx:IMAGES,LABELS, got idx:" + arg);
-            }
-            LabeledData data = IdxReader.read(Path.of(paths[0].trim()), Path.of(paths[1].trim()), o.integer("classes", 10));
+            List<String> paths = idxFiles(required(arg, "idx:IMAGES,LABELS"));
+            LabeledData data = IdxReader.read(Path.of(paths.get(0)), Path.of(paths.get(1)), o.integer("classes", 10));
             return split(subset(data, o.integer("samples", 0, 1, Integer.MAX_VALUE), seed), o, seed);
         });
         r.register("csv", (arg, o, seed) -> {
@@ -65,20 +67,55 @@ public final class DatasetRegistry {
         });
         r.register("spirals", plain("spirals", (arg, o, seed) -> split(SyntheticData.spirals(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("classes", 2, 2, 1000), o.number("noise", 0.05, 0, 1e6), seed), o, seed)));
         r.register("moons", plain("moons", (arg, o, seed) -> split(SyntheticData.moons(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.number("noise", 0.1, 0, 1e6), seed), o, seed)));
-        r.register("blobs", plain("blobs", (arg, o, seed) -> split(SyntheticData.blobs(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("centers", 3, 2, 1000), o.integer("features", 2, 1, 10_000), o.number("noise", 1.0, 0, 1e6), seed), o, seed)));
-        r.register("regression", plain("regression", (arg, o, seed) -> split(SyntheticData.regression(o.integer("samples", 1000, 1, MAX_SYNTHETIC), o.integer("features", 5, 1, 10_000), o.number("noise", 0.1, 0, 1e6), seed), o, seed)));
+        r.register("blobs", plain("blobs", (arg, o, seed) -> {
+            int samples = o.integer("samples", 1000, 1, MAX_SYNTHETIC);
+            int centers = o.integer("centers", 3, 2, 1000);
+            int features = sized("blobs", samples, o.integer("features", 2, 1, 10_000));
+            return split(SyntheticData.blobs(samples, centers, features, o.number("noise", 1.0, 0, 1e6), seed), o, seed);
+        }));
+        r.register("regression", plain("regression", (arg, o, seed) -> {
+            int samples = o.integer("samples", 1000, 1, MAX_SYNTHETIC);
+            int features = sized("regression", samples, o.integer("features", 5, 1, 10_000));
+            return split(SyntheticData.regression(samples, features, o.number("noise", 0.1, 0, 1e6), seed), o, seed);
+        }));
         return r;
+    }
+
+    /** {@code features}, where a synthetic set of {@code samples} of them stays within {@link #MAX_SYNTHETIC_VALUES}. */
+    private static int sized(String name, int samples, int features) {
+        if ((long) samples * features > MAX_SYNTHETIC_VALUES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "dataset %s: samples times features"
+                    + " must be at most %,d (got %,d x %,d)", name, MAX_SYNTHETIC_VALUES, samples, features));
+        }
+        return features;
     }
 
     /** A dataset that reads no files: anything after its name's ':' is refused (it was ignored). */
     private static DatasetFactory plain(String name, DatasetFactory factory) {
-        return (arg, o, seed) -> {
-            if (arg != null) {
-                throw new IllegalArgumentException("dataset " + name + ": takes nothing after ':' (got '" + arg
-                        + "'; options go after '?', as " + name + "?samples=500)");
+        return new DatasetFactory() {
+            @Override
+            public DataSplit load(String arg, Options o, long seed) {
+                if (arg != null) {
+                    throw new IllegalArgumentException("dataset " + name + ": takes nothing after ':' (got '" + arg
+                            + "'; options go after '?', as " + name + "?samples=500)");
+                }
+                return factory.load(null, o, seed);
             }
-            return factory.load(null, o, seed);
+
+            @Override
+            public boolean readsFiles() {
+                return false;
+            }
         };
+    }
+
+    /** idx's images and labels files, or an error naming the form. */
+    private static List<String> idxFiles(String argument) {
+        List<String> paths = java.util.Arrays.stream(argument.split(",", -1)).map(String::strip).toList();
+        if (paths.size() != 2) {
+            throw new IllegalArgumentException("dataset idx: expected idx:IMAGES,LABELS, got idx:" + argument);
+        }
+        return paths;
     }
 
     /** Registers (or replaces) a dataset under a name made of letters, digits, '-' and '_'. */
@@ -106,12 +143,15 @@ public final class DatasetRegistry {
      * @return the loaded data, or empty when its files are not here
      */
     public Optional<DataSplit> check(String spec, long seed) {
-        factory(spec);
+        DatasetFactory factory = factory(spec);
         options(spec);
-        if (files(spec).stream().allMatch(file -> java.nio.file.Files.isRegularFile(Path.of(file)))) {
-            return Optional.of(load(spec, seed));
+        if (spec.startsWith("idx:")) {
+            idxFiles(argument(spec)); // its form, also when its files are elsewhere
         }
-        return Optional.empty();
+        if (factory.readsFiles() && files(spec).stream().anyMatch(file -> !java.nio.file.Files.exists(Path.of(file)))) {
+            return Optional.empty();
+        }
+        return Optional.of(load(spec, seed));
     }
 
     /** What follows the name's ':' in {@code name[:argument][?options]} (files, for csv and idx), or null. */
@@ -203,13 +243,19 @@ public final class DatasetRegistry {
         return problems;
     }
 
-    /** Why {@code file} cannot be read as a dataset's file: missing, a folder or unreadable; empty when it can. */
+    /**
+     * Why {@code file} cannot be read as a dataset's file: missing, a folder, not a regular file (a device such as
+     * /dev/null, a pipe) or unreadable; empty when it can.
+     */
     public static Optional<String> fileProblem(Path file) {
         if (java.nio.file.Files.isDirectory(file)) {
             return Optional.of("is a folder, not a file");
         }
         if (!java.nio.file.Files.exists(file)) {
             return Optional.of("no such file");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return Optional.of("is not a regular file");
         }
         if (!java.nio.file.Files.isReadable(file)) {
             return Optional.of("cannot be read (permissions)");

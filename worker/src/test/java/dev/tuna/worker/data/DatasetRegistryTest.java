@@ -62,6 +62,26 @@ class DatasetRegistryTest {
     }
 
     @Test
+    void aCheckRefusesWhatEveryTrialWouldFailOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        DatasetRegistry r = DatasetRegistry.withBuiltIns();
+        // An argument to a set without files, idx without its two files, a device for a file: all said at once.
+        assertThatThrownBy(() -> r.check("spirals:500", 0)).hasMessageStartingWith("dataset spirals: takes nothing after ':'");
+        assertThatThrownBy(() -> r.check("idx:" + dir.resolve("elsewhere"), 0))
+                .hasMessage("dataset idx: expected idx:IMAGES,LABELS, got idx:" + dir.resolve("elsewhere"));
+        assertThatThrownBy(() -> r.check("idx:a,b,c", 0)).hasMessage("dataset idx: expected idx:IMAGES,LABELS, got idx:a,b,c");
+        assertThatThrownBy(() -> r.check("idx:/dev/null,/dev/null", 0)).hasMessage("idx /dev/null: is not a regular file");
+        assertThat(DatasetRegistry.fileProblems("csv:/dev/null")).containsExactly("csv /dev/null: is not a regular file");
+        // Files missing here are left to the machines that run the trials (a cluster's workers).
+        assertThat(r.check("idx:" + dir.resolve("i") + "," + dir.resolve("l"), 0)).isEmpty();
+        // Within each limit, too big together: refused before anything is made.
+        assertThatThrownBy(() -> r.check("regression?samples=1000000&features=2000", 0)).hasMessage(
+                "dataset regression: samples times features must be at most 20,000,000 (got 1,000,000 x 2,000)");
+        assertThatThrownBy(() -> r.check("blobs?samples=1000000&features=10000", 0)).hasMessage(
+                "dataset blobs: samples times features must be at most 20,000,000 (got 1,000,000 x 10,000)");
+        assertThat(r.check("regression?samples=2000&features=10000", 0)).isPresent();
+    }
+
+    @Test
     void splitHoldsOutTheFractionWithoutOverlap() {
         LabeledData data = SyntheticData.blobs(100, 4, 3, 0.5, 1);
         float[] ids = new float[100 * 3];
