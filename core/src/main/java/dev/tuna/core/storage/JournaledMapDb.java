@@ -295,6 +295,19 @@ final class JournaledMapDb implements AutoCloseable {
      * changes stay in memory and wait for the next commit (or a {@link #rollback}).
      */
     void commit() {
+        commit(true);
+    }
+
+    /**
+     * As {@link #commit()}, but leaves the journal's new frames to the operating system, which writes them in its
+     * own time: they survive the process being killed, not the machine losing power, until the next commit that
+     * forces the journal to disk (it forces them too).
+     */
+    void commitUnforced() {
+        commit(false);
+    }
+
+    private void commit(boolean force) {
         checkOpen();
         if (!dirty()) {
             return;
@@ -305,7 +318,9 @@ final class JournaledMapDb implements AutoCloseable {
         try {
             journal.seek(journalSize);
             journal.write(bytes);
-            journal.getFD().sync();
+            if (force) {
+                journal.getFD().sync();
+            }
         } catch (IOException e) {
             // Cut off what may have been half written, so that later commits are not hidden behind a torn frame.
             try {

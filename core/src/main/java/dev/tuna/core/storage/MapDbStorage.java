@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * Transactions are kept by a journal beside the MapDB file ({@code <file>.journal}; see {@link JournaledMapDb} for
  * why MapDB's own are not used): commits, each one forced to disk, happen when a study or a queued trial is
  * created, when a trial finishes (so a finished trial is durable when {@link #finishTrial} returns), and every
- * {@value #FLUSH_MILLIS} ms while other changes wait. A process killed at any moment loses only what it had not
- * committed. On opening, trials that were RUNNING when the last process died are marked FAIL with the reason
+ * {@value #FLUSH_MILLIS} ms while other changes wait; a trial's start is written at once too, without waiting for the
+ * disk, so that its number survives a killed process. A process killed at any moment loses only what it had not
+ * committed (a running trial's latest parameters, attributes and steps). On opening, trials that were RUNNING when the last process died are marked FAIL with the reason
  * {@value FrozenTrial#REASON_INTERRUPTED}.
  *
  * <p>A file is used by one process at a time; opening it from a second one fails with a one-line
@@ -387,6 +388,14 @@ public final class MapDbStorage implements Storage {
         checkOpen();
         FrozenTrial t = cache.startTrial(study);
         writeTrial(study, t);
+        // Its number at once, to the operating system (no wait for the disk): a process killed before the periodic
+        // commit left no trace of a trial already shown running, and gave its number to the next one.
+        try {
+            writeUnwritten();
+            trackingFailure(db::commitUnforced);
+        } catch (RuntimeException e) {
+            // Logged; it waits for the next commit with the other changes.
+        }
         return t;
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  * A second process for {@link MapDbStorageTest}: opens a MapDB storage and prints {@code OPEN}, then either holds
  * the file ({@code hold}), or finishes trials one after another, printing {@code FINISHED number i ok} each time
  * {@code finishTrial} has returned ({@code finish}), or starts a trial, gives it parameters and attributes and prints
- * {@code COMMITTED} once the periodic commit has taken them ({@code running}), until it is killed.
+ * {@code COMMITTED} once the periodic commit has taken them ({@code running}), until it is killed; or starts a
+ * trial, prints {@code STARTED number} and ends at once ({@code started}).
  */
 public final class MapDbChild {
 
@@ -30,6 +31,12 @@ public final class MapDbChild {
         System.out.flush();
         if (mode.equals("hold")) {
             Thread.sleep(Long.MAX_VALUE);
+        }
+        if (mode.equals("started")) {
+            // Ended at once, as a kill -9 right after the start would end it: no hook, no periodic commit.
+            System.out.println("STARTED " + storage.startTrial(STUDY).number());
+            System.out.flush();
+            Runtime.getRuntime().halt(9);
         }
         if (mode.equals("running")) {
             int n = storage.startTrial(STUDY).number();

@@ -130,6 +130,24 @@ class MapDbStorageTest extends DurableStorageContractTest {
 
     @Test
     @Timeout(60)
+    void aTrialStartedJustBeforeTheProcessDiesKeepsItsNumber() throws Exception {
+        Path file = dir.resolve("started.db");
+        Path log = dir.resolve("started.log");
+        Process child = startChild("started", file, log);
+        BufferedReader out = stdout(child);
+        assertThat(out.readLine()).as(childLog(log)).isEqualTo("OPEN");
+        assertThat(out.readLine()).as(childLog(log)).isEqualTo("STARTED 0");
+        child.waitFor();
+
+        // It was shown running: it ends interrupted, and the next trial takes the next number (it took 0 again).
+        try (MapDbStorage reopened = MapDbStorage.open(file)) {
+            assertThat(reopened.trial(MapDbChild.STUDY, 0).wasInterrupted()).isTrue();
+            assertThat(reopened.startTrial(MapDbChild.STUDY).number()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void aFileOpenInThisProcessCannotBeOpenedAgainAndStaysLockedAgainstOthers() throws Exception {
         Path file = ((MapDbStorage) storage).path();
 

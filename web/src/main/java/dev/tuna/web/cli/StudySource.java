@@ -149,6 +149,14 @@ interface StudySource extends AutoCloseable {
                     || uri.getHost() == null) {
                 throw new UsageException(expected);
             }
+            if (uri.getPort() > 65535) {
+                throw new UsageException("--server: port " + uri.getPort() + " is out of range (1 to 65535)");
+            }
+            if (this.token != null && this.token.chars().anyMatch(Character::isISOControl)) {
+                // Not shown: it is a secret, and the message would carry it into logs.
+                throw new UsageException((token != null ? "--token" : "TUNA_TOKEN") + ": the token holds a line break"
+                        + " or another control character; give the token alone");
+            }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
                 throw new UsageException("--server: expected the server's URL without a query or fragment, got '"
                         + server + "'");

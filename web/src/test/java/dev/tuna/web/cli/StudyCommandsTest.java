@@ -324,6 +324,14 @@ class StudyCommandsTest {
         TunaRun query = tuna("studies", "--server", "http://127.0.0.1:7070/?x=1");
         assertThat(query.err().strip()).endsWith("without a query or fragment, got 'http://127.0.0.1:7070/?x=1'"
                 + " (see 'tuna studies --help')");
+        TunaRun port = tuna("best", "x", "--server", "http://127.0.0.1:99999");
+        assertThat(port.err().strip()).isEqualTo("tuna best: --server: port 99999 is out of range (1 to 65535)"
+                + " (see 'tuna best --help')");
+        // A token pasted with a line inside it: named, and not echoed.
+        TunaRun broken = tuna("studies", "--server", "http://127.0.0.1:7070", "--token", "abc\ndef");
+        assertThat(broken.code()).isEqualTo(2);
+        assertThat(broken.err().strip()).isEqualTo("tuna studies: --token: the token holds a line break or another"
+                + " control character; give the token alone (see 'tuna studies --help')");
     }
 
     @Test

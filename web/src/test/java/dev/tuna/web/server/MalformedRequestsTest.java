@@ -281,5 +281,12 @@ class MalformedRequestsTest {
         assertThat(unknown.get("field").asText()).isEqualTo("sampler.type");
         JsonNode badOption = api.send("POST", "/api/studies", spec("/sampler", "{\"type\": \"gp\", \"options\": {\"startupTrials\": 0}}").body()).json();
         assertThat(badOption.get("field").asText()).isEqualTo("sampler.options.startupTrials");
+        // A URL the server cannot decode: refused before any route, with what to look at (it said "Bad Request").
+        for (String path : List.of("/api/studies/%", "/api/studies/a%2")) {
+            Api.Answer url = api.raw("GET", path, java.util.Map.of("Host", "127.0.0.1"));
+            assertThat(url.status()).isEqualTo(400);
+            assertThat(url.body()).contains("\"detail\":\"the request cannot be read: its URL or a header is malformed (a"
+                    + " '%' in a URL must start an escape of two hex digits, such as %2F)\"");
+        }
     }
 }
