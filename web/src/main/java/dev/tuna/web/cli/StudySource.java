@@ -234,7 +234,8 @@ interface StudySource extends AutoCloseable {
                 HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
                 if (r.statusCode() >= 400) {
-                    String detail = body.hasNonNull("detail") ? body.get("detail").asText() : "HTTP " + r.statusCode();
+                    String detail = body.hasNonNull("detail") ? body.get("detail").asText() : "HTTP " + r.statusCode()
+                            + (r.statusCode() >= 500 ? " from the server (its log says why)" : "");
                     throw new IllegalStateException(detail + (r.statusCode() == 401 ? " (give it with --token or"
                             + " the environment variable TUNA_TOKEN)" : ""));
                 }

@@ -324,6 +324,20 @@ class StudyCommandsTest {
         TunaRun query = tuna("studies", "--server", "http://127.0.0.1:7070/?x=1");
         assertThat(query.err().strip()).endsWith("without a query or fragment, got 'http://127.0.0.1:7070/?x=1'"
                 + " (see 'tuna studies --help')");
+        // A server that fails without a word: the line says where to look.
+        com.sun.net.httpserver.HttpServer failing = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        failing.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        failing.start();
+        try {
+            TunaRun failed = tuna("studies", "--server", "http://127.0.0.1:" + failing.getAddress().getPort());
+            assertThat(failed.err().strip()).isEqualTo("tuna studies: HTTP 500 from the server (its log says why)");
+        } finally {
+            failing.stop(0);
+        }
         TunaRun port = tuna("best", "x", "--server", "http://127.0.0.1:99999");
         assertThat(port.err().strip()).isEqualTo("tuna best: --server: port 99999 is out of range (1 to 65535)"
                 + " (see 'tuna best --help')");
