@@ -73,7 +73,9 @@ final class JournaledMapDb implements AutoCloseable {
     /** A RandomAccessFile, not a FileChannel: a channel closes for good when a thread doing I/O on it is
      * interrupted (a trial cancelled by a timeout), which would take the whole storage down. */
     private final RandomAccessFile journal;
-    private final FileLock lock;
+    private final FileLock lock; // null: read only, and no journal to read
+    /** Opened by {@link #openReadOnly}: nothing is ever written. */
+    private final boolean readOnly;
     private final Map<String, TreeMap<String, byte[]>> maps;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     /** How to undo, in memory, each change since the last commit: last one last. */
@@ -91,8 +93,9 @@ final class JournaledMapDb implements AutoCloseable {
     private boolean closed;
 
     private JournaledMapDb(Path path, Path journalPath, RandomAccessFile journal, FileLock lock, List<String> names,
-            long minCheckpointBytes) {
+            long minCheckpointBytes, boolean readOnly) {
         this.path = path;
+        this.readOnly = readOnly;
         this.minCheckpointBytes = minCheckpointBytes;
         this.journalPath = journalPath;
         this.journal = journal;
@@ -118,10 +121,27 @@ final class JournaledMapDb implements AutoCloseable {
         return open(path, names, minCheckpointBytes, JournalOpener.READ_WRITE);
     }
 
+    /**
+     * Opens the maps at {@code path} to read them only: the snapshot and the journal's committed changes are loaded,
+     * and nothing is written (no snapshot, no reset journal, no copy of a damaged one), so that a backup or a file on
+     * a read-only disk can be read as it is. A shared lock keeps a process that writes to it out meanwhile (and
+     * this one out while such a process has it).
+     *
+     * @throws StorageException if another process writes to the file, there is no file, or it cannot be read
+     */
+    static JournaledMapDb openReadOnly(Path path, List<String> names) {
+        if (!Files.exists(path) && !Files.exists(path.resolveSibling(path.getFileName() + ".journal"))) {
+            throw new StorageException("cannot open " + path + ": no such file");
+        }
+        return open(path, names, MIN_CHECKPOINT_BYTES, JournalOpener.READ_ONLY);
+    }
+
     /** Opens the journal file for reading and writing (tests pass one whose writes fail, as on a full disk). */
     interface JournalOpener {
         /** The file as it is, for reading and writing. */
         JournalOpener READ_WRITE = file -> new RandomAccessFile(file, "rw");
+        /** The file as it is, for reading only: the storage is then read-only. */
+        JournalOpener READ_ONLY = file -> new RandomAccessFile(file, "r");
 
         RandomAccessFile open(java.io.File file) throws IOException;
     }
@@ -141,32 +161,35 @@ final class JournaledMapDb implements AutoCloseable {
                     + " storage between studies, or close it first");
         }
         boolean journalExisted = Files.exists(journalPath);
+        boolean readOnly = opener == JournalOpener.READ_ONLY;
         RandomAccessFile channel = null;
         FileLock lock = null;
         try {
             Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
+            if (parent != null && !readOnly) {
                 Files.createDirectories(parent);
             }
-            channel = opener.open(journalPath.toFile());
+            channel = readOnly && !journalExisted ? null : opener.open(journalPath.toFile());
             try {
-                lock = channel.getChannel().tryLock();
+                // Shared when reading only: readers may share a file, and a writer's lock excludes them all.
+                lock = channel == null ? null : readOnly ? channel.getChannel().tryLock(0, Long.MAX_VALUE, true)
+                        : channel.getChannel().tryLock();
             } catch (OverlappingFileLockException e) {
                 // The JVM's own lock: a storage on this file is open in this process and must be shared or closed.
                 throw new StorageException("cannot open " + path + ": it is already open in this process; share that"
                         + " storage between studies, or close it first");
             }
-            if (lock == null) {
+            if (lock == null && channel != null) {
                 throw new StorageInUseException("cannot open " + path + ": it is already open in another process");
             }
-            JournaledMapDb db = new JournaledMapDb(path, journalPath, channel, lock, names, minCheckpointBytes);
+            JournaledMapDb db = new JournaledMapDb(path, journalPath, channel, lock, names, minCheckpointBytes, readOnly);
             db.load();
             return db;
         } catch (StorageException e) {
-            abandonOpen(channel, lock != null && !journalExisted, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted && !readOnly, journalPath);
             throw e;
         } catch (IOException | DBException e) {
-            abandonOpen(channel, lock != null && !journalExisted, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted && !readOnly, journalPath);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
@@ -312,6 +335,9 @@ final class JournaledMapDb implements AutoCloseable {
         if (!dirty()) {
             return;
         }
+        if (readOnly) {
+            throw new StorageException(path + " is open read-only");
+        }
         int uncommitted = pending.size();
         frame(out -> out.writeByte(COMMIT));
         byte[] bytes = pending.toByteArray();
@@ -394,6 +420,10 @@ final class JournaledMapDb implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (readOnly) {
+            abandon();
+            return;
+        }
         try {
             commit();
             // Not again if nothing was written since opening failed to write one (a read on a full disk).
@@ -461,8 +491,10 @@ final class JournaledMapDb implements AutoCloseable {
     // ---------------------------------------------------------------- opening
 
     private void load() throws IOException {
-        Files.deleteIfExists(tmpPath());
-        long size = journal.length();
+        if (!readOnly) {
+            Files.deleteIfExists(tmpPath());
+        }
+        long size = journal == null ? 0 : journal.length();
         // A file of no bytes and no journal is one made to be used (Files.createTempFile, touch): a new store. A
         // snapshot is written whole before it replaces the file, so this is never a damaged one of ours.
         boolean emptyFile = Files.exists(path) && Files.size(path) == 0 && size == 0;
@@ -481,6 +513,9 @@ final class JournaledMapDb implements AutoCloseable {
                         + " failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
                         + " start an empty store", e);
             }
+        }
+        if (journal == null) {
+            return; // read only, and no journal: the snapshot is all there is
         }
         long replayedTo = -1;
         byte[] magic = new byte[MAGIC.length];
@@ -503,14 +538,16 @@ final class JournaledMapDb implements AutoCloseable {
             if (headerSize == HEADER_SIZE && header.getInt() != epochChecksum(epoch)) {
                 // Every frame would fail its check against a wrong epoch, and the journal would be emptied as if
                 // it held nothing: refuse instead, and leave the file as it is.
-                Path copy = keepCopy("header");
+                String copy = readOnly ? "" : " (a copy is kept as " + keepCopy("header") + ")";
                 throw new StorageException("cannot open " + path + ": the header of " + journalPath + " is damaged"
-                        + " (a copy is kept as " + copy + "); move the journal away to open the file without the changes"
-                        + " it holds");
+                        + copy + "; move the journal away to open the file without the changes it holds");
             }
             if (size > headerSize) {
                 replayedTo = headerSize + replay(size);
             }
+        }
+        if (readOnly) {
+            return; // as loaded: nothing folded, reset or made
         }
         if (replayedTo >= 0) {
             // Fold what was replayed into a new snapshot and start an empty journal of the next generation. On a
@@ -598,9 +635,10 @@ final class JournaledMapDb implements AutoCloseable {
         if (pos < bytes.length && validFrameAfter(bytes, pos)) {
             // Not a commit torn by a crash (that is always the last thing written): damage in the middle. The
             // commits after it cannot be trusted without the ones lost, so they are not loaded, but kept.
-            Path copy = keepCopy(String.valueOf(epoch));
-            LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; "
-                    + "the journal is kept as {}", journalPath, headerSize + pos, size, copy);
+            String kept = readOnly ? "it is left as it is (opened read-only)" : "the journal is kept as "
+                    + keepCopy(String.valueOf(epoch));
+            LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; {}",
+                    journalPath, headerSize + pos, size, kept);
         }
         return committedTo;
     }

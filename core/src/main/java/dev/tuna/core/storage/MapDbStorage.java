@@ -69,6 +69,7 @@ public final class MapDbStorage implements Storage {
     private final ObjectMapper json;
     private final ScheduledExecutorService flusher;
     private boolean closed;
+    private boolean readOnly; // set once, by openReadOnly, before the storage is shared
     /**
      * Trials whose parameters or attributes changed since their record was last written, by study. Their records are
      * written once, just before the next commit, rather than at each change: a record holds every parameter, so
@@ -118,6 +119,33 @@ public final class MapDbStorage implements Storage {
             throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
         }
         storage.flusher.scheduleWithFixedDelay(storage::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        return storage;
+    }
+
+    /**
+     * Opens the database file to read it only, as it is: nothing is written to it or beside it, so that a backup, a
+     * copy or a file on a read-only disk can be read without being changed. Trials left RUNNING by a process that
+     * died are shown FAIL {@value FrozenTrial#REASON_INTERRUPTED}, as {@link #open} would mark them, but stay as
+     * they are in the file. Every change is refused with a {@link StorageException}. While it is open, no process
+     * can open the file to write to it, and it cannot be opened while one does.
+     *
+     * @throws StorageException if there is no such file, another process writes to it, or it cannot be read
+     */
+    public static MapDbStorage openReadOnly(Path path) {
+        JournaledMapDb db = JournaledMapDb.openReadOnly(path, List.of(STUDIES, TRIALS, STEPS));
+        MapDbStorage storage = new MapDbStorage(path, db);
+        storage.readOnly = true;
+        try {
+            storage.load();
+        } catch (RuntimeException e) {
+            db.abandon();
+            throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        for (StudyInfo info : storage.cache.studies()) {
+            for (FrozenTrial t : storage.cache.trials(info.name(), Set.of(TrialState.RUNNING))) {
+                storage.cache.finishTrial(info.name(), t.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+            }
+        }
         return storage;
     }
 
@@ -257,9 +285,13 @@ public final class MapDbStorage implements Storage {
         db.put(STUDIES, info.name(), write(studyWriter, info));
     }
 
+    /** Before every change: the storage is open, and not read-only. */
     private void checkOpen() {
         if (closed) {
             throw new StorageException(path + " is closed");
+        }
+        if (readOnly) {
+            throw new StorageException(path + " is open read-only: it cannot be changed");
         }
     }
 

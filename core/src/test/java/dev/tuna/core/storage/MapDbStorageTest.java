@@ -55,6 +55,9 @@ class MapDbStorageTest extends DurableStorageContractTest {
                     .hasMessageContaining(file.toString())
                     .hasMessageContaining("already open")
                     .extracting(Throwable::getMessage).asString().doesNotContain("\n");
+            // To read only, too: the writer's lock keeps readers out.
+            assertThatThrownBy(() -> MapDbStorage.openReadOnly(file)).isInstanceOf(StorageInUseException.class)
+                    .hasMessage("cannot open " + file + ": it is already open in another process");
         } finally {
             child.destroyForcibly().waitFor();
         }
@@ -126,6 +129,58 @@ class MapDbStorageTest extends DurableStorageContractTest {
             assertThat(t.userAttrs()).isEqualTo(Map.of("note", "kept"));
             assertThat(t.systemAttrs()).containsEntry("device", "cpu");
         }
+    }
+
+    @Test
+    void aCopyTakenWhileAProcessWroteIsReadAsItIsAndLeftUnchanged() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path copy = dir.resolve("backup").resolve("live.db");
+        Files.createDirectories(copy.getParent());
+        try (MapDbStorage live = MapDbStorage.open(file)) {
+            live.createStudy("s", Direction.MINIMIZE);
+            int done = live.startTrial("s").number();
+            live.setParam("s", done, "x", new dev.tuna.core.FloatDistribution(0, 1), 0.25);
+            live.finishTrial("s", done, TrialState.COMPLETE, 1.5, null);
+            live.startTrial("s"); // running when the copy is taken: its start is in the journal
+            // The snapshot and the journal of an open store, as a backup of a running server holds them.
+            Files.copy(file, copy);
+            Files.copy(file.resolveSibling("live.db.journal"), copy.resolveSibling("live.db.journal"));
+        }
+        Map<Path, String> before = contents(copy.getParent());
+
+        try (MapDbStorage read = MapDbStorage.openReadOnly(copy)) {
+            assertThat(read.trial("s", 0).params()).isEqualTo(Map.of("x", 0.25));
+            assertThat(read.trial("s", 0).value()).isEqualTo(1.5);
+            // Shown as an open to write would mark it, but not written.
+            assertThat(read.trial("s", 1).wasInterrupted()).isTrue();
+            assertThatThrownBy(() -> read.startTrial("s")).isInstanceOf(StorageException.class)
+                    .hasMessage(copy + " is open read-only: it cannot be changed");
+            assertThatThrownBy(() -> read.setStudyAttr("s", "k", 1)).hasMessageContaining("is open read-only");
+            assertThat(read.trials("s")).hasSize(2);
+        }
+        Map<Path, String> after = contents(copy.getParent());
+        assertThat(after).isEqualTo(before);
+        // A snapshot without a journal (the closed store's, which holds everything) is read too, and none is made.
+        Path alone = dir.resolve("alone.db");
+        Files.copy(file, alone);
+        try (MapDbStorage read = MapDbStorage.openReadOnly(alone)) {
+            assertThat(read.trials("s")).extracting(FrozenTrial::state).containsExactly(TrialState.COMPLETE, TrialState.FAIL);
+        }
+        assertThat(dir.resolve("alone.db.journal")).doesNotExist();
+        assertThatThrownBy(() -> MapDbStorage.openReadOnly(dir.resolve("none.db")))
+                .hasMessage("cannot open " + dir.resolve("none.db") + ": no such file");
+    }
+
+    /** Each file of a folder by name, with a digest of its bytes. */
+    private static Map<Path, String> contents(Path folder) throws Exception {
+        Map<Path, String> all = new java.util.TreeMap<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.toList()) {
+                all.put(f, java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
+            }
+        }
+        return all;
     }
 
     @Test

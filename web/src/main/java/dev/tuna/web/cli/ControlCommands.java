@@ -96,7 +96,7 @@ final class ControlCommands {
         @Override
         public Integer call() {
             String name = ReadCommands.name(study);
-            try (StudySource s = source.open()) {
+            try (StudySource s = source.openToChange()) {
                 s.delete(name);
             }
             PrintWriter out = spec.commandLine().getOut();

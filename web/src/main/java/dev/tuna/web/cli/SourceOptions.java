@@ -21,7 +21,17 @@ final class SourceOptions {
     @Mixin
     DatabaseOptions db;
 
+    /** The source to read from (a data folder is opened read-only). */
     StudySource open() {
+        return open(false);
+    }
+
+    /** The source to change (a data folder is opened to write). */
+    StudySource openToChange() {
+        return open(true);
+    }
+
+    private StudySource open(boolean toChange) {
         int given = (data != null ? 1 : 0) + (server != null ? 1 : 0) + (db.given() ? 1 : 0);
         if (given > 1) {
             throw new UsageException("give one of --data, --server or --db, not several");
@@ -32,6 +42,6 @@ final class SourceOptions {
         if (token != null && server == null) {
             throw new UsageException("--token: only with --server");
         }
-        return StudySource.open(server, token, data == null ? Path.of("tuna-data") : data);
+        return StudySource.open(server, token, data == null ? Path.of("tuna-data") : data, toChange);
     }
 }

@@ -49,9 +49,12 @@ interface StudySource extends AutoCloseable {
     @Override
     void close();
 
-    /** A server's source if {@code server} is given, else the data folder's. */
-    static StudySource open(String server, String token, Path data) {
-        return server != null ? new Remote(server, token) : Local.folder(data);
+    /**
+     * A server's source if {@code server} is given, else the data folder's: opened to read only unless
+     * {@code toChange}, so that a read changes nothing (a backup, a folder on a read-only disk).
+     */
+    static StudySource open(String server, String token, Path data, boolean toChange) {
+        return server != null ? new Remote(server, token) : Local.folder(data, toChange);
     }
 
     /** A cluster's PostgreSQL database, read in this process (also while servers and workers use it). */
@@ -67,13 +70,13 @@ interface StudySource extends AutoCloseable {
             this.storage = storage;
         }
 
-        static Local folder(Path data) {
+        static Local folder(Path data, boolean toChange) {
             Path db = data.resolve(ServerRuntime.DB_FILE);
             if (!Files.exists(db)) {
                 throw new IllegalArgumentException("--data: no studies in " + data + " (no " + ServerRuntime.DB_FILE + ")");
             }
             try {
-                return new Local(MapDbStorage.open(db));
+                return new Local(toChange ? MapDbStorage.open(db) : MapDbStorage.openReadOnly(db));
             } catch (StorageInUseException e) {
                 throw new StorageInUseException(e.getMessage() + "; while a server runs on it, read through the server"
                         + " with --server URL", e);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -381,6 +382,45 @@ class StudyCommandsTest {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    @Test
+    void readCommandsLeaveTheDataFolderAsItWas() throws Exception {
+        // A backup of a folder a server was writing to: its journal holds changes, and a trial was running.
+        Path data = dir.resolve("kept");
+        Files.createDirectories(data);
+        Path live = dir.resolve("live").resolve(ServerRuntime.DB_FILE);
+        try (MapDbStorage storage = MapDbStorage.open(live)) {
+            dev.tuna.search.Study study = dev.tuna.search.Study.builder("ro").storage(storage).create();
+            study.optimize(t -> t.suggestFloat("x", 0, 1), 2);
+            study.ask();
+            for (String file : List.of(ServerRuntime.DB_FILE, ServerRuntime.DB_FILE + ".journal")) {
+                Files.copy(live.resolveSibling(file), data.resolve(file));
+            }
+        }
+        Map<String, String> before = contents(data);
+        for (String[] read : List.of(new String[] {"studies"}, new String[] {"trials", "ro"}, new String[] {"best", "ro"},
+                new String[] {"export", "ro", "--format", "json"})) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(read), java.util.stream.Stream.of(
+                    "--data", data.toString())).toArray(String[]::new);
+            TunaRun run = tuna(args);
+            assertThat(run.code()).as(run.err()).isZero();
+        }
+        Map<String, String> after = contents(data);
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isEqualTo(bytes));
+    }
+
+    /** Each file of a folder by name, with a digest of its bytes. */
+    private static Map<String, String> contents(Path folder) throws Exception {
+        Map<String, String> all = new java.util.TreeMap<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.toList()) {
+                all.put(f.getFileName().toString(), java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
+            }
+        }
+        return all;
     }
 
     @Test
