@@ -522,7 +522,11 @@ public final class Study {
         return bestTrial().value();
     }
 
-    /** The parameters of the best trial. */
+    /**
+     * The parameters of the best trial, as storage keeps them: a categorical choice that is a number comes back in
+     * {@link dev.tuna.core.CategoricalDistribution}'s normal form (a {@code Long}, {@code Short} or {@code Byte} as
+     * an {@link Integer} where it fits, a {@code Float} as a {@link Double}), whatever type the objective's list held.
+     */
     public Map<String, Object> bestParams() {
         return bestTrial().params();
     }
