@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * created, when a trial finishes (so a finished trial is durable when {@link #finishTrial} returns), and every
  * {@value #FLUSH_MILLIS} ms while other changes wait; a trial's start is written at once too, without waiting for the
  * disk, so that its number survives a killed process. A process killed at any moment loses only what it had not
- * committed (a running trial's latest parameters, attributes and steps). On opening, trials that were RUNNING when the last process died are marked FAIL with the reason
- * {@value FrozenTrial#REASON_INTERRUPTED}.
+ * committed (a running trial's latest parameters, attributes and steps). On opening, trials that were RUNNING when
+ * the last process died are marked FAIL with the reason {@value FrozenTrial#REASON_INTERRUPTED}.
  *
  * <p>A file is used by one process at a time; opening it from a second one fails with a one-line
  * {@link StorageException}.
