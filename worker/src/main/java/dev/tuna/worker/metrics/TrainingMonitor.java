@@ -22,7 +22,8 @@ import java.util.Map;
  * {@code output} ({@code grad_norm/Linear1}, {@code grad_norm/BatchNorm1}, {@code grad_norm/output}; see
  * {@link #layerNames}). It checks every batch's loss and throws
  * {@link TrainingDivergedException} at once when it is NaN or infinite, or {@value #BLOW_UP_FACTOR} times the first
- * batch's loss or more: a learning rate far too high can blow a classifier's loss up to millions in the first epoch
+ * batch's loss or more (of the first batches' mean, when they are smaller than {@value #BASELINE_SAMPLES} samples):
+ * a learning rate far too high can blow a classifier's loss up to millions in the first epoch
  * and leave a dead network whose loss never becomes NaN, and whose first epoch's mean is already the blown-up one
  * that a per-epoch rule would compare against.
  *
@@ -37,6 +38,12 @@ public class TrainingMonitor extends TrainingListenerAdapter {
      * so this is far beyond any spike of a run that is learning.
      */
     public static final double BLOW_UP_FACTOR = 1000;
+    /**
+     * The samples the blow-up rule's baseline is the mean loss of, at least (the first batches'): with batches of
+     * one, the first sample's squared error could be 0.04 where an ordinary one's is 50, and a run with a learning
+     * rate of 0 was failed as diverged.
+     */
+    public static final int BASELINE_SAMPLES = 32;
 
     private final List<String> parameterNames = new ArrayList<>();
     private final List<Parameter> parameterArrays = new ArrayList<>();
@@ -50,7 +57,10 @@ public class TrainingMonitor extends TrainingListenerAdapter {
     private int gradientBatches;
     private long samples;
     private double lossSum;
-    private double firstLoss;
+    private double firstLoss; // the baseline: NaN until the first batches hold BASELINE_SAMPLES samples
+    private double baselineSum;
+    private long baselineSamples;
+    private int baselineBatches;
     private double gradSum;
     private double gradMax;
     private double[] layerSums = new double[0];
@@ -124,6 +134,9 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         }
         layerSums = new double[layerIndex.size()];
         firstLoss = Double.NaN;
+        baselineSum = 0;
+        baselineSamples = 0;
+        baselineBatches = 0;
         layerOfParameterIndex = layerOfParameter.stream().mapToInt(layerIndex::get).toArray();
         startEpoch();
     }
@@ -151,12 +164,17 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         if (!Float.isFinite(loss)) {
             throw new TrainingDivergedException(loss, epoch, batchInEpoch);
         }
-        if (Double.isNaN(firstLoss)) {
-            firstLoss = loss;
-        } else if (firstLoss > 0 && loss >= BLOW_UP_FACTOR * firstLoss) {
-            throw new TrainingDivergedException(loss, epoch, batchInEpoch, firstLoss, BLOW_UP_FACTOR);
-        }
         int size = batchData.getBatch().getSize();
+        if (Double.isNaN(firstLoss)) {
+            baselineSum += (double) loss * size;
+            baselineSamples += size;
+            baselineBatches++;
+            if (baselineSamples >= BASELINE_SAMPLES) {
+                firstLoss = baselineSum / baselineSamples;
+            }
+        } else if (firstLoss > 0 && loss >= BLOW_UP_FACTOR * firstLoss) {
+            throw new TrainingDivergedException(loss, epoch, batchInEpoch, firstLoss, baselineBatches, BLOW_UP_FACTOR);
+        }
         samples += size;
         lossSum += (double) loss * size;
         if (!measureGradients) {

@@ -24,6 +24,30 @@ public final class Validation {
     }
 
     /**
+     * Why {@code metric} can have no value on these validation samples, whatever the model predicts: AUC when they
+     * are all of one class, R2 when their targets are all equal; empty when it can.
+     */
+    public static java.util.Optional<String> undefined(String metric, LabeledData validation) {
+        float[] labels = validation.labels();
+        boolean allEqual = true;
+        for (float label : labels) {
+            allEqual &= label == labels[0];
+        }
+        if (!allEqual) {
+            return java.util.Optional.empty();
+        }
+        if (metric.equals(MetricNames.VAL_AUC) && validation.task() == Task.CLASSIFICATION) {
+            return java.util.Optional.of("its " + labels.length + " validation samples are all of class "
+                    + (int) labels[0] + ", and AUC needs two");
+        }
+        if (metric.equals(MetricNames.VAL_R2) && validation.task() == Task.REGRESSION) {
+            return java.util.Optional.of("its " + labels.length + " validation samples all have the target "
+                    + labels[0] + ", and R2 needs targets that vary");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * @param dataset the validation samples as a DJL dataset, in the same order as {@code data} (not shuffled)
      * @param data the same samples in Java arrays (labels are read from here)
      * @param epoch the epoch just trained (1-based), where a diverged trial failed

@@ -17,10 +17,15 @@ public final class DjlDatasets {
      * @param shuffleSeed a seed for a new order every epoch, or {@code null} to keep the order (validation)
      */
     public static ArrayDataset of(NDArray features, NDArray labels, int batchSize, Long shuffleSeed) {
+        return of(features, labels, batchSize, shuffleSeed, false);
+    }
+
+    /** As {@link #of(NDArray, NDArray, int, Long)}; with {@code dropLast}, a last batch smaller than the others is left out. */
+    public static ArrayDataset of(NDArray features, NDArray labels, int batchSize, Long shuffleSeed, boolean dropLast) {
         return new ArrayDataset.Builder()
                 .setData(features)
                 .optLabels(labels)
-                .setSampling(new BatchSampler(shuffleSeed == null ? new SequenceSampler() : new SeededShuffle(shuffleSeed), batchSize, false))
+                .setSampling(new BatchSampler(shuffleSeed == null ? new SequenceSampler() : new SeededShuffle(shuffleSeed), batchSize, dropLast))
                 .build();
     }
 }

@@ -164,11 +164,11 @@ public abstract class DjlTrainable implements Trainable {
             Hyperparams p = Hyperparams.of("trainable " + name, values);
             Settings settings = Settings.read(p, 0);
             LabeledData data;
-            LabeledData here;
+            DataSplit here;
             try {
                 // The network is built for the data it will train on when that is here, else for an MNIST image.
-                here = datasets.check(settings.dataset(), settings.dataSeed()).map(DataSplit::train).orElse(null);
-                data = here != null ? here : CHECK_DATA;
+                here = datasets.check(settings.dataset(), settings.dataSeed()).orElse(null);
+                data = here != null ? here.train() : CHECK_DATA;
             } catch (InvalidSettingException e) {
                 throw e;
             } catch (IllegalArgumentException e) {
@@ -187,7 +187,10 @@ public abstract class DjlTrainable implements Trainable {
                         + " for " + settings.dataset() + ", a " + data.task().name().toLowerCase(java.util.Locale.ROOT)
                         + " set");
             }
-            buildBlock(p, checkedInputShape(p, data), outputs(data), data.task());
+            if (here != null) {
+                checkDefined(metric, here.validation(), settings.dataset());
+            }
+            checkBatchNorm(buildBlock(p, checkedInputShape(p, data), outputs(data), data.task()), settings.batchSize());
             p.checkAllKnown();
             // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
             // give two.
@@ -195,6 +198,31 @@ public abstract class DjlTrainable implements Trainable {
             objective = pass == 0 || java.util.Objects.equals(objective, known) ? known : null;
         }
         return java.util.Optional.ofNullable(objective);
+    }
+
+    /** Refuses an objective that no model could have a value of on this data (see {@link Validation#undefined}). */
+    private void checkDefined(String metric, LabeledData validation, String dataset) {
+        Validation.undefined(metric, validation).ifPresent(why -> {
+            throw new InvalidSettingException("metric", "trainable " + name + ": metric '" + metric + "' is undefined on "
+                    + dataset + ": " + why);
+        });
+    }
+
+    /**
+     * Refuses a batch of one sample for a network with batch normalisation, which needs two to normalise a batch
+     * (PyTorch fails on it with an error that names neither setting).
+     */
+    private static void checkBatchNorm(Block block, int batchSize) {
+        if (batchSize == 1 && hasBatchNorm(block)) {
+            throw new InvalidSettingException("batchSize", "batchSize: 1 cannot train a network with batchNorm, which"
+                    + " needs at least 2 samples in a batch");
+        }
+    }
+
+    /** Whether the block or any block within it is a batch normalisation. */
+    static boolean hasBatchNorm(Block block) {
+        return block instanceof ai.djl.nn.norm.BatchNorm
+                || block.getChildren().values().stream().anyMatch(DjlTrainable::hasBatchNorm);
     }
 
     /** {@link #inputShape}, its complaints about the data named as this trainable's about its dataset. */
@@ -260,9 +288,14 @@ public abstract class DjlTrainable implements Trainable {
         LabeledData validation = split.validation().reshape(shape);
         Block block = buildBlock(p, shape, outputs(train), task);
         p.checkAllKnown();
+        checkDefined(metric, validation, s.dataset());
+        checkBatchNorm(block, batchSize);
+        // A last batch of one sample cannot be normalised: with batch norm, it is left out of the epoch (a
+        // different sample each epoch, as the order is shuffled).
+        boolean dropLast = train.size() % batchSize == 1 && train.size() > 1 && hasBatchNorm(block);
         LOG.debug("trial {}: {} on {} with {}", trial.number(), name, device, p.asMap());
 
-        int batchesPerEpoch = (train.size() + batchSize - 1) / batchSize;
+        int batchesPerEpoch = dropLast ? train.size() / batchSize : (train.size() + batchSize - 1) / batchSize;
         Tracker tracker = LearningRateSchedules.create(s.schedule(), s.lr(), epochs, batchesPerEpoch, s.stepEpochs(),
                 s.stepGamma(), s.warmupEpochs());
         Loss loss = task == Task.CLASSIFICATION ? Loss.softmaxCrossEntropyLoss() : Loss.l2Loss("L2Loss", 1);
@@ -277,7 +310,7 @@ public abstract class DjlTrainable implements Trainable {
         try (DeviceData.Lease trainData = DeviceData.lease(train, device);
                 DeviceData.Lease validationData = DeviceData.lease(validation, device);
                 Model model = Model.newInstance(name, device, Engines.PYTORCH)) {
-            ArrayDataset trainSet = DjlDatasets.of(trainData.features(), trainData.labels(), batchSize, seed);
+            ArrayDataset trainSet = DjlDatasets.of(trainData.features(), trainData.labels(), batchSize, seed, dropLast);
             ArrayDataset validationSet = DjlDatasets.of(validationData.features(), validationData.labels(), Math.max(batchSize, 500), null);
             model.setBlock(block);
             try (Trainer trainer = model.newTrainer(config)) {

@@ -21,10 +21,15 @@ public class TrainingDivergedException extends TrialFailedException {
                 + epoch + " batch " + batch, epoch, batch);
     }
 
-    /** The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the first batch's or more. */
-    public TrainingDivergedException(float loss, int epoch, int batch, double firstLoss, double factor) {
+    /**
+     * The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the {@code baseline} or
+     * more, the mean loss of the first {@code baselineBatches} batches.
+     */
+    public TrainingDivergedException(float loss, int epoch, int batch, double baseline, int baselineBatches,
+            double factor) {
         this(DIVERGED + "loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch + ", over "
-                + BlowUps.format(factor) + " times the first batch's " + BlowUps.format(firstLoss), epoch, batch);
+                + BlowUps.format(factor) + " times " + (baselineBatches == 1 ? "the first batch's "
+                : "the mean of the first " + baselineBatches + " batches, ") + BlowUps.format(baseline), epoch, batch);
     }
 
     private TrainingDivergedException(String message, int epoch, int batch) {

@@ -132,9 +132,56 @@ class TrainablesTest {
                 "optimizer", "sgd", "lr", 50.0, "batchSize", 16));
 
         assertThat(t.state()).isEqualTo(TrialState.FAIL);
-        assertThat(t.reason()).matches("diverged: loss became (NaN|Infinity|\\S+ at epoch 1 batch \\d+, over 1000 times the first batch's \\S+)"
+        assertThat(t.reason()).matches("diverged: loss became (NaN|Infinity|\\S+ at epoch 1 batch \\d+, over 1000 times the mean of the first 2"
+                + " batches, \\S+)"
                 + "|diverged: loss became (NaN|Infinity) at epoch 1 batch \\d+");
         assertThat(t.intermediateValues()).isEmpty();
+    }
+
+    @Test
+    void aRunThatCannotDivergeIsNotFailedAsDivergedWithBatchesOfOne() {
+        // Learning rate 0: the weights never move. The first sample's squared error was 0.05 and the 56th's 102,
+        // over 1,000 times it: the run failed as diverged. The rule's baseline is now the first 32 samples' mean.
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "regression?samples=300", "epochs", 1, "optimizer", "sgd",
+                "batchSize", 1, "lr", 0.0, "seed", 21));
+
+        assertThat(t.state()).as(String.valueOf(t.reason())).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.metric("train_loss")).containsOnlyKeys(1);
+    }
+
+    @Test
+    void batchNormTrainsWhenALastBatchHoldsOneSampleAndRefusesBatchesOfOne() {
+        // 161 training samples in batches of 160: the last one, of one sample, failed in PyTorch ("Expected more than
+        // 1 value per channel when training"); it is left out of the epoch.
+        FrozenTrial odd = runOne("mlp", Map.of("dataset", "spirals?samples=201", "epochs", 2, "batchSize", 160,
+                "batchNorm", true, "units", 8));
+        assertThat(odd.state()).as(String.valueOf(odd.reason())).isEqualTo(TrialState.COMPLETE);
+
+        FrozenTrial one = runOne("mlp", Map.of("dataset", "spirals?samples=201", "epochs", 1, "batchSize", 1,
+                "batchNorm", true, "units", 8));
+        assertThat(one.state()).isEqualTo(TrialState.FAIL);
+        assertThat(one.reason()).endsWith("batchSize: 1 cannot train a network with batchNorm, which needs at least 2"
+                + " samples in a batch");
+        assertThatThrownBy(() -> REGISTRY.create("mlp", Map.of("dataset", "spirals", "batchSize", 1, "batchNorm", true),
+                Map.of()).check()).isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("batchSize: 1");
+    }
+
+    @Test
+    void anObjectiveNoModelCouldHaveAValueOfIsRefusedWhenTheSpecIsChecked(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path constant = dir.resolve("constant.csv");
+        StringBuilder rows = new StringBuilder("a,b,y\n");
+        for (int i = 0; i < 50; i++) {
+            rows.append(i).append(',').append(i % 7).append(",3\n");
+        }
+        java.nio.file.Files.writeString(constant, rows);
+        assertThatThrownBy(() -> REGISTRY.create("mlp", Map.of("dataset", "csv:" + constant + "?task=regression",
+                "metric", "val_r2"), Map.of()).check())
+                .isInstanceOf(InvalidSettingException.class).hasMessage("trainable mlp: metric 'val_r2' is undefined on"
+                        + " csv:" + constant + "?task=regression: its 10 validation samples all have the target 3.0, and R2"
+                        + " needs targets that vary");
+        // Its default metric is defined there: the same data is fine.
+        REGISTRY.create("mlp", Map.of("dataset", "csv:" + constant + "?task=regression"), Map.of()).check();
     }
 
     @Test
