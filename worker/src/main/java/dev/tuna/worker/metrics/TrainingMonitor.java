@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.util.Pair;
+import dev.tuna.search.diagnosis.BlowUps;
 import dev.tuna.worker.train.TrainingDivergedException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +45,13 @@ public class TrainingMonitor extends TrainingListenerAdapter {
      * rate of 0 was failed as diverged.
      */
     public static final int BASELINE_SAMPLES = 32;
+    /**
+     * How many times the baseline (see {@link #BASELINE_SAMPLES}) an epoch's mean training loss may reach before the
+     * run counts as diverged: a learning rate too high blew a classifier's loss up twentyfold within its first epoch,
+     * below the per-batch factor, and left a dead network at chance whose first epoch's mean, the only one a rule
+     * on the epochs' curve could compare against, was already the blown-up one.
+     */
+    public static final double EPOCH_BLOW_UP_FACTOR = 10;
 
     private final List<String> parameterNames = new ArrayList<>();
     private final List<Parameter> parameterArrays = new ArrayList<>();
@@ -173,7 +181,8 @@ public class TrainingMonitor extends TrainingListenerAdapter {
                 firstLoss = baselineSum / baselineSamples;
             }
         } else if (firstLoss > 0 && loss >= BLOW_UP_FACTOR * firstLoss) {
-            throw new TrainingDivergedException(loss, epoch, batchInEpoch, firstLoss, baselineBatches, BLOW_UP_FACTOR);
+            throw new TrainingDivergedException("loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch "
+                    + batchInEpoch, epoch, batchInEpoch, BLOW_UP_FACTOR, baseline());
         }
         samples += size;
         lossSum += (double) loss * size;
@@ -196,6 +205,12 @@ public class TrainingMonitor extends TrainingListenerAdapter {
         }
     }
 
+    /** The blow-up rules' baseline as a message names it: "the first batch's 2.31". */
+    private String baseline() {
+        return (baselineBatches == 1 ? "the first batch's " : "the mean of the first " + baselineBatches + " batches, ")
+                + BlowUps.format(firstLoss);
+    }
+
     private static NDArray lossOf(Trainer trainer, BatchData batchData, NDManager scratch) {
         NDArray sum = null;
         for (var device : batchData.getLabels().keySet()) {
@@ -208,6 +223,11 @@ public class TrainingMonitor extends TrainingListenerAdapter {
 
     @Override
     public void onEpoch(Trainer trainer) {
+        double meanLoss = samples > 0 ? lossSum / samples : Double.NaN;
+        if (firstLoss > 0 && meanLoss >= EPOCH_BLOW_UP_FACTOR * firstLoss) {
+            throw new TrainingDivergedException("the mean training loss of epoch " + epoch + " was "
+                    + BlowUps.format(meanLoss), epoch, batchInEpoch, EPOCH_BLOW_UP_FACTOR, baseline());
+        }
         double seconds = (System.nanoTime() - epochStart) / 1e9;
         Map<String, Double> m = new LinkedHashMap<>();
         if (batchInEpoch > 0) {

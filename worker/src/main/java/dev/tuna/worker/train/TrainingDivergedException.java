@@ -4,7 +4,8 @@ import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.diagnosis.BlowUps;
 
 /**
- * Thrown as soon as a training batch's loss is NaN or infinite, or blew up far above the first batch's. It is not
+ * Thrown as soon as a training batch's loss is NaN or infinite, or blew up far above the first batch's (or an
+ * epoch's mean did). It is not
  * a pruning: the trial ends FAIL with the message {@code "diverged: loss became NaN at epoch E batch B"}, so that
  * a diverged configuration is told apart from one a pruner stopped (its curves up to the last full epoch are
  * kept).
@@ -22,14 +23,12 @@ public class TrainingDivergedException extends TrialFailedException {
     }
 
     /**
-     * The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the {@code baseline} or
-     * more, the mean loss of the first {@code baselineBatches} batches.
+     * A finite loss {@code factor} times its baseline or more at {@code epoch} and {@code batch}: {@code what}
+     * happened ("loss became 2.6e+06 at epoch 1 batch 4") and {@code baseline} is what it was compared with
+     * ("the first batch's 2.31").
      */
-    public TrainingDivergedException(float loss, int epoch, int batch, double baseline, int baselineBatches,
-            double factor) {
-        this(DIVERGED + "loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch + ", over "
-                + BlowUps.format(factor) + " times " + (baselineBatches == 1 ? "the first batch's "
-                : "the mean of the first " + baselineBatches + " batches, ") + BlowUps.format(baseline), epoch, batch);
+    public TrainingDivergedException(String what, int epoch, int batch, double factor, String baseline) {
+        this(DIVERGED + what + ", over " + BlowUps.format(factor) + " times " + baseline, epoch, batch);
     }
 
     private TrainingDivergedException(String message, int epoch, int batch) {

@@ -86,12 +86,12 @@ class TrainablesTest {
     @Test
     void suggestedParametersComeFromTheSpaceAndWinOverFixedOnes() {
         Map<String, dev.tuna.core.Distribution> space = Map.of(
-                "lr", new CategoricalDistribution(List.of(0.5)),
+                "lr", new CategoricalDistribution(List.of(0.02)),
                 "optimizer", new CategoricalDistribution(List.of("rmsprop")));
         FrozenTrial t = runOne("mlp", Map.of("dataset", "moons?samples=200", "epochs", 1, "lr", 0.001, "units", 8), space);
 
-        assertThat(t.params()).containsEntry("optimizer", "rmsprop").containsEntry("lr", 0.5);
-        assertThat(t.metric("lr").get(1)).isCloseTo(0.5, within(1e-6));
+        assertThat(t.params()).containsEntry("optimizer", "rmsprop").containsEntry("lr", 0.02);
+        assertThat(t.metric("lr").get(1)).isCloseTo(0.02, within(1e-6));
     }
 
     @Test
@@ -136,6 +136,19 @@ class TrainablesTest {
                 + " batches, \\S+)"
                 + "|diverged: loss became (NaN|Infinity) at epoch 1 batch \\d+");
         assertThat(t.intermediateValues()).isEmpty();
+    }
+
+    @Test
+    void aLossThatBlowsUpTwentyfoldInItsFirstEpochEndsTheTrialAsDiverged() {
+        // Below the per-batch factor, and the dead network then sat at chance: completed, and once called overfitting.
+        FrozenTrial t = runOne("mlp", Map.of("dataset", "mnist?samples=2000", "epochs", 3, "batchSize", 64,
+                "optimizer", "sgd", "lr", 5.0, "seed", 0));
+
+        assertThat(t.state()).isEqualTo(TrialState.FAIL);
+        assertThat(t.reason()).matches("diverged: the mean training loss of epoch 1 was \\S+, over 10 times the first"
+                + " batch's \\S+");
+        assertThat(dev.tuna.search.diagnosis.Diagnosis.of(t)).extracting(dev.tuna.search.diagnosis.Diagnosis::name)
+                .containsExactly(dev.tuna.search.diagnosis.Diagnosis.DIVERGED);
     }
 
     @Test
