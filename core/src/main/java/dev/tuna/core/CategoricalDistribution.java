@@ -22,7 +22,7 @@ public record CategoricalDistribution(List<Object> choices) implements Distribut
         Set<Object> seen = new HashSet<>();
         for (Object choice : choices) {
             Object n = normalize(choice);
-            if (!seen.add(n instanceof Number num ? (Object) num.doubleValue() : n)) {
+            if (!seen.add(sameness(n))) {
                 throw new IllegalArgumentException("duplicate choice " + choice);
             }
             normal.add(n);
@@ -68,13 +68,27 @@ public record CategoricalDistribution(List<Object> choices) implements Distribut
         } catch (IllegalArgumentException e) {
             return -1;
         }
+        Object wanted = sameness(n);
         for (int i = 0; i < choices.size(); i++) {
-            Object c = choices.get(i);
-            if (c.equals(n) || (c instanceof Number a && n instanceof Number b && a.doubleValue() == b.doubleValue())) {
+            if (sameness(choices.get(i)).equals(wanted)) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /**
+     * What tells two normalised choices apart: a number's exact value (2 and 2.0 are one choice, 2^53 and 2^53 + 1
+     * two, which their doubles are not), anything else itself.
+     */
+    private static Object sameness(Object normalised) {
+        if (normalised instanceof Double d) {
+            return java.math.BigDecimal.valueOf(d).stripTrailingZeros();
+        }
+        if (normalised instanceof Number n) {
+            return java.math.BigDecimal.valueOf(n.longValue()).stripTrailingZeros(); // 100 as 1E+2, as 100.0 is
+        }
+        return normalised;
     }
 
     @Override

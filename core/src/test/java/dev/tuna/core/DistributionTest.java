@@ -147,6 +147,18 @@ class DistributionTest {
     }
 
     @Test
+    void categoricalNumbersAreOneChoiceByTheirExactValue() {
+        // Compared as doubles, 2^53 and 2^53 + 1 were one choice (refused as a duplicate), and 2^53 + 1 found 2^53.
+        CategoricalDistribution big = CategoricalDistribution.of(List.of(9_007_199_254_740_992L, 9_007_199_254_740_993L));
+        assertThat(big.indexOf(9_007_199_254_740_993L)).isEqualTo(1);
+        assertThat(big.indexOf(9_007_199_254_740_992L)).isZero();
+        // The same number in two types is still one choice, whatever its trailing zeros.
+        assertThat(CategoricalDistribution.of(List.of(100, 2.5)).indexOf(100.0)).isZero();
+        assertThat(CategoricalDistribution.of(List.of(100.0, 2.5)).indexOf(100L)).isZero();
+        assertThatThrownBy(() -> CategoricalDistribution.of(List.of(100, 100.0))).hasMessage("duplicate choice 100.0");
+    }
+
+    @Test
     void categoricalDoesNotFollowTheCallersList() {
         List<Object> choices = new ArrayList<>(List.of("a", "b"));
         CategoricalDistribution d = CategoricalDistribution.of(choices);
