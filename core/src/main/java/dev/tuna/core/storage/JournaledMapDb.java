@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The maps are also held in memory. A commit that fails (a full disk) keeps its changes waiting for the next
  * one; {@link #rollback} undoes the latest of them instead. A journal damaged in the middle (not just torn at its end
- * by a crash) is loaded up to the damage and copied aside, and that is logged as an error. Not thread-safe: the owner
+ * by a crash) is loaded up to the damage and copied aside (not when opened read-only), and that is logged as an
+ * error. Not thread-safe: the owner
  * serialises calls. The journal's lock makes a second process fail to open the same file.
  */
 final class JournaledMapDb implements AutoCloseable {
@@ -124,8 +125,9 @@ final class JournaledMapDb implements AutoCloseable {
     /**
      * Opens the maps at {@code path} to read them only: the snapshot and the journal's committed changes are loaded,
      * and nothing is written (no snapshot, no reset journal, no copy of a damaged one), so that a backup or a file on
-     * a read-only disk can be read as it is. A shared lock keeps a process that writes to it out meanwhile (and
-     * this one out while such a process has it).
+     * a read-only disk can be read as it is. A shared lock on the journal keeps a process that writes to it out
+     * meanwhile (and this one out while such a process has it); a snapshot without a journal (no process has it open
+     * to write) is read without a lock, and what was loaded stays as it was if a writer opens it afterwards.
      *
      * @throws StorageException if another process writes to the file, there is no file, or it cannot be read
      */
@@ -133,14 +135,14 @@ final class JournaledMapDb implements AutoCloseable {
         if (!Files.exists(path) && !Files.exists(path.resolveSibling(path.getFileName() + ".journal"))) {
             throw new StorageException("cannot open " + path + ": no such file");
         }
-        return open(path, names, MIN_CHECKPOINT_BYTES, JournalOpener.READ_ONLY);
+        return open(path, names, MIN_CHECKPOINT_BYTES, JournalOpener.READ_ONLY, true);
     }
 
     /** Opens the journal file for reading and writing (tests pass one whose writes fail, as on a full disk). */
     interface JournalOpener {
         /** The file as it is, for reading and writing. */
         JournalOpener READ_WRITE = file -> new RandomAccessFile(file, "rw");
-        /** The file as it is, for reading only: the storage is then read-only. */
+        /** The file as it is, for reading only ({@link #openReadOnly}). */
         JournalOpener READ_ONLY = file -> new RandomAccessFile(file, "r");
 
         RandomAccessFile open(java.io.File file) throws IOException;
@@ -148,6 +150,11 @@ final class JournaledMapDb implements AutoCloseable {
 
     /** As {@link #open(Path, List, long)}, with the journal file opened by {@code opener}. */
     static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes, JournalOpener opener) {
+        return open(path, names, minCheckpointBytes, opener, false);
+    }
+
+    private static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes, JournalOpener opener,
+            boolean readOnly) {
         Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
         if (Files.isDirectory(path)) {
             throw new StorageException("cannot open " + path + ": it is a folder; name a file, such as "
@@ -161,7 +168,6 @@ final class JournaledMapDb implements AutoCloseable {
                     + " storage between studies, or close it first");
         }
         boolean journalExisted = Files.exists(journalPath);
-        boolean readOnly = opener == JournalOpener.READ_ONLY;
         RandomAccessFile channel = null;
         FileLock lock = null;
         try {
@@ -239,7 +245,7 @@ final class JournaledMapDb implements AutoCloseable {
     }
 
     void put(String map, String key, byte[] value) {
-        checkOpen();
+        checkWritable();
         TreeMap<String, byte[]> target = mapNamed(map);
         rememberUndo(target, key, target.put(key, value));
         frame(out -> {
@@ -252,7 +258,7 @@ final class JournaledMapDb implements AutoCloseable {
     }
 
     void remove(String map, String key) {
-        checkOpen();
+        checkWritable();
         TreeMap<String, byte[]> target = mapNamed(map);
         rememberUndo(target, key, target.remove(key));
         frame(out -> {
@@ -264,7 +270,7 @@ final class JournaledMapDb implements AutoCloseable {
 
     /** Removes the keys from {@code from} (inclusive) to {@code to} (exclusive). */
     void removeRange(String map, String from, String to) {
-        checkOpen();
+        checkWritable();
         TreeMap<String, byte[]> target = mapNamed(map);
         NavigableMap<String, byte[]> range = target.subMap(from, true, to, false);
         Map<String, byte[]> removed = new TreeMap<>(range);
@@ -290,7 +296,7 @@ final class JournaledMapDb implements AutoCloseable {
      * @throws StorageException if it cannot
      */
     void probe() {
-        checkOpen();
+        checkWritable();
         if (dirty()) {
             commit();
             return;
@@ -329,14 +335,14 @@ final class JournaledMapDb implements AutoCloseable {
     void commitUnforced() {
         commit(false);
     }
+    // A forced commit whose sync fails rewrites only its own frames: were the operating system to drop the unforced
+    // frames before them on that I/O error (Linux may), a crash then would replay up to the gap and keep the later
+    // frames aside as damage. That needs a failing disk; a killed process alone loses nothing that was written.
 
     private void commit(boolean force) {
         checkOpen();
         if (!dirty()) {
             return;
-        }
-        if (readOnly) {
-            throw new StorageException(path + " is open read-only");
         }
         int uncommitted = pending.size();
         frame(out -> out.writeByte(COMMIT));
@@ -457,6 +463,13 @@ final class JournaledMapDb implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new StorageException(path + " is closed");
+        }
+    }
+
+    private void checkWritable() {
+        checkOpen();
+        if (readOnly) {
+            throw new StorageException(path + " is open read-only");
         }
     }
 

@@ -126,8 +126,9 @@ public final class MapDbStorage implements Storage {
      * Opens the database file to read it only, as it is: nothing is written to it or beside it, so that a backup, a
      * copy or a file on a read-only disk can be read without being changed. Trials left RUNNING by a process that
      * died are shown FAIL {@value FrozenTrial#REASON_INTERRUPTED}, as {@link #open} would mark them, but stay as
-     * they are in the file. Every change is refused with a {@link StorageException}. While it is open, no process
-     * can open the file to write to it, and it cannot be opened while one does.
+     * they are in the file. Every change is refused with a {@link StorageException}. It cannot be opened while a
+     * process has the file open to write, and while it is open no process can open the file to write to it (except a
+     * snapshot without a journal, which no process has open to write: it is read without a lock).
      *
      * @throws StorageException if there is no such file, another process writes to it, or it cannot be read
      */

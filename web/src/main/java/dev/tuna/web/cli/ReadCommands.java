@@ -154,9 +154,13 @@ final class ReadCommands {
 
         @Override
         void print(StudySource s, PrintWriter out) {
+            boolean toFile = output != null && !output.toString().equals("-");
+            if (toFile) {
+                refuseDataFiles(output); // before the study is read
+            }
             List<JsonNode> trials = s.trials(name(study));
             String text = format == Format.json ? json(StudySource.JSON.valueToTree(trials)) + "\n" : csv(trials);
-            if (output == null || output.toString().equals("-")) {
+            if (!toFile) {
                 out.print(text);
                 out.flush();
                 if (out.checkError()) { // a PrintWriter keeps its errors to itself: a full disk gave a cut file and exit 0
@@ -172,7 +176,6 @@ final class ReadCommands {
          * file and an older one intact, with its permissions; a device, a pipe or a link is written where it leads.
          */
         private static void write(Path output, String text) {
-            refuseDataFiles(output);
             Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
             try {
                 if (Files.exists(output) && (Files.isSymbolicLink(output) || !Files.isRegularFile(output))) {
@@ -212,7 +215,8 @@ final class ReadCommands {
                 throw new UncheckedIOException("--output " + output + ": " + FileErrors.describe(e), e);
             }
             String name = String.valueOf(target.getFileName());
-            boolean dataFile = name.equals(ServerRuntime.DB_FILE) || name.startsWith(ServerRuntime.DB_FILE + ".")
+            String db = ServerRuntime.DB_FILE;
+            boolean dataFile = name.equals(db) || name.startsWith(db + ".journal") || name.equals(db + ".tmp")
                     || name.equals(ApiToken.FILE);
             if (dataFile && Files.exists(target.resolveSibling(ServerRuntime.DB_FILE))) {
                 throw new UsageException("--output: " + output + " is a file of the data folder "

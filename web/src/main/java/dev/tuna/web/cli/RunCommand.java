@@ -81,9 +81,11 @@ final class RunCommand implements Callable<Integer> {
                         + " this study a new name");
             }
             stored.ifPresent(old -> checkSameStudy(old, given));
-            if (found.isEmpty()) {
-                // Created here, as a server's submit does: one left without its spec by a kill is taken up again.
-                storage.createStudy(studySpec.name(), studySpec.direction());
+            if (found.isPresent() && stored.isEmpty()) {
+                storage.deleteStudy(studySpec.name()); // left without its spec by a kill: replaced, as a submit does
+            }
+            if (stored.isEmpty()) {
+                storage.createStudy(studySpec.name(), studySpec.direction()); // here, so that it is not "made in code"
             }
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();

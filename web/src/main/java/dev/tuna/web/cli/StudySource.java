@@ -78,8 +78,8 @@ interface StudySource extends AutoCloseable {
             try {
                 return new Local(toChange ? MapDbStorage.open(db) : MapDbStorage.openReadOnly(db));
             } catch (StorageInUseException e) {
-                throw new StorageInUseException(e.getMessage() + "; while a server runs on it, read through the server"
-                        + " with --server URL", e);
+                throw new StorageInUseException(e.getMessage() + "; while a server runs on it, " + (toChange ? "change it"
+                        : "read") + " through the server with --server URL", e);
             }
         }
 

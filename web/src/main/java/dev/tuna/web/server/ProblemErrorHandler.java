@@ -35,8 +35,8 @@ final class ProblemErrorHandler extends ErrorHandler {
         String title = HttpStatus.getMessage(status);
         // Jetty gives no reason for a URL it cannot decode (a '%' without two hex digits after it): say what to look at.
         String detail = reason != null && !reason.isBlank() && !reason.equals(title) ? reason
-                : status == 400 ? "the request cannot be read: its URL or a header is malformed (a '%' in a URL must"
-                + " start an escape of two hex digits, such as %2F)" : title;
+                : status == 400 ? "the request cannot be read: its request line, URL or a header is malformed (a '%' in"
+                + " a URL, for one, must start an escape of two hex digits, such as %2F)" : title;
         return ("{\"type\":\"about:blank\",\"title\":\"" + escape(title) + "\",\"status\":" + status
                 + ",\"detail\":\"" + escape(detail) + "\",\"field\":\"\"}").getBytes(StandardCharsets.UTF_8);
     }

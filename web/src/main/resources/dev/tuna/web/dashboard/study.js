@@ -526,8 +526,10 @@ function contour() {
     g.fillText(xAxis.ticks[1][1], right, bottom + 16);
   } else {
     g.textAlign = 'center';
-    const room = Math.floor((right - left) / xAxis.ticks.length / 7);
-    for (const [u, choice] of xAxis.ticks) g.fillText(cutToFit(choice, room), px(u), bottom + 16);
+    // Many choices: every k-th named, so that names do not run into each other.
+    const spacing = (right - left) / xAxis.ticks.length, every = Math.ceil(32 / spacing);
+    const room = Math.floor(spacing * every / 7);
+    xAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(cutToFit(choice, room), px(u), bottom + 16); });
   }
   g.textAlign = 'right';
   if (yAxis.kind === 'numeric') {
@@ -535,7 +537,8 @@ function contour() {
     g.fillText(yAxis.ticks[1][1], left - 6, top + 10);
   } else {
     // The choices take the room beside the frame; the name goes to the canvas's edge.
-    for (const [u, choice] of yAxis.ticks) g.fillText(cutToFit(choice, 7), left - 6, py(u) + 4);
+    const every = Math.ceil(14 / ((bottom - top) / yAxis.ticks.length));
+    yAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(cutToFit(choice, 7), left - 6, py(u) + 4); });
   }
   g.textAlign = 'center';
   g.fillText(xName + (isLog(xName) ? ' (log)' : ''), (left + right) / 2, bottom + 32);

@@ -272,10 +272,12 @@ class StudyCommandsTest {
         try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
             assertThat(storage.trials("mine")).hasSize(3).allSatisfy(t -> assertThat(t.params()).containsOnlyKeys("units"));
             assertThat(storage.trials("empty")).isEmpty();
-            // What a run killed before it stored its spec leaves (no spec, no trial) is run as new.
-            storage.createStudy("half", dev.tuna.core.Direction.MINIMIZE);
+            // What a run killed before it stored its spec leaves (no spec, no trial) is run as new, whatever its
+            // direction.
+            storage.createStudy("half", dev.tuna.core.Direction.MAXIMIZE);
         }
-        assertThat(tuna("run", spec("half", 2).toString(), "--data", data.toString()).code()).isZero();
+        TunaRun half = tuna("run", spec("half", 2).toString(), "--data", data.toString());
+        assertThat(half.code()).as(half.err()).isZero();
     }
 
     @Test
@@ -436,9 +438,9 @@ class StudyCommandsTest {
         }
         assertThat(tuna("studies", "--data", data.toString()).out()).contains("2/2");
         // Beside them, a file of another name is written.
-        assertThat(tuna("export", "ex", "--format", "csv", "-o", data.resolve("ex.csv").toString(), "--data",
+        assertThat(tuna("export", "ex", "--format", "csv", "-o", data.resolve("tuna.db.csv").toString(), "--data",
                 data.toString()).code()).isZero();
-        assertThat(Files.readAllLines(data.resolve("ex.csv"))).hasSize(3);
+        assertThat(Files.readAllLines(data.resolve("tuna.db.csv"))).hasSize(3);
     }
 
     @Test

@@ -285,8 +285,8 @@ class MalformedRequestsTest {
         for (String path : List.of("/api/studies/%", "/api/studies/a%2")) {
             Api.Answer url = api.raw("GET", path, java.util.Map.of("Host", "127.0.0.1"));
             assertThat(url.status()).isEqualTo(400);
-            assertThat(url.body()).contains("\"detail\":\"the request cannot be read: its URL or a header is malformed (a"
-                    + " '%' in a URL must start an escape of two hex digits, such as %2F)\"");
+            assertThat(url.body()).contains("\"detail\":\"the request cannot be read: its request line, URL or a header"
+                    + " is malformed (a '%' in a URL, for one, must start an escape of two hex digits, such as %2F)\"");
         }
     }
 }

@@ -25,8 +25,9 @@ import java.util.Map;
  * {@link TrainingDivergedException} at once when it is NaN or infinite, or {@value #BLOW_UP_FACTOR} times the first
  * batch's loss or more (of the first batches' mean, when they are smaller than {@value #BASELINE_SAMPLES} samples):
  * a learning rate far too high can blow a classifier's loss up to millions in the first epoch
- * and leave a dead network whose loss never becomes NaN, and whose first epoch's mean is already the blown-up one
- * that a per-epoch rule would compare against.
+ * and leave a dead network whose loss never becomes NaN. It also throws when an epoch's mean training loss is
+ * {@value #EPOCH_BLOW_UP_FACTOR} times that baseline or more: a rule on the epochs' curve alone would compare with the
+ * first epoch's mean, which is the blown-up one.
  *
  * <p>It must see the batch after the backward pass and before the optimiser's step (where DJL's
  * {@code onTrainingBatch} is called), so the gradients are those of that batch. All per-batch values are read

@@ -190,7 +190,13 @@ public abstract class DjlTrainable implements Trainable {
             if (here != null) {
                 checkDefined(metric, here.validation(), settings.dataset());
             }
-            checkBatchNorm(buildBlock(p, checkedInputShape(p, data), outputs(data), data.task()), settings.batchSize());
+            Block block = buildBlock(p, checkedInputShape(p, data), outputs(data), data.task());
+            // Two settings at once: judged only when neither is searched (the passes pair a space's values by
+            // their order, so a searched pair would be judged by the order its choices are listed in); a trial
+            // with such a pair fails naming it.
+            if (!space.containsKey("batchSize") && !space.containsKey("batchNorm")) {
+                checkBatchNorm(block, settings.batchSize(), here != null ? here.train().size() : Integer.MAX_VALUE);
+            }
             p.checkAllKnown();
             // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
             // give two.
@@ -209,13 +215,20 @@ public abstract class DjlTrainable implements Trainable {
     }
 
     /**
-     * Refuses a batch of one sample for a network with batch normalisation, which needs two to normalise a batch
-     * (PyTorch fails on it with an error that names neither setting).
+     * Refuses batches of one sample for a network with batch normalisation, which needs two to normalise a batch
+     * (PyTorch fails on it with an error that names no setting): a batch size of 1, or a training split of one.
      */
-    private static void checkBatchNorm(Block block, int batchSize) {
-        if (batchSize == 1 && hasBatchNorm(block)) {
+    private static void checkBatchNorm(Block block, int batchSize, int trainSize) {
+        if (!hasBatchNorm(block)) {
+            return;
+        }
+        if (batchSize == 1) {
             throw new InvalidSettingException("batchSize", "batchSize: 1 cannot train a network with batchNorm, which"
                     + " needs at least 2 samples in a batch");
+        }
+        if (trainSize == 1) {
+            throw new InvalidSettingException("dataset", "dataset: its training split holds 1 sample, and a network"
+                    + " with batchNorm needs at least 2 in a batch");
         }
     }
 
@@ -289,10 +302,10 @@ public abstract class DjlTrainable implements Trainable {
         Block block = buildBlock(p, shape, outputs(train), task);
         p.checkAllKnown();
         checkDefined(metric, validation, s.dataset());
-        checkBatchNorm(block, batchSize);
+        checkBatchNorm(block, batchSize, train.size());
         // A last batch of one sample cannot be normalised: with batch norm, it is left out of the epoch (a
         // different sample each epoch, as the order is shuffled).
-        boolean dropLast = train.size() % batchSize == 1 && train.size() > 1 && hasBatchNorm(block);
+        boolean dropLast = train.size() % batchSize == 1 && hasBatchNorm(block);
         LOG.debug("trial {}: {} on {} with {}", trial.number(), name, device, p.asMap());
 
         int batchesPerEpoch = dropLast ? train.size() / batchSize : (train.size() + batchSize - 1) / batchSize;

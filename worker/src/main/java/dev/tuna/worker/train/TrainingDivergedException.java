@@ -22,6 +22,12 @@ public class TrainingDivergedException extends TrialFailedException {
                 + epoch + " batch " + batch, epoch, batch);
     }
 
+    /** The finite loss {@code loss} at {@code epoch} and {@code batch} is {@code factor} times the first batch's or more. */
+    public TrainingDivergedException(float loss, int epoch, int batch, double firstLoss, double factor) {
+        this("loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch " + batch, epoch, batch, factor,
+                "the first batch's " + BlowUps.format(firstLoss));
+    }
+
     /**
      * A finite loss {@code factor} times its baseline or more at {@code epoch} and {@code batch}: {@code what}
      * happened ("loss became 2.6e+06 at epoch 1 batch 4") and {@code baseline} is what it was compared with

@@ -177,6 +177,14 @@ class TrainablesTest {
                 + " samples in a batch");
         assertThatThrownBy(() -> REGISTRY.create("mlp", Map.of("dataset", "spirals", "batchSize", 1, "batchNorm", true),
                 Map.of()).check()).isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("batchSize: 1");
+        // Searched, the pair is left to the trials: the check pairs a space's choices by their order.
+        REGISTRY.create("mlp", Map.of("dataset", "spirals"), Map.of("batchSize", new CategoricalDistribution(List.of(1, 32)),
+                "batchNorm", new CategoricalDistribution(List.of(false, true)))).check();
+        // A training split of one sample is a batch of one, whatever the batch size.
+        FrozenTrial tiny = runOne("mlp", Map.of("dataset", "spirals?samples=2", "epochs", 1, "batchSize", 4,
+                "batchNorm", true, "units", 8));
+        assertThat(tiny.reason()).endsWith("dataset: its training split holds 1 sample, and a network with batchNorm"
+                + " needs at least 2 in a batch");
     }
 
     @Test
