@@ -78,7 +78,14 @@ final class ReadCommands {
         @Override
         void print(StudySource s, PrintWriter out) {
             Iterable<JsonNode> studies = s.studies(); // read first: a failure prints its one line and no header
-            out.printf("%-24s %-9s %-10s %-12s %-8s %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER", "PRUNER");
+            // As wide as its longest entry: a study made in code names its sampler's class ("RandomSampler").
+            int samplerWidth = 8;
+            for (JsonNode st : studies) {
+                samplerWidth = Math.max(samplerWidth, st.path("sampler").asText("").length());
+            }
+            String samplerColumn = "%-" + samplerWidth + "s";
+            out.printf("%-24s %-9s %-10s %-12s " + samplerColumn + " %s%n", "NAME", "STATE", "FINISHED", "BEST", "SAMPLER",
+                    "PRUNER");
             for (JsonNode st : studies) {
                 // A scheduled study's trials are per firing: its finished trials are not a share of them.
                 boolean scheduled = st.hasNonNull("cron");
@@ -89,7 +96,7 @@ final class ReadCommands {
                 // would not tell.
                 String error = st.hasNonNull("error") ? "  (last run: " + Terminal.printable(st.get("error").asText()) + ")"
                         : "";
-                out.printf("%s %-9s %-10s %-12s %-8s %s%s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
+                out.printf("%s %-9s %-10s %-12s " + samplerColumn + " %s%s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
                         st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),
                         st.hasNonNull("sampler") ? st.get("sampler").asText() : "-",

@@ -126,6 +126,16 @@ const Tuna = {
     for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
     return e;
   },
+  /**
+   * A label of at most {@code room} characters (at least 4), cut in the middle where it is longer: long names often
+   * differ only at their end ("layer_1_units", "layer_2_units"; "/data/run-a/best.pt", "/data/run-b/best.pt").
+   */
+  cut(text, room) {
+    room = Math.max(4, room);
+    if (text.length <= room) return text;
+    const head = Math.ceil((room - 1) / 2);
+    return text.slice(0, head) + '\u2026' + text.slice(text.length - (room - 1 - head));
+  },
   fmt(v) {
     if (v == null) return '\u2013';
     if (typeof v === 'number') return Tuna.num(v, 6);
@@ -259,10 +269,11 @@ const Tuna = {
     Tuna.clear(container);
     // Whole-number ticks only where x is whole (trials, steps); elsewhere 1-2-5 ticks of any power of ten, labelled
     // by Tuna.ticks. The y axis is as wide as its longest label, which the default width cut off from 10,000 up.
-    // Choices (extra.xLabels, by their index on x) are named on the axis, cut to 16 characters.
-    const xAxis = labels ? {label: xLabel, incrs: Tuna.STEPS, values: (u, splits) => splits.map(v =>
-        Number.isInteger(v) && v >= 0 && v < labels.length ? (labels[v].length > 16 ? labels[v].slice(0, 15) + '\u2026'
-          : labels[v]) : '')}
+    // Choices (extra.xLabels, by their index on x) are named on the axis, cut to 16 characters in the middle, as far
+    // apart as the longest needs (every k-th of many).
+    const named = v => Number.isInteger(v) && v >= 0 && v < labels.length ? labels[v] : null;
+    const xAxis = labels ? {label: xLabel, incrs: Tuna.STEPS, space: 12 + 7 * Math.min(16, Math.max(1,
+        ...labels.map(l => l.length))), values: (u, splits) => splits.map(v => named(v) == null ? '' : Tuna.cut(named(v), 16))}
       : data[0].every(Number.isInteger) ? {label: xLabel, incrs: Tuna.STEPS}
       : {label: xLabel, incrs: Tuna.INCRS, values: Tuna.ticks};
     const yAxis = {incrs: Tuna.INCRS, values: Tuna.ticks,
@@ -281,7 +292,9 @@ const Tuna = {
     if (!logScale('y')) yAxis.splits = Tuna.splits;
     const {xLabels, ...rest} = extra || {};
     const opts = Object.assign({title, width, height: rest.height || 300,
-      axes: [xAxis, yAxis], series: [{label: xLabel}].concat(series)}, rest);
+      // A choice under the cursor is named, not given as its index on x.
+      axes: [xAxis, yAxis], series: [labels ? {label: xLabel, value: (u, v) => v == null ? '\u2013' : named(v) ?? v}
+        : {label: xLabel}].concat(series)}, rest);
     // The caller's scales (a log axis) replace ours one axis at a time.
     opts.scales = Object.assign({x: {time: false}, y: {range: yRange}}, extra && extra.scales);
     const plot = new uPlot(opts, data, container);

@@ -355,7 +355,7 @@ function parallel() {
   // Names and end labels no wider than the gap between axes (28 characters at most), so that neighbours do not
   // overlap.
   const room = Math.min(28, Math.floor((right - left) / (axes.length - 1 || 1) / 7));
-  const fit = text => cutToFit(text, room);
+  const fit = text => Tuna.cut(text, room);
   axes.forEach((a, i) => {
     const span = brushes.has(a.key) ? a.span(brushes.get(a.key)) : null;
     if (span) {
@@ -368,7 +368,10 @@ function parallel() {
     g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
     g.textAlign = 'center';
     g.fillText(fit(a.name), x(i), top - 14);
-    for (const [u, text] of a.ticks) {
+    // Many choices: every k-th named, at least 14 px apart (the ends always).
+    const every = Math.max(1, Math.ceil(14 / ((bottom - top) / Math.max(1, a.ticks.length - 1))));
+    for (const [j, [u, text]] of a.ticks.entries()) {
+      if (j % every !== 0 && u !== 0 && u !== 1) continue;
       if (u === 1) g.fillText(fit(String(text)), x(i), top - 2);
       else if (u === 0) g.fillText(fit(String(text)), x(i), bottom + 14);
       else { g.textAlign = 'left'; g.fillText(fit(String(text)), x(i) + 4, y(u) + 4); g.textAlign = 'center'; }
@@ -395,16 +398,6 @@ function contourAxis(key, name, values) {
   return {...axis, at: t => padded(axis.at(t)), ticks: axis.ticks.map(([u, choice]) => [padded(u), choice])};
 }
 
-/**
- * A label of at most {@code room} characters (at least 4), cut in the middle where it is longer: long names often
- * differ only at their end ("layer_1_units", "layer_2_units").
- */
-function cutToFit(text, room) {
-  room = Math.max(4, room);
-  if (text.length <= room) return text;
-  const head = Math.ceil((room - 1) / 2);
-  return text.slice(0, head) + '\u2026' + text.slice(text.length - (room - 1 - head));
-}
 
 /** A colour from the palest (0, the worst value) to the darkest blue (1, the best), as the parallel coordinates. */
 function goodness(g) {
@@ -527,9 +520,9 @@ function contour() {
   } else {
     g.textAlign = 'center';
     // Many choices: every k-th named, so that names do not run into each other.
-    const spacing = (right - left) / xAxis.ticks.length, every = Math.ceil(32 / spacing);
-    const room = Math.floor(spacing * every / 7);
-    xAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(cutToFit(choice, room), px(u), bottom + 16); });
+    const spacing = (right - left) / xAxis.ticks.length, every = Math.ceil(40 / spacing);
+    const room = Math.floor(spacing * every / 7) - 1; // a character's room between neighbours
+    xAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(Tuna.cut(choice, room), px(u), bottom + 16); });
   }
   g.textAlign = 'right';
   if (yAxis.kind === 'numeric') {
@@ -538,7 +531,7 @@ function contour() {
   } else {
     // The choices take the room beside the frame; the name goes to the canvas's edge.
     const every = Math.ceil(14 / ((bottom - top) / yAxis.ticks.length));
-    yAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(cutToFit(choice, 7), left - 6, py(u) + 4); });
+    yAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(Tuna.cut(choice, 7), left - 6, py(u) + 4); });
   }
   g.textAlign = 'center';
   g.fillText(xName + (isLog(xName) ? ' (log)' : ''), (left + right) / 2, bottom + 32);
@@ -936,12 +929,13 @@ function slices() {
   if (names.length === 0) box.append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
   for (const name of names) {
     // Trials without the parameter (a conditional one) are left out, not drawn as a choice "undefined".
-    const texts = done.map(t => t.params[name]).filter(v => v != null && typeof v !== 'number').map(String);
-    // Numbers stay on the x axis as numbers; the other choices in their declared order.
-    const choices = texts.length ? choiceOrder(name, texts).filter(c => texts.includes(c) || !isFinite(Number(c))) : [];
+    const values = done.map(t => t.params[name]).filter(v => v != null);
+    // Numbers on the x axis as numbers; a parameter with any other value is categorical, every choice in its declared
+    // order (numbers among strings too: drawn at their value, they fell under another choice's name or off the axis).
+    const choices = values.every(v => typeof v === 'number') ? [] : choiceOrder(name, values.map(String));
     const points = done.filter(t => t.params[name] != null).map(t => {
       const v = t.params[name];
-      return [typeof v === 'number' ? v : choices.indexOf(String(v)), t.value];
+      return [choices.length ? choices.indexOf(String(v)) : v, t.value];
     }).sort((a, b) => a[0] - b[0]);
     const chart = sliceBoxes.get(name);
     box.append(chart); // in the space's order

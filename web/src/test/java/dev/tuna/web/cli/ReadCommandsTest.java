@@ -58,6 +58,21 @@ class ReadCommandsTest {
     }
 
     @Test
+    void theStudiesListKeepsItsColumnsUnderLongSamplerNames() {
+        StringWriter text = new StringWriter();
+        new ReadCommands.Studies().print(serverSaying("""
+                [{"name": "coded", "state": "complete", "finished": 3, "best": null, "sampler": "RandomSampler",
+                  "pruner": "NopPruner"},
+                 {"name": "spec", "state": "complete", "finished": 3, "trials": 3, "best": null, "sampler": "gp",
+                  "pruner": "asha"}]
+                """), new PrintWriter(text, true));
+        List<String> lines = text.toString().lines().toList();
+        int pruner = lines.get(0).indexOf("PRUNER");
+        assertThat(lines.get(1).indexOf("NopPruner")).isEqualTo(pruner);
+        assertThat(lines.get(2).indexOf("asha")).isEqualTo(pruner);
+    }
+
+    @Test
     void csvCellsThatASpreadsheetWouldRunAsFormulasAreQuotedAndNumbersAreNot() throws Exception {
         List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
                 {"number": 0, "state": "FAIL", "value": -1.5, "durationMillis": 7, "device": null,

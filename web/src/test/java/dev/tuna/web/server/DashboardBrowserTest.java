@@ -986,6 +986,44 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void manyOrMixedChoicesAreNamedAndEveryPointSitsAtItsChoice() {
+        // A categorical of numbers among strings, and one of 40 long choices that differ only at their end.
+        Storage storage = runtime.studies().storage();
+        storage.createStudy("choices", Direction.MINIMIZE);
+        CategoricalDistribution mixed = CategoricalDistribution.of(List.of(0, "opt1", 4.5, "opt2"));
+        List<String> names = java.util.stream.IntStream.range(0, 40).mapToObj(i -> String.format("activation_variant_l%02d", i))
+                .toList();
+        CategoricalDistribution act = CategoricalDistribution.of(names);
+        for (int i = 0; i < 40; i++) {
+            int n = storage.startTrial("choices").number();
+            storage.setParam("choices", n, "mixed", mixed, i % 4);
+            storage.setParam("choices", n, "act", act, i);
+            storage.finishTrial("choices", n, TrialState.COMPLETE, 1.0 + i, null);
+        }
+        browser.get(api.base + "/study.html?name=choices");
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> (Boolean) js("const c = document.querySelectorAll("
+                + "'#slices .chart'); return c.length === 2 && [...c].every(b => b.tunaPlot)"));
+        String plot = "const u = [...document.querySelectorAll('#slices .chart')].map(c => c.tunaPlot)"
+                + ".find(u => u && u.series[0].label === arguments[0]);";
+        // Numbers among strings sit at their choice (4.5 was drawn at x = 4.5, under another choice's name or off it).
+        assertThat(js(plot + " return [...new Set(u.data[0])]", "mixed")).isEqualTo(List.of(0L, 1L, 2L, 3L));
+        assertThat(js(plot + " return [u.scales.x.min, u.scales.x.max]", "mixed")).isEqualTo(List.of(-0.5, 3.5));
+        // The cursor's x is named by its choice, not its index; the axis cuts long names in the middle.
+        assertThat(js(plot + " return [u.series[0].value(u, 2), u.series[0].value(u, 1)]", "mixed"))
+                .isEqualTo(List.of("4.5", "opt1"));
+        assertThat(js(plot + " return u.series[0].value(u, 37)", "act")).isEqualTo("activation_variant_l37");
+        assertThat(js(plot + " return u.axes[0].values(u, [0, 37])", "act"))
+                .isEqualTo(List.of("activati\u2026ant_l00", "activati\u2026ant_l37"));
+        // The parallel coordinates name every k-th of 40 choices, not all of them on top of one another.
+        long drawn = (Long) js("const texts = [], g = CanvasRenderingContext2D.prototype, f = g.fillText;"
+                + " g.fillText = function (t, ...rest) { texts.push(String(t)); return f.call(this, t, ...rest); };"
+                + " try { parallel(); } finally { g.fillText = f; }"
+                + " return texts.filter(t => t.startsWith('activation_variant')).length");
+        assertThat(drawn).isBetween(2L, 20L);
+        screenshot("choices");
+    }
+
+    @Test
     void theTimelineDrawsEachTrialFromItsStartToItsEndAndNamesTheOneUnderTheMouse() throws InterruptedException {
         // Trials 0 and 1 overlap, then 1 and 2; 3 still runs. Apart by a few milliseconds, so no two times tie.
         Storage storage = runtime.studies().storage();
