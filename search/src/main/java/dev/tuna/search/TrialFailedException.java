@@ -30,6 +30,12 @@ public class TrialFailedException extends RuntimeException {
         this.step = step;
     }
 
+    /** Whether a trial failed because its training diverged (its reason begins {@value #DIVERGED}). */
+    public static boolean diverged(dev.tuna.core.FrozenTrial trial) {
+        return trial.state() == dev.tuna.core.TrialState.FAIL && trial.reason() != null
+                && trial.reason().startsWith(DIVERGED);
+    }
+
     /** The step where the trial failed, if the objective said. */
     public OptionalInt step() {
         return step == null ? OptionalInt.empty() : OptionalInt.of(step);

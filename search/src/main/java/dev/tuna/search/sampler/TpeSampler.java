@@ -7,6 +7,7 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
+import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.sampler.gp.UnitEncoding;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -181,30 +182,39 @@ public final class TpeSampler implements Sampler {
 
     /**
      * Finished (and running, as liars) trials ranked: the best gamma(n) completed ones are "below", the rest,
-     * pruned and running trials "above".
+     * pruned and running trials "above". A trial whose training diverged (failed with a reason that says so) ranks as
+     * a completed one of an infinitely bad value, as a broken constraint returned as infinity does: ignored as other
+     * failures are, its region (a learning rate too high) drew trials as a random search does.
      */
     private static List<Observation> split(Study study, List<FrozenTrial> trials, int current) {
         double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
-        List<FrozenTrial> complete = new ArrayList<>();
+        List<FrozenTrial> ranked = new ArrayList<>();
         List<Observation> out = new ArrayList<>();
         int pruned = 0;
+        int completed = 0;
         for (FrozenTrial t : trials) {
             pruned += t.state() == TrialState.PRUNED ? 1 : 0;
             if (t.state() == TrialState.COMPLETE && t.value() != null) {
-                complete.add(t);
+                ranked.add(t);
+                completed++;
+            } else if (TrialFailedException.diverged(t)) {
+                ranked.add(t);
             } else if (t.state() == TrialState.PRUNED
                     || (t.state() == TrialState.RUNNING && t.number() != current && !t.params().isEmpty())) {
                 out.add(new Observation(t.params(), t.distributions(), false));
             }
         }
-        complete.sort(Comparator.comparingDouble(t -> sign * t.value()));
-        int n = complete.size();
+        java.util.function.ToDoubleFunction<FrozenTrial> badness = t -> t.state() == TrialState.COMPLETE
+                ? sign * t.value() : Double.POSITIVE_INFINITY;
+        ranked.sort(Comparator.comparingDouble(badness));
+        int n = ranked.size();
         int gamma = Math.min((int) Math.ceil(0.1 * n), 25);
         for (int i = 0; i < n; i++) {
-            out.add(new Observation(complete.get(i).params(), complete.get(i).distributions(), i < gamma));
+            FrozenTrial t = ranked.get(i);
+            out.add(new Observation(t.params(), t.distributions(), i < gamma && t.state() == TrialState.COMPLETE));
         }
         // Pruned trials end the startup too (as in Optuna): under an aggressive pruner few trials ever complete.
-        return n == 0 || n + pruned < STARTUP ? List.of() : out;
+        return completed == 0 || n + pruned < STARTUP ? List.of() : out;
     }
 
     private static double[] column(List<double[]> points, int j) {
