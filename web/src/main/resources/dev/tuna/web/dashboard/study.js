@@ -398,7 +398,6 @@ function contourAxis(key, name, values) {
   return {...axis, at: t => padded(axis.at(t)), ticks: axis.ticks.map(([u, choice]) => [padded(u), choice])};
 }
 
-
 /** A colour from the palest (0, the worst value) to the darkest blue (1, the best), as the parallel coordinates. */
 function goodness(g) {
   const mix = (a, b) => Math.round(a + (b - a) * g);
