@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>The maps are also held in memory. A commit that fails (a full disk) keeps its changes waiting for the next
  * one; {@link #rollback} undoes the latest of them instead. A journal damaged in the middle (not just torn at its end
  * by a crash) is loaded up to the damage and copied aside (not when opened read-only), and that is logged as an
- * error. Not thread-safe: the owner
- * serialises calls. The journal's lock makes a second process fail to open the same file.
+ * error. Not thread-safe: the owner serialises calls. The journal's lock makes a second process fail to open the
+ * same file.
  */
 final class JournaledMapDb implements AutoCloseable {
 
@@ -192,10 +192,10 @@ final class JournaledMapDb implements AutoCloseable {
             db.load();
             return db;
         } catch (StorageException e) {
-            abandonOpen(channel, lock != null && !journalExisted && !readOnly, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath);
             throw e;
         } catch (IOException | DBException e) {
-            abandonOpen(channel, lock != null && !journalExisted && !readOnly, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
@@ -330,14 +330,13 @@ final class JournaledMapDb implements AutoCloseable {
     /**
      * As {@link #commit()}, but leaves the journal's new frames to the operating system, which writes them in its
      * own time: they survive the process being killed, not the machine losing power, until the next commit that
-     * forces the journal to disk (it forces them too).
+     * forces the journal to disk (it forces them too). A forced commit whose sync fails rewrites only its own frames:
+     * were the operating system to drop unforced frames before them on that I/O error (Linux may), a crash then would
+     * replay up to the gap and keep the later frames aside as damage; that needs a failing disk.
      */
     void commitUnforced() {
         commit(false);
     }
-    // A forced commit whose sync fails rewrites only its own frames: were the operating system to drop the unforced
-    // frames before them on that I/O error (Linux may), a crash then would replay up to the gap and keep the later
-    // frames aside as damage. That needs a failing disk; a killed process alone loses nothing that was written.
 
     private void commit(boolean force) {
         checkOpen();

@@ -49,6 +49,7 @@ public final class MapDbStorage implements Storage {
     private static final String STUDIES = "studies";
     private static final String TRIALS = "trials";
     private static final String STEPS = "steps";
+    private static final List<String> MAPS = List.of(STUDIES, TRIALS, STEPS);
 
     /** Trials are written without their curves: those go, step by step, to their own map. */
     @JsonIgnoreProperties({"intermediateValues", "metrics"})
@@ -108,16 +109,8 @@ public final class MapDbStorage implements Storage {
 
     /** As {@link #open(Path)}, with the journal file opened by {@code opener} (tests: a disk that fills up). */
     static MapDbStorage open(Path path, JournaledMapDb.JournalOpener opener) {
-        JournaledMapDb db = JournaledMapDb.open(path, List.of(STUDIES, TRIALS, STEPS), JournaledMapDb.MIN_CHECKPOINT_BYTES,
-                opener);
-        MapDbStorage storage = new MapDbStorage(path, db);
-        try {
-            storage.load();
-            storage.recoverInterrupted();
-        } catch (RuntimeException e) {
-            db.abandon();
-            throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
-        }
+        MapDbStorage storage = loaded(path, JournaledMapDb.open(path, MAPS, JournaledMapDb.MIN_CHECKPOINT_BYTES, opener),
+                false);
         storage.flusher.scheduleWithFixedDelay(storage::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         return storage;
     }
@@ -133,19 +126,19 @@ public final class MapDbStorage implements Storage {
      * @throws StorageException if there is no such file, another process writes to it, or it cannot be read
      */
     public static MapDbStorage openReadOnly(Path path) {
-        JournaledMapDb db = JournaledMapDb.openReadOnly(path, List.of(STUDIES, TRIALS, STEPS));
+        return loaded(path, JournaledMapDb.openReadOnly(path, MAPS), true);
+    }
+
+    /** A storage over {@code db}, loaded, with its trials left running marked; {@code db} is let go if that fails. */
+    private static MapDbStorage loaded(Path path, JournaledMapDb db, boolean readOnly) {
         MapDbStorage storage = new MapDbStorage(path, db);
-        storage.readOnly = true;
+        storage.readOnly = readOnly;
         try {
             storage.load();
+            storage.recoverInterrupted();
         } catch (RuntimeException e) {
             db.abandon();
             throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
-        }
-        for (StudyInfo info : storage.cache.studies()) {
-            for (FrozenTrial t : storage.cache.trials(info.name(), Set.of(TrialState.RUNNING))) {
-                storage.cache.finishTrial(info.name(), t.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
-            }
         }
         return storage;
     }
@@ -210,6 +203,11 @@ public final class MapDbStorage implements Storage {
         }
         int recovered = running.values().stream().mapToInt(List::size).sum();
         if (recovered == 0) {
+            return;
+        }
+        if (readOnly) { // shown as an open to write would mark them, but not written
+            running.forEach((study, numbers) -> numbers.forEach(n -> cache.finishTrial(study, n, TrialState.FAIL, null,
+                    FrozenTrial.REASON_INTERRUPTED)));
             return;
         }
         try {

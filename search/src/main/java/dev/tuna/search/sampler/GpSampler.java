@@ -6,7 +6,6 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
-import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.sampler.gp.AcquisitionOptimizer;
 import dev.tuna.search.sampler.gp.GaussianProcess;
 import dev.tuna.search.sampler.gp.LocalQuadratic;
@@ -88,7 +87,7 @@ import org.slf4j.LoggerFactory;
  *       worst completed value ({@link #prunedObservations}: under ASHA, where most trials are pruned, that is most
  *       of what the GP learns); a completed trial with an infinitely bad value (a broken constraint) is held at
  *       that ceiling too, one infinitely good is left out; failed trials are ignored, except those whose training
- *       diverged ({@link TrialFailedException#diverged}), held at that ceiling too. Values are negated for
+ *       diverged (see {@link Outcomes#badness}), held at that ceiling too. Values are negated for
  *       maximisation and standardised.</li>
  *   <li>Incumbent: the lowest observation for a deterministic objective; otherwise the lowest posterior mean at
  *       an observed point, since a noisy observation's luck should not set the bar.</li>
@@ -177,14 +176,15 @@ public final class GpSampler implements Sampler {
     /** As {@link #sampleRelative(Study, FrozenTrial)}, on the study's trials already read by the caller. */
     synchronized Map<String, Object> sampleRelative(Study study, FrozenTrial trial, List<FrozenTrial> trials) {
         StudyState state = states.computeIfAbsent(study, s -> new StudyState());
+        double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
         List<FrozenTrial> complete = new ArrayList<>();
         int others = 0; // pruned, diverged, or complete with an infinite value
         for (FrozenTrial t : trials) {
             // An infinite value (a constraint broken, as Optuna users return) is no number to fit: see below.
-            if (t.state() == TrialState.COMPLETE && t.value() != null && Double.isFinite(t.value())) {
+            double badness = Outcomes.badness(t, sign);
+            if (Double.isFinite(badness)) {
                 complete.add(t);
-            } else if (t.state() == TrialState.PRUNED || (t.state() == TrialState.COMPLETE && t.value() != null)
-                    || TrialFailedException.diverged(t)) {
+            } else if (t.state() == TrialState.PRUNED || !Double.isNaN(badness)) {
                 others++;
             }
         }
@@ -207,7 +207,6 @@ public final class GpSampler implements Sampler {
             categorical[j] = UnitEncoding.isCategorical(distributions[j]);
             grids[j] = UnitEncoding.grid(distributions[j]);
         }
-        double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
 
         List<double[]> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
@@ -217,15 +216,14 @@ public final class GpSampler implements Sampler {
         }
         List<Double> partials = new ArrayList<>();
         for (FrozenTrial t : trials) {
-            // Pruned trials, and completed ones whose value is infinitely bad, are held at the ceiling beyond the
-            // worst finite value (prunedObservations); one infinitely good (rare: -inf minimised) is left out. A
-            // trial whose training diverged is infinitely bad too: ignored as other failures are, its region (a
-            // learning rate too high) was proposed again and again.
-            boolean infinite = t.state() == TrialState.COMPLETE && t.value() != null && Double.isInfinite(t.value());
-            boolean diverged = TrialFailedException.diverged(t);
-            if ((t.state() == TrialState.PRUNED || (infinite && sign * t.value() > 0) || diverged) && contains(t, space)) {
+            // Pruned trials, and infinitely bad ones (a broken constraint, a diverged training: Outcomes), are held at
+            // the ceiling beyond the worst finite value (prunedObservations); one infinitely good (rare: -inf
+            // minimised) is left out.
+            boolean pruned = t.state() == TrialState.PRUNED;
+            double badness = Outcomes.badness(t, sign);
+            if ((pruned || badness == Double.POSITIVE_INFINITY) && contains(t, space)) {
                 xs.add(encode(t.params(), names, distributions));
-                partials.add(diverged ? Double.POSITIVE_INFINITY : t.value() == null ? Double.NaN : sign * t.value());
+                partials.add(!pruned ? badness : t.value() == null ? Double.NaN : sign * t.value());
             }
         }
         ys.addAll(prunedObservations(ys, partials));

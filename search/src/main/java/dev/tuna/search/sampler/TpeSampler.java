@@ -7,7 +7,6 @@ import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import dev.tuna.search.Sampler;
 import dev.tuna.search.Study;
-import dev.tuna.search.TrialFailedException;
 import dev.tuna.search.sampler.gp.UnitEncoding;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -182,9 +181,8 @@ public final class TpeSampler implements Sampler {
 
     /**
      * Finished (and running, as liars) trials ranked: the best gamma(n) completed ones are "below", the rest,
-     * pruned and running trials "above". A trial whose training diverged (failed with a reason that says so) ranks as
-     * a completed one of an infinitely bad value, as a broken constraint returned as infinity does: ignored as other
-     * failures are, its region (a learning rate too high) drew trials as a random search does.
+     * pruned and running trials "above". A trial whose training diverged ranks as a completed one of an infinitely bad
+     * value ({@link Outcomes#badness}).
      */
     private static List<Observation> split(Study study, List<FrozenTrial> trials, int current) {
         double sign = study.direction() == Direction.MAXIMIZE ? -1 : 1;
@@ -194,19 +192,15 @@ public final class TpeSampler implements Sampler {
         int completed = 0;
         for (FrozenTrial t : trials) {
             pruned += t.state() == TrialState.PRUNED ? 1 : 0;
-            if (t.state() == TrialState.COMPLETE && t.value() != null) {
+            if (!Double.isNaN(Outcomes.badness(t, sign))) {
                 ranked.add(t);
-                completed++;
-            } else if (TrialFailedException.diverged(t)) {
-                ranked.add(t);
+                completed += t.state() == TrialState.COMPLETE ? 1 : 0;
             } else if (t.state() == TrialState.PRUNED
                     || (t.state() == TrialState.RUNNING && t.number() != current && !t.params().isEmpty())) {
                 out.add(new Observation(t.params(), t.distributions(), false));
             }
         }
-        java.util.function.ToDoubleFunction<FrozenTrial> badness = t -> t.state() == TrialState.COMPLETE
-                ? sign * t.value() : Double.POSITIVE_INFINITY;
-        ranked.sort(Comparator.comparingDouble(badness));
+        ranked.sort(Comparator.comparingDouble(t -> Outcomes.badness(t, sign)));
         int n = ranked.size();
         int gamma = Math.min((int) Math.ceil(0.1 * n), 25);
         for (int i = 0; i < n; i++) {

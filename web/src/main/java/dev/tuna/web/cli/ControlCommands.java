@@ -3,10 +3,10 @@ package dev.tuna.web.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -19,51 +19,43 @@ final class ControlCommands {
     private ControlCommands() {
     }
 
-    /** A command that asks a server to do one thing to one study's run. */
+    /**
+     * A command that asks a server to do one thing to one study's run, and prints what it said ({@code %1$s} the
+     * study, {@code %2$s} its state after).
+     */
     abstract static class ServerAction implements Callable<Integer> {
+        private final BiFunction<StudySource.Remote, String, JsonNode> act;
+        private final String said;
+
         @Spec
         CommandSpec spec;
-
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
+        @Mixin
+        ServerOptions server;
 
-        @Option(names = "--server", paramLabel = "URL", defaultValue = "http://127.0.0.1:7070",
-                description = "The server that runs it (default: ${DEFAULT-VALUE}).")
-        String server;
-
-        @Option(names = "--token", paramLabel = "TOKEN", description = "The API token of a server bound beyond loopback"
-                + " (default: the environment variable TUNA_TOKEN).")
-        String token;
+        ServerAction(BiFunction<StudySource.Remote, String, JsonNode> act, String said) {
+            this.act = act;
+            this.said = said;
+        }
 
         @Override
         public final Integer call() {
             String name = ReadCommands.name(study);
-            JsonNode view = act(new StudySource.Remote(server, token), name);
+            JsonNode view = act.apply(server.remote(), name);
             PrintWriter out = spec.commandLine().getOut();
-            out.println(said(Terminal.printable(name), view.get("state").asText()));
+            out.println(String.format(said, Terminal.printable(name), view.get("state").asText()));
             out.flush();
             return 0;
         }
-
-        /** Asks the server; the study's view after. */
-        abstract JsonNode act(StudySource.Remote server, String study);
-
-        /** What the command prints, for the study and its state after. */
-        abstract String said(String study, String state);
     }
 
     /** {@code tuna stop NAME}. */
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops a study's run on a server: no trial"
             + " starts, and its running trials end FAIL, interrupted ('tuna resume' goes on with it).")
     static final class Stop extends ServerAction {
-        @Override
-        JsonNode act(StudySource.Remote server, String study) {
-            return server.stop(study);
-        }
-
-        @Override
-        String said(String study, String state) {
-            return "Stopped study '" + study + "' (" + state + "); 'tuna resume' goes on with it.";
+        Stop() {
+            super(StudySource.Remote::stop, "Stopped study '%s' (%s); 'tuna resume' goes on with it.");
         }
     }
 
@@ -71,14 +63,8 @@ final class ControlCommands {
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a stopped or interrupted study"
             + " on a server, up to its number of trials.")
     static final class Resume extends ServerAction {
-        @Override
-        JsonNode act(StudySource.Remote server, String study) {
-            return server.resume(study);
-        }
-
-        @Override
-        String said(String study, String state) {
-            return "Resumed study '" + study + "' (" + state + ").";
+        Resume() {
+            super(StudySource.Remote::resume, "Resumed study '%s' (%s).");
         }
     }
 

@@ -81,11 +81,10 @@ final class RunCommand implements Callable<Integer> {
                         + " this study a new name");
             }
             stored.ifPresent(old -> checkSameStudy(old, given));
-            if (found.isPresent() && stored.isEmpty()) {
-                storage.deleteStudy(studySpec.name()); // left without its spec by a kill: replaced, as a submit does
-            }
             if (stored.isEmpty()) {
-                storage.createStudy(studySpec.name(), studySpec.direction()); // here, so that it is not "made in code"
+                // One a kill left without its spec is replaced, as a submit does; made here, not "in code".
+                found.ifPresent(half -> storage.deleteStudy(half.name()));
+                storage.createStudy(studySpec.name(), studySpec.direction());
             }
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();

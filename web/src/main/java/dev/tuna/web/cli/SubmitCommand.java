@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,13 +21,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SPEC.json", description = "The study spec ('-': standard input).")
     Path specFile;
 
-    @Option(names = "--server", paramLabel = "URL", defaultValue = "http://127.0.0.1:7070",
-            description = "The server (default: ${DEFAULT-VALUE}).")
-    String server;
-
-    @Option(names = "--token", paramLabel = "TOKEN", description = "The API token of a server bound beyond loopback"
-            + " (default: the environment variable TUNA_TOKEN).")
-    String token;
+    @Mixin
+    ServerOptions server;
 
     @Option(names = "--load-if-exists", description = "Where the server has a study of the spec's name, go on with it"
             + " up to the spec's number of trials (its other settings must be the same), as Optuna's load_if_exists.")
@@ -35,7 +31,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String json = SpecFile.read(specFile);
-        StudySource.Remote remote = new StudySource.Remote(server, token);
+        StudySource.Remote remote = server.remote();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(remote.base() + "/api/studies"
                         + (loadIfExists ? "?loadIfExists=true" : "")))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));

@@ -49,8 +49,9 @@ final class LearningCurves {
     /**
      * The chosen trials' curves, from {@code trials} in number order (as storage gives them), as {@code {"metric",
      * "of", "metrics", "reported", "running", "trials"}}: the names of every metric the study's trials reported, how
-     * many trials have this curve, how many run, and the chosen trials in number order (each a trial row with its {@code "curve"}, step to value). Unless none was chosen, the study's
-     * best trial comes first when it has this curve and the choice left it out, so that the page can always draw it.
+     * many trials have this curve, how many run, and the chosen trials in number order (each a trial row with its
+     * {@code "curve"}, step to value). Unless none was chosen, the study's best trial comes first when it has this
+     * curve and the choice left it out, so that the page can always draw it.
      *
      * <ul>
      *   <li>{@link Of#LATEST}: the last {@link #SHOWN} trials (by number) that have the curve;</li>

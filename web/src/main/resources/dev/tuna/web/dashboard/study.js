@@ -369,7 +369,7 @@ function parallel() {
     g.textAlign = 'center';
     g.fillText(fit(a.name), x(i), top - 14);
     // Many choices: every k-th named, at least 14 px apart (the ends always).
-    const every = Math.max(1, Math.ceil(14 / ((bottom - top) / Math.max(1, a.ticks.length - 1))));
+    const every = labelEvery((bottom - top) / Math.max(1, a.ticks.length - 1), 14);
     for (const [j, [u, text]] of a.ticks.entries()) {
       if (j % every !== 0 && u !== 0 && u !== 1) continue;
       if (u === 1) g.fillText(fit(String(text)), x(i), top - 2);
@@ -396,6 +396,11 @@ function contourAxis(key, name, values) {
   const n = axis.ticks.length;
   const padded = u => (u * (n - 1) + 0.5) / n;
   return {...axis, at: t => padded(axis.at(t)), ticks: axis.ticks.map(([u, choice]) => [padded(u), choice])};
+}
+
+/** Of labels {@code spacing} px apart, every how many to draw so that those drawn are at least {@code least} px apart. */
+function labelEvery(spacing, least) {
+  return Math.max(1, Math.ceil(least / spacing));
 }
 
 /** A colour from the palest (0, the worst value) to the darkest blue (1, the best), as the parallel coordinates. */
@@ -519,7 +524,7 @@ function contour() {
   } else {
     g.textAlign = 'center';
     // Many choices: every k-th named, so that names do not run into each other.
-    const spacing = (right - left) / xAxis.ticks.length, every = Math.ceil(40 / spacing);
+    const spacing = (right - left) / xAxis.ticks.length, every = labelEvery(spacing, 40);
     const room = Math.floor(spacing * every / 7) - 1; // a character's room between neighbours
     xAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(Tuna.cut(choice, room), px(u), bottom + 16); });
   }
@@ -529,7 +534,7 @@ function contour() {
     g.fillText(yAxis.ticks[1][1], left - 6, top + 10);
   } else {
     // The choices take the room beside the frame; the name goes to the canvas's edge.
-    const every = Math.ceil(14 / ((bottom - top) / yAxis.ticks.length));
+    const every = labelEvery((bottom - top) / yAxis.ticks.length, 14);
     yAxis.ticks.forEach(([u, choice], i) => { if (i % every === 0) g.fillText(Tuna.cut(choice, 7), left - 6, py(u) + 4); });
   }
   g.textAlign = 'center';
@@ -1176,9 +1181,10 @@ document.getElementById('curves-of').addEventListener('change', redrawCurves);
     and the study was found. */
 let stream = null; // the study's event stream, while the page listens
 
-/** The study was deleted (from another page, or by a program): nothing is left to show, nor any action to offer. */
 let gone = false; // the study was found deleted: nothing more to read or listen to
 let refusedStreams = 0; // event streams the server refused in a row
+
+/** The study was deleted (from another page, or by a program): nothing is left to show, nor any action to offer. */
 function studyGone() {
   gone = true;
   if (stream) stream.close();
@@ -1210,7 +1216,10 @@ function listen() {
   // on, so a trial that changed between the page's first read and then (or while a reconnecting stream was down) is
   // named by no event. The finished ones before them cannot have changed: reading every trial again read a study
   // of thousands twice on opening the page.
-  events.addEventListener('open', () => loaded.then(() => { named.add(firstUnfinished()); reload(); }));
+  events.addEventListener('open', () => {
+    refusedStreams = 0;
+    loaded.then(() => { named.add(firstUnfinished()); reload(); });
+  });
   events.addEventListener('study-gone', studyGone);
   // A stream the server refused (its study deleted as the page opened, before the stream could say so) is not tried
   // again by the browser, as one cut off is: read the study again, which tells a deleted one, and listen anew.
@@ -1224,7 +1233,6 @@ function listen() {
       loaded.then(() => { if (info && !gone && stream === events) listen(); });
     }, Math.min(30000, 1000 * 2 ** (refusedStreams - 1)));
   });
-  events.addEventListener('open', () => { refusedStreams = 0; });
   Tuna.closeOnLeave(events, () => { loaded = load(); listen(); });
 }
 if (!study) {

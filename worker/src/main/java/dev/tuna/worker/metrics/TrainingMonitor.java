@@ -66,7 +66,7 @@ public class TrainingMonitor extends TrainingListenerAdapter {
     private int gradientBatches;
     private long samples;
     private double lossSum;
-    private double firstLoss; // the baseline: NaN until the first batches hold BASELINE_SAMPLES samples
+    private double baselineLoss; // NaN until the first batches hold BASELINE_SAMPLES samples
     private double baselineSum;
     private long baselineSamples;
     private int baselineBatches;
@@ -142,7 +142,7 @@ public class TrainingMonitor extends TrainingListenerAdapter {
             layerIndex.putIfAbsent(layer, layerIndex.size());
         }
         layerSums = new double[layerIndex.size()];
-        firstLoss = Double.NaN;
+        baselineLoss = Double.NaN;
         baselineSum = 0;
         baselineSamples = 0;
         baselineBatches = 0;
@@ -174,16 +174,16 @@ public class TrainingMonitor extends TrainingListenerAdapter {
             throw new TrainingDivergedException(loss, epoch, batchInEpoch);
         }
         int size = batchData.getBatch().getSize();
-        if (Double.isNaN(firstLoss)) {
+        if (Double.isNaN(baselineLoss)) {
             baselineSum += (double) loss * size;
             baselineSamples += size;
             baselineBatches++;
             if (baselineSamples >= BASELINE_SAMPLES) {
-                firstLoss = baselineSum / baselineSamples;
+                baselineLoss = baselineSum / baselineSamples;
             }
-        } else if (firstLoss > 0 && loss >= BLOW_UP_FACTOR * firstLoss) {
+        } else if (baselineLoss > 0 && loss >= BLOW_UP_FACTOR * baselineLoss) {
             throw new TrainingDivergedException("loss became " + BlowUps.format(loss) + " at epoch " + epoch + " batch "
-                    + batchInEpoch, epoch, batchInEpoch, BLOW_UP_FACTOR, baseline());
+                    + batchInEpoch, epoch, batchInEpoch, BLOW_UP_FACTOR, baselineText());
         }
         samples += size;
         lossSum += (double) loss * size;
@@ -207,9 +207,9 @@ public class TrainingMonitor extends TrainingListenerAdapter {
     }
 
     /** The blow-up rules' baseline as a message names it: "the first batch's 2.31". */
-    private String baseline() {
+    private String baselineText() {
         return (baselineBatches == 1 ? "the first batch's " : "the mean of the first " + baselineBatches + " batches, ")
-                + BlowUps.format(firstLoss);
+                + BlowUps.format(baselineLoss);
     }
 
     private static NDArray lossOf(Trainer trainer, BatchData batchData, NDManager scratch) {
@@ -225,9 +225,9 @@ public class TrainingMonitor extends TrainingListenerAdapter {
     @Override
     public void onEpoch(Trainer trainer) {
         double meanLoss = samples > 0 ? lossSum / samples : Double.NaN;
-        if (firstLoss > 0 && meanLoss >= EPOCH_BLOW_UP_FACTOR * firstLoss) {
+        if (baselineLoss > 0 && meanLoss >= EPOCH_BLOW_UP_FACTOR * baselineLoss) {
             throw new TrainingDivergedException("the mean training loss of epoch " + epoch + " was "
-                    + BlowUps.format(meanLoss), epoch, batchInEpoch, EPOCH_BLOW_UP_FACTOR, baseline());
+                    + BlowUps.format(meanLoss), epoch, batchInEpoch, EPOCH_BLOW_UP_FACTOR, baselineText());
         }
         double seconds = (System.nanoTime() - epochStart) / 1e9;
         Map<String, Double> m = new LinkedHashMap<>();
