@@ -132,6 +132,13 @@ public final class DjlTrainables implements ObjectiveFactory {
         return key.equals("metric") && spec.metric() != null ? "metric" : "trainable.fixed." + key;
     }
 
+    /** What the DJL trainable's check finds its trials run with ({@link DjlTrainable.Checked#settings}). */
+    @Override
+    public Optional<Map<String, Object>> settings(StudySpec spec) {
+        return trainable(spec, fixedValues(spec, false)) instanceof DjlTrainable djl
+                ? Optional.of(djl.checked().settings()) : Optional.empty();
+    }
+
     @Override
     public Objective create(StudySpec spec) {
         return trainable(spec, fixedValues(spec, false)).asDeviceObjective();

@@ -9,6 +9,7 @@ import dev.tuna.search.TrialPrunedException;
 import dev.tuna.web.demo.Branin;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,12 +36,25 @@ public final class FunctionTrainables implements ObjectiveFactory {
 
     @Override
     public void validate(StudySpec spec) {
-        settings(spec);
+        read(spec);
+    }
+
+    @Override
+    public Optional<Map<String, Object>> settings(StudySpec spec) {
+        Settings s = read(spec);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("metric", "value");
+        settings.put("epochs", s.epochs);
+        settings.put("sleepMillis", s.sleepMillis);
+        if (spec.trainable().type().equals("quadratic")) {
+            settings.put("center", s.center);
+        }
+        return Optional.of(settings);
     }
 
     @Override
     public Objective create(StudySpec spec) {
-        Settings s = settings(spec);
+        Settings s = read(spec);
         Map<String, Distribution> space = spec.space();
         boolean branin = spec.trainable().type().equals("branin");
         return trial -> {
@@ -89,7 +103,7 @@ public final class FunctionTrainables implements ObjectiveFactory {
     private record Settings(int epochs, long sleepMillis, double center) {
     }
 
-    private static Settings settings(StudySpec spec) {
+    private static Settings read(StudySpec spec) {
         TrainableSpec t = spec.trainable();
         if (t.dataset() != null) {
             throw new SpecException("trainable.dataset", "the function trainable '" + t.type() + "' takes no dataset");

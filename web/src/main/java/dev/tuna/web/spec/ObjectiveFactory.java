@@ -1,6 +1,8 @@
 package dev.tuna.web.spec;
 
 import dev.tuna.search.Objective;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,6 +32,16 @@ public interface ObjectiveFactory {
      */
     default void validateStored(StudySpec spec) {
         validate(spec);
+    }
+
+    /**
+     * The settings a valid spec's trials run with besides its space (its {@code metric} among them), defaults
+     * included, in the form the trainable reads them: two specs whose trials train alike give equal maps, however
+     * many defaults they spell out. Empty when this factory cannot tell (by default): the specs then compare as
+     * written.
+     */
+    default Optional<Map<String, Object>> settings(StudySpec spec) {
+        return Optional.empty();
     }
 
     /** The objective of a valid spec's trials. */

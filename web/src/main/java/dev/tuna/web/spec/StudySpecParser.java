@@ -371,7 +371,8 @@ public final class StudySpecParser {
 
     /**
      * The first setting of {@link #KEPT} in which two specs (as JSON maps: a stored one and a new one) differ, if any. A
-     * sampler's or pruner's option spelt out with its default value is no difference, nor 2 against 2.0.
+     * sampler's, pruner's or trainable's setting spelt out with its default value is no difference, nor 2 against 2.0,
+     * nor a trainable's setting given as it reads it ({@code "0.01"} for 0.01, {@code "ReLU"} for {@code "relu"}).
      */
     public Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
         // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
@@ -385,10 +386,22 @@ public final class StudySpecParser {
         return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
     }
 
-    /** A spec with its options' defaults filled in, or null when this build cannot read it. */
+    /**
+     * A spec with its options' defaults filled in, its trainable and metric as its trials run them where the
+     * trainable can tell ({@link ObjectiveFactory#settings}); null when this build cannot read it.
+     */
     private JsonNode resolvedJson(Map<?, ?> spec) {
         try {
-            return toJson(resolved(parseStored(JSON.valueToTree(spec))));
+            StudySpec parsed = resolved(parseStored(JSON.valueToTree(spec)));
+            ObjectNode json = toJson(parsed);
+            trainables.settings(parsed).ifPresent(settings -> {
+                Map<String, Object> rest = new LinkedHashMap<>(settings);
+                json.set("metric", JSON.valueToTree(rest.remove("metric")));
+                ObjectNode trainable = json.putObject("trainable");
+                trainable.put("type", parsed.trainable().type());
+                trainable.set("settings", JSON.valueToTree(rest));
+            });
+            return json;
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The trainables a server or {@code tuna run} knows: each type's {@link ObjectiveFactory}. */
@@ -56,6 +57,11 @@ public final class Trainables implements ObjectiveFactory {
     @Override
     public void validateStored(StudySpec spec) {
         factory(spec).validateStored(spec);
+    }
+
+    @Override
+    public Optional<Map<String, Object>> settings(StudySpec spec) {
+        return factory(spec).settings(spec);
     }
 
     @Override

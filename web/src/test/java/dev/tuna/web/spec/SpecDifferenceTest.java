@@ -47,6 +47,35 @@ class SpecDifferenceTest {
                 .contains("sampler");
     }
 
+    private static Map<?, ?> mlp(String metric, String trainable) throws Exception {
+        return JSON.readValue("""
+                {"name": "s", "trials": 5, %s "trainable": {"type": "mlp", %s},
+                 "space": {"lr": {"type": "float", "low": 0.001, "high": 0.1, "log": true}}}
+                """.formatted(metric, trainable), Map.class);
+    }
+
+    @Test
+    void trainableSettingsSpeltOutWithTheirDefaultsOrAsTheyAreReadAreTheSameTraining() throws Exception {
+        // Resuming with "optimizer": "adam" (the default) written out was refused as "another trainable".
+        Map<?, ?> stored = mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"units\": 16}");
+        Map<?, ?> spelt = mlp("\"metric\": \"val_accuracy\",", "\"epochs\": 5, \"fixed\": {\"dataset\":"
+                + " \"blobs?samples=60\", \"units\": \"16\", \"optimizer\": \"Adam\", \"batchSize\": 128.0}");
+        assertThat(parser.firstDifference(stored, spelt)).isEmpty();
+        assertThat(parser.firstDifference(spelt, stored)).isEmpty();
+    }
+
+    @Test
+    void aTrainableSettingWithAnotherValueIsAnotherTraining() throws Exception {
+        Map<?, ?> stored = mlp("", "\"dataset\": \"blobs?samples=60\"");
+        assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\":"
+                + " {\"optimizer\": \"sgd\"}"))).contains("trainable");
+        assertThat(parser.firstDifference(stored, mlp("\"metric\": \"val_loss\",", "\"dataset\": \"blobs?samples=60\"")))
+                .contains("metric");
+        // Each trial's seed is its number unless one is given: a seed written out, even 0, is another training.
+        assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"seed\": 0}")))
+                .contains("trainable");
+    }
+
     @Test
     void anotherScheduleIsAnotherStudy() throws Exception {
         Map<Object, Object> scheduled = new java.util.LinkedHashMap<>(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"));

@@ -29,7 +29,10 @@ import dev.tuna.worker.metrics.MetricNames;
 import dev.tuna.worker.metrics.TrainingMonitor;
 import dev.tuna.worker.metrics.Validation;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.Map;
@@ -149,6 +152,28 @@ public abstract class DjlTrainable implements Trainable {
      * @throws IllegalArgumentException naming the setting at fault
      */
     public java.util.Optional<String> checkObjective() {
+        return checked().objective();
+    }
+
+    /**
+     * What {@link #check} found: the objective's metric (as {@link #checkObjective} gives it) and the settings its
+     * trials run with besides the space's, defaults included, as {@link Hyperparams#used} gives them (a setting read
+     * only for some of the space's choices as the first of them that reads it has it; a default that depends on the
+     * trial, as the seed's, left out).
+     *
+     * @param objective empty when it depends on data that is not here
+     */
+    public record Checked(java.util.Optional<String> objective, Map<String, Object> settings) {
+    }
+
+    /**
+     * {@link #check}, which returns what it found.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    public Checked checked() {
+        Map<String, Object> inUse = new LinkedHashMap<>();
+        Set<String> perTrial = new HashSet<>();
         int passes = 3;
         for (Distribution d : space.values()) {
             if (d instanceof CategoricalDistribution c) {
@@ -198,12 +223,27 @@ public abstract class DjlTrainable implements Trainable {
                 checkBatchNorm(block, settings.batchSize(), here != null ? here.train().size() : Integer.MAX_VALUE);
             }
             p.checkAllKnown();
+            // A default that depends on the trial (the seed is its number) is no setting: left out, it differs from
+            // any value given.
+            Hyperparams another = Hyperparams.of("trainable " + name, values);
+            Settings.read(another, 1);
+            Map<String, Object> used = p.used();
+            another.used().forEach((key, value) -> {
+                if (!Objects.equals(used.get(key), value)) {
+                    perTrial.add(key);
+                }
+            });
+            used.forEach((key, value) -> {
+                if (!space.containsKey(key) && !perTrial.contains(key)) {
+                    inUse.putIfAbsent(key, value);
+                }
+            });
             // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
             // give two.
             String known = here != null || fixed.containsKey("metric") ? metric : null;
             objective = pass == 0 || java.util.Objects.equals(objective, known) ? known : null;
         }
-        return java.util.Optional.ofNullable(objective);
+        return new Checked(java.util.Optional.ofNullable(objective), Collections.unmodifiableMap(inUse));
     }
 
     /** Refuses an objective that no model could have a value of on this data (see {@link Validation#undefined}). */

@@ -19,6 +19,8 @@ public final class Hyperparams {
     private final String owner;
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final Set<String> read = new HashSet<>();
+    /** Each key read, with the value in use in the form its getter gave it (a default where none was given). */
+    private final Map<String, Object> used = new LinkedHashMap<>();
 
     /**
      * @param owner what reads them, for messages ({@code "trainable mlp"})
@@ -41,7 +43,15 @@ public final class Hyperparams {
     /** The value of {@code key} as it is, or {@code fallback}. */
     public Object raw(String key, Object fallback) {
         read.add(key);
-        return values.getOrDefault(key, fallback);
+        Object v = values.getOrDefault(key, fallback);
+        used.put(key, v);
+        return v;
+    }
+
+    /** Notes the value a getter made of {@code key}'s, and gives it back. */
+    private <T> T use(String key, T value) {
+        used.put(key, value);
+        return value;
     }
 
     public boolean has(String key) {
@@ -51,11 +61,11 @@ public final class Hyperparams {
     public double getDouble(String key, double fallback) {
         Object v = raw(key, fallback);
         if (v instanceof Number n) {
-            return n.doubleValue();
+            return use(key, n.doubleValue());
         }
         if (v instanceof String s) {
             try {
-                return Double.parseDouble(s);
+                return use(key, Double.parseDouble(s));
             } catch (NumberFormatException e) {
                 // falls through to the message below
             }
@@ -76,16 +86,16 @@ public final class Hyperparams {
         if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
             throw bad(key, v, "an integer");
         }
-        return (int) d;
+        return use(key, (int) d);
     }
 
     public long getLong(String key, long fallback) {
         Object v = raw(key, fallback);
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            return n.longValue();
+            return use(key, n.longValue());
         }
         if (v instanceof String s && s.matches("-?\\d+")) {
-            return Long.parseLong(s);
+            return use(key, Long.parseLong(s));
         }
         throw bad(key, v, "an integer");
     }
@@ -93,10 +103,10 @@ public final class Hyperparams {
     public boolean getBoolean(String key, boolean fallback) {
         Object v = raw(key, fallback);
         if (v instanceof Boolean b) {
-            return b;
+            return use(key, b);
         }
         if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
-            return Boolean.parseBoolean(s);
+            return use(key, Boolean.parseBoolean(s));
         }
         throw bad(key, v, "true or false");
     }
@@ -108,12 +118,12 @@ public final class Hyperparams {
         if (!choices.contains(s)) {
             throw bad(key, v, "one of " + choices);
         }
-        return s;
+        return use(key, s);
     }
 
     public String getString(String key, String fallback) {
         Object v = raw(key, fallback);
-        return v == null ? null : String.valueOf(v);
+        return use(key, v == null ? null : String.valueOf(v));
     }
 
     /** An integer in {@code [min, max]}. */
@@ -143,6 +153,15 @@ public final class Hyperparams {
             throw new InvalidSettingException(unknown.first(), owner + ": unknown parameter" + (unknown.size() > 1 ? "s " : " ")
                     + unknown + " (known: " + new TreeSet<>(read) + ")");
         }
+    }
+
+    /**
+     * Every setting read so far with the value in use, in the form the trainable read it: defaults included, a
+     * number given as a string as a number, a choice in lower case. Two sets of values a trainable reads alike give
+     * equal maps.
+     */
+    public Map<String, Object> used() {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(used));
     }
 
     /** Every value in use, for logging. */
