@@ -313,9 +313,9 @@ public final class StudyService implements AutoCloseable {
 
     /**
      * Resumes a stopped or idle study up to its number of trials (or its schedule). A study still stopping (its
-     * interrupted trials ending) is waited for, up to 30 s.
+     * interrupted trials ending) is waited for, up to 30 s; one running already is left to run.
      *
-     * @throws ApiException if the study was not submitted with a spec, or is running already
+     * @throws ApiException if the study was not submitted with a spec, or is complete
      */
     public void resume(String name) {
         refuseIfDeleting(name);
@@ -332,7 +332,8 @@ public final class StudyService implements AutoCloseable {
         resumeNow(name);
     }
 
-    private synchronized void resumeNow(String name) {
+    /** {@link #resume} without the wait for a stopping run. */
+    synchronized void resumeNow(String name) {
         StudyInfo info = info(name);
         StudySpec spec;
         try {
@@ -344,7 +345,11 @@ public final class StudyService implements AutoCloseable {
         refuseIfDeleting(name);
         Run run = runs.get(name);
         if (run != null && run.active()) {
-            throw new ApiException(409, "name", "study '" + name + "' is running already");
+            if (run.stopped()) {
+                throw new ApiException(409, "name", "study '" + name + "' is still stopping (its trials are ending):"
+                        + " resume it in a moment");
+            }
+            return; // running already: nothing to do, as stopping a stopped study does nothing
         }
         refuseIfComplete(info, "resumed");
         dispatch.check(spec);

@@ -329,6 +329,39 @@ class StudyServiceTest {
     }
 
     @Test
+    void aResumeOfARunningStudyLeavesItsRunAsStoppingAStoppedOneDoes() throws Exception {
+        // Refused before ("running already"), where a stop of a stopped study succeeded.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FlakyDispatch running = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (StudyService service = service(running)) {
+            service.submit(service.parser().parse(Api.quadratic("busy", 3, 1, 0)));
+            while (running.runs.get() == 0) {
+                Thread.onSpinWait();
+            }
+            service.resume("busy");
+            service.resume("busy");
+            assertThat(running.runs).hasValue(1); // no second run
+            assertThat(service.state(service.info("busy"), 0)).isEqualTo(StudyService.State.RUNNING);
+            service.stop("busy");
+            service.stop("busy");
+            // Its trials still ending: a resume now would be one the stopping run ignores.
+            assertThatThrownBy(() -> service.resumeNow("busy")).isInstanceOf(ApiException.class)
+                    .hasMessage("study 'busy' is still stopping (its trials are ending): resume it in a moment");
+            release.countDown();
+        }
+    }
+
+    @Test
     void aResumeRightAfterAStopWaitsForTheStoppedRunToEnd() throws InterruptedException {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
