@@ -229,7 +229,7 @@ public final class Study {
         try {
             value = objective.evaluate(trial);
         } catch (Throwable e) {
-            error = e;
+            error = unwrapped(e);
         }
         String aborted = abort.end();
         if (aborted != null) {
@@ -269,9 +269,25 @@ public final class Study {
         return new TrialOutcome(finish(endHandle(trial), TrialState.FAIL, null, reason, error), error);
     }
 
+    /**
+     * What an objective threw, without the wrappers of Java's concurrency ({@link java.util.concurrent.CompletionException},
+     * {@link java.util.concurrent.ExecutionException}): a {@link TrialPrunedException} thrown in a future pruned its trial.
+     */
+    private static Throwable unwrapped(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
     private static String describe(Throwable e) {
         if (e instanceof TrialFailedException && e.getMessage() != null) {
-            return e.getMessage();
+            // A reason of the objective's own that reads as Tuna's "interrupted" would not count, and run again.
+            String reason = e.getMessage();
+            return reason.equals(FrozenTrial.REASON_INTERRUPTED) || reason.startsWith(FrozenTrial.REASON_INTERRUPTED + ": ")
+                    ? "failed: " + reason : reason;
         }
         return e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
     }

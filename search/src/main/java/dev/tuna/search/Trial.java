@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class Trial {
     private static final Logger LOG = LoggerFactory.getLogger(Trial.class);
 
-    private record Suggestion(Distribution distribution, Object value) {
+    private record Suggestion(Distribution distribution, double internal, Object value) {
     }
 
     private final Study study;
@@ -88,7 +88,10 @@ public final class Trial {
         return (Integer) suggest(name, Distribution.validated(name, () -> new IntDistribution(low, high, false, step)), null);
     }
 
-    /** One of the choices (strings, numbers or booleans); the very object from the list is returned. */
+    /**
+     * One of the choices (strings, numbers or booleans); the very object from the list is returned, from this call's
+     * list when the trial suggested the parameter before.
+     */
     @SuppressWarnings("unchecked")
     public <T> T suggestCategorical(String name, List<T> choices) {
         CategoricalDistribution d = Distribution.validated(name, () -> CategoricalDistribution.of(choices));
@@ -111,7 +114,8 @@ public final class Trial {
             if (!previous.distribution().equals(d)) {
                 throw new InvalidParameterException(name, "suggested again as " + d + " but was " + previous.distribution());
             }
-            return previous.value();
+            // The choice from this call's list: an equal one of the first list may be of another type (1L for 1).
+            return userChoices != null ? userChoices.get((int) previous.internal()) : previous.value();
         }
         double internal;
         if (fixedParams.containsKey(name)) {
@@ -126,7 +130,7 @@ public final class Trial {
         }
         study.storage().setParam(study.name(), number, name, d, internal);
         Object value = userChoices != null ? userChoices.get((int) internal) : d.toExternal(internal);
-        suggested.put(name, new Suggestion(d, value));
+        suggested.put(name, new Suggestion(d, internal, value));
         return value;
     }
 

@@ -6,7 +6,9 @@ import java.util.OptionalInt;
  * Thrown by an objective to fail its trial with a reason of its own: the trial's reason is this message, word for
  * word, where other exceptions get their class name in front. A reason that begins {@value #DIVERGED} (for example
  * {@code "diverged: loss became NaN at epoch 2 batch 7"}) marks the trial diverged on the dashboard and in its
- * diagnoses. The stack trace is kept as for any failure.
+ * diagnoses. One that begins as Tuna's own for a trial it interrupted ({@code "interrupted"}, alone or followed by
+ * {@code ": "}) gets {@code "failed: "} in front: it failed on its merits, so it counts towards the study's trials. The
+ * stack trace is kept as for any failure.
  */
 public class TrialFailedException extends RuntimeException {
     /** How the reason of a trial whose training diverged begins. */

@@ -126,10 +126,12 @@ public final class TrialLoop {
                 failWith(e);
                 return new TrialOutcome(null, e);
             }
-            // Another process took this one for dead (a long pause) and ended its trial: the result here is refused,
-            // and the run goes on with its next trial rather than stopping; callbacks hear of the trial as it ended.
+            // The objective told the study itself, or another process took this one for dead (a long pause) and
+            // ended its trial: the result here is refused, and the run goes on with its next trial rather than
+            // stopping; callbacks hear of the trial as it ended.
             FrozenTrial other = ended.get();
-            LOG.warn("trial {} of study '{}' was ended elsewhere as {}{} while it ran here; its result here is dropped",
+            LOG.warn("trial {} of study '{}' was ended as {}{} while its objective ran (by the objective's own tell, or"
+                    + " by another process that took this one for dead); the objective's result is dropped",
                     trial.number(), study.name(), other.state(), other.reason() != null ? " (" + other.reason() + ")"
                             : other.value() != null ? " with the value " + other.value() : "");
             outcome = new TrialOutcome(ended.get(), null);

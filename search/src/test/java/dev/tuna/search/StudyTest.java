@@ -131,6 +131,34 @@ class StudyTest {
     }
 
     @Test
+    void aPruneOrFailureThrownInAFutureEndsTheTrialAsThrownThere() {
+        // Java's futures wrap what they throw: the pruned trial ended FAIL "java.util.concurrent.CompletionException".
+        Study study = study("futures");
+        study.optimize(trial -> java.util.concurrent.CompletableFuture.<Double>supplyAsync(() -> {
+            throw new TrialPrunedException("pruned in a future");
+        }).join(), 1);
+        study.optimize(trial -> java.util.concurrent.CompletableFuture.<Double>supplyAsync(() -> {
+            throw new TrialFailedException("failed in a future");
+        }).get(), 1);
+
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.PRUNED, TrialState.FAIL);
+        assertThat(study.trials()).extracting(FrozenTrial::reason).containsExactly("pruned in a future", "failed in a future");
+    }
+
+    @Test
+    void anOwnReasonThatReadsAsAnInterruptionStillCounts() {
+        // It was kept word for word, so the trial read as one Tuna interrupted: not counted, its parameters run again.
+        Study study = study("own-interrupted");
+        study.optimize(trial -> {
+            throw new TrialFailedException("interrupted: the data loader timed out");
+        }, 2);
+
+        assertThat(study.trials()).extracting(FrozenTrial::reason)
+                .containsOnly("failed: interrupted: the data loader timed out");
+        assertThat(study.countedTrials()).isEqualTo(2);
+    }
+
+    @Test
     void aTrialWhoseStorageFailsUnderItEndsInterruptedAndDoesNotCount() {
         // A database out of reach while the first trial reports; back before its end is written.
         Storage failing = new InMemoryStorage() {
@@ -528,6 +556,14 @@ class StudyTest {
                 .hasMessageContaining("'layers'").hasMessageContaining("low (5)");
         assertThatThrownBy(() -> trial.suggestCategorical("act", List.of()))
                 .hasMessageContaining("'act'").hasMessageContaining("empty");
+        // The same choices as another type: each call gets its own list's object (the first list's Float was
+        // returned to the second call, a ClassCastException in the objective).
+        Float first = trial.suggestCategorical("dropout", List.of(0.1f, 0.5f));
+        Double second = trial.suggestCategorical("dropout", List.of(0.1, 0.5));
+        assertThat(List.of(0.1, 0.5).indexOf(second)).isEqualTo(List.of(0.1f, 0.5f).indexOf(first));
+        Long big = trial.suggestCategorical("units", List.of(1L, 2L));
+        Integer small = trial.suggestCategorical("units", List.of(1, 2));
+        assertThat(small.longValue()).isEqualTo(big);
     }
 
     @Test

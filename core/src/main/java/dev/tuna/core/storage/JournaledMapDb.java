@@ -502,6 +502,15 @@ final class JournaledMapDb implements AutoCloseable {
 
     // ---------------------------------------------------------------- opening
 
+    /** Whether the file begins as an SQLite database does: a likely file to open by mistake, Optuna's storage. */
+    private boolean sqlite() throws IOException {
+        byte[] head = new byte[16];
+        try (var in = Files.newInputStream(path)) {
+            return in.readNBytes(head, 0, head.length) == head.length
+                    && new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).equals("SQLite format 3\0");
+        }
+    }
+
     private void load() throws IOException {
         if (!readOnly) {
             Files.deleteIfExists(tmpPath());
@@ -517,12 +526,16 @@ final class JournaledMapDb implements AutoCloseable {
             try {
                 readSnapshot();
             } catch (RuntimeException e) {
+                if (sqlite()) {
+                    throw new StorageException("cannot open " + path + ": it is an SQLite database (Optuna's storage,"
+                            + " say), not a Tuna data file; nothing was changed", e);
+                }
                 // MapDB fails on a damaged page with whatever it hit (NegativeArraySizeException, a buffer underflow),
                 // or with advice for its own users (bypass the header checksum): neither says what is wrong.
                 String cause = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
-                throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged or its disk"
-                        + " failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
+                throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged, its disk"
+                        + " failed or it is no Tuna data file (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
                         + " start an empty store", e);
             }
         }

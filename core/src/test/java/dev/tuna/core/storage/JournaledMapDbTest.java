@@ -284,6 +284,14 @@ class JournaledMapDbTest {
                 .hasMessageContaining("the file cannot be read").hasMessageContaining("nothing was changed");
         assertThat(journal()).doesNotExist();
         assertThat(Files.readString(file())).isEqualTo("some other file");
+
+        // Optuna's storage, given by mistake: said so (it was called damaged).
+        byte[] sqlite = "SQLite format 3\0 and its pages".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(file(), sqlite);
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessage("cannot open " + file() + ": it is an SQLite database (Optuna's storage, say), not a Tuna data"
+                        + " file; nothing was changed");
+        assertThat(Files.readAllBytes(file())).isEqualTo(sqlite);
     }
 
     @Test
@@ -301,7 +309,8 @@ class JournaledMapDbTest {
         for (byte[] damaged : List.of(header, java.util.Arrays.copyOf(whole, whole.length / 2))) {
             Files.write(file(), damaged);
             assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
-                    .hasMessageStartingWith("cannot open " + file() + ": the file cannot be read, it is damaged or its disk failed (")
+                    .hasMessageStartingWith("cannot open " + file() + ": the file cannot be read, it is damaged, its disk failed or it"
+                            + " is no Tuna data file (")
                     .hasMessageEndingWith("); nothing was changed: restore it from a backup, or move it away to start an"
                             + " empty store");
             assertThat(Files.readAllBytes(file())).isEqualTo(damaged);
