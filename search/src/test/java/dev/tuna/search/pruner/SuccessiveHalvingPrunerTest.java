@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuna.core.Direction;
+import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.search.PruneDecision;
 import dev.tuna.search.Study;
 import dev.tuna.search.Trial;
@@ -54,6 +56,20 @@ class SuccessiveHalvingPrunerTest {
         assertThat(b.snapshot().systemAttrs()).containsEntry("completed_rung_0", 0.6).containsEntry("completed_rung_1", 0.6);
         Trial c = running(study, 0.1, 0.1, 0.2);
         assertThat(ask(c).reason()).isEqualTo("not in the top 1/3 of rung 0 at step 3: 0.2 < 0.6 (cut-off among 3 trials)");
+    }
+
+    @Test
+    void aTrialTunaInterruptedDoesNotCompete() {
+        Study study = study(Direction.MAXIMIZE, new SuccessiveHalvingPruner(1, 2, 0)); // rungs at steps 1, 2, 4
+        Trial killed = running(study, 0.9, 0.95);
+        assertThat(ask(killed).prune()).isFalse();
+        study.storage().finishTrial(study.name(), killed.number(), TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+        Trial failed = running(study, 0.85);
+        assertThat(ask(failed).prune()).isFalse();
+        study.storage().finishTrial(study.name(), failed.number(), TrialState.FAIL, null, "java.lang.OutOfMemoryError");
+        // Judged against the failure, as in Optuna, not against the interrupted trial (a cut-off of 0.9 before).
+        assertThat(ask(running(study, 0.8)).reason())
+                .isEqualTo("not in the top 1/2 of rung 0 at step 1: 0.8 < 0.85 (cut-off among 2 trials)");
     }
 
     @Test
