@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Storage is the single source of truth, so the hub polls it (every {@value #POLL_MILLIS} ms, only for studies
  * someone listens to) and sends what changed since its last look; trials run by any process show up alike. Each
  * step reported since the last look gets its own {@code trial-reported} event, with the state RUNNING in which it
- * was reported.
+ * was reported; a {@code trial-started} event says RUNNING too, with no value, as the trial started.
  */
 final class EventHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
@@ -302,7 +302,14 @@ final class EventHub implements AutoCloseable {
             }
             changed = true;
             if (was == null || (was.state().equals("WAITING") && !now.state().equals("WAITING"))) {
-                broadcast(set, "trial-started", event(study, t, false));
+                Map<String, Object> started = event(study, t, false);
+                if (!now.state().equals("WAITING")) {
+                    // As it started, though it may have finished since the last look (its end has an event of its own).
+                    started.put("state", TrialState.RUNNING.name());
+                    started.put("value", null);
+                    started.put("reason", null);
+                }
+                broadcast(set, "trial-started", started);
             }
             if (was == null ? now.steps() > 0 : now.steps() != was.steps()) {
                 // One event per step reported since the last poll, each as it was reported (while the trial ran):

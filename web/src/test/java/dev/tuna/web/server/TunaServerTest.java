@@ -565,6 +565,34 @@ class TunaServerTest {
     }
 
     @Test
+    @Timeout(60)
+    void aTrialThatStartedAndFinishedBetweenTwoLooksIsToldAsItStartedThenAsItEnded() throws Exception {
+        // Its trial-started event said COMPLETE with the final value.
+        Storage storage = new dev.tuna.core.storage.InMemoryStorage();
+        storage.createStudy("quick", Direction.MINIMIZE);
+        serving(storage, server -> {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/studies/quick/events")).header("Accept", "text/event-stream").build();
+            HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                assertThat(in.readLine()).isEqualTo("event: subscribed");
+                for (int i = 0; i < 500 && server.events().listeners("quick") == 0; i++) {
+                    Thread.sleep(10);
+                }
+                storage.finishTrial("quick", storage.startTrial("quick").number(), dev.tuna.core.TrialState.COMPLETE, 2.5, null);
+                assertThat(nextEvent(in)).isEqualTo("event: trial-started");
+                JsonNode started = Api.JSON.readTree(in.readLine().substring("data:".length()));
+                assertThat(started.get("state").asText()).isEqualTo("RUNNING");
+                assertThat(started.get("value").isNull()).isTrue();
+                assertThat(nextEvent(in)).isEqualTo("event: trial-finished");
+                JsonNode finished = Api.JSON.readTree(in.readLine().substring("data:".length()));
+                assertThat(finished.get("state").asText()).isEqualTo("COMPLETE");
+                assertThat(finished.get("value").asDouble()).isEqualTo(2.5);
+            }
+        });
+    }
+
+    @Test
     void aFinishedStudyWithAListenerIsReadOnlyNowAndThen() throws Exception {
         // Every trial was read every 200 ms while a client listened, also when none could change any more.
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
