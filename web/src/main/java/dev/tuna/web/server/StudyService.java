@@ -160,9 +160,11 @@ public final class StudyService implements AutoCloseable {
      * Submits a spec; when a study of its name was submitted before, goes on with it instead, as Optuna's
      * {@code load_if_exists} and {@code tuna run} do: up to the spec's number of trials (a study never shrinks its
      * budget), with the spec's parallelism and timeout. Its other settings must be the stored spec's
-     * ({@link StudySpecParser#KEPT}), else trials of two searches would mix in one study.
+     * ({@link StudySpecParser#KEPT}), else trials of two searches would mix in one study. A running study given a
+     * spec that changes nothing of its run (a client's retry) runs on.
      *
-     * @throws ApiException 409 if the study was made in code, runs already, or was submitted with other settings
+     * @throws ApiException 409 if the study was made in code, runs already and the spec would change its run, or was
+     *                      submitted with other settings
      */
     public synchronized Submitted submitOrGoOn(StudySpec spec) {
         Optional<StudyInfo> found = storage.findStudy(spec.name());
@@ -181,6 +183,9 @@ public final class StudyService implements AutoCloseable {
         });
         refuseIfDeleting(spec.name());
         Run run = runs.get(spec.name());
+        if (run != null && run.active() && !run.stopped() && run.scheduled == null && asksNothingNew(stored, spec)) {
+            return new Submitted(info, false); // the same spec again (a client's retry, say): it runs on
+        }
         if (run != null && run.active()) {
             String doing = run.scheduled != null ? "is scheduled: stop it, then submit the spec again"
                     : run.stopped() ? "is stopping (its trials are ending): submit the spec again in a moment"
@@ -203,6 +208,14 @@ public final class StudyService implements AutoCloseable {
             LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
         }
         return new Submitted(info(spec.name()), false);
+    }
+
+    /** Whether a spec of the same settings as a stored one would change nothing of its run: trials, parallelism, timeout. */
+    private static boolean asksNothingNew(Map<?, ?> stored, StudySpec spec) {
+        return stored.get("trials") instanceof Number trials && spec.trials() <= trials.intValue()
+                && stored.get("parallelism") instanceof Number parallelism && spec.parallelism() == parallelism.intValue()
+                && java.util.Objects.equals(spec.timeoutSeconds(),
+                        stored.get("timeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null);
     }
 
     /**

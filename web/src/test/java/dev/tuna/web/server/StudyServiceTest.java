@@ -329,7 +329,7 @@ class StudyServiceTest {
     }
 
     @Test
-    void aResumeOfARunningStudyLeavesItsRunAsStoppingAStoppedOneDoes() throws Exception {
+    void aResumeOrTheSameSpecOfARunningStudyLeavesItsRunAsStoppingAStoppedOneDoes() throws Exception {
         // Refused before ("running already"), where a stop of a stopped study succeeded.
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         FlakyDispatch running = new FlakyDispatch(0, null) {
@@ -350,6 +350,11 @@ class StudyServiceTest {
             }
             service.resume("busy");
             service.resume("busy");
+            // The same spec submitted again (12 clients at once: 11 got 409 "is running") runs on; one that would
+            // change its run is refused.
+            assertThat(service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 3, 1, 0))).created()).isFalse();
+            assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 4, 1, 0))))
+                    .isInstanceOf(ApiException.class).hasMessageContaining("is running");
             assertThat(running.runs).hasValue(1); // no second run
             assertThat(service.state(service.info("busy"), 0)).isEqualTo(StudyService.State.RUNNING);
             service.stop("busy");
