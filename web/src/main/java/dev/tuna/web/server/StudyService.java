@@ -300,8 +300,8 @@ public final class StudyService implements AutoCloseable {
     private void refuseIfComplete(StudyInfo info, String what) {
         if (state(info, Study.counted(storage.trials(info.name()))) == State.COMPLETE) {
             throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
-                    + (info.attrs().containsKey(ATTR_SPEC) ? "; to run more trials, submit its spec again with more and"
-                    + " ?loadIfExists=true" : " (it was made in code: the program that made it runs its trials)"));
+                    + (info.attrs().containsKey(ATTR_SPEC) ? "; to run more trials, submit its spec again with more, to go on with"
+                    + " it (tuna submit --load-if-exists, or POST /api/studies?loadIfExists=true)" : " (it was made in code: the program that made it runs its trials)"));
         }
     }
 

@@ -227,7 +227,7 @@ public final class TunaServer implements AutoCloseable {
         app.get("/api/studies/{name}/best", ctx -> {
             StudyInfo info = studies.info(name(ctx));
             FrozenTrial best = Views.best(studies.storage().trials(info.name()), info.direction()).orElseThrow(() ->
-                    new ApiException(404, "name", "study '" + info.name() + "' has no completed trial yet"));
+                    new ApiException(404, "", "study '" + info.name() + "' has no completed trial yet"));
             ctx.json(Views.best(best));
         });
         app.get("/api/studies/{name}/importance", ctx -> {
@@ -282,6 +282,12 @@ public final class TunaServer implements AutoCloseable {
     }
 
     private void submit(Context ctx) {
+        // A body sent as a form (curl -d's default) or as text is no spec, however it reads: the API takes JSON.
+        String type = ctx.header("Content-Type");
+        if (type != null && !type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "Content-Type", "a spec is sent as application/json, got '" + shorten(type.strip())
+                    + "' (curl: -H 'Content-Type: application/json')");
+        }
         StudySpec spec = studies.parser().parse(boundedBody(ctx));
         // With loadIfExists, a study of that name goes on (200) where there is one, as Optuna's load_if_exists.
         StudyService.Submitted submitted = booleanParam(ctx, "loadIfExists") ? studies.submitOrGoOn(spec)
@@ -455,8 +461,11 @@ public final class TunaServer implements AutoCloseable {
     /** 401 for a request without the token, or with a wrong one, that needs it for {@code what}. */
     private static ApiException unauthorized(Context ctx, String what) {
         ctx.header("WWW-Authenticate", "Bearer");
-        return new ApiException(401, "Authorization", (ctx.header("Authorization") == null ? "no API token given"
-                : "wrong API token") + ": this server needs 'Authorization: Bearer TOKEN' for " + what + ", with the"
+        String given = ctx.header("Authorization");
+        String said = given == null ? "no API token given"
+                : given.regionMatches(true, 0, "Bearer ", 0, 7) ? "wrong API token"
+                : "the Authorization header is not a Bearer token";
+        return new ApiException(401, "Authorization", said + ": this server needs 'Authorization: Bearer TOKEN' for " + what + ", with the"
                 + " token it printed at its first start (kept in its data folder's api-token file)");
     }
 
@@ -570,7 +579,8 @@ public final class TunaServer implements AutoCloseable {
             return EnumSet.allOf(TrialState.class);
         }
         Set<TrialState> states = EnumSet.noneOf(TrialState.class);
-        for (String s : raw.split(",")) {
+        // split(",", -1): a trailing comma is an empty state as a leading one is (it was ignored).
+        for (String s : raw.split(",", -1)) {
             try {
                 states.add(TrialState.valueOf(s.strip().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {

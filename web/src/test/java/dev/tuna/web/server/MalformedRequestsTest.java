@@ -141,7 +141,7 @@ class MalformedRequestsTest {
                 call("GET", "/api/studies/missing"), call("GET", "/api/studies/missing/trials"), call("GET", "/api/studies/missing/best"),
                 call("GET", "/api/studies/exists/trials/abc"), call("GET", "/api/studies/exists/trials/-1"),
                 call("GET", "/api/studies/exists/trials/99999999999"), call("GET", "/api/studies/exists/trials/12345"),
-                call("GET", "/api/studies/exists/trials?state=bogus"), call("GET", "/api/studies/exists/trials?sort=name"),
+                call("GET", "/api/studies/exists/trials?state=bogus"), call("GET", "/api/studies/exists/trials?state=COMPLETE,"), call("GET", "/api/studies/exists/trials?sort=name"),
                 call("GET", "/api/studies/exists/trials?limit=0"), call("GET", "/api/studies/exists/trials?limit=1000000"),
                 call("GET", "/api/studies/exists/trials?offset=-1"), call("GET", "/api/studies/exists/trials?offset=1e3"),
                 call("POST", "/api/studies/missing/stop"), call("POST", "/api/studies/missing/resume"),
@@ -246,6 +246,23 @@ class MalformedRequestsTest {
                 .header("Content-Type", "application/json; charset=klingon")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(spec)).build();
         assertThat(api.http.send(unknown, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(415);
+    }
+
+    @Test
+    void aSpecSentAsAFormOrAsTextIsRefusedSayingWhatToSend() throws Exception {
+        // Taken before (201), though the API says it takes application/json.
+        String spec = Api.quadratic("typed", 1, 1, 0);
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded")) {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.base + "/api/studies"))
+                    .header("Content-Type", type).POST(java.net.http.HttpRequest.BodyPublishers.ofString(spec)).build();
+            java.net.http.HttpResponse<String> r = api.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(415);
+            JsonNode problem = Api.JSON.readTree(r.body());
+            assertThat(problem.get("field").asText()).isEqualTo("Content-Type");
+            assertThat(problem.get("detail").asText()).isEqualTo("a spec is sent as application/json, got '" + type
+                    + "' (curl: -H 'Content-Type: application/json')");
+        }
+        assertThat(api.get("/api/studies/typed").status()).isEqualTo(404);
     }
 
     @Test

@@ -154,9 +154,12 @@ class TunaServerTest {
                 "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
                 "/api/studies/{name}/events", "/api/studies/{name}/importance", "/api/studies/{name}/curves");
         assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
-        // A trial may return an infinity, which the API sends as a string: its value's schema says so.
-        for (String value : List.of("/components/schemas/Best/properties/value", "/components/schemas/TrialRow/properties/value")) {
-            assertThat(doc.at(value + "/oneOf/1/enum").toString()).as(value).isEqualTo("[\"NaN\",\"Infinity\",\"-Infinity\"]");
+        // A trial may return an infinity, which the API sends as a string: its value's schema says so (a best value
+        // is never NaN, which fails a trial).
+        assertThat(doc.at("/components/schemas/TrialRow/properties/value/oneOf/1/enum").toString())
+                .isEqualTo("[\"NaN\",\"Infinity\",\"-Infinity\"]");
+        for (String value : List.of("/components/schemas/Best/properties/value", "/components/schemas/Study/properties/best/properties/value")) {
+            assertThat(doc.at(value + "/oneOf/1/enum").toString()).as(value).isEqualTo("[\"Infinity\",\"-Infinity\"]");
         }
         // Changes name the bearer token they need beyond loopback; every route says a loopback server may refuse it.
         assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
@@ -166,6 +169,14 @@ class TunaServerTest {
                 assertThat(op.getValue().at("/security/0/bearer").isArray()).as(op.getKey()).isTrue();
             }
         }));
+        // Reads need it too on a server started with --token-for-reads, but for the health and this document.
+        doc.get("paths").fields().forEachRemaining(path -> {
+            boolean open = path.getKey().equals("/api/health") || path.getKey().equals("/api/openapi.json");
+            path.getValue().fields().forEachRemaining(op -> {
+                assertThat(op.getValue().at("/responses/401").isMissingNode()).as(path.getKey()).isEqualTo(open);
+                assertThat(op.getValue().at("/security/0/bearer").isArray()).as(path.getKey()).isEqualTo(!open);
+            });
+        });
     }
 
     @Test
@@ -267,7 +278,8 @@ class TunaServerTest {
         Api.Answer stop = api.post("/api/studies/quad-done/stop", null);
         assertThat(stop.status()).isEqualTo(409);
         assertThat(stop.json().get("detail").asText()).isEqualTo("study 'quad-done' is complete: it cannot be stopped;"
-                + " to run more trials, submit its spec again with more and ?loadIfExists=true");
+                + " to run more trials, submit its spec again with more, to go on with it (tuna submit --load-if-exists,"
+                + " or POST /api/studies?loadIfExists=true)");
         assertThat(api.post("/api/studies/quad-done/resume", null).status()).isEqualTo(409);
         assertThat(api.get("/api/studies/quad-done").json().get("state").asText()).isEqualTo("complete");
         assertThat(api.delete("/api/studies/quad-done").status()).isEqualTo(204);
@@ -905,6 +917,11 @@ class TunaServerTest {
             Api.Answer wrong = client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0));
             assertThat(wrong.status()).isEqualTo(401);
             assertThat(wrong.json().get("detail").asText()).startsWith("wrong API token: ");
+            // The right token in another scheme: said so (it was "wrong API token").
+            Api.Answer basic = client.raw("POST", "/api/studies/guarded/stop", Map.of("Host", "127.0.0.1:" + open.port(),
+                    "Authorization", "Basic " + open.token().value()));
+            assertThat(basic.status()).isEqualTo(401);
+            assertThat(basic.json().get("detail").asText()).startsWith("the Authorization header is not a Bearer token: ");
             client.token = open.token().value();
             assertThat(client.post("/api/studies", Api.quadratic("guarded", 1, 1, 0)).status()).isEqualTo(201);
         }
