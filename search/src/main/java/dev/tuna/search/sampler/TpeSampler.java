@@ -119,9 +119,10 @@ public final class TpeSampler implements Sampler {
         Distribution[] dists = names.stream().map(space::get).toArray(Distribution[]::new);
         Parzen[] l = new Parzen[dists.length];
         Parzen[] g = new Parzen[dists.length];
+        boolean branched = java.util.Arrays.stream(dists).anyMatch(CategoricalDistribution.class::isInstance);
         for (int j = 0; j < dists.length; j++) {
-            l[j] = new Parzen(dists[j], column(below, j));
-            g[j] = new Parzen(dists[j], column(above, j));
+            l[j] = new Parzen(dists[j], column(below, j), branched ? jointBandwidth(below.size(), dists.length) : Double.NaN);
+            g[j] = new Parzen(dists[j], column(above, j), branched ? jointBandwidth(above.size(), dists.length) : Double.NaN);
         }
         SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x7e9L));
         double[] bestPoint = null;
@@ -211,6 +212,20 @@ public final class TpeSampler implements Sampler {
         return completed == 0 || n + pruned < STARTUP ? List.of() : out;
     }
 
+    /**
+     * The one bandwidth of every numeric kernel of a joint density over a space with a categorical parameter, of
+     * {@code n} observations in {@code d} dimensions (in unit coordinates): Scott's rule, {@code 0.2 n^(-1/(d + 4))},
+     * as Optuna's multivariate TPE. The gaps between sorted neighbours, which the univariate densities use, are taken
+     * in one dimension at a time: where the best trials crowd into one choice, a candidate of another choice took its
+     * numbers from kernels a few hundredths wide around the first choice's best, and the search never left it (a
+     * space whose categorical picks one of three formulas: median regret 0.21 at 100 trials over 40 seeds, 0.050
+     * now, Optuna's 0.03-0.12). Numeric spaces keep the gaps, which measured better there (hartmann6 at 100 trials
+     * 0.20 against 0.29 with this rule, ackley5 5.6 against 7.3).
+     */
+    private static double jointBandwidth(int n, int d) {
+        return 0.2 * Math.pow(Math.max(n, 1), -1.0 / (d + 4));
+    }
+
     private static double[] column(List<double[]> points, int j) {
         double[] c = new double[points.size()];
         for (int i = 0; i < c.length; i++) {
@@ -222,9 +237,10 @@ public final class TpeSampler implements Sampler {
     /**
      * A Parzen density over one parameter's coordinate, a mixture of one kernel per observation plus a prior
      * kernel, equally weighted. For numbers: Gaussians truncated to [0, 1], each bandwidth the larger gap to its
-     * sorted neighbours, clipped to [1 / min(100, n + 1), 1]; the prior is centred at 0.5 with width 1. For
-     * categoricals with k choices: the observed choice with probability 1/2, any choice uniformly otherwise; the
-     * prior is uniform.
+     * sorted neighbours or one given for all, clipped to [1 / min(100, n + 1), 1]; the prior is centred at 0.5 with
+     * width 1. For
+     * categoricals with k choices and n observations: the observed choice with weight 1 and every choice with weight
+     * 1 / (n + 1), as Optuna's; the prior is uniform.
      */
     static final class Parzen {
         private final int choices; // 0 for numbers
@@ -234,6 +250,11 @@ public final class TpeSampler implements Sampler {
         private final int observations;
 
         Parzen(Distribution d, double[] values) {
+            this(d, values, Double.NaN);
+        }
+
+        /** With one {@code bandwidth} for every observation's kernel (clipped as the gaps are), unless it is NaN. */
+        Parzen(Distribution d, double[] values, double bandwidth) {
             int n = values.length;
             observations = n;
             choices = d instanceof CategoricalDistribution c ? c.choices().size() : 0;
@@ -252,7 +273,7 @@ public final class TpeSampler implements Sampler {
                 int r = java.util.Arrays.binarySearch(sorted, values[i]);
                 double left = r > 0 ? sorted[r] - sorted[r - 1] : sorted[r];
                 double right = r < n - 1 ? sorted[r + 1] - sorted[r] : 1 - sorted[r];
-                sigma[i] = Math.max(minSigma, Math.min(1, Math.max(left, right)));
+                sigma[i] = Math.max(minSigma, Math.min(1, Double.isNaN(bandwidth) ? Math.max(left, right) : bandwidth));
             }
             mu[n] = 0.5;
             sigma[n] = 1;
@@ -266,10 +287,18 @@ public final class TpeSampler implements Sampler {
             return observations;
         }
 
+        /**
+         * The weight each choice gets in an observation's categorical kernel beside the observed choice's 1, as
+         * Optuna's: {@code 1 / (n + 1)}, so that kernels sharpen as observations accrue.
+         */
+        private double priorWeight() {
+            return 1.0 / (observations + 1);
+        }
+
         /** A draw from component {@code c} (the prior when {@code c == size()}). */
         double sample(SplittableRandom rng, int c) {
             if (choices > 0) {
-                if (c < observations && rng.nextBoolean()) {
+                if (c < observations && rng.nextDouble() < 1 / (1 + choices * priorWeight())) {
                     return mu[c];
                 }
                 return rng.nextInt(choices);
@@ -284,11 +313,11 @@ public final class TpeSampler implements Sampler {
 
         double componentLogDensity(int c, double x) {
             if (choices > 0) {
-                double uniform = 1.0 / choices;
                 if (c == observations) {
-                    return Math.log(uniform);
+                    return -Math.log(choices);
                 }
-                return Math.log(0.5 * uniform + (Math.round(x) == Math.round(mu[c]) ? 0.5 : 0));
+                double a = priorWeight();
+                return Math.log(((Math.round(x) == Math.round(mu[c]) ? 1 : 0) + a) / (1 + choices * a));
             }
             double z = (x - mu[c]) / sigma[c];
             return logNorm[c] - 0.5 * z * z;

@@ -44,6 +44,36 @@ class TpeSamplerTest {
         return regrets[3];
     }
 
+    /**
+     * A categorical picks one of three formulas that share their numeric parameters: the best is 0.5 in "quad", at
+     * x = -2, n = 15, lr = 1e-3; "wave" holds a trap of 0.7 at lr = 1e-1 (a helper's benchmark, after Optuna's
+     * multivariate TPE found "quad" in most runs where Tuna's stayed in the first choice it liked).
+     */
+    private static final Objective BRANCHES = trial -> {
+        String model = trial.suggestCategorical("model", List.of("linear", "quad", "wave"));
+        double x = trial.suggestFloat("x", -5, 5);
+        int n = trial.suggestInt("n", 1, 20);
+        double u = Math.log10(trial.suggestFloat("lr", 1e-4, 1, true));
+        return switch (model) {
+            case "linear" -> 1.0 + 0.3 * Math.abs(x - 1) + 0.05 * Math.abs(n - 7) + 0.5 * Math.pow(u + 2, 2);
+            case "quad" -> 0.5 + Math.pow(x + 2, 2) / 4 + Math.pow(n - 15, 2) / 50.0 + 0.5 * Math.pow(u + 3, 2);
+            default -> 0.7 + 0.3 * (1 + Math.sin(3 * x)) + Math.pow(n - 3, 2) / 30.0 + 0.5 * Math.pow(u + 1, 2);
+        };
+    };
+
+    @Test
+    void multivariateSearchLeavesACategoricalChoiceItLikedFirstForABetterOne() {
+        int found = 0;
+        for (int seed = 0; seed < 20; seed++) {
+            Study study = Study.builder("branches").sampler(TpeSampler.multivariate(seed)).create();
+            study.optimize(BRANCHES, 100);
+            found += study.bestValue() < 0.6 ? 1 : 0;
+        }
+        // 7 of 20 (11 now) when each numeric kernel's width was its gap to its neighbours, which the best trials of one
+        // choice crowd; Optuna 3.1 finds "quad" in about half its runs.
+        assertThat(found).isGreaterThanOrEqualTo(10);
+    }
+
     @Test
     void printsItsSeedAndMode() {
         assertThat(new TpeSampler(5)).hasToString("TpeSampler(seed=5)");
