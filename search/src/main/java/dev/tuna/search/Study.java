@@ -500,6 +500,13 @@ public final class Study {
                 throw new InvalidParameterException(parameter, "an enqueued value must be a string, number "
                         + "or boolean, got " + (value == null ? "null" : value.getClass().getName()));
             }
+            if (value instanceof Double || value instanceof Float) {
+                double v = ((Number) value).doubleValue();
+                if (!Double.isFinite(v)) {
+                    // No distribution holds one: the trial would fail when it suggests the parameter.
+                    throw new InvalidParameterException(parameter, "an enqueued value must be finite, got " + v);
+                }
+            }
             copy.put(parameter, value);
         });
         storage.enqueueTrial(name, copy);

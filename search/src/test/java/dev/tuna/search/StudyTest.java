@@ -525,6 +525,10 @@ class StudyTest {
         Map<String, Object> withNull = new java.util.HashMap<>();
         withNull.put("lr", null);
         assertThatThrownBy(() -> study.enqueue(withNull)).hasMessageContaining("'lr'").hasMessageContaining("null");
+        // No distribution holds NaN or an infinity: queued before, the trial failed when it suggested the parameter.
+        assertThatThrownBy(() -> study.enqueue(Map.of("lr", Double.NaN))).hasMessageContaining("'lr'")
+                .hasMessageContaining("must be finite, got NaN");
+        assertThatThrownBy(() -> study.enqueue(Map.of("lr", Float.POSITIVE_INFINITY))).hasMessageContaining("Infinity");
         assertThat(study.trials()).isEmpty();
     }
 
