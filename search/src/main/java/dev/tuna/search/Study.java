@@ -28,7 +28,9 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -270,13 +272,12 @@ public final class Study {
     }
 
     /**
-     * What an objective threw, without the wrappers of Java's concurrency ({@link java.util.concurrent.CompletionException},
-     * {@link java.util.concurrent.ExecutionException}): a {@link TrialPrunedException} thrown in a future pruned its trial.
+     * What an objective threw, without the wrappers of Java's concurrency ({@link CompletionException},
+     * {@link ExecutionException}): a {@link TrialPrunedException} thrown in a future pruned its trial.
      */
     private static Throwable unwrapped(Throwable e) {
         Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;
@@ -286,8 +287,9 @@ public final class Study {
         if (e instanceof TrialFailedException && e.getMessage() != null) {
             // A reason of the objective's own that reads as Tuna's "interrupted" would not count, and run again.
             String reason = e.getMessage();
-            return reason.equals(FrozenTrial.REASON_INTERRUPTED) || reason.startsWith(FrozenTrial.REASON_INTERRUPTED + ": ")
-                    ? "failed: " + reason : reason;
+            boolean readsAsOurs = reason.equals(FrozenTrial.REASON_INTERRUPTED)
+                    || reason.startsWith(FrozenTrial.REASON_INTERRUPTED + ": ");
+            return readsAsOurs ? "failed: " + reason : reason;
         }
         return e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
     }

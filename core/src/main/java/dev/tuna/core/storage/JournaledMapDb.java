@@ -535,8 +535,8 @@ final class JournaledMapDb implements AutoCloseable {
                 String cause = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
                 throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged, its disk"
-                        + " failed or it is no Tuna data file (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
-                        + " start an empty store", e);
+                        + " failed or it is no Tuna data file (" + cause + "); nothing was changed: restore it from a"
+                        + " backup, or move it away to start an empty store", e);
             }
         }
         if (journal == null) {

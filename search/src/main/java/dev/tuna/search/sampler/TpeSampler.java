@@ -120,9 +120,11 @@ public final class TpeSampler implements Sampler {
         Parzen[] l = new Parzen[dists.length];
         Parzen[] g = new Parzen[dists.length];
         boolean branched = java.util.Arrays.stream(dists).anyMatch(CategoricalDistribution.class::isInstance);
+        double belowWidth = branched ? jointBandwidth(below.size(), dists.length) : Double.NaN;
+        double aboveWidth = branched ? jointBandwidth(above.size(), dists.length) : Double.NaN;
         for (int j = 0; j < dists.length; j++) {
-            l[j] = new Parzen(dists[j], column(below, j), branched ? jointBandwidth(below.size(), dists.length) : Double.NaN);
-            g[j] = new Parzen(dists[j], column(above, j), branched ? jointBandwidth(above.size(), dists.length) : Double.NaN);
+            l[j] = new Parzen(dists[j], column(below, j), belowWidth);
+            g[j] = new Parzen(dists[j], column(above, j), aboveWidth);
         }
         SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x7e9L));
         double[] bestPoint = null;
@@ -238,9 +240,8 @@ public final class TpeSampler implements Sampler {
      * A Parzen density over one parameter's coordinate, a mixture of one kernel per observation plus a prior
      * kernel, equally weighted. For numbers: Gaussians truncated to [0, 1], each bandwidth the larger gap to its
      * sorted neighbours or one given for all, clipped to [1 / min(100, n + 1), 1]; the prior is centred at 0.5 with
-     * width 1. For
-     * categoricals with k choices and n observations: the observed choice with weight 1 and every choice with weight
-     * 1 / (n + 1), as Optuna's; the prior is uniform.
+     * width 1. For categoricals with k choices and n observations: the observed choice with weight 1 and every choice
+     * with weight 1 / (n + 1), as Optuna's; the prior is uniform.
      */
     static final class Parzen {
         private final int choices; // 0 for numbers

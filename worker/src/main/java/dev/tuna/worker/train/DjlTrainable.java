@@ -241,7 +241,7 @@ public abstract class DjlTrainable implements Trainable {
             // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
             // give two.
             String known = here != null || fixed.containsKey("metric") ? metric : null;
-            objective = pass == 0 || java.util.Objects.equals(objective, known) ? known : null;
+            objective = pass == 0 || Objects.equals(objective, known) ? known : null;
         }
         return new Checked(java.util.Optional.ofNullable(objective), Collections.unmodifiableMap(inUse));
     }
