@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "Runs one of Tuna's benchmarks and writes its results under examples/results.",
         subcommands = {OverheadBenchmark.class, PrunerBenchmark.class, SamplerBenchmark.class, TrainingThroughputBenchmark.class, MnistStudyBenchmark.class,
                 LoadBenchmark.class, ClusterBenchmark.class, StorageReadBenchmark.class, WideTrialsBenchmark.class,
-                ImportanceBenchmark.class,
+                ImportanceBenchmark.class, MixedSpaceBenchmark.class,
                 HelpCommand.class})
 public final class BenchCommand implements Runnable {
 
