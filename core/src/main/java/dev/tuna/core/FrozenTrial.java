@@ -109,7 +109,11 @@ public record FrozenTrial(
      * it does not count towards a study's total and its parameters may run again.
      */
     public boolean wasInterrupted() {
-        return state == TrialState.FAIL && reason != null
-                && (reason.equals(REASON_INTERRUPTED) || reason.startsWith(REASON_INTERRUPTED + ": "));
+        return state == TrialState.FAIL && readsAsInterrupted(reason);
+    }
+
+    /** Whether a failure reason is {@value #REASON_INTERRUPTED}, or that followed by ": " and details. */
+    public static boolean readsAsInterrupted(String reason) {
+        return reason != null && (reason.equals(REASON_INTERRUPTED) || reason.startsWith(REASON_INTERRUPTED + ": "));
     }
 }

@@ -273,11 +273,13 @@ public final class Study {
 
     /**
      * What an objective threw, without the wrappers of Java's concurrency ({@link CompletionException},
-     * {@link ExecutionException}): a {@link TrialPrunedException} thrown in a future pruned its trial.
+     * {@link ExecutionException}) around an exception: a {@link TrialPrunedException} thrown in a future pruned its
+     * trial. An {@link Error} stays wrapped: it failed the trial in a future, and fails only the trial still.
      */
     private static Throwable unwrapped(Throwable e) {
         Throwable t = e;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() instanceof Exception) {
             t = t.getCause();
         }
         return t;
@@ -287,9 +289,7 @@ public final class Study {
         if (e instanceof TrialFailedException && e.getMessage() != null) {
             // A reason of the objective's own that reads as Tuna's "interrupted" would not count, and run again.
             String reason = e.getMessage();
-            boolean readsAsOurs = reason.equals(FrozenTrial.REASON_INTERRUPTED)
-                    || reason.startsWith(FrozenTrial.REASON_INTERRUPTED + ": ");
-            return readsAsOurs ? "failed: " + reason : reason;
+            return FrozenTrial.readsAsInterrupted(reason) ? "failed: " + reason : reason;
         }
         return e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
     }

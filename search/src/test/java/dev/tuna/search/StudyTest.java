@@ -141,8 +141,16 @@ class StudyTest {
             throw new TrialFailedException("failed in a future");
         }).get(), 1);
 
-        assertThat(study.trials()).extracting(FrozenTrial::state).containsExactly(TrialState.PRUNED, TrialState.FAIL);
-        assertThat(study.trials()).extracting(FrozenTrial::reason).containsExactly("pruned in a future", "failed in a future");
+        // An error in a future failed only its trial, and still does (unwrapped, it would stop the run).
+        study.optimize(trial -> java.util.concurrent.CompletableFuture.<Double>supplyAsync(() -> {
+            throw new AssertionError("checked in a future");
+        }).join(), 2);
+
+        assertThat(study.trials()).extracting(FrozenTrial::state)
+                .containsExactly(TrialState.PRUNED, TrialState.FAIL, TrialState.FAIL, TrialState.FAIL);
+        assertThat(study.trials()).extracting(FrozenTrial::reason).startsWith("pruned in a future", "failed in a future");
+        assertThat(study.trials().get(3).reason()).startsWith("java.util.concurrent.CompletionException")
+                .contains("checked in a future");
     }
 
     @Test

@@ -96,10 +96,13 @@ public record ApiToken(String value, boolean created) {
      * not matter (RFC 7235).
      */
     public boolean accepts(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
-            return false;
-        }
-        return is(authorization.substring("Bearer ".length()));
+        return bearer(authorization) && is(authorization.strip().substring("Bearer".length()));
+    }
+
+    /** Whether an {@code Authorization} header is of the Bearer scheme (in any case, RFC 7235), token or none. */
+    static boolean bearer(String authorization) {
+        String header = authorization == null ? "" : authorization.strip();
+        return header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length()) || header.equalsIgnoreCase("Bearer");
     }
 
     /** Whether {@code given} (a cookie's value) is this token, compared in constant time. */

@@ -328,7 +328,8 @@ public final class StudyService implements AutoCloseable {
      * Resumes a stopped or idle study up to its number of trials (or its schedule). A study still stopping (its
      * interrupted trials ending) is waited for, up to 30 s; one running already is left to run.
      *
-     * @throws ApiException if the study was not submitted with a spec, or is complete
+     * @throws ApiException 409 if the study was not submitted with a spec, is still stopping, complete or being
+     *                      deleted; 422 if its stored spec cannot run here
      */
     public void resume(String name) {
         refuseIfDeleting(name);

@@ -463,7 +463,7 @@ public final class TunaServer implements AutoCloseable {
         ctx.header("WWW-Authenticate", "Bearer");
         String given = ctx.header("Authorization");
         String said = given == null ? "no API token given"
-                : given.regionMatches(true, 0, "Bearer ", 0, 7) ? "wrong API token"
+                : ApiToken.bearer(given) ? "wrong API token"
                 : "the Authorization header is not a Bearer token";
         return new ApiException(401, "Authorization", said + ": this server needs 'Authorization: Bearer TOKEN' for " + what + ", with the"
                 + " token it printed at its first start (kept in its data folder's api-token file)");

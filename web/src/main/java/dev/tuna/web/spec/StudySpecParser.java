@@ -396,7 +396,9 @@ public final class StudySpecParser {
             ObjectNode json = toJson(parsed);
             trainables.settings(parsed).ifPresent(settings -> {
                 Map<String, Object> rest = new LinkedHashMap<>(settings);
-                json.set("metric", JSON.valueToTree(rest.remove("metric")));
+                if (rest.containsKey("metric")) { // else the spec's as written: the trainable could not tell
+                    json.set("metric", JSON.valueToTree(rest.remove("metric")));
+                }
                 ObjectNode trainable = json.putObject("trainable");
                 trainable.put("type", parsed.trainable().type());
                 trainable.set("settings", JSON.valueToTree(rest));

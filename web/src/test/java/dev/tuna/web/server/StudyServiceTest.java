@@ -355,6 +355,12 @@ class StudyServiceTest {
             assertThat(service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 3, 1, 0))).created()).isFalse();
             assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 4, 1, 0))))
                     .isInstanceOf(ApiException.class).hasMessageContaining("is running");
+            String wider = Api.quadratic("busy", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"parallelism\": 2,");
+            assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(wider)))
+                    .isInstanceOf(ApiException.class).hasMessageContaining("is running");
+            String timed = Api.quadratic("busy", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"timeoutSeconds\": 60,");
+            assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(timed)))
+                    .isInstanceOf(ApiException.class).hasMessageContaining("is running");
             assertThat(running.runs).hasValue(1); // no second run
             assertThat(service.state(service.info("busy"), 0)).isEqualTo(StudyService.State.RUNNING);
             service.stop("busy");

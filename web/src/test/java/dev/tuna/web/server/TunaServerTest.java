@@ -929,6 +929,7 @@ class TunaServerTest {
         ApiToken token = ApiToken.loadOrCreate(other);
         assertThat(token.accepts("bearer " + token.value())).isTrue();
         assertThat(token.accepts("Bearer ")).isFalse();
+        assertThat(token.accepts("Bearer")).isFalse();
         // A second start reads the same token and does not print it again.
         ApiToken again = ApiToken.loadOrCreate(other);
         assertThat(again.created()).isFalse();

@@ -77,6 +77,30 @@ class SpecDifferenceTest {
     }
 
     @Test
+    void aDefaultThatDependsOnASearchedSettingIsNoSetting() throws Exception {
+        // stepEpochs defaults to a third of the epochs, which the space searches: written out as 1, it was taken for
+        // the default of the first value the check tried (epochs 2), and the two compared equal.
+        String space = "{\"epochs\": {\"type\": \"int\", \"low\": 2, \"high\": 30}}";
+        Map<?, ?> stored = JSON.readValue("{\"name\": \"s\", \"trials\": 5, \"trainable\": {\"type\": \"mlp\","
+                + " \"dataset\": \"blobs?samples=60\", \"fixed\": {\"schedule\": \"step\"}}, \"space\": " + space + "}", Map.class);
+        Map<?, ?> stepping = JSON.readValue("{\"name\": \"s\", \"trials\": 5, \"trainable\": {\"type\": \"mlp\","
+                + " \"dataset\": \"blobs?samples=60\", \"fixed\": {\"schedule\": \"step\", \"stepEpochs\": 1}},"
+                + " \"space\": " + space + "}", Map.class);
+        assertThat(parser.firstDifference(stored, stepping)).contains("trainable");
+        assertThat(parser.firstDifference(stored, stored)).isEmpty();
+    }
+
+    @Test
+    void theMetricOfDataThatIsNotHereComparesAsWritten() throws Exception {
+        // Its default depends on the data's task: without the data, the check's stand-in (a classification set)
+        // made "val_accuracy" the default, equal to a regression set's spec that names it.
+        Map<?, ?> unnamed = mlp("", "\"dataset\": \"csv:/no/such/folder/prices.csv\"");
+        Map<?, ?> named = mlp("\"metric\": \"val_accuracy\",", "\"dataset\": \"csv:/no/such/folder/prices.csv\"");
+        assertThat(parser.firstDifference(unnamed, named)).contains("metric");
+        assertThat(parser.firstDifference(named, named)).isEmpty();
+    }
+
+    @Test
     void anotherScheduleIsAnotherStudy() throws Exception {
         Map<Object, Object> scheduled = new java.util.LinkedHashMap<>(spec("{\"type\": \"random\"}", "{\"type\": \"median\"}"));
         scheduled.put("cron", "0 0 * * * ?");

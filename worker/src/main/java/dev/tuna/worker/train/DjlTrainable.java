@@ -157,9 +157,9 @@ public abstract class DjlTrainable implements Trainable {
 
     /**
      * What {@link #check} found: the objective's metric (as {@link #checkObjective} gives it) and the settings its
-     * trials run with besides the space's, defaults included, as {@link Hyperparams#used} gives them (a setting read
-     * only for some of the space's choices as the first of them that reads it has it; a default that depends on the
-     * trial, as the seed's, left out).
+     * trials run with besides the space's, defaults included, as {@link Hyperparams#used} gives them. Left out: a
+     * default that depends on the trial (the seed's) or on a searched setting (stepEpochs' on epochs), and the metric
+     * when the objective is not known (the data is not here).
      *
      * @param objective empty when it depends on data that is not here
      */
@@ -173,7 +173,7 @@ public abstract class DjlTrainable implements Trainable {
      */
     public Checked checked() {
         Map<String, Object> inUse = new LinkedHashMap<>();
-        Set<String> perTrial = new HashSet<>();
+        Set<String> varying = new HashSet<>();
         int passes = 3;
         for (Distribution d : space.values()) {
             if (d instanceof CategoricalDistribution c) {
@@ -223,25 +223,33 @@ public abstract class DjlTrainable implements Trainable {
                 checkBatchNorm(block, settings.batchSize(), here != null ? here.train().size() : Integer.MAX_VALUE);
             }
             p.checkAllKnown();
-            // A default that depends on the trial (the seed is its number) is no setting: left out, it differs from
-            // any value given.
+            // A default that depends on the trial (the seed is its number) or on a searched setting (stepEpochs on
+            // epochs) is no setting: left out, it differs from any value given.
             Hyperparams another = Hyperparams.of("trainable " + name, values);
             Settings.read(another, 1);
             Map<String, Object> used = p.used();
             another.used().forEach((key, value) -> {
                 if (!Objects.equals(used.get(key), value)) {
-                    perTrial.add(key);
+                    varying.add(key);
                 }
             });
             used.forEach((key, value) -> {
-                if (!space.containsKey(key) && !perTrial.contains(key)) {
-                    inUse.putIfAbsent(key, value);
+                if (space.containsKey(key) || varying.contains(key)) {
+                    return;
+                }
+                Object before = inUse.putIfAbsent(key, value);
+                if (before != null && !before.equals(value)) {
+                    varying.add(key);
                 }
             });
             // Without the data, a default metric is a guess (its task decides it); datasets of two tasks in the space
             // give two.
             String known = here != null || fixed.containsKey("metric") ? metric : null;
             objective = pass == 0 || Objects.equals(objective, known) ? known : null;
+        }
+        inUse.keySet().removeAll(varying);
+        if (objective == null) {
+            inUse.remove("metric"); // a guess, from a stand-in for data that is not here
         }
         return new Checked(java.util.Optional.ofNullable(objective), Collections.unmodifiableMap(inUse));
     }
