@@ -75,6 +75,22 @@ class TpeSamplerTest {
     }
 
     @Test
+    void multivariateSearchOfASmallGridProposesPointsNoTrialHas() {
+        Study study = Study.builder("grid").sampler(TpeSampler.multivariate(0)).create();
+        study.optimize(trial -> {
+            int a = trial.suggestInt("a", 0, 4);
+            int b = trial.suggestInt("b", 0, 4);
+            String c = trial.suggestCategorical("c", List.of("on", "off"));
+            return Math.pow(a - 1, 2) + Math.pow(b - 3, 2) + (c.equals("on") ? 0 : 0.5);
+        }, 50);
+        long distinct = study.trials().stream().map(t -> t.params().values().toString()).distinct().count();
+        // 50 points, 50 trials: 28 distinct (44 now) when the best candidate was proposed whether a trial had it or
+        // not (the random startup's repeats stay).
+        assertThat(distinct).isGreaterThanOrEqualTo(40);
+        assertThat(study.bestValue()).isZero();
+    }
+
+    @Test
     void printsItsSeedAndMode() {
         assertThat(new TpeSampler(5)).hasToString("TpeSampler(seed=5)");
         assertThat(TpeSampler.multivariate(5)).hasToString("TpeSampler(seed=5, multivariate)");
