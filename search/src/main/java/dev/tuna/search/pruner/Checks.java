@@ -54,6 +54,24 @@ final class Checks {
         return BlowUps.format(value);
     }
 
+    /**
+     * {@code "value sign bar"}, each with as many significant digits as it takes to tell them apart (4 at least):
+     * 0.79166666 and 0.79166667 read "0.7917 < 0.7917" in a reason, as if the trial were pruned for a tie.
+     */
+    static String versus(double value, String sign, double bar) {
+        String a = fmt(value);
+        String b = fmt(bar);
+        for (int digits = 6; a.equals(b) && value != bar && digits <= 17; digits += 2) {
+            a = trimmed(String.format(java.util.Locale.ROOT, "%." + digits + "g", value));
+            b = trimmed(String.format(java.util.Locale.ROOT, "%." + digits + "g", bar));
+        }
+        return a + " " + sign + " " + b;
+    }
+
+    private static String trimmed(String number) {
+        return number.contains("e") || !number.contains(".") ? number : number.replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+
     /** "<" or ">": how a worse value compares with the better one in this direction. */
     static String worseSign(Direction direction) {
         return direction == Direction.MINIMIZE ? ">" : "<";

@@ -82,7 +82,7 @@ public class PercentilePruner implements Pruner {
         double p = percentile(atStep, direction == Direction.MINIMIZE ? percentile : 100 - percentile);
         if (direction.isBetter(p, best)) {
             return PruneDecision.prune(Checks.worseSide(direction) + " " + percentileName() + " at step " + step + ": "
-                    + Checks.fmt(best) + " " + Checks.worseSign(direction) + " " + Checks.fmt(p));
+                    + Checks.versus(best, Checks.worseSign(direction), p));
         }
         return PruneDecision.KEEP;
     }

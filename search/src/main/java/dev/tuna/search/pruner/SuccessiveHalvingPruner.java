@@ -95,7 +95,7 @@ public final class SuccessiveHalvingPruner implements Pruner {
             double cutOff = competing.get(cut);
             if (direction.isBetter(cutOff, value)) {
                 return PruneDecision.prune("not in the top 1/" + reductionFactor + " of rung " + rung + " at step " + step
-                        + ": " + Checks.fmt(value) + " " + Checks.worseSign(direction) + " " + Checks.fmt(cutOff)
+                        + ": " + Checks.versus(value, Checks.worseSign(direction), cutOff)
                         + " (cut-off among " + competing.size() + " trials)");
             }
             rung++;

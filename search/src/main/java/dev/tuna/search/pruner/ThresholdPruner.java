@@ -53,10 +53,10 @@ public final class ThresholdPruner implements Pruner {
             return PruneDecision.prune("its value at step " + step + " is NaN");
         }
         if (v < lower) {
-            return PruneDecision.prune("below the lower bound at step " + step + ": " + Checks.fmt(v) + " < " + Checks.fmt(lower));
+            return PruneDecision.prune("below the lower bound at step " + step + ": " + Checks.versus(v, "<", lower));
         }
         if (v > upper) {
-            return PruneDecision.prune("above the upper bound at step " + step + ": " + Checks.fmt(v) + " > " + Checks.fmt(upper));
+            return PruneDecision.prune("above the upper bound at step " + step + ": " + Checks.versus(v, ">", upper));
         }
         return PruneDecision.KEEP;
     }

@@ -55,6 +55,15 @@ class MedianPrunerTest {
     }
 
     @Test
+    void aReasonShowsTheDigitsThatTellTheTwoValuesApart() {
+        // Both read 0.7917: the reason looked like a tie.
+        Study study = study(Direction.MAXIMIZE, new MedianPruner(1, 0, 1));
+        complete(study, 0.79166667);
+        assertThat(ask(running(study, 0.79166666)).reason()).isEqualTo("below the median at step 1: 0.79166666 < 0.79166667");
+        assertThat(ask(running(study, 0.5)).reason()).isEqualTo("below the median at step 1: 0.5 < 0.7917");
+    }
+
+    @Test
     void prunesAboveTheMedianWhenMinimizing() {
         Study study = study(Direction.MINIMIZE, new MedianPruner(2, 0, 1));
         complete(study, 1.0, 0.5);

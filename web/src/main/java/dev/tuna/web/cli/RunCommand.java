@@ -122,8 +122,8 @@ final class RunCommand implements Callable<Integer> {
                 err.flush();
             }, "tuna-run-interrupted");
             Runtime.getRuntime().addShutdownHook(interrupted);
-            try (TrialProgress progress = new TrialProgress(study, studySpec.trials(), Math.min(done, studySpec.trials()),
-                    err)) {
+            // A study with more trials than the spec asks for shows them all (it showed 8/8 for 12).
+            try (TrialProgress progress = new TrialProgress(study, Math.max(done, studySpec.trials()), done, err)) {
                 study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
             } finally {
                 try {

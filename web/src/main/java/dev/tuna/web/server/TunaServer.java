@@ -621,7 +621,9 @@ public final class TunaServer implements AutoCloseable {
     private void errors(Javalin app) {
         app.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.field(), e.getMessage()));
         app.exception(SpecException.class, (e, ctx) -> problem(ctx, 400, e.field(), e.getMessage()));
-        app.exception(StudyExistsException.class, (e, ctx) -> problem(ctx, 409, "name", e.getMessage()));
+        app.exception(StudyExistsException.class, (e, ctx) -> problem(ctx, 409, "name", e.getMessage()
+                + (ctx.method() == HandlerType.POST && ctx.path().equals("/api/studies") ? ": to go on with it, submit"
+                + " with loadIfExists=true (tuna submit --load-if-exists), or give this study a new name" : "")));
         app.exception(StudyNotFoundException.class, (e, ctx) -> problem(ctx, 404, "name", e.getMessage()));
         app.exception(TrialNotFoundException.class, (e, ctx) -> problem(ctx, 404, "number", e.getMessage()));
         app.exception(io.javalin.http.MethodNotAllowedResponse.class, (e, ctx) -> {

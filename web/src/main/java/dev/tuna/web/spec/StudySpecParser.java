@@ -100,8 +100,12 @@ public final class StudySpecParser {
         String name = StudySpec.checkName("name", f.requiredString("name"));
         Direction direction = direction(f);
         String metric = f.string("metric", null);
-        if (metric != null && !PARAM_NAME.matcher(metric).matches()) {
-            throw new SpecException("metric", "invalid metric name " + JsonFields.quote(metric));
+        // A layer's gradient norm is named grad_norm/LAYER: the one slash a metric's name may have.
+        if (metric != null && !(PARAM_NAME.matcher(metric).matches()
+                || metric.indexOf('/') > 0 && metric.indexOf('/') == metric.lastIndexOf('/')
+                        && PARAM_NAME.matcher(metric.replace('/', '_')).matches())) {
+            throw new SpecException("metric", "invalid metric name " + JsonFields.quote(metric) + " (letters, digits and"
+                    + " ._- , and one / for a layer's grad_norm/LAYER)");
         }
         int trials = (int) f.requiredInteger("trials", 1, StudySpec.MAX_TRIALS);
         int parallelism = f.integer("parallelism", 1, 1, StudySpec.MAX_PARALLELISM);

@@ -131,6 +131,7 @@ class StudyCommandsTest {
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 8", "\"trials\": 4"));
         TunaRun fewer = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(fewer.out()).startsWith("Study 'br' already has 8 finished trials (the spec asks for 4): nothing to run.");
+        assertThat(fewer.err()).contains("8/8 trials").doesNotContain("4/4"); // its trials as they are (4/4 before)
         assertThat(tuna("studies", "--data", data.toString()).out()).contains("8/8"); // its budget is not cut to 4
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
 
@@ -177,7 +178,8 @@ class StudyCommandsTest {
 
             TunaRun again = tuna("submit", spec("remote", 5).toString(), "--server", url);
             assertThat(again.code()).isEqualTo(1);
-            assertThat(again.err().strip()).isEqualTo("tuna submit: a study named 'remote' already exists").doesNotContain("\n");
+            assertThat(again.err().strip()).isEqualTo("tuna submit: a study named 'remote' already exists: to go on with it, submit with loadIfExists=true"
+                    + " (tuna submit --load-if-exists), or give this study a new name").doesNotContain("\n");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!tuna("studies", "--server", url).out().contains("complete") && System.nanoTime() < deadline) {

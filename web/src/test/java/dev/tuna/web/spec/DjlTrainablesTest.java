@@ -58,6 +58,14 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse("""
                 {"name": "x", "trials": 1, "metric": "val_acc", "trainable": {"type": "mlp"}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("metric: trainable mlp: metric 'val_acc' is not one it reports");
+        // A layer's gradient norm, which the message offers, is a name the spec takes (refused as invalid before).
+        assertThat(parser.parse("""
+                {"name": "x", "trials": 1, "direction": "minimize", "metric": "grad_norm/Linear1",
+                 "trainable": {"type": "mlp", "dataset": "moons?samples=100"}, "space": %s}
+                """.formatted(lr)).metric()).isEqualTo("grad_norm/Linear1");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "metric": "grad_norm/a/b", "trainable": {"type": "mlp"}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("metric: invalid metric name 'grad_norm/a/b'");
         // The network is built for the data that is here: a cnn wants images, and moons are points.
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
                 .hasMessage("trainable.dataset: trainable cnn: samples of shape [2] are not images (need c x h x w, h x w,"

@@ -38,9 +38,8 @@ public final class CsvLoader {
         }
         String[] header = split(lines.get(0));
         // A file without a header would lose its first row to it, and train on the rest without a word. A first line
-        // of whole numbers may be names (pandas writes 0,1,2 for unnamed columns); one with a fraction is data.
-        if (Arrays.stream(header).allMatch(CsvLoader::isNumber)
-                && Arrays.stream(header).anyMatch(cell -> !cell.matches("-?\\d+"))) {
+        // of numbers is data, unless it counts the columns from 0 (pandas' names for unnamed columns).
+        if (Arrays.stream(header).allMatch(CsvLoader::isNumber) && !countsColumns(header)) {
             throw new IllegalArgumentException("csv " + path + ": the first line must name the columns, but it is all"
                     + " numbers (" + lines.get(0).strip() + "): add a header line");
         }
@@ -96,6 +95,16 @@ public final class CsvLoader {
     }
 
     /** Numbers in numeric order ("2" before "10"), text otherwise. */
+    /** Whether the cells read 0, 1, 2, ... as pandas names columns that have no name. */
+    private static boolean countsColumns(String[] cells) {
+        for (int i = 0; i < cells.length; i++) {
+            if (!cells[i].strip().equals(Integer.toString(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int compareLabels(String a, String b) {
         try {
             return Double.compare(Double.parseDouble(a), Double.parseDouble(b));

@@ -60,6 +60,11 @@ class CsvLoaderTest {
         Path pandas = dir.resolve("pandas.csv");
         Files.writeString(pandas, "0,1,2\n1.5,2,a\n3,4,b\n");
         assertThat(CsvLoader.read(pandas, null, Task.CLASSIFICATION).size()).isEqualTo(2);
+        // Other whole numbers are data (a first row of counts or class ids was taken for names, and lost).
+        Path counts = dir.resolve("counts.csv");
+        Files.writeString(counts, "1,2,1\n0,3,0\n2,2,1\n");
+        assertThatThrownBy(() -> CsvLoader.read(counts, null, Task.CLASSIFICATION)).hasMessage("csv " + counts
+                + ": the first line must name the columns, but it is all numbers (1,2,1): add a header line");
         assertThatThrownBy(() -> CsvLoader.read(dir.resolve("none.csv"), null, Task.CLASSIFICATION))
                 .hasMessage("csv " + dir.resolve("none.csv") + ": no such file");
     }
