@@ -201,8 +201,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(demo), Map.class);
             Map<?, ?> stored = found.get().attrs().get(StudyService.ATTR_SPEC) instanceof Map<?, ?> m ? m : null;
-            Optional<String> differs = stored != null ? new StudySpecParser(Trainables.builtIn()).firstDifference(stored, given)
-                    : Optional.of("spec");
+            Optional<String> differs = stored == null ? Optional.of("spec") : new StudySpecParser(Trainables.builtIn())
+                    .difference(stored, given).map(d -> d.field() + " (" + d.said() + ")");
             if (differs.isPresent()) {
                 throw new IllegalArgumentException("--data " + folder + ": study '" + STUDY + "' there was run with "
                         + "another " + differs.get() + "; run the demo with the same options to resume it, or give it "

@@ -1,9 +1,7 @@
 package dev.tuna.web.cli;
 
 import dev.tuna.core.storage.FileErrors;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.StudyInfo;
@@ -169,19 +167,16 @@ final class RunCommand implements Callable<Integer> {
         if (!(stored instanceof Map<?, ?> old)) {
             return;
         }
-        new StudySpecParser(Trainables.builtIn()).firstDifference(old, given).ifPresent(field -> {
-            throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + field + ": study '" + given.get("name") + "' in "
-                    + data + " was run with another " + field + " (" + tree(old.get(field)) + "); to resume it, use the"
-                    + " same " + field + ", or give this study a new name");
+        new StudySpecParser(Trainables.builtIn()).difference(old, given).ifPresent(d -> {
+            throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + d.field() + ": study '" + given.get("name")
+                    + "' in " + data + " was run with another " + d.field() + " (" + d.said() + "); to resume it, use"
+                    + " the same " + d.field() + ", or give this study a new name");
         });
     }
 
     /** How long Ctrl-C waits, after the grace, for interrupted trials to end and the data file to close. */
     private static final int INTERRUPTED_END_SECONDS = 5;
 
-    private static JsonNode tree(Object value) {
-        return value == null ? NullNode.getInstance() : JSON.valueToTree(value);
-    }
 
     /** Reads and checks a spec file; problems name the file and the field. */
     static StudySpec readSpec(Path file) {

@@ -177,9 +177,10 @@ public final class StudyService implements AutoCloseable {
                     + " spec: it cannot go on with one; give this study a new name");
         }
         Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(spec), Map.class);
-        parser.firstDifference(stored, given).ifPresent(field -> {
-            throw new ApiException(409, field, "study '" + spec.name() + "' was submitted with another " + field
-                    + ": to go on with it, give the same " + field + ", or give this study a new name");
+        parser.difference(stored, given).ifPresent(d -> {
+            throw new ApiException(409, d.field(), "study '" + spec.name() + "' was submitted with another " + d.field()
+                    + " (" + d.said() + "): to go on with it, give the same " + d.field() + ", or give this study a new"
+                    + " name");
         });
         refuseIfDeleting(spec.name());
         Run run = runs.get(spec.name());

@@ -15,7 +15,6 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -379,15 +378,73 @@ public final class StudySpecParser {
      * nor a trainable's setting given as it reads it ({@code "0.01"} for 0.01, {@code "ReLU"} for {@code "relu"}).
      */
     public Optional<String> firstDifference(Map<?, ?> stored, Map<?, ?> given) {
-        // Numbers compare by value: the stored copy may hold 2 where the new one holds 2.0.
-        Comparator<JsonNode> sameValue = (a, b) -> a.isNumber() && b.isNumber()
-                ? Double.compare(a.doubleValue(), b.doubleValue()) : a.equals(b) ? 0 : 1;
+        return difference(stored, given).map(Difference::field);
+    }
+
+    /**
+     * Where two specs first differ in a setting of {@link #KEPT}.
+     *
+     * @param field the setting of {@link #KEPT}
+     * @param path  the first value within it that differs, as a path ({@code space.lr.high}; a trainable's setting as
+     *              {@code trainable.epochs}, defaults included)
+     * @param was   the stored spec's value there, as JSON ({@code none} where it has none)
+     * @param now   the new spec's
+     */
+    public record Difference(String field, String path, String was, String now) {
+        /** {@code "space.lr.high: 0.1, now 0.2"}. */
+        public String said() {
+            return path + ": " + was + ", now " + now;
+        }
+    }
+
+    /** As {@link #firstDifference}, saying where within the setting and what the two values are. */
+    public Optional<Difference> difference(Map<?, ?> stored, Map<?, ?> given) {
         JsonNode old = resolvedJson(stored);
         JsonNode now = resolvedJson(given);
         boolean readable = old != null && now != null; // else one this build cannot read: the two compare as they are
         JsonNode a = readable ? old : JSON.valueToTree(stored);
         JsonNode b = readable ? now : JSON.valueToTree(given);
-        return KEPT.stream().filter(field -> !a.path(field).equals(sameValue, b.path(field))).findFirst();
+        for (String field : KEPT) {
+            Difference d = firstDifference(field, a.path(field), b.path(field));
+            if (d != null) {
+                return Optional.of(new Difference(field, d.path().replaceFirst("^trainable\\.settings\\.", "trainable."),
+                        d.was(), d.now()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first place where two JSON values differ, numbers compared by value (2 is 2.0); null if none. */
+    private static Difference firstDifference(String path, JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return Double.compare(a.doubleValue(), b.doubleValue()) == 0 ? null : leaf(path, a, b);
+        }
+        if (a.isObject() && b.isObject()) {
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                Difference d = firstDifference(path + "." + name, a.path(name), b.path(name));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        if (a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                Difference d = firstDifference(path + "[" + i + "]", a.get(i), b.get(i));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        return a.equals(b) ? null : leaf(path, a, b);
+    }
+
+    private static Difference leaf(String path, JsonNode a, JsonNode b) {
+        return new Difference(path, path, a.isMissingNode() ? "none" : a.toString(), b.isMissingNode() ? "none" : b.toString());
     }
 
     /**

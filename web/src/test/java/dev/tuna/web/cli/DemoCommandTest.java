@@ -144,7 +144,8 @@ class DemoCommandTest {
 
         assertThat(other.code()).isEqualTo(1);
         assertThat(other.err().strip()).isEqualTo("tuna demo: --data " + dir.toAbsolutePath().normalize() + ": study "
-                + "'demo-mnist' there was run with another sampler; run the demo with the same options to resume it, or "
+                + "'demo-mnist' there was run with another sampler (sampler.seed: 42, now 7); run the demo with the same"
+                + " options to resume it, or "
                 + "give it another --data folder");
         assertThat(storedTrials(dir)).hasSize(2);
     }

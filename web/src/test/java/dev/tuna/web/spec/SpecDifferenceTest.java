@@ -71,6 +71,9 @@ class SpecDifferenceTest {
                 + " {\"optimizer\": \"sgd\"}"))).contains("trainable");
         assertThat(parser.firstDifference(stored, mlp("\"metric\": \"val_loss\",", "\"dataset\": \"blobs?samples=60\"")))
                 .contains("metric");
+        // The difference is named down to the setting (a resume named only "another trainable").
+        assertThat(parser.difference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"epochs\": 7")))
+                .hasValueSatisfying(d -> assertThat(d.said()).isEqualTo("trainable.epochs: 5, now 7"));
         // Each trial's seed is its number unless one is given: a seed written out, even 0, is another training.
         assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"seed\": 0}")))
                 .contains("trainable");
