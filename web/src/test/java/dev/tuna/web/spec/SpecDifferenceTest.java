@@ -3,6 +3,7 @@ package dev.tuna.web.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,18 @@ class SpecDifferenceTest {
                 + " \"blobs?samples=60\", \"units\": \"16\", \"optimizer\": \"Adam\", \"batchSize\": 128.0}");
         assertThat(parser.firstDifference(stored, spelt)).isEmpty();
         assertThat(parser.firstDifference(spelt, stored)).isEmpty();
+    }
+
+    @Test
+    void aDatasetIsTheSameWhateverTheOrderOfItsOptionsOrTheDefaultsWrittenOut() throws Exception {
+        // Each of these was "another trainable" (the dataset compared as written).
+        Map<?, ?> stored = mlp("", "\"dataset\": \"moons?samples=60&noise=0.2\"");
+        for (String same : List.of("moons?noise=0.2&samples=60", "moons?samples=60&noise=0.20",
+                "moons?samples=60&noise=0.2&validation=0.2")) {
+            assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"" + same + "\""))).as(same).isEmpty();
+        }
+        assertThat(parser.difference(stored, mlp("", "\"dataset\": \"moons?samples=60&noise=0.3\"")))
+                .hasValueSatisfying(d -> assertThat(d.path()).isEqualTo("trainable.dataset"));
     }
 
     @Test

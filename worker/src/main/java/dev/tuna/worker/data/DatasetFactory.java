@@ -26,6 +26,8 @@ public interface DatasetFactory {
         private final String dataset;
         private final Map<String, String> values;
         private final java.util.Set<String> used = new java.util.HashSet<>();
+        /** Each option read, with the value in use as its getter read it (a default where none was given). */
+        private final java.util.SortedMap<String, Object> inUse = new java.util.TreeMap<>();
 
         public Options(String dataset, Map<String, String> values) {
             this.dataset = dataset;
@@ -34,13 +36,17 @@ public interface DatasetFactory {
 
         public String string(String key, String fallback) {
             used.add(key);
-            return values.getOrDefault(key, fallback);
+            String v = values.getOrDefault(key, fallback);
+            inUse.put(key, v);
+            return v;
         }
 
         public int integer(String key, int fallback) {
             String v = string(key, null);
             try {
-                return v == null ? fallback : Integer.parseInt(v);
+                int value = v == null ? fallback : Integer.parseInt(v);
+                inUse.put(key, value);
+                return value;
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be an integer, got '" + v + "'");
             }
@@ -59,7 +65,9 @@ public interface DatasetFactory {
         public double number(String key, double fallback) {
             String v = string(key, null);
             try {
-                return v == null ? fallback : Double.parseDouble(v);
+                double value = v == null ? fallback : Double.parseDouble(v);
+                inUse.put(key, value);
+                return value;
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("dataset " + dataset + ": option " + key + " must be a number, got '" + v + "'");
             }
@@ -73,6 +81,17 @@ public interface DatasetFactory {
                         + " to " + max + ", got " + v);
             }
             return v;
+        }
+
+        /**
+         * The options read, in the order of their names, each with the value in use ({@code samples=600&validation=0.2}):
+         * the same for any two sets of options the factory reads alike (another order, {@code 0.20} for 0.2, a default
+         * written out). Options read only as text compare as written.
+         */
+        public String inUse() {
+            StringBuilder s = new StringBuilder();
+            inUse.forEach((key, value) -> s.append(s.length() == 0 ? "" : "&").append(key).append('=').append(value));
+            return s.toString();
         }
 
         /** Throws when an option was given that the factory never read. */

@@ -35,6 +35,14 @@ public final class DatasetRegistry {
         }
     };
 
+    /** Each name loaded, in the form {@link #inUse} gives (a name is a few dozen characters: many are kept). */
+    private final Map<String, String> inUse = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 1024;
+        }
+    };
+
     /** The shared registry with the built-in datasets; users may register theirs on it. */
     public static DatasetRegistry defaults() {
         return DEFAULT;
@@ -191,10 +199,23 @@ public final class DatasetRegistry {
         DatasetFactory.Options parsed = new DatasetFactory.Options(spec, options(spec));
         DataSplit split = factory.load(argument(spec), parsed, seed);
         parsed.checkAllUsed();
+        String options = parsed.inUse();
         synchronized (cache) {
             cache.put(key, split);
+            inUse.put(spec, spec.split("\\?", 2)[0] + (options.isEmpty() ? "" : "?" + options));
         }
         return split;
+    }
+
+    /**
+     * The dataset a name loaded, in one form for every name that loads it alike: its options in the order of their
+     * names, defaults included, numbers as read ({@code moons?noise=0.2&samples=600&validation=0.2} for
+     * {@code moons?samples=600&noise=0.20}); empty until this registry has loaded it.
+     */
+    public Optional<String> inUse(String spec) {
+        synchronized (cache) {
+            return Optional.ofNullable(inUse.get(spec));
+        }
     }
 
     /**

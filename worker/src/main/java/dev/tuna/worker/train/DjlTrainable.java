@@ -233,10 +233,14 @@ public abstract class DjlTrainable implements Trainable {
                     varying.add(key);
                 }
             });
-            used.forEach((key, value) -> {
+            // The dataset as it loaded: its options in one order, defaults included (moons?samples=600&noise=0.2 and
+            // moons?noise=0.20&samples=600 are one set).
+            String loaded = here == null ? null : datasets.inUse(settings.dataset()).orElse(null);
+            used.forEach((key, given) -> {
                 if (space.containsKey(key) || varying.contains(key)) {
                     return;
                 }
+                Object value = key.equals("dataset") && loaded != null ? loaded : given;
                 Object before = inUse.putIfAbsent(key, value);
                 if (before != null && !before.equals(value)) {
                     varying.add(key);
