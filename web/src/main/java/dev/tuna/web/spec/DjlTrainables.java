@@ -1,6 +1,7 @@
 package dev.tuna.web.spec;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.CategoricalDistribution;
 import dev.tuna.core.Direction;
@@ -92,6 +93,34 @@ public final class DjlTrainables implements ObjectiveFactory {
         }
         if (submitted) {
             checkDirection(spec, objective);
+            checkPrunerMetrics(spec.pruner(), "pruner");
+        }
+    }
+
+    /**
+     * Refuses a pruner that watches a metric no DJL training reports (a typo, {@code val_los}): it would never act,
+     * without a word, where the same name as the spec's metric is refused.
+     */
+    private static void checkPrunerMetrics(PrunerSpec pruner, String path) {
+        if (pruner.type().equals("divergence")) {
+            JsonNode gradNorm = pruner.options().get("gradNormMetric");
+            if (gradNorm != null && gradNorm.isTextual()) {
+                checkReported(gradNorm.asText(), path + ".gradNormMetric");
+            }
+            JsonNode losses = pruner.options().get("lossMetrics");
+            for (int i = 0; losses != null && losses.isArray() && i < losses.size(); i++) {
+                checkReported(losses.get(i).asText(), path + ".lossMetrics[" + i + "]");
+            }
+        }
+        for (int i = 0; i < pruner.anyOf().size(); i++) {
+            checkPrunerMetrics(pruner.anyOf().get(i), path + ".anyOf[" + i + "]");
+        }
+    }
+
+    private static void checkReported(String metric, String field) {
+        if (!MetricNames.isReported(metric)) {
+            throw new SpecException(field, "'" + metric + "' is not a metric the DJL trainables report ("
+                    + String.join(", ", MetricNames.ALL) + ", or grad_norm/LAYER): the pruner would never act");
         }
     }
 

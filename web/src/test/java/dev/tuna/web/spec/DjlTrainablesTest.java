@@ -66,6 +66,17 @@ class DjlTrainablesTest {
         assertThatThrownBy(() -> parser.parse("""
                 {"name": "x", "trials": 1, "metric": "grad_norm/a/b", "trainable": {"type": "mlp"}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("metric: invalid metric name 'grad_norm/a/b'");
+        // A pruner watching a metric no training reports would never act (a typo ran without a word).
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100"},
+                 "pruner": {"type": "anyOf", "anyOf": [{"type": "median"}, {"type": "divergence", "lossMetrics": ["train_loss", "val_los"]}]},
+                 "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[1].lossMetrics[1]: 'val_los' is not a metric the DJL"
+                + " trainables report (train_loss,").hasMessageEndingWith("the pruner would never act");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100"},
+                 "pruner": {"type": "divergence", "gradNormMetric": "gradnorm"}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("pruner.gradNormMetric: 'gradnorm' is not a metric");
         // The network is built for the data that is here: a cnn wants images, and moons are points.
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
                 .hasMessage("trainable.dataset: trainable cnn: samples of shape [2] are not images (need c x h x w, h x w,"
