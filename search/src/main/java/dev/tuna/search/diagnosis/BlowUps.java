@@ -51,6 +51,22 @@ public final class BlowUps {
      * to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a spike (1e6, 1,
      * 1000) does not hide the blow-up after it.
      */
+    /**
+     * {@link #lossAbove} of a validation loss, unless the training loss at that step is below its first value and below
+     * the validation loss: a model that goes on fitting its training data while its validation loss rises is
+     * overfitting, not diverging (and its objective, an accuracy say, may still be the study's best).
+     */
+    public static BlowUp validationLossAbove(NavigableMap<Integer, Double> validation, NavigableMap<Integer, Double> training,
+                                             double factor) {
+        BlowUp blowUp = lossAbove(validation, factor);
+        if (blowUp == null || blowUp.notFinite() || training.isEmpty()) {
+            return blowUp;
+        }
+        Map.Entry<Integer, Double> then = training.floorEntry(blowUp.step());
+        boolean fitting = then != null && then.getValue() < training.firstEntry().getValue() && then.getValue() < blowUp.value();
+        return fitting ? null : blowUp;
+    }
+
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {
         if (curve.isEmpty()) {
             return null;

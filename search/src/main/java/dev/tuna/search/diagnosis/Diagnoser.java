@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * <ul>
  *   <li><b>diverged</b>: a NaN or infinite value on any curve, a loss ({@code train_loss}, {@code val_loss}, the
  *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far
- *       (see {@link BlowUps#lossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
+ *       (see {@link BlowUps#lossAbove}; not the validation loss while the training loss falls below it:
+ *       {@link BlowUps#validationLossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
  *       in a row (see {@link BlowUps#objectiveCollapsed});</li>
  *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
  *       earlier values (once it has 3);</li>
@@ -128,7 +129,8 @@ public final class Diagnoser {
             first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
         }
         first = earlier(first, finding(Diagnosis.DIVERGED, trainLoss, BlowUps.lossAbove(trial.metric(trainLoss), lossFactor)));
-        first = earlier(first, finding(Diagnosis.DIVERGED, valLoss, BlowUps.lossAbove(trial.metric(valLoss), lossFactor)));
+        first = earlier(first, finding(Diagnosis.DIVERGED, valLoss,
+                BlowUps.validationLossAbove(trial.metric(valLoss), trial.metric(trainLoss), lossFactor)));
         if (direction == Direction.MINIMIZE) {
             first = earlier(first, finding(Diagnosis.DIVERGED, "the objective", BlowUps.lossAbove(trial.intermediateValues(), lossFactor)));
         } else {

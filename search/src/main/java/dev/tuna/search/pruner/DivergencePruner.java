@@ -24,9 +24,12 @@ import java.util.Objects;
  *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
  *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
  * </ul>
- * Only positive losses are compared by ratio.
+ * Only positive losses are compared by ratio. A validation loss ({@code val_...}) that rises while {@code train_loss}
+ * falls below it is overfitting, not divergence: left to the pruners that compare objectives (a helper's trial was
+ * pruned as diverged while its training loss fell from 0.57 to 0.17; see {@link BlowUps#validationLossAbove}).
  */
 public final class DivergencePruner implements Pruner {
+    private static final String TRAIN_LOSS = "train_loss";
     private final double lossFactor;
     private final List<String> lossMetrics;
     private final boolean objectiveIsLoss;
@@ -70,7 +73,9 @@ public final class DivergencePruner implements Pruner {
         }
         for (String loss : lossMetrics) {
             if (why == null) {
-                why = diverged(loss, BlowUps.lossAbove(trial.metric(loss), lossFactor));
+                why = diverged(loss, loss.startsWith("val_")
+                        ? BlowUps.validationLossAbove(trial.metric(loss), trial.metric(TRAIN_LOSS), lossFactor)
+                        : BlowUps.lossAbove(trial.metric(loss), lossFactor));
             }
         }
         if (why == null) {

@@ -121,6 +121,13 @@ class DiagnoserTest {
     }
 
     @Test
+    void aValidationLossBlownUpWhileTheTrainingLossFallsIsOverfittingOnly() {
+        FrozenTrial t = metrics("val_loss", curve(0.54, 0.5, 0.9, 2.2, 2.5), "train_loss", curve(0.57, 0.4, 0.25, 0.17, 0.12));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .containsExactly(Diagnosis.OVERFITTING); // it was diverged and overfitting at once
+    }
+
+    @Test
     void overfittingWhenTheGapWidens() {
         FrozenTrial t = metrics("val_loss", curve(2.125, 1.625, 1.125, 1.0, 1.0, 1.0, 1.0),
                 "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375, 0.25));

@@ -65,6 +65,21 @@ class DivergencePrunerTest {
     }
 
     @Test
+    void aValidationLossThatRisesWhileTheTrainingLossFallsBelowItIsOverfittingNotDivergence() {
+        // A helper's trial was pruned "diverged: val_loss ... over 4x its first value" while train_loss fell from 0.57
+        // to 0.17: an overfitting model, whose accuracy may still be the study's best.
+        Study study = study(Direction.MAXIMIZE, new DivergencePruner());
+        Trial fitting = study.ask();
+        assertThat(report(fitting, 1, Map.of("train_loss", 0.57, "val_loss", 0.54)).prune()).isFalse();
+        assertThat(report(fitting, 2, Map.of("train_loss", 0.17, "val_loss", 2.2)).prune()).isFalse();
+        // With the training loss rising too, or above the validation loss, it still diverged.
+        Trial both = study.ask();
+        assertThat(report(both, 1, Map.of("train_loss", 0.57, "val_loss", 0.54)).prune()).isFalse();
+        assertThat(report(both, 2, Map.of("train_loss", 2.0, "val_loss", 2.2)).reason())
+                .isEqualTo("diverged: val_loss at step 2 is over 4x its first value: 2.2 > 4 x 0.54");
+    }
+
+    @Test
     void aMinimizedObjectiveIsALossButAMaximizedOneIsNot() {
         Study min = study("min", Direction.MINIMIZE, new DivergencePruner());
         assertThat(ask(running(min, 1.0, 0.2, 0.9)).reason())
