@@ -3,6 +3,7 @@ package dev.tuna.web.cli;
 import dev.tuna.core.storage.FileErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StorageInUseException;
@@ -18,6 +19,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -146,12 +148,17 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("Stopped after %d of %d trials: %s; run the same command again to go on.%n", counted,
                         studySpec.trials(), why);
             }
+            List<FrozenTrial> trials = study.trials();
+            String counts = String.format(Locale.ROOT, "%d complete, %d pruned, %d failed",
+                    trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count(),
+                    trials.stream().filter(t -> t.state() == TrialState.PRUNED).count(),
+                    trials.stream().filter(t -> t.state() == TrialState.FAIL).count());
             FrozenTrial best = study.findBestTrial().orElseThrow(() ->
-                    new IllegalStateException("no trial of study '" + study.name() + "' completed"));
+                    new IllegalStateException("no trial of study '" + study.name() + "' completed (" + counts + ")"));
             out.printf(Locale.ROOT, "Best trial #%d: value %.6g%n", best.number(), best.value());
             best.params().forEach((k, v) -> out.printf("  %s = %s%n", Terminal.printable(k),
                     Terminal.printable(String.valueOf(v))));
-            out.printf("Data: %s (study '%s', %d trials)%n", db, study.name(), study.trials().size());
+            out.printf("Data: %s (study '%s', %d trials: %s)%n", db, study.name(), trials.size(), counts);
             out.flush();
         } finally {
             closed.countDown();

@@ -124,7 +124,8 @@ class StudyCommandsTest {
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 6", "\"trials\": 8"));
         TunaRun more = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(more.code()).as(more.err()).isZero();
-        assertThat(more.out()).contains("Resuming study 'br': 6 of 8");
+        assertThat(more.out()).contains("Resuming study 'br': 6 of 8").contains("(study 'br', 8 trials: 8 complete, 0 pruned,"
+                + " 0 failed)");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
 
         // Fewer trials than the study has: nothing runs, and the line says so.
