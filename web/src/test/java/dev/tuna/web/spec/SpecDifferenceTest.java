@@ -73,6 +73,9 @@ class SpecDifferenceTest {
                 "moons?samples=60&noise=0.2&validation=0.2")) {
             assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"" + same + "\""))).as(same).isEmpty();
         }
+        // A default written out is the same set too.
+        assertThat(parser.firstDifference(mlp("", "\"dataset\": \"blobs\""), mlp("", "\"dataset\": \"blobs?samples=1000\"")))
+                .isEmpty();
         assertThat(parser.difference(stored, mlp("", "\"dataset\": \"moons?samples=60&noise=0.3\"")))
                 .hasValueSatisfying(d -> assertThat(d.path()).isEqualTo("trainable.dataset"));
     }
