@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code kill -9} leaves nothing behind; for the same reason a database restart frees it, so the lock is checked
  * every {@value #CHECK_SECONDS} s, and before the server queues trials ({@link #held}, at most once a second), and
  * taken again on a new connection. If another server took it meanwhile, an error is logged and this one queues no more trials: both
- * queued them after a database restart, and a study ran more trials than asked.
+ * queued them after a database restart, and a study ran more trials than asked. It then refuses submits and resumes,
+ * and its health says so ({@link StudyDispatch#failure}), until it holds the lock again.
  */
 final class CoordinatorLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLock.class);
@@ -99,6 +100,17 @@ final class CoordinatorLock implements AutoCloseable {
             check();
         }
         return connection != null && !lost;
+    }
+
+    /**
+     * Whether another server took the lock while this one's connection was down (until this one takes it back); looks
+     * again as {@link #held} does.
+     */
+    synchronized boolean lost() {
+        if (!closed && System.nanoTime() - checkedAt >= RECHECK_NANOS) {
+            check();
+        }
+        return lost;
     }
 
     /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */

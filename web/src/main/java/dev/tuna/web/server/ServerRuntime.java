@@ -109,7 +109,7 @@ public final class ServerRuntime implements AutoCloseable {
             ClusterNode node = opened(opened, builder.build());
             LOG.info("joined the cluster at {} as node {} ({})", db.jdbcUrl(), node.nodeName(),
                     devices == null ? "coordinator, no slots" : devices);
-            return serve(opened, new StudyService(storage, StudyDispatch.cluster(node), trainables), host, port, token,
+            return serve(opened, new StudyService(storage, StudyDispatch.cluster(node, lock::lost), trainables), host, port, token,
                     privateReads, node);
         } catch (RuntimeException e) {
             throw failedStart(opened, token, data, e);

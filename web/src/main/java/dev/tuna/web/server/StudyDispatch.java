@@ -73,9 +73,20 @@ public interface StudyDispatch {
         return new Local(scheduler);
     }
 
-    /** Trials run by whichever node of the cluster has a free slot; this node queues them. */
-    static StudyDispatch cluster(ClusterNode node) {
-        return new Cluster(node);
+    /**
+     * Trials run by whichever node of the cluster has a free slot; this node queues them, unless it lost the
+     * cluster's coordinator lock to another server ({@code lostCoordination}).
+     */
+    static StudyDispatch cluster(ClusterNode node, BooleanSupplier lostCoordination) {
+        return new Cluster(node, lostCoordination);
+    }
+
+    /**
+     * Why this dispatch can run no study now, if so: a cluster's server whose coordinator lock another server took
+     * (submits and resumes are refused, and its health says so). Empty by default.
+     */
+    default java.util.Optional<String> failure() {
+        return java.util.Optional.empty();
     }
 
     /** {@link #local}. */
@@ -144,11 +155,20 @@ public interface StudyDispatch {
         /** How long a count of the workers is used: a studies list asks once per study. */
         private static final long WORKERS_FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
         private final ClusterNode node;
+        private final BooleanSupplier lostCoordination;
         private volatile long workersAt;
         private volatile OptionalInt workers = OptionalInt.empty();
 
-        Cluster(ClusterNode node) {
+        Cluster(ClusterNode node, BooleanSupplier lostCoordination) {
             this.node = node;
+            this.lostCoordination = lostCoordination;
+        }
+
+        @Override
+        public java.util.Optional<String> failure() {
+            return lostCoordination.getAsBoolean() ? java.util.Optional.of("another `tuna serve` took this cluster's"
+                    + " coordinator lock (after its database restarted): this server queues no trials; stop one of"
+                    + " them, and submit to the other") : java.util.Optional.empty();
         }
 
         @Override
@@ -167,6 +187,9 @@ public interface StudyDispatch {
 
         @Override
         public void check(StudySpec spec) {
+            failure().ifPresent(why -> {
+                throw new ApiException(503, "", why);
+            });
             if (spec.cron() != null) {
                 throw new ApiException(422, "cron", "cron: a scheduled study cannot run on a cluster (--db); "
                         + "submit it without cron, or to a server without --db");

@@ -320,6 +320,11 @@ public final class StudyService implements AutoCloseable {
         LOG.info("study '{}' stopped", name);
     }
 
+    /** Why this server can run no study now, if so ({@link StudyDispatch#failure}). */
+    public Optional<String> dispatchFailure() {
+        return dispatch.failure();
+    }
+
     /** The dispatch's count of nodes that can run trials ({@link StudyDispatch#workers}). */
     public OptionalInt workers() {
         return dispatch.workers();

@@ -184,8 +184,8 @@ public final class TunaServer implements AutoCloseable {
 
     /**
      * 200 "ok", or 503 "failing" with the reason while the storage cannot save changes (a full disk) or cannot be
-     * read at all (a database away); on a cluster, also how many workers are up (the server stays "ok" with none:
-     * its studies' views say their trials wait).
+     * read at all (a database away), or a cluster's server lost its coordinator lock to another; on a cluster, also
+     * how many workers are up (the server stays "ok" with none: its studies' views say their trials wait).
      */
     private void health(Context ctx) {
         int count;
@@ -196,9 +196,10 @@ public final class TunaServer implements AutoCloseable {
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        Optional<String> failure = studies.storage().writeFailure();
+        Optional<String> failure = studies.storage().writeFailure().map(f -> "changes cannot be saved: " + f)
+                .or(studies::dispatchFailure);
         body.put("status", failure.isPresent() ? "failing" : "ok");
-        failure.ifPresent(f -> body.put("problem", "changes cannot be saved: " + f));
+        failure.ifPresent(f -> body.put("problem", f));
         body.put("studies", count);
         studies.workers().ifPresent(n -> body.put("workers", n));
         ctx.status(failure.isPresent() ? 503 : 200).json(body);

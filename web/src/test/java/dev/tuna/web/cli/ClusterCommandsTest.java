@@ -173,5 +173,8 @@ class ClusterCommandsTest {
         options.url = "postgres://host/db";
         assertThatThrownBy(() -> options.database(Map.of(), checkin)).hasMessageStartingWith("--db: expected jdbc:postgresql://");
         assertThat(DatabaseOptions.shown("jdbc:postgresql://h:5432/db?password=x")).isEqualTo("jdbc:postgresql://h:5432/db");
+        // Which cluster of the database it is (a worker said only the database).
+        assertThat(DatabaseOptions.shown("jdbc:postgresql://h:5432/db?password=x&currentSchema=fresh"))
+                .isEqualTo("jdbc:postgresql://h:5432/db?currentSchema=fresh");
     }
 }

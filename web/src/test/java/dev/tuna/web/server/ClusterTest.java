@@ -276,7 +276,7 @@ class ClusterTest {
     }
 
     @Test
-    void aServerWhoseLockAnotherTookAfterARestartQueuesNoTrialUntilItHoldsItAgain() throws Exception {
+    void aServerWhoseLockAnotherTookAfterARestartRefusesStudiesUntilItHoldsItAgain() throws Exception {
         // A database restart freed the server's lock and a second server took it: both queued the same studies' trials
         // (a study ran 21 of 20).
         ClusterDatabase db = new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2));
@@ -305,13 +305,22 @@ class ClusterTest {
         assertThat(other).as("a second server's lock").isNotNull();
         try {
             Thread.sleep(1_500); // the server looks at its lock at most once a second
-            assertThat(api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0)).status()).isEqualTo(201);
-            Thread.sleep(3_000);
-            assertThat(api.get("/api/studies/cl-held/trials").json().get("trials")).as("trials run meanwhile").isEmpty();
+            // It took the study and showed it running, and never ran it: refused now, and its health says why.
+            Api.Answer refused = api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0));
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.json().get("detail").asText()).startsWith("another `tuna serve` took this cluster's"
+                    + " coordinator lock");
+            assertThat(api.get("/api/health").status()).isEqualTo(503);
+            assertThat(api.get("/api/studies/cl-held").status()).isEqualTo(404);
         } finally {
             other.close();
         }
-        // Freed, the lock is taken again, and the study runs.
+        // Freed, the lock is taken again (within the server's 10 s check), and a study runs.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (api.get("/api/health").status() != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0)).status()).isEqualTo(201);
         api.awaitJson("/api/studies/cl-held", s -> s.get("state").asText().equals("complete"), WAIT);
         assertThat(api.get("/api/studies/cl-held").json().get("counts").get("complete").asInt()).isEqualTo(3);
     }
