@@ -34,6 +34,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -74,6 +80,15 @@ public final class TunaServer implements AutoCloseable {
     private final ApiToken token;
     /** Whether reads need the token too ({@code tuna serve --token-for-reads}). */
     private final boolean privateReads;
+    /** How long the health check waits for the storage to list its studies. */
+    static final int HEALTH_WAIT_SECONDS = 2;
+    /** Where the health check reads: a read left waiting for a database past the check's answer ends there. */
+    private static final ExecutorService HEALTH_READS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tuna-health-read");
+        t.setDaemon(true);
+        return t;
+    });
+
     /** The cookie in which the dashboard keeps the token for reads (event streams cannot send a header). */
     static final String TOKEN_COOKIE = "tuna-token";
     /** A running study's {@code waiting} note while no node of its cluster can run trials. */
@@ -190,10 +205,22 @@ public final class TunaServer implements AutoCloseable {
     private void health(Context ctx) {
         int count;
         try {
-            count = studies.storage().studies().size();
-        } catch (StorageException e) {
-            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage cannot be read: " + e.getMessage()));
+            // A database away holds a read for its pool's 10 s wait: a probe with a timeout of a few seconds saw a hang.
+            count = CompletableFuture.supplyAsync(() -> studies.storage().studies().size(), HEALTH_READS)
+                    .get(HEALTH_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage did not answer within "
+                    + HEALTH_WAIT_SECONDS + " s"));
             return;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof StorageException failed)) {
+                throw new IllegalStateException(e.getCause());
+            }
+            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage cannot be read: " + failed.getMessage()));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         Optional<String> failure = studies.storage().writeFailure().map(f -> "changes cannot be saved: " + f)

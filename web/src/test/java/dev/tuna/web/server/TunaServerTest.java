@@ -76,6 +76,7 @@ class TunaServerTest {
     void healthSaysFailingWhileTheStorageCannotSaveChanges() throws Exception {
         java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
         dev.tuna.core.storage.Storage storage = new dev.tuna.core.storage.InMemoryStorage() {
             @Override
             public java.util.Optional<String> writeFailure() {
@@ -84,6 +85,13 @@ class TunaServerTest {
 
             @Override
             public List<dev.tuna.core.storage.StudyInfo> studies() {
+                if (slow.get()) {
+                    try {
+                        Thread.sleep(10_000); // a pool waiting for a connection to a database that is away
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (away.get()) {
                     throw new dev.tuna.core.storage.StorageException("database error: Connection is not available");
                 }
@@ -105,6 +113,12 @@ class TunaServerTest {
             assertThat(unread.status()).isEqualTo(503);
             assertThat(unread.json().get("status").asText()).isEqualTo("failing");
             assertThat(unread.json().get("problem").asText()).contains("Connection is not available");
+            // One that does not answer: said within the check's wait (a probe with a short timeout saw a hang of 10 s).
+            slow.set(true);
+            Api.Answer hanging = local.get("/api/health");
+            assertThat(hanging.status()).isEqualTo(503);
+            assertThat(hanging.json().get("problem").asText()).isEqualTo("the storage did not answer within 2 s");
+            slow.set(false);
         });
     }
 
