@@ -103,13 +103,11 @@ final class CoordinatorLock implements AutoCloseable {
     }
 
     /**
-     * Whether another server took the lock while this one's connection was down (until this one takes it back); looks
-     * again as {@link #held} does.
+     * Whether another server took the lock while this one's connection was down, as the last look found (every
+     * {@value #CHECK_SECONDS} s, and at most once a second when the server queues trials): asked by requests, which
+     * must not wait for a database that may be away.
      */
     synchronized boolean lost() {
-        if (!closed && System.nanoTime() - checkedAt >= RECHECK_NANOS) {
-            check();
-        }
         return lost;
     }
 

@@ -304,8 +304,12 @@ class ClusterTest {
         }
         assertThat(other).as("a second server's lock").isNotNull();
         try {
-            Thread.sleep(1_500); // the server looks at its lock at most once a second
-            // It took the study and showed it running, and never ran it: refused now, and its health says why.
+            // It took the study and showed it running, and never ran it: once it has looked at its lock (every 10 s),
+            // its health says why, and it refuses studies.
+            long lookedAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (api.get("/api/health").status() != 503 && System.nanoTime() < lookedAt) {
+                Thread.sleep(200);
+            }
             Api.Answer refused = api.post("/api/studies", Api.quadratic("cl-held", 3, 1, 0));
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.json().get("detail").asText()).startsWith("another `tuna serve` took this cluster's"
