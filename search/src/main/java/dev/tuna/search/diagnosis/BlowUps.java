@@ -43,6 +43,27 @@ public final class BlowUps {
         return null;
     }
 
+    /** A training loss under this fraction of its first value is fitting its data (it fell by a tenth at least). */
+    static final double FITTING = 0.9;
+
+    /**
+     * {@link #lossAbove} of a validation loss (or a minimised objective), unless the training loss at that step is
+     * under {@value #FITTING} of its first value and below the validation loss: a model that goes on fitting its
+     * training data while its validation loss rises is overfitting, not diverging (and its objective, an accuracy
+     * say, may still be the study's best).
+     */
+    public static BlowUp validationLossAbove(NavigableMap<Integer, Double> validation,
+                                             NavigableMap<Integer, Double> training, double factor) {
+        BlowUp blowUp = lossAbove(validation, factor);
+        if (blowUp == null || blowUp.notFinite() || training.isEmpty()) {
+            return blowUp;
+        }
+        Map.Entry<Integer, Double> then = training.floorEntry(blowUp.step());
+        boolean fitting = then != null && then.getValue() < FITTING * training.firstEntry().getValue()
+                && then.getValue() < blowUp.value();
+        return fitting ? null : blowUp;
+    }
+
     /**
      * The first value of a loss above {@code factor} times its first (positive) value, or above {@code factor} times
      * its best so far having given back at least half of its progress from the first value to the best on a log
@@ -51,22 +72,6 @@ public final class BlowUps {
      * to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a spike (1e6, 1,
      * 1000) does not hide the blow-up after it.
      */
-    /**
-     * {@link #lossAbove} of a validation loss, unless the training loss at that step is below its first value and below
-     * the validation loss: a model that goes on fitting its training data while its validation loss rises is
-     * overfitting, not diverging (and its objective, an accuracy say, may still be the study's best).
-     */
-    public static BlowUp validationLossAbove(NavigableMap<Integer, Double> validation, NavigableMap<Integer, Double> training,
-                                             double factor) {
-        BlowUp blowUp = lossAbove(validation, factor);
-        if (blowUp == null || blowUp.notFinite() || training.isEmpty()) {
-            return blowUp;
-        }
-        Map.Entry<Integer, Double> then = training.floorEntry(blowUp.step());
-        boolean fitting = then != null && then.getValue() < training.firstEntry().getValue() && then.getValue() < blowUp.value();
-        return fitting ? null : blowUp;
-    }
-
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {
         if (curve.isEmpty()) {
             return null;
@@ -162,10 +167,15 @@ public final class BlowUps {
 
     /** A value as a person reads it: four significant digits, no trailing zeros. */
     public static String format(double value) {
+        return format(value, 4);
+    }
+
+    /** As {@link #format(double)}, with {@code digits} significant digits. */
+    public static String format(double value, int digits) {
         if (!Double.isFinite(value)) {
             return Double.toString(value);
         }
-        String s = String.format(Locale.ROOT, "%.4g", value);
+        String s = String.format(Locale.ROOT, "%." + digits + "g", value);
         if (s.contains("e")) {
             return s.replaceAll("\\.?0+e", "e");
         }

@@ -132,7 +132,8 @@ public final class Diagnoser {
         first = earlier(first, finding(Diagnosis.DIVERGED, valLoss,
                 BlowUps.validationLossAbove(trial.metric(valLoss), trial.metric(trainLoss), lossFactor)));
         if (direction == Direction.MINIMIZE) {
-            first = earlier(first, finding(Diagnosis.DIVERGED, "the objective", BlowUps.lossAbove(trial.intermediateValues(), lossFactor)));
+            first = earlier(first, finding(Diagnosis.DIVERGED, "the objective",
+                    BlowUps.validationLossAbove(trial.intermediateValues(), trial.metric(trainLoss), lossFactor)));
         } else {
             BlowUp collapse = BlowUps.objectiveCollapsed(trial.intermediateValues());
             first = earlier(first, collapse == null ? null : new Diagnosis(Diagnosis.DIVERGED, collapse.step(),

@@ -61,15 +61,11 @@ final class Checks {
     static String versus(double value, String sign, double bar) {
         String a = fmt(value);
         String b = fmt(bar);
-        for (int digits = 6; a.equals(b) && value != bar && digits <= 17; digits += 2) {
-            a = trimmed(String.format(java.util.Locale.ROOT, "%." + digits + "g", value));
-            b = trimmed(String.format(java.util.Locale.ROOT, "%." + digits + "g", bar));
+        for (int digits = 5; a.equals(b) && value != bar && digits <= 17; digits++) {
+            a = BlowUps.format(value, digits);
+            b = BlowUps.format(bar, digits);
         }
         return a + " " + sign + " " + b;
-    }
-
-    private static String trimmed(String number) {
-        return number.contains("e") || !number.contains(".") ? number : number.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 
     /** "<" or ">": how a worse value compares with the better one in this direction. */

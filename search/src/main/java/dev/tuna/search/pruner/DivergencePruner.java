@@ -66,7 +66,9 @@ public final class DivergencePruner implements Pruner {
             }
         }
         if (why == null && objectiveIsLoss && study.direction() == Direction.MINIMIZE) {
-            why = diverged("its value", BlowUps.lossAbove(trial.intermediateValues(), lossFactor));
+            // The objective may be the validation loss: as it, not diverged while the training loss falls below it.
+            why = diverged("its value", BlowUps.validationLossAbove(trial.intermediateValues(), trial.metric(TRAIN_LOSS),
+                    lossFactor));
         }
         if (why == null && objectiveCollapse && study.direction() == Direction.MAXIMIZE) {
             why = diverged("its value", BlowUps.objectiveCollapsed(trial.intermediateValues()));

@@ -134,7 +134,10 @@ public final class TpeSampler implements Sampler {
         // proposed instead, as long as a candidate is new.
         Set<List<Double>> tried = new HashSet<>();
         for (FrozenTrial t : trials) {
-            List<Double> cell = t.number() == trial.number() ? null : cell(t.params(), t.distributions(), names, dists);
+            // Finished and running trials, as the GP's; a failed one (an interrupted one is replaced) may run again.
+            boolean counts = t.number() != trial.number() && (t.isFinished() && t.state() != TrialState.FAIL
+                    || t.state() == TrialState.RUNNING);
+            List<Double> cell = counts ? cell(t.params(), t.distributions(), names, dists) : null;
             if (cell != null) {
                 tried.add(cell);
             }

@@ -128,6 +128,18 @@ class DiagnoserTest {
     }
 
     @Test
+    void aMinimizedObjectiveThatIsTheValidationLossOverfitsAsTheMetricDoes() {
+        // The objective val_loss, minimised: its rise was still "diverged" beside the overfitting.
+        NavigableMap<Integer, Double> val = curve(0.54, 0.5, 0.9, 2.2, 2.5);
+        FrozenTrial t = trial(val, Map.of("val_loss", val, "train_loss", curve(0.57, 0.4, 0.25, 0.17, 0.12)));
+        assertThat(diagnoser.diagnose(t, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .containsExactly(Diagnosis.OVERFITTING);
+        // A training loss that hardly moved is no sign of fitting: the blow-up diverged.
+        FrozenTrial flat = trial(val, Map.of("val_loss", val, "train_loss", curve(0.57, 0.57, 0.56, 0.56, 0.56)));
+        assertThat(diagnoser.diagnose(flat, Direction.MINIMIZE)).extracting(Diagnosis::name).contains(Diagnosis.DIVERGED);
+    }
+
+    @Test
     void overfittingWhenTheGapWidens() {
         FrozenTrial t = metrics("val_loss", curve(2.125, 1.625, 1.125, 1.0, 1.0, 1.0, 1.0),
                 "train_loss", curve(2.0, 1.5, 1.0, 0.75, 0.5, 0.375, 0.25));

@@ -77,6 +77,13 @@ class DivergencePrunerTest {
         assertThat(report(both, 1, Map.of("train_loss", 0.57, "val_loss", 0.54)).prune()).isFalse();
         assertThat(report(both, 2, Map.of("train_loss", 2.0, "val_loss", 2.2)).reason())
                 .isEqualTo("diverged: val_loss at step 2 is over 4x its first value: 2.2 > 4 x 0.54");
+        // The validation loss as a minimised objective: the same.
+        Study min = study("min-val", Direction.MINIMIZE, new DivergencePruner());
+        Trial objective = min.ask();
+        objective.report(1, Map.of("train_loss", 0.57));
+        assertThat(report(objective, 1, 0.54).prune()).isFalse();
+        objective.report(2, Map.of("train_loss", 0.17));
+        assertThat(report(objective, 2, 2.2).prune()).isFalse();
     }
 
     @Test

@@ -61,6 +61,9 @@ class MedianPrunerTest {
         complete(study, 0.79166667);
         assertThat(ask(running(study, 0.79166666)).reason()).isEqualTo("below the median at step 1: 0.79166666 < 0.79166667");
         assertThat(ask(running(study, 0.5)).reason()).isEqualTo("below the median at step 1: 0.5 < 0.7917");
+        // To the last digit a double has, in the form of the others (0.1 + 0.2 against 0.3 read "0.3 < 0.3").
+        assertThat(Checks.versus(0.1 + 0.2, ">", 0.3)).isEqualTo("0.30000000000000004 > 0.3");
+        assertThat(Checks.versus(1.00000001e-5, ">", 1e-5)).isEqualTo("1.00000001e-05 > 1e-05");
     }
 
     @Test

@@ -32,7 +32,7 @@ final class CoordinatorLock implements AutoCloseable {
     private final ClusterDatabase db;
     private final ScheduledExecutorService checks;
     private Connection connection; // guarded by this
-    private boolean lost; // guarded by this: another server holds the lock now
+    private volatile boolean lost; // written under this: another server holds the lock now
     private long checkedAt = System.nanoTime(); // guarded by this: the last look at the lock
     private boolean closed; // guarded by this
     /** How often {@link #held} looks at the lock again (a round trip, or a new connection): a run may ask every 10 ms. */
@@ -107,8 +107,8 @@ final class CoordinatorLock implements AutoCloseable {
      * {@value #CHECK_SECONDS} s, and at most once a second when the server queues trials): asked by requests, which
      * must not wait for a database that may be away.
      */
-    synchronized boolean lost() {
-        return lost;
+    boolean lost() {
+        return lost; // not under the lock: a check may hold it while it waits for the database
     }
 
     /** Takes the lock again on a new connection if its connection was lost (a database restart freed it). */

@@ -82,6 +82,8 @@ public final class TunaServer implements AutoCloseable {
     private final boolean privateReads;
     /** How long the health check waits for the storage to list its studies. */
     static final int HEALTH_WAIT_SECONDS = 2;
+    /** The health check's read in flight, if any ({@link #healthRead}). */
+    private CompletableFuture<Integer> healthRead; // guarded by this
     /** Where the health check reads: a read left waiting for a database past the check's answer ends there. */
     private static final ExecutorService HEALTH_READS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "tuna-health-read");
@@ -202,12 +204,22 @@ public final class TunaServer implements AutoCloseable {
      * read at all (a database away), or a cluster's server lost its coordinator lock to another; on a cluster, also
      * how many workers are up (the server stays "ok" with none: its studies' views say their trials wait).
      */
+    /**
+     * The read of the health check: one at a time, so that probes of a storage that hangs for good wait on the same
+     * read rather than leave a thread each.
+     */
+    private synchronized CompletableFuture<Integer> healthRead() {
+        if (healthRead == null || healthRead.isDone()) {
+            healthRead = CompletableFuture.supplyAsync(() -> studies.storage().studies().size(), HEALTH_READS);
+        }
+        return healthRead;
+    }
+
     private void health(Context ctx) {
         int count;
         try {
             // A database away holds a read for its pool's 10 s wait: a probe with a timeout of a few seconds saw a hang.
-            count = CompletableFuture.supplyAsync(() -> studies.storage().studies().size(), HEALTH_READS)
-                    .get(HEALTH_WAIT_SECONDS, TimeUnit.SECONDS);
+            count = healthRead().get(HEALTH_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             ctx.status(503).json(Map.of("status", "failing", "problem", "the storage did not answer within "
                     + HEALTH_WAIT_SECONDS + " s"));

@@ -444,7 +444,19 @@ public final class StudySpecParser {
     }
 
     private static Difference leaf(String path, JsonNode a, JsonNode b) {
-        return new Difference(path, path, a.isMissingNode() ? "none" : a.toString(), b.isMissingNode() ? "none" : b.toString());
+        return new Difference(path, path, shown(a), shown(b));
+    }
+
+    /** A value as a spec writes it: 10 for a stored 10.0, none for a missing one. */
+    private static String shown(JsonNode value) {
+        if (value.isMissingNode()) {
+            return "none";
+        }
+        double v = value.doubleValue();
+        if (value.isNumber() && v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return value.toString();
     }
 
     /**

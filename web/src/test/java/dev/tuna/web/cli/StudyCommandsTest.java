@@ -141,7 +141,7 @@ class StudyCommandsTest {
         TunaRun other = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(other.code()).isEqualTo(1);
         assertThat(other.err().strip()).isEqualTo("tuna run: " + dir.resolve("br.json") + ": space: study 'br' in "
-                + data + " was run with another space (space.x1.high: 10.0, now 20.0); to resume it, use the same space, or give"
+                + data + " was run with another space (space.x1.high: 10, now 20); to resume it, use the same space, or give"
                 + " this study a new name")
                 .doesNotContain("\n");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);

@@ -317,7 +317,7 @@ class TunaServerTest {
         assertThat(other.status()).isEqualTo(409);
         assertThat(other.json().get("field").asText()).isEqualTo("space");
         assertThat(other.json().get("detail").asText()).isEqualTo("study 'quad-more' was submitted with another space"
-                + " (space.x.low: -2.0, now -3.0): to go on with it, give the same space, or give this study a new name");
+                + " (space.x.low: -2, now -3): to go on with it, give the same space, or give this study a new name");
         assertThat(api.get("/api/studies/quad-more").json().get("finished").asInt()).isEqualTo(5);
         // A new name is submitted as without the flag; a study made in code has no spec to go on with.
         assertThat(api.post("/api/studies?loadIfExists=true", Api.quadratic("quad-new", 1, 1, 0)).status()).isEqualTo(201);

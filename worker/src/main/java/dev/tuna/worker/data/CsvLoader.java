@@ -94,7 +94,6 @@ public final class CsvLoader {
         return new LabeledData(x, new long[] {f}, y, classes);
     }
 
-    /** Numbers in numeric order ("2" before "10"), text otherwise. */
     /** Whether the cells read 0, 1, 2, ... as pandas names columns that have no name. */
     private static boolean countsColumns(String[] cells) {
         for (int i = 0; i < cells.length; i++) {
@@ -105,6 +104,7 @@ public final class CsvLoader {
         return true;
     }
 
+    /** Numbers in numeric order ("2" before "10"), text otherwise. */
     private static int compareLabels(String a, String b) {
         try {
             return Double.compare(Double.parseDouble(a), Double.parseDouble(b));

@@ -90,7 +90,11 @@ public interface DatasetFactory {
          */
         public String inUse() {
             StringBuilder s = new StringBuilder();
-            inUse.forEach((key, value) -> s.append(s.length() == 0 ? "" : "&").append(key).append('=').append(value));
+            inUse.forEach((key, value) -> {
+                if (value != null) { // an option read without a default and not given (csv's label: the last column)
+                    s.append(s.length() == 0 ? "" : "&").append(key).append('=').append(value);
+                }
+            });
             return s.toString();
         }
 

@@ -134,6 +134,7 @@ public final class DatasetRegistry {
         factories.put(name, factory);
         synchronized (cache) {
             cache.clear();
+            inUse.clear();
         }
     }
 
