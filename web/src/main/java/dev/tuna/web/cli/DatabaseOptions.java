@@ -60,14 +60,8 @@ final class DatabaseOptions {
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
-    /** The URL without its query (which may hold a password) but for its schema, for messages. */
+    /** The URL as messages show it ({@link ClusterDatabase#shown}). */
     static String shown(String url) {
-        int q = url.indexOf('?');
-        if (q < 0) {
-            return url;
-        }
-        // The schema names which cluster it is (two may share a database); other parameters may hold a password.
-        java.util.regex.Matcher schema = java.util.regex.Pattern.compile("[?&](currentSchema=[^&]*)").matcher(url);
-        return url.substring(0, q) + (schema.find() ? "?" + schema.group(1) : "");
+        return ClusterDatabase.shown(url);
     }
 }

@@ -51,6 +51,24 @@ public record ClusterDatabase(String jdbcUrl, String user, String password, Dura
     @Override
     public String toString() {
         // Never the password.
-        return "ClusterDatabase[" + jdbcUrl + ", user " + user + ", check-in " + checkinInterval + "]";
+        return "ClusterDatabase[" + shownUrl() + ", user " + user + ", check-in " + checkinInterval + "]";
+    }
+
+    /** The URL as messages and logs show it: {@link #shown(String)}. */
+    public String shownUrl() {
+        return shown(jdbcUrl);
+    }
+
+    /**
+     * A URL without its query, which may hold a password, but for its schema, which names the cluster (two may share a
+     * database).
+     */
+    public static String shown(String url) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        java.util.regex.Matcher schema = java.util.regex.Pattern.compile("[?&](currentSchema=[^&]*)").matcher(url);
+        return url.substring(0, q) + (schema.find() ? "?" + schema.group(1) : "");
     }
 }

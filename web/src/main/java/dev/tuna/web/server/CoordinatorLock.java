@@ -63,7 +63,7 @@ final class CoordinatorLock implements AutoCloseable {
             }
             return new CoordinatorLock(db, c);
         } catch (SQLException e) {
-            throw new IllegalStateException("--db: cannot take the server's lock on " + db.jdbcUrl() + ": "
+            throw new IllegalStateException("--db: cannot take the server's lock on " + db.shownUrl() + ": "
                     + e.getMessage(), e);
         }
     }
@@ -126,16 +126,16 @@ final class CoordinatorLock implements AutoCloseable {
             if (connection == null) {
                 if (!lost) {
                     LOG.error("another `tuna serve` took the lock of {} while this server's connection was down:"
-                            + " stop one of them (two servers resume the same studies)", db.jdbcUrl());
+                            + " stop one of them (two servers resume the same studies)", db.shownUrl());
                 }
                 lost = true;
             } else {
-                LOG.info("took the server's lock of {} again on a new connection", db.jdbcUrl());
+                LOG.info("took the server's lock of {} again on a new connection", db.shownUrl());
                 lost = false;
             }
         } catch (SQLException | RuntimeException e) {
             connection = null; // the database is still away: the next check tries again
-            LOG.debug("the server's lock of {} cannot be checked now: {}", db.jdbcUrl(), e.toString());
+            LOG.debug("the server's lock of {} cannot be checked now: {}", db.shownUrl(), e.toString());
         }
     }
 

@@ -107,7 +107,7 @@ public final class ServerRuntime implements AutoCloseable {
                 builder.optDevices(devices).optStudies(new SpecStudies(storage, trainables));
             }
             ClusterNode node = opened(opened, builder.build());
-            LOG.info("joined the cluster at {} as node {} ({})", db.jdbcUrl(), node.nodeName(),
+            LOG.info("joined the cluster at {} as node {} ({})", db.shownUrl(), node.nodeName(),
                     devices == null ? "coordinator, no slots" : devices);
             return serve(opened, new StudyService(storage, StudyDispatch.cluster(node, lock::lost), trainables), host, port, token,
                     privateReads, node);

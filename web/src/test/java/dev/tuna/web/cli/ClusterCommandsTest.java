@@ -176,5 +176,8 @@ class ClusterCommandsTest {
         // Which cluster of the database it is (a worker said only the database).
         assertThat(DatabaseOptions.shown("jdbc:postgresql://h:5432/db?password=x&currentSchema=fresh"))
                 .isEqualTo("jdbc:postgresql://h:5432/db?currentSchema=fresh");
+        // The server's log lines and messages show it so too (they showed the URL whole, a password written in it too).
+        assertThat(new dev.tuna.web.server.ClusterDatabase("jdbc:postgresql://h:5432/db?password=secret", "u", null))
+                .hasToString("ClusterDatabase[jdbc:postgresql://h:5432/db, user u, check-in PT5S]");
     }
 }
