@@ -77,9 +77,12 @@ public final class DjlTrainables implements ObjectiveFactory {
         }
         Trainable trainable = trainable(spec, fixed);
         Optional<String> objective = Optional.empty();
+        Object epochs = null; // the epochs every trial trains, when not searched
         try {
             if (trainable instanceof DjlTrainable djl) {
-                objective = djl.checkObjective();
+                DjlTrainable.Checked checked = djl.checked();
+                objective = checked.objective();
+                epochs = checked.settings().get("epochs");
             } else {
                 trainable.check();
             }
@@ -94,6 +97,40 @@ public final class DjlTrainables implements ObjectiveFactory {
         if (submitted) {
             checkDirection(spec, objective);
             checkPrunerMetrics(spec.pruner(), "pruner");
+            Integer most = spec.space().get("epochs") instanceof dev.tuna.core.IntDistribution searched ? searched.high()
+                    : epochs instanceof Integer fixedEpochs ? fixedEpochs : null;
+            if (most != null) {
+                checkPrunerReach(spec.pruner(), "pruner", most);
+            }
+        }
+    }
+
+    /**
+     * Refuses a pruner that could judge no trial: one that waits past the last epoch a trial trains (a trainable
+     * asks whether to prune after each epoch but the last), as {@code "nWarmupSteps": 50} or an {@code asha} first rung
+     * at epoch 50 for trials of 3 epochs. It was taken, and never acted.
+     */
+    private static void checkPrunerReach(PrunerSpec pruner, String path, int epochs) {
+        JsonNode warmup = pruner.options().get("nWarmupSteps");
+        if (warmup != null && warmup.canConvertToInt() && warmup.asInt() >= epochs) {
+            throw new SpecException(path + ".nWarmupSteps", warmup.asInt() + " keeps every trial from being pruned:"
+                    + " trials train " + epochs + " epochs at most, and none is pruned after its last");
+        }
+        JsonNode minResource = pruner.options().get("minResource");
+        if (pruner.type().equals("asha") && minResource != null && minResource.canConvertToLong()
+                && minResource.asLong() > 0) {
+            JsonNode factor = pruner.options().get("reductionFactor");
+            JsonNode rate = pruner.options().get("minEarlyStoppingRate");
+            double firstRung = minResource.asLong() * Math.pow(factor != null ? factor.asDouble() : 4,
+                    rate != null ? rate.asDouble() : 0);
+            if (firstRung >= epochs) {
+                throw new SpecException(path + ".minResource", "the first rung, at epoch " + (long) firstRung + ", keeps"
+                        + " every trial from being pruned: trials train " + epochs + " epochs at most, and none is"
+                        + " pruned after its last");
+            }
+        }
+        for (int i = 0; i < pruner.anyOf().size(); i++) {
+            checkPrunerReach(pruner.anyOf().get(i), path + ".anyOf[" + i + "]", epochs);
         }
     }
 

@@ -77,6 +77,20 @@ class DjlTrainablesTest {
                 {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100"},
                  "pruner": {"type": "divergence", "gradNormMetric": "gradnorm"}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("pruner.gradNormMetric: 'gradnorm' is not a metric");
+        // A pruner that waits past the last epoch never acts (taken before, without a word).
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 3}, "pruner": {"type": "median", "nWarmupSteps": 3}, "space": %s}
+                """.formatted(lr))).hasMessage("pruner.nWarmupSteps: 3 keeps every trial from being pruned: trials train 3"
+                + " epochs at most, and none is pruned after its last");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 3}, "pruner": {"type": "anyOf", "anyOf": [{"type": "asha", "minResource": 50}]}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[0].minResource: the first rung, at epoch 50, keeps");
+        assertThat(parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 4}, "pruner": {"type": "median", "nWarmupSteps": 3}, "space": %s}
+                """.formatted(lr)).name()).isEqualTo("x");
         // The network is built for the data that is here: a cnn wants images, and moons are points.
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
                 .hasMessage("trainable.dataset: trainable cnn: samples of shape [2] are not images (need c x h x w, h x w,"
