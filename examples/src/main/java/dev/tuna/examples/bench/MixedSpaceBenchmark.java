@@ -21,9 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.LongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -123,57 +120,19 @@ final class MixedSpaceBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1) {
-            throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
-        }
-        for (String s : samplers) {
-            if (!SAMPLERS.containsKey(s)) {
-                throw new ParameterException(spec.commandLine(), "--samplers: unknown sampler '" + s + "'; expected one of " + SAMPLERS.keySet());
-            }
-        }
-        List<Problem> chosen = new ArrayList<>();
+        SeededRuns.check(spec, seeds, samplers, SAMPLERS.keySet(), budgets);
+        Map<String, Problem> chosen = new LinkedHashMap<>();
         for (String p : problems) {
-            Problem problem = PROBLEMS.stream().filter(x -> x.name().equals(p)).findFirst().orElseThrow(() ->
+            chosen.put(p, PROBLEMS.stream().filter(x -> x.name().equals(p)).findFirst().orElseThrow(() ->
                     new ParameterException(spec.commandLine(), "--problems: unknown problem '" + p + "'; expected one of "
-                            + PROBLEMS.stream().map(Problem::name).toList()));
-            chosen.add(problem);
-        }
-        if (budgets.stream().anyMatch(b -> b < 1)) {
-            throw new ParameterException(spec.commandLine(), "--budgets must be positive, got " + budgets);
+                            + PROBLEMS.stream().map(Problem::name).toList())));
         }
         int maxBudget = budgets.stream().mapToInt(Integer::intValue).max().orElseThrow();
         PrintWriter console = spec.commandLine().getOut();
-        int poolSize = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ExecutorService pool = Executors.newFixedThreadPool(poolSize);
         List<Result> results = new ArrayList<>();
-        try {
-            Map<String, Map<String, List<Future<Run>>>> runs = new LinkedHashMap<>();
-            for (Problem p : chosen) {
-                for (String s : samplers) {
-                    List<Future<Run>> perSeed = new ArrayList<>();
-                    for (int seed = 0; seed < seeds; seed++) {
-                        Sampler sampler = SAMPLERS.get(s).apply(seed);
-                        perSeed.add(pool.submit(() -> run(p, sampler, maxBudget)));
-                    }
-                    runs.computeIfAbsent(p.name(), k -> new LinkedHashMap<>()).put(s, perSeed);
-                }
-            }
-            for (Problem p : chosen) {
-                for (String s : samplers) {
-                    List<Run> done = new ArrayList<>();
-                    for (Future<Run> run : runs.get(p.name()).get(s)) {
-                        done.add(run.get());
-                    }
-                    for (int b : budgets) {
-                        results.add(result(p, s, b, done));
-                    }
-                    console.printf(Locale.ROOT, "  done %-12s %s%n", p.name(), s);
-                    console.flush();
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        SeededRuns.<Run>run(threads, List.copyOf(chosen.keySet()), samplers, seeds, console,
+                (p, s, seed) -> run(chosen.get(p), SAMPLERS.get(s).apply(seed), maxBudget),
+                (p, s, runs) -> budgets.forEach(b -> results.add(result(chosen.get(p), s, b, runs))));
         printTable(results, console);
         BenchResults.write(out, new Report("mixed-spaces", Instant.now().toString(), seeds, budgets,
                 RIGHT_BRANCH_REGRET, BenchResults.machine(), results));

@@ -20,9 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -111,68 +108,37 @@ final class SamplerBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1) {
-            throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
-        }
-        for (String s : samplers) {
-            if (!SAMPLERS.containsKey(s)) {
-                throw new ParameterException(spec.commandLine(), "--samplers: unknown sampler '" + s + "'; expected one of " + SAMPLERS.keySet());
-            }
-        }
+        SeededRuns.check(spec, seeds, samplers, SAMPLERS.keySet(), budgets);
         if (gpStartup < 1) {
             throw new ParameterException(spec.commandLine(), "--gp-startup must be at least 1, got " + gpStartup);
         }
-        List<TestFunction> chosen = new ArrayList<>();
+        Map<String, TestFunction> chosen = new LinkedHashMap<>();
         for (String f : functions) {
             try {
-                chosen.add(TestFunction.named(f));
+                chosen.put(f, TestFunction.named(f));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--functions: " + e.getMessage());
             }
         }
         int maxBudget = budgets.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        if (budgets.stream().anyMatch(b -> b < 1)) {
-            throw new ParameterException(spec.commandLine(), "--budgets must be positive, got " + budgets);
-        }
         PrintWriter console = spec.commandLine().getOut();
-        int poolSize = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ExecutorService pool = Executors.newFixedThreadPool(poolSize);
-        Map<String, Map<String, List<Future<double[]>>>> runs = new LinkedHashMap<>();
-        for (TestFunction f : chosen) {
-            for (String s : samplers) {
-                SamplerFactory factory = SAMPLERS.get(s);
-                List<Future<double[]>> perSeed = new ArrayList<>();
-                for (int seed = 0; seed < seeds; seed++) {
-                    long sd = seed;
-                    perSeed.add(pool.submit(() -> bestSoFarRegret(f, factory.create(sd, gpStartup), maxBudget)));
-                }
-                runs.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).put(s, perSeed);
-            }
-        }
         List<Result> results = new ArrayList<>();
         Map<String, Map<String, double[]>> curves = new LinkedHashMap<>();
-        for (TestFunction f : chosen) {
-            for (String s : samplers) {
-                List<double[]> traces = new ArrayList<>();
-                for (Future<double[]> run : runs.get(f.name()).get(s)) {
-                    traces.add(run.get());
-                }
-                double[] median = new double[maxBudget];
-                for (int t = 0; t < maxBudget; t++) {
-                    int trial = t;
-                    median[t] = median(traces.stream().mapToDouble(r -> r[trial]).toArray());
-                }
-                curves.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).put(s, median);
-                for (int b : budgets) {
-                    double[] finals = traces.stream().mapToDouble(r -> r[b - 1]).toArray();
-                    results.add(new Result(f.name(), s, b, median(finals), Arrays.stream(finals).average().orElseThrow(),
-                            Arrays.stream(finals).boxed().toList()));
-                }
-                console.printf(Locale.ROOT, "  done %-12s %s%n", f.name(), s);
-                console.flush();
-            }
-        }
-        pool.shutdown();
+        SeededRuns.<double[]>run(threads, List.copyOf(chosen.keySet()), samplers, seeds, console,
+                (f, s, seed) -> bestSoFarRegret(chosen.get(f), SAMPLERS.get(s).create(seed, gpStartup), maxBudget),
+                (f, s, traces) -> {
+                    double[] median = new double[maxBudget];
+                    for (int t = 0; t < maxBudget; t++) {
+                        int trial = t;
+                        median[t] = median(traces.stream().mapToDouble(r -> r[trial]).toArray());
+                    }
+                    curves.computeIfAbsent(f, k -> new LinkedHashMap<>()).put(s, median);
+                    for (int b : budgets) {
+                        double[] finals = traces.stream().mapToDouble(r -> r[b - 1]).toArray();
+                        results.add(new Result(f, s, b, median(finals), Arrays.stream(finals).average().orElseThrow(),
+                                Arrays.stream(finals).boxed().toList()));
+                    }
+                });
         List<Latency> latencies = new ArrayList<>();
         if (latency) {
             for (int n : latencySizes) {

@@ -311,34 +311,24 @@ public final class GpSampler implements Sampler {
         // trial is proposed again while the optimiser finds another.
         Set<List<Double>> tried = new HashSet<>();
         for (double[] point : xs) {
-            tried.add(cell(point, distributions));
+            tried.add(UnitEncoding.cell(point, distributions));
         }
         for (double[] point : pending) {
-            tried.add(cell(point, distributions));
+            tried.add(UnitEncoding.cell(point, distributions));
         }
         SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x6770L));
         double[] point = new AcquisitionOptimizer(gps, bests, grids).maximiseNear(random, incumbents, incumbent,
-                TRUST_HALF_WIDTH, candidate -> tried.contains(cell(candidate, distributions)));
+                TRUST_HALF_WIDTH, candidate -> tried.contains(UnitEncoding.cell(candidate, distributions)));
 
         Map<String, Object> proposal = new LinkedHashMap<>();
         Map<String, Double> coordinates = new LinkedHashMap<>();
-        List<Double> proposedCell = cell(point, distributions);
+        List<Double> proposedCell = UnitEncoding.cell(point, distributions);
         for (int j = 0; j < d; j++) {
             proposal.put(names.get(j), UnitEncoding.decode(distributions[j], point[j]));
             coordinates.put(names.get(j), proposedCell.get(j));
         }
         state.proposed.put(trial.number(), coordinates);
         return proposal;
-    }
-
-    /** The coordinates of the parameter values a point decodes to: equal for two points that make the same trial. */
-    private static List<Double> cell(double[] point, Distribution[] distributions) {
-        List<Double> cell = new ArrayList<>(point.length);
-        for (int j = 0; j < point.length; j++) {
-            Object value = UnitEncoding.decode(distributions[j], point[j]);
-            cell.add(UnitEncoding.encode(distributions[j], distributions[j].toInternal(value)));
-        }
-        return cell;
     }
 
     /** A GP conditioned on the data (and the lies at pending points) and its incumbent, in centred units. */

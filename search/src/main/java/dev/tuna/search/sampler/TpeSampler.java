@@ -101,25 +101,16 @@ public final class TpeSampler implements Sampler {
         List<String> names = new ArrayList<>(space.keySet());
         List<double[]> below = new ArrayList<>();
         List<double[]> above = new ArrayList<>();
+        Distribution[] dists = names.stream().map(space::get).toArray(Distribution[]::new);
         for (Observation o : observations) {
-            double[] point = new double[names.size()];
-            boolean has = true;
-            for (int j = 0; j < names.size() && has; j++) {
-                Object v = o.params().get(names.get(j));
-                Distribution d = space.get(names.get(j));
-                has = v != null && d.equals(o.distributions().get(names.get(j)));
-                if (has) {
-                    point[j] = UnitEncoding.encode(d, d.toInternal(v));
-                }
-            }
-            if (has) {
+            double[] point = unitPoint(o.params(), o.distributions(), names, dists);
+            if (point != null) {
                 (o.below() ? below : above).add(point);
             }
         }
         if (below.isEmpty() || above.isEmpty()) {
             return Map.of();
         }
-        Distribution[] dists = names.stream().map(space::get).toArray(Distribution[]::new);
         Parzen[] l = new Parzen[dists.length];
         Parzen[] g = new Parzen[dists.length];
         boolean branched = java.util.Arrays.stream(dists).anyMatch(CategoricalDistribution.class::isInstance);
@@ -137,14 +128,14 @@ public final class TpeSampler implements Sampler {
             // Finished and running trials, as the GP's; a failed one (an interrupted one is replaced) may run again.
             boolean counts = t.number() != trial.number() && (t.isFinished() && t.state() != TrialState.FAIL
                     || t.state() == TrialState.RUNNING);
-            List<Double> cell = counts ? cell(t.params(), t.distributions(), names, dists) : null;
-            if (cell != null) {
-                tried.add(cell);
+            double[] point = counts ? unitPoint(t.params(), t.distributions(), names, dists) : null;
+            if (point != null) {
+                tried.add(UnitEncoding.cell(point, dists));
             }
         }
         SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x7e9L));
-        Map<String, Object> best = null;
-        Map<String, Object> bestNew = null;
+        double[] best = null;
+        double[] bestNew = null;
         double bestScore = Double.NEGATIVE_INFINITY;
         double bestNewScore = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < CANDIDATES; c++) {
@@ -155,39 +146,38 @@ public final class TpeSampler implements Sampler {
             }
             // Joint densities: a mixture over components of products of kernels.
             double score = Parzen.jointLogDensity(l, point) - Parzen.jointLogDensity(g, point);
-            if (score > bestScore || score > bestNewScore) {
-                Map<String, Object> proposal = new LinkedHashMap<>();
-                for (int j = 0; j < dists.length; j++) {
-                    proposal.put(names.get(j), UnitEncoding.decode(dists[j], point[j]));
-                }
-                if (score > bestScore) {
-                    bestScore = score;
-                    best = proposal;
-                }
-                if (score > bestNewScore && !tried.contains(cell(proposal, null, names, dists))) {
-                    bestNewScore = score;
-                    bestNew = proposal;
-                }
+            if (score > bestScore) {
+                bestScore = score;
+                best = point;
+            }
+            if (score > bestNewScore && !tried.contains(UnitEncoding.cell(point, dists))) {
+                bestNewScore = score;
+                bestNew = point;
             }
         }
-        return bestNew != null ? bestNew : best;
+        double[] chosen = bestNew != null ? bestNew : best;
+        Map<String, Object> proposal = new LinkedHashMap<>();
+        for (int j = 0; j < dists.length; j++) {
+            proposal.put(names.get(j), UnitEncoding.decode(dists[j], chosen[j]));
+        }
+        return proposal;
     }
 
     /**
-     * The internal values of {@code names} in {@code params}, or null when one is missing or (given the trial's
-     * {@code distributions}) has another distribution than {@code dists}.
+     * The unit coordinates of {@code names} in a trial's {@code params}, or null when one is missing or has another
+     * distribution there than {@code dists}.
      */
-    private static List<Double> cell(Map<String, Object> params, Map<String, Distribution> distributions,
-                                     List<String> names, Distribution[] dists) {
-        List<Double> cell = new ArrayList<>(names.size());
+    private static double[] unitPoint(Map<String, Object> params, Map<String, Distribution> distributions,
+                                      List<String> names, Distribution[] dists) {
+        double[] point = new double[names.size()];
         for (int j = 0; j < names.size(); j++) {
             Object v = params.get(names.get(j));
-            if (v == null || distributions != null && !dists[j].equals(distributions.get(names.get(j)))) {
+            if (v == null || !dists[j].equals(distributions.get(names.get(j)))) {
                 return null;
             }
-            cell.add(dists[j].toInternal(v));
+            point[j] = UnitEncoding.encode(dists[j], dists[j].toInternal(v));
         }
-        return cell;
+        return point;
     }
 
     @Override

@@ -96,33 +96,34 @@ public final class DjlTrainables implements ObjectiveFactory {
         }
         if (submitted) {
             checkDirection(spec, objective);
-            checkPrunerMetrics(spec.pruner(), "pruner");
             Integer most = spec.space().get("epochs") instanceof dev.tuna.core.IntDistribution searched ? searched.high()
                     : epochs instanceof Integer fixedEpochs ? fixedEpochs : null;
-            if (most != null) {
-                checkPrunerReach(spec.pruner(), "pruner", most);
-            }
+            checkPruner(PrunerFactory.resolved(spec.pruner(), "pruner"), "pruner", most);
         }
     }
 
     /**
-     * Refuses a pruner that could judge no trial: one that waits past the last epoch a trial trains (a trainable
-     * asks whether to prune after each epoch but the last), as {@code "nWarmupSteps": 50} or an {@code asha} first rung
-     * at epoch 50 for trials of 3 epochs. It was taken, and never acted.
+     * Refuses a pruner (its options resolved, defaults included) that would never act: one that watches a metric no
+     * DJL training reports (a typo, {@code val_los}; the same name as the spec's metric is refused), or one that
+     * waits past the last epoch a trial trains ({@code epochs}, when known), as {@code "nWarmupSteps": 50} or an
+     * {@code asha} first rung at epoch 50 for trials of 3 epochs (a trainable asks whether to prune after each epoch
+     * but the last). Both were taken without a word.
      */
-    private static void checkPrunerReach(PrunerSpec pruner, String path, int epochs) {
-        JsonNode warmup = pruner.options().get("nWarmupSteps");
-        if (warmup != null && warmup.canConvertToInt() && warmup.asInt() >= epochs) {
-            throw new SpecException(path + ".nWarmupSteps", warmup.asInt() + " keeps every trial from being pruned:"
-                    + " trials train " + epochs + " epochs at most, and none is pruned after its last");
+    private static void checkPruner(PrunerSpec pruner, String path, Integer epochs) {
+        JsonNode o = pruner.options();
+        if (pruner.type().equals("divergence")) {
+            checkReported(o.path("gradNormMetric").asText(), path + ".gradNormMetric");
+            for (int i = 0; i < o.path("lossMetrics").size(); i++) {
+                checkReported(o.path("lossMetrics").get(i).asText(), path + ".lossMetrics[" + i + "]");
+            }
         }
-        JsonNode minResource = pruner.options().get("minResource");
-        if (pruner.type().equals("asha") && minResource != null && minResource.canConvertToLong()
-                && minResource.asLong() > 0) {
-            JsonNode factor = pruner.options().get("reductionFactor");
-            JsonNode rate = pruner.options().get("minEarlyStoppingRate");
-            double firstRung = minResource.asLong() * Math.pow(factor != null ? factor.asDouble() : 4,
-                    rate != null ? rate.asDouble() : 0);
+        if (epochs != null && o.path("nWarmupSteps").asInt() >= epochs) {
+            throw new SpecException(path + ".nWarmupSteps", o.path("nWarmupSteps").asInt() + " keeps every trial from"
+                    + " being pruned: trials train " + epochs + " epochs at most, and none is pruned after its last");
+        }
+        if (epochs != null && pruner.type().equals("asha") && o.path("minResource").asLong() > 0) {
+            double firstRung = o.path("minResource").asLong() * Math.pow(o.path("reductionFactor").asDouble(),
+                    o.path("minEarlyStoppingRate").asDouble());
             if (firstRung >= epochs) {
                 throw new SpecException(path + ".minResource", "the first rung, at epoch " + (long) firstRung + ", keeps"
                         + " every trial from being pruned: trials train " + epochs + " epochs at most, and none is"
@@ -130,27 +131,7 @@ public final class DjlTrainables implements ObjectiveFactory {
             }
         }
         for (int i = 0; i < pruner.anyOf().size(); i++) {
-            checkPrunerReach(pruner.anyOf().get(i), path + ".anyOf[" + i + "]", epochs);
-        }
-    }
-
-    /**
-     * Refuses a pruner that watches a metric no DJL training reports (a typo, {@code val_los}): it would never act,
-     * without a word, where the same name as the spec's metric is refused.
-     */
-    private static void checkPrunerMetrics(PrunerSpec pruner, String path) {
-        if (pruner.type().equals("divergence")) {
-            JsonNode gradNorm = pruner.options().get("gradNormMetric");
-            if (gradNorm != null && gradNorm.isTextual()) {
-                checkReported(gradNorm.asText(), path + ".gradNormMetric");
-            }
-            JsonNode losses = pruner.options().get("lossMetrics");
-            for (int i = 0; losses != null && losses.isArray() && i < losses.size(); i++) {
-                checkReported(losses.get(i).asText(), path + ".lossMetrics[" + i + "]");
-            }
-        }
-        for (int i = 0; i < pruner.anyOf().size(); i++) {
-            checkPrunerMetrics(pruner.anyOf().get(i), path + ".anyOf[" + i + "]");
+            checkPruner(pruner.anyOf().get(i), path + ".anyOf[" + i + "]", epochs);
         }
     }
 

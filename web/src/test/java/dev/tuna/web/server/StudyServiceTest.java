@@ -76,6 +76,21 @@ class StudyServiceTest {
         }
     }
 
+    /** A dispatch whose runs (counted) last until {@code release} opens, as trials that take their time. */
+    private static FlakyDispatch runsUntil(java.util.concurrent.CountDownLatch release) {
+        return new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+
     @Test
     void aRunWhoseDatabaseFailedForAMomentTriesAgainAndFinishes() throws InterruptedException {
         FlakyDispatch dispatch = new FlakyDispatch(2, () -> new IllegalStateException("could not count the jobs",
@@ -187,17 +202,7 @@ class StudyServiceTest {
     void aResumeWhileADeleteWaitsForTheRunIsRefusedAndNoRunOutlivesTheStudy() throws Exception {
         // A run that takes its time to end after the stop, as trials finishing their epoch do.
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        FlakyDispatch slowToStop = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        FlakyDispatch slowToStop = runsUntil(release);
         try (StudyService service = service(slowToStop)) {
             service.submit(service.parser().parse(Api.quadratic("racing", 3, 1, 0)));
             while (slowToStop.runs.get() == 0) {
@@ -332,17 +337,7 @@ class StudyServiceTest {
     void aResumeOrTheSameSpecOfARunningStudyLeavesItsRunAsStoppingAStoppedOneDoes() throws Exception {
         // Refused before ("running already"), where a stop of a stopped study succeeded.
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        FlakyDispatch running = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        FlakyDispatch running = runsUntil(release);
         try (StudyService service = service(running)) {
             service.submit(service.parser().parse(Api.quadratic("busy", 3, 1, 0)));
             while (running.runs.get() == 0) {

@@ -50,6 +50,19 @@ public final class UnitEncoding {
         return distribution.fromUnit(Math.max(0, Math.min(Math.nextDown(1.0), coordinate)));
     }
 
+    /**
+     * The cell of a point: the coordinates its values take once decoded and encoded again, so that two points the
+     * same parameter values are made from (on integer or stepped grids, or choices) have the same cell.
+     */
+    public static java.util.List<Double> cell(double[] point, Distribution[] distributions) {
+        java.util.List<Double> cell = new java.util.ArrayList<>(point.length);
+        for (int j = 0; j < point.length; j++) {
+            Object value = decode(distributions[j], point[j]);
+            cell.add(encode(distributions[j], distributions[j].toInternal(value)));
+        }
+        return cell;
+    }
+
     /** Whether the dimension is a categorical (compared by equality in the kernel). */
     public static boolean isCategorical(Distribution distribution) {
         return distribution instanceof CategoricalDistribution;
