@@ -106,8 +106,9 @@ public final class DjlTrainables implements ObjectiveFactory {
      * Refuses a pruner (its options resolved, defaults included) that would never act: one that watches a metric no
      * DJL training reports (a typo, {@code val_los}; the same name as the spec's metric is refused), or one that
      * waits past the last epoch a trial trains ({@code epochs}, when known), as {@code "nWarmupSteps": 50} or an
-     * {@code asha} first rung at epoch 50 for trials of 3 epochs (a trainable asks whether to prune after each epoch
-     * but the last). Both were taken without a word.
+     * {@code asha} or {@code hyperband} first rung at epoch 50 for trials of 3 epochs (a trainable asks whether to
+     * prune after each epoch but the last), or that plans for more epochs than trials train (a {@code hyperband}
+     * {@code maxResource} or a {@code curve} {@code maxStep} past the last). All were taken without a word.
      */
     private static void checkPruner(PrunerSpec pruner, String path, Integer epochs) {
         JsonNode o = pruner.options();
@@ -121,7 +122,9 @@ public final class DjlTrainables implements ObjectiveFactory {
             throw new SpecException(path + ".nWarmupSteps", o.path("nWarmupSteps").asInt() + " keeps every trial from"
                     + " being pruned: trials train " + epochs + " epochs at most, and none is pruned after its last");
         }
-        if (epochs != null && pruner.type().equals("asha") && o.path("minResource").asLong() > 0) {
+        if (epochs != null && (pruner.type().equals("asha") || pruner.type().equals("hyperband"))
+                && o.path("minResource").asLong() > 0) {
+            // Hyperband's most aggressive bracket starts at minResource (its early-stopping rate is 0).
             double firstRung = o.path("minResource").asLong() * Math.pow(o.path("reductionFactor").asDouble(),
                     o.path("minEarlyStoppingRate").asDouble());
             if (firstRung >= epochs) {
@@ -130,8 +133,25 @@ public final class DjlTrainables implements ObjectiveFactory {
                         + " pruned after its last");
             }
         }
+        if (epochs != null && pruner.type().equals("hyperband")) {
+            checkLastStep(o.path("maxResource").asInt(), path + ".maxResource", "Hyperband's brackets are cut for", epochs);
+        }
+        if (epochs != null && pruner.type().equals("curve")) {
+            checkLastStep(o.path("maxStep").asInt(), path + ".maxStep", "the curves are extrapolated to", epochs);
+        }
         for (int i = 0; i < pruner.anyOf().size(); i++) {
             checkPruner(pruner.anyOf().get(i), path + ".anyOf[" + i + "]", epochs);
+        }
+    }
+
+    /**
+     * Refuses a pruner's last step (0 for "the trials' own") past the last epoch: Hyperband's brackets whose rungs lie
+     * beyond it never prune, and a curve extrapolated past it is compared with final values no trial reaches.
+     */
+    private static void checkLastStep(int lastStep, String field, String what, int epochs) {
+        if (lastStep > epochs) {
+            throw new SpecException(field, lastStep + " is past the last epoch: " + what + " " + lastStep + " epochs,"
+                    + " but trials train " + epochs + " at most (give " + epochs + ", or 0 for the trials' own)");
         }
     }
 

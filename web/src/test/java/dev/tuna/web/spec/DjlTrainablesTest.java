@@ -87,6 +87,24 @@ class DjlTrainablesTest {
                 {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
                  "epochs": 3}, "pruner": {"type": "anyOf", "anyOf": [{"type": "asha", "minResource": 50}]}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[0].minResource: the first rung, at epoch 50, keeps");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 3}, "pruner": {"type": "hyperband", "minResource": 3}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("pruner.minResource: the first rung, at epoch 3, keeps");
+        // Planned for more epochs than trials train: brackets or extrapolations that never match a trial.
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 3}, "pruner": {"type": "hyperband", "maxResource": 27}, "space": %s}
+                """.formatted(lr))).hasMessage("pruner.maxResource: 27 is past the last epoch: Hyperband's brackets are cut"
+                + " for 27 epochs, but trials train 3 at most (give 3, or 0 for the trials' own)");
+        assertThatThrownBy(() -> parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 3}, "pruner": {"type": "anyOf", "anyOf": [{"type": "curve", "maxStep": 10}]}, "space": %s}
+                """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[0].maxStep: 10 is past the last epoch: the curves");
+        assertThat(parser.parse("""
+                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
+                 "epochs": 9}, "pruner": {"type": "hyperband", "maxResource": 9}, "space": %s}
+                """.formatted(lr)).name()).isEqualTo("x");
         assertThat(parser.parse("""
                 {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
                  "epochs": 4}, "pruner": {"type": "median", "nWarmupSteps": 3}, "space": %s}
