@@ -48,6 +48,11 @@ public final class StudyService implements AutoCloseable {
     public static final String ATTR_SPEC = "spec";
     /** Study attribute: true while a user has stopped the study. */
     public static final String ATTR_STOPPED = "stopped";
+    /**
+     * Study attribute: true once a run ended because its spec's timeout ran out. The study is then stopped: a server
+     * that starts again does not resume it (its budget would start again), a resume or a submit to go on does.
+     */
+    public static final String ATTR_TIMED_OUT = "timedOut";
     /** Study attribute: true once a run ended because its sampler had no new point (a grid used up). */
     public static final String ATTR_EXHAUSTED = "samplerExhausted";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -201,7 +206,7 @@ public final class StudyService implements AutoCloseable {
         Study study = study(goingOn);
         Objective objective = trainables.create(goingOn);
         storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(goingOn), Map.class));
-        storage.setStudyAttr(spec.name(), ATTR_STOPPED, false);
+        unstop(info);
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
         if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
@@ -258,7 +263,7 @@ public final class StudyService implements AutoCloseable {
 
     /** What storage says of a study that no run of this process is running. */
     public static State storedState(StudyInfo info, int counted) {
-        if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
+        if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED)) || Boolean.TRUE.equals(info.attrs().get(ATTR_TIMED_OUT))) {
             return State.STOPPED;
         }
         Object spec = info.attrs().get(ATTR_SPEC);
@@ -303,6 +308,14 @@ public final class StudyService implements AutoCloseable {
             throw new ApiException(409, "name", "study '" + info.name() + "' is complete: it cannot be " + what
                     + (info.attrs().containsKey(ATTR_SPEC) ? "; to run more trials, submit its spec again with more, to go on with"
                     + " it (tuna submit --load-if-exists, or POST /api/studies?loadIfExists=true)" : " (it was made in code: the program that made it runs its trials)"));
+        }
+    }
+
+    /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */
+    private void unstop(StudyInfo info) {
+        storage.setStudyAttr(info.name(), ATTR_STOPPED, false);
+        if (Boolean.TRUE.equals(info.attrs().get(ATTR_TIMED_OUT))) {
+            storage.setStudyAttr(info.name(), ATTR_TIMED_OUT, false);
         }
     }
 
@@ -373,7 +386,7 @@ public final class StudyService implements AutoCloseable {
         }
         refuseIfComplete(info, "resumed");
         dispatch.check(spec);
-        storage.setStudyAttr(name, ATTR_STOPPED, false);
+        unstop(info);
         start(spec, study(spec));
         LOG.info("study '{}' resumed", name);
     }
@@ -424,7 +437,7 @@ public final class StudyService implements AutoCloseable {
     public synchronized int resumeUnfinished() {
         int resumed = 0;
         for (StudyInfo info : storage.studies()) {
-            if (info.attrs().get(ATTR_SPEC) == null || Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
+            if (info.attrs().get(ATTR_SPEC) == null || storedState(info, 0) == State.STOPPED) {
                 continue;
             }
             try {
@@ -501,11 +514,18 @@ public final class StudyService implements AutoCloseable {
                 lastErrors.remove(spec.name()); // trying again: the failure is past unless it comes back
             }
             endLeftRunning(study, true);
+            long started = System.nanoTime();
             dispatch.run(spec, study, objective, run::stopped);
             if (!run.stopped() && study.isExhausted()) {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done. Written through
                 // the study's own storage, which refuses it if the study was deleted or replaced meanwhile.
                 study.storage().setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
+            } else if (!run.stopped() && spec.timeout().filter(t -> System.nanoTime() - started >= t.toNanos()).isPresent()
+                    && study.countedTrials() < spec.trials()) {
+                // Its budget of time is spent: held stopped, so that a server started again does not give it another.
+                study.storage().setStudyAttr(spec.name(), ATTR_TIMED_OUT, true);
+                LOG.info("study '{}': its timeout of {} s ran out; it is stopped (resume it to go on)", spec.name(),
+                        spec.timeout().orElseThrow().toSeconds());
             }
             lastErrors.remove(spec.name());
             return true;

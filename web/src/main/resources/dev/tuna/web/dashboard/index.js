@@ -46,7 +46,7 @@ function render() {
   for (const s of rows) {
     body.append(Tuna.el('tr', {'data-study': s.name},
       Tuna.el('td', {class: 'name'}, Tuna.el('a', {href: Tuna.studyHref(s.name), 'data-focus': 'study\n' + s.name}, s.name)),
-      Tuna.el('td', {class: 'nowrap'}, s.state),
+      Tuna.el('td', {class: 'nowrap', title: s.timedOut ? 'its timeout ran out' : ''}, s.state + (s.timedOut ? ' (timed out)' : '')),
       // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
       Tuna.el('td', {class: 'nowrap', title: s.cron ? 'cron ' + s.cron : s.exhausted ? 'its grid ran out' : ''},
         s.finished + (s.trials == null ? '' : s.cron ? ' (' + s.trials + ' a run)' : ' / ' + s.trials)

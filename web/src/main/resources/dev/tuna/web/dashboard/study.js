@@ -117,7 +117,8 @@ function render() {
   document.getElementById('title').textContent = info.name;
   const summary = Tuna.clear(document.getElementById('summary'));
   summary.append(Tuna.el('dl', {},
-    Tuna.el('dt', {}, 'State'), Tuna.el('dd', {}, info.state),
+    Tuna.el('dt', {}, 'State'), Tuna.el('dd', {}, info.state
+      + (info.timedOut ? ' (its timeout ran out: resume it to go on, with the timeout again)' : '')),
     Tuna.el('dt', {}, 'Direction'), Tuna.el('dd', {}, info.direction),
     // A scheduled study runs its trials at each firing of its cron expression: no total to be a share of.
     Tuna.el('dt', {}, 'Progress'), Tuna.el('dd', {id: 'progress'}, info.finished + (info.trials == null ? ''

@@ -377,12 +377,12 @@ class ClusterTest {
         // 50 trials of 1 s, one at a time, would take 50 s; the run ends after 1 s and its running trial finishes.
         String spec = Api.quadratic("cl-timeout", 50, 10, 100).replaceFirst("\\{", "{\"timeoutSeconds\": 1, ");
         assertThat(api.post("/api/studies", spec).status()).isEqualTo(201);
+        // Stopped, timed out, so that a server started later does not resume it.
         JsonNode ended = api.awaitJson("/api/studies/cl-timeout",
-                s -> s.get("state").asText().equals("idle") && s.get("counts").get("running").asInt() == 0, WAIT);
+                s -> s.get("state").asText().equals("stopped") && s.get("counts").get("running").asInt() == 0, WAIT);
+        assertThat(ended.get("timedOut").asBoolean()).isTrue();
         assertThat(ended.get("finished").asInt()).isLessThan(50);
         assertThat(ended.get("counts").get("complete").asInt()).isEqualTo(ended.get("finished").asInt());
-        // Stopped, so that a server started later does not resume it.
-        assertThat(api.post("/api/studies/cl-timeout/stop", null).status()).isEqualTo(202);
     }
 
     @Test

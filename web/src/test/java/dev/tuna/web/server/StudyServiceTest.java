@@ -368,6 +368,42 @@ class StudyServiceTest {
     }
 
     @Test
+    void aStudyWhoseTimeoutRanOutIsStoppedAndAServerStartedAgainLeavesIt() throws InterruptedException {
+        // One trial, then the run lasts past its 1 s timeout, as a run whose next trial started too late.
+        FlakyDispatch slow = new FlakyDispatch(0, null) {
+            @Override
+            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
+                runs.incrementAndGet();
+                study.optimize(objective, 1);
+                try {
+                    Thread.sleep(1_100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        String spec = Api.quadratic("budget", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"timeoutSeconds\": 1,");
+        try (StudyService service = service(slow)) {
+            service.submit(service.parser().parse(spec));
+            awaitEnd(service, "budget");
+            dev.tuna.core.storage.StudyInfo info = service.info("budget");
+            // It was idle, and a server started again resumed it with its whole budget of time again.
+            assertThat(service.state(info, 1)).isEqualTo(StudyService.State.STOPPED);
+            assertThat(Views.study(info, service.storage().trials("budget"))).containsEntry("state", "stopped")
+                    .containsEntry("timedOut", true);
+            try (StudyService restarted = new StudyService(service.storage(), slow, Trainables.builtIn())) {
+                assertThat(restarted.resumeUnfinished()).isZero();
+            }
+            // A resume goes on, with the timeout again.
+            service.resume("budget");
+            assertThat(service.info("budget").attrs()).containsEntry(StudyService.ATTR_TIMED_OUT, false);
+            awaitEnd(service, "budget");
+            assertThat(slow.runs).hasValue(2);
+            assertThat(Study.counted(service.storage().trials("budget"))).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aResumeRightAfterAStopWaitsForTheStoppedRunToEnd() throws InterruptedException {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
