@@ -210,10 +210,19 @@ public final class Study {
      */
     public FrozenTrial runTrial(Objective objective) {
         TrialOutcome outcome = run(objective, ask(), new TrialAbort());
-        if (outcome.error() instanceof Error e) {
-            throw e;
+        if (stopsTheStudy(outcome.error())) {
+            throw (Error) outcome.error();
         }
         return outcome.trial();
+    }
+
+    /**
+     * Whether an objective's failure ends the study's run, not only its trial: an {@link Error} (out of memory, a
+     * linkage error), but for an {@link AssertionError}, which a failed {@code assert} or test-style check in the
+     * objective throws (Python's counterpart is an exception, which fails only its trial in Optuna).
+     */
+    static boolean stopsTheStudy(Throwable error) {
+        return error instanceof Error && !(error instanceof AssertionError);
     }
 
     /**

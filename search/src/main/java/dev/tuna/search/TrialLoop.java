@@ -140,7 +140,7 @@ public final class TrialLoop {
         }
         Throwable stopWith = null;
         Throwable error = outcome.error();
-        if (error instanceof Error || (error != null && options.stopOnError() && !recoverable.test(error))) {
+        if (Study.stopsTheStudy(error) || (error != null && options.stopOnError() && !recoverable.test(error))) {
             stopWith = error;
         }
         try {

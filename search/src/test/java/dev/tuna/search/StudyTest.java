@@ -154,6 +154,31 @@ class StudyTest {
     }
 
     @Test
+    void aFailedAssertFailsOnlyItsTrialWhileAnotherErrorEndsTheRun() {
+        // A failed assert ended the whole run, where Optuna's AssertionError (an exception) fails only its trial.
+        Study study = study("asserts");
+        study.optimize(trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            assert x > 2 : "x out of range";
+            throw new AssertionError("x out of range");
+        }, 3);
+        assertThat(study.trials()).extracting(FrozenTrial::state).containsOnly(TrialState.FAIL).hasSize(3);
+        assertThat(study.trials().get(0).reason()).isEqualTo("java.lang.AssertionError: x out of range");
+
+        assertThatThrownBy(() -> study.optimize(trial -> {
+            throw new LinkageError("a class went missing");
+        }, 3)).isInstanceOf(LinkageError.class);
+        assertThat(study.trials()).hasSize(4);
+        assertThat(study.trials().get(3).state()).isEqualTo(TrialState.FAIL);
+        assertThatThrownBy(() -> study.runTrial(trial -> {
+            throw new LinkageError("again");
+        })).isInstanceOf(LinkageError.class);
+        assertThat(study.runTrial(trial -> {
+            throw new AssertionError("checked");
+        }).state()).isEqualTo(TrialState.FAIL);
+    }
+
+    @Test
     void anOwnReasonThatReadsAsAnInterruptionStillCounts() {
         // It was kept word for word, so the trial read as one Tuna interrupted: not counted, its parameters run again.
         Study study = study("own-interrupted");
