@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,12 @@ public final class Study {
      * pruner that made it ({@code {"sampler": "GpSampler", "pruner": "NopPruner"}}).
      */
     public static final String ATTR_MADE_IN_CODE = "madeInCode";
+    /** System attribute of a trial that runs a failed trial's parameters again: that trial's number. */
+    public static final String ATTR_RETRY_OF = "retry_of";
+    /** System attribute of such a trial: how many times the parameters of its first trial have run again, from 1. */
+    public static final String ATTR_RETRIES = "retries";
+    /** How many times {@link #rerunInterrupted} runs one trial's parameters again (a trial that kills its process). */
+    static final int MAX_RERUNS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Study.class);
     private static final EnumSet<TrialState> FINISHED = EnumSet.of(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL);
 
@@ -121,6 +128,10 @@ public final class Study {
     public void optimize(Objective objective, OptimizeOptions options) {
         Objects.requireNonNull(objective, "objective");
         Objects.requireNonNull(options, "options");
+        if (options.totalTrials() != null) {
+            // A study run to its total goes on: with the trials it had begun first.
+            rerunInterrupted(options.totalTrials() - countedTrials());
+        }
         TrialLoop loop = new TrialLoop(this, objective, options, budget(options));
         loops.add(loop);
         try {
@@ -521,6 +532,49 @@ public final class Study {
             copy.put(parameter, value);
         });
         storage.enqueueTrial(name, copy);
+    }
+
+    /**
+     * Enqueues again the parameters of each trial Tuna interrupted (its process killed, its study stopped, its
+     * storage out of reach) that no trial runs again yet, as Ray Tune restores an experiment's unfinished trials: a
+     * study that goes on runs the configurations it had begun instead of leaving them untried (a kill -9 lost the
+     * demo's best configuration this way). The new trials start before any sampled one, marked
+     * {@value #ATTR_RETRY_OF}; one trial's parameters run again at most {@value #MAX_RERUNS} times. {@link #optimize}
+     * calls this when it runs to a total of trials ({@link OptimizeOptions#totalTrials()}), as a resumed study does,
+     * with the trials that total still lacks as {@code atMost}.
+     *
+     * @param atMost the most trials to enqueue, the oldest interrupted first
+     * @return how many trials it enqueued
+     */
+    public int rerunInterrupted(int atMost) {
+        if (atMost <= 0) {
+            return 0;
+        }
+        return storage.exclusively(name, () -> {
+            List<FrozenTrial> all = storage.trials(name);
+            Set<Integer> rerun = new HashSet<>();
+            for (FrozenTrial t : all) {
+                if (t.systemAttrs().get(ATTR_RETRY_OF) instanceof Number n) {
+                    rerun.add(n.intValue());
+                }
+            }
+            int queued = 0;
+            for (FrozenTrial t : all) {
+                int reruns = t.systemAttrs().get(ATTR_RETRIES) instanceof Number n ? n.intValue() : 0;
+                Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
+                params.putAll(t.params());
+                if (queued < atMost && t.wasInterrupted() && !rerun.contains(t.number()) && reruns < MAX_RERUNS
+                        && !params.isEmpty()) {
+                    FrozenTrial again = storage.enqueueTrial(name, params);
+                    storage.setSystemAttrs(name, again.number(), Map.of(ATTR_RETRY_OF, t.number(), ATTR_RETRIES, reruns + 1));
+                    queued++;
+                }
+            }
+            if (queued > 0) {
+                LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, queued);
+            }
+            return queued;
+        });
     }
 
     // ---------------------------------------------------------------- results

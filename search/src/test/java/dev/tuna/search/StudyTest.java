@@ -179,6 +179,43 @@ class StudyTest {
     }
 
     @Test
+    void aStudyRunToItsTotalRunsTheTrialsItHadBegunFirst() {
+        // As after a kill -9: trial 1 was running, and the storage marked it interrupted when opened again.
+        Study study = study("resumed");
+        study.optimize(StudyTest::quadratic, 3);
+        Storage storage = study.storage();
+        FrozenTrial killed = storage.startTrial("resumed");
+        storage.setParam("resumed", killed.number(), "x", new dev.tuna.core.FloatDistribution(-10, 10, false, null), 4.25);
+        storage.finishTrial("resumed", killed.number(), TrialState.FAIL, null, "interrupted: its process died");
+
+        study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(5).build());
+        List<FrozenTrial> trials = study.trials();
+        assertThat(trials).hasSize(6);
+        // Its configuration ran first, marked as a rerun of it, where a new one had been sampled in its place.
+        assertThat(trials.get(4).params()).containsEntry("x", 4.25);
+        assertThat(trials.get(4).systemAttrs()).containsEntry(Study.ATTR_RETRY_OF, 3).containsEntry(Study.ATTR_RETRIES, 1);
+        assertThat(trials.get(5).systemAttrs()).doesNotContainKey(Study.ATTR_RETRY_OF);
+        // Once: run again to a larger total, it is not enqueued a second time; nor by a call that is not to a total.
+        study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(6).build());
+        assertThat(study.trials().stream().filter(t -> t.systemAttrs().containsKey(Study.ATTR_RETRY_OF))).hasSize(1);
+        assertThat(study.rerunInterrupted(10)).isZero();
+    }
+
+    @Test
+    void aRerunNeverRunsPastTheTotal() {
+        Study study = study("full");
+        Storage storage = study.storage();
+        FrozenTrial killed = storage.startTrial("full");
+        storage.setParam("full", killed.number(), "x", new dev.tuna.core.FloatDistribution(-10, 10, false, null), 1.0);
+        storage.finishTrial("full", killed.number(), TrialState.FAIL, null, "interrupted: its process died");
+        study.optimize(StudyTest::quadratic, 2);
+        // The total already reached: nothing runs, nothing is left waiting.
+        study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(2).build());
+        assertThat(study.trials()).hasSize(3);
+        assertThat(study.trials(TrialState.WAITING)).isEmpty();
+    }
+
+    @Test
     void anOwnReasonThatReadsAsAnInterruptionStillCounts() {
         // It was kept word for word, so the trial read as one Tuna interrupted: not counted, its parameters run again.
         Study study = study("own-interrupted");

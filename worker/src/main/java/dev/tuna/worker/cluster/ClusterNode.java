@@ -193,6 +193,7 @@ public final class ClusterNode implements AutoCloseable {
         String name = checkStudyName(study.name());
         checkOpen();
         LOG.info("running study '{}' on the cluster: {} trial(s), at most {} at once", name, totalTrials, maxConcurrent);
+        study.rerunInterrupted(totalTrials - study.countedTrials()); // as a local run to a total does
         int scheduled = 0;
         int expected = -1; // the outstanding jobs if none ended since the last count
         int counted = 0;

@@ -1,6 +1,7 @@
 package dev.tuna.worker.dispatch;
 
 import dev.tuna.core.FrozenTrial;
+import dev.tuna.search.Study;
 import dev.tuna.worker.device.Device;
 import dev.tuna.worker.device.Devices;
 import dev.tuna.worker.device.SlotPool;
@@ -53,9 +54,9 @@ public final class TrialScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrialScheduler.class);
 
     /** System attribute of a retry: the number of the failed trial it repeats. */
-    public static final String ATTR_RETRY_OF = "retry_of";
+    public static final String ATTR_RETRY_OF = Study.ATTR_RETRY_OF;
     /** System attribute of a retry: how many retries of the original trial it makes, from 1. */
-    public static final String ATTR_RETRIES = "retries";
+    public static final String ATTR_RETRIES = Study.ATTR_RETRIES;
     /**
      * The reason of trials aborted by {@code study.stop()}: an interruption, so they do not count towards the
      * study's trials and a resumed study runs others in their place (a stop and resume used up the budget).
