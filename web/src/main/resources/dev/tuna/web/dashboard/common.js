@@ -11,7 +11,10 @@ const Tuna = {
       throw new Error('cannot reach the Tuna server: is it still running?');
     }
     const body = await r.json();
-    if (!r.ok) throw Object.assign(new Error(body.detail || ('HTTP ' + r.status)), {status: r.status});
+    if (!r.ok) {
+      const told = r.status === 401 && Tuna.readTokenDeclined ? ' (reload the page to give the token)' : '';
+      throw Object.assign(new Error((body.detail || ('HTTP ' + r.status)) + told), {status: r.status});
+    }
     return body;
   },
   /** Says what the address names does not exist (or names nothing), with a way back, in place of the page's
@@ -42,6 +45,8 @@ const Tuna = {
       if (token) headers.Authorization = 'Bearer ' + token;
       const r = await fetch(path, {method, headers, body});
       if (r.status !== 401 || asked) return r;
+      // Declined once, a read is not asked for again: the pages read every few seconds, and asked every time.
+      if (method === 'GET' && Tuna.readTokenDeclined) return r;
       // A token kept from before that the server refused is wrong (or the server's token changed): say so.
       let given = prompt((token ? 'The server refused the API token kept in this browser. ' : '')
         + 'This server needs its API token for ' + (method === 'GET' ? 'reads' : 'changes') + ': the token it printed'
@@ -50,7 +55,10 @@ const Tuna = {
       while (given && !/^[\x21-\x7e]+$/.test(given.trim())) {
         given = prompt('That is not an API token (one word of printable ASCII). The token:');
       }
-      if (!given || !given.trim()) return r;
+      if (!given || !given.trim()) {
+        if (method === 'GET') Tuna.readTokenDeclined = true;
+        return r;
+      }
       Tuna.keepToken(given.trim());
     }
   },

@@ -952,7 +952,8 @@ function slices() {
     if (choices.length) {
       scales.x = {time: false, range: () => [-0.5, choices.length - 0.5]};
     } else if (isLog(name)) {
-      scales.x = {time: false, distr: 3, range: paddedX((lo, hi) => [lo / 1.15, hi * 1.15])};
+      // Whole powers of ten: a range just under one (0.001 / 1.15) sent uPlot's log ticks into a loop of seconds.
+      scales.x = {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))};
     } else {
       scales.x = {time: false, range: paddedX((lo, hi) => {
         const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
@@ -995,8 +996,18 @@ function yScale(values) {
 
 function historyChart() {
   const done = completed();
+  // An infinite value (a broken constraint) has no place on an axis: the charts leave those trials out, and say so.
+  const infinite = trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'string');
+  const leftOut = infinite.length === 0 ? null : Tuna.el('p', {class: 'note'}, infinite.length
+    + (infinite.length === 1 ? ' completed trial' : ' completed trials') + ' with an infinite value ('
+    + infinite.slice(0, 5).map(t => '#' + t.number + ' ' + t.value).join(', ') + (infinite.length > 5 ? ', \u2026' : '')
+    + ') not drawn here nor in the charts below; the best so far is that of the finite values.');
+  const history = document.getElementById('history');
+  for (const old of history.querySelectorAll(':scope > p.note')) old.remove(); // a live update draws it again
   if (done.length === 0) {
-    Tuna.clear(document.getElementById('history')).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
+    Tuna.clear(history).append(Tuna.el('p', {class: 'empty'},
+      infinite.length ? 'No completed trial with a finite value yet.' : 'No completed trial yet.'));
+    if (leftOut) history.append(leftOut);
     return;
   }
   const better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
@@ -1006,9 +1017,10 @@ function historyChart() {
     if (best === null || better(t.value, best)) best = t.value;
     xs.push(t.number); values.push(t.value); bests.push(best);
   }
-  Tuna.chart(document.getElementById('history'), 'Value of each trial and best so far', 'trial', [xs, values, bests], [
+  Tuna.chart(history, 'Value of each trial and best so far', 'trial', [xs, values, bests], [
     {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
+  if (leftOut) history.append(leftOut);
 }
 
 /** Learning curves of the trials the server picked for the chooser (see loadCurves), the best one among them:

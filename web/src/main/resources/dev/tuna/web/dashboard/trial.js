@@ -1,6 +1,7 @@
 'use strict';
 const study = Tuna.param('study');
-const number = Tuna.param('n');
+// A trial number, written as one (013 is trial 13); an empty n= read the study's list of trials as one trial.
+const number = /^\d{1,9}$/.test(Tuna.param('n') || '') ? String(Number(Tuna.param('n'))) : null;
 let finished = false;
 let shown = null; // the trial as last drawn
 const chartBoxes = new Map(); // by curve name: its chart's box, kept between updates
@@ -100,7 +101,8 @@ function listen() {
 }
 Tuna.redrawOnResize(() => { if (shown) render(shown); });
 if (!study || number == null) {
-  Tuna.notFound('This address names no trial (trial.html?study=NAME&n=NUMBER).');
+  Tuna.notFound('This address names no trial (trial.html?study=NAME&n=NUMBER'
+    + (study && Tuna.param('n') != null ? ', and n=' + JSON.stringify(Tuna.param('n')) + ' is not a trial number' : '') + ').');
 } else {
   load().then(() => {
     if (finished || !shown) return;

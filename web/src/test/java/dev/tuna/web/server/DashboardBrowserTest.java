@@ -88,6 +88,7 @@ class DashboardBrowserTest {
         writeConditionalStudy(runtime.studies().storage());
         writeWideStudy(runtime.studies().storage());
         writeFailingStudy(runtime.studies().storage());
+        writeInfeasibleStudy(runtime.studies().storage());
 
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
@@ -156,6 +157,17 @@ class DashboardBrowserTest {
         storage.setSystemAttr("failing", n, dev.tuna.core.FrozenTrial.ATTR_STACK_TRACE,
                 "java.lang.IllegalStateException: boom\n\tat Objective.evaluate(Objective.java:1)");
         storage.finishTrial("failing", n, TrialState.FAIL, null, "java.lang.IllegalStateException: boom");
+    }
+
+    /** Two trials with finite values and two with infinite ones (a broken constraint, as the README suggests). */
+    private static void writeInfeasibleStudy(Storage storage) {
+        storage.createStudy("infeasible", Direction.MINIMIZE);
+        double[] values = {2.0, Double.NEGATIVE_INFINITY, 1.0, Double.POSITIVE_INFINITY};
+        for (double value : values) {
+            int n = storage.startTrial("infeasible").number();
+            storage.setParam("infeasible", n, "x", new FloatDistribution(0, 1), n / 4.0);
+            storage.finishTrial("infeasible", n, TrialState.COMPLETE, value, null);
+        }
     }
 
     /** Twelve parameters, of which p3 and p7 decide the value. */
@@ -1197,6 +1209,24 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aTokenDeclinedForReadsIsNotAskedForAgainUntilTheReload(@TempDir Path other) throws InterruptedException {
+        try (ServerRuntime closed = ServerRuntime.start(other, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn(), true)) {
+            String base = "http://127.0.0.1:" + closed.port();
+            browser.get(base + "/");
+            new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).dismiss();
+            // The list reads every 3 s: each read asked again, a prompt every 3 s that never let the page be read.
+            assertThat(awaitText(By.id("error"))).endsWith("(reload the page to give the token)");
+            Thread.sleep(4_000);
+            assertThat(js("return 1")).isEqualTo(1L); // an open prompt would make this throw UnhandledAlertException
+            browser.navigate().refresh();
+            new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).dismiss();
+            browser.get("about:blank");
+        }
+    }
+
+    @Test
     void aStudyPageWhoseStudyIsDeletedElsewhereSaysSoAndOffersNothing() {
         Storage storage = runtime.studies().storage();
         storage.createStudy("goner", Direction.MINIMIZE);
@@ -1376,6 +1406,10 @@ class DashboardBrowserTest {
                 .toList();
         assertThat(titles).containsExactly("lr", "kind", "depth");
         assertThat(js("return document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.x.distr")).isEqualTo(3L);
+        // Whole powers of ten about the values (1e-5 to 1): a range just under one, 1.1e-5 / 1.15, kept the page busy
+        // for seconds in uPlot's log ticks and left the slice empty.
+        assertThat(js("const x = document.querySelectorAll('#slices .chart')[0].tunaPlot.scales.x; return [x.min, x.max]"))
+                .isEqualTo(List.of(1e-6, 10L));
         assertThat(js("return document.querySelectorAll('#slices .chart')[2].tunaPlot.scales.x.distr")).isEqualTo(1L);
         // The choices are named on their axis (it showed 0 and 1, the names only in the title).
         assertThat(js("return document.querySelectorAll('#slices .chart')[1].tunaPlot.axes[0].values(null, [0, 0.5, 1, 2])"))
@@ -1436,6 +1470,14 @@ class DashboardBrowserTest {
         browser.get(api.base + "/trial.html?study=many");
         assertThat(await(By.cssSelector("#error a[href='/']")).isDisplayed()).isTrue();
         assertThat(browser.findElement(By.id("error")).getText()).startsWith("This address names no trial");
+        // An empty or malformed n named the study's list as its trial ("trial #undefined"); 013 is trial 13.
+        browser.get(api.base + "/trial.html?study=many&n=");
+        assertThat(awaitText(By.cssSelector("#error"))).startsWith("This address names no trial (trial.html?study=NAME&n=NUMBER,"
+                + " and n=\"\" is not a trial number).");
+        assertThat(browser.findElement(By.id("params")).isDisplayed()).isFalse();
+        browser.get(api.base + "/trial.html?study=many&n=013");
+        assertThat(awaitText(By.id("state"))).isEqualTo("COMPLETE");
+        assertThat(browser.getTitle()).contains("#13");
         browser.get(api.base + "/trial.html?study=many&n=99999");
         assertThat(await(By.cssSelector("#error a[href='/']")).isDisplayed()).isTrue();
         assertThat(browser.findElement(By.id("params")).isDisplayed()).isFalse();
@@ -1444,6 +1486,14 @@ class DashboardBrowserTest {
         assertThat(browser.findElement(By.tagName("main")).getText()).isEqualTo("There is no page at this address."
                 + " See the list of studies.");
         assertThat(api.get("/nothing.html").json().get("status").asInt()).isEqualTo(404);
+    }
+
+    @Test
+    void trialsOfAnInfiniteValueAreNamedAsLeftOutOfTheCharts() {
+        browser.get(api.base + "/study.html?name=infeasible");
+        assertThat(awaitText(By.cssSelector("#history p.note"))).isEqualTo("2 completed trials with an infinite value"
+                + " (#1 -Infinity, #3 Infinity) not drawn here nor in the charts below; the best so far is that of the finite values.");
+        assertThat(js("return document.querySelector('#history .chart, #history .uplot') != null")).isEqualTo(true);
     }
 
     @Test
