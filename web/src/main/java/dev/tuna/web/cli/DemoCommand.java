@@ -285,14 +285,11 @@ final class DemoCommand implements Callable<Integer> {
         List<FrozenTrial> all = studies.storage().trials(STUDY);
         Optional<FrozenTrial> best = all.stream().filter(t -> t.state() == TrialState.COMPLETE)
                 .max(java.util.Comparator.comparingDouble(FrozenTrial::value));
-        var counts = StudyService.counts(all);
         // Stopped from the dashboard or the API is not finished: its run ended, the study did not.
         StudyService.State state = studies.state(studies.info(STUDY), Study.counted(all));
         String ended = state == StudyService.State.COMPLETE ? "finished" : state == StudyService.State.STOPPED
                 ? "stopped (resume it on the dashboard or with ./tuna demo)" : "ended early";
-        String outcome = String.format(Locale.ROOT, "Study '%s' %s: %d complete, %d pruned, %d failed.", STUDY, ended,
-                counts.getOrDefault(TrialState.COMPLETE, 0L), counts.getOrDefault(TrialState.PRUNED, 0L),
-                counts.getOrDefault(TrialState.FAIL, 0L));
+        String outcome = String.format(Locale.ROOT, "Study '%s' %s: %s.", STUDY, ended, StudyService.outcomes(all));
         String error = studies.lastError(STUDY).map(e -> " Last error: " + e).orElse("");
         return outcome + error + best.map(t -> String.format(Locale.ROOT, "%nBest trial #%d: val_accuracy %.4f %s",
                 t.number(), t.value(), t.params())).orElse("");

@@ -3,7 +3,6 @@ package dev.tuna.web.cli;
 import dev.tuna.core.storage.FileErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
-import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.core.storage.StorageInUseException;
@@ -149,10 +148,7 @@ final class RunCommand implements Callable<Integer> {
                         studySpec.trials(), why);
             }
             List<FrozenTrial> trials = study.trials();
-            String counts = String.format(Locale.ROOT, "%d complete, %d pruned, %d failed",
-                    trials.stream().filter(t -> t.state() == TrialState.COMPLETE).count(),
-                    trials.stream().filter(t -> t.state() == TrialState.PRUNED).count(),
-                    trials.stream().filter(t -> t.state() == TrialState.FAIL).count());
+            String counts = StudyService.outcomes(trials);
             FrozenTrial best = study.findBestTrial().orElseThrow(() ->
                     new IllegalStateException("no trial of study '" + study.name() + "' completed (" + counts + ")"));
             out.printf(Locale.ROOT, "Best trial #%d: value %.6g%n", best.number(), best.value());

@@ -21,7 +21,9 @@ import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.worker.dispatch.ScheduledStudy;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -652,6 +654,18 @@ public final class StudyService implements AutoCloseable {
     }
 
     /** Counts of a study's trials by state. */
+    /**
+     * The finished trials as a summary line says them: {@code "7 complete, 13 pruned, 1 failed, 2 interrupted"}, the
+     * trials Tuna interrupted (a kill, a stop) apart from those that failed: they do not count, and run again.
+     */
+    public static String outcomes(Collection<FrozenTrial> trials) {
+        long interrupted = trials.stream().filter(FrozenTrial::wasInterrupted).count();
+        Map<TrialState, Long> counts = counts(trials);
+        return String.format(Locale.ROOT, "%d complete, %d pruned, %d failed", counts.get(TrialState.COMPLETE),
+                counts.get(TrialState.PRUNED), counts.get(TrialState.FAIL) - interrupted)
+                + (interrupted > 0 ? ", " + interrupted + " interrupted" : "");
+    }
+
     public static Map<TrialState, Long> counts(Iterable<FrozenTrial> trials) {
         Map<TrialState, Long> counts = new java.util.EnumMap<>(TrialState.class);
         for (TrialState s : TrialState.values()) {

@@ -288,6 +288,23 @@ class StudyServiceTest {
     }
 
     @Test
+    void aSummarySaysTheInterruptedTrialsApartFromTheFailedOnes() {
+        InMemoryStorage storage = new InMemoryStorage();
+        storage.createStudy("s", dev.tuna.core.Direction.MINIMIZE);
+        String[] reasons = {null, "boom", "interrupted: the study was stopped", "interrupted"};
+        for (String reason : reasons) {
+            int n = storage.startTrial("s").number();
+            storage.finishTrial("s", n, reason == null ? dev.tuna.core.TrialState.COMPLETE : dev.tuna.core.TrialState.FAIL,
+                    reason == null ? 1.0 : null, reason);
+        }
+        // "1 complete, 0 pruned, 3 failed" read as if the trials had failed: killed ones run again and do not count.
+        assertThat(StudyService.outcomes(storage.trials("s"))).isEqualTo("1 complete, 0 pruned, 1 failed, 2 interrupted");
+        storage.deleteStudy("s");
+        storage.createStudy("s", dev.tuna.core.Direction.MINIMIZE);
+        assertThat(StudyService.outcomes(storage.trials("s"))).isEqualTo("0 complete, 0 pruned, 0 failed");
+    }
+
+    @Test
     void aStoredScheduledStudyShowsAsScheduledWithItsCronWhateverItsTrials() {
         InMemoryStorage storage = new InMemoryStorage();
         storage.createStudy("cronned", dev.tuna.core.Direction.MINIMIZE);
