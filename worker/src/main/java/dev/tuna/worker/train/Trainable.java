@@ -43,8 +43,14 @@ public interface Trainable {
         return (trial, device) -> train(trial, Device.fromName(device.djlName()));
     }
 
-    /** This trainable as an objective that trains on one device. */
+    /**
+     * This trainable as an objective that trains on one device, its settings {@linkplain #check checked} first: a
+     * misspelt setting in code ({@code "epoch"}) failed every trial of the study, one after the other.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
     default dev.tuna.search.Objective asObjective(Device device) {
+        check();
         return trial -> train(trial, device);
     }
 }

@@ -117,13 +117,19 @@ class TrainablesTest {
     }
 
     @Test
-    void unknownSettingsAndBadValuesFailTheTrialNamingThem() {
-        FrozenTrial typo = runOne("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1, "unitz", 8));
-        FrozenTrial bad = runOne("mlp", Map.of("dataset", "moons?samples=100", "optimizer", "lbfgs"));
+    void unknownSettingsAndBadValuesAreRefusedBeforeAnyTrialAndFailATrialThatRunsThemNamingThem() {
+        // Made into an objective, a misspelt setting is refused at once: it failed every trial of the study.
+        assertThatThrownBy(() -> runOne("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1, "unitz", 8)))
+                .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("trainable mlp: unknown parameter [unitz]");
+        Study study = Study.builder("direct").direction(Direction.MAXIMIZE).create();
+        Trainable typo = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=100", "epochs", 1, "unitz", 8), Map.of());
+        Trainable bad = REGISTRY.create("mlp", Map.of("dataset", "moons?samples=100", "optimizer", "lbfgs"), Map.of());
 
-        assertThat(typo.state()).isEqualTo(TrialState.FAIL);
-        assertThat(typo.reason()).contains("trainable mlp: unknown parameter [unitz]");
-        assertThat(bad.reason()).contains("trainable mlp: parameter 'optimizer' must be one of [sgd, momentum, nesterov, adam, adamw, rmsprop], got lbfgs");
+        FrozenTrial typoTrial = study.runTrial(trial -> typo.train(trial, Device.cpu()));
+        assertThat(typoTrial.state()).isEqualTo(TrialState.FAIL);
+        assertThat(typoTrial.reason()).contains("trainable mlp: unknown parameter [unitz]");
+        assertThat(study.runTrial(trial -> bad.train(trial, Device.cpu())).reason())
+                .contains("trainable mlp: parameter 'optimizer' must be one of [sgd, momentum, nesterov, adam, adamw, rmsprop], got lbfgs");
     }
 
     @Test
@@ -170,21 +176,18 @@ class TrainablesTest {
                 "batchNorm", true, "units", 8));
         assertThat(odd.state()).as(String.valueOf(odd.reason())).isEqualTo(TrialState.COMPLETE);
 
-        FrozenTrial one = runOne("mlp", Map.of("dataset", "spirals?samples=201", "epochs", 1, "batchSize", 1,
-                "batchNorm", true, "units", 8));
-        assertThat(one.state()).isEqualTo(TrialState.FAIL);
-        assertThat(one.reason()).endsWith("batchSize: 1 cannot train a network with batchNorm, which needs at least 2"
-                + " samples in a batch");
+        assertThatThrownBy(() -> runOne("mlp", Map.of("dataset", "spirals?samples=201", "epochs", 1, "batchSize", 1,
+                "batchNorm", true, "units", 8))).hasMessage("batchSize: 1 cannot train a network with batchNorm, which"
+                + " needs at least 2 samples in a batch");
         assertThatThrownBy(() -> REGISTRY.create("mlp", Map.of("dataset", "spirals", "batchSize", 1, "batchNorm", true),
                 Map.of()).check()).isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("batchSize: 1");
         // Searched, the pair is left to the trials: the check pairs a space's choices by their order.
         REGISTRY.create("mlp", Map.of("dataset", "spirals"), Map.of("batchSize", new CategoricalDistribution(List.of(1, 32)),
                 "batchNorm", new CategoricalDistribution(List.of(false, true)))).check();
         // A training split of one sample is a batch of one, whatever the batch size.
-        FrozenTrial tiny = runOne("mlp", Map.of("dataset", "spirals?samples=2", "epochs", 1, "batchSize", 4,
-                "batchNorm", true, "units", 8));
-        assertThat(tiny.reason()).endsWith("dataset: its training split holds 1 sample, and a network with batchNorm"
-                + " needs at least 2 in a batch");
+        assertThatThrownBy(() -> runOne("mlp", Map.of("dataset", "spirals?samples=2", "epochs", 1, "batchSize", 4,
+                "batchNorm", true, "units", 8))).hasMessage("dataset: its training split holds 1 sample, and a network"
+                + " with batchNorm needs at least 2 in a batch");
     }
 
     @Test
