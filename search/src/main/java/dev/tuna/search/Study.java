@@ -405,6 +405,7 @@ public final class Study {
         // As in Optuna: NaN fails a trial, an infinity completes it (a broken constraint, returned as +inf when
         // minimising, is a value the samplers learn from: a failed trial teaches them nothing).
         if (Double.isNaN(value)) {
+            LOG.warn("trial {} of study '{}' failed: the value is NaN", number, name); // as an exception's failure is
             return finish(number, TrialState.FAIL, null, "the value is NaN");
         }
         return finish(number, TrialState.COMPLETE, value, null);
