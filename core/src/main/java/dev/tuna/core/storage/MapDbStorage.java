@@ -135,6 +135,16 @@ public final class MapDbStorage implements Storage {
         storage.readOnly = readOnly;
         try {
             storage.load();
+        } catch (RuntimeException e) {
+            // A record MapDB read back but Tuna cannot (a flipped byte, a step key or trial list that does not add
+            // up) said only what it hit: "For input string: ...", "study 'q1' is missing trial 21".
+            db.abandon();
+            String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\\n", 2)[0];
+            throw new StorageException("cannot open " + path + ": a record in it cannot be read, it is damaged or its"
+                    + " disk failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
+                    + " start an empty store", e);
+        }
+        try {
             storage.recoverInterrupted();
         } catch (RuntimeException e) {
             db.abandon();
@@ -229,7 +239,7 @@ public final class MapDbStorage implements Storage {
         try {
             return reader.readValue(bytes);
         } catch (IOException e) {
-            throw new StorageException("corrupt record in " + path + ": " + e.getMessage(), e);
+            throw new StorageException("a record is not what Tuna wrote: " + e.getMessage().split("\\n", 2)[0], e);
         }
     }
 

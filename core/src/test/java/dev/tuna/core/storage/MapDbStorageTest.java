@@ -41,6 +41,37 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aRecordThatIsNotWhatTunaWroteIsCalledDamagedAndTheFileIsLeftAsItIs() throws Exception {
+        Path file = dir.resolve("flipped.db");
+        try (MapDbStorage storage = MapDbStorage.open(file)) {
+            storage.createStudy("q1", Direction.MINIMIZE);
+            storage.finishTrial("q1", storage.startTrial("q1").number(), TrialState.COMPLETE, 1.0, null);
+        }
+        // As a flipped byte leaves them: a step whose key reads as no number, then a trial that is not JSON.
+        String[][] damage = {{"steps", "q1\u00000j0\u00001", "{\"value\": 1.0}"}, {"trials", "q1\u00009", "x{"}};
+        for (String[] d : damage) {
+            JournaledMapDb db = JournaledMapDb.open(file, List.of("studies", "trials", "steps"));
+            db.put(d[0], d[1], d[2].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            db.commit();
+            db.close();
+            byte[] before = Files.readAllBytes(file);
+            assertThatThrownBy(() -> MapDbStorage.open(file)).isInstanceOf(StorageException.class)
+                    .hasMessageStartingWith("cannot open " + file + ": a record in it cannot be read, it is damaged or"
+                            + " its disk failed (")
+                    .hasMessageEndingWith("); nothing was changed: restore it from a backup, or move it away to start an"
+                            + " empty store");
+            assertThat(Files.readAllBytes(file)).isEqualTo(before);
+            db = JournaledMapDb.open(file, List.of("studies", "trials", "steps"));
+            db.remove(d[0], d[1]);
+            db.commit();
+            db.close();
+        }
+        try (MapDbStorage mended = MapDbStorage.open(file)) {
+            assertThat(mended.trials("q1")).hasSize(1);
+        }
+    }
+
+    @Test
     @Timeout(60)
     void aFileOpenInAnotherProcessGivesAOneLineError() throws Exception {
         Path file = dir.resolve("held.db");
