@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.WeakHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,13 @@ import org.slf4j.LoggerFactory;
  *       0.07 / 0.10 / 0.22 (1.16 / 1.14 / 1.42), the local term's window 0.09 / 0.16 (1.71 / 1.33) and its variance
  *       0.15 / 0.6 (1.21 / 1.23), nor a lower confidence bound {@code mean - beta sd} minimised in the box instead of
  *       EI (beta 0.8 / 1: 1.25 / 1.49; 40 seeds, beta 0.5 / 1.5 / 2: 2.17 / 1.48 / 2.11 against 1.17).</li>
+ *   <li>Categorical parameters: the incumbent's box holds the other parameters near the incumbent's values, where
+ *       another choice may do poorly though it does well elsewhere; so each suggestion also searches up to
+ *       {@link #OTHER_BRANCHES} other choices, each in a box around that choice's own best observation (the whole
+ *       space for a choice never tried), and proposes the point of highest EI of all ({@code tuna bench
+ *       mixed-spaces}, a categorical that picks one of three formulas, 40 seeds: median final regret 0.200 / 0.200
+ *       at 50 / 100 trials before, 0.0037 / 2.8e-7 after, the optimum's formula found in 22 / 31 runs instead of
+ *       13 / 13).</li>
  *   <li>Hyperparameter uncertainty: EI is averaged over three posteriors, the MAP fit and an antithetic pair drawn
  *       from the Laplace approximation of the hyperparameters' posterior ({@link MapFit#laplaceSamples}), drawn
  *       again at each refit. A single MAP fit is overconfident after a few dozen points and makes EI creep in tiny
@@ -127,6 +135,8 @@ public final class GpSampler implements Sampler {
     static final double LOCAL_VARIANCE = 0.3;
     /** Half the side of the box around the incumbent where the acquisition is maximised (unit-cube coordinates). */
     static final double TRUST_HALF_WIDTH = 0.15;
+    /** The most other categorical choices searched around their own best observations per suggestion. */
+    static final int OTHER_BRANCHES = 6;
     /** Antithetic pairs of Laplace samples of the hyperparameters that EI is averaged over, besides the MAP fit. */
     private static final int LAPLACE_PAIRS = 1;
     private final SobolSampler startup;
@@ -317,8 +327,13 @@ public final class GpSampler implements Sampler {
             tried.add(UnitEncoding.cell(point, distributions));
         }
         SplittableRandom random = new SplittableRandom(Seeds.mix(seed, trial.number(), 0x6770L));
-        double[] point = new AcquisitionOptimizer(gps, bests, grids).maximiseNear(random, incumbents, incumbent,
-                TRUST_HALF_WIDTH, candidate -> tried.contains(UnitEncoding.cell(candidate, distributions)));
+        AcquisitionOptimizer acquisition = new AcquisitionOptimizer(gps, bests, grids);
+        Predicate<double[]> taken = candidate -> tried.contains(UnitEncoding.cell(candidate, distributions));
+        double[] point = acquisition.maximiseNear(random, incumbents, incumbent, TRUST_HALF_WIDTH, taken);
+        double[] branch = bestOtherBranch(acquisition, random, x, order, incumbent, categorical, grids, taken);
+        if (branch != null && acquisition.logEi(branch) > acquisition.logEi(point)) {
+            point = branch;
+        }
 
         Map<String, Object> proposal = new LinkedHashMap<>();
         Map<String, Double> coordinates = new LinkedHashMap<>();
@@ -329,6 +344,58 @@ public final class GpSampler implements Sampler {
         }
         state.proposed.put(trial.number(), coordinates);
         return proposal;
+    }
+
+    /**
+     * The best point of other choices of the categorical parameters, each searched in a box around that choice's own
+     * best observation (the whole space if it has none), or null in a space without categoricals or without a
+     * dimension searched continuously (the only ones a box narrows): a search that only looked in the incumbent's
+     * box stayed in the first choice that did well (see the class comment). At most {@value #OTHER_BRANCHES} choices
+     * are searched, those never tried first, then the best observed, since each search costs as much as the
+     * incumbent's.
+     */
+    private static double[] bestOtherBranch(AcquisitionOptimizer acquisition, SplittableRandom random, double[][] x,
+                                            Integer[] order, double[] incumbent, boolean[] categorical,
+                                            double[][] grids, Predicate<double[]> taken) {
+        if (Arrays.stream(grids).noneMatch(Objects::isNull)) {
+            return null; // no box: the incumbent's search already covered every choice
+        }
+        // Each other choice (dimension, coordinate) with its best observations, best first; untried ones first.
+        List<Map.Entry<double[], List<double[]>>> branches = new ArrayList<>();
+        for (int j = 0; j < categorical.length; j++) {
+            for (double choice : categorical[j] ? grids[j] : new double[0]) {
+                if (choice != incumbent[j]) {
+                    List<double[]> ofChoice = new ArrayList<>();
+                    for (Integer i : order) {
+                        if (x[i][j] == choice && ofChoice.size() < 4) {
+                            ofChoice.add(x[i]);
+                        }
+                    }
+                    branches.add(Map.entry(new double[] {j, choice}, ofChoice));
+                }
+            }
+        }
+        Map<double[], Integer> rank = new HashMap<>();
+        for (int k = 0; k < order.length; k++) {
+            rank.put(x[order[k]], k);
+        }
+        branches.sort(Comparator.comparingInt(b -> b.getValue().isEmpty() ? -1 : rank.get(b.getValue().get(0))));
+        double[] best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<double[], List<double[]>> branch : branches.subList(0, Math.min(OTHER_BRANCHES, branches.size()))) {
+            int j = (int) branch.getKey()[0];
+            double choice = branch.getKey()[1];
+            List<double[]> ofChoice = branch.getValue();
+            double[] point = ofChoice.isEmpty()
+                    ? acquisition.maximiseNear(random, ofChoice, incumbent, 1, j, choice, taken)
+                    : acquisition.maximiseNear(random, ofChoice, ofChoice.get(0), TRUST_HALF_WIDTH, j, choice, taken);
+            double score = acquisition.logEi(point);
+            if (score > bestScore) {
+                bestScore = score;
+                best = point;
+            }
+        }
+        return best;
     }
 
     /** A GP conditioned on the data (and the lies at pending points) and its incumbent, in centred units. */

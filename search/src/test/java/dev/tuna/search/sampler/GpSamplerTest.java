@@ -114,6 +114,30 @@ class GpSamplerTest {
     }
 
     @Test
+    void anotherChoiceIsSearchedAroundItsOwnBestObservation() {
+        // Choice a is best at x = 0.2, where the study found it; b, worse wherever it was tried, falls toward
+        // x = 0.85, far outside the incumbent's box. The next suggestion follows b there.
+        Objective objective = trial -> {
+            String model = trial.suggestCategorical("model", List.of("a", "b"));
+            double x = trial.suggestFloat("x", 0, 1);
+            return model.equals("a") ? 0.5 + 10 * (x - 0.2) * (x - 0.2) : 10 * (x - 0.85) * (x - 0.85);
+        };
+        for (int seed = 0; seed < 3; seed++) {
+            Study study = study(GpSampler.builder().seed(seed).startupTrials(9).deterministic(true).build());
+            for (double x : new double[] {0.1, 0.2, 0.3, 0.15, 0.25, 0.5}) {
+                study.enqueue(Map.of("model", "a", "x", x));
+            }
+            for (double x : new double[] {0.2, 0.4, 0.55}) {
+                study.enqueue(Map.of("model", "b", "x", x));
+            }
+            study.optimize(objective, 10);
+            Map<String, Object> next = study.trials().get(9).params();
+            assertThat(next.get("model")).as("seed %d", seed).isEqualTo("b");
+            assertThat((double) next.get("x")).as("seed %d", seed).isGreaterThan(0.55);
+        }
+    }
+
+    @Test
     void sameSeedGivesSameSuggestions() {
         List<Map<String, Object>> a = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));
         List<Map<String, Object>> b = RandomSamplerTest.run(study(new GpSampler(7)), BRANIN, OptimizeOptions.trials(16));

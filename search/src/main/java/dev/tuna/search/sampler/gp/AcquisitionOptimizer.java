@@ -112,17 +112,31 @@ public final class AcquisitionOptimizer {
      */
     public double[] maximiseNear(SplittableRandom random, List<double[]> incumbents, double[] centre,
                                  double halfWidth, Predicate<double[]> taken) {
+        return maximiseNear(random, incumbents, centre, halfWidth, -1, Double.NaN, taken);
+    }
+
+    /**
+     * As {@link #maximiseNear(SplittableRandom, List, double[], double, Predicate)}, with discrete dimension
+     * {@code fixed} held at grid coordinate {@code value} (-1: none held).
+     */
+    public double[] maximiseNear(SplittableRandom random, List<double[]> incumbents, double[] centre,
+                                 double halfWidth, int fixed, double value, Predicate<double[]> taken) {
+        double[][] choices = grids.clone();
         double[] lower = new double[d];
         double[] upper = new double[d];
         for (int j = 0; j < d; j++) {
             lower[j] = grids[j] == null ? Math.max(0, centre[j] - halfWidth) : 0;
             upper[j] = grids[j] == null ? Math.min(1, centre[j] + halfWidth) : 1;
         }
-        return maximise(random, incumbents, lower, upper, taken);
+        if (fixed >= 0) {
+            choices[fixed] = new double[] {value};
+        }
+        return maximise(random, incumbents, lower, upper, choices, taken);
     }
 
+    /** Here {@code choices[j]} are the coordinates discrete dimension j may take (its grid, or part of it). */
     private double[] maximise(SplittableRandom random, List<double[]> incumbents, double[] lower, double[] upper,
-                              Predicate<double[]> taken) {
+                              double[][] choices, Predicate<double[]> taken) {
         List<double[]> candidates = new ArrayList<>(CANDIDATES + INCUMBENTS * LOCAL_PER_INCUMBENT);
         SobolSequenceGenerator sobol = new SobolSequenceGenerator(d);
         double[] shift = new double[d];
@@ -134,7 +148,8 @@ public final class AcquisitionOptimizer {
             double[] c = new double[d];
             for (int j = 0; j < d; j++) {
                 double v = u[j] + shift[j];
-                c[j] = fromUnitCube(j, lower[j] + (upper[j] - lower[j]) * (v >= 1 ? v - 1 : v));
+                double u01 = lower[j] + (upper[j] - lower[j]) * (v >= 1 ? v - 1 : v);
+                c[j] = choices[j] == null ? u01 : choices[j][Math.min(choices[j].length - 1, (int) (u01 * choices[j].length))];
             }
             candidates.add(c);
         }
@@ -146,8 +161,10 @@ public final class AcquisitionOptimizer {
                 for (int j = 0; j < d; j++) {
                     if (grids[j] == null) {
                         c[j] = Math.max(lower[j], Math.min(upper[j], c[j] + scale * random.nextGaussian()));
+                    } else if (choices[j].length == 1) {
+                        c[j] = choices[j][0];
                     } else if (random.nextDouble() < 1.0 / d) {
-                        c[j] = grids[j][random.nextInt(grids[j].length)];
+                        c[j] = choices[j][random.nextInt(choices[j].length)];
                     }
                 }
                 candidates.add(c);
@@ -163,7 +180,7 @@ public final class AcquisitionOptimizer {
         double[] bestPoint = candidates.get(order[0]);
         double bestScore = scores[order[0]];
         for (int s = 0; s < Math.min(STARTS, order.length); s++) {
-            double[] point = refine(candidates.get(order[s]).clone(), lower, upper);
+            double[] point = refine(candidates.get(order[s]).clone(), lower, upper, choices);
             double score = logEi(point);
             if (score > bestScore && !taken.test(point)) {
                 bestScore = score;
@@ -182,15 +199,8 @@ public final class AcquisitionOptimizer {
         return bestPoint;
     }
 
-    private double fromUnitCube(int j, double u) {
-        if (grids[j] == null) {
-            return u;
-        }
-        return grids[j][Math.min(grids[j].length - 1, (int) (u * grids[j].length))];
-    }
-
     /** Alternates gradient steps on continuous dimensions with exhaustive sweeps of discrete ones. */
-    private double[] refine(double[] point, double[] lower, double[] upper) {
+    private double[] refine(double[] point, double[] lower, double[] upper, double[][] choices) {
         double score = logEi(point);
         for (int round = 0; round < (anyDiscrete ? 3 : 1); round++) {
             double before = score;
@@ -205,7 +215,7 @@ public final class AcquisitionOptimizer {
                     }
                     double keep = point[j];
                     double bestValue = keep;
-                    for (double v : grids[j]) {
+                    for (double v : choices[j]) {
                         point[j] = v;
                         double s = logEi(point);
                         if (s > score) {
