@@ -89,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
             int done = study.countedTrials();
             if (stored.isEmpty() || done < studySpec.trials()) {
                 storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
+                StudyService.enqueueNew(study, studySpec.enqueue());
             }
             if (done >= studySpec.trials()) {
                 out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",

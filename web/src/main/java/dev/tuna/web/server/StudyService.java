@@ -23,6 +23,7 @@ import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -144,6 +145,7 @@ public final class StudyService implements AutoCloseable {
         try {
             study = study(spec);
             storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
+            enqueueNew(study, spec.enqueue());
         } catch (RuntimeException e) {
             // Not a study without its spec (it showed as complete, and blocked the name): take it back if we can.
             try {
@@ -202,7 +204,8 @@ public final class StudyService implements AutoCloseable {
         }
         int budget = Math.max(spec.trials(), stored.get("trials") instanceof Number n ? n.intValue() : 0);
         StudySpec goingOn = new StudySpec(spec.name(), spec.direction(), spec.metric(), budget, spec.parallelism(),
-                spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron());
+                spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron(),
+                spec.enqueue());
         dispatch.check(goingOn);
         // Made before anything is written: a spec that cannot run here leaves the study as it was.
         Study study = study(goingOn);
@@ -212,6 +215,7 @@ public final class StudyService implements AutoCloseable {
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
         if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
+            enqueueNew(study, goingOn.enqueue());
             start(goingOn, study, objective);
             LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
         }
@@ -311,6 +315,33 @@ public final class StudyService implements AutoCloseable {
                     + (info.attrs().containsKey(ATTR_SPEC) ? "; to run more trials, submit its spec again with more, to go on with"
                     + " it (tuna submit --load-if-exists, or POST /api/studies?loadIfExists=true)" : " (it was made in code: the program that made it runs its trials)"));
         }
+    }
+
+    /**
+     * Enqueues the spec's points that no trial of the study has (run, running, waiting or interrupted: those run
+     * again on their own), as Optuna's {@code enqueue_trial(skip_if_exists=True)}: a spec submitted again to go on
+     * does not run its points twice.
+     *
+     * @return how many it enqueued
+     */
+    public static int enqueueNew(Study study, List<Map<String, Object>> points) {
+        List<FrozenTrial> trials = study.trials();
+        int queued = 0;
+        for (Map<String, Object> point : points) {
+            if (trials.stream().noneMatch(t -> hasPoint(t, point))) {
+                study.enqueue(point);
+                queued++;
+            }
+        }
+        return queued;
+    }
+
+    private static boolean hasPoint(FrozenTrial trial, Map<String, Object> point) {
+        Map<String, Object> values = new java.util.HashMap<>(trial.fixedParams());
+        values.putAll(trial.params());
+        return point.entrySet().stream().allMatch(e -> values.get(e.getKey()) instanceof Number had
+                && e.getValue() instanceof Number wanted ? had.doubleValue() == wanted.doubleValue()
+                : java.util.Objects.equals(values.get(e.getKey()), e.getValue()));
     }
 
     /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */

@@ -5,6 +5,7 @@ import dev.tuna.core.Distribution;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -25,10 +26,12 @@ import java.util.regex.Pattern;
  * @param trainable      what a trial runs
  * @param space          the search space: parameter name to distribution, in the order given
  * @param cron           a Quartz cron expression to run {@code trials} more trials each time it fires, or null
+ * @param enqueue        points to run first, in this order (Ray Tune's {@code points_to_evaluate}, Optuna's
+ *                       {@code enqueue_trial}): values of some or all of the space's parameters, inside their ranges
  */
 public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
                         Long timeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
-                        Map<String, Distribution> space, String cron) {
+                        Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue) {
 
     /** Valid study names: a letter or digit, then up to 63 letters, digits, dots, underscores or dashes. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -39,6 +42,8 @@ public record StudySpec(String name, Direction direction, String metric, int tri
 
     public StudySpec {
         space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
+        enqueue = enqueue == null ? List.of()
+                : enqueue.stream().map(p -> Collections.unmodifiableMap(new LinkedHashMap<>(p))).toList();
     }
 
     /** The study's run time limit, if any. */

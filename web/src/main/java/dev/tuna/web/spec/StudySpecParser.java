@@ -15,6 +15,7 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +40,8 @@ public final class StudySpecParser {
     public static final int MAX_PARAMS = 1000;
     /** The most choices of one categorical parameter. */
     public static final int MAX_CHOICES = 10_000;
+    /** The most points a spec may enqueue. */
+    public static final int MAX_ENQUEUED = 10_000;
     /** The longest timeout a spec may ask for: a year. */
     static final long MAX_TIMEOUT_SECONDS = 366L * 24 * 3600;
 
@@ -121,8 +124,10 @@ public final class StudySpecParser {
         if (cron != null) {
             checkCron(cron);
         }
+        List<Map<String, Object>> enqueue = enqueue(f.raw("enqueue"), space);
         f.done();
-        StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable, space, cron);
+        StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable,
+                space, cron, enqueue);
         // Build the parts once: a spec that parses must run.
         SamplerFactory.create(sampler, space, name);
         PrunerFactory.create(pruner, "pruner");
@@ -290,6 +295,73 @@ public final class StudySpecParser {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
+    /**
+     * The points a spec asks to run first ({@code "enqueue": [{"lr": 0.01, "units": 64}, ...]}): each names some or
+     * all of the space's parameters (the others are sampled), with values inside their ranges.
+     */
+    private static List<Map<String, Object>> enqueue(JsonNode node, Map<String, Distribution> space) {
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new SpecException("enqueue", "expected an array of points such as {\"lr\": 0.01}, got "
+                    + JsonFields.describe(node));
+        }
+        if (node.size() > MAX_ENQUEUED) {
+            throw new SpecException("enqueue", "has " + node.size() + " points, more than " + MAX_ENQUEUED);
+        }
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode p = node.get(i);
+            String at = "enqueue[" + i + "]";
+            if (!p.isObject() || p.isEmpty()) {
+                throw new SpecException(at, "expected an object of parameter values such as {\"lr\": 0.01}, got "
+                        + JsonFields.describe(p));
+            }
+            Map<String, Object> point = new LinkedHashMap<>();
+            for (Iterator<String> names = p.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                String field = at + "." + name;
+                Distribution d = space.get(name);
+                if (d == null) {
+                    throw new SpecException(field, "not a parameter of the space (" + String.join(", ", space.keySet()) + ")");
+                }
+                Object value = scalar(p.get(name), field);
+                if (d instanceof CategoricalDistribution c && c.indexOf(value) < 0) {
+                    throw new SpecException(field, JsonFields.describe(p.get(name)) + " is not one of " + c.choices());
+                }
+                if (!(d instanceof CategoricalDistribution) && !(value instanceof Number)) {
+                    throw new SpecException(field, "expected a number, got " + JsonFields.describe(p.get(name)));
+                }
+                if (d instanceof IntDistribution && value instanceof Double v && v != Math.rint(v)) {
+                    throw new SpecException(field, "expected an integer, got " + value);
+                }
+                try {
+                    d.toInternal(value);
+                } catch (IllegalArgumentException e) {
+                    throw new SpecException(field, e.getMessage()); // outside the range: "0.5 is outside float[...]"
+                }
+                point.put(name, value);
+            }
+            points.add(point);
+        }
+        return points;
+    }
+
+    /** A JSON string, number or boolean as Java's; anything else is refused at {@code path}. */
+    private static Object scalar(JsonNode c, String path) {
+        if (c.isTextual()) {
+            return c.textValue();
+        } else if (c.isBoolean()) {
+            return c.booleanValue();
+        } else if (c.isIntegralNumber()) {
+            return JsonFields.integer(c, path, Long.MIN_VALUE, Long.MAX_VALUE);
+        } else if (c.isNumber()) {
+            return JsonFields.number(c, path);
+        }
+        throw new SpecException(path, "expected a string, number or boolean, got " + JsonFields.describe(c));
+    }
+
     private static CategoricalDistribution categorical(JsonFields f) {
         JsonNode choices = f.required("choices");
         String path = f.path("choices");
@@ -301,19 +373,7 @@ public final class StudySpecParser {
         }
         List<Object> list = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
-            JsonNode c = choices.get(i);
-            String at = path + "[" + i + "]";
-            if (c.isTextual()) {
-                list.add(c.textValue());
-            } else if (c.isBoolean()) {
-                list.add(c.booleanValue());
-            } else if (c.isIntegralNumber()) {
-                list.add(JsonFields.integer(c, at, Long.MIN_VALUE, Long.MAX_VALUE));
-            } else if (c.isNumber()) {
-                list.add(JsonFields.number(c, at));
-            } else {
-                throw new SpecException(at, "expected a string, number or boolean, got " + JsonFields.describe(c));
-            }
+            list.add(scalar(choices.get(i), path + "[" + i + "]"));
         }
         try {
             return CategoricalDistribution.of(list);
@@ -360,6 +420,9 @@ public final class StudySpecParser {
         spec.space().forEach((name, d) -> space.set(name, JSON.valueToTree(d)));
         if (spec.cron() != null) {
             o.put("cron", spec.cron());
+        }
+        if (!spec.enqueue().isEmpty()) {
+            o.set("enqueue", JSON.valueToTree(spec.enqueue()));
         }
         return o;
     }
@@ -489,7 +552,8 @@ public final class StudySpecParser {
     public static StudySpec resolved(StudySpec spec) {
         return new StudySpec(spec.name(), spec.direction(), spec.metric(), spec.trials(), spec.parallelism(),
                 spec.timeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
-                PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron());
+                PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron(),
+                spec.enqueue());
     }
 
     private static ObjectNode toJson(PrunerSpec pruner) {

@@ -288,6 +288,25 @@ class StudyServiceTest {
     }
 
     @Test
+    void aSpecsPointsRunFirstAndASpecSubmittedAgainDoesNotRunThemTwice() throws InterruptedException {
+        String spec = Api.quadratic("warm", 3, 1, 0).replace("\"trials\": 3,",
+                "\"trials\": 3, \"enqueue\": [{\"x\": 1.5, \"k\": 2, \"opt\": \"b\"}, {\"x\": -0.25}],");
+        try (StudyService service = service(new FlakyDispatch(0, null))) {
+            service.submit(service.parser().parse(spec));
+            awaitEnd(service, "warm");
+            List<dev.tuna.core.FrozenTrial> trials = service.storage().trials("warm");
+            assertThat(trials.get(0).params()).isEqualTo(java.util.Map.of("x", 1.5, "k", 2, "opt", "b"));
+            assertThat(trials.get(1).params()).containsEntry("x", -0.25); // k and opt sampled
+            // Gone on with 2 more trials: both sampled, the points had run.
+            service.submitOrGoOn(service.parser().parse(spec.replace("\"trials\": 3,", "\"trials\": 5,")));
+            awaitEnd(service, "warm");
+            trials = service.storage().trials("warm");
+            assertThat(trials).hasSize(5);
+            assertThat(trials.subList(2, 5)).noneMatch(t -> t.params().get("x").equals(1.5) || t.params().get("x").equals(-0.25));
+        }
+    }
+
+    @Test
     void aSummarySaysTheInterruptedTrialsApartFromTheFailedOnes() {
         InMemoryStorage storage = new InMemoryStorage();
         storage.createStudy("s", dev.tuna.core.Direction.MINIMIZE);

@@ -12,6 +12,7 @@ import dev.tuna.search.pruner.SuccessiveHalvingPruner;
 import dev.tuna.search.sampler.GridSampler;
 import dev.tuna.search.sampler.SobolSampler;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -128,6 +129,15 @@ class StudySpecParserTest {
     }
 
     @Test
+    void pointsToEnqueueAreReadInOrderAndWrittenBack() {
+        StudySpec spec = parser.parse(with("enqueue", "[{\"lr\": 0.01, \"units\": 64}, {\"optimizer\": \"sgd\"}]"));
+        assertThat(spec.enqueue()).containsExactly(Map.of("lr", 0.01, "units", 64L), Map.of("optimizer", "sgd"));
+        assertThat(parser.parse(StudySpecParser.toJson(spec)).enqueue()).isEqualTo(spec.enqueue());
+        assertThat(parser.parse(VALID).enqueue()).isEmpty();
+        assertThat(StudySpecParser.toJson(parser.parse(VALID)).has("enqueue")).isFalse();
+    }
+
+    @Test
     void prunerOptionsReachThePruner() {
         StudySpec spec = parser.parse(with("pruner", "{\"type\": \"asha\", \"minResource\": 2, \"reductionFactor\": 3}"));
         assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(SuccessiveHalvingPruner.class);
@@ -165,6 +175,14 @@ class StudySpecParserTest {
         "space.lr.low: must be above 0 on a log scale, got 0|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0, \"high\": 1, \"log\": true}},",
         "space.lr.low: must be above 0 on a log scale, got -2|\"space\": {\"lr\": {\"type\": \"int\", \"low\": -2, \"high\": 1, \"log\": true}},",
         "extra: unknown field|\"extra\": 1,",
+        "enqueue: expected an array of points such as {\"lr\": 0.01}, got an object|\"enqueue\": {\"lr\": 0.01},",
+        "enqueue[1]: expected an object of parameter values such as {\"lr\": 0.01}, got an object|\"enqueue\": [{\"lr\": 0.01}, {}],",
+        "enqueue[0].lr: 0.5 is outside|\"enqueue\": [{\"lr\": 0.5}],",
+        "enqueue[0].units: expected an integer, got 64.5|\"enqueue\": [{\"units\": 64.5}],",
+        "enqueue[0].optimizer: the string 'rmsprop' is not one of [adam, sgd]|\"enqueue\": [{\"optimizer\": \"rmsprop\"}],",
+        "enqueue[0].lr: expected a number, got the string '0.01'|\"enqueue\": [{\"lr\": \"0.01\"}],",
+        "enqueue[0].momentum: not a parameter of the space (lr, units, optimizer)|\"enqueue\": [{\"momentum\": 0.9}],",
+        "enqueue[0].lr: expected a string, number or boolean, got an array|\"enqueue\": [{\"lr\": [0.01]}],",
         "sampler.options.scramble: unknown field (it takes no fields)|\"sampler\": {\"type\": \"sobol\", \"options\": {\"scramble\": true}},",
     })
     void rejectsBadFieldsByPath(String message, String replacement) {
