@@ -72,6 +72,13 @@ interface StudySource extends AutoCloseable {
 
         static Local folder(Path data, boolean toChange) {
             Path db = data.resolve(ServerRuntime.DB_FILE);
+            if (Files.exists(data) && !Files.isDirectory(data)) {
+                // The data file itself given: it read "no studies in .../tuna.db (no tuna.db)".
+                Path folder = data.toAbsolutePath().getParent();
+                throw new IllegalArgumentException("--data names a data folder, and " + data + " is a file"
+                        + (data.getFileName().toString().equals(ServerRuntime.DB_FILE) && folder != null
+                        ? ": give its folder, " + folder : ""));
+            }
             if (!Files.exists(db)) {
                 throw new IllegalArgumentException("--data: no studies in " + data + " (no " + ServerRuntime.DB_FILE + ")");
             }

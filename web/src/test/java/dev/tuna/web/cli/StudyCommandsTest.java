@@ -105,6 +105,11 @@ class StudyCommandsTest {
 
         TunaRun studies = tuna("studies", "--data", data.toString());
         assertThat(studies.out()).contains("br").contains("complete").contains("6/6").contains("sobol");
+        // The data file given for its folder: it read "no studies in .../tuna.db (no tuna.db)".
+        TunaRun file = tuna("studies", "--data", data.resolve(ServerRuntime.DB_FILE).toString());
+        assertThat(file.code()).isNotZero();
+        assertThat(file.err().strip()).isEqualTo("tuna studies: --data names a data folder, and "
+                + data.resolve(ServerRuntime.DB_FILE) + " is a file: give its folder, " + data.toAbsolutePath());
 
         TunaRun list = tuna("trials", "br", "--data", data.toString());
         assertThat(list.out().lines().count()).isEqualTo(7);
