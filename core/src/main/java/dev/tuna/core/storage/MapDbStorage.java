@@ -353,8 +353,9 @@ public final class MapDbStorage implements Storage {
         writeUnwritten();
         if (db.dirty() || writeFailure != null) {
             try {
-                // With nothing waiting (the failed change was undone), a probe tells when the disk takes writes again.
-                trackingFailure(db::probe);
+                // After a failure, a probe tells when the disk takes writes again (what waits may fit where a
+                // trial's end does not); otherwise what waits is committed.
+                trackingFailure(writeFailure != null ? db::probe : db::commit);
             } catch (RuntimeException e) {
                 // Logged by commit; the changes wait for the next try.
             }

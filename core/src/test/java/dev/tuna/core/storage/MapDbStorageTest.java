@@ -323,6 +323,11 @@ class MapDbStorageTest extends DurableStorageContractTest {
         disk[0].full = false;
         Thread.sleep(1000);
         assertThat(storage.writeFailure()).isPresent();
+        // Nor when a small change waits (a running trial's report), which those bytes take: once it was written,
+        // the storage passed for one with room again (the health check said ok while trials could not end).
+        storage.report("s", running.number(), 1, 1.25, Map.of());
+        Thread.sleep(1000);
+        assertThat(storage.writeFailure()).isPresent();
         disk[0].limit = Long.MAX_VALUE;
         awaitNoWriteFailure(storage);
         FrozenTrial done = storage.finishTrial("s", running.number(), TrialState.COMPLETE, 1.0, null);
@@ -331,7 +336,7 @@ class MapDbStorageTest extends DurableStorageContractTest {
         try (MapDbStorage reopened = MapDbStorage.open(file)) {
             FrozenTrial saved = reopened.trial("s", running.number());
             assertThat(saved.state()).isEqualTo(TrialState.COMPLETE);
-            assertThat(saved.intermediateValues()).containsEntry(0, 1.5); // the report that waited is saved with it
+            assertThat(saved.intermediateValues()).containsEntry(0, 1.5).containsEntry(1, 1.25); // the reports that waited
             assertThat(reopened.findStudy("s").orElseThrow().attrs()).containsEntry("spec", "kept");
             assertThat(reopened.trials("s")).hasSize(1);
         }
