@@ -147,8 +147,8 @@ final class ReadCommands {
 
     /** {@code tuna export NAME --format csv|json}. */
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Writes every trial of a study as CSV (one row per trial, one column per parameter) or JSON"
-                    + " (all curves).")
+            description = "Writes every trial of a study as CSV (one row per trial; a column per parameter, per metric"
+                    + " with its last value, and per user attribute) or JSON (all curves).")
     static final class Export extends ReadCommand {
         enum Format { csv, json }
 
@@ -231,12 +231,19 @@ final class ReadCommands {
             }
         }
 
+        /**
+         * One row per trial: its outcome, a column per parameter, per metric (its last reported value, as Ray Tune's
+         * results table has) and per user attribute (as Optuna's {@code trials_dataframe}).
+         */
         static String csv(List<JsonNode> trials) {
-            Set<String> params = new LinkedHashSet<>();
-            trials.forEach(t -> t.get("params").fieldNames().forEachRemaining(params::add));
+            Set<String> params = names(trials, "params");
+            Set<String> metrics = names(trials, "metrics");
+            Set<String> attrs = names(trials, "userAttrs");
             StringBuilder b = new StringBuilder();
             List<String> header = new ArrayList<>(List.of("number", "state", "value", "duration_ms", "device", "reason"));
             params.forEach(p -> header.add("param_" + p));
+            metrics.forEach(m -> header.add("metric_" + m));
+            attrs.forEach(a -> header.add("user_" + a));
             row(b, header);
             for (JsonNode t : trials) {
                 List<String> cells = new ArrayList<>();
@@ -247,9 +254,35 @@ final class ReadCommands {
                 cells.add(t.hasNonNull("device") ? t.get("device").asText() : "");
                 cells.add(t.hasNonNull("reason") ? t.get("reason").asText() : "");
                 params.forEach(p -> cells.add(t.get("params").hasNonNull(p) ? t.get("params").get(p).asText() : ""));
+                metrics.forEach(m -> cells.add(lastValue(t.path("metrics").path(m))));
+                attrs.forEach(a -> {
+                    JsonNode v = t.path("userAttrs").path(a);
+                    cells.add(v.isMissingNode() || v.isNull() ? "" : v.isValueNode() ? v.asText() : v.toString());
+                });
                 row(b, cells);
             }
             return b.toString();
+        }
+
+        /** The field names of every trial's {@code field} object, in the order first seen. */
+        private static Set<String> names(List<JsonNode> trials, String field) {
+            Set<String> names = new LinkedHashSet<>();
+            trials.forEach(t -> t.path(field).fieldNames().forEachRemaining(names::add));
+            return names;
+        }
+
+        /** A curve's ({@code {"1": 0.5, "2": 0.4}}, by step) value at its last step, or empty. */
+        private static String lastValue(JsonNode curve) {
+            String last = "";
+            int lastStep = Integer.MIN_VALUE;
+            for (var e : (Iterable<java.util.Map.Entry<String, JsonNode>>) curve::fields) {
+                int step = Integer.parseInt(e.getKey());
+                if (step >= lastStep) {
+                    lastStep = step;
+                    last = e.getValue().isNull() ? "" : e.getValue().asText();
+                }
+            }
+            return last;
         }
 
         private static void row(StringBuilder b, List<String> cells) {

@@ -84,4 +84,22 @@ class ReadCommandsTest {
                 + "param_w,param_dash");
         assertThat(lines.get(1)).isEqualTo("0,FAIL,-1.5,7,,\"'=HYPERLINK(\"\"http://x\"\")\",'+relu,-0.25,'@home,-Infinity,'-x");
     }
+
+    @Test
+    void csvHasAColumnPerMetricWithItsLastValueAndPerUserAttribute() throws Exception {
+        // Ray Tune's results table has each trial's final metrics, Optuna's trials_dataframe its user attributes.
+        List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
+                {"number": 0, "state": "COMPLETE", "value": 0.9, "durationMillis": 7, "device": "cpu", "reason": null,
+                 "params": {"lr": 0.01}, "metrics": {"val_loss": {"1": 0.5, "2": 0.25, "10": 0.125}},
+                 "userAttrs": {"note": "first", "tags": ["a", "b"]}}
+                """), StudySource.JSON.readTree("""
+                {"number": 1, "state": "PRUNED", "value": 0.4, "durationMillis": 3, "device": "cpu", "reason": "pruned",
+                 "params": {"lr": 0.1}, "metrics": {"train_loss": {"1": 2.0}}, "userAttrs": {}}
+                """));
+        List<String> lines = ReadCommands.Export.csv(trials).lines().toList();
+        assertThat(lines).containsExactly(
+                "number,state,value,duration_ms,device,reason,param_lr,metric_val_loss,metric_train_loss,user_note,user_tags",
+                "0,COMPLETE,0.9,7,cpu,,0.01,0.125,,first,\"[\"\"a\"\",\"\"b\"\"]\"",
+                "1,PRUNED,0.4,3,cpu,pruned,0.1,,2.0,,");
+    }
 }

@@ -116,7 +116,7 @@ class StudyCommandsTest {
 
         TunaRun csv = tuna("export", "br", "--format", "csv", "--data", data.toString());
         List<String> lines = csv.out().lines().toList();
-        assertThat(lines.get(0)).isEqualTo("number,state,value,duration_ms,device,reason,param_x1,param_x2");
+        assertThat(lines.get(0)).isEqualTo("number,state,value,duration_ms,device,reason,param_x1,param_x2,metric_train_loss");
         assertThat(lines).hasSize(7);
         assertThat(lines.get(1 + best.number())).startsWith(best.number() + ",COMPLETE," + best.value() + ",");
 
