@@ -111,11 +111,18 @@ final class ReadCommands {
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
 
+        @Option(names = "--state", split = ",", paramLabel = "STATE",
+                description = "Only the trials in these states (COMPLETE, PRUNED, FAIL, RUNNING, WAITING; comma-separated).")
+        List<dev.tuna.core.TrialState> states;
+
         @Override
         void print(StudySource s, PrintWriter out) {
             Iterable<JsonNode> trials = s.trials(name(study));
             out.printf("%5s %-9s %-12s %9s  %s%n", "#", "STATE", "VALUE", "SECONDS", "PARAMS / REASON");
             for (JsonNode t : trials) {
+                if (states != null && states.stream().noneMatch(st -> st.name().equals(t.get("state").asText()))) {
+                    continue;
+                }
                 String params = json(t.get("params"));
                 String reason = t.hasNonNull("reason") ? "  (" + Terminal.printable(t.get("reason").asText()) + ")" : "";
                 out.printf(Locale.ROOT, "%5d %-9s %-12s %9.2f  %s%s%n", t.get("number").asInt(), t.get("state").asText(),

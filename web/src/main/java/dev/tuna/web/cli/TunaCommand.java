@@ -32,7 +32,8 @@ public final class TunaCommand implements Runnable {
 
     /** A command line with Tuna's error handling, ready to {@link CommandLine#execute execute}. */
     public static CommandLine commandLine() {
-        return OneLineErrorHandler.install(new CommandLine(new TunaCommand()));
+        // States and formats as users write them: --state complete, --format CSV.
+        return OneLineErrorHandler.install(new CommandLine(new TunaCommand()).setCaseInsensitiveEnumValuesAllowed(true));
     }
 
     @Override

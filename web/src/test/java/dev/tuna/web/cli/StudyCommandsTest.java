@@ -113,6 +113,11 @@ class StudyCommandsTest {
 
         TunaRun list = tuna("trials", "br", "--data", data.toString());
         assertThat(list.out().lines().count()).isEqualTo(7);
+        assertThat(tuna("trials", "br", "--state", "complete", "--data", data.toString()).out().lines().count()).isEqualTo(7);
+        assertThat(tuna("trials", "br", "--state", "PRUNED,FAIL", "--data", data.toString()).out().lines()).hasSize(1); // the header
+        TunaRun badState = tuna("trials", "br", "--state", "done", "--data", data.toString());
+        assertThat(badState.code()).isEqualTo(2);
+        assertThat(badState.err().lines().findFirst().orElseThrow()).contains("--state").contains("done");
 
         TunaRun csv = tuna("export", "br", "--format", "csv", "--data", data.toString());
         List<String> lines = csv.out().lines().toList();
