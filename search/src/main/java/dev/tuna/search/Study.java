@@ -55,10 +55,12 @@ public final class Study {
      * pruner that made it ({@code {"sampler": "GpSampler", "pruner": "NopPruner"}}).
      */
     public static final String ATTR_MADE_IN_CODE = "madeInCode";
-    /** System attribute of a trial that runs a failed trial's parameters again: that trial's number. */
-    public static final String ATTR_RETRY_OF = "retry_of";
+    /** System attribute of a trial that {@link #rerunInterrupted} enqueued: the number of the trial it runs again. */
+    public static final String ATTR_RERUN_OF = "rerun_of";
     /** System attribute of such a trial: how many times the parameters of its first trial have run again, from 1. */
-    public static final String ATTR_RETRIES = "retries";
+    public static final String ATTR_RERUNS = "reruns";
+    /** System attribute of a retry an executor enqueued for a trial that failed for an infrastructure reason. */
+    public static final String ATTR_RETRY_OF = "retry_of";
     /** How many times {@link #rerunInterrupted} runs one trial's parameters again (a trial that kills its process). */
     static final int MAX_RERUNS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Study.class);
@@ -130,7 +132,8 @@ public final class Study {
         Objects.requireNonNull(options, "options");
         if (options.totalTrials() != null) {
             // A study run to its total goes on: with the trials it had begun first.
-            rerunInterrupted(options.totalTrials() - countedTrials());
+            rerunInterrupted(Math.min(options.totalTrials() - countedTrials(),
+                    options.trials() == null ? Integer.MAX_VALUE : options.trials()));
         }
         TrialLoop loop = new TrialLoop(this, objective, options, budget(options));
         loops.add(loop);
@@ -539,43 +542,56 @@ public final class Study {
      * Enqueues again the parameters of each trial Tuna interrupted (its process killed, its study stopped, its
      * storage out of reach) that no trial runs again yet, as Ray Tune restores an experiment's unfinished trials: a
      * study that goes on runs the configurations it had begun instead of leaving them untried (a kill -9 lost the
-     * demo's best configuration this way). The new trials start before any sampled one, marked
-     * {@value #ATTR_RETRY_OF}; one trial's parameters run again at most {@value #MAX_RERUNS} times. {@link #optimize}
-     * calls this when it runs to a total of trials ({@link OptimizeOptions#totalTrials()}), as a resumed study does,
-     * with the trials that total still lacks as {@code atMost}.
+     * demo's best configuration this way). The new trials start before any sampled one (after those already waiting),
+     * marked {@value #ATTR_RERUN_OF}; one trial's parameters run again at most {@value #MAX_RERUNS} times.
+     * {@link #optimize} calls this when it runs to a total of trials ({@link OptimizeOptions#totalTrials()}), as a
+     * resumed study does, with the trials that total still lacks as {@code room}.
      *
-     * @param atMost the most trials to enqueue, the oldest interrupted first
+     * @param room the trials still to run: those already waiting (enqueued points, retries) take their places first,
+     *             and the rest, the oldest interrupted first, are the most this enqueues
      * @return how many trials it enqueued
      */
-    public int rerunInterrupted(int atMost) {
-        if (atMost <= 0) {
+    public int rerunInterrupted(int room) {
+        if (room <= 0) {
             return 0;
         }
-        return storage.exclusively(name, () -> {
-            List<FrozenTrial> all = storage.trials(name);
-            Set<Integer> rerun = new HashSet<>();
-            for (FrozenTrial t : all) {
-                if (t.systemAttrs().get(ATTR_RETRY_OF) instanceof Number n) {
-                    rerun.add(n.intValue());
+        // Under the ask lock too: a trial of this study that started between the enqueue and its mark would run
+        // unmarked, and be enqueued again by the next call.
+        askLock.lock();
+        try {
+            return storage.exclusively(name, () -> {
+                List<FrozenTrial> all = storage.trials(name);
+                Set<Integer> runAgain = new HashSet<>(); // by a rerun, or by an executor's retry
+                int free = room;
+                for (FrozenTrial t : all) {
+                    for (String attr : List.of(ATTR_RERUN_OF, ATTR_RETRY_OF)) {
+                        if (t.systemAttrs().get(attr) instanceof Number n) {
+                            runAgain.add(n.intValue());
+                        }
+                    }
+                    free -= t.state() == TrialState.WAITING ? 1 : 0;
                 }
-            }
-            int queued = 0;
-            for (FrozenTrial t : all) {
-                int reruns = t.systemAttrs().get(ATTR_RETRIES) instanceof Number n ? n.intValue() : 0;
-                Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
-                params.putAll(t.params());
-                if (queued < atMost && t.wasInterrupted() && !rerun.contains(t.number()) && reruns < MAX_RERUNS
-                        && !params.isEmpty()) {
-                    FrozenTrial again = storage.enqueueTrial(name, params);
-                    storage.setSystemAttrs(name, again.number(), Map.of(ATTR_RETRY_OF, t.number(), ATTR_RETRIES, reruns + 1));
-                    queued++;
+                int queued = 0;
+                for (FrozenTrial t : all) {
+                    int reruns = t.systemAttrs().get(ATTR_RERUNS) instanceof Number n ? n.intValue() : 0;
+                    Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
+                    params.putAll(t.params());
+                    if (queued < free && t.wasInterrupted() && !runAgain.contains(t.number()) && reruns < MAX_RERUNS
+                            && !params.isEmpty()) {
+                        FrozenTrial again = storage.enqueueTrial(name, params);
+                        storage.setSystemAttrs(name, again.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS,
+                                reruns + 1));
+                        queued++;
+                    }
                 }
-            }
-            if (queued > 0) {
-                LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, queued);
-            }
-            return queued;
-        });
+                if (queued > 0) {
+                    LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, queued);
+                }
+                return queued;
+            });
+        } finally {
+            askLock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- results

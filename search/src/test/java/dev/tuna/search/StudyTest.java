@@ -193,11 +193,11 @@ class StudyTest {
         assertThat(trials).hasSize(6);
         // Its configuration ran first, marked as a rerun of it, where a new one had been sampled in its place.
         assertThat(trials.get(4).params()).containsEntry("x", 4.25);
-        assertThat(trials.get(4).systemAttrs()).containsEntry(Study.ATTR_RETRY_OF, 3).containsEntry(Study.ATTR_RETRIES, 1);
-        assertThat(trials.get(5).systemAttrs()).doesNotContainKey(Study.ATTR_RETRY_OF);
+        assertThat(trials.get(4).systemAttrs()).containsEntry(Study.ATTR_RERUN_OF, 3).containsEntry(Study.ATTR_RERUNS, 1);
+        assertThat(trials.get(5).systemAttrs()).doesNotContainKey(Study.ATTR_RERUN_OF);
         // Once: run again to a larger total, it is not enqueued a second time; nor by a call that is not to a total.
         study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(6).build());
-        assertThat(study.trials().stream().filter(t -> t.systemAttrs().containsKey(Study.ATTR_RETRY_OF))).hasSize(1);
+        assertThat(study.trials().stream().filter(t -> t.systemAttrs().containsKey(Study.ATTR_RERUN_OF))).hasSize(1);
         assertThat(study.rerunInterrupted(10)).isZero();
     }
 
@@ -213,6 +213,13 @@ class StudyTest {
         study.optimize(StudyTest::quadratic, OptimizeOptions.builder().optTotalTrials(2).build());
         assertThat(study.trials()).hasSize(3);
         assertThat(study.trials(TrialState.WAITING)).isEmpty();
+        // Trials already waiting take the places the total has left: two points fill two more trials and the rerun
+        // is not queued (it was left waiting for good); with room for a third it is.
+        study.enqueue(Map.of("x", 2.0));
+        study.enqueue(Map.of("x", 3.0));
+        assertThat(study.rerunInterrupted(2)).isZero();
+        assertThat(study.rerunInterrupted(3)).isEqualTo(1);
+        assertThat(study.trials(TrialState.WAITING)).hasSize(3);
     }
 
     @Test

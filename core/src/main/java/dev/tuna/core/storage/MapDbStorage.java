@@ -135,7 +135,7 @@ public final class MapDbStorage implements Storage {
         storage.readOnly = readOnly;
         try {
             storage.load();
-        } catch (RuntimeException e) {
+        } catch (StorageException | NumberFormatException | IndexOutOfBoundsException e) {
             // A record MapDB read back but Tuna cannot (a flipped byte, a step key or trial list that does not add
             // up) said only what it hit: "For input string: ...", "study 'q1' is missing trial 21".
             db.abandon();
@@ -143,6 +143,9 @@ public final class MapDbStorage implements Storage {
             throw new StorageException("cannot open " + path + ": a record in it cannot be read, it is damaged or its"
                     + " disk failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
                     + " start an empty store", e);
+        } catch (RuntimeException e) { // a fault of Tuna's own, maybe: no advice to throw the file away
+            db.abandon();
+            throw new StorageException("cannot read " + path + ": " + e, e);
         }
         try {
             storage.recoverInterrupted();

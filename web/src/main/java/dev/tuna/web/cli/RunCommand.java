@@ -89,6 +89,9 @@ final class RunCommand implements Callable<Integer> {
             int done = study.countedTrials();
             if (stored.isEmpty() || done < studySpec.trials()) {
                 storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
+                if (Boolean.TRUE.equals(storage.findStudy(study.name()).orElseThrow().attrs().get(StudyService.ATTR_TIMED_OUT))) {
+                    storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, false); // it goes on, with its timeout again
+                }
                 StudyService.enqueueNew(study, studySpec.enqueue());
             }
             if (done >= studySpec.trials()) {
@@ -143,6 +146,10 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted,
                         studySpec.trials());
             } else if (counted < studySpec.trials()) {
+                if (studySpec.timeout().isPresent()) {
+                    // As a server marks it: held stopped, so that a server on this folder does not give it its time again.
+                    storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, true);
+                }
                 String why = studySpec.timeout().map(t -> "its timeout of " + t.toSeconds() + " s ran out")
                         .orElse("it stopped");
                 out.printf("Stopped after %d of %d trials: %s; run the same command again to go on.%n", counted,

@@ -194,7 +194,7 @@ public final class ServerRuntime implements AutoCloseable {
 
     /**
      * Stops serving, stops the runs, leaves the cluster if it is in one, closes storage. Trials running here end FAIL
-     * "interrupted: the worker shut down" and do not count: on resume, new trials take their place. On a cluster,
+     * "interrupted: the worker shut down" and do not count: on resume, they run again first. On a cluster,
      * the studies' queued trial jobs are deleted, trials already running on other nodes finish there, and the next
      * start resumes the studies.
      */

@@ -194,6 +194,7 @@ public final class StudyService implements AutoCloseable {
         refuseIfDeleting(spec.name());
         Run run = runs.get(spec.name());
         if (run != null && run.active() && !run.stopped() && run.scheduled == null && asksNothingNew(stored, spec)) {
+            enqueueNew(run.study, spec.enqueue()); // points new to it join the run
             return new Submitted(info, false); // the same spec again (a client's retry, say): it runs on
         }
         if (run != null && run.active()) {
@@ -269,7 +270,7 @@ public final class StudyService implements AutoCloseable {
 
     /** What storage says of a study that no run of this process is running. */
     public static State storedState(StudyInfo info, int counted) {
-        if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED)) || Boolean.TRUE.equals(info.attrs().get(ATTR_TIMED_OUT))) {
+        if (Boolean.TRUE.equals(info.attrs().get(ATTR_STOPPED))) {
             return State.STOPPED;
         }
         Object spec = info.attrs().get(ATTR_SPEC);
@@ -280,6 +281,9 @@ public final class StudyService implements AutoCloseable {
         if (spec instanceof Map<?, ?> m && m.get("trials") instanceof Number trials && counted >= trials.intValue()
                 || Boolean.TRUE.equals(info.attrs().get(ATTR_EXHAUSTED))) {
             return State.COMPLETE;
+        }
+        if (Boolean.TRUE.equals(info.attrs().get(ATTR_TIMED_OUT))) {
+            return State.STOPPED; // its time ran out before its trials did (others may have run them since)
         }
         return spec == null ? State.COMPLETE : State.IDLE;
     }
@@ -299,7 +303,8 @@ public final class StudyService implements AutoCloseable {
 
     /**
      * Stops a study: no more trials start, running ones end FAIL "interrupted: the study was stopped" (not
-     * counted: a resumed study runs others in their place); it stays stopped across restarts.
+     * counted: a resumed study runs their parameters again first, {@link Study#rerunInterrupted}); it stays stopped
+     * across restarts.
      *
      * @throws ApiException (409) if the study is complete: there is nothing to stop
      */
@@ -684,7 +689,6 @@ public final class StudyService implements AutoCloseable {
         this.storageOutageLimit = limit;
     }
 
-    /** Counts of a study's trials by state. */
     /**
      * The finished trials as a summary line says them: {@code "7 complete, 13 pruned, 1 failed, 2 interrupted"}, the
      * trials Tuna interrupted (a kill, a stop) apart from those that failed: they do not count, and run again.
@@ -697,6 +701,7 @@ public final class StudyService implements AutoCloseable {
                 + (interrupted > 0 ? ", " + interrupted + " interrupted" : "");
     }
 
+    /** Counts of a study's trials by state. */
     public static Map<TrialState, Long> counts(Iterable<FrozenTrial> trials) {
         Map<TrialState, Long> counts = new java.util.EnumMap<>(TrialState.class);
         for (TrialState s : TrialState.values()) {

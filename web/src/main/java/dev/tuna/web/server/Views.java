@@ -69,7 +69,7 @@ public final class Views {
         if (Boolean.TRUE.equals(info.attrs().get(StudyService.ATTR_EXHAUSTED))) {
             m.put("exhausted", true); // complete before its number of trials: its sampler (a grid) had no point left
         }
-        if (Boolean.TRUE.equals(info.attrs().get(StudyService.ATTR_TIMED_OUT))) {
+        if (state == StudyService.State.STOPPED && Boolean.TRUE.equals(info.attrs().get(StudyService.ATTR_TIMED_OUT))) {
             m.put("timedOut", true); // stopped before its number of trials: its spec's timeout ran out
         }
         Map<String, Object> counts = new LinkedHashMap<>();

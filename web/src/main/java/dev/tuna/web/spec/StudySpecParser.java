@@ -125,6 +125,10 @@ public final class StudySpecParser {
             checkCron(cron);
         }
         List<Map<String, Object>> enqueue = enqueue(f.raw("enqueue"), space);
+        if (enqueue.size() > trials) {
+            // The others would wait, shown as waiting trials, until the study went on.
+            throw new SpecException("enqueue", "has " + enqueue.size() + " points, more than the " + trials + " trials");
+        }
         f.done();
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable,
                 space, cron, enqueue);
@@ -316,7 +320,7 @@ public final class StudySpecParser {
             String at = "enqueue[" + i + "]";
             if (!p.isObject() || p.isEmpty()) {
                 throw new SpecException(at, "expected an object of parameter values such as {\"lr\": 0.01}, got "
-                        + JsonFields.describe(p));
+                        + (p.isObject() ? "an empty object" : JsonFields.describe(p)));
             }
             Map<String, Object> point = new LinkedHashMap<>();
             for (Iterator<String> names = p.fieldNames(); names.hasNext(); ) {

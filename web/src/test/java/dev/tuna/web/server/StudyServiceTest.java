@@ -384,6 +384,12 @@ class StudyServiceTest {
             // The same spec submitted again (12 clients at once: 11 got 409 "is running") runs on; one that would
             // change its run is refused.
             assertThat(service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 3, 1, 0))).created()).isFalse();
+            // One with a new point to run first: the point joins the run (it was dropped).
+            String pointed = Api.quadratic("busy", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"enqueue\": [{\"x\": 0.5}],");
+            service.submitOrGoOn(service.parser().parse(pointed));
+            service.submitOrGoOn(service.parser().parse(pointed));
+            assertThat(service.storage().trials("busy")).singleElement()
+                    .satisfies(t -> assertThat(t.fixedParams()).isEqualTo(java.util.Map.of("x", 0.5)));
             assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(Api.quadratic("busy", 4, 1, 0))))
                     .isInstanceOf(ApiException.class).hasMessageContaining("is running");
             String wider = Api.quadratic("busy", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"parallelism\": 2,");
@@ -436,6 +442,22 @@ class StudyServiceTest {
             awaitEnd(service, "budget");
             assertThat(slow.runs).hasValue(2);
             assertThat(Study.counted(service.storage().trials("budget"))).isEqualTo(2);
+            // Timed out again; its spec submitted again to go on runs it too.
+            assertThat(service.state(service.info("budget"), 2)).isEqualTo(StudyService.State.STOPPED);
+            service.submitOrGoOn(service.parser().parse(spec));
+            awaitEnd(service, "budget");
+            assertThat(slow.runs).hasValue(3);
+            // Its trials all run (by another process, say), it is complete whatever its last run's timeout did.
+            assertThat(Study.counted(service.storage().trials("budget"))).isEqualTo(3);
+            assertThat(service.state(service.info("budget"), 3)).isEqualTo(StudyService.State.COMPLETE);
+            assertThat(Views.study(service.info("budget"), service.storage().trials("budget"))).doesNotContainKey("timedOut");
+        }
+        // A run that ends within its timeout is not timed out.
+        try (StudyService service = service(new FlakyDispatch(0, null))) {
+            service.submit(service.parser().parse(spec.replace("\"timeoutSeconds\": 1,", "\"timeoutSeconds\": 60,")));
+            awaitEnd(service, "budget");
+            assertThat(service.info("budget").attrs()).doesNotContainKey(StudyService.ATTR_TIMED_OUT);
+            assertThat(service.state(service.info("budget"), 3)).isEqualTo(StudyService.State.COMPLETE);
         }
     }
 

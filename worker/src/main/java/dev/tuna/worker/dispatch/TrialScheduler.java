@@ -56,10 +56,11 @@ public final class TrialScheduler implements AutoCloseable {
     /** System attribute of a retry: the number of the failed trial it repeats. */
     public static final String ATTR_RETRY_OF = Study.ATTR_RETRY_OF;
     /** System attribute of a retry: how many retries of the original trial it makes, from 1. */
-    public static final String ATTR_RETRIES = Study.ATTR_RETRIES;
+    public static final String ATTR_RETRIES = "retries";
     /**
      * The reason of trials aborted by {@code study.stop()}: an interruption, so they do not count towards the
-     * study's trials and a resumed study runs others in their place (a stop and resume used up the budget).
+     * study's trials and a study resumed to its total runs their parameters again (a stop and resume used up the
+     * budget).
      */
     public static final String REASON_STOPPED = FrozenTrial.REASON_INTERRUPTED + ": the study was stopped";
     /** The reason of trials still running when a shutdown's grace period ran out. */

@@ -37,7 +37,9 @@ public interface Trainable {
 
     /**
      * This trainable as an objective for the worker's dispatcher: each trial trains on the device of its slot
-     * ({@code cpu}, {@code gpu:N}); without a dispatcher, on the device its trial names, else the CPU.
+     * ({@code cpu}, {@code gpu:N}); without a dispatcher, on the device its trial names, else the CPU. Unlike
+     * {@link #asObjective}, it does not {@linkplain #check check} the settings (a server checks a spec when it is
+     * submitted): call {@code check()} first in code.
      */
     default dev.tuna.worker.device.DeviceObjective asDeviceObjective() {
         return (trial, device) -> train(trial, Device.fromName(device.djlName()));
