@@ -1017,9 +1017,21 @@ function historyChart() {
     if (best === null || better(t.value, best)) best = t.value;
     xs.push(t.number); values.push(t.value); bests.push(best);
   }
-  Tuna.chart(history, 'Value of each trial and best so far', 'trial', [xs, values, bests], [
+  const plot = Tuna.chart(history, 'Value of each trial and best so far', 'trial', [xs, values, bests], [
     {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
+  if (!plot.tunaOpensTrial) {
+    // A click opens the trial under the cursor (the nearest on x: one point per trial), as on the learning curves;
+    // not the end of a drag, which zooms.
+    plot.tunaOpensTrial = true;
+    let down = null;
+    plot.over.addEventListener('mousedown', ev => { down = [ev.clientX, ev.clientY]; });
+    plot.over.addEventListener('click', ev => {
+      const i = plot.cursor.idx;
+      const moved = down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 3;
+      if (!moved && i != null && plot.data[0][i] != null) location.href = Tuna.trialHref(study, plot.data[0][i]);
+    });
+  }
   if (leftOut) history.append(leftOut);
 }
 

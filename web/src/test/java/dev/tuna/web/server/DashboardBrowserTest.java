@@ -419,6 +419,23 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aClickOnTheHistoryOpensTheTrialUnderTheCursor() {
+        browser.get(api.base + "/study.html?name=branin");
+        await(By.cssSelector("#trials tbody tr"));
+        WebElement over = browser.findElement(By.cssSelector("#history .u-over"));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", over);
+        // The mouse on the middle trial's point (offsets from the plot's centre), then a click.
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const u = document.getElementById('history').tunaPlot, k = Math.floor(u.data[0].length / 2);"
+                + "const w = u.over.clientWidth / 2, h = u.over.clientHeight / 2;"
+                + "return [u.valToPos(u.data[0][k], 'x') - w, u.valToPos(u.data[1][k], 'y') - h, u.data[0][k]]");
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(over, at.get(0).intValue(), at.get(1).intValue())
+                .click().perform();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
+        assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + at.get(2).intValue());
+    }
+
+    @Test
     void aStudySubmittedInTheFormGrowsLiveOnItsPage() {
         browser.get(api.base + "/");
         WebElement spec = new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(By.id("spec")));
