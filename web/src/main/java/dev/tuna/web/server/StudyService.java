@@ -206,7 +206,7 @@ public final class StudyService implements AutoCloseable {
         int budget = Math.max(spec.trials(), stored.get("trials") instanceof Number n ? n.intValue() : 0);
         StudySpec goingOn = new StudySpec(spec.name(), spec.direction(), spec.metric(), budget, spec.parallelism(),
                 spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron(),
-                spec.enqueue());
+                spec.enqueue(), spec.conditions());
         dispatch.check(goingOn);
         // Made before anything is written: a spec that cannot run here leaves the study as it was.
         Study study = study(goingOn);

@@ -208,7 +208,13 @@ public final class DjlTrainables implements ObjectiveFactory {
 
     @Override
     public Objective create(StudySpec spec) {
-        return trainable(spec, fixedValues(spec, false)).asDeviceObjective();
+        Map<String, Object> fixed = fixedValues(spec, false);
+        if (spec.conditions().isEmpty()) {
+            return trainable(spec, fixed).asDeviceObjective();
+        }
+        // A conditional space: each trial's trainable suggests the parameters whose conditions its choices meet.
+        return (dev.tuna.worker.device.DeviceObjective) (trial, device) -> registry.create(spec.trainable().type(), fixed,
+                spec.activeSpace(trial)).asDeviceObjective().evaluate(trial, device);
     }
 
     private Trainable trainable(StudySpec spec, Map<String, Object> fixed) {

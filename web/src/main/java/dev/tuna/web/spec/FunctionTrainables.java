@@ -55,10 +55,10 @@ public final class FunctionTrainables implements ObjectiveFactory {
     @Override
     public Objective create(StudySpec spec) {
         Settings s = read(spec);
-        Map<String, Distribution> space = spec.space();
         boolean branin = spec.trainable().type().equals("branin");
         return trial -> {
             Map<String, Object> params = new LinkedHashMap<>();
+            Map<String, Distribution> space = spec.activeSpace(trial);
             space.forEach((name, d) -> params.put(name, trial.suggest(name, d)));
             double f = branin ? Branin.value(number(params.get("x1")), number(params.get("x2"))) : quadratic(space, params, s.center);
             return curve(trial, f, s);

@@ -26,12 +26,16 @@ import java.util.regex.Pattern;
  * @param trainable      what a trial runs
  * @param space          the search space: parameter name to distribution, in the order given
  * @param cron           a Quartz cron expression to run {@code trials} more trials each time it fires, or null
+ * @param conditions     the space's conditional parameters ({@code "when"}): each one's parents (earlier categorical
+ *                       parameters) and the choices of each under which it is suggested; a parameter not named is
+ *                       always suggested
  * @param enqueue        points to run first, in this order (Ray Tune's {@code points_to_evaluate}, Optuna's
  *                       {@code enqueue_trial}): values of some or all of the space's parameters, inside their ranges
  */
 public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
                         Long timeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
-                        Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue) {
+                        Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue,
+                        Map<String, Map<String, List<Object>>> conditions) {
 
     /** Valid study names: a letter or digit, then up to 63 letters, digits, dots, underscores or dashes. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -44,6 +48,31 @@ public record StudySpec(String name, Direction direction, String metric, int tri
         space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
         enqueue = enqueue == null ? List.of()
                 : enqueue.stream().map(p -> Collections.unmodifiableMap(new LinkedHashMap<>(p))).toList();
+        conditions = conditions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(conditions));
+    }
+
+    /**
+     * The parameters a trial suggests, in the space's order: every one whose condition holds on the values the
+     * trial took for the parameters before it (suggested here, in order, as the trainable would). Without
+     * conditions, the whole space.
+     */
+    public Map<String, Distribution> activeSpace(dev.tuna.search.Trial trial) {
+        if (conditions.isEmpty()) {
+            return space;
+        }
+        Map<String, Distribution> active = new LinkedHashMap<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        space.forEach((name, d) -> {
+            Map<String, List<Object>> when = conditions.getOrDefault(name, Map.of());
+            // The parser keeps a condition's choices as the parent's own objects, which a suggestion returns.
+            boolean holds = when.entrySet().stream().allMatch(c -> values.get(c.getKey()) != null
+                    && c.getValue().contains(values.get(c.getKey())));
+            if (holds) {
+                active.put(name, d);
+                values.put(name, trial.suggest(name, d));
+            }
+        });
+        return active;
     }
 
     /** The study's run time limit, if any. */

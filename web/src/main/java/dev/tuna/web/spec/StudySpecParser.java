@@ -112,7 +112,8 @@ public final class StudySpecParser {
         int trials = (int) f.requiredInteger("trials", 1, StudySpec.MAX_TRIALS);
         int parallelism = f.integer("parallelism", 1, 1, StudySpec.MAX_PARALLELISM);
         Long timeout = f.integer("timeoutSeconds", null, 1, MAX_TIMEOUT_SECONDS);
-        Map<String, Distribution> space = space(f.object("space"), f);
+        Map<String, Map<String, List<Object>>> conditions = new LinkedHashMap<>();
+        Map<String, Distribution> space = space(f.object("space"), f, conditions);
         SamplerSpec sampler = sampler(f.object("sampler"));
         PrunerSpec pruner = f.has("pruner") ? pruner(f.object("pruner")) : new PrunerSpec("none", JsonNodeFactory.instance.objectNode(), List.of());
         JsonFields trainableFields = f.object("trainable");
@@ -124,6 +125,10 @@ public final class StudySpecParser {
         if (cron != null) {
             checkCron(cron);
         }
+        if (!conditions.isEmpty() && sampler.type().equals("grid")) {
+            throw new SpecException("space." + conditions.keySet().iterator().next() + ".when", "the grid sampler runs"
+                    + " every combination of the whole space: a conditional parameter needs another sampler");
+        }
         List<Map<String, Object>> enqueue = enqueue(f.raw("enqueue"), space);
         if (enqueue.size() > trials) {
             // The others would wait, shown as waiting trials, until the study went on.
@@ -131,7 +136,7 @@ public final class StudySpecParser {
         }
         f.done();
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable,
-                space, cron, enqueue);
+                space, cron, enqueue, conditions);
         // Build the parts once: a spec that parses must run.
         SamplerFactory.create(sampler, space, name);
         PrunerFactory.create(pruner, "pruner");
@@ -219,7 +224,8 @@ public final class StudySpecParser {
                 fixed == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) f.raw("fixed"));
     }
 
-    private static Map<String, Distribution> space(JsonFields f, JsonFields parent) {
+    private static Map<String, Distribution> space(JsonFields f, JsonFields parent,
+                                                   Map<String, Map<String, List<Object>>> conditions) {
         if (f == null) {
             throw parent.missing("space");
         }
@@ -236,9 +242,52 @@ public final class StudySpecParser {
                 throw new SpecException("space", "invalid parameter name " + JsonFields.quote(name)
                         + " (1 to 64 letters, digits, '.', '_' or '-')");
             }
-            space.put(name, distribution(JsonFields.of(f.raw(name), f.path(name))));
+            JsonFields entry = JsonFields.of(f.raw(name), f.path(name));
+            JsonNode when = entry.raw("when");
+            space.put(name, distribution(entry));
+            if (when != null) {
+                conditions.put(name, condition(when, entry.path("when"), space, name));
+            }
         }
         return space;
+    }
+
+    /**
+     * A parameter's condition ({@code "when": {"optimizer": ["sgd", "momentum"]}}): the earlier categorical parameters
+     * it depends on and, for each, the choices (one, or a list) under which it is suggested, as the parent's objects.
+     */
+    private static Map<String, List<Object>> condition(JsonNode when, String path, Map<String, Distribution> space,
+                                                       String name) {
+        if (!when.isObject() || when.isEmpty()) {
+            throw new SpecException(path, "expected an object naming a categorical parameter before " + JsonFields.quote(name)
+                    + " and the choices it is suggested under, such as {\"optimizer\": [\"sgd\"]}, got "
+                    + (when.isObject() ? "an empty object" : JsonFields.describe(when)));
+        }
+        Map<String, List<Object>> condition = new LinkedHashMap<>();
+        for (Iterator<String> parents = when.fieldNames(); parents.hasNext(); ) {
+            String parent = parents.next();
+            String at = path + "." + parent;
+            if (!(space.get(parent) instanceof CategoricalDistribution choices) || parent.equals(name)) {
+                throw new SpecException(at, space.containsKey(parent) && !parent.equals(name)
+                        ? "not a categorical parameter: a condition is on a choice"
+                        : "not a parameter before " + JsonFields.quote(name) + " in the space (a condition is on an earlier"
+                        + " categorical parameter)");
+            }
+            JsonNode given = when.get(parent);
+            List<Object> allowed = new ArrayList<>();
+            for (JsonNode v : given.isArray() ? given : List.of(given)) {
+                int index = choices.indexOf(scalar(v, at));
+                if (index < 0) {
+                    throw new SpecException(at, JsonFields.describe(v) + " is not one of " + choices.choices());
+                }
+                allowed.add(choices.choices().get(index));
+            }
+            if (allowed.isEmpty()) {
+                throw new SpecException(at, "names no choice: the parameter would never be suggested");
+            }
+            condition.put(parent, List.copyOf(allowed));
+        }
+        return condition;
     }
 
     private static Distribution distribution(JsonFields f) {
@@ -421,7 +470,13 @@ public final class StudySpecParser {
         }
         // Distributions write themselves (core's Jackson types).
         ObjectNode space = o.putObject("space");
-        spec.space().forEach((name, d) -> space.set(name, JSON.valueToTree(d)));
+        spec.space().forEach((name, d) -> {
+            ObjectNode entry = JSON.valueToTree(d);
+            if (spec.conditions().containsKey(name)) {
+                entry.set("when", JSON.valueToTree(spec.conditions().get(name)));
+            }
+            space.set(name, entry);
+        });
         if (spec.cron() != null) {
             o.put("cron", spec.cron());
         }
@@ -557,7 +612,7 @@ public final class StudySpecParser {
         return new StudySpec(spec.name(), spec.direction(), spec.metric(), spec.trials(), spec.parallelism(),
                 spec.timeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
                 PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron(),
-                spec.enqueue());
+                spec.enqueue(), spec.conditions());
     }
 
     private static ObjectNode toJson(PrunerSpec pruner) {

@@ -307,6 +307,26 @@ class StudyServiceTest {
     }
 
     @Test
+    void aConditionalParameterIsSuggestedOnlyUnderItsChoices() throws InterruptedException {
+        // Ray Tune's spaces nest; a flat spec suggested every parameter on every trial.
+        String spec = """
+                {"name": "cond", "trials": 12, "sampler": {"type": "random", "seed": 7},
+                 "trainable": {"type": "quadratic", "epochs": 1},
+                 "space": {"opt": {"type": "categorical", "choices": ["a", "b"]}, "x": {"type": "float", "low": -2, "high": 2},
+                           "k": {"type": "int", "low": 0, "high": 3, "when": {"opt": "b"}}}}
+                """;
+        try (StudyService service = service(new FlakyDispatch(0, null))) {
+            service.submit(service.parser().parse(spec));
+            awaitEnd(service, "cond");
+            List<dev.tuna.core.FrozenTrial> trials = service.storage().trials("cond");
+            assertThat(trials).hasSize(12).allMatch(t -> t.state() == dev.tuna.core.TrialState.COMPLETE);
+            assertThat(trials).allMatch(t -> t.params().containsKey("k") == t.params().get("opt").equals("b"));
+            assertThat(trials).anyMatch(t -> t.params().get("opt").equals("a"))
+                    .anyMatch(t -> t.params().get("opt").equals("b"));
+        }
+    }
+
+    @Test
     void aSummarySaysTheInterruptedTrialsApartFromTheFailedOnes() {
         InMemoryStorage storage = new InMemoryStorage();
         storage.createStudy("s", dev.tuna.core.Direction.MINIMIZE);

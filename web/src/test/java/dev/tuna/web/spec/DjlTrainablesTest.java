@@ -35,6 +35,23 @@ class DjlTrainablesTest {
     }
 
     @Test
+    void aConditionalParameterReachesOnlyTheTrialsOfItsChoice() {
+        StudySpec spec = parser.parse("""
+                {"name": "moons-opt", "direction": "maximize", "trials": 6,
+                 "trainable": {"type": "mlp", "dataset": "moons?samples=200", "epochs": 1, "fixed": {"units": 8}},
+                 "space": {"optimizer": {"type": "categorical", "choices": ["adam", "momentum"]},
+                           "momentum": {"type": "float", "low": 0.5, "high": 0.95, "when": {"optimizer": "momentum"}}}}
+                """);
+        Study study = Study.builder(spec.name()).direction(Direction.MAXIMIZE).sampler(new RandomSampler(1)).create();
+        study.optimize(Trainables.builtIn().create(spec), 6);
+
+        assertThat(study.trials()).hasSize(6).allMatch(t -> t.state() == TrialState.COMPLETE, "complete")
+                .allMatch(t -> t.params().containsKey("momentum") == t.params().get("optimizer").equals("momentum"),
+                        "momentum only with the momentum optimizer");
+        assertThat(study.trials()).extracting(t -> t.params().get("optimizer")).contains("adam", "momentum");
+    }
+
+    @Test
     void badSettingsAreRefusedWhenTheSpecIsReadNotByEveryTrial() {
         String spec = """
                 {"name": "x", "trials": 1, "trainable": {"type": "%s", "dataset": "%s", "fixed": %s},

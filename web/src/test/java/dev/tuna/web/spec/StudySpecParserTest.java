@@ -138,6 +138,25 @@ class StudySpecParserTest {
     }
 
     @Test
+    void aConditionalParameterIsReadWithItsConditionAndWrittenBack() {
+        StudySpec spec = parser.parse(with("space", """
+                {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
+                 "momentum": {"type": "float", "low": 0, "high": 0.99, "when": {"optimizer": ["sgd", "momentum"]}},
+                 "nesterov": {"type": "categorical", "choices": [true, false], "when": {"optimizer": "momentum"}}}
+                """));
+        assertThat(spec.conditions()).isEqualTo(Map.of("momentum", Map.of("optimizer", List.of("sgd", "momentum")),
+                "nesterov", Map.of("optimizer", List.of("momentum"))));
+        assertThat(spec.space()).containsOnlyKeys("optimizer", "momentum", "nesterov");
+        StudySpec again = parser.parse(StudySpecParser.toJson(spec));
+        assertThat(again.conditions()).isEqualTo(spec.conditions());
+        assertThat(StudySpecParser.toJson(again)).isEqualTo(StudySpecParser.toJson(spec));
+        // A grid runs every combination of the whole space.
+        String grid = StudySpecParser.toJson(spec).toString().replaceFirst("\"sampler\":\\{[^}]*}", "\"sampler\": {\"type\": \"grid\"}");
+        assertThatThrownBy(() -> parser.parse(grid)).hasMessageStartingWith("space.momentum.when: the grid sampler runs every"
+                + " combination of the whole space");
+    }
+
+    @Test
     void prunerOptionsReachThePruner() {
         StudySpec spec = parser.parse(with("pruner", "{\"type\": \"asha\", \"minResource\": 2, \"reductionFactor\": 3}"));
         assertThat(PrunerFactory.create(spec.pruner(), "pruner")).isInstanceOf(SuccessiveHalvingPruner.class);
@@ -177,6 +196,11 @@ class StudySpecParserTest {
         "extra: unknown field|\"extra\": 1,",
         "enqueue: expected an array of points such as {\"lr\": 0.01}, got an object|\"enqueue\": {\"lr\": 0.01},",
         "enqueue[1]: expected an object of parameter values such as {\"lr\": 0.01}, got an empty object|\"enqueue\": [{\"lr\": 0.01}, {}],",
+        "space.units.when.optimizer: the string 'rmsprop' is not one of [adam, sgd]|\"space\": {\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"sgd\"]}, \"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": {\"optimizer\": \"rmsprop\"}}},",
+        "space.units.when.optimizer: not a parameter before 'units' in the space|\"space\": {\"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": {\"optimizer\": \"sgd\"}}, \"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"sgd\"]}},",
+        "space.units.when.lr: not a categorical parameter|\"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.1, \"high\": 1}, \"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": {\"lr\": 0.5}}},",
+        "space.units.when: expected an object naming a categorical parameter before 'units'|\"space\": {\"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": \"sgd\"}},",
+        "space.units.when.optimizer: names no choice|\"space\": {\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"sgd\"]}, \"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": {\"optimizer\": []}}},",
         "enqueue: has 2 points, more than the 1 trials|\"trials\": 1, \"enqueue\": [{\"lr\": 0.01}, {\"lr\": 0.02}],",
         "enqueue[0].lr: 0.5 is outside|\"enqueue\": [{\"lr\": 0.5}],",
         "enqueue[0].units: expected an integer, got 64.5|\"enqueue\": [{\"units\": 64.5}],",
