@@ -362,35 +362,32 @@ public final class GpSampler implements Sampler {
         if (Arrays.stream(grids).noneMatch(Objects::isNull)) {
             return null; // no box: the incumbent's search already covered every choice
         }
-        // Each other choice (dimension, coordinate) with its best observations, best first; untried ones first.
-        List<Map.Entry<double[], List<double[]>>> branches = new ArrayList<>();
+        // Each other choice with its best observations (best first); searched in order, untried choices first.
+        List<Branch> branches = new ArrayList<>();
         for (int j = 0; j < categorical.length; j++) {
             for (double choice : categorical[j] ? grids[j] : new double[0]) {
-                if (choice != incumbent[j]) {
-                    List<double[]> ofChoice = new ArrayList<>();
-                    for (Integer i : order) {
-                        if (x[i][j] == choice && ofChoice.size() < 4) {
-                            ofChoice.add(x[i]);
-                        }
-                    }
-                    branches.add(Map.entry(new double[] {j, choice}, ofChoice));
+                if (choice == incumbent[j]) {
+                    continue;
                 }
+                List<double[]> ofChoice = new ArrayList<>();
+                int rank = -1;
+                for (int k = 0; k < order.length && ofChoice.size() < 4; k++) {
+                    if (x[order[k]][j] == choice) {
+                        rank = ofChoice.isEmpty() ? k : rank;
+                        ofChoice.add(x[order[k]]);
+                    }
+                }
+                branches.add(new Branch(j, choice, ofChoice, rank));
             }
         }
-        Map<double[], Integer> rank = new HashMap<>();
-        for (int k = 0; k < order.length; k++) {
-            rank.put(x[order[k]], k);
-        }
-        branches.sort(Comparator.comparingInt(b -> b.getValue().isEmpty() ? -1 : rank.get(b.getValue().get(0))));
+        branches.sort(Comparator.comparingInt(Branch::rank));
         double[] best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
-        for (Map.Entry<double[], List<double[]>> branch : branches.subList(0, Math.min(OTHER_BRANCHES, branches.size()))) {
-            int j = (int) branch.getKey()[0];
-            double choice = branch.getKey()[1];
-            List<double[]> ofChoice = branch.getValue();
-            double[] point = ofChoice.isEmpty()
-                    ? acquisition.maximiseNear(random, ofChoice, incumbent, 1, j, choice, taken)
-                    : acquisition.maximiseNear(random, ofChoice, ofChoice.get(0), TRUST_HALF_WIDTH, j, choice, taken);
+        for (Branch b : branches.subList(0, Math.min(OTHER_BRANCHES, branches.size()))) {
+            double[] point = b.best().isEmpty()
+                    ? acquisition.maximiseNear(random, b.best(), incumbent, 1, b.dimension(), b.choice(), taken)
+                    : acquisition.maximiseNear(random, b.best(), b.best().get(0), TRUST_HALF_WIDTH, b.dimension(),
+                            b.choice(), taken);
             double score = acquisition.logEi(point);
             if (score > bestScore && !taken.test(point)) { // every candidate of that choice taken: its best one is
                 bestScore = score;
@@ -398,6 +395,13 @@ public final class GpSampler implements Sampler {
             }
         }
         return best;
+    }
+
+    /**
+     * Another choice of a categorical: its dimension and coordinate, its best observations (best first, at most 4), and
+     * the rank of the best among all observations (-1 if none has it).
+     */
+    private record Branch(int dimension, double choice, List<double[]> best, int rank) {
     }
 
     /** A GP conditioned on the data (and the lies at pending points) and its incumbent, in centred units. */
