@@ -135,7 +135,7 @@ public final class MapDbStorage implements Storage {
         storage.readOnly = readOnly;
         try {
             storage.load();
-        } catch (StorageException | NumberFormatException | IndexOutOfBoundsException e) {
+        } catch (StorageException | IndexOutOfBoundsException | IllegalArgumentException e) { // NumberFormatException too
             // A record MapDB read back but Tuna cannot (a flipped byte, a step key or trial list that does not add
             // up) said only what it hit: "For input string: ...", "study 'q1' is missing trial 21".
             db.abandon();

@@ -125,6 +125,7 @@ final class RunCommand implements Callable<Integer> {
                 err.flush();
             }, "tuna-run-interrupted");
             Runtime.getRuntime().addShutdownHook(interrupted);
+            long began = System.nanoTime();
             // A study with more trials than the spec asks for shows them all (it showed 8/8 for 12).
             try (TrialProgress progress = new TrialProgress(study, Math.max(done, studySpec.trials()), done, err)) {
                 study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
@@ -146,7 +147,7 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted,
                         studySpec.trials());
             } else if (counted < studySpec.trials()) {
-                if (studySpec.timeout().isPresent()) {
+                if (studySpec.timeout().filter(t -> System.nanoTime() - began >= t.toNanos()).isPresent()) {
                     // As a server marks it: held stopped, so that a server on this folder does not give it its time again.
                     storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, true);
                 }

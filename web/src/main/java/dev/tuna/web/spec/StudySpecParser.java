@@ -129,7 +129,7 @@ public final class StudySpecParser {
             throw new SpecException("space." + conditions.keySet().iterator().next() + ".when", "the grid sampler runs"
                     + " every combination of the whole space: a conditional parameter needs another sampler");
         }
-        List<Map<String, Object>> enqueue = enqueue(f.raw("enqueue"), space);
+        List<Map<String, Object>> enqueue = enqueue(f.raw("enqueue"), space, conditions);
         if (enqueue.size() > trials) {
             // The others would wait, shown as waiting trials, until the study went on.
             throw new SpecException("enqueue", "has " + enqueue.size() + " points, more than the " + trials + " trials");
@@ -274,14 +274,16 @@ public final class StudySpecParser {
                         + " categorical parameter)");
             }
             JsonNode given = when.get(parent);
-            List<Object> allowed = new ArrayList<>();
+            java.util.SortedSet<Integer> named = new java.util.TreeSet<>();
             for (JsonNode v : given.isArray() ? given : List.of(given)) {
                 int index = choices.indexOf(scalar(v, at));
                 if (index < 0) {
                     throw new SpecException(at, JsonFields.describe(v) + " is not one of " + choices.choices());
                 }
-                allowed.add(choices.choices().get(index));
+                named.add(index);
             }
+            // In the parent's order, once each: ["b", "a"] and ["a", "b"] are one condition to a study that goes on.
+            List<Object> allowed = named.stream().map(choices.choices()::get).toList();
             if (allowed.isEmpty()) {
                 throw new SpecException(at, "names no choice: the parameter would never be suggested");
             }
@@ -352,7 +354,8 @@ public final class StudySpecParser {
      * The points a spec asks to run first ({@code "enqueue": [{"lr": 0.01, "units": 64}, ...]}): each names some or
      * all of the space's parameters (the others are sampled), with values inside their ranges.
      */
-    private static List<Map<String, Object>> enqueue(JsonNode node, Map<String, Distribution> space) {
+    private static List<Map<String, Object>> enqueue(JsonNode node, Map<String, Distribution> space,
+                                                     Map<String, Map<String, List<Object>>> conditions) {
         if (node == null) {
             return List.of();
         }
@@ -396,9 +399,30 @@ public final class StudySpecParser {
                 }
                 point.put(name, value);
             }
+            checkConditions(point, at, space, conditions);
             points.add(point);
         }
         return points;
+    }
+
+    /**
+     * Refuses a point's conditional parameter whose condition the point itself does not meet: a trial suggests it only
+     * then, so its value would be dropped (and the point taken for run).
+     */
+    private static void checkConditions(Map<String, Object> point, String at, Map<String, Distribution> space,
+                                        Map<String, Map<String, List<Object>>> conditions) {
+        for (String name : point.keySet()) {
+            for (Map.Entry<String, List<Object>> c : conditions.getOrDefault(name, Map.of()).entrySet()) {
+                CategoricalDistribution parent = (CategoricalDistribution) space.get(c.getKey());
+                int index = point.containsKey(c.getKey()) ? parent.indexOf(point.get(c.getKey())) : -1;
+                if (index < 0 || !c.getValue().contains(parent.choices().get(index))) {
+                    throw new SpecException(at + "." + name, "suggested only when " + c.getKey() + " is one of "
+                            + c.getValue() + ", and this point " + (index < 0 ? "gives no " + c.getKey() + ": give it one"
+                            + " of those too, or leave " + name + " out"
+                            : "gives " + c.getKey() + " " + JsonFields.quote(String.valueOf(point.get(c.getKey())))));
+                }
+            }
+        }
     }
 
     /** A JSON string, number or boolean as Java's; anything else is refused at {@code path}. */

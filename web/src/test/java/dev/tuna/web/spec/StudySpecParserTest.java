@@ -150,6 +150,22 @@ class StudySpecParserTest {
         StudySpec again = parser.parse(StudySpecParser.toJson(spec));
         assertThat(again.conditions()).isEqualTo(spec.conditions());
         assertThat(StudySpecParser.toJson(again)).isEqualTo(StudySpecParser.toJson(spec));
+        // Choices in another order, or twice, are the same condition (a study going on refused them as another).
+        StudySpec reordered = parser.parse(with("space", """
+                {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
+                 "momentum": {"type": "float", "low": 0, "high": 0.99, "when": {"optimizer": ["momentum", "sgd", "sgd"]}},
+                 "nesterov": {"type": "categorical", "choices": [true, false], "when": {"optimizer": "momentum"}}}
+                """));
+        assertThat(StudySpecParser.toJson(reordered)).isEqualTo(StudySpecParser.toJson(spec));
+        // A point to enqueue meets the conditions of what it names: its value would be dropped, the point taken for run.
+        String withPoint = StudySpecParser.toJson(spec).toString().replaceFirst("\\{", "{\"enqueue\": [%s], ");
+        assertThat(parser.parse(withPoint.formatted("{\"optimizer\": \"sgd\", \"momentum\": 0.9}")).enqueue()).hasSize(1);
+        assertThatThrownBy(() -> parser.parse(withPoint.formatted("{\"optimizer\": \"adam\", \"momentum\": 0.9}")))
+                .hasMessage("enqueue[0].momentum: suggested only when optimizer is one of [sgd, momentum], and this point"
+                        + " gives optimizer 'adam'");
+        assertThatThrownBy(() -> parser.parse(withPoint.formatted("{\"momentum\": 0.9}")))
+                .hasMessage("enqueue[0].momentum: suggested only when optimizer is one of [sgd, momentum], and"
+                        + " this point gives no optimizer: give it one of those too, or leave momentum out");
         // A grid runs every combination of the whole space.
         String grid = StudySpecParser.toJson(spec).toString().replaceFirst("\"sampler\":\\{[^}]*}", "\"sampler\": {\"type\": \"grid\"}");
         assertThatThrownBy(() -> parser.parse(grid)).hasMessageStartingWith("space.momentum.when: the grid sampler runs every"
