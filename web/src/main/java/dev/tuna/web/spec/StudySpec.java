@@ -26,11 +26,11 @@ import java.util.regex.Pattern;
  * @param trainable      what a trial runs
  * @param space          the search space: parameter name to distribution, in the order given
  * @param cron           a Quartz cron expression to run {@code trials} more trials each time it fires, or null
+ * @param enqueue        points to run first, in this order (Ray Tune's {@code points_to_evaluate}, Optuna's
+ *                       {@code enqueue_trial}): values of some or all of the space's parameters, inside their ranges
  * @param conditions     the space's conditional parameters ({@code "when"}): each one's parents (earlier categorical
  *                       parameters) and the choices of each under which it is suggested; a parameter not named is
  *                       always suggested
- * @param enqueue        points to run first, in this order (Ray Tune's {@code points_to_evaluate}, Optuna's
- *                       {@code enqueue_trial}): values of some or all of the space's parameters, inside their ranges
  */
 public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
                         Long timeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
