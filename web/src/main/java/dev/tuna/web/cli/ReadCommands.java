@@ -136,7 +136,8 @@ final class ReadCommands {
     static final class Best extends ReadCommand {
         @Parameters(paramLabel = "NAME", description = "The study.")
         String study;
-        @Option(names = "--json", description = "Print {\"number\": N, \"value\": V, \"params\": {...}}.")
+        @Option(names = "--json", description = "Print {\"number\": N, \"value\": V, \"params\": {...}, \"metrics\": {...},"
+                + " \"userAttrs\": {...}}.")
         boolean asJson;
 
         @Override
@@ -148,6 +149,9 @@ final class ReadCommands {
                 out.printf("Best trial #%d: value %s%n", best.get("number").asInt(), number(best.get("value")));
                 best.get("params").properties().forEach(p -> out.printf("  %s = %s%n", Terminal.printable(p.getKey()),
                         Terminal.printable(p.getValue().asText())));
+                // Its metrics' last values, as Ray Tune's best result has them (a server of an earlier version sends none).
+                best.path("metrics").properties().forEach(m -> out.printf("  metric %s = %s%n",
+                        Terminal.printable(m.getKey()), number(m.getValue())));
             }
         }
     }

@@ -106,7 +106,7 @@ interface StudySource extends AutoCloseable {
             StudyInfo info = info(study);
             FrozenTrial best = Views.best(storage.trials(study), info.direction()).orElseThrow(() ->
                     new IllegalStateException("study '" + study + "' has no completed trial yet"));
-            return JSON.valueToTree(Views.best(best));
+            return JSON.valueToTree(Views.bestDetail(best));
         }
 
         /**

@@ -268,7 +268,7 @@ public final class TunaServer implements AutoCloseable {
             StudyInfo info = studies.info(name(ctx));
             FrozenTrial best = Views.best(studies.storage().trials(info.name()), info.direction()).orElseThrow(() ->
                     new ApiException(404, "", "study '" + info.name() + "' has no completed trial yet"));
-            ctx.json(Views.best(best));
+            ctx.json(Views.bestDetail(best));
         });
         app.get("/api/studies/{name}/importance", ctx -> {
             StudyInfo info = studies.info(name(ctx));

@@ -40,6 +40,23 @@ public final class Views {
         return m;
     }
 
+    /**
+     * {@link #best(FrozenTrial)} with its metrics' last values ({@code "metrics": {"val_loss": 0.31}}, as Ray Tune's
+     * best result has) and its user attributes: what {@code GET .../best} and {@code tuna best} give.
+     */
+    public static Map<String, Object> bestDetail(FrozenTrial t) {
+        Map<String, Object> m = best(t);
+        Map<String, Double> last = new LinkedHashMap<>();
+        t.metrics().forEach((name, curve) -> {
+            if (!curve.isEmpty()) {
+                last.put(name, curve.lastEntry().getValue());
+            }
+        });
+        m.put("metrics", last);
+        m.put("userAttrs", t.userAttrs());
+        return m;
+    }
+
     public static Map<String, Object> study(StudyInfo info, List<FrozenTrial> trials, StudyService.State state, Optional<String> error) {
         // Trials that run elsewhere (a program on a shared database, a cluster's node) show the study running when
         // this process runs nothing of it: idle, or made in code (no spec), which is otherwise complete.

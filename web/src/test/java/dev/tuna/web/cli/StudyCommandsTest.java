@@ -102,6 +102,8 @@ class StudyCommandsTest {
         assertThat(b.get("number").asInt()).isEqualTo(best.number());
         assertThat(b.get("value").asDouble()).isEqualTo(best.value());
         assertThat(b.get("params").get("x1").asDouble()).isEqualTo((Double) best.params().get("x1"));
+        assertThat(b.get("metrics").get("train_loss").asDouble()).isEqualTo(best.metric("train_loss").lastEntry().getValue());
+        assertThat(tuna("best", "br", "--data", data.toString()).out()).contains("  metric train_loss = ");
 
         TunaRun studies = tuna("studies", "--data", data.toString());
         assertThat(studies.out()).contains("br").contains("complete").contains("6/6").contains("sobol");

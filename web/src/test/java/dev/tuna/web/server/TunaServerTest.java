@@ -243,6 +243,10 @@ class TunaServerTest {
         assertThat(trial.get("state").asText()).isEqualTo("COMPLETE");
         assertThat(trial.get("intermediateValues").size()).isEqualTo(3);
         assertThat(trial.get("metrics").get("train_loss").size()).isEqualTo(3);
+        // The best trial's metrics at their last step, as Ray Tune's best result has them (it took a second read).
+        assertThat(best.get("metrics").get("train_loss").asDouble())
+                .isEqualTo(trial.get("metrics").get("train_loss").get("3").asDouble());
+        assertThat(best.get("userAttrs").isObject()).isTrue();
         assertThat(trial.get("device").asText()).isEqualTo("cpu");
         assertThat(trial.get("distributions").get("x").get("type").asText()).isEqualTo("float");
         assertThat(trial.get("diagnoses").isArray()).isTrue();
