@@ -117,6 +117,9 @@ public final class Views {
         m.put("params", t.state() == TrialState.WAITING && t.params().isEmpty()
                 && t.systemAttrs().get(FrozenTrial.ATTR_FIXED_PARAMS) instanceof Map<?, ?> queued ? queued : t.params());
         m.put("lastStep", t.lastStep() < 0 ? null : t.lastStep()); // null before the first report, as in Optuna
+        if (t.state() == TrialState.RUNNING) {
+            m.put("lastValue", t.lastIntermediateValue()); // what a running trial has so far, as Ray Tune's table shows
+        }
         m.put("reason", t.reason());
         m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));
         m.put("start", t.start());

@@ -41,6 +41,8 @@ function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t
 function shownText(t, key) {
   const v = cell(t, key);
   if (key === 'number') return '#' + v;
+  // A running trial has no value yet: what it reported last, and when, as Ray Tune's table shows.
+  if (key === 'value' && v == null && t.lastValue != null) return Tuna.fmt(t.lastValue) + ' (step ' + t.lastStep + ')';
   if (key === 'durationMillis') return (v / 1000).toFixed(2);
   return v == null ? '' : Tuna.fmt(v);
 }

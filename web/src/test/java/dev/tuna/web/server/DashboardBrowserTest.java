@@ -474,6 +474,10 @@ class DashboardBrowserTest {
         click(By.cssSelector("#study-actions button[data-action='resume']"));
         awaitState("onpage", "running");
         await(By.cssSelector("#study-actions button[data-action='stop']"));
+        // A running trial's value cell shows what it reported last (it was empty).
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> ((List<?>) js("return [...document.querySelectorAll("
+                + "'#trials tbody tr')].map(r => r.innerText)")).stream()
+                .anyMatch(r -> r.toString().matches("(?s).*RUNNING\\s+\\S+ \\(step \\d+\\).*")));
         // A redraw while an action is on its way (held here until let go) draws its button disabled; once the action
         // is done, that button is enabled and keeps the keyboard's focus (it fell to the page's top).
         js("window.gate = []; window.send = Tuna.send;"
