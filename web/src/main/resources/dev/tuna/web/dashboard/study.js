@@ -1215,7 +1215,7 @@ let refusedStreams = 0; // event streams the server refused in a row
 function studyGone() {
   gone = true;
   if (stream) stream.close();
-  Tuna.notFound('This study was deleted.');
+  Tuna.notFound('This study was deleted (reload the page to see a study given its name since).');
 }
 
 function listen() {

@@ -1255,7 +1255,8 @@ class DashboardBrowserTest {
         browser.get(api.base + "/study.html?name=goner");
         await(By.cssSelector("#study-actions button"));
         storage.deleteStudy("goner");
-        assertThat(awaitText(By.id("error"))).isEqualTo("This study was deleted. See the list of studies.");
+        assertThat(awaitText(By.id("error"))).isEqualTo("This study was deleted (reload the page to see a study given its name"
+                + " since). See the list of studies.");
         assertThat(browser.findElement(By.id("study-actions")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("timeline")).isDisplayed()).isFalse();
     }
