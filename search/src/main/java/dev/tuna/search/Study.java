@@ -561,28 +561,14 @@ public final class Study {
         try {
             return storage.exclusively(name, () -> {
                 List<FrozenTrial> all = storage.trials(name);
-                Set<Integer> runAgain = new HashSet<>(); // by a rerun, or by an executor's retry
-                int free = room;
-                for (FrozenTrial t : all) {
-                    for (String attr : List.of(ATTR_RERUN_OF, ATTR_RETRY_OF)) {
-                        if (t.systemAttrs().get(attr) instanceof Number n) {
-                            runAgain.add(n.intValue());
-                        }
-                    }
-                    free -= t.state() == TrialState.WAITING ? 1 : 0;
-                }
+                int free = room - (int) all.stream().filter(t -> t.state() == TrialState.WAITING).count();
+                List<FrozenTrial> again = toRerun(all);
                 int queued = 0;
-                for (FrozenTrial t : all) {
+                for (FrozenTrial t : again.subList(0, Math.max(0, Math.min(free, again.size())))) {
+                    FrozenTrial rerun = storage.enqueueTrial(name, paramsOf(t));
                     int reruns = t.systemAttrs().get(ATTR_RERUNS) instanceof Number n ? n.intValue() : 0;
-                    Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
-                    params.putAll(t.params());
-                    if (queued < free && t.wasInterrupted() && !runAgain.contains(t.number()) && reruns < MAX_RERUNS
-                            && !params.isEmpty()) {
-                        FrozenTrial again = storage.enqueueTrial(name, params);
-                        storage.setSystemAttrs(name, again.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS,
-                                reruns + 1));
-                        queued++;
-                    }
+                    storage.setSystemAttrs(name, rerun.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS, reruns + 1));
+                    queued++;
                 }
                 if (queued > 0) {
                     LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, queued);
@@ -592,6 +578,32 @@ public final class Study {
         } finally {
             askLock.unlock();
         }
+    }
+
+    /** How many interrupted trials {@link #rerunInterrupted} would run again, given room for all. */
+    public int interruptedToRerun() {
+        return toRerun(storage.trials(name)).size();
+    }
+
+    /** The interrupted trials not run again yet (by a rerun or an executor's retry) nor too often, oldest first. */
+    private static List<FrozenTrial> toRerun(List<FrozenTrial> all) {
+        Set<Integer> runAgain = new HashSet<>();
+        for (FrozenTrial t : all) {
+            for (String attr : List.of(ATTR_RERUN_OF, ATTR_RETRY_OF)) {
+                if (t.systemAttrs().get(attr) instanceof Number n) {
+                    runAgain.add(n.intValue());
+                }
+            }
+        }
+        return all.stream().filter(t -> t.wasInterrupted() && !runAgain.contains(t.number()) && !paramsOf(t).isEmpty()
+                && !(t.systemAttrs().get(ATTR_RERUNS) instanceof Number n && n.intValue() >= MAX_RERUNS)).toList();
+    }
+
+    /** The values a trial ran with: those it was given and those it suggested. */
+    private static Map<String, Object> paramsOf(FrozenTrial t) {
+        Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
+        params.putAll(t.params());
+        return params;
     }
 
     // ---------------------------------------------------------------- results

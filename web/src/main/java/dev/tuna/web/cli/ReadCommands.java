@@ -95,7 +95,7 @@ final class ReadCommands {
                 // A server says why a study's last run failed (its database, a cron that no longer fires): idle alone
                 // would not tell.
                 String error = st.hasNonNull("error") ? "  (last run: " + Terminal.printable(st.get("error").asText()) + ")"
-                        : "";
+                        : st.path("timedOut").asBoolean() ? "  (its timeout ran out)" : "";
                 out.printf("%s %-9s %-10s %-12s " + samplerColumn + " %s%s%n", Terminal.padded(Terminal.printable(st.get("name").asText()), 24),
                         st.get("state").asText(), progress,
                         best == null || best.isNull() ? "-" : number(best.get("value")),

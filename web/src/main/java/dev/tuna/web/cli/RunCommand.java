@@ -87,12 +87,14 @@ final class RunCommand implements Callable<Integer> {
             }
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();
+            List<Map<String, Object>> points = StudyService.newPoints(study, studySpec.enqueue(), studySpec.trials());
             if (stored.isEmpty() || done < studySpec.trials()) {
                 storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
                 if (Boolean.TRUE.equals(storage.findStudy(study.name()).orElseThrow().attrs().get(StudyService.ATTR_TIMED_OUT))) {
                     storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, false); // it goes on, with its timeout again
                 }
-                StudyService.enqueueNew(study, studySpec.enqueue());
+                study.rerunInterrupted(studySpec.trials() - done); // before the new points, as optimize would
+                points.forEach(study::enqueue);
             }
             if (done >= studySpec.trials()) {
                 out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",

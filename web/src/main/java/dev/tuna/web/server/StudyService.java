@@ -145,7 +145,7 @@ public final class StudyService implements AutoCloseable {
         try {
             study = study(spec);
             storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
-            enqueueNew(study, spec.enqueue());
+            spec.enqueue().forEach(study::enqueue); // a new study: every point is new, and the parser fit them
         } catch (RuntimeException e) {
             // Not a study without its spec (it showed as complete, and blocked the name): take it back if we can.
             try {
@@ -194,7 +194,9 @@ public final class StudyService implements AutoCloseable {
         refuseIfDeleting(spec.name());
         Run run = runs.get(spec.name());
         if (run != null && run.active() && !run.stopped() && run.scheduled == null && asksNothingNew(stored, spec)) {
-            enqueueNew(run.study, spec.enqueue()); // points new to it join the run
+            // Points new to it join the run, where they fit in what it has left.
+            newPoints(run.study, spec.enqueue(), stored.get("trials") instanceof Number n ? n.intValue() : spec.trials())
+                    .forEach(run.study::enqueue);
             return new Submitted(info, false); // the same spec again (a client's retry, say): it runs on
         }
         if (run != null && run.active()) {
@@ -211,12 +213,14 @@ public final class StudyService implements AutoCloseable {
         // Made before anything is written: a spec that cannot run here leaves the study as it was.
         Study study = study(goingOn);
         Objective objective = trainables.create(goingOn);
+        List<Map<String, Object>> points = newPoints(study, goingOn.enqueue(), budget);
         storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(goingOn), Map.class));
         unstop(info);
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
         if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
-            enqueueNew(study, goingOn.enqueue());
+            study.rerunInterrupted(budget - Study.counted(storage.trials(spec.name()))); // before the new points
+            points.forEach(study::enqueue);
             start(goingOn, study, objective);
             LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
         }
@@ -323,30 +327,37 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Enqueues the spec's points that no trial of the study has (run, running, waiting or interrupted: those run
-     * again on their own), as Optuna's {@code enqueue_trial(skip_if_exists=True)}: a spec submitted again to go on
-     * does not run its points twice.
+     * The spec's points that no trial of the study was given, as Optuna's {@code enqueue_trial(skip_if_exists=True)}
+     * compares them (the same parameters, no more and no fewer, with the same values; a trial's given values, else
+     * its parameters), checked to fit in the trials the study has left after the trials running or waiting and the
+     * interrupted ones that run again: a point past its budget was left waiting on a study shown complete.
      *
-     * @return how many it enqueued
+     * @param total the study's number of trials
+     * @throws SpecException (field {@code enqueue}) if they do not fit
      */
-    public static int enqueueNew(Study study, List<Map<String, Object>> points) {
-        List<FrozenTrial> trials = study.trials();
-        int queued = 0;
-        for (Map<String, Object> point : points) {
-            if (trials.stream().noneMatch(t -> hasPoint(t, point))) {
-                study.enqueue(point);
-                queued++;
-            }
+    public static List<Map<String, Object>> newPoints(Study study, List<Map<String, Object>> points, int total) {
+        if (points.isEmpty()) {
+            return List.of();
         }
-        return queued;
+        List<FrozenTrial> trials = study.trials();
+        List<Map<String, Object>> fresh = points.stream().filter(p -> trials.stream().noneMatch(t -> hasPoint(t, p))).toList();
+        int busy = (int) trials.stream().filter(t -> t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING).count();
+        int done = Study.counted(trials);
+        int room = Math.max(0, total - done - busy - study.interruptedToRerun());
+        if (fresh.size() > room) {
+            throw new SpecException("enqueue", fresh.size() + " point(s) new to study '" + study.name() + "', but it has"
+                    + " room for " + room + " more trial(s) (" + done + " of " + total + " done, " + busy + " running or"
+                    + " waiting, interrupted ones to run again): give more trials, or fewer points");
+        }
+        return fresh;
     }
 
     private static boolean hasPoint(FrozenTrial trial, Map<String, Object> point) {
-        Map<String, Object> values = new java.util.HashMap<>(trial.fixedParams());
-        values.putAll(trial.params());
-        return point.entrySet().stream().allMatch(e -> values.get(e.getKey()) instanceof Number had
-                && e.getValue() instanceof Number wanted ? had.doubleValue() == wanted.doubleValue()
-                : java.util.Objects.equals(values.get(e.getKey()), e.getValue()));
+        Map<String, Object> values = trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams();
+        return values.keySet().equals(point.keySet()) && point.entrySet().stream().allMatch(e ->
+                values.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
+                        ? had.doubleValue() == wanted.doubleValue()
+                        : java.util.Objects.equals(values.get(e.getKey()), e.getValue()));
     }
 
     /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */

@@ -395,7 +395,11 @@ public final class StudySpecParser {
                 try {
                     d.toInternal(value);
                 } catch (IllegalArgumentException e) {
-                    throw new SpecException(field, e.getMessage()); // outside the range: "0.5 is outside float[...]"
+                    // Outside the range ("0.5 is outside float[...]"), or inside it but off its step.
+                    double v = value instanceof Number n ? n.doubleValue() : Double.NaN;
+                    boolean inRange = d instanceof IntDistribution id ? v >= id.low() && v <= id.high()
+                            : d instanceof FloatDistribution fd && v >= fd.low() && v <= fd.high();
+                    throw new SpecException(field, inRange ? value + " is not on the steps of " + d : e.getMessage());
                 }
                 point.put(name, value);
             }

@@ -49,12 +49,14 @@ class ReadCommandsTest {
         new ReadCommands.Studies().print(serverSaying("""
                 [{"name": "gave-up", "state": "idle", "finished": 12, "trials": 40, "best": null, "sampler": "gp",
                   "pruner": "asha", "error": "cannot write tuna.db.journal: No space left on device"},
-                 {"name": "fine", "state": "running", "finished": 3, "trials": 40, "best": null}]
+                 {"name": "fine", "state": "running", "finished": 3, "trials": 40, "best": null},
+                 {"name": "budget", "state": "stopped", "finished": 7, "trials": 40, "best": null, "timedOut": true}]
                 """), new PrintWriter(text, true));
         List<String> lines = text.toString().lines().toList();
         assertThat(lines.get(1)).startsWith("gave-up ").contains("idle", "12/40")
                 .endsWith("  (last run: cannot write tuna.db.journal: No space left on device)");
         assertThat(lines.get(2)).doesNotContain("last run");
+        assertThat(lines.get(3)).startsWith("budget ").contains("stopped").endsWith("  (its timeout ran out)");
     }
 
     @Test

@@ -303,6 +303,41 @@ class StudyServiceTest {
             trials = service.storage().trials("warm");
             assertThat(trials).hasSize(5);
             assertThat(trials.subList(2, 5)).noneMatch(t -> t.params().get("x").equals(1.5) || t.params().get("x").equals(-0.25));
+            // More new points than trials left: refused before anything changes (they were left waiting on a study
+            // shown complete).
+            String crowded = spec.replace("\"trials\": 3,", "\"trials\": 6,").replace("{\"x\": -0.25}",
+                    "{\"x\": -0.25}, {\"x\": 0.75}, {\"x\": 0.5}");
+            assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(crowded)))
+                    .isInstanceOf(dev.tuna.web.spec.SpecException.class)
+                    .hasMessage("enqueue: 2 point(s) new to study 'warm', but it has room for 1 more trial(s) (5 of 6 done,"
+                            + " 0 running or waiting, interrupted ones to run again): give more trials, or fewer points");
+            assertThat(service.storage().trials("warm")).hasSize(5);
+            assertThat(service.info("warm").attrs().get(StudyService.ATTR_SPEC)).asString().contains("trials=5");
+        }
+    }
+
+    @Test
+    void aStudyGoingOnRunsItsInterruptedTrialsAgainBeforeItsNewPoints() throws InterruptedException {
+        String spec = Api.quadratic("again", 2, 1, 0);
+        try (StudyService service = service(new FlakyDispatch(0, null))) {
+            service.submit(service.parser().parse(spec));
+            awaitEnd(service, "again");
+            // As a kill leaves it: a trial interrupted with its parameters.
+            dev.tuna.core.storage.Storage storage = service.storage();
+            int killed = storage.startTrial("again").number();
+            storage.setParam("again", killed, "x", new dev.tuna.core.FloatDistribution(-2, 2), 1.25);
+            storage.finishTrial("again", killed, dev.tuna.core.TrialState.FAIL, null, "interrupted");
+            // Room for one more trial: the rerun takes it, and a new point does not fit.
+            String onePoint = spec.replace("\"trials\": 2,", "\"trials\": 3, \"enqueue\": [{\"x\": -1.0}],");
+            assertThatThrownBy(() -> service.submitOrGoOn(service.parser().parse(onePoint)))
+                    .hasMessageStartingWith("enqueue: 1 point(s) new to study 'again', but it has room for 0 more trial(s)");
+            service.submitOrGoOn(service.parser().parse(onePoint.replace("\"trials\": 3,", "\"trials\": 4,")));
+            awaitEnd(service, "again");
+            List<dev.tuna.core.FrozenTrial> trials = storage.trials("again");
+            assertThat(trials).hasSize(5);
+            assertThat(trials.get(3).systemAttrs()).containsEntry(Study.ATTR_RERUN_OF, killed);
+            assertThat(trials.get(3).params()).containsEntry("x", 1.25);
+            assertThat(trials.get(4).params()).containsEntry("x", -1.0);
         }
     }
 

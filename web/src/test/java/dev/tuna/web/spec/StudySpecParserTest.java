@@ -218,6 +218,7 @@ class StudySpecParserTest {
         "space.units.when: expected an object naming a categorical parameter before 'units'|\"space\": {\"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": \"sgd\"}},",
         "space.units.when.optimizer: names no choice|\"space\": {\"optimizer\": {\"type\": \"categorical\", \"choices\": [\"adam\", \"sgd\"]}, \"units\": {\"type\": \"int\", \"low\": 1, \"high\": 9, \"when\": {\"optimizer\": []}}},",
         "enqueue: has 2 points, more than the 1 trials|\"trials\": 1, \"enqueue\": [{\"lr\": 0.01}, {\"lr\": 0.02}],",
+        "enqueue[0].units: 48 is not on the steps of int[32, 512] step 32|\"space\": {\"units\": {\"type\": \"int\", \"low\": 32, \"high\": 512, \"step\": 32}}, \"enqueue\": [{\"units\": 48}],",
         "enqueue[0].lr: 0.5 is outside|\"enqueue\": [{\"lr\": 0.5}],",
         "enqueue[0].units: expected an integer, got 64.5|\"enqueue\": [{\"units\": 64.5}],",
         "enqueue[0].optimizer: the string 'rmsprop' is not one of [adam, sgd]|\"enqueue\": [{\"optimizer\": \"rmsprop\"}],",
