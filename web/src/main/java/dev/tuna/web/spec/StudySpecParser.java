@@ -17,10 +17,12 @@ import dev.tuna.core.IntDistribution;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.quartz.CronExpression;
 
@@ -237,6 +239,9 @@ public final class StudySpecParser {
             throw new SpecException("space", "has " + names.size() + " parameters, more than " + MAX_PARAMS);
         }
         Map<String, Distribution> space = new LinkedHashMap<>();
+        // What each conditional parameter's being suggested implies of the parameters before it, its parents' own
+        // conditions included: a condition at odds with them can never hold.
+        Map<String, Map<String, Set<Object>>> implied = new LinkedHashMap<>();
         for (String name : names) {
             if (!PARAM_NAME.matcher(name).matches()) {
                 throw new SpecException("space", "invalid parameter name " + JsonFields.quote(name)
@@ -246,10 +251,35 @@ public final class StudySpecParser {
             JsonNode when = entry.raw("when");
             space.put(name, distribution(entry));
             if (when != null) {
-                conditions.put(name, condition(when, entry.path("when"), space, name));
+                Map<String, List<Object>> condition = condition(when, entry.path("when"), space, name);
+                conditions.put(name, condition);
+                implied.put(name, implied(name, condition, implied, entry.path("when")));
             }
         }
         return space;
+    }
+
+    /**
+     * The choices a conditional parameter's being suggested leaves each earlier parameter: its own condition's, narrowed
+     * by what its parents' being suggested implies in turn. None left for one: the condition can never hold (a
+     * parameter suggested only under {@code momentum} as the condition of one that also asks for {@code sgd}).
+     */
+    private static Map<String, Set<Object>> implied(String name, Map<String, List<Object>> condition,
+                                                    Map<String, Map<String, Set<Object>>> implied, String path) {
+        Map<String, Set<Object>> all = new LinkedHashMap<>();
+        condition.forEach((parent, choices) -> all.put(parent, new LinkedHashSet<>(choices)));
+        for (String parent : condition.keySet()) {
+            implied.getOrDefault(parent, Map.of()).forEach((ancestor, choices) -> {
+                Set<Object> left = all.computeIfAbsent(ancestor, k -> new LinkedHashSet<>(choices));
+                left.retainAll(choices);
+                if (left.isEmpty()) {
+                    throw new SpecException(path, JsonFields.quote(name) + " can never be suggested: " + parent
+                            + " is suggested only when " + ancestor + " is one of " + choices + ", which the rest of this"
+                            + " condition rules out");
+                }
+            });
+        }
+        return all;
     }
 
     /**

@@ -166,6 +166,26 @@ class StudySpecParserTest {
         assertThatThrownBy(() -> parser.parse(withPoint.formatted("{\"momentum\": 0.9}")))
                 .hasMessage("enqueue[0].momentum: suggested only when optimizer is one of [sgd, momentum], and"
                         + " this point gives no optimizer: give it one of those too, or leave momentum out");
+        // A condition at odds with its parent's own can never hold (it was taken, and the parameter never suggested).
+        assertThatThrownBy(() -> parser.parse(with("space", """
+                {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
+                 "nesterov": {"type": "categorical", "choices": [true, false], "when": {"optimizer": "momentum"}},
+                 "kick": {"type": "float", "low": 0, "high": 1, "when": {"nesterov": true, "optimizer": "sgd"}}}
+                """))).hasMessage("space.kick.when: 'kick' can never be suggested: nesterov is suggested only when optimizer"
+                + " is one of [momentum], which the rest of this condition rules out");
+        // One a level further down, and one that holds.
+        assertThatThrownBy(() -> parser.parse(with("space", """
+                {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
+                 "nesterov": {"type": "categorical", "choices": [true, false], "when": {"optimizer": "momentum"}},
+                 "schedule": {"type": "categorical", "choices": ["a", "b"], "when": {"nesterov": true}},
+                 "kick": {"type": "float", "low": 0, "high": 1, "when": {"schedule": "a", "optimizer": ["adam", "sgd"]}}}
+                """))).hasMessageStartingWith("space.kick.when: 'kick' can never be suggested: schedule is suggested only"
+                + " when optimizer is one of [momentum]");
+        assertThat(parser.parse(with("space", """
+                {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
+                 "nesterov": {"type": "categorical", "choices": [true, false], "when": {"optimizer": "momentum"}},
+                 "kick": {"type": "float", "low": 0, "high": 1, "when": {"nesterov": true, "optimizer": ["sgd", "momentum"]}}}
+                """)).conditions()).containsKey("kick");
         // A grid runs every combination of the whole space.
         String grid = StudySpecParser.toJson(spec).toString().replaceFirst("\"sampler\":\\{[^}]*}", "\"sampler\": {\"type\": \"grid\"}");
         assertThatThrownBy(() -> parser.parse(grid)).hasMessageStartingWith("space.momentum.when: the grid sampler runs every"
