@@ -563,26 +563,25 @@ public final class Study {
                 List<FrozenTrial> all = storage.trials(name);
                 int free = room - (int) all.stream().filter(t -> t.state() == TrialState.WAITING).count();
                 List<FrozenTrial> again = toRerun(all);
-                int queued = 0;
-                for (FrozenTrial t : again.subList(0, Math.max(0, Math.min(free, again.size())))) {
+                again = again.subList(0, Math.max(0, Math.min(free, again.size())));
+                for (FrozenTrial t : again) {
                     FrozenTrial rerun = storage.enqueueTrial(name, paramsOf(t));
                     int reruns = t.systemAttrs().get(ATTR_RERUNS) instanceof Number n ? n.intValue() : 0;
                     storage.setSystemAttrs(name, rerun.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS, reruns + 1));
-                    queued++;
                 }
-                if (queued > 0) {
-                    LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, queued);
+                if (!again.isEmpty()) {
+                    LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, again.size());
                 }
-                return queued;
+                return again.size();
             });
         } finally {
             askLock.unlock();
         }
     }
 
-    /** How many interrupted trials {@link #rerunInterrupted} would run again, given room for all. */
-    public int interruptedToRerun() {
-        return toRerun(storage.trials(name)).size();
+    /** How many of these trials of a study {@link #rerunInterrupted} would run again, given room for all. */
+    public static int interruptedToRerun(List<FrozenTrial> trials) {
+        return toRerun(trials).size();
     }
 
     /** The interrupted trials not run again yet (by a rerun or an executor's retry) nor too often, oldest first. */
@@ -599,8 +598,8 @@ public final class Study {
                 && !(t.systemAttrs().get(ATTR_RERUNS) instanceof Number n && n.intValue() >= MAX_RERUNS)).toList();
     }
 
-    /** The values a trial ran with: those it was given and those it suggested. */
-    private static Map<String, Object> paramsOf(FrozenTrial t) {
+    /** The values a trial ran with: those it was given and those it suggested (what a rerun or retry is given). */
+    static Map<String, Object> paramsOf(FrozenTrial t) {
         Map<String, Object> params = new LinkedHashMap<>(t.fixedParams());
         params.putAll(t.params());
         return params;

@@ -3,7 +3,6 @@ package dev.tuna.search;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.Storage;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -198,10 +197,8 @@ public final class TrialLoop {
      * @return the waiting trial
      */
     public FrozenTrial retry(FrozenTrial failed, Map<String, Object> systemAttrs) {
-        Map<String, Object> params = new LinkedHashMap<>(failed.fixedParams());
-        params.putAll(failed.params());
         Storage storage = study.storage();
-        FrozenTrial queued = storage.enqueueTrial(study.name(), params);
+        FrozenTrial queued = storage.enqueueTrial(study.name(), Study.paramsOf(failed));
         systemAttrs.forEach((key, value) -> storage.setSystemAttr(study.name(), queued.number(), key, value));
         synchronized (this) {
             if (budget != Integer.MAX_VALUE) {

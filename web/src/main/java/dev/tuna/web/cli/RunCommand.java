@@ -90,11 +90,8 @@ final class RunCommand implements Callable<Integer> {
             List<Map<String, Object>> points = StudyService.newPoints(study, studySpec.enqueue(), studySpec.trials());
             if (stored.isEmpty() || done < studySpec.trials()) {
                 storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
-                if (Boolean.TRUE.equals(storage.findStudy(study.name()).orElseThrow().attrs().get(StudyService.ATTR_TIMED_OUT))) {
-                    storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, false); // it goes on, with its timeout again
-                }
-                study.rerunInterrupted(studySpec.trials() - done); // before the new points, as optimize would
-                points.forEach(study::enqueue);
+                StudyService.clearTimedOut(storage, storage.findStudy(study.name()).orElseThrow());
+                StudyService.queueGoingOn(study, points, studySpec.trials());
             }
             if (done >= studySpec.trials()) {
                 out.printf("Study '%s' already has %d finished trials (the spec asks for %d): nothing to run.%n",
@@ -149,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
                 out.printf("Complete after %d of %d trials: the sampler has no point left.%n", counted,
                         studySpec.trials());
             } else if (counted < studySpec.trials()) {
-                if (studySpec.timeout().filter(t -> System.nanoTime() - began >= t.toNanos()).isPresent()) {
+                if (studySpec.ranOutOfTime(began)) {
                     // As a server marks it: held stopped, so that a server on this folder does not give it its time again.
                     storage.setStudyAttr(study.name(), StudyService.ATTR_TIMED_OUT, true);
                 }

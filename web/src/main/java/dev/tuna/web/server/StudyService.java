@@ -219,8 +219,7 @@ public final class StudyService implements AutoCloseable {
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
         if (storedState(now, Study.counted(storage.trials(now.name()))) != State.COMPLETE) {
-            study.rerunInterrupted(budget - Study.counted(storage.trials(spec.name()))); // before the new points
-            points.forEach(study::enqueue);
+            queueGoingOn(study, points, budget);
             start(goingOn, study, objective);
             LOG.info("study '{}' goes on: up to {} trials", spec.name(), budget);
         }
@@ -343,13 +342,22 @@ public final class StudyService implements AutoCloseable {
         List<Map<String, Object>> fresh = points.stream().filter(p -> trials.stream().noneMatch(t -> hasPoint(t, p))).toList();
         int busy = (int) trials.stream().filter(t -> t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING).count();
         int done = Study.counted(trials);
-        int room = Math.max(0, total - done - busy - study.interruptedToRerun());
+        int room = Math.max(0, total - done - busy - Study.interruptedToRerun(trials));
         if (fresh.size() > room) {
             throw new SpecException("enqueue", fresh.size() + " point(s) new to study '" + study.name() + "', but it has"
                     + " room for " + room + " more trial(s) (" + done + " of " + total + " done, " + busy + " running or"
                     + " waiting, interrupted ones to run again): give more trials, or fewer points");
         }
         return fresh;
+    }
+
+    /**
+     * What a study that goes on runs first, before its sampled trials: its interrupted trials' parameters again, then
+     * its new points ({@link #newPoints}).
+     */
+    public static void queueGoingOn(Study study, List<Map<String, Object>> points, int total) {
+        study.rerunInterrupted(total - study.countedTrials());
+        points.forEach(study::enqueue);
     }
 
     private static boolean hasPoint(FrozenTrial trial, Map<String, Object> point) {
@@ -363,6 +371,11 @@ public final class StudyService implements AutoCloseable {
     /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */
     private void unstop(StudyInfo info) {
         storage.setStudyAttr(info.name(), ATTR_STOPPED, false);
+        clearTimedOut(storage, info);
+    }
+
+    /** Clears a study's {@value #ATTR_TIMED_OUT} mark, if it has one: it goes on, with its timeout again. */
+    public static void clearTimedOut(Storage storage, StudyInfo info) {
         if (Boolean.TRUE.equals(info.attrs().get(ATTR_TIMED_OUT))) {
             storage.setStudyAttr(info.name(), ATTR_TIMED_OUT, false);
         }
@@ -569,8 +582,7 @@ public final class StudyService implements AutoCloseable {
                 // Fewer trials than the spec asks for, but no new point to try: the study is done. Written through
                 // the study's own storage, which refuses it if the study was deleted or replaced meanwhile.
                 study.storage().setStudyAttr(spec.name(), ATTR_EXHAUSTED, true);
-            } else if (!run.stopped() && spec.timeout().filter(t -> System.nanoTime() - started >= t.toNanos()).isPresent()
-                    && study.countedTrials() < spec.trials()) {
+            } else if (!run.stopped() && spec.ranOutOfTime(started) && study.countedTrials() < spec.trials()) {
                 // Its budget of time is spent: held stopped, so that a server started again does not give it another.
                 study.storage().setStudyAttr(spec.name(), ATTR_TIMED_OUT, true);
                 LOG.info("study '{}': its timeout of {} s ran out; it is stopped (resume it to go on)", spec.name(),

@@ -80,6 +80,11 @@ public record StudySpec(String name, Direction direction, String metric, int tri
         return Optional.ofNullable(timeoutSeconds).map(Duration::ofSeconds);
     }
 
+    /** Whether a run begun at {@code startedNanos} ({@link System#nanoTime}) has spent its time limit. */
+    public boolean ranOutOfTime(long startedNanos) {
+        return timeout().filter(t -> System.nanoTime() - startedNanos >= t.toNanos()).isPresent();
+    }
+
     /** Checks a study name; throws {@link SpecException} on {@code field} if it is not valid. */
     public static String checkName(String field, String name) {
         if (name == null) {

@@ -249,12 +249,13 @@ public final class StudySpecParser {
             }
             JsonFields entry = JsonFields.of(f.raw(name), f.path(name));
             JsonNode when = entry.raw("when");
-            space.put(name, distribution(entry));
-            if (when != null) {
+            Distribution d = distribution(entry);
+            if (when != null) { // read before the parameter joins the space: a condition is on those before it
                 Map<String, List<Object>> condition = condition(when, entry.path("when"), space, name);
                 conditions.put(name, condition);
                 implied.put(name, implied(name, condition, implied, entry.path("when")));
             }
+            space.put(name, d);
         }
         return space;
     }
@@ -297,8 +298,8 @@ public final class StudySpecParser {
         for (Iterator<String> parents = when.fieldNames(); parents.hasNext(); ) {
             String parent = parents.next();
             String at = path + "." + parent;
-            if (!(space.get(parent) instanceof CategoricalDistribution choices) || parent.equals(name)) {
-                throw new SpecException(at, space.containsKey(parent) && !parent.equals(name)
+            if (!(space.get(parent) instanceof CategoricalDistribution choices)) {
+                throw new SpecException(at, space.containsKey(parent)
                         ? "not a categorical parameter: a condition is on a choice"
                         : "not a parameter before " + JsonFields.quote(name) + " in the space (a condition is on an earlier"
                         + " categorical parameter)");
@@ -600,7 +601,7 @@ public final class StudySpecParser {
             return Double.compare(a.doubleValue(), b.doubleValue()) == 0 ? null : leaf(path, a, b);
         }
         if (a.isObject() && b.isObject()) {
-            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            Set<String> names = new LinkedHashSet<>();
             a.fieldNames().forEachRemaining(names::add);
             b.fieldNames().forEachRemaining(names::add);
             for (String name : names) {

@@ -76,19 +76,28 @@ class StudyServiceTest {
         }
     }
 
-    /** A dispatch whose runs (counted) last until {@code release} opens, as trials that take their time. */
-    private static FlakyDispatch runsUntil(java.util.concurrent.CountDownLatch release) {
+    /** What a test's dispatch does in a run, told which run it is (from 1). */
+    private interface RunBody {
+        void run(StudySpec spec, Study study, Objective objective, int run) throws InterruptedException;
+    }
+
+    /** A dispatch whose runs are counted and do what {@code body} says; an interrupt ends a run. */
+    private static FlakyDispatch counting(RunBody body) {
         return new FlakyDispatch(0, null) {
             @Override
             public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
                 try {
-                    release.await();
+                    body.run(spec, study, objective, runs.incrementAndGet());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
         };
+    }
+
+    /** A dispatch whose runs (counted) last until {@code release} opens, as trials that take their time. */
+    private static FlakyDispatch runsUntil(java.util.concurrent.CountDownLatch release) {
+        return counting((spec, study, objective, run) -> release.await());
     }
 
     @Test
@@ -120,16 +129,12 @@ class StudyServiceTest {
     @Test
     void aRunThatFinishesTrialsBetweenDatabaseFailuresIsNotGivenUpOn() throws InterruptedException {
         // The tries were counted over the run's whole life: a long study gave up on its 31st short outage.
-        FlakyDispatch comesAndGoes = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
-                study.optimize(objective, OptimizeOptions.builder().optTrials(1).build());
-                if (study.countedTrials() < spec.trials()) {
-                    throw new StorageException("connection refused"); // after a trial that finished
-                }
+        FlakyDispatch comesAndGoes = counting((spec, study, objective, run) -> {
+            study.optimize(objective, OptimizeOptions.builder().optTrials(1).build());
+            if (study.countedTrials() < spec.trials()) {
+                throw new StorageException("connection refused"); // after a trial that finished
             }
-        };
+        });
         try (StudyService service = service(comesAndGoes)) {
             service.storageRetryDelay(Duration.ofMillis(100));
             service.storageOutageLimit(Duration.ofMillis(50)); // shorter than one wait: only progress keeps it going
@@ -144,20 +149,13 @@ class StudyServiceTest {
     @Test
     void aRunThatWentOnForTheLimitBeforeItsDatabaseFailedStartsANewOutage() throws InterruptedException {
         // A long trial (no trial finished) between two short outages: the time in between counted as outage.
-        FlakyDispatch longTries = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                if (runs.incrementAndGet() <= 3) {
-                    try {
-                        Thread.sleep(150); // training, with the database there
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    throw new StorageException("connection refused");
-                }
-                study.optimize(objective, OptimizeOptions.builder().optTotalTrials(spec.trials()).build());
+        FlakyDispatch longTries = counting((spec, study, objective, run) -> {
+            if (run <= 3) {
+                Thread.sleep(150); // training, with the database there
+                throw new StorageException("connection refused");
             }
-        };
+            study.optimize(objective, OptimizeOptions.builder().optTotalTrials(spec.trials()).build());
+        });
         try (StudyService service = service(longTries)) {
             service.storageOutageLimit(Duration.ofMillis(100));
             service.submit(service.parser().parse(Api.quadratic("long", 2, 1, 0)));
@@ -228,17 +226,13 @@ class StudyServiceTest {
     @Test
     void aRunWhoseStudyWasReplacedEndsAndLeavesTheNewStudyAlone() throws Exception {
         // Another process deletes the study and submits a new one of its name while this run's trials run.
-        FlakyDispatch replaced = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
-                Storage raw = ((dev.tuna.core.storage.StudyBoundStorage) study.storage()).delegate();
-                raw.deleteStudy(spec.name());
-                raw.createStudy(spec.name(), spec.direction());
-                raw.startTrial(spec.name()); // the new study's own trial, running elsewhere
-                study.ask(); // this run's next trial: refused, its study is gone
-            }
-        };
+        FlakyDispatch replaced = counting((spec, study, objective, run) -> {
+            Storage raw = ((dev.tuna.core.storage.StudyBoundStorage) study.storage()).delegate();
+            raw.deleteStudy(spec.name());
+            raw.createStudy(spec.name(), spec.direction());
+            raw.startTrial(spec.name()); // the new study's own trial, running elsewhere
+            study.ask(); // this run's next trial: refused, its study is gone
+        });
         try (StudyService service = service(replaced)) {
             service.submit(service.parser().parse(Api.quadratic("replaced", 3, 1, 0)));
             for (int i = 0; i < 500 && (replaced.runs.get() == 0 || service.lastError("replaced").isPresent()
@@ -467,18 +461,10 @@ class StudyServiceTest {
     @Test
     void aStudyWhoseTimeoutRanOutIsStoppedAndAServerStartedAgainLeavesIt() throws InterruptedException {
         // One trial, then the run lasts past its 1 s timeout, as a run whose next trial started too late.
-        FlakyDispatch slow = new FlakyDispatch(0, null) {
-            @Override
-            public void run(StudySpec spec, Study study, Objective objective, BooleanSupplier stopped) {
-                runs.incrementAndGet();
-                study.optimize(objective, 1);
-                try {
-                    Thread.sleep(1_100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        FlakyDispatch slow = counting((spec, study, objective, run) -> {
+            study.optimize(objective, 1);
+            Thread.sleep(1_100);
+        });
         String spec = Api.quadratic("budget", 3, 1, 0).replace("\"trials\": 3,", "\"trials\": 3, \"timeoutSeconds\": 1,");
         try (StudyService service = service(slow)) {
             service.submit(service.parser().parse(spec));

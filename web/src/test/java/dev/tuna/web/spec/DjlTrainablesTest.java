@@ -95,37 +95,29 @@ class DjlTrainablesTest {
                  "pruner": {"type": "divergence", "gradNormMetric": "gradnorm"}, "space": %s}
                 """.formatted(lr))).hasMessageStartingWith("pruner.gradNormMetric: 'gradnorm' is not a metric");
         // A pruner that waits past the last epoch never acts (taken before, without a word).
-        assertThatThrownBy(() -> parser.parse("""
+        String template = """
                 {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 3}, "pruner": {"type": "median", "nWarmupSteps": 3}, "space": %s}
-                """.formatted(lr))).hasMessage("pruner.nWarmupSteps: 3 keeps every trial from being pruned: trials train 3"
+                 "epochs": %d}, "pruner": %s, "space": %s}
+                """;
+        java.util.function.BiFunction<Integer, String, StudySpec> withPruner =
+                (epochs, pruner) -> parser.parse(template.formatted(epochs, pruner, lr));
+        assertThatThrownBy(() -> withPruner.apply(3, "{\"type\": \"median\", \"nWarmupSteps\": 3}"))
+                .hasMessage("pruner.nWarmupSteps: 3 keeps every trial from being pruned: trials train 3"
                 + " epochs at most, and none is pruned after its last");
-        assertThatThrownBy(() -> parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 3}, "pruner": {"type": "anyOf", "anyOf": [{"type": "asha", "minResource": 50}]}, "space": %s}
-                """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[0].minResource: the first rung, at epoch 50, keeps");
-        assertThatThrownBy(() -> parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 3}, "pruner": {"type": "hyperband", "minResource": 3}, "space": %s}
-                """.formatted(lr))).hasMessageStartingWith("pruner.minResource: the first rung, at epoch 3, keeps");
+        assertThatThrownBy(() -> withPruner.apply(3, "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"asha\","
+                + " \"minResource\": 50}]}"))
+                .hasMessageStartingWith("pruner.anyOf[0].minResource: the first rung, at epoch 50, keeps");
+        assertThatThrownBy(() -> withPruner.apply(3, "{\"type\": \"hyperband\", \"minResource\": 3}"))
+                .hasMessageStartingWith("pruner.minResource: the first rung, at epoch 3, keeps");
         // Planned for more epochs than trials train: brackets or extrapolations that never match a trial.
-        assertThatThrownBy(() -> parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 3}, "pruner": {"type": "hyperband", "maxResource": 27}, "space": %s}
-                """.formatted(lr))).hasMessage("pruner.maxResource: 27 is past the last epoch: Hyperband's brackets are cut"
+        assertThatThrownBy(() -> withPruner.apply(3, "{\"type\": \"hyperband\", \"maxResource\": 27}"))
+                .hasMessage("pruner.maxResource: 27 is past the last epoch: Hyperband's brackets are cut"
                 + " for 27 epochs, but trials train 3 at most (give 3, or 0 for the trials' own)");
-        assertThatThrownBy(() -> parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 3}, "pruner": {"type": "anyOf", "anyOf": [{"type": "curve", "maxStep": 10}]}, "space": %s}
-                """.formatted(lr))).hasMessageStartingWith("pruner.anyOf[0].maxStep: 10 is past the last epoch: the curves");
-        assertThat(parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 9}, "pruner": {"type": "hyperband", "maxResource": 9}, "space": %s}
-                """.formatted(lr)).name()).isEqualTo("x");
-        assertThat(parser.parse("""
-                {"name": "x", "trials": 1, "direction": "maximize", "trainable": {"type": "mlp", "dataset": "moons?samples=100",
-                 "epochs": 4}, "pruner": {"type": "median", "nWarmupSteps": 3}, "space": %s}
-                """.formatted(lr)).name()).isEqualTo("x");
+        assertThatThrownBy(() -> withPruner.apply(3, "{\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"curve\","
+                + " \"maxStep\": 10}]}"))
+                .hasMessageStartingWith("pruner.anyOf[0].maxStep: 10 is past the last epoch: the curves");
+        assertThat(withPruner.apply(9, "{\"type\": \"hyperband\", \"maxResource\": 9}").name()).isEqualTo("x");
+        assertThat(withPruner.apply(4, "{\"type\": \"median\", \"nWarmupSteps\": 3}").name()).isEqualTo("x");
         // The network is built for the data that is here: a cnn wants images, and moons are points.
         assertThatThrownBy(() -> parser.parse(spec.formatted("cnn", "moons?samples=100", "{}", lr)))
                 .hasMessage("trainable.dataset: trainable cnn: samples of shape [2] are not images (need c x h x w, h x w,"
