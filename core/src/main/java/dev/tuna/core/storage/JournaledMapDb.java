@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * file is never changed in place: a checkpoint writes a new one beside it and renames it over the old one. A commit
  * only appends to the journal and forces it to disk; its frames carry a CRC32, and a torn or uncommitted tail is
  * dropped when the file is opened again. Replaying the journal onto a snapshot that already holds it changes
- * nothing, so a crash between a checkpoint's rename and the journal's reset is harmless too.
+ * nothing, so a crash between a checkpoint's rename and the journal's reset is harmless too. Each map in the
+ * snapshot has a CRC32 of its entries beside it: damage to the data, which MapDB does not check, is refused when
+ * the file is opened.
  *
  * <p>The maps are also held in memory. A commit that fails (a full disk) keeps its changes waiting for the next
  * one; {@link #rollback} undoes the latest of them instead. A journal damaged in the middle (not just torn at its end
@@ -61,6 +63,8 @@ final class JournaledMapDb implements AutoCloseable {
     private static final byte REMOVE = 2;
     private static final byte REMOVE_RANGE = 3;
     private static final byte COMMIT = 4;
+    /** Beside each map in a snapshot, the name of the CRC32 of its entries ({@link #entriesChecksum}). */
+    private static final String CHECKSUM_PREFIX = "checksum:";
     private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
     /** The journals this process has open (absolute paths): see {@link #open(Path, List, long, JournalOpener)}. */
     private static final java.util.Set<Path> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -533,7 +537,8 @@ final class JournaledMapDb implements AutoCloseable {
                 }
                 // MapDB fails on a damaged page with whatever it hit (NegativeArraySizeException, a buffer underflow),
                 // or with advice for its own users (bypass the header checksum): neither says what is wrong.
-                String cause = e.getMessage() == null ? e.getClass().getSimpleName()
+                String cause = e instanceof DamagedSnapshotException ? e.getMessage()
+                        : e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
                 throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged, its disk"
                         + " failed or it is no Tuna data file (" + cause + "); nothing was changed: restore it from a"
@@ -619,9 +624,37 @@ final class JournaledMapDb implements AutoCloseable {
                 if (db.exists(e.getKey())) {
                     e.getValue().putAll(db.treeMap(e.getKey(), Serializer.STRING, Serializer.BYTE_ARRAY).open());
                 }
+                String checksumName = CHECKSUM_PREFIX + e.getKey();
+                // A snapshot of an earlier version has no checksums: it is read as it is.
+                if (db.exists(checksumName) && db.atomicLong(checksumName).open().get() != entriesChecksum(e.getValue())) {
+                    throw new DamagedSnapshotException(e.getKey());
+                }
             }
         } finally {
             db.close();
+        }
+    }
+
+    /**
+     * The CRC32 of one map's entries in key order, lengths included: MapDB checks only its header, so a flipped byte
+     * in a stored value (a finished trial's, say) would otherwise be read as if it were written so.
+     */
+    private static long entriesChecksum(TreeMap<String, byte[]> map) {
+        CRC32 crc = new CRC32();
+        ByteBuffer length = ByteBuffer.allocate(Integer.BYTES);
+        for (Map.Entry<String, byte[]> entry : map.entrySet()) {
+            for (byte[] part : new byte[][] {entry.getKey().getBytes(StandardCharsets.UTF_8), entry.getValue()}) {
+                crc.update(length.clear().putInt(part.length).flip());
+                crc.update(part);
+            }
+        }
+        return crc.getValue();
+    }
+
+    /** A map of the snapshot whose entries do not match the checksum written with them. */
+    private static final class DamagedSnapshotException extends RuntimeException {
+        DamagedSnapshotException(String map) {
+            super("map '" + map + "' does not match its checksum");
         }
     }
 
@@ -764,6 +797,7 @@ final class JournaledMapDb implements AutoCloseable {
                     sink.putAll(e.getValue());
                     sink.create();
                 }
+                db.atomicLong(CHECKSUM_PREFIX + e.getKey(), entriesChecksum(e.getValue())).create();
             }
             db.commit();
         } finally {

@@ -318,6 +318,48 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aFlippedByteInTheSnapshotsDataIsRefusedInOneLineAndLeftAsItIs() throws IOException {
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        db.put("a", "k1", bytes("value=0.9312"));
+        db.put("b", "k2", bytes("other"));
+        db.commit();
+        db.close(); // everything in the snapshot now
+        byte[] damaged = Files.readAllBytes(file());
+        int at = indexOf(damaged, bytes("value=0.9312"));
+        assertThat(at).isNotNegative();
+        damaged[at + 8] = (byte) '8'; // 0.9312 -> 0.9812: MapDB reads it without complaint
+        Files.write(file(), damaged);
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessage("cannot open " + file() + ": the file cannot be read, it is damaged, its disk failed or it is no"
+                        + " Tuna data file (map 'a' does not match its checksum); nothing was changed: restore it from a"
+                        + " backup, or move it away to start an empty store");
+        assertThat(Files.readAllBytes(file())).isEqualTo(damaged);
+    }
+
+    @Test
+    void aSnapshotWithoutChecksumsAsEarlierVersionsWroteIsReadAsItIs() {
+        org.mapdb.DB old = org.mapdb.DBMaker.fileDB(file().toFile()).make();
+        old.treeMap("a", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).create().put("k", bytes("v"));
+        old.commit();
+        old.close();
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
+        assertThat(db.map("a").get("k")).isEqualTo(bytes("v"));
+        db.close();
+        JournaledMapDb again = JournaledMapDb.open(file(), NAMES); // now with checksums
+        assertThat(again.map("a").get("k")).isEqualTo(bytes("v"));
+        again.close();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void aClosedStoreRefusesChanges() {
         JournaledMapDb db = JournaledMapDb.open(file(), NAMES);
         db.close();
