@@ -44,11 +44,11 @@ public class InMemoryStorage implements Storage {
     }
 
     @Override
-    public synchronized StudyInfo createStudy(String name, Direction direction) {
+    public synchronized StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
         if (studies.containsKey(name)) {
             throw new StudyExistsException(name);
         }
-        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of());
+        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of()).withAttrs(attrs);
         studies.put(name, new StudyRecord(info));
         return info;
     }

@@ -371,12 +371,12 @@ public final class MapDbStorage implements Storage {
     }
 
     @Override
-    public synchronized StudyInfo createStudy(String name, Direction direction) {
+    public synchronized StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
         if (name.indexOf(SEP) >= 0) {
             throw new IllegalArgumentException("a study name cannot contain the NUL character");
         }
         return durably(() -> {
-            StudyInfo info = cache.createStudy(name, direction);
+            StudyInfo info = cache.createStudy(name, direction, attrs);
             writeStudy(info);
             return info;
         }, () -> cache.deleteStudy(name));

@@ -339,9 +339,9 @@ public final class PostgresStorage implements Storage {
     // ------------------------------------------------------------------------------------------ studies
 
     @Override
-    public StudyInfo createStudy(String name, Direction direction) {
+    public StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
         checkName(name);
-        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of());
+        StudyInfo info = new StudyInfo(name, direction, Instant.now(), Map.of()).withAttrs(attrs);
         return tx(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO studies(name, info) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {

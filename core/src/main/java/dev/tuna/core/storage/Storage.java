@@ -24,7 +24,15 @@ import java.util.Set;
 public interface Storage extends AutoCloseable {
 
     /** Creates a study; throws {@link StudyExistsException} if the name is taken. */
-    StudyInfo createStudy(String name, Direction direction);
+    default StudyInfo createStudy(String name, Direction direction) {
+        return createStudy(name, direction, Map.of());
+    }
+
+    /**
+     * Creates a study with its first attributes in one step (a durable store writes them together, so that no crash
+     * leaves the study without them); throws {@link StudyExistsException} if the name is taken.
+     */
+    StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs);
 
     /** The study of that name, if stored. */
     Optional<StudyInfo> findStudy(String name);

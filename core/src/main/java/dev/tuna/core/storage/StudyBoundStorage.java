@@ -56,8 +56,8 @@ public final class StudyBoundStorage implements Storage {
     }
 
     @Override
-    public StudyInfo createStudy(String name, Direction direction) {
-        return delegate.createStudy(name, direction);
+    public StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
+        return delegate.createStudy(name, direction, attrs);
     }
 
     @Override

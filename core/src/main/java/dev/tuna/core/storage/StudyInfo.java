@@ -38,11 +38,16 @@ public record StudyInfo(String name, Direction direction, Instant created, Map<S
 
     /** This study with attribute {@code key} set to a deep, unmodifiable copy of {@code value}. */
     StudyInfo withAttr(String key, Object value) {
+        return withAttrs(Collections.singletonMap(key, value));
+    }
+
+    /** This study with each of {@code more}'s attributes set to a deep, unmodifiable copy of its value. */
+    StudyInfo withAttrs(Map<String, Object> more) {
         Map<String, Object> updated = new LinkedHashMap<>(attrs);
         // A user attribute is named in errors as the user named it.
-        updated.put(key, key != null && key.startsWith(USER_ATTR_PREFIX)
+        more.forEach((key, value) -> updated.put(key, key != null && key.startsWith(USER_ATTR_PREFIX)
                 ? ImmutableValues.attribute("study user attribute", key.substring(USER_ATTR_PREFIX.length()), value)
-                : ImmutableValues.attribute("study attribute", key, value));
+                : ImmutableValues.attribute("study attribute", key, value)));
         return new StudyInfo(name, direction, created, updated);
     }
 

@@ -42,6 +42,14 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
     }
 
     @Test
+    void attributesGivenAtCreationSurviveClosingAndReopening() {
+        storage.createStudy("with", Direction.MINIMIZE, Map.of("spec", Map.of("trials", 20)));
+        closeAndReopen();
+        assertThat(storage.findStudy("with").orElseThrow().attrs()).containsExactly(
+                Map.entry("spec", Map.of("trials", 20)));
+    }
+
+    @Test
     void anInfiniteFinalValueSurvivesClosingAndReopening() {
         // A completed trial may hold an infinity (a broken constraint, as in Optuna).
         storage.createStudy("c", Direction.MINIMIZE);

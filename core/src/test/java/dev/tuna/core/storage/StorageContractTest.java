@@ -101,6 +101,23 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void aStudyCreatedWithAttributesHasThemFromTheStartAndATakenNameKeepsItsOwn() {
+        Map<String, Object> spec = new java.util.HashMap<>(Map.of("trials", 20, "sampler", Map.of("type", "gp")));
+        StudyInfo info = storage.createStudy("with", Direction.MAXIMIZE, Map.of("spec", spec, "user:team", "vision"));
+        spec.put("trials", 99); // a copy was stored
+
+        for (StudyInfo read : List.of(info, storage.findStudy("with").orElseThrow())) {
+            assertThat(read.attrs()).containsOnlyKeys("spec", "user:team");
+            assertThat(read.attrs().get("spec")).isEqualTo(Map.of("trials", 20, "sampler", Map.of("type", "gp")));
+            assertThat(read.userAttrs()).containsExactly(Map.entry("team", "vision"));
+        }
+        assertThatThrownBy(() -> storage.createStudy("with", Direction.MINIMIZE, Map.of("spec", Map.of())))
+                .isInstanceOf(StudyExistsException.class);
+        assertThat(storage.findStudy("with").orElseThrow().attrs().get("spec")).isEqualTo(
+                Map.of("trials", 20, "sampler", Map.of("type", "gp")));
+    }
+
+    @Test
     void aTakenStudyNameIsRejected() {
         storage.createStudy("taken", Direction.MINIMIZE);
 

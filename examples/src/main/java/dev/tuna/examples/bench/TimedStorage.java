@@ -66,8 +66,8 @@ final class TimedStorage implements Storage {
     }
 
     @Override
-    public StudyInfo createStudy(String name, Direction direction) {
-        return timed("createStudy", () -> delegate.createStudy(name, direction));
+    public StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
+        return timed("createStudy", () -> delegate.createStudy(name, direction, attrs));
     }
 
     @Override

@@ -81,15 +81,20 @@ final class RunCommand implements Callable<Integer> {
             }
             stored.ifPresent(old -> checkSameStudy(old, given));
             if (stored.isEmpty()) {
-                // One a kill left without its spec is replaced, as a submit does; made here, not "in code".
+                // One an earlier version's kill left without its spec is replaced, as a submit does; made here, not
+                // "in code". Created with its spec in one write.
                 found.ifPresent(half -> storage.deleteStudy(half.name()));
-                storage.createStudy(studySpec.name(), studySpec.direction());
+                storage.createStudy(studySpec.name(), studySpec.direction(), Map.of(StudyService.ATTR_SPEC, given));
             }
             Study study = StudyService.study(studySpec, storage);
             int done = study.countedTrials();
             List<Map<String, Object>> points = StudyService.newPoints(study, studySpec.enqueue(), studySpec.trials());
-            if (stored.isEmpty() || done < studySpec.trials()) {
-                storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given); // a study never shrinks its budget
+            if (done < studySpec.trials()) {
+                // This run goes up to the spec's trials; the study keeps the larger budget, as a server does.
+                int budget = stored.orElse(null) instanceof Map<?, ?> old && old.get("trials") instanceof Number n
+                        ? Math.max(n.intValue(), studySpec.trials()) : studySpec.trials();
+                storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC,
+                        JSON.convertValue(StudySpecParser.toJson(studySpec.withTrials(budget)), Map.class));
                 StudyService.clearTimedOut(storage, storage.findStudy(study.name()).orElseThrow());
                 StudyService.queueGoingOn(study, points, studySpec.trials());
             }

@@ -140,14 +140,15 @@ public final class StudyService implements AutoCloseable {
         if (found.isPresent() && halfSubmitted(storage, found.get())) {
             storage.deleteStudy(spec.name()); // it would block the name
         }
-        storage.createStudy(spec.name(), spec.direction());
+        // Created with its spec in one write: a kill between the two left a study that showed as complete.
+        storage.createStudy(spec.name(), spec.direction(),
+                Map.of(ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class)));
         Study study;
         try {
             study = study(spec);
-            storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class));
             spec.enqueue().forEach(study::enqueue); // a new study: every point is new, and the parser fit them
         } catch (RuntimeException e) {
-            // Not a study without its spec (it showed as complete, and blocked the name): take it back if we can.
+            // Not a study that cannot run (or without its points): take it back if we can.
             try {
                 storage.deleteStudy(spec.name());
             } catch (RuntimeException suppressed) {
@@ -206,9 +207,7 @@ public final class StudyService implements AutoCloseable {
             throw new ApiException(409, "name", "study '" + spec.name() + "' " + doing + " to go on with it");
         }
         int budget = Math.max(spec.trials(), stored.get("trials") instanceof Number n ? n.intValue() : 0);
-        StudySpec goingOn = new StudySpec(spec.name(), spec.direction(), spec.metric(), budget, spec.parallelism(),
-                spec.timeoutSeconds(), spec.sampler(), spec.pruner(), spec.trainable(), spec.space(), spec.cron(),
-                spec.enqueue(), spec.conditions());
+        StudySpec goingOn = spec.withTrials(budget);
         dispatch.check(goingOn);
         // Made before anything is written: a spec that cannot run here leaves the study as it was.
         Study study = study(goingOn);
@@ -235,8 +234,8 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * Whether a study is what a submit killed between creating it and storing its spec leaves: no attributes and no
-     * trials. A submit of its name replaces it.
+     * Whether a study is what a submit of an earlier version, killed between creating it and storing its spec, left:
+     * no attributes and no trials. A submit of its name replaces it.
      */
     public static boolean halfSubmitted(Storage storage, StudyInfo info) {
         return info.attrs().isEmpty() && storage.trials(info.name()).isEmpty();

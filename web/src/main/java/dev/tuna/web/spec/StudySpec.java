@@ -51,6 +51,12 @@ public record StudySpec(String name, Direction direction, String metric, int tri
         conditions = conditions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(conditions));
     }
 
+    /** This spec with another number of trials. */
+    public StudySpec withTrials(int trials) {
+        return new StudySpec(name, direction, metric, trials, parallelism, timeoutSeconds, sampler, pruner, trainable,
+                space, cron, enqueue, conditions);
+    }
+
     /**
      * The parameters a trial suggests, in the space's order: every one whose condition holds on the values the
      * trial took for the parameters before it (suggested here, in order, as the trainable would). Without

@@ -83,6 +83,7 @@ class StudyCommandsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void runWritesTheStudyAndReadCommandsShowIt() throws Exception {
         Path data = dir.resolve("data");
         TunaRun run = tuna("run", spec("br", 6).toString(), "--data", data.toString());
@@ -140,13 +141,25 @@ class StudyCommandsTest {
                 + " 0 failed)");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
 
+        // A budget given elsewhere (a server's submit of 12, stopped at 8) is kept by a run that asks for fewer.
+        try (MapDbStorage storage = MapDbStorage.open(data.resolve(ServerRuntime.DB_FILE))) {
+            Map<String, Object> stored = new java.util.LinkedHashMap<>(
+                    (Map<String, Object>) storage.findStudy("br").orElseThrow().attrs().get(StudyService.ATTR_SPEC));
+            stored.put("trials", 12);
+            storage.setStudyAttr("br", StudyService.ATTR_SPEC, stored);
+        }
+        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 8", "\"trials\": 9"));
+        TunaRun nine = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
+        assertThat(nine.out()).contains("Resuming study 'br': 8 of 9").contains("(study 'br', 9 trials: ");
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("9/12"); // 9/9 before
+
         // Fewer trials than the study has: nothing runs, and the line says so.
-        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 8", "\"trials\": 4"));
+        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 9", "\"trials\": 4"));
         TunaRun fewer = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
-        assertThat(fewer.out()).startsWith("Study 'br' already has 8 finished trials (the spec asks for 4): nothing to run.");
-        assertThat(fewer.err()).contains("8/8 trials").doesNotContain("4/4"); // its trials as they are (4/4 before)
-        assertThat(tuna("studies", "--data", data.toString()).out()).contains("8/8"); // its budget is not cut to 4
-        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
+        assertThat(fewer.out()).startsWith("Study 'br' already has 9 finished trials (the spec asks for 4): nothing to run.");
+        assertThat(fewer.err()).contains("9/9 trials").doesNotContain("4/4"); // its trials as they are (4/4 before)
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("9/12"); // its budget is not cut to 4
+        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(10);
 
         // Another space under the same name would mix two searches in one study: refused, the study left as it was.
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"high\": 10", "\"high\": 20"));
@@ -156,7 +169,7 @@ class StudyCommandsTest {
                 + data + " was run with another space (space.x1.high: 10, now 20); to resume it, use the same space, or give"
                 + " this study a new name")
                 .doesNotContain("\n");
-        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(9);
+        assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(10);
     }
 
     @Test

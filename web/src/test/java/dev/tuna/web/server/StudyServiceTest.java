@@ -388,19 +388,58 @@ class StudyServiceTest {
     }
 
     @Test
-    void aSubmitWhoseSpecCannotBeSavedLeavesNoStudyBehind() {
+    void aSubmitWhosePointsCannotBeSavedLeavesNoStudyBehind() {
         InMemoryStorage full = new InMemoryStorage() {
             @Override
-            public synchronized void setStudyAttr(String study, String key, Object value) {
+            public synchronized FrozenTrial enqueueTrial(String study, java.util.Map<String, Object> fixedParams) {
                 throw new StorageException("cannot write tuna.db.journal: No space left on device");
             }
         };
         try (StudyService service = new StudyService(full, new FlakyDispatch(0, null), Trainables.builtIn())) {
-            StudySpec spec = service.parser().parse(Api.quadratic("ghost", 3, 1, 0));
+            StudySpec spec = service.parser().parse(Api.quadratic("ghost", 3, 1, 0)
+                    .replace("\"trials\": 3,", "\"trials\": 3, \"enqueue\": [{\"x\": 0.5}],"));
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.submit(spec))
                     .isInstanceOf(StorageException.class);
             assertThat(full.findStudy("ghost")).isEmpty();
         }
+    }
+
+    @Test
+    void aSubmitKilledRightAfterItCreatedTheStudyLeavesItWithItsSpec() {
+        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+        InMemoryStorage dying = new InMemoryStorage() { // nothing is written after the study is created
+            @Override
+            public synchronized dev.tuna.core.storage.StudyInfo createStudy(String name, dev.tuna.core.Direction direction,
+                    java.util.Map<String, Object> attrs) {
+                dev.tuna.core.storage.StudyInfo made = super.createStudy(name, direction, attrs);
+                killed.set(true);
+                return made;
+            }
+
+            @Override
+            public synchronized void setStudyAttr(String study, String key, Object value) {
+                if (killed.get()) {
+                    throw new StorageException("killed");
+                }
+                super.setStudyAttr(study, key, value);
+            }
+
+            @Override
+            public synchronized void deleteStudy(String name) {
+                if (killed.get()) {
+                    throw new StorageException("killed");
+                }
+                super.deleteStudy(name);
+            }
+        };
+        try (StudyService service = new StudyService(dying, new FlakyDispatch(0, null), Trainables.builtIn())) {
+            service.submit(service.parser().parse(Api.quadratic("kept", 3, 1, 0)));
+        } catch (StorageException expectedOfAnEarlierVersion) {
+            // it wrote the spec apart from the study
+        }
+        // Not a study that shows complete with no trials and no spec, as one made in code would.
+        assertThat(dying.findStudy("kept").orElseThrow().attrs()).containsKey(StudyService.ATTR_SPEC);
+        assertThat(StudyService.storedState(dying.findStudy("kept").orElseThrow(), 0)).isEqualTo(StudyService.State.IDLE);
     }
 
     @Test
