@@ -518,6 +518,48 @@ public final class Study {
      * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)
      */
     public void enqueue(Map<String, ?> params) {
+        storage.enqueueTrial(name, checkedPoint(params));
+    }
+
+    /**
+     * As {@link #enqueue}, unless a trial of the study was already given these parameters (Optuna's
+     * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under the study's ask
+     * lock, also across processes sharing the storage, so that two of them cannot both queue the point.
+     *
+     * @return whether the point was queued
+     * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)
+     */
+    public boolean enqueueIfNew(Map<String, ?> params) {
+        Map<String, Object> point = checkedPoint(params);
+        askLock.lock();
+        try {
+            return storage.exclusively(name, () -> {
+                if (storage.trials(name).stream().anyMatch(t -> wasGiven(t, point))) {
+                    return false;
+                }
+                storage.enqueueTrial(name, point);
+                return true;
+            });
+        } finally {
+            askLock.unlock();
+        }
+    }
+
+    /**
+     * Whether a trial was given a point, as Optuna's {@code skip_if_exists} compares them: the same parameters, no
+     * more and no fewer, with the same values (numbers by value, so 2 and 2.0 are one); the trial's enqueued values
+     * where it had some, else its parameters.
+     */
+    public static boolean wasGiven(FrozenTrial trial, Map<String, ?> point) {
+        Map<String, Object> values = trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams();
+        return values.keySet().equals(point.keySet()) && point.entrySet().stream().allMatch(e ->
+                values.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
+                        ? had.doubleValue() == wanted.doubleValue()
+                        : Objects.equals(values.get(e.getKey()), e.getValue()));
+    }
+
+    /** A copy of a point to enqueue, its values checked. */
+    private static Map<String, Object> checkedPoint(Map<String, ?> params) {
         Objects.requireNonNull(params, "params: the values to enqueue");
         Map<String, Object> copy = new LinkedHashMap<>();
         params.forEach((parameter, value) -> {
@@ -535,7 +577,7 @@ public final class Study {
             }
             copy.put(parameter, value);
         });
-        storage.enqueueTrial(name, copy);
+        return copy;
     }
 
     /**

@@ -584,6 +584,36 @@ class StudyTest {
     }
 
     @Test
+    void aPointEnqueuedIfNewIsQueuedOnceAsOptunasSkipIfExistsComparesThem() throws Exception {
+        Study study = study("if-new");
+        study.enqueue(Map.of("x", 2, "opt", "a"));
+        study.optimize(trial -> trial.suggestInt("x", 0, 5) + (trial.suggestCategorical("opt", List.of("a", "b")).equals("a") ? 0 : 1), 2);
+        int sampled = ((Number) study.trials().get(1).params().get("x")).intValue();
+
+        assertThat(study.enqueueIfNew(Map.of("x", 2.0, "opt", "a"))).isFalse(); // run already: 2.0 is 2
+        assertThat(study.enqueueIfNew(Map.of("x", sampled, "opt", study.trials().get(1).params().get("opt")))).isFalse();
+        assertThat(study.enqueueIfNew(Map.of("x", 2))).isTrue(); // other parameters: another point
+        assertThat(study.enqueueIfNew(Map.of("x", 2))).isFalse(); // waiting already
+        // Many callers at once queue a new point once.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Boolean>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                calls.add(pool.submit(() -> study.enqueueIfNew(Map.of("x", 4, "opt", "b"))));
+            }
+            int queued = 0;
+            for (java.util.concurrent.Future<Boolean> call : calls) {
+                queued += call.get() ? 1 : 0;
+            }
+            assertThat(queued).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(study.trials()).filteredOn(t -> t.state() == TrialState.WAITING).extracting(FrozenTrial::fixedParams)
+                .containsExactly(Map.of("x", 2), Map.of("x", 4, "opt", "b"));
+    }
+
+    @Test
     void anEnqueuedValueOutsideItsDistributionFailsTheTrialNamingTheParameter() {
         Study study = study("enqueue-bad");
         study.enqueue(Map.of("units", 4096));

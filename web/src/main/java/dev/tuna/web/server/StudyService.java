@@ -197,7 +197,7 @@ public final class StudyService implements AutoCloseable {
         if (run != null && run.active() && !run.stopped() && run.scheduled == null && asksNothingNew(stored, spec)) {
             // Points new to it join the run, where they fit in what it has left.
             newPoints(run.study, spec.enqueue(), stored.get("trials") instanceof Number n ? n.intValue() : spec.trials())
-                    .forEach(run.study::enqueue);
+                    .forEach(run.study::enqueueIfNew);
             return new Submitted(info, false); // the same spec again (a client's retry, say): it runs on
         }
         if (run != null && run.active()) {
@@ -325,9 +325,8 @@ public final class StudyService implements AutoCloseable {
     }
 
     /**
-     * The spec's points that no trial of the study was given, as Optuna's {@code enqueue_trial(skip_if_exists=True)}
-     * compares them (the same parameters, no more and no fewer, with the same values; a trial's given values, else
-     * its parameters), checked to fit in the trials the study has left after the trials running or waiting and the
+     * The spec's points that no trial of the study was given ({@link Study#wasGiven}, as Optuna's
+     * {@code enqueue_trial(skip_if_exists=True)} compares them), checked to fit in the trials the study has left after the trials running or waiting and the
      * interrupted ones that run again: a point past its budget was left waiting on a study shown complete.
      *
      * @param total the study's number of trials
@@ -338,7 +337,7 @@ public final class StudyService implements AutoCloseable {
             return List.of();
         }
         List<FrozenTrial> trials = study.trials();
-        List<Map<String, Object>> fresh = points.stream().filter(p -> trials.stream().noneMatch(t -> hasPoint(t, p))).toList();
+        List<Map<String, Object>> fresh = points.stream().filter(p -> trials.stream().noneMatch(t -> Study.wasGiven(t, p))).toList();
         int busy = (int) trials.stream().filter(t -> t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING).count();
         int done = Study.counted(trials);
         int room = Math.max(0, total - done - busy - Study.interruptedToRerun(trials));
@@ -356,15 +355,7 @@ public final class StudyService implements AutoCloseable {
      */
     public static void queueGoingOn(Study study, List<Map<String, Object>> points, int total) {
         study.rerunInterrupted(total - study.countedTrials());
-        points.forEach(study::enqueue);
-    }
-
-    private static boolean hasPoint(FrozenTrial trial, Map<String, Object> point) {
-        Map<String, Object> values = trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams();
-        return values.keySet().equals(point.keySet()) && point.entrySet().stream().allMatch(e ->
-                values.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
-                        ? had.doubleValue() == wanted.doubleValue()
-                        : java.util.Objects.equals(values.get(e.getKey()), e.getValue()));
+        points.forEach(study::enqueueIfNew); // if another server going on with the same spec did not just queue it
     }
 
     /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */

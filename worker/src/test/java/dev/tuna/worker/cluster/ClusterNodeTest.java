@@ -96,6 +96,27 @@ class ClusterNodeTest {
     }
 
     @Test
+    @Timeout(60)
+    void twoProcessesEnqueuingOnePointIfNewQueueItOnce() throws Exception {
+        // Two storages on one database stand for two servers going on with one spec at once.
+        List<Study> studies = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            studies.add(Study.builder("points").storage(closing(PostgresStorage.open(url, "postgres", null))).create());
+        }
+        for (int round = 0; round < 5; round++) {
+            Map<String, Object> point = Map.of("x", round);
+            List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Study study = studies.get(i % 2);
+                calls.add(CompletableFuture.supplyAsync(() -> study.enqueueIfNew(point)));
+            }
+            assertThat(calls.stream().filter(CompletableFuture::join).count()).as("round %d", round).isEqualTo(1);
+        }
+        assertThat(studies.get(0).trials()).extracting(FrozenTrial::fixedParams)
+                .containsExactlyElementsOf(IntStream.range(0, 5).mapToObj(x -> Map.<String, Object>of("x", x)).toList());
+    }
+
+    @Test
     @Timeout(120)
     void aCoordinatorAndTwoNodesRunAStudyTogether() {
         Objective objective = trial -> {
