@@ -157,6 +157,24 @@ public final class GridSampler implements Sampler {
         return names;
     }
 
+    /** A grid parameter's values, in the grid's order. */
+    public List<Object> values(String name) {
+        int k = names.indexOf(name);
+        if (k < 0) {
+            throw new IllegalArgumentException("parameter '" + name + "' is not in the grid");
+        }
+        return values.get(k);
+    }
+
+    /**
+     * Whether some point of the grid has these values (numbers compared by value; parameters outside the grid are
+     * not looked at). An enqueued trial whose values are on no point runs them and takes no point.
+     */
+    public boolean onGrid(String name, Object value) {
+        int k = names.indexOf(name);
+        return k < 0 || indexOf(values.get(k), value) >= 0;
+    }
+
     /** The point of a grid index (lexicographic: the first parameter varies slowest), as name to value. */
     public Map<String, Object> point(int gridId) {
         if (gridId < 0 || gridId >= size) {

@@ -14,6 +14,7 @@ import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
+import dev.tuna.search.sampler.GridSampler;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -140,7 +141,9 @@ public final class StudySpecParser {
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable,
                 space, cron, enqueue, conditions);
         // Build the parts once: a spec that parses must run.
-        SamplerFactory.create(sampler, space, name);
+        if (SamplerFactory.create(sampler, space, name) instanceof GridSampler grid) {
+            checkOnGrid(enqueue, grid);
+        }
         PrunerFactory.create(pruner, "pruner");
         if (stored) {
             trainables.validateStored(spec);
@@ -379,6 +382,22 @@ public final class StudySpecParser {
 
     private static String plain(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /**
+     * A point off the grid would use up one of the trials and take no grid point, so that a grid point would not run.
+     */
+    private static void checkOnGrid(List<Map<String, Object>> enqueue, GridSampler grid) {
+        for (int i = 0; i < enqueue.size(); i++) {
+            for (Map.Entry<String, Object> e : enqueue.get(i).entrySet()) {
+                if (!grid.onGrid(e.getKey(), e.getValue())) {
+                    Object value = e.getValue();
+                    throw new SpecException("enqueue[" + i + "]." + e.getKey(), (value instanceof String s
+                            ? JsonFields.quote(s) : String.valueOf(value)) + " is not on the grid sampler's grid " + grid.values(e.getKey()) + ": it runs only the grid's"
+                            + " points (give its values in sampler.options.grid)");
+                }
+            }
+        }
     }
 
     /**

@@ -138,6 +138,21 @@ class StudySpecParserTest {
     }
 
     @Test
+    void aPointToEnqueueOffTheGridSamplersGridIsRefused() {
+        // It would use up a trial and take no grid point, so that a grid point would not run.
+        String grid = with("sampler", "{\"type\": \"grid\", \"options\": {\"grid\": {\"lr\": [0.001, 0.01], \"units\": [32, 64]}}}")
+                .replaceFirst("\\{", "{\"enqueue\": [%s], ");
+        assertThat(parser.parse(grid.formatted("{\"lr\": 0.01, \"units\": 64.0, \"optimizer\": \"sgd\"}, {\"units\": 32}"))
+                .enqueue()).hasSize(2);
+        assertThatThrownBy(() -> parser.parse(grid.formatted("{\"lr\": 0.01}, {\"lr\": 0.05, \"units\": 64}")))
+                .isInstanceOf(SpecException.class)
+                .hasMessage("enqueue[1].lr: 0.05 is not on the grid sampler's grid [0.001, 0.01]: it runs only the grid's"
+                        + " points (give its values in sampler.options.grid)");
+        assertThatThrownBy(() -> parser.parse(grid.formatted("{\"units\": 48}")))
+                .hasMessageStartingWith("enqueue[0].units: 48 is not on the grid sampler's grid [32, 64]");
+    }
+
+    @Test
     void aConditionalParameterIsReadWithItsConditionAndWrittenBack() {
         StudySpec spec = parser.parse(with("space", """
                 {"optimizer": {"type": "categorical", "choices": ["adam", "sgd", "momentum"]},
