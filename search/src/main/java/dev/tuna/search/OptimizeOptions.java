@@ -12,6 +12,7 @@ public final class OptimizeOptions {
     private final Integer trials;
     private final Integer totalTrials;
     private final Duration timeout;
+    private final Duration trialTimeout;
     private final int parallelism;
     private final boolean stopOnError;
     private final List<TrialCallback> callbacks;
@@ -21,6 +22,7 @@ public final class OptimizeOptions {
         this.trials = b.trials;
         this.totalTrials = b.totalTrials;
         this.timeout = b.timeout;
+        this.trialTimeout = b.trialTimeout;
         this.parallelism = b.parallelism;
         this.stopOnError = b.stopOnError;
         this.callbacks = List.copyOf(b.callbacks);
@@ -51,6 +53,14 @@ public final class OptimizeOptions {
         return timeout;
     }
 
+    /**
+     * A trial still running after this much time is aborted: it ends FAIL with the reason
+     * {@link TrialLoop#timeoutReason "timeout after Ns"}, and the run goes on. {@code null}: no limit.
+     */
+    public Duration trialTimeout() {
+        return trialTimeout;
+    }
+
     /** How many trials run at once, each in its own thread. */
     public int parallelism() {
         return parallelism;
@@ -77,6 +87,7 @@ public final class OptimizeOptions {
         b.trials = trials;
         b.totalTrials = totalTrials;
         b.timeout = timeout;
+        b.trialTimeout = trialTimeout;
         b.parallelism = parallelism;
         b.stopOnError = stopOnError;
         b.callbacks.addAll(callbacks);
@@ -89,6 +100,7 @@ public final class OptimizeOptions {
         private Integer trials;
         private Integer totalTrials;
         private Duration timeout;
+        private Duration trialTimeout;
         private int parallelism = 1;
         private boolean stopOnError;
         private final List<TrialCallback> callbacks = new ArrayList<>();
@@ -127,6 +139,19 @@ public final class OptimizeOptions {
                 throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
             }
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * Aborts a trial still running after this much time (its objective's thread is interrupted): it ends FAIL,
+         * "timeout after Ns", and the run goes on (Ray Tune's per-trial time limit; Optuna has none).
+         */
+        public Builder optTrialTimeout(Duration trialTimeout) {
+            if (trialTimeout == null || trialTimeout.isNegative() || trialTimeout.isZero()) {
+                throw new IllegalArgumentException("trialTimeout must be positive, got " + trialTimeout
+                        + " (leave it out for no limit)");
+            }
+            this.trialTimeout = trialTimeout;
             return this;
         }
 

@@ -8,6 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,6 +120,9 @@ public final class TrialLoop {
      */
     public TrialOutcome run(Trial trial, Objective objective) {
         TrialAbort abort = aborts.computeIfAbsent(trial.number(), n -> new TrialAbort());
+        Duration limit = options.trialTimeout();
+        ScheduledFuture<?> timer = limit == null ? null : Timeouts.TIMER.schedule(
+                () -> abort.abort(timeoutReason(limit)), limit.toNanos(), TimeUnit.NANOSECONDS);
         TrialOutcome outcome;
         try {
             outcome = study.run(objective, trial, abort);
@@ -136,6 +143,9 @@ public final class TrialLoop {
             outcome = new TrialOutcome(ended.get(), null);
         } finally {
             aborts.remove(trial.number());
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
         Throwable stopWith = null;
         Throwable error = outcome.error();
@@ -155,6 +165,22 @@ public final class TrialLoop {
             stop();
         }
         return outcome;
+    }
+
+    /** The reason of a trial aborted by its timeout: "timeout after Ns" (fractional seconds if need be). */
+    public static String timeoutReason(Duration timeout) {
+        String seconds = timeout.toMillis() % 1000 == 0 ? String.valueOf(timeout.toSeconds())
+                : String.valueOf(timeout.toMillis() / 1000.0);
+        return "timeout after " + seconds + "s";
+    }
+
+    /** The one thread that aborts trials past {@link OptimizeOptions#trialTimeout}, made when first needed. */
+    private static final class Timeouts {
+        static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tuna-trial-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The trial as stored, if {@code e} is the refusal to change it because it had already ended. */

@@ -584,6 +584,29 @@ class StudyTest {
     }
 
     @Test
+    void aTrialPastItsTimeoutIsAbortedAsFailedAndTheRunGoesOn() {
+        Study study = study("trial-timeout");
+        study.enqueue(Map.of("slow", true));
+        study.enqueue(Map.of("slow", false));
+        study.enqueue(Map.of("slow", true));
+        long began = System.nanoTime();
+        study.optimize(trial -> {
+            if (trial.suggestCategorical("slow", List.of(true, false))) {
+                Thread.sleep(60_000);
+            }
+            return 1.0;
+        }, OptimizeOptions.builder().optTotalTrials(3).optParallelism(2).optTrialTimeout(Duration.ofMillis(300)).build());
+
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(30));
+        assertThat(study.trials()).extracting(FrozenTrial::state)
+                .containsExactly(TrialState.FAIL, TrialState.COMPLETE, TrialState.FAIL);
+        assertThat(study.trials()).filteredOn(t -> t.state() == TrialState.FAIL).extracting(FrozenTrial::reason)
+                .containsOnly("timeout after 0.3s");
+        assertThatThrownBy(() -> OptimizeOptions.builder().optTrialTimeout(Duration.ZERO))
+                .hasMessage("trialTimeout must be positive, got PT0S (leave it out for no limit)");
+    }
+
+    @Test
     void aPointEnqueuedIfNewIsQueuedOnceAsOptunasSkipIfExistsComparesThem() throws Exception {
         Study study = study("if-new");
         study.enqueue(Map.of("x", 2, "opt", "a"));

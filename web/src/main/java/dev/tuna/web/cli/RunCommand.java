@@ -109,6 +109,7 @@ final class RunCommand implements Callable<Integer> {
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
                     .optParallelism(studySpec.parallelism());
             studySpec.timeout().ifPresent(options::optTimeout);
+            studySpec.trialTimeout().ifPresent(options::optTrialTimeout);
             // Ctrl-C ends the process in the middle of the run. As on a server, no new trial starts and the running
             // ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"), and the data
             // file is closed before the process ends; then a line says how to go on. Trials left running were only

@@ -67,7 +67,8 @@ public final class SpecStudies implements ClusterStudies {
                     StudySpec spec = parser.parseStored(JSON.valueToTree(raw));
                     Instant created = info.get().created();
                     Study study = StudyService.study(spec, storage); // bound to the study as it is now (see Study)
-                    b = new Built(raw, created, new ClusterStudy(study, trainables.create(spec)));
+                    b = new Built(raw, created, new ClusterStudy(study, trainables.create(spec),
+                            spec.trialTimeout().orElse(null)));
                 } catch (RuntimeException e) {
                     LOG.warn("study '{}': its stored spec cannot run on this node: {}", name, e.getMessage());
                     return Optional.empty();

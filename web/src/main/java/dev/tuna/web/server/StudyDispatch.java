@@ -117,6 +117,7 @@ public interface StudyDispatch {
                         }
                     });
             spec.timeout().ifPresent(options::optTimeout);
+            spec.trialTimeout().ifPresent(options::optTrialTimeout);
             return options;
         }
 

@@ -230,7 +230,9 @@ public final class StudyService implements AutoCloseable {
         return stored.get("trials") instanceof Number trials && spec.trials() <= trials.intValue()
                 && stored.get("parallelism") instanceof Number parallelism && spec.parallelism() == parallelism.intValue()
                 && java.util.Objects.equals(spec.timeoutSeconds(),
-                        stored.get("timeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null);
+                        stored.get("timeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null)
+                && java.util.Objects.equals(spec.trialTimeoutSeconds(),
+                        stored.get("trialTimeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null);
     }
 
     /**

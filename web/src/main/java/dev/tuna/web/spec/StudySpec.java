@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param trials         how many finished trials the study runs to
  * @param parallelism    how many trials may run at once
  * @param timeoutSeconds a limit on the study's run, or null for none
+ * @param trialTimeoutSeconds a limit on each trial's run, or null for none: a trial past it ends FAIL
  * @param sampler        how parameters are proposed
  * @param pruner         how running trials are stopped early
  * @param trainable      what a trial runs
@@ -33,7 +34,7 @@ import java.util.regex.Pattern;
  *                       always suggested
  */
 public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
-                        Long timeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
+                        Long timeoutSeconds, Long trialTimeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
                         Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue,
                         Map<String, Map<String, List<Object>>> conditions) {
 
@@ -53,8 +54,8 @@ public record StudySpec(String name, Direction direction, String metric, int tri
 
     /** This spec with another number of trials. */
     public StudySpec withTrials(int trials) {
-        return new StudySpec(name, direction, metric, trials, parallelism, timeoutSeconds, sampler, pruner, trainable,
-                space, cron, enqueue, conditions);
+        return new StudySpec(name, direction, metric, trials, parallelism, timeoutSeconds, trialTimeoutSeconds, sampler,
+                pruner, trainable, space, cron, enqueue, conditions);
     }
 
     /**
@@ -84,6 +85,11 @@ public record StudySpec(String name, Direction direction, String metric, int tri
     /** The study's run time limit, if any. */
     public Optional<Duration> timeout() {
         return Optional.ofNullable(timeoutSeconds).map(Duration::ofSeconds);
+    }
+
+    /** Each trial's time limit, if any. */
+    public Optional<Duration> trialTimeout() {
+        return Optional.ofNullable(trialTimeoutSeconds).map(Duration::ofSeconds);
     }
 
     /** Whether a run begun at {@code startedNanos} ({@link System#nanoTime}) has spent its time limit. */

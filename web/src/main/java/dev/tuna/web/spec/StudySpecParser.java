@@ -115,6 +115,7 @@ public final class StudySpecParser {
         int trials = (int) f.requiredInteger("trials", 1, StudySpec.MAX_TRIALS);
         int parallelism = f.integer("parallelism", 1, 1, StudySpec.MAX_PARALLELISM);
         Long timeout = f.integer("timeoutSeconds", null, 1, MAX_TIMEOUT_SECONDS);
+        Long trialTimeout = f.integer("trialTimeoutSeconds", null, 1, MAX_TIMEOUT_SECONDS);
         Map<String, Map<String, List<Object>>> conditions = new LinkedHashMap<>();
         Map<String, Distribution> space = space(f.object("space"), f, conditions);
         SamplerSpec sampler = sampler(f.object("sampler"));
@@ -138,8 +139,8 @@ public final class StudySpecParser {
             throw new SpecException("enqueue", "has " + enqueue.size() + " points, more than the " + trials + " trials");
         }
         f.done();
-        StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, sampler, pruner, trainable,
-                space, cron, enqueue, conditions);
+        StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, trialTimeout, sampler,
+                pruner, trainable, space, cron, enqueue, conditions);
         // Build the parts once: a spec that parses must run.
         if (SamplerFactory.create(sampler, space, name) instanceof GridSampler grid) {
             checkOnGrid(enqueue, grid);
@@ -526,6 +527,9 @@ public final class StudySpecParser {
         if (spec.timeoutSeconds() != null) {
             o.put("timeoutSeconds", spec.timeoutSeconds());
         }
+        if (spec.trialTimeoutSeconds() != null) {
+            o.put("trialTimeoutSeconds", spec.trialTimeoutSeconds());
+        }
         ObjectNode sampler = o.putObject("sampler");
         sampler.put("type", spec.sampler().type());
         if (spec.sampler().seed() != null) {
@@ -688,7 +692,7 @@ public final class StudySpecParser {
      */
     public static StudySpec resolved(StudySpec spec) {
         return new StudySpec(spec.name(), spec.direction(), spec.metric(), spec.trials(), spec.parallelism(),
-                spec.timeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
+                spec.timeoutSeconds(), spec.trialTimeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
                 PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron(),
                 spec.enqueue(), spec.conditions());
     }

@@ -138,6 +138,18 @@ class StudySpecParserTest {
     }
 
     @Test
+    void aTrialTimeoutIsReadCheckedAndWrittenBack() {
+        StudySpec spec = parser.parse(with("trialTimeoutSeconds", "90"));
+        assertThat(spec.trialTimeout()).contains(java.time.Duration.ofSeconds(90));
+        assertThat(parser.parse(StudySpecParser.toJson(spec)).trialTimeoutSeconds()).isEqualTo(90L);
+        assertThat(parser.parse(VALID).trialTimeout()).isEmpty();
+        assertThatThrownBy(() -> parser.parse(with("trialTimeoutSeconds", "0")))
+                .hasMessageStartingWith("trialTimeoutSeconds: ");
+        assertThatThrownBy(() -> parser.parse(with("trialTimeoutSeconds", "\"1h\"")))
+                .hasMessageStartingWith("trialTimeoutSeconds: ");
+    }
+
+    @Test
     void aPointToEnqueueOffTheGridSamplersGridIsRefused() {
         // It would use up a trial and take no grid point, so that a grid point would not run.
         String grid = with("sampler", "{\"type\": \"grid\", \"options\": {\"grid\": {\"lr\": [0.001, 0.01], \"units\": [32, 64]}}}")

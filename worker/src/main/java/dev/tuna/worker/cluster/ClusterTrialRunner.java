@@ -114,8 +114,12 @@ final class ClusterTrialRunner {
             try {
                 ClusterStudy target = resolved.get();
                 OneTrial one = new OneTrial(jobName, recovering, slot.get());
-                target.study().optimize(target.objective(),
-                        OptimizeOptions.builder().optTrials(1).optStopOnError(false).optExecutor(one).build());
+                OptimizeOptions.Builder options = OptimizeOptions.builder().optTrials(1).optStopOnError(false)
+                        .optExecutor(one);
+                if (target.trialTimeout() != null) {
+                    options.optTrialTimeout(target.trialTimeout());
+                }
+                target.study().optimize(target.objective(), options.build());
             } finally {
                 slot.get().release();
             }

@@ -52,13 +52,6 @@ public final class Failures {
         return false;
     }
 
-    /** The reason of a trial aborted by its timeout: "timeout after Ns" (fractional seconds if need be). */
-    public static String timeoutReason(Duration timeout) {
-        String seconds = timeout.toMillis() % 1000 == 0 ? String.valueOf(timeout.toSeconds())
-                : String.valueOf(timeout.toMillis() / 1000.0);
-        return "timeout after " + seconds + "s";
-    }
-
     /** Whether a trial's run ended FAIL for an infrastructure reason ({@link #isInfrastructure}). */
     public static boolean failedForInfrastructure(TrialOutcome outcome) {
         FrozenTrial failed = outcome.trial();
@@ -82,14 +75,14 @@ public final class Failures {
     }
 
     /**
-     * Calls {@code abort} with the {@link #timeoutReason} once {@code timeout} has passed; {@code null} (no timer)
+     * Calls {@code abort} with the {@link TrialLoop#timeoutReason} once {@code timeout} has passed; {@code null} (no timer)
      * if the timeout is {@code null}. Cancel the timer when the trial ends.
      */
     public static ScheduledFuture<?> abortAfter(ScheduledExecutorService watchdog, Duration timeout, Consumer<String> abort) {
         if (timeout == null) {
             return null;
         }
-        String reason = timeoutReason(timeout);
+        String reason = TrialLoop.timeoutReason(timeout);
         return watchdog.schedule(() -> abort.accept(reason), timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 }
