@@ -122,6 +122,7 @@ public final class Views {
         }
         m.put("reason", t.reason());
         m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));
+        m.put("userAttrs", t.userAttrs()); // a column each in the dashboard's table, as in the Optuna dashboard's
         m.put("start", t.start());
         m.put("end", t.end());
         m.put("durationMillis", t.duration().toMillis());
@@ -152,7 +153,6 @@ public final class Views {
 
     public static Map<String, Object> trialDetail(FrozenTrial t) {
         Map<String, Object> m = trialWithCurves(t);
-        m.put("userAttrs", t.userAttrs());
         Map<String, Object> system = new LinkedHashMap<>(t.systemAttrs());
         system.remove(Diagnosis.ATTR);
         m.put("systemAttrs", system);

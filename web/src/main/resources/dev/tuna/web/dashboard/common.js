@@ -325,6 +325,24 @@ const Tuna = {
       if (!boxes.has(name)) boxes.set(name, Tuna.el('div', {class: 'chart'}));
     }
   },
+  /**
+   * Opens a trial's page on a click on the plot (not at the end of a drag, which zooms): the trial that
+   * {@code pick(x, y)} names for the mouse's position on the plot, if it names one. Called at each drawing, with
+   * the drawing's own pick.
+   */
+  opensTrial(plot, study, pick) {
+    plot.tunaPick = pick;
+    if (plot.tunaOpensTrial) return;
+    plot.tunaOpensTrial = true;
+    let down = null;
+    plot.over.addEventListener('mousedown', ev => { down = [ev.clientX, ev.clientY]; });
+    plot.over.addEventListener('click', ev => {
+      if (down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 3) return;
+      const box = plot.over.getBoundingClientRect();
+      const number = plot.tunaPick(ev.clientX - box.left, ev.clientY - box.top);
+      if (number != null) location.href = Tuna.trialHref(study, number);
+    });
+  },
   /** One x value only (a single trial; a slice whose trials all chose the first choice): uPlot ranged 0 to 100. */
   fitSingleX(plot, xs) {
     if (xs.length && xs.every(v => v === xs[0]) && plot.scales.x.distr !== 3) {

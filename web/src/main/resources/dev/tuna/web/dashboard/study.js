@@ -26,17 +26,23 @@ let contourAxes = null; // the contour's two parameters [x, y] as the user chose
 let drawnContour = null; // the contour's dots as last drawn, for the mouse
 let renameTimeline = () => {}, renameContour = () => {}; // name again what is under the mouse, after a redraw
 
-/** The table's columns: fixed ones around one per parameter (its key 'p:' + name). */
+/**
+ * The table's columns: fixed ones around one per parameter (its key 'p:' + name) and one per user attribute (its key
+ * 'u:' + name), as the Optuna dashboard's table has.
+ */
 function columns() {
   const names = paramNames(trials);
+  const attrs = [...new Set(trials.flatMap(t => Object.keys(t.userAttrs || {})))];
   return [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'], ['durationMillis', 'Seconds']]
-    .concat(names.map(n => ['p:' + n, n]), [['device', 'Device'], ['reason', 'Reason']]);
+    .concat(names.map(n => ['p:' + n, n]), attrs.map(n => ['u:' + n, n]), [['device', 'Device'], ['reason', 'Reason']]);
 }
 /** The parameters the trials have, in the order they first appear. */
 function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.params)))]; }
 /** The completed trials with a value: what the history, slices and parallel coordinates draw. */
 function completed() { return trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number'); }
-function cell(t, key) { return key.startsWith('p:') ? t.params[key.slice(2)] : t[key]; }
+function cell(t, key) {
+  return key.startsWith('p:') ? t.params[key.slice(2)] : key.startsWith('u:') ? (t.userAttrs || {})[key.slice(2)] : t[key];
+}
 /** A trial's cell as the table shows it. */
 function shownText(t, key) {
   const v = cell(t, key);
@@ -165,6 +171,7 @@ function render() {
   }
   document.getElementById('saved').textContent = savedByPruning();
   historyChart();
+  edf();
   curves();
   slices();
   contour();
@@ -942,7 +949,7 @@ function slices() {
     const choices = values.every(v => typeof v === 'number') ? [] : choiceOrder(name, values.map(String));
     const points = done.filter(t => t.params[name] != null).map(t => {
       const v = t.params[name];
-      return [choices.length ? choices.indexOf(String(v)) : v, t.value];
+      return [choices.length ? choices.indexOf(String(v)) : v, t.value, t.number];
     }).sort((a, b) => a[0] - b[0]);
     const chart = sliceBoxes.get(name);
     box.append(chart); // in the space's order
@@ -963,9 +970,19 @@ function slices() {
       })};
     }
     if (yScale(ys).scales) scales.y = {distr: 3};
-    Tuna.chart(chart, name, name, [points.map(p => p[0]), ys],
+    const plot = Tuna.chart(chart, name, name, [points.map(p => p[0]), ys],
       [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
       Object.assign({scales}, choices.length ? {xLabels: choices} : {}));
+    // A click opens the trial of the point nearest the mouse, within 10 px (many share a choice's x).
+    const numbers = points.map(p => p[2]);
+    Tuna.opensTrial(plot, study, (x, y) => {
+      let nearest = null, distance = 10;
+      plot.data[0].forEach((px, i) => {
+        const d = Math.hypot(plot.valToPos(px, 'x') - x, plot.valToPos(plot.data[1][i], 'y') - y);
+        if (d <= distance) { distance = d; nearest = numbers[i]; }
+      });
+      return nearest;
+    });
   }
 }
 
@@ -1022,19 +1039,35 @@ function historyChart() {
   const plot = Tuna.chart(history, 'Value of each trial and best so far', 'trial', [xs, values, bests], [
     {label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}},
     {label: 'best so far', stroke: '#e60', width: 2}], yScale(values));
-  if (!plot.tunaOpensTrial) {
-    // A click opens the trial under the cursor (the nearest on x: one point per trial), as on the learning curves;
-    // not the end of a drag, which zooms.
-    plot.tunaOpensTrial = true;
-    let down = null;
-    plot.over.addEventListener('mousedown', ev => { down = [ev.clientX, ev.clientY]; });
-    plot.over.addEventListener('click', ev => {
-      const i = plot.cursor.idx;
-      const moved = down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 3;
-      if (!moved && i != null && plot.data[0][i] != null) location.href = Tuna.trialHref(study, plot.data[0][i]);
-    });
-  }
+  // A click opens the trial under the cursor (the nearest on x: one point per trial), as on the learning curves.
+  Tuna.opensTrial(plot, study, () => {
+    const i = plot.cursor.idx;
+    return i != null && plot.data[0][i] != null ? plot.data[0][i] : null;
+  });
   if (leftOut) history.append(leftOut);
+}
+
+/**
+ * The empirical distribution of the completed trials' values (Optuna's EDF plot): the share of them with a value at
+ * most x, a step at each value. Two studies' curves, or one study's now and before, compare at a glance.
+ */
+function edf() {
+  const done = completed();
+  const box = document.getElementById('edf');
+  if (done.length === 0) {
+    Tuna.clear(box).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
+    return;
+  }
+  const xs = done.map(t => t.value).sort((a, b) => a - b);
+  const shares = xs.map((v, i) => (i + 1) / xs.length);
+  const log = yScale(xs).scales;
+  const scales = {x: log ? {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))}
+    : {time: false, range: paddedX((lo, hi) => {
+      const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
+      return [lo - pad, hi + pad];
+    })}, y: {range: [0, 1.02]}};
+  Tuna.chart(box, 'Share of completed trials with a value at most x', 'value', [xs, shares],
+    [{label: 'share', stroke: '#06c', width: 2, paths: uPlot.paths.stepped({align: 1})}], {scales});
 }
 
 /** Learning curves of the trials the server picked for the chooser (see loadCurves), the best one among them:
@@ -1111,7 +1144,9 @@ function table() {
     head.dataset.drawn = headKey;
     const row = Tuna.el('tr', {});
     for (const [key, label] of cols) {
-      const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key, class: key.startsWith('p:') ? 'param' : ''},
+      const th = Tuna.el('th', {'data-key': key, 'data-focus': 'sort\n' + key,
+        class: key.startsWith('p:') ? 'param' : key.startsWith('u:') ? 'user-attr' : '',
+        title: key.startsWith('p:') ? 'parameter' : key.startsWith('u:') ? 'user attribute' : ''},
         label + (sortKey === key ? (sortDir > 0 ? ' \u25B2' : ' \u25BC') : ''));
       Tuna.sortable(th, sortKey === key ? sortDir : 0, () => {
         sortDir = sortKey === key ? -sortDir : 1; sortKey = key; page = 0;
@@ -1196,7 +1231,7 @@ function pager(pages, count) {
 }
 
 document.getElementById('state-filter').addEventListener('change', () => { page = 0; table(); });
-document.getElementById('log-scale').addEventListener('change', () => { historyChart(); curves(); slices(); parallel(); });
+document.getElementById('log-scale').addEventListener('change', () => { historyChart(); edf(); curves(); slices(); parallel(); });
 document.getElementById('text-filter').addEventListener('input', () => { page = 0; table(); });
 Tuna.redrawOnResize(() => { if (info) render(); });
 document.getElementById('metric').addEventListener('change', ev => { metric = ev.target.value; redrawCurves(); });

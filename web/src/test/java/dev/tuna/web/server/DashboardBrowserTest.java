@@ -286,6 +286,17 @@ class DashboardBrowserTest {
         });
         assertThat(plots("#curves")).singleElement().satisfies(p -> assertThat(p.get("series")).isGreaterThan(2));
         assertThat(plots("#slices .chart")).hasSize(2).allSatisfy(p -> assertThat(p.get("width")).isPositive());
+        // The distribution of the values: one step per completed trial, in order, up to all of them.
+        List<Double> values = new java.util.ArrayList<>();
+        api.get("/api/studies/branin/trials").json().get("trials").forEach(t -> {
+            if (t.get("state").asText().equals("COMPLETE")) values.add(t.get("value").asDouble());
+        });
+        java.util.Collections.sort(values);
+        @SuppressWarnings("unchecked")
+        List<List<Number>> edf = (List<List<Number>>) js("return document.getElementById('edf').tunaPlot.data");
+        assertThat(edf.get(0)).extracting(Number::doubleValue).containsExactlyElementsOf(values);
+        assertThat(edf.get(1)).extracting(Number::doubleValue).first().isEqualTo(1.0 / values.size());
+        assertThat(edf.get(1)).extracting(Number::doubleValue).last().isEqualTo(1.0);
         // The parallel coordinates canvas has lines drawn on it.
         assertThat((Long) js("const c = document.getElementById('parallel'); const d = c.getContext('2d')"
                 + ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n"))
@@ -433,6 +444,33 @@ class DashboardBrowserTest {
                 .click().perform();
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
         assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + at.get(2).intValue());
+    }
+
+    @Test
+    void aClickOnASliceOpensTheTrialOfThePointUnderTheMouse() {
+        browser.get(api.base + "/study.html?name=branin");
+        await(By.cssSelector("#trials tbody tr"));
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> (Boolean) js(
+                "return [...document.querySelectorAll('#slices .chart')].every(b => b.tunaPlot)"));
+        WebElement over = browser.findElement(By.cssSelector("#slices .chart:last-child .u-over"));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", over);
+        // The point of the trial with the highest value of the last parameter (the slice's last point).
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const u = [...document.querySelectorAll('#slices .chart')].pop().tunaPlot,"
+                + " k = u.data[0].length - 1; const w = u.over.clientWidth / 2, h = u.over.clientHeight / 2;"
+                + "return [u.valToPos(u.data[0][k], 'x') - w, u.valToPos(u.data[1][k], 'y') - h, u.data[0][k], u.data[1][k]]");
+        int expected = -1;
+        for (JsonNode t : api.get("/api/studies/branin/trials").json().get("trials")) {
+            if (t.get("state").asText().equals("COMPLETE") && t.get("params").get("x2").asDouble() == at.get(2).doubleValue()
+                    && t.get("value").asDouble() == at.get(3).doubleValue()) {
+                expected = t.get("number").asInt();
+            }
+        }
+        assertThat(expected).isNotNegative();
+        new org.openqa.selenium.interactions.Actions(browser).moveToElement(over, at.get(0).intValue(), at.get(1).intValue())
+                .click().perform();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
+        assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + expected);
     }
 
     @Test
@@ -1525,6 +1563,12 @@ class DashboardBrowserTest {
         String text = browser.findElement(By.tagName("body")).getText();
         assertThat(text).contains(MARKUP);
         assertThat(browser.findElements(By.cssSelector("#trials th"))).extracting(WebElement::getText).contains(MARKUP);
+        // A trial user attribute has a column of its own, as a parameter has.
+        assertThat(browser.findElements(By.cssSelector("#trials th.user-attr"))).extracting(WebElement::getText)
+                .containsExactly("note");
+        assertThat(js("const i = [...document.querySelectorAll('#trials th')].findIndex(h => h.classList.contains('user-attr'));"
+                + "return [...document.querySelectorAll('#trials tbody tr')].map(r => r.cells[i].textContent)"))
+                .isEqualTo(java.util.Collections.nCopies(5, MARKUP));
         // Choices come in the order the distribution declares them, also those no completed trial has.
         assertThat(js("return choiceOrder('opt', ['plain'])")).isEqualTo(List.of(MARKUP, "plain"));
         // The study's user attributes, in the summary.
