@@ -1052,23 +1052,62 @@ function historyChart() {
  * most x, a step at each value. Two studies' curves, or one study's now and before, compare at a glance.
  */
 function edf() {
-  const done = completed();
+  const own = completed().map(t => t.value);
   const box = document.getElementById('edf');
-  if (done.length === 0) {
+  if (own.length === 0) {
     Tuna.clear(box).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
     return;
   }
-  const xs = done.map(t => t.value).sort((a, b) => a - b);
-  const shares = xs.map((v, i) => (i + 1) / xs.length);
+  const curves = [[study, own]].concat(compared ? [[compared.name, compared.values]] : []);
+  // One x for every curve (uPlot's data share it): each value of either study, and each curve's share at each.
+  const xs = [...new Set(curves.flatMap(([, values]) => values))].sort((a, b) => a - b);
+  const shares = curves.map(([, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    let below = 0;
+    return xs.map(x => {
+      while (below < sorted.length && sorted[below] <= x) below++;
+      return below / sorted.length;
+    });
+  });
   const log = yScale(xs).scales;
   const scales = {x: log ? {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))}
     : {time: false, range: paddedX((lo, hi) => {
       const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
       return [lo - pad, hi + pad];
     })}, y: {range: [0, 1.02]}};
-  Tuna.chart(box, 'Share of completed trials with a value at most x', 'value', [xs, shares],
-    [{label: 'share', stroke: '#06c', width: 2, paths: uPlot.paths.stepped({align: 1})}], {scales});
+  const colours = ['#06c', '#e60'];
+  Tuna.chart(box, 'Share of completed trials with a value at most x', 'value', [xs, ...shares],
+    curves.map(([name], i) => ({label: name, stroke: colours[i], width: 2, paths: uPlot.paths.stepped({align: 1})})),
+    {scales});
 }
+
+/** The study the distribution is compared with, its completed trials' finite values as read when it was chosen. */
+let compared = null;
+
+/** Fills the chooser of a study to compare with: the others of the same direction (their values compare). */
+async function compareChooser() {
+  const select = document.getElementById('edf-compare');
+  const others = (await Tuna.get('/api/studies')).filter(s => s.name !== study && s.direction === info.direction);
+  for (const s of others) select.append(Tuna.el('option', {value: s.name}, s.name));
+}
+
+document.getElementById('edf-compare').addEventListener('change', async ev => {
+  const name = ev.target.value;
+  try {
+    const values = [];
+    for (let offset = 0; name; offset += 1000) {
+      const page = await Tuna.get('/api/studies/' + encodeURIComponent(name) + '/trials?limit=1000&offset=' + offset);
+      values.push(...page.trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').map(t => t.value));
+      if (page.trials.length < 1000) break;
+    }
+    compared = name ? {name, values} : null;
+    document.getElementById('edf-error').textContent = name && values.length === 0 ? name + ' has no completed trial' : '';
+    if (compared && values.length === 0) compared = null;
+    edf();
+  } catch (e) {
+    document.getElementById('edf-error').textContent = e.message;
+  }
+});
 
 /** Learning curves of the trials the server picked for the chooser (see loadCurves), the best one among them:
     pruned dashed, diverged magenta, best orange. */
@@ -1305,6 +1344,7 @@ if (!study) {
   contourPointing();
   restoreView();
   loaded = load();
+  loaded.then(() => { if (info) compareChooser().catch(e => { document.getElementById('edf-error').textContent = e.message; }); });
   const follow = () => loaded.then(() => { if (info) listen(); });
   if (document.readyState === 'complete') follow(); else window.addEventListener('load', follow);
   // An address whose fragment is edited by hand shows the view it names.

@@ -447,6 +447,28 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theDistributionOfValuesComparesWithAnotherStudyOfTheSameDirection() {
+        browser.get(api.base + "/study.html?name=branin");
+        await(By.cssSelector("#edf-compare option[value='markup']"));
+        @SuppressWarnings("unchecked")
+        List<String> offered = (List<String>) js("return [...document.querySelectorAll('#edf-compare option')].map(o => o.value)");
+        assertThat(offered).startsWith("").contains("markup").doesNotContain("branin");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("edf-compare"))).selectByValue("markup");
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js(
+                "return document.getElementById('edf').tunaPlot.series.length === 3"));
+        assertThat(js("return document.getElementById('edf').tunaPlot.series.slice(1).map(s => s.label)"))
+                .isEqualTo(List.of("branin", "markup"));
+        // markup's four completed values are 6, 7, 8 and 9: a quarter of them at most 6, all at most 9.
+        @SuppressWarnings("unchecked")
+        List<Number> at = (List<Number>) js("const d = document.getElementById('edf').tunaPlot.data;"
+                + "return [6, 8.5, 9].map(x => d[2][d[0].findLastIndex(v => v <= x)])");
+        assertThat(at).extracting(Number::doubleValue).containsExactly(0.25, 0.75, 1.0);
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("edf-compare"))).selectByValue("");
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js(
+                "return document.getElementById('edf').tunaPlot.series.length === 2"));
+    }
+
+    @Test
     void aClickOnASliceOpensTheTrialOfThePointUnderTheMouse() {
         browser.get(api.base + "/study.html?name=branin");
         await(By.cssSelector("#trials tbody tr"));
