@@ -210,8 +210,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             return MapDbStorage.open(db);
         } catch (StorageInUseException e) {
-            throw new StorageInUseException(e.getMessage() + "; while a server runs on it, send the spec there with"
-                    + " 'tuna submit SPEC --server URL'", e);
+            throw new StorageInUseException(e.getMessage() + "; if that is a server, send the spec there with"
+                    + " 'tuna submit SPEC --server URL' (a program of yours must close it first)", e);
         }
     }
 }

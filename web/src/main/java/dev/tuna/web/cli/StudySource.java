@@ -85,8 +85,8 @@ interface StudySource extends AutoCloseable {
             try {
                 return new Local(toChange ? MapDbStorage.open(db) : MapDbStorage.openReadOnly(db));
             } catch (StorageInUseException e) {
-                throw new StorageInUseException(e.getMessage() + "; while a server runs on it, " + (toChange ? "change it"
-                        : "read") + " through the server with --server URL", e);
+                throw new StorageInUseException(e.getMessage() + "; if that is a server, " + (toChange ? "change it"
+                        : "read") + " through it with --server URL (a program of yours must close it first)", e);
             }
         }
 

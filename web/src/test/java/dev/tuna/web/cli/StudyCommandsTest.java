@@ -58,12 +58,12 @@ class StudyCommandsTest {
             assertThat(line).as("the server started").isNotNull();
             TunaRun read = tuna("studies", "--data", data.toString());
             assertThat(read.code()).isEqualTo(1);
-            assertThat(read.err().strip()).endsWith("is already open in another process; while a server runs on it, read"
-                    + " through the server with --server URL").doesNotContain("\n");
+            assertThat(read.err().strip()).endsWith("is already open in another process; if that is a server, read"
+                    + " through it with --server URL (a program of yours must close it first)").doesNotContain("\n");
             TunaRun run = tuna("run", spec("br", 2).toString(), "--data", data.toString());
             assertThat(run.code()).isEqualTo(1);
-            assertThat(run.err().strip()).endsWith("is already open in another process; while a server runs on it, send the"
-                    + " spec there with 'tuna submit SPEC --server URL'");
+            assertThat(run.err().strip()).endsWith("is already open in another process; if that is a server, send the"
+                    + " spec there with 'tuna submit SPEC --server URL' (a program of yours must close it first)");
         } finally {
             server.destroy();
             server.waitFor();
