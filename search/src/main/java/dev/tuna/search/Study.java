@@ -1,6 +1,7 @@
 package dev.tuna.search;
 
 import dev.tuna.core.Direction;
+import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.InvalidParameterException;
 import dev.tuna.core.TrialState;
@@ -507,6 +508,33 @@ public final class Study {
     /** The study's user attributes, as stored now. */
     public Map<String, Object> userAttrs() {
         return storage.findStudy(name).map(StudyInfo::userAttrs).orElse(Map.of());
+    }
+
+    /**
+     * Adds a trial that ran elsewhere (Optuna's {@code add_trial}), so that the samplers learn from it: a finished
+     * trial as given (its parameters with their distributions, its value, curves and attributes), numbered after the
+     * study's last trial. A trial without a start or an end gets the present time.
+     *
+     * @return the trial as stored
+     * @throws IllegalArgumentException if it is not finished, its value does not fit its state (a COMPLETE trial
+     *                                  needs one that is not NaN), or its parameters do not fit their distributions
+     *                                  ({@link dev.tuna.core.InvalidParameterException}, naming the parameter)
+     */
+    public FrozenTrial addTrial(FrozenTrial trial) {
+        Objects.requireNonNull(trial, "trial: the trial to add");
+        return storage.addTrial(name, trial);
+    }
+
+    /**
+     * Adds a completed trial that ran elsewhere with these parameters and this value: Optuna's
+     * {@code add_trial(create_trial(params=..., distributions=..., value=...))}, to seed a study with results known
+     * already.
+     *
+     * @see #addTrial(FrozenTrial)
+     */
+    public FrozenTrial addTrial(Map<String, ?> params, Map<String, ? extends Distribution> distributions, double value) {
+        return addTrial(new FrozenTrial(0, TrialState.COMPLETE, new LinkedHashMap<>(params),
+                new LinkedHashMap<>(distributions), value, null, null, null, null, null, null, null));
     }
 
     /**

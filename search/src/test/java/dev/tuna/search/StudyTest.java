@@ -584,6 +584,22 @@ class StudyTest {
     }
 
     @Test
+    void trialsAddedFromElsewhereSeedTheSamplerAndTheBest() {
+        Study study = Study.builder("added").sampler(new dev.tuna.search.sampler.GpSampler(3)).create();
+        dev.tuna.core.FloatDistribution x = new dev.tuna.core.FloatDistribution(0, 10);
+        for (int i = 0; i <= 10; i++) {
+            study.addTrial(Map.of("x", (double) i), Map.of("x", x), (i - 3.3) * (i - 3.3));
+        }
+        assertThat(study.trials()).hasSize(11).allMatch(t -> t.state() == TrialState.COMPLETE);
+        assertThat(study.bestTrial().params()).containsEntry("x", 3.0);
+        // The GP models them at once (they are its startup trials): its first suggestion is near their minimum.
+        Trial next = study.ask();
+        assertThat(next.suggestFloat("x", 0, 10)).isBetween(2.5, 4.0);
+        assertThatThrownBy(() -> study.addTrial(Map.of("x", 11.0), Map.of("x", x), 1.0))
+                .isInstanceOf(dev.tuna.core.InvalidParameterException.class).hasMessageStartingWith("parameter 'x': ");
+    }
+
+    @Test
     void aTrialPastItsTimeoutIsAbortedAsFailedAndTheRunGoesOn() {
         Study study = study("trial-timeout");
         study.enqueue(Map.of("slow", true));

@@ -105,6 +105,14 @@ public class InMemoryStorage implements Storage {
     }
 
     @Override
+    public synchronized FrozenTrial addTrial(String study, FrozenTrial trial) {
+        StudyRecord s = study(study);
+        TrialRecord r = TrialRecord.added(study, s.trials.size(), trial);
+        s.trials.add(r);
+        return r.snapshot();
+    }
+
+    @Override
     public synchronized FrozenTrial startTrial(String study) {
         StudyRecord s = study(study);
         TrialRecord r = s.waiting.poll();
@@ -156,12 +164,12 @@ public class InMemoryStorage implements Storage {
         study(info.name()).info = info;
     }
 
-    /** Takes back the last trial queued, which has not started. */
-    synchronized void dequeue(String study, int number) {
+    /** Takes back the last trial queued (which has not started) or added. */
+    synchronized void removeLast(String study, int number) {
         StudyRecord s = study(study);
         TrialRecord last = s.trials.get(s.trials.size() - 1);
-        if (last.number != number || last.state != TrialState.WAITING) {
-            throw new IllegalStateException("trial " + number + " of study '" + study + "' is not the last one queued");
+        if (last.number != number || last.state == TrialState.RUNNING) {
+            throw new IllegalStateException("trial " + number + " of study '" + study + "' is not the last one queued or added");
         }
         s.trials.remove(s.trials.size() - 1);
         s.waiting.remove(last);

@@ -258,6 +258,10 @@ public final class MapDbStorage implements Storage {
         return study + SEP + String.format("%010d", number);
     }
 
+    private static String stepKey(String study, int number, int step) {
+        return trialKey(study, number) + SEP + String.format("%010d", step);
+    }
+
     private void writeTrial(String study, FrozenTrial trial) {
         db.put(TRIALS, trialKey(study, trial.number()), write(headerWriter, trial));
     }
@@ -425,7 +429,29 @@ public final class MapDbStorage implements Storage {
             queued[0] = cache.enqueueTrial(study, fixedParams);
             writeTrial(study, queued[0]);
             return queued[0];
-        }, () -> cache.dequeue(study, queued[0].number()));
+        }, () -> cache.removeLast(study, queued[0].number()));
+    }
+
+    @Override
+    public synchronized FrozenTrial addTrial(String study, FrozenTrial trial) {
+        FrozenTrial[] added = new FrozenTrial[1];
+        return durably(() -> {
+            added[0] = cache.addTrial(study, trial);
+            writeTrial(study, added[0]);
+            java.util.SortedSet<Integer> steps = new java.util.TreeSet<>(added[0].intermediateValues().keySet());
+            added[0].metrics().values().forEach(curve -> steps.addAll(curve.keySet()));
+            for (int step : steps) {
+                Map<String, Double> values = new LinkedHashMap<>();
+                added[0].metrics().forEach((name, curve) -> {
+                    if (curve.containsKey(step)) {
+                        values.put(name, curve.get(step));
+                    }
+                });
+                db.put(STEPS, stepKey(study, added[0].number(), step),
+                        write(stepWriter, new StepRecord(added[0].intermediateValues().get(step), values)));
+            }
+            return added[0];
+        }, () -> cache.removeLast(study, added[0].number()));
     }
 
     @Override
@@ -466,8 +492,7 @@ public final class MapDbStorage implements Storage {
             });
             return new StepRecord(r.intermediateValues.get(step), values);
         });
-        String key = trialKey(study, number) + SEP + String.format("%010d", step);
-        db.put(STEPS, key, write(stepWriter, atStep));
+        db.put(STEPS, stepKey(study, number, step), write(stepWriter, atStep));
     }
 
     @Override

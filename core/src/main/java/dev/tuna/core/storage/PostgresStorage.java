@@ -474,6 +474,16 @@ public final class PostgresStorage implements Storage {
     }
 
     @Override
+    public FrozenTrial addTrial(String study, FrozenTrial trial) {
+        return tx(c -> {
+            long id = studyId(c, study, true);
+            TrialRecord r = TrialRecord.added(study, nextNumber(c, id), trial);
+            insert(c, id, r);
+            return r.snapshot();
+        });
+    }
+
+    @Override
     public FrozenTrial startTrial(String study) {
         return tx(c -> {
             long id = studyId(c, study, false);

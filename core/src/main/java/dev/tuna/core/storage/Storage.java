@@ -46,6 +46,15 @@ public interface Storage extends AutoCloseable {
     /** Sets an attribute of a study. */
     void setStudyAttr(String study, String key, Object value);
 
+    /**
+     * Adds a trial that ran elsewhere (Optuna's {@code add_trial}): a finished one, as given, numbered after the
+     * study's last trial (its own number is ignored); a trial without a start or an end gets the present time.
+     *
+     * @throws IllegalArgumentException if it is not finished, its value does not fit its state, or its parameters do
+     *                                  not fit their distributions
+     */
+    FrozenTrial addTrial(String study, FrozenTrial trial);
+
     /** Adds a WAITING trial whose parameters are given rather than sampled. */
     FrozenTrial enqueueTrial(String study, Map<String, Object> fixedParams);
 

@@ -56,6 +56,12 @@ public final class StudyBoundStorage implements Storage {
     }
 
     @Override
+    public FrozenTrial addTrial(String name, FrozenTrial trial) {
+        check(name);
+        return delegate.addTrial(name, trial);
+    }
+
+    @Override
     public StudyInfo createStudy(String name, Direction direction, Map<String, Object> attrs) {
         return delegate.createStudy(name, direction, attrs);
     }

@@ -34,7 +34,37 @@ final class TrialRecord {
     }
 
     static TrialRecord of(String study, FrozenTrial t) {
-        TrialRecord r = new TrialRecord(study, t.number(), t.state());
+        return of(study, t.number(), t);
+    }
+
+    /**
+     * A finished trial that ran elsewhere, checked ({@link Storage#addTrial}), as trial {@code number} of the study.
+     */
+    static TrialRecord added(String study, int number, FrozenTrial t) {
+        if (!t.isFinished()) {
+            throw new IllegalArgumentException("a trial to add must be finished (COMPLETE, PRUNED or FAIL), got " + t.state());
+        }
+        checkFinish(t.state(), t.value());
+        if (!t.params().keySet().equals(t.distributions().keySet())) {
+            throw new IllegalArgumentException("a trial to add needs a distribution for each parameter and no other: "
+                    + "parameters " + t.params().keySet() + ", distributions " + t.distributions().keySet());
+        }
+        t.distributions().forEach((name, d) -> {
+            try {
+                d.toInternal(t.params().get(name));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidParameterException(name, e.getMessage());
+            }
+        });
+        TrialRecord r = of(study, number, t);
+        Instant now = Instant.now();
+        r.start = t.start() != null ? t.start() : now;
+        r.end = t.end() != null ? t.end() : now;
+        return r;
+    }
+
+    private static TrialRecord of(String study, int number, FrozenTrial t) {
+        TrialRecord r = new TrialRecord(study, number, t.state());
         t.distributions().forEach((name, d) -> {
             r.distributions.put(name, d);
             r.params.put(name, d.toInternal(t.params().get(name)));

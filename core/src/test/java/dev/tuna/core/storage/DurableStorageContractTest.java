@@ -42,6 +42,14 @@ public abstract class DurableStorageContractTest extends StorageContractTest {
     }
 
     @Test
+    void anAddedTrialSurvivesClosingAndReopening() {
+        storage.createStudy("added", Direction.MINIMIZE);
+        FrozenTrial added = storage.addTrial("added", ranElsewhere(TrialState.COMPLETE, 0.75));
+        closeAndReopen();
+        assertThat(storage.trials("added")).containsExactly(added);
+    }
+
+    @Test
     void attributesGivenAtCreationSurviveClosingAndReopening() {
         storage.createStudy("with", Direction.MINIMIZE, Map.of("spec", Map.of("trials", 20)));
         closeAndReopen();

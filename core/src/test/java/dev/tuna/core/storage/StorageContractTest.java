@@ -100,6 +100,64 @@ public abstract class StorageContractTest {
         assertThat(storage.studies()).extracting(StudyInfo::name).containsExactly("zeta", "alpha", "mid");
     }
 
+    /** A finished trial as another process or tool could give it: parameters, value, a curve, a user attribute. */
+    static FrozenTrial ranElsewhere(TrialState state, Double value) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("lr", 0.01);
+        params.put("opt", "sgd");
+        Map<String, Distribution> distributions = new LinkedHashMap<>();
+        distributions.put("lr", new FloatDistribution(1e-4, 1, true, null));
+        distributions.put("opt", CategoricalDistribution.of(List.of("adam", "sgd")));
+        java.util.TreeMap<Integer, Double> curve = new java.util.TreeMap<>(Map.of(1, 0.5, 2, 0.75));
+        return new FrozenTrial(99, state, params, distributions, value, curve, Map.of("val_loss", new java.util.TreeMap<>(
+                Map.of(2, 0.3))), Map.of("source", "optuna"), null, null, null, state == TrialState.PRUNED ? "pruned" : null);
+    }
+
+    @Test
+    void aTrialThatRanElsewhereIsAddedAsGivenAfterTheLastOne() {
+        study("s");
+        storage.enqueueTrial("s", Map.of("lr", 0.1));
+        FrozenTrial added = storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, 0.75));
+        FrozenTrial pruned = storage.addTrial("s", ranElsewhere(TrialState.PRUNED, 0.5));
+
+        assertThat(added.number()).isEqualTo(1);
+        assertThat(pruned.number()).isEqualTo(2);
+        for (FrozenTrial t : List.of(added, storage.trial("s", 1))) {
+            assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+            assertThat(t.value()).isEqualTo(0.75);
+            assertThat(t.params()).containsExactly(Map.entry("lr", 0.01), Map.entry("opt", "sgd"));
+            assertThat(t.distributions()).isEqualTo(ranElsewhere(TrialState.COMPLETE, 0.75).distributions());
+            assertThat(t.intermediateValues()).containsExactly(Map.entry(1, 0.5), Map.entry(2, 0.75));
+            assertThat(t.metric("val_loss")).containsExactly(Map.entry(2, 0.3));
+            assertThat(t.userAttrs()).containsExactly(Map.entry("source", "optuna"));
+            assertThat(t.start()).isNotNull();
+            assertThat(t.end()).isNotNull();
+        }
+        assertThat(storage.trial("s", 2).reason()).isEqualTo("pruned");
+        // The queued trial still waits, and is the next to start.
+        assertThat(storage.startTrial("s").number()).isZero();
+        assertThat(storage.startTrial("s").number()).isEqualTo(3);
+    }
+
+    @Test
+    void aTrialToAddThatIsNotFinishedOrDoesNotFitItsDistributionsIsRefusedAndNothingIsAdded() {
+        study("s");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.RUNNING, null)))
+                .withMessageContaining("must be finished");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, null)));
+        FrozenTrial good = ranElsewhere(TrialState.COMPLETE, 1.0);
+        Map<String, Object> outside = new LinkedHashMap<>(good.params());
+        outside.put("lr", 5.0);
+        assertThatExceptionOfType(dev.tuna.core.InvalidParameterException.class).isThrownBy(() -> storage.addTrial("s",
+                new FrozenTrial(0, TrialState.COMPLETE, outside, good.distributions(), 1.0, null, null, null, null, null, null,
+                        null))).withMessageStartingWith("parameter 'lr': ");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", new FrozenTrial(0, TrialState.COMPLETE,
+                Map.of("lr", 0.01), Map.of(), 1.0, null, null, null, null, null, null, null)))
+                .withMessageContaining("a distribution for each parameter");
+        assertThatExceptionOfType(StudyNotFoundException.class).isThrownBy(() -> storage.addTrial("none", good));
+        assertThat(storage.trials("s")).isEmpty();
+    }
+
     @Test
     void aStudyCreatedWithAttributesHasThemFromTheStartAndATakenNameKeepsItsOwn() {
         Map<String, Object> spec = new java.util.HashMap<>(Map.of("trials", 20, "sampler", Map.of("type", "gp")));
