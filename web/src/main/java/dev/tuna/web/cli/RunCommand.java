@@ -13,6 +13,8 @@ import dev.tuna.web.server.StudyService;
 import dev.tuna.web.spec.StudySpec;
 import dev.tuna.web.spec.StudySpecParser;
 import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.device.Devices;
+import dev.tuna.worker.dispatch.TrialScheduler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -66,10 +68,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("--data " + data + ": " + FileErrors.describe(e), e);
         }
-        Thread runner = Thread.currentThread();
         AtomicBoolean ctrlC = new AtomicBoolean();
         CountDownLatch closed = new CountDownLatch(1);
-        try (MapDbStorage storage = openData(db)) {
+        // Trials run on the machine's devices, as a server's do: every GPU, and as many CPU slots as trials run at once.
+        try (MapDbStorage storage = openData(db);
+             TrialScheduler scheduler = TrialScheduler.builder(Devices.discover(studySpec.parallelism()))
+                     .shutdownGrace(ServerRuntime.SHUTDOWN_GRACE).build()) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
             Optional<StudyInfo> found = storage.findStudy(studySpec.name());
             Optional<Object> stored = found.map(info -> info.attrs().get(StudyService.ATTR_SPEC));
@@ -107,22 +111,20 @@ final class RunCommand implements Callable<Integer> {
             }
             out.flush();
             OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
-                    .optParallelism(studySpec.parallelism());
+                    .optParallelism(studySpec.parallelism())
+                    .optExecutor(scheduler.executor().withMaxConcurrent(studySpec.parallelism()));
             studySpec.timeout().ifPresent(options::optTimeout);
             studySpec.trialTimeout().ifPresent(options::optTrialTimeout);
-            // Ctrl-C ends the process in the middle of the run. As on a server, no new trial starts and the running
-            // ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"), and the data
-            // file is closed before the process ends; then a line says how to go on. Trials left running were only
-            // marked by the next command to open the file, with a warning.
+            // Ctrl-C ends the process in the middle of the run. As when a server shuts down, no new trial starts and
+            // the running ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"), and
+            // the data file is closed before the process ends; then a line says how to go on. Trials left running
+            // were only marked by the next command to open the file, with a warning.
             PrintWriter err = spec.commandLine().getErr();
             Thread interrupted = new Thread(() -> {
                 ctrlC.set(true);
-                study.stop();
+                scheduler.shutdown(ServerRuntime.SHUTDOWN_GRACE);
                 try {
-                    if (!closed.await(ServerRuntime.SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                        runner.interrupt(); // and, through the optimize, the threads of parallel trials
-                        closed.await(INTERRUPTED_END_SECONDS, TimeUnit.SECONDS);
-                    }
+                    closed.await(INTERRUPTED_END_SECONDS, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

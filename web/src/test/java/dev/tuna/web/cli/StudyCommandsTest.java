@@ -132,6 +132,8 @@ class StudyCommandsTest {
         JsonNode all = JSON.readTree(exported.out());
         assertThat(all).hasSize(6);
         assertThat(all.get(0).get("intermediateValues").size()).isEqualTo(2);
+        // Run on a device slot of this machine, as a server runs them (a GPU where there is one).
+        all.forEach(t -> assertThat(t.get("systemAttrs").get("device").asText()).isEqualTo("cpu"));
 
         // Running the same spec with more trials resumes the study.
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"trials\": 6", "\"trials\": 8"));
