@@ -513,11 +513,12 @@ public final class Study {
     /**
      * Adds a trial that ran elsewhere (Optuna's {@code add_trial}), so that the samplers learn from it: a finished
      * trial as given (its parameters with their distributions, its value, curves and attributes), numbered after the
-     * study's last trial. A trial without a start or an end gets the present time.
+     * study's last trial. A start or end not given is the other one, else the present time.
      *
      * @return the trial as stored
      * @throws IllegalArgumentException if it is not finished, its value does not fit its state (a COMPLETE trial
-     *                                  needs one that is not NaN), or its parameters do not fit their distributions
+     *                                  needs one that is not NaN, a FAIL one has none), it ends before it starts, or
+     *                                  its parameters do not fit their distributions
      *                                  ({@link dev.tuna.core.InvalidParameterException}, naming the parameter)
      */
     public FrozenTrial addTrial(FrozenTrial trial) {
@@ -551,8 +552,10 @@ public final class Study {
 
     /**
      * As {@link #enqueue}, unless a trial of the study was already given these parameters (Optuna's
-     * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under the study's ask
-     * lock, also across processes sharing the storage, so that two of them cannot both queue the point.
+     * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under this object's ask
+     * lock and the storage's lock of the study ({@link Storage#exclusively}: across processes on PostgreSQL), so that
+     * two callers cannot both queue the point; as for asks, two {@code Study} objects of one study in one process on
+     * a storage without such a lock (in memory, MapDB) are not kept apart.
      *
      * @return whether the point was queued
      * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)

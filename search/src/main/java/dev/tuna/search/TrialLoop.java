@@ -8,9 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,11 +119,10 @@ public final class TrialLoop {
      */
     public TrialOutcome run(Trial trial, Objective objective) {
         TrialAbort abort = aborts.computeIfAbsent(trial.number(), n -> new TrialAbort());
-        Duration limit = options.trialTimeout();
-        ScheduledFuture<?> timer = limit == null ? null : Timeouts.TIMER.schedule(
-                () -> abort.abort(timeoutReason(limit)), limit.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer = null;
         TrialOutcome outcome;
         try {
+            timer = Timeouts.abortAfter(options.trialTimeout(), abort);
             outcome = study.run(objective, trial, abort);
         } catch (RuntimeException | Error e) {
             Optional<FrozenTrial> ended = endedElsewhere(trial, e);
@@ -176,11 +174,25 @@ public final class TrialLoop {
 
     /** The one thread that aborts trials past {@link OptimizeOptions#trialTimeout}, made when first needed. */
     private static final class Timeouts {
-        static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        /** Beyond this a limit is none: its nanoseconds would not fit a long. */
+        private static final Duration LONGEST = Duration.ofDays(100 * 365);
+        private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tuna-trial-timeouts");
             t.setDaemon(true);
             return t;
         });
+
+        static {
+            TIMER.setRemoveOnCancelPolicy(true); // a trial that ends in time leaves nothing queued behind it
+        }
+
+        /** Aborts the trial once {@code limit} has passed; {@code null} (no timer) for no limit. */
+        static ScheduledFuture<?> abortAfter(Duration limit, TrialAbort abort) {
+            if (limit == null || limit.compareTo(LONGEST) > 0) {
+                return null;
+            }
+            return TIMER.schedule(() -> abort.abort(timeoutReason(limit)), limit.toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     /** The trial as stored, if {@code e} is the refusal to change it because it had already ended. */

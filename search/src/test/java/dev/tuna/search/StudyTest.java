@@ -620,6 +620,10 @@ class StudyTest {
                 .containsOnly("timeout after 0.3s");
         assertThatThrownBy(() -> OptimizeOptions.builder().optTrialTimeout(Duration.ZERO))
                 .hasMessage("trialTimeout must be positive, got PT0S (leave it out for no limit)");
+        // A limit too long for a timer is none (its nanoseconds overflowed, and the run threw with a trial running).
+        study.optimize(trial -> 1.0, OptimizeOptions.builder().optTrials(2)
+                .optTrialTimeout(java.time.temporal.ChronoUnit.FOREVER.getDuration()).build());
+        assertThat(study.trials()).hasSize(5).last().extracting(FrozenTrial::state).isEqualTo(TrialState.COMPLETE);
     }
 
     @Test

@@ -65,6 +65,8 @@ final class JournaledMapDb implements AutoCloseable {
     private static final byte COMMIT = 4;
     /** Beside each map in a snapshot, the name of the CRC32 of its entries ({@link #entriesChecksum}). */
     private static final String CHECKSUM_PREFIX = "checksum:";
+    /** Marks a snapshot whose maps have checksums, so that one that lost its checksum is not taken for an old one. */
+    private static final String CHECKSUMMED = "checksummed";
     private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
     /** The journals this process has open (absolute paths): see {@link #open(Path, List, long, JournalOpener)}. */
     private static final java.util.Set<Path> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -535,10 +537,15 @@ final class JournaledMapDb implements AutoCloseable {
                     throw new StorageException("cannot open " + path + ": it is an SQLite database (Optuna's storage,"
                             + " say), not a Tuna data file; nothing was changed", e);
                 }
+                if (e instanceof DamagedSnapshotException) {
+                    // Its records still read: what is left can be exported before the file is restored.
+                    throw new StorageException("cannot open " + path + ": the file is damaged, " + e.getMessage()
+                            + "; nothing was changed: read what is left with a read command (tuna export opens it"
+                            + " read-only), then restore it from a backup, or move it away to start an empty store", e);
+                }
                 // MapDB fails on a damaged page with whatever it hit (NegativeArraySizeException, a buffer underflow),
                 // or with advice for its own users (bypass the header checksum): neither says what is wrong.
-                String cause = e instanceof DamagedSnapshotException ? e.getMessage()
-                        : e.getMessage() == null ? e.getClass().getSimpleName()
+                String cause = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getClass().getSimpleName() + ": " + e.getMessage().split("\\. |\\n", 2)[0];
                 throw new StorageException("cannot open " + path + ": the file cannot be read, it is damaged, its disk"
                         + " failed or it is no Tuna data file (" + cause + "); nothing was changed: restore it from a"
@@ -620,14 +627,22 @@ final class JournaledMapDb implements AutoCloseable {
     private void readSnapshot() {
         DB db = DBMaker.fileDB(path.toFile()).fileChannelEnable().readOnly().make();
         try {
+            boolean checksummed = db.exists(CHECKSUMMED);
             for (Map.Entry<String, TreeMap<String, byte[]>> e : maps.entrySet()) {
                 if (db.exists(e.getKey())) {
                     e.getValue().putAll(db.treeMap(e.getKey(), Serializer.STRING, Serializer.BYTE_ARRAY).open());
                 }
                 String checksumName = CHECKSUM_PREFIX + e.getKey();
-                // A snapshot of an earlier version has no checksums: it is read as it is.
-                if (db.exists(checksumName) && db.atomicLong(checksumName).open().get() != entriesChecksum(e.getValue())) {
-                    throw new DamagedSnapshotException(e.getKey());
+                // A snapshot of an earlier version has no checksums (nor the mark that it has them): read as it is.
+                String damage = !db.exists(checksumName) ? (checksummed ? "has lost its checksum" : null)
+                        : db.atomicLong(checksumName).open().get() != entriesChecksum(e.getValue())
+                        ? "does not match its checksum" : null;
+                if (damage != null && !readOnly) {
+                    throw new DamagedSnapshotException(e.getKey(), damage);
+                } else if (damage != null) {
+                    // Read only, nothing is written over it: what is left can still be read, and exported.
+                    LOG.error("{}: map '{}' {}: the file is damaged; it is read as it is, to export what is left",
+                            path, e.getKey(), damage);
                 }
             }
         } finally {
@@ -651,10 +666,10 @@ final class JournaledMapDb implements AutoCloseable {
         return crc.getValue();
     }
 
-    /** A map of the snapshot whose entries do not match the checksum written with them. */
+    /** A map of the snapshot whose entries do not match the checksum written with them, or that lost it. */
     private static final class DamagedSnapshotException extends RuntimeException {
-        DamagedSnapshotException(String map) {
-            super("map '" + map + "' does not match its checksum");
+        DamagedSnapshotException(String map, String damage) {
+            super("map '" + map + "' " + damage);
         }
     }
 
@@ -799,6 +814,7 @@ final class JournaledMapDb implements AutoCloseable {
                 }
                 db.atomicLong(CHECKSUM_PREFIX + e.getKey(), entriesChecksum(e.getValue())).create();
             }
+            db.atomicLong(CHECKSUMMED, 1).create();
             db.commit();
         } finally {
             db.close();

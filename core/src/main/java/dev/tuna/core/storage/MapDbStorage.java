@@ -441,14 +441,7 @@ public final class MapDbStorage implements Storage {
             java.util.SortedSet<Integer> steps = new java.util.TreeSet<>(added[0].intermediateValues().keySet());
             added[0].metrics().values().forEach(curve -> steps.addAll(curve.keySet()));
             for (int step : steps) {
-                Map<String, Double> values = new LinkedHashMap<>();
-                added[0].metrics().forEach((name, curve) -> {
-                    if (curve.containsKey(step)) {
-                        values.put(name, curve.get(step));
-                    }
-                });
-                db.put(STEPS, stepKey(study, added[0].number(), step),
-                        write(stepWriter, new StepRecord(added[0].intermediateValues().get(step), values)));
+                writeStep(study, added[0].number(), step, added[0].intermediateValues(), added[0].metrics());
             }
             return added[0];
         }, () -> cache.removeLast(study, added[0].number()));
@@ -482,17 +475,23 @@ public final class MapDbStorage implements Storage {
         checkOpen();
         cache.report(study, number, step, value, metrics);
         // Only this step's values, read in place: a whole snapshot would copy every curve on each report.
-        StepRecord atStep = cache.read(study, number, r -> {
-            Map<String, Double> values = new LinkedHashMap<>();
-            r.metrics.forEach((name, curve) -> {
-                Double v = curve.get(step);
-                if (v != null) {
-                    values.put(name, v);
-                }
-            });
-            return new StepRecord(r.intermediateValues.get(step), values);
+        cache.read(study, number, r -> {
+            writeStep(study, number, step, r.intermediateValues, r.metrics);
+            return null;
         });
-        db.put(STEPS, stepKey(study, number, step), write(stepWriter, atStep));
+    }
+
+    /** Writes a trial's values at one step: its intermediate value and each metric's. */
+    private void writeStep(String study, int number, int step, Map<Integer, Double> values,
+                           Map<String, ? extends Map<Integer, Double>> metrics) {
+        Map<String, Double> atStep = new LinkedHashMap<>();
+        metrics.forEach((name, curve) -> {
+            Double v = curve.get(step);
+            if (v != null) {
+                atStep.put(name, v);
+            }
+        });
+        db.put(STEPS, stepKey(study, number, step), write(stepWriter, new StepRecord(values.get(step), atStep)));
     }
 
     @Override

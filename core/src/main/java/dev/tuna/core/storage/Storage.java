@@ -48,10 +48,11 @@ public interface Storage extends AutoCloseable {
 
     /**
      * Adds a trial that ran elsewhere (Optuna's {@code add_trial}): a finished one, as given, numbered after the
-     * study's last trial (its own number is ignored); a trial without a start or an end gets the present time.
+     * study's last trial (its own number is ignored); a start or end not given is the other one, else the present.
      *
-     * @throws IllegalArgumentException if it is not finished, its value does not fit its state, or its parameters do
-     *                                  not fit their distributions
+     * @throws IllegalArgumentException if it is not finished, its value does not fit its state (a COMPLETE one needs
+     *                                  one that is not NaN, a FAIL one has none), it ends before it starts, or its
+     *                                  parameters do not fit their distributions
      */
     FrozenTrial addTrial(String study, FrozenTrial trial);
 

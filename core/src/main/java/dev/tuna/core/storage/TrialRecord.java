@@ -45,6 +45,17 @@ final class TrialRecord {
             throw new IllegalArgumentException("a trial to add must be finished (COMPLETE, PRUNED or FAIL), got " + t.state());
         }
         checkFinish(t.state(), t.value());
+        if (t.state() == TrialState.COMPLETE && t.value().isNaN()) {
+            throw new IllegalArgumentException("a COMPLETE trial's value cannot be NaN (a trial whose objective gave NaN"
+                    + " failed)");
+        }
+        if (t.state() == TrialState.FAIL && t.value() != null) {
+            throw new IllegalArgumentException("a FAIL trial has no value, got " + t.value());
+        }
+        if (t.start() != null && t.end() != null && t.end().isBefore(t.start())) {
+            throw new IllegalArgumentException("a trial to add cannot end (" + t.end() + ") before it starts ("
+                    + t.start() + ")");
+        }
         if (!t.params().keySet().equals(t.distributions().keySet())) {
             throw new IllegalArgumentException("a trial to add needs a distribution for each parameter and no other: "
                     + "parameters " + t.params().keySet() + ", distributions " + t.distributions().keySet());
@@ -57,9 +68,10 @@ final class TrialRecord {
             }
         });
         TrialRecord r = of(study, number, t);
+        // A time not given is the other one, else the present: never an end before the start.
         Instant now = Instant.now();
-        r.start = t.start() != null ? t.start() : now;
-        r.end = t.end() != null ? t.end() : now;
+        r.start = t.start() != null ? t.start() : t.end() != null ? t.end() : now;
+        r.end = t.end() != null ? t.end() : t.start() != null && t.start().isAfter(now) ? t.start() : now;
         return r;
     }
 

@@ -327,13 +327,33 @@ class JournaledMapDbTest {
         byte[] damaged = Files.readAllBytes(file());
         int at = indexOf(damaged, bytes("value=0.9312"));
         assertThat(at).isNotNegative();
-        damaged[at + 8] = (byte) '8'; // 0.9312 -> 0.9812: MapDB reads it without complaint
+        damaged[at + 8] = (byte) '8'; // 0.9312 -> 0.8312: MapDB reads it without complaint
         Files.write(file(), damaged);
         assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
-                .hasMessage("cannot open " + file() + ": the file cannot be read, it is damaged, its disk failed or it is no"
-                        + " Tuna data file (map 'a' does not match its checksum); nothing was changed: restore it from a"
-                        + " backup, or move it away to start an empty store");
+                .hasMessage("cannot open " + file() + ": the file is damaged, map 'a' does not match its checksum; nothing"
+                        + " was changed: read what is left with a read command (tuna export opens it read-only), then"
+                        + " restore it from a backup, or move it away to start an empty store");
         assertThat(Files.readAllBytes(file())).isEqualTo(damaged);
+        // Read only, what is left can be read (and exported), damage and all.
+        JournaledMapDb readOnly = JournaledMapDb.openReadOnly(file(), NAMES);
+        assertThat(readOnly.map("a").get("k1")).isEqualTo(bytes("value=0.8312"));
+        assertThat(readOnly.map("b").get("k2")).isEqualTo(bytes("other"));
+        readOnly.close();
+        assertThat(Files.readAllBytes(file())).isEqualTo(damaged);
+    }
+
+    @Test
+    void aSnapshotThatLostAChecksumIsNotTakenForOneOfAnEarlierVersion() {
+        // Marked as checksummed, but map b's checksum is gone (damage to MapDB's catalogue of names, say).
+        org.mapdb.DB made = org.mapdb.DBMaker.fileDB(file().toFile()).make();
+        made.treeMap("a", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).create();
+        made.treeMap("b", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).create().put("k", bytes("v"));
+        made.atomicLong("checksum:a", new java.util.zip.CRC32().getValue()).create();
+        made.atomicLong("checksummed", 1).create();
+        made.commit();
+        made.close();
+        assertThatThrownBy(() -> JournaledMapDb.open(file(), NAMES)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("map 'b' has lost its checksum");
     }
 
     @Test

@@ -145,6 +145,10 @@ public abstract class StorageContractTest {
         assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.RUNNING, null)))
                 .withMessageContaining("must be finished");
         assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, null)));
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, Double.NaN)))
+                .withMessageContaining("cannot be NaN");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.FAIL, 1.0)))
+                .withMessageContaining("a FAIL trial has no value");
         FrozenTrial good = ranElsewhere(TrialState.COMPLETE, 1.0);
         Map<String, Object> outside = new LinkedHashMap<>(good.params());
         outside.put("lr", 5.0);
@@ -155,7 +159,20 @@ public abstract class StorageContractTest {
                 Map.of("lr", 0.01), Map.of(), 1.0, null, null, null, null, null, null, null)))
                 .withMessageContaining("a distribution for each parameter");
         assertThatExceptionOfType(StudyNotFoundException.class).isThrownBy(() -> storage.addTrial("none", good));
+        java.time.Instant noon = java.time.Instant.parse("2026-01-01T12:00:00Z");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", timed(good, noon, noon.minusSeconds(1))))
+                .withMessageContaining("before it starts");
         assertThat(storage.trials("s")).isEmpty();
+        // A time not given is the other one: an end alone is no negative duration.
+        FrozenTrial ended = storage.addTrial("s", timed(good, null, noon));
+        assertThat(ended.start()).isEqualTo(noon);
+        assertThat(ended.duration()).isZero();
+        assertThat(storage.addTrial("s", timed(good, noon, null)).duration()).isPositive();
+    }
+
+    private static FrozenTrial timed(FrozenTrial t, java.time.Instant start, java.time.Instant end) {
+        return new FrozenTrial(t.number(), t.state(), t.params(), t.distributions(), t.value(), t.intermediateValues(),
+                t.metrics(), t.userAttrs(), t.systemAttrs(), start, end, t.reason());
     }
 
     @Test

@@ -96,6 +96,11 @@ final class TimedStorage implements Storage {
     }
 
     @Override
+    public FrozenTrial addTrial(String study, FrozenTrial trial) {
+        return timed("addTrial", () -> delegate.addTrial(study, trial));
+    }
+
+    @Override
     public FrozenTrial startTrial(String study) {
         return timed("startTrial", () -> delegate.startTrial(study));
     }

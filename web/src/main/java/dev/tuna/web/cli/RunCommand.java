@@ -70,10 +70,7 @@ final class RunCommand implements Callable<Integer> {
         }
         AtomicBoolean ctrlC = new AtomicBoolean();
         CountDownLatch closed = new CountDownLatch(1);
-        // Trials run on the machine's devices, as a server's do: every GPU, and as many CPU slots as trials run at once.
-        try (MapDbStorage storage = openData(db);
-             TrialScheduler scheduler = TrialScheduler.builder(Devices.discover(studySpec.parallelism()))
-                     .shutdownGrace(ServerRuntime.SHUTDOWN_GRACE).build()) {
+        try (MapDbStorage storage = openData(db)) {
             Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
             Optional<StudyInfo> found = storage.findStudy(studySpec.name());
             Optional<Object> stored = found.map(info -> info.attrs().get(StudyService.ATTR_SPEC));
@@ -94,11 +91,9 @@ final class RunCommand implements Callable<Integer> {
             int done = study.countedTrials();
             List<Map<String, Object>> points = StudyService.newPoints(study, studySpec.enqueue(), studySpec.trials());
             if (done < studySpec.trials()) {
-                // This run goes up to the spec's trials; the study keeps the larger budget, as a server does.
-                int budget = stored.orElse(null) instanceof Map<?, ?> old && old.get("trials") instanceof Number n
-                        ? Math.max(n.intValue(), studySpec.trials()) : studySpec.trials();
-                storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC,
-                        JSON.convertValue(StudySpecParser.toJson(studySpec.withTrials(budget)), Map.class));
+                // The budget this run goes up to: what the user asked for last, as Optuna's n_trials (a server
+                // started on the folder later resumes the study up to it, and no further).
+                storage.setStudyAttr(study.name(), StudyService.ATTR_SPEC, given);
                 StudyService.clearTimedOut(storage, storage.findStudy(study.name()).orElseThrow());
                 StudyService.queueGoingOn(study, points, studySpec.trials());
             }
@@ -110,37 +105,42 @@ final class RunCommand implements Callable<Integer> {
                         studySpec.trials());
             }
             out.flush();
-            OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
-                    .optParallelism(studySpec.parallelism())
-                    .optExecutor(scheduler.executor().withMaxConcurrent(studySpec.parallelism()));
-            studySpec.timeout().ifPresent(options::optTimeout);
-            studySpec.trialTimeout().ifPresent(options::optTrialTimeout);
-            // Ctrl-C ends the process in the middle of the run. As when a server shuts down, no new trial starts and
-            // the running ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"), and
-            // the data file is closed before the process ends; then a line says how to go on. Trials left running
-            // were only marked by the next command to open the file, with a warning.
-            PrintWriter err = spec.commandLine().getErr();
-            Thread interrupted = new Thread(() -> {
-                ctrlC.set(true);
-                scheduler.shutdown(ServerRuntime.SHUTDOWN_GRACE);
-                try {
-                    closed.await(INTERRUPTED_END_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                err.printf("%nInterrupted; run the same command again to resume (finished trials are kept).%n");
-                err.flush();
-            }, "tuna-run-interrupted");
-            Runtime.getRuntime().addShutdownHook(interrupted);
             long began = System.nanoTime();
-            // A study with more trials than the spec asks for shows them all (it showed 8/8 for 12).
-            try (TrialProgress progress = new TrialProgress(study, Math.max(done, studySpec.trials()), done, err)) {
-                study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(interrupted);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook says so.
+            // Trials run on the machine's devices, as a server's do: every GPU, and as many CPU slots as trials run at
+            // once. Made once the spec is known to run here: its Quartz and the GPU probe take a moment.
+            try (TrialScheduler scheduler = TrialScheduler.builder(Devices.discover(studySpec.parallelism()))
+                    .shutdownGrace(ServerRuntime.SHUTDOWN_GRACE).build()) {
+                OptimizeOptions.Builder options = OptimizeOptions.builder().optTotalTrials(studySpec.trials())
+                        .optParallelism(studySpec.parallelism())
+                        .optExecutor(scheduler.executor().withMaxConcurrent(studySpec.parallelism()));
+                studySpec.timeout().ifPresent(options::optTimeout);
+                studySpec.trialTimeout().ifPresent(options::optTrialTimeout);
+                // Ctrl-C ends the process in the middle of the run. As when a server shuts down, no new trial starts
+                // and the running ones get a few seconds to finish, then are interrupted (they end FAIL "interrupted"),
+                // and the data file is closed before the process ends; then a line says how to go on. Trials left
+                // running were only marked by the next command to open the file, with a warning.
+                PrintWriter err = spec.commandLine().getErr();
+                Thread interrupted = new Thread(() -> {
+                    ctrlC.set(true);
+                    scheduler.shutdown(ServerRuntime.SHUTDOWN_GRACE);
+                    try {
+                        closed.await(INTERRUPTED_END_SECONDS, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    err.printf("%nInterrupted; run the same command again to resume (finished trials are kept).%n");
+                    err.flush();
+                }, "tuna-run-interrupted");
+                Runtime.getRuntime().addShutdownHook(interrupted);
+                // A study with more trials than the spec asks for shows them all (it showed 8/8 for 12).
+                try (TrialProgress progress = new TrialProgress(study, Math.max(done, studySpec.trials()), done, err)) {
+                    study.optimize(Trainables.builtIn().create(studySpec), options.optCallback(progress).build());
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(interrupted);
+                    } catch (IllegalStateException shuttingDown) {
+                        // Ctrl-C: the hook says so.
+                    }
                 }
             }
             if (ctrlC.get()) {

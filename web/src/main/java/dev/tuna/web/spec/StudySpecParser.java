@@ -16,6 +16,7 @@ import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import dev.tuna.search.sampler.GridSampler;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -142,7 +143,8 @@ public final class StudySpecParser {
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, trialTimeout, sampler,
                 pruner, trainable, space, cron, enqueue, conditions);
         // Build the parts once: a spec that parses must run.
-        if (SamplerFactory.create(sampler, space, name) instanceof GridSampler grid) {
+        // A stored spec is spared checks added since it was stored: it must still load.
+        if (SamplerFactory.create(sampler, space, name) instanceof GridSampler grid && !stored) {
             checkOnGrid(enqueue, grid);
         }
         PrunerFactory.create(pruner, "pruner");
@@ -386,16 +388,30 @@ public final class StudySpecParser {
     }
 
     /**
-     * A point off the grid would use up one of the trials and take no grid point, so that a grid point would not run.
+     * A point off the grid would use up one of the trials and take no grid point, so that a grid point would not run;
+     * so would a second point on the same whole grid point (one that names every grid parameter).
      */
     private static void checkOnGrid(List<Map<String, Object>> enqueue, GridSampler grid) {
+        Map<List<Object>, Integer> whole = new HashMap<>();
         for (int i = 0; i < enqueue.size(); i++) {
-            for (Map.Entry<String, Object> e : enqueue.get(i).entrySet()) {
+            Map<String, Object> point = enqueue.get(i);
+            for (Map.Entry<String, Object> e : point.entrySet()) {
                 if (!grid.onGrid(e.getKey(), e.getValue())) {
                     Object value = e.getValue();
                     throw new SpecException("enqueue[" + i + "]." + e.getKey(), (value instanceof String s
-                            ? JsonFields.quote(s) : String.valueOf(value)) + " is not on the grid sampler's grid " + grid.values(e.getKey()) + ": it runs only the grid's"
-                            + " points (give its values in sampler.options.grid)");
+                            ? JsonFields.quote(s) : String.valueOf(value)) + " is not on the grid sampler's grid "
+                            + grid.values(e.getKey()) + ": it runs only the grid's points (give its values in"
+                            + " sampler.options.grid)");
+                }
+            }
+            if (point.keySet().containsAll(grid.parameterNames())) {
+                // Numbers by value, as the grid compares them: 2 and 2.0 are one point.
+                List<Object> key = grid.parameterNames().stream().map(point::get)
+                        .map(v -> v instanceof Number n ? (Object) n.doubleValue() : v).toList();
+                Integer earlier = whole.putIfAbsent(key, i);
+                if (earlier != null) {
+                    throw new SpecException("enqueue[" + i + "]", "the same grid point as enqueue[" + earlier + "]: the"
+                            + " grid sampler would run it twice and leave another grid point unrun");
                 }
             }
         }
@@ -570,7 +586,7 @@ public final class StudySpecParser {
 
     /**
      * The settings a study that goes on (resumed by {@code tuna run}, or submitted again to go on) must keep: all but
-     * its number of trials, parallelism and timeout. Anything else would mix trials of two searches in one study (or,
+     * its number of trials, parallelism, timeouts (the study's and each trial's) and points to enqueue. Anything else would mix trials of two searches in one study (or,
      * for its schedule, leave a scheduled study's next runs on another spec).
      */
     public static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space",

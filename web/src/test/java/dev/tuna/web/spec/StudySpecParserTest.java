@@ -150,7 +150,7 @@ class StudySpecParserTest {
     }
 
     @Test
-    void aPointToEnqueueOffTheGridSamplersGridIsRefused() {
+    void aPointToEnqueueOffTheGridSamplersGridIsRefused() throws Exception {
         // It would use up a trial and take no grid point, so that a grid point would not run.
         String grid = with("sampler", "{\"type\": \"grid\", \"options\": {\"grid\": {\"lr\": [0.001, 0.01], \"units\": [32, 64]}}}")
                 .replaceFirst("\\{", "{\"enqueue\": [%s], ");
@@ -162,6 +162,14 @@ class StudySpecParserTest {
                         + " points (give its values in sampler.options.grid)");
         assertThatThrownBy(() -> parser.parse(grid.formatted("{\"units\": 48}")))
                 .hasMessageStartingWith("enqueue[0].units: 48 is not on the grid sampler's grid [32, 64]");
+        // The same whole grid point twice would run twice, and another would not run.
+        String twice = "{\"lr\": 0.01, \"units\": 64, \"optimizer\": \"sgd\"}, {\"units\": 32}, {\"lr\": 0.01, \"units\": 64.0,"
+                + " \"optimizer\": \"sgd\"}";
+        assertThatThrownBy(() -> parser.parse(grid.formatted(twice))).hasMessage("enqueue[2]: the same grid point as"
+                + " enqueue[0]: the grid sampler would run it twice and leave another grid point unrun");
+        // A study stored before these checks still loads (it is resumed, and read by cluster nodes).
+        assertThat(parser.parseStored(new com.fasterxml.jackson.databind.ObjectMapper().readTree(grid.formatted("{\"units\": 48}"))).enqueue())
+                .containsExactly(Map.of("units", 48L));
     }
 
     @Test
