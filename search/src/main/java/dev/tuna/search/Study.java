@@ -533,7 +533,8 @@ public final class Study {
      *
      * @see #addTrial(FrozenTrial)
      */
-    public FrozenTrial addTrial(Map<String, ?> params, Map<String, ? extends Distribution> distributions, double value) {
+    public FrozenTrial addTrial(Map<String, ?> params, Map<String, ? extends Distribution> distributions,
+                                double value) {
         return addTrial(new FrozenTrial(0, TrialState.COMPLETE, new LinkedHashMap<>(params),
                 new LinkedHashMap<>(distributions), value, null, null, null, null, null, null, null));
     }

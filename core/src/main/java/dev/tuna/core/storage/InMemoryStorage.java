@@ -169,7 +169,8 @@ public class InMemoryStorage implements Storage {
         StudyRecord s = study(study);
         TrialRecord last = s.trials.get(s.trials.size() - 1);
         if (last.number != number || last.state == TrialState.RUNNING) {
-            throw new IllegalStateException("trial " + number + " of study '" + study + "' is not the last one queued or added");
+            throw new IllegalStateException("trial " + number + " of study '" + study
+                    + "' is not the last one queued or added");
         }
         s.trials.remove(s.trials.size() - 1);
         s.waiting.remove(last);

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * dropped when the file is opened again. Replaying the journal onto a snapshot that already holds it changes
  * nothing, so a crash between a checkpoint's rename and the journal's reset is harmless too. Each map in the
  * snapshot has a CRC32 of its entries beside it: damage to the data, which MapDB does not check, is refused when
- * the file is opened.
+ * the file is opened to write; opened read-only, it is read as it is (and logged), so that what is left can be
+ * exported.
  *
  * <p>The maps are also held in memory. A commit that fails (a full disk) keeps its changes waiting for the next
  * one; {@link #rollback} undoes the latest of them instead. A journal damaged in the middle (not just torn at its end

@@ -42,12 +42,13 @@ final class TrialRecord {
      */
     static TrialRecord added(String study, int number, FrozenTrial t) {
         if (!t.isFinished()) {
-            throw new IllegalArgumentException("a trial to add must be finished (COMPLETE, PRUNED or FAIL), got " + t.state());
+            throw new IllegalArgumentException("a trial to add must be finished (COMPLETE, PRUNED or FAIL), got "
+                    + t.state());
         }
         checkFinish(t.state(), t.value());
         if (t.state() == TrialState.COMPLETE && t.value().isNaN()) {
-            throw new IllegalArgumentException("a COMPLETE trial's value cannot be NaN (a trial whose objective gave NaN"
-                    + " failed)");
+            throw new IllegalArgumentException("a COMPLETE trial's value cannot be NaN (a trial whose objective gave"
+                    + " NaN failed)");
         }
         if (t.state() == TrialState.FAIL && t.value() != null) {
             throw new IllegalArgumentException("a FAIL trial has no value, got " + t.value());

@@ -167,8 +167,8 @@ public final class GridSampler implements Sampler {
     }
 
     /**
-     * Whether some point of the grid has these values (numbers compared by value; parameters outside the grid are
-     * not looked at). An enqueued trial whose values are on no point runs them and takes no point.
+     * Whether a grid parameter has this value on some point of the grid (numbers compared by value); true for a
+     * parameter outside the grid. An enqueued trial with a value on no point runs it and takes no point.
      */
     public boolean onGrid(String name, Object value) {
         int k = names.indexOf(name);

@@ -328,8 +328,9 @@ public final class StudyService implements AutoCloseable {
 
     /**
      * The spec's points that no trial of the study was given ({@link Study#wasGiven}, as Optuna's
-     * {@code enqueue_trial(skip_if_exists=True)} compares them), checked to fit in the trials the study has left after the trials running or waiting and the
-     * interrupted ones that run again: a point past its budget was left waiting on a study shown complete.
+     * {@code enqueue_trial(skip_if_exists=True)} compares them), checked to fit in the trials the study has left after
+     * the trials running or waiting and the interrupted ones that run again: a point past its budget was left waiting
+     * on a study shown complete.
      *
      * @param total the study's number of trials
      * @throws SpecException (field {@code enqueue}) if they do not fit
@@ -339,7 +340,8 @@ public final class StudyService implements AutoCloseable {
             return List.of();
         }
         List<FrozenTrial> trials = study.trials();
-        List<Map<String, Object>> fresh = points.stream().filter(p -> trials.stream().noneMatch(t -> Study.wasGiven(t, p))).toList();
+        List<Map<String, Object>> fresh = points.stream()
+                .filter(p -> trials.stream().noneMatch(t -> Study.wasGiven(t, p))).toList();
         int busy = (int) trials.stream().filter(t -> t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING).count();
         int done = Study.counted(trials);
         int room = Math.max(0, total - done - busy - Study.interruptedToRerun(trials));

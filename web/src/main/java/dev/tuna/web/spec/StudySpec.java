@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *                       always suggested
  */
 public record StudySpec(String name, Direction direction, String metric, int trials, int parallelism,
-                        Long timeoutSeconds, Long trialTimeoutSeconds, SamplerSpec sampler, PrunerSpec pruner, TrainableSpec trainable,
+                        Long timeoutSeconds, Long trialTimeoutSeconds, SamplerSpec sampler, PrunerSpec pruner,
+                        TrainableSpec trainable,
                         Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue,
                         Map<String, Map<String, List<Object>>> conditions) {
 

@@ -586,8 +586,9 @@ public final class StudySpecParser {
 
     /**
      * The settings a study that goes on (resumed by {@code tuna run}, or submitted again to go on) must keep: all but
-     * its number of trials, parallelism, timeouts (the study's and each trial's) and points to enqueue. Anything else would mix trials of two searches in one study (or,
-     * for its schedule, leave a scheduled study's next runs on another spec).
+     * its number of trials, parallelism, timeouts (the study's and each trial's) and points to enqueue. Anything else
+     * would mix trials of two searches in one study (or, for its schedule, leave a scheduled study's next runs on
+     * another spec).
      */
     public static final List<String> KEPT = List.of("direction", "metric", "sampler", "pruner", "trainable", "space",
             "cron");
@@ -708,7 +709,8 @@ public final class StudySpecParser {
      */
     public static StudySpec resolved(StudySpec spec) {
         return new StudySpec(spec.name(), spec.direction(), spec.metric(), spec.trials(), spec.parallelism(),
-                spec.timeoutSeconds(), spec.trialTimeoutSeconds(), SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
+                spec.timeoutSeconds(), spec.trialTimeoutSeconds(),
+                SamplerFactory.resolved(spec.sampler(), spec.space(), spec.name()),
                 PrunerFactory.resolved(spec.pruner(), "pruner"), spec.trainable(), spec.space(), spec.cron(),
                 spec.enqueue(), spec.conditions());
     }

@@ -75,8 +75,8 @@ public final class Failures {
     }
 
     /**
-     * Calls {@code abort} with the {@link TrialLoop#timeoutReason} once {@code timeout} has passed; {@code null} (no timer)
-     * if the timeout is {@code null}. Cancel the timer when the trial ends.
+     * Calls {@code abort} with the {@link TrialLoop#timeoutReason} once {@code timeout} has passed; {@code null} (no
+     * timer) if the timeout is {@code null}. Cancel the timer when the trial ends.
      */
     public static ScheduledFuture<?> abortAfter(ScheduledExecutorService watchdog, Duration timeout, Consumer<String> abort) {
         if (timeout == null) {
