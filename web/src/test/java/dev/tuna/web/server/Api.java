@@ -1,5 +1,7 @@
 package dev.tuna.web.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -113,6 +115,20 @@ final class Api {
             }
         }
         throw new AssertionError("GET " + path + " did not reach the expected state within " + atMost + "; last: " + last);
+    }
+
+    /**
+     * Submits a study of two trials of 10 epochs of 1 s each with a trial timeout of 1 s, and checks that each trial
+     * ends failed, "timeout after 1s", and the next one starts, until the study is complete.
+     */
+    void checkTrialTimeout(String name, Duration atMost) {
+        String spec = quadratic(name, 2, 10, 1000).replaceFirst("\\{", "{\"trialTimeoutSeconds\": 1, ");
+        assertThat(post("/api/studies", spec).status()).isEqualTo(201);
+        awaitJson("/api/studies/" + name, s -> s.get("state").asText().equals("complete"), atMost);
+        assertThat(get("/api/studies/" + name + "/trials").json().get("trials")).hasSize(2).allSatisfy(t -> {
+            assertThat(t.get("state").asText()).isEqualTo("FAIL");
+            assertThat(t.get("reason").asText()).isEqualTo("timeout after 1s");
+        });
     }
 
     static String quadratic(String name, int trials, int epochs, int sleepMillis) {

@@ -433,17 +433,27 @@ class DashboardBrowserTest {
     void aClickOnTheHistoryOpensTheTrialUnderTheCursor() {
         browser.get(api.base + "/study.html?name=branin");
         await(By.cssSelector("#trials tbody tr"));
-        WebElement over = browser.findElement(By.cssSelector("#history .u-over"));
+        // The middle trial's point.
+        List<Number> at = clickPoint("#history", "Math.floor(u.data[0].length / 2)");
+        assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + at.get(0).intValue());
+    }
+
+    /**
+     * Clicks point {@code k} (a script expression of the plot {@code u}) of the uPlot chart in {@code box}, the mouse
+     * moved there first, and waits for a trial's page; returns the point's x and y.
+     */
+    private List<Number> clickPoint(String box, String k) {
+        WebElement over = browser.findElement(By.cssSelector(box + " .u-over"));
         ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", over);
-        // The mouse on the middle trial's point (offsets from the plot's centre), then a click.
+        // Offsets from the plot's centre, as Selenium moves to them.
         @SuppressWarnings("unchecked")
-        List<Number> at = (List<Number>) js("const u = document.getElementById('history').tunaPlot, k = Math.floor(u.data[0].length / 2);"
+        List<Number> at = (List<Number>) js("const u = document.querySelector('" + box + "').tunaPlot, k = " + k + ";"
                 + "const w = u.over.clientWidth / 2, h = u.over.clientHeight / 2;"
-                + "return [u.valToPos(u.data[0][k], 'x') - w, u.valToPos(u.data[1][k], 'y') - h, u.data[0][k]]");
+                + "return [u.valToPos(u.data[0][k], 'x') - w, u.valToPos(u.data[1][k], 'y') - h, u.data[0][k], u.data[1][k]]");
         new org.openqa.selenium.interactions.Actions(browser).moveToElement(over, at.get(0).intValue(), at.get(1).intValue())
                 .click().perform();
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
-        assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + at.get(2).intValue());
+        return at.subList(2, 4);
     }
 
     @Test
@@ -476,24 +486,16 @@ class DashboardBrowserTest {
         await(By.cssSelector("#trials tbody tr"));
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> (Boolean) js(
                 "return [...document.querySelectorAll('#slices .chart')].every(b => b.tunaPlot)"));
-        WebElement over = browser.findElement(By.cssSelector("#slices .chart:last-child .u-over"));
-        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", over);
         // The point of the trial with the highest value of the last parameter (the slice's last point).
-        @SuppressWarnings("unchecked")
-        List<Number> at = (List<Number>) js("const u = [...document.querySelectorAll('#slices .chart')].pop().tunaPlot,"
-                + " k = u.data[0].length - 1; const w = u.over.clientWidth / 2, h = u.over.clientHeight / 2;"
-                + "return [u.valToPos(u.data[0][k], 'x') - w, u.valToPos(u.data[1][k], 'y') - h, u.data[0][k], u.data[1][k]]");
+        List<Number> at = clickPoint("#slices .chart:last-child", "u.data[0].length - 1");
         int expected = -1;
         for (JsonNode t : api.get("/api/studies/branin/trials").json().get("trials")) {
-            if (t.get("state").asText().equals("COMPLETE") && t.get("params").get("x2").asDouble() == at.get(2).doubleValue()
-                    && t.get("value").asDouble() == at.get(3).doubleValue()) {
+            if (t.get("state").asText().equals("COMPLETE") && t.get("params").get("x2").asDouble() == at.get(0).doubleValue()
+                    && t.get("value").asDouble() == at.get(1).doubleValue()) {
                 expected = t.get("number").asInt();
             }
         }
         assertThat(expected).isNotNegative();
-        new org.openqa.selenium.interactions.Actions(browser).moveToElement(over, at.get(0).intValue(), at.get(1).intValue())
-                .click().perform();
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("trial.html"));
         assertThat(browser.getCurrentUrl()).endsWith("trial.html?study=branin&n=" + expected);
     }
 
