@@ -535,6 +535,8 @@ public final class Study {
      */
     public FrozenTrial addTrial(Map<String, ?> params, Map<String, ? extends Distribution> distributions,
                                 double value) {
+        Objects.requireNonNull(params, "params: the trial's parameters");
+        Objects.requireNonNull(distributions, "distributions: each parameter's distribution");
         return addTrial(new FrozenTrial(0, TrialState.COMPLETE, new LinkedHashMap<>(params),
                 new LinkedHashMap<>(distributions), value, null, null, null, null, null, null, null));
     }
@@ -583,11 +585,15 @@ public final class Study {
      * where it had some, else its parameters.
      */
     public static boolean wasGiven(FrozenTrial trial, Map<String, ?> point) {
-        Map<String, Object> values = trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams();
-        return values.keySet().equals(point.keySet()) && point.entrySet().stream().allMatch(e ->
-                values.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
+        return samePoint(trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams(), point);
+    }
+
+    /** Whether two points are one: the same parameters with the same values (numbers by value: 2 and 2.0 are one). */
+    public static boolean samePoint(Map<String, ?> a, Map<String, ?> b) {
+        return a.keySet().equals(b.keySet()) && b.entrySet().stream().allMatch(e ->
+                a.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
                         ? had.doubleValue() == wanted.doubleValue()
-                        : Objects.equals(values.get(e.getKey()), e.getValue()));
+                        : Objects.equals(a.get(e.getKey()), e.getValue()));
     }
 
     /** A copy of a point to enqueue, its values checked. */

@@ -152,6 +152,19 @@ public class InMemoryStorage implements Storage {
         return r.snapshot();
     }
 
+    /**
+     * Ends a trial a dead process left running: FAIL {@value FrozenTrial#REASON_INTERRUPTED}, at {@code lastSeen} (when
+     * that process was last seen alive, never before the trial's start) if that is before now.
+     */
+    synchronized FrozenTrial finishInterrupted(String study, int number, Instant lastSeen) {
+        TrialRecord r = record(study, number);
+        r.finish(TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED);
+        if (lastSeen != null && lastSeen.isBefore(r.end)) {
+            r.end = r.start != null && lastSeen.isBefore(r.start) ? r.start : lastSeen;
+        }
+        return r.snapshot();
+    }
+
     /** Reads a trial's state in place under this storage's lock, without building a snapshot. */
     synchronized <T> T read(String study, int number, java.util.function.Function<TrialRecord, T> reader) {
         return reader.apply(record(study, number));

@@ -10,7 +10,9 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.TrialState;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -109,8 +111,9 @@ public final class MapDbStorage implements Storage {
 
     /** As {@link #open(Path)}, with the journal file opened by {@code opener} (tests: a disk that fills up). */
     static MapDbStorage open(Path path, JournaledMapDb.JournalOpener opener) {
+        Instant lastWritten = lastWritten(path); // before the open folds the journal into a new snapshot
         MapDbStorage storage = loaded(path, JournaledMapDb.open(path, MAPS, JournaledMapDb.MIN_CHECKPOINT_BYTES, opener),
-                false);
+                false, lastWritten);
         storage.flusher.scheduleWithFixedDelay(storage::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         return storage;
     }
@@ -126,11 +129,31 @@ public final class MapDbStorage implements Storage {
      * @throws StorageException if there is no such file, another process writes to it, or it cannot be read
      */
     public static MapDbStorage openReadOnly(Path path) {
-        return loaded(path, JournaledMapDb.openReadOnly(path, MAPS), true);
+        return loaded(path, JournaledMapDb.openReadOnly(path, MAPS), true, lastWritten(path));
     }
 
-    /** A storage over {@code db}, loaded, with its trials left running marked; {@code db} is let go if that fails. */
-    private static MapDbStorage loaded(Path path, JournaledMapDb db, boolean readOnly) {
+    /**
+     * When the process that had the file open last wrote to it (its journal's or snapshot's time, whichever is
+     * later), or null if neither is there: as near as the file tells when a process that died stopped.
+     */
+    private static Instant lastWritten(Path path) {
+        Instant last = null;
+        for (Path file : List.of(path, path.resolveSibling(path.getFileName() + ".journal"))) {
+            try {
+                Instant written = Files.getLastModifiedTime(file).toInstant();
+                last = last == null || written.isAfter(last) ? written : last;
+            } catch (IOException e) {
+                // Not there (a new store), or not readable: the open says so if it matters.
+            }
+        }
+        return last;
+    }
+
+    /**
+     * A storage over {@code db}, loaded, with its trials left running marked as ended when the file was
+     * {@code lastWritten}; {@code db} is let go if that fails.
+     */
+    private static MapDbStorage loaded(Path path, JournaledMapDb db, boolean readOnly, Instant lastWritten) {
         MapDbStorage storage = new MapDbStorage(path, db);
         storage.readOnly = readOnly;
         try {
@@ -148,7 +171,7 @@ public final class MapDbStorage implements Storage {
             throw new StorageException("cannot read " + path + ": " + e, e);
         }
         try {
-            storage.recoverInterrupted();
+            storage.recoverInterrupted(lastWritten);
         } catch (RuntimeException e) {
             db.abandon();
             throw e instanceof StorageException se ? se : new StorageException("cannot read " + path + ": " + e.getMessage(), e);
@@ -166,20 +189,27 @@ public final class MapDbStorage implements Storage {
         for (Map.Entry<String, byte[]> e : db.map(TRIALS).entrySet()) {
             String key = e.getKey();
             String study = key.substring(0, key.indexOf(SEP));
-            trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(read(trialReader, e.getValue()));
+            FrozenTrial trial = salvaged("trial " + key.substring(key.indexOf(SEP) + 1) + " of study '" + study + "'",
+                    () -> read(trialReader, e.getValue()), why -> damagedTrial(key, why));
+            trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(trial);
         }
         Map<String, Map<Integer, TreeMap<Integer, StepRecord>>> steps = new LinkedHashMap<>();
         ObjectReader stepReader = json.readerFor(StepRecord.class);
         for (Map.Entry<String, byte[]> e : db.map(STEPS).entrySet()) {
-            String[] parts = e.getKey().split(String.valueOf(SEP));
-            steps.computeIfAbsent(parts[0], k -> new LinkedHashMap<>())
-                    .computeIfAbsent(Integer.parseInt(parts[1]), k -> new TreeMap<>())
-                    .put(Integer.parseInt(parts[2]), read(stepReader, e.getValue()));
+            salvaged("step " + e.getKey().replace(SEP, ' '), () -> {
+                String[] parts = e.getKey().split(String.valueOf(SEP));
+                return steps.computeIfAbsent(parts[0], k -> new LinkedHashMap<>())
+                        .computeIfAbsent(Integer.parseInt(parts[1]), k -> new TreeMap<>())
+                        .put(Integer.parseInt(parts[2]), read(stepReader, e.getValue()));
+            }, why -> null);
         }
         List<StudyInfo> infos = new ArrayList<>();
         ObjectReader studyReader = json.readerFor(StudyInfo.class);
-        for (byte[] bytes : db.map(STUDIES).values()) {
-            infos.add(read(studyReader, bytes));
+        for (Map.Entry<String, byte[]> e : db.map(STUDIES).entrySet()) {
+            StudyInfo info = salvaged("study '" + e.getKey() + "'", () -> read(studyReader, e.getValue()), why -> null);
+            if (info != null) {
+                infos.add(info);
+            }
         }
         infos.sort((a, b) -> a.created().compareTo(b.created()));
         for (StudyInfo info : infos) {
@@ -190,6 +220,32 @@ public final class MapDbStorage implements Storage {
             }
             cache.restore(info, trials);
         }
+    }
+
+    /**
+     * A record as {@code reading} reads it. Opened to write, a record that cannot be read fails the open (see
+     * {@link #loaded}); opened read-only, it is logged and {@code instead} stands for it, so that what is left of a
+     * damaged file can be read and exported.
+     */
+    private <T> T salvaged(String what, java.util.function.Supplier<T> reading,
+                           java.util.function.Function<String, T> instead) {
+        if (!readOnly) {
+            return reading.get();
+        }
+        try {
+            return reading.get();
+        } catch (StorageException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\\n", 2)[0];
+            LOG.error("{}: {} cannot be read, its record is damaged ({}); read-only, the rest is read", path, what, why);
+            return instead.apply(why);
+        }
+    }
+
+    /** What a read-only open shows for a trial whose record cannot be read: a failed trial that says so. */
+    private static FrozenTrial damagedTrial(String key, String why) {
+        int number = Integer.parseInt(key.substring(key.indexOf(SEP) + 1));
+        return new FrozenTrial(number, TrialState.FAIL, null, null, null, null, null, null, null, null, null,
+                "damaged: its record in the data file cannot be read (" + why + ")");
     }
 
     private static FrozenTrial withCurves(FrozenTrial header, NavigableMap<Integer, StepRecord> steps) {
@@ -207,7 +263,11 @@ public final class MapDbStorage implements Storage {
                 values, metrics, header.userAttrs(), header.systemAttrs(), header.start(), header.end(), header.reason());
     }
 
-    private synchronized void recoverInterrupted() {
+    /**
+     * Ends the trials a dead process left running as interrupted, at {@code lastWritten} (null: now): the next open
+     * may come days later, and a trial's duration should not run until then.
+     */
+    private synchronized void recoverInterrupted(Instant lastWritten) {
         Map<String, List<Integer>> running = new LinkedHashMap<>();
         for (StudyInfo info : cache.studies()) {
             for (FrozenTrial t : cache.trials(info.name(), Set.of(TrialState.RUNNING))) {
@@ -219,14 +279,13 @@ public final class MapDbStorage implements Storage {
             return;
         }
         if (readOnly) { // shown as an open to write would mark them, but not written
-            running.forEach((study, numbers) -> numbers.forEach(n -> cache.finishTrial(study, n, TrialState.FAIL, null,
-                    FrozenTrial.REASON_INTERRUPTED)));
+            running.forEach((study, numbers) -> numbers.forEach(n -> cache.finishInterrupted(study, n, lastWritten)));
             return;
         }
         try {
             durably(() -> {
                 running.forEach((study, numbers) -> numbers.forEach(n -> writeTrial(study,
-                        cache.finishTrial(study, n, TrialState.FAIL, null, FrozenTrial.REASON_INTERRUPTED))));
+                        cache.finishInterrupted(study, n, lastWritten))));
                 return null;
             }, () -> running.forEach((study, numbers) -> numbers.forEach(n -> cache.unfinish(study, n))));
             LOG.warn("{}: marked {} trial(s) left running by a stopped process as FAIL ({})", path, recovered,

@@ -147,6 +147,8 @@ public abstract class StorageContractTest {
         assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, null)));
         assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.COMPLETE, Double.NaN)))
                 .withMessageContaining("cannot be NaN");
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.PRUNED, Double.NaN)))
+                .withMessageContaining("cannot be NaN");
         assertThatIllegalArgumentException().isThrownBy(() -> storage.addTrial("s", ranElsewhere(TrialState.FAIL, 1.0)))
                 .withMessageContaining("a FAIL trial has no value");
         FrozenTrial good = ranElsewhere(TrialState.COMPLETE, 1.0);

@@ -14,6 +14,7 @@ import dev.tuna.core.Direction;
 import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
+import dev.tuna.search.Sampler;
 import dev.tuna.search.sampler.GridSampler;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -143,9 +144,12 @@ public final class StudySpecParser {
         StudySpec spec = new StudySpec(name, direction, metric, trials, parallelism, timeout, trialTimeout, sampler,
                 pruner, trainable, space, cron, enqueue, conditions);
         // Build the parts once: a spec that parses must run.
-        // A stored spec is spared checks added since it was stored: it must still load.
-        if (SamplerFactory.create(sampler, space, name) instanceof GridSampler grid && !stored) {
-            checkOnGrid(enqueue, grid);
+        Sampler made = SamplerFactory.create(sampler, space, name);
+        if (!stored) { // a stored spec is spared checks added since it was stored: it must still load
+            checkRepeats(enqueue);
+            if (made instanceof GridSampler grid) {
+                checkOnGrid(enqueue, grid);
+            }
         }
         PrunerFactory.create(pruner, "pruner");
         if (stored) {
@@ -388,30 +392,33 @@ public final class StudySpecParser {
     }
 
     /**
-     * A point off the grid would use up one of the trials and take no grid point, so that a grid point would not run;
-     * so would a second point on the same whole grid point (one that names every grid parameter).
+     * A point given twice would run once (Optuna's {@code skip_if_exists}, when a study goes on) or twice (when it is
+     * new): refused, rather than either without a word.
      */
-    private static void checkOnGrid(List<Map<String, Object>> enqueue, GridSampler grid) {
-        Map<List<Object>, Integer> whole = new HashMap<>();
+    private static void checkRepeats(List<Map<String, Object>> enqueue) {
+        Map<Map<String, Object>, Integer> seen = new HashMap<>();
         for (int i = 0; i < enqueue.size(); i++) {
-            Map<String, Object> point = enqueue.get(i);
-            for (Map.Entry<String, Object> e : point.entrySet()) {
+            // Numbers by value, as Study.samePoint compares them: 2 and 2.0 are one.
+            Map<String, Object> key = new HashMap<>();
+            enqueue.get(i).forEach((name, v) -> key.put(name, v instanceof Number n ? (Object) n.doubleValue() : v));
+            Integer earlier = seen.putIfAbsent(key, i);
+            if (earlier != null) {
+                throw new SpecException("enqueue[" + i + "]", "the same point as enqueue[" + earlier + "]: a point runs"
+                        + " once");
+            }
+        }
+    }
+
+    /** A point off the grid would use up one of the trials and take no grid point, so that a grid point would not run. */
+    private static void checkOnGrid(List<Map<String, Object>> enqueue, GridSampler grid) {
+        for (int i = 0; i < enqueue.size(); i++) {
+            for (Map.Entry<String, Object> e : enqueue.get(i).entrySet()) {
                 if (!grid.onGrid(e.getKey(), e.getValue())) {
                     Object value = e.getValue();
                     throw new SpecException("enqueue[" + i + "]." + e.getKey(), (value instanceof String s
                             ? JsonFields.quote(s) : String.valueOf(value)) + " is not on the grid sampler's grid "
                             + grid.values(e.getKey()) + ": it runs only the grid's points (give its values in"
                             + " sampler.options.grid)");
-                }
-            }
-            if (point.keySet().containsAll(grid.parameterNames())) {
-                // Numbers by value, as the grid compares them: 2 and 2.0 are one point.
-                List<Object> key = grid.parameterNames().stream().map(point::get)
-                        .map(v -> v instanceof Number n ? (Object) n.doubleValue() : v).toList();
-                Integer earlier = whole.putIfAbsent(key, i);
-                if (earlier != null) {
-                    throw new SpecException("enqueue[" + i + "]", "the same grid point as enqueue[" + earlier + "]: the"
-                            + " grid sampler would run it twice and leave another grid point unrun");
                 }
             }
         }

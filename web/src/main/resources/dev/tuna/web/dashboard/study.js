@@ -1054,11 +1054,12 @@ function historyChart() {
 function edf() {
   const own = completed().map(t => t.value);
   const box = document.getElementById('edf');
-  if (own.length === 0) {
+  if (own.length === 0 && !compared) {
     Tuna.clear(box).append(Tuna.el('p', {class: 'empty'}, 'No completed trial yet.'));
     return;
   }
-  const curves = [[study, own]].concat(compared ? [[compared.name, compared.values]] : []);
+  // A study without a completed trial yet draws the other alone.
+  const curves = (own.length ? [[study, own]] : []).concat(compared ? [[compared.name, compared.values]] : []);
   // One x for every curve (uPlot's data share it): each value of either study, and each curve's share at each.
   const xs = [...new Set(curves.flatMap(([, values]) => values))].sort((a, b) => a - b);
   const shares = curves.map(([, values]) => {
@@ -1075,9 +1076,10 @@ function edf() {
       const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
       return [lo - pad, hi + pad];
     })}, y: {range: [0, 1.02]}};
-  const colours = ['#06c', '#e60'];
-  Tuna.chart(box, 'Share of completed trials with a value at most x', 'value', [xs, ...shares],
-    curves.map(([name], i) => ({label: name, stroke: colours[i], width: 2, paths: uPlot.paths.stepped({align: 1})})),
+  const colour = name => name === study ? '#06c' : '#e60';
+  // Infinite values (broken constraints) have no place on the axis: the history's note names them.
+  Tuna.chart(box, 'Share of the completed trials with a finite value that are at most x', 'value', [xs, ...shares],
+    curves.map(([name]) => ({label: name, stroke: colour(name), width: 2, paths: uPlot.paths.stepped({align: 1})})),
     {scales});
 }
 

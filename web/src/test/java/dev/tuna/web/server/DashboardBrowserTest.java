@@ -478,6 +478,14 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js(
                 "return document.getElementById('edf').tunaPlot.series.length === 2"));
         runtime.studies().storage().deleteStudy("maximised"); // the other tests' study lists as they were
+        // A study without a completed trial draws the other study's curve alone.
+        browser.get(api.base + "/study.html?name=failing");
+        await(By.cssSelector("#edf-compare option[value='markup']"));
+        assertThat(awaitText(By.cssSelector("#edf .empty"))).isEqualTo("No completed trial yet.");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("edf-compare"))).selectByValue("markup");
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js(
+                "const u = document.getElementById('edf').tunaPlot; return u != null && u.series.length === 2"));
+        assertThat(js("return document.getElementById('edf').tunaPlot.series[1].label")).isEqualTo("markup");
     }
 
     @Test

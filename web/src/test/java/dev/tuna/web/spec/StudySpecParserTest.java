@@ -162,11 +162,13 @@ class StudySpecParserTest {
                         + " points (give its values in sampler.options.grid)");
         assertThatThrownBy(() -> parser.parse(grid.formatted("{\"units\": 48}")))
                 .hasMessageStartingWith("enqueue[0].units: 48 is not on the grid sampler's grid [32, 64]");
-        // The same whole grid point twice would run twice, and another would not run.
+        // The same point twice (any sampler): it ran once when the study went on, twice when it was new.
         String twice = "{\"lr\": 0.01, \"units\": 64, \"optimizer\": \"sgd\"}, {\"units\": 32}, {\"lr\": 0.01, \"units\": 64.0,"
                 + " \"optimizer\": \"sgd\"}";
-        assertThatThrownBy(() -> parser.parse(grid.formatted(twice))).hasMessage("enqueue[2]: the same grid point as"
-                + " enqueue[0]: the grid sampler would run it twice and leave another grid point unrun");
+        assertThatThrownBy(() -> parser.parse(grid.formatted(twice))).hasMessage("enqueue[2]: the same point as"
+                + " enqueue[0]: a point runs once");
+        assertThatThrownBy(() -> parser.parse(with("enqueue", "[{\"units\": 64}, {\"units\": 64.0}]")))
+                .hasMessage("enqueue[1]: the same point as enqueue[0]: a point runs once");
         // A study stored before these checks still loads (it is resumed, and read by cluster nodes).
         assertThat(parser.parseStored(new com.fasterxml.jackson.databind.ObjectMapper().readTree(grid.formatted("{\"units\": 48}"))).enqueue())
                 .containsExactly(Map.of("units", 48L));
