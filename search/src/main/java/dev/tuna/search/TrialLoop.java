@@ -115,14 +115,25 @@ public final class TrialLoop {
      * then tells the options' callbacks. An executor may pass an objective of its own that calls
      * {@link #objective()} with resources it bound (a device, for one). Never throws: an error that ends the run
      * (an {@link Error}, an objective's exception under {@code stopOnError}, a callback's or storage's failure)
-     * stops the loop and is rethrown by optimize.
+     * stops the loop and is rethrown by optimize. A trial still running after the options' trial timeout is aborted.
      */
     public TrialOutcome run(Trial trial, Objective objective) {
+        return run(trial, objective, null);
+    }
+
+    /**
+     * As {@link #run(Trial, Objective)}, the trial aborted after the shorter of the options' trial timeout and
+     * {@code executorLimit}, an executor's own limit on every trial it runs (a scheduler's, a cluster node's; null:
+     * none).
+     */
+    public TrialOutcome run(Trial trial, Objective objective, Duration executorLimit) {
         TrialAbort abort = aborts.computeIfAbsent(trial.number(), n -> new TrialAbort());
+        Duration limit = options.trialTimeout() == null || executorLimit != null
+                && executorLimit.compareTo(options.trialTimeout()) < 0 ? executorLimit : options.trialTimeout();
         ScheduledFuture<?> timer = null;
         TrialOutcome outcome;
         try {
-            timer = Timeouts.abortAfter(options.trialTimeout(), abort);
+            timer = Timeouts.abortAfter(limit, abort);
             outcome = study.run(objective, trial, abort);
         } catch (RuntimeException | Error e) {
             Optional<FrozenTrial> ended = endedElsewhere(trial, e);
@@ -172,7 +183,7 @@ public final class TrialLoop {
         return "timeout after " + seconds + "s";
     }
 
-    /** The one thread that aborts trials past {@link OptimizeOptions#trialTimeout}, made when first needed. */
+    /** The one thread that aborts trials past their time limit, made when first needed. */
     private static final class Timeouts {
         /** Beyond this a limit is none: its nanoseconds would not fit a long. */
         private static final Duration LONGEST = Duration.ofDays(100 * 365);

@@ -584,6 +584,25 @@ class StudyTest {
     }
 
     @Test
+    void aTrialIsAbortedAfterTheShorterOfTheCallsAndTheExecutorsLimits() {
+        for (long[] limits : new long[][] {{10_000, 200}, {300, 10_000}}) {
+            Study study = study("limits-" + limits[0]);
+            TrialExecutor withItsOwnLimit = loop -> {
+                for (var t = loop.nextTrial(); t.isPresent(); t = loop.nextTrial()) {
+                    loop.run(t.get(), loop.objective(), Duration.ofMillis(limits[1]));
+                }
+            };
+            study.optimize(trial -> {
+                Thread.sleep(60_000);
+                return 1.0;
+            }, OptimizeOptions.builder().optTrials(1).optTrialTimeout(Duration.ofMillis(limits[0]))
+                    .optExecutor(withItsOwnLimit).build());
+            assertThat(study.trials().get(0).reason())
+                    .isEqualTo("timeout after " + Math.min(limits[0], limits[1]) / 1000.0 + "s");
+        }
+    }
+
+    @Test
     void trialsAddedFromElsewhereSeedTheSamplerAndTheBest() {
         Study study = Study.builder("added").sampler(new dev.tuna.search.sampler.GpSampler(3)).create();
         dev.tuna.core.FloatDistribution x = new dev.tuna.core.FloatDistribution(0, 10);

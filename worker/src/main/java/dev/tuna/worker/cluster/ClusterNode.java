@@ -143,7 +143,7 @@ public final class ClusterNode implements AutoCloseable {
             return;
         }
         runner = new ClusterTrialRunner(nodeName, new SlotPool(devices), b.studies, b.trialTimeout, b.maxRetries,
-                watchdog, study -> schedule(study, PASS_ON_DELAY));
+                study -> schedule(study, PASS_ON_DELAY));
         watchdog.scheduleWithFixedDelay(runner::abortStopped, 1, 1, TimeUnit.SECONDS);
         try {
             quartz.setJobFactory((bundle, scheduler) -> new ClusterTrialJob(runner));

@@ -27,8 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +50,6 @@ final class ClusterTrialRunner {
     private final ClusterStudies studies;
     private final Duration trialTimeout; // null: none
     private final int maxRetries;
-    private final ScheduledExecutorService watchdog;
     private final Jobs jobs;
     private final Set<Running> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
@@ -62,14 +59,13 @@ final class ClusterTrialRunner {
     volatile Duration liveNodePoll = Duration.ofSeconds(2);
 
     ClusterTrialRunner(String nodeName, SlotPool pool, ClusterStudies studies, Duration trialTimeout, int maxRetries,
-                       ScheduledExecutorService watchdog, Jobs jobs) {
+                       Jobs jobs) {
         this.jobs = jobs;
         this.nodeName = nodeName;
         this.pool = pool;
         this.studies = studies;
         this.trialTimeout = trialTimeout;
         this.maxRetries = maxRetries;
-        this.watchdog = watchdog;
     }
 
     /**
@@ -338,22 +334,18 @@ final class ClusterTrialRunner {
             }
             Running r = new Running(study.name(), loop, trial);
             running.add(r);
-            ScheduledFuture<?> timer = null;
             try {
-                timer = Failures.abortAfter(watchdog, trialTimeout, r::abort);
                 if (closing) {
                     r.abort(TrialScheduler.REASON_SHUTDOWN); // the node began to close while this trial started
                 }
-                TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()));
+                // The node's limit on every trial, or the study's if it is shorter.
+                TrialOutcome outcome = loop.run(trial, DeviceObjective.on(loop.objective(), slot.device()), trialTimeout);
                 if (outcome.trial() == null && databaseLost(outcome.error())) {
                     failOnceReachable(loop, trial.number(), (StorageException) outcome.error());
                     return;
                 }
                 retryIfInfrastructure(loop, outcome);
             } finally {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
                 running.remove(r);
             }
         }

@@ -5,18 +5,13 @@ import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.StorageUnavailableException;
 import dev.tuna.search.TrialLoop;
 import dev.tuna.search.TrialOutcome;
-import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
  * Tells infrastructure failures (worth a retry) from the objective's own errors (never retried), and holds what
- * the local dispatcher and the cluster share around them: the retry of a failed trial and the per-trial timeout.
+ * the local dispatcher and the cluster share around them: the retry of a failed trial.
  */
 public final class Failures {
     /**
@@ -72,17 +67,5 @@ public final class Failures {
     public static FrozenTrial retry(TrialLoop loop, FrozenTrial failed, int retries) {
         return loop.retry(failed, Map.of(TrialScheduler.ATTR_RETRY_OF, failed.number(),
                 TrialScheduler.ATTR_RETRIES, retries + 1));
-    }
-
-    /**
-     * Calls {@code abort} with the {@link TrialLoop#timeoutReason} once {@code timeout} has passed; {@code null} (no
-     * timer) if the timeout is {@code null}. Cancel the timer when the trial ends.
-     */
-    public static ScheduledFuture<?> abortAfter(ScheduledExecutorService watchdog, Duration timeout, Consumer<String> abort) {
-        if (timeout == null) {
-            return null;
-        }
-        String reason = TrialLoop.timeoutReason(timeout);
-        return watchdog.schedule(() -> abort.accept(reason), timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

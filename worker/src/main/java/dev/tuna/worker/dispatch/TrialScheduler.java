@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.quartz.CronExpression;
@@ -77,7 +75,6 @@ public final class TrialScheduler implements AutoCloseable {
     private final int maxRetries;
     private final Duration shutdownGrace;
     private final Scheduler quartz;
-    private final ScheduledExecutorService watchdog;
     private final SlotPool pool;
     private final Map<String, TrialTask> tasks = new ConcurrentHashMap<>();
     private final Map<JobKey, ScheduledStudy> scheduled = new ConcurrentHashMap<>();
@@ -109,11 +106,6 @@ public final class TrialScheduler implements AutoCloseable {
         } catch (SchedulerException e) {
             throw new IllegalStateException("could not start the Quartz scheduler: " + e.getMessage(), e);
         }
-        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name + "-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
         executor = new DeviceExecutor(this, devices, trialTimeout, maxRetries);
         LOG.info("trial scheduler {} on {}", name, devices);
     }
@@ -234,7 +226,6 @@ public final class TrialScheduler implements AutoCloseable {
             task.abort(REASON_SHUTDOWN);
             task.runIfUnclaimed();
         }
-        watchdog.shutdownNow();
     }
 
     private boolean awaitNoTasks(Duration bound) {
@@ -256,9 +247,6 @@ public final class TrialScheduler implements AutoCloseable {
         return pool;
     }
 
-    ScheduledExecutorService watchdog() {
-        return watchdog;
-    }
 
     void checkOpen() {
         if (shuttingDown.get()) {

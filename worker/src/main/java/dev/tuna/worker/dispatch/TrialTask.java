@@ -7,7 +7,6 @@ import dev.tuna.search.TrialLoop;
 import dev.tuna.search.TrialOutcome;
 import dev.tuna.worker.device.DeviceObjective;
 import dev.tuna.worker.device.SlotPool.Slot;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,20 +79,12 @@ final class TrialTask {
     }
 
     private void runClaimed(Objective objective) {
-        ScheduledFuture<?> timer = null;
         try {
-            timer = Failures.abortAfter(scheduler.watchdog(), executor.trialTimeout(), this::abort);
-            TrialOutcome outcome = loop.run(trial, objective);
-            if (timer != null) {
-                timer.cancel(false);
-            }
-            retryIfInfrastructure(outcome);
+            // The scheduler's limit on every trial, or the optimize call's if it is shorter.
+            retryIfInfrastructure(loop.run(trial, objective, executor.trialTimeout()));
         } catch (RuntimeException e) {
             LOG.error("{} ended badly: {}", this, e.toString(), e);
         } finally {
-            if (timer != null) {
-                timer.cancel(false);
-            }
             Thread.interrupted(); // a late abort must not leak into the next job on this pooled thread
             end();
         }

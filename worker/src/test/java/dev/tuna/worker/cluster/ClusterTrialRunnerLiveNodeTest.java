@@ -13,8 +13,6 @@ import dev.tuna.worker.device.SlotPool;
 import dev.tuna.worker.dispatch.TrialScheduler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +32,6 @@ class ClusterTrialRunnerLiveNodeTest {
     @RegisterExtension
     static final EmbeddedPostgresServer POSTGRES = new EmbeddedPostgresServer();
 
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger evaluations = new AtomicInteger();
     private final Objective objective = trial -> {
         evaluations.incrementAndGet();
@@ -53,7 +50,7 @@ class ClusterTrialRunnerLiveNodeTest {
         url = POSTGRES.jdbcUrl(db);
         liveNode = new TestStudies(url, () -> new RandomSampler(3), objective);
         newNode = new TestStudies(url, () -> new RandomSampler(3), objective);
-        newRunner = new ClusterTrialRunner("new-node", new SlotPool(Devices.cpu(1)), newNode, null, 2, watchdog,
+        newRunner = new ClusterTrialRunner("new-node", new SlotPool(Devices.cpu(1)), newNode, null, 2,
                 study -> { });
         newRunner.liveNodePoll = Duration.ofMillis(50);
         study = Study.builder("s").sampler(new RandomSampler(3)).storage(liveNode.storage()).create();
@@ -61,7 +58,6 @@ class ClusterTrialRunnerLiveNodeTest {
 
     @AfterEach
     void close() {
-        watchdog.shutdownNow();
         newNode.close();
         liveNode.close();
     }

@@ -64,7 +64,7 @@ class ClusterTrialRunnerTest {
                 return name.equals("gone") || stopped.get(); // "foreign": a live study this node cannot build
             }
         };
-        return new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, timeout, maxRetries, watchdog,
+        return new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, timeout, maxRetries,
                 passedOn::add);
     }
 
@@ -135,7 +135,7 @@ class ClusterTrialRunnerTest {
             }
         };
         ClusterTrialRunner runner = new ClusterTrialRunner("node-1", new SlotPool(Devices.cpu(1)), studies, null, 2,
-                watchdog, passedOn::add);
+                passedOn::add);
         runner.databaseRetry = Duration.ofMillis(50);
 
         runner.run("away", JOB, false);
