@@ -47,6 +47,9 @@ public final class MapDbStorage implements Storage {
 
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStorage.class);
     static final long FLUSH_MILLIS = 200;
+    /** How often the flush marks the journal's time while the file is open, as a heartbeat. */
+    private static final long ALIVE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private long aliveAt = System.nanoTime(); // guarded by this
     private static final char SEP = '\u0000';
     private static final String STUDIES = "studies";
     private static final String TRIALS = "trials";
@@ -126,19 +129,28 @@ public final class MapDbStorage implements Storage {
      * process has the file open to write, and while it is open no process can open the file to write to it (except a
      * snapshot without a journal, which no process has open to write: it is read without a lock).
      *
-     * @throws StorageException if there is no such file, another process writes to it, or it cannot be read
+     * <p>A damaged file, which {@link #open} refuses, is read for what is left of it, each damage logged: a map that
+     * does not match its checksum as it is, a trial whose record cannot be read (or is missing) as FAIL
+     * {@code damaged: ...}, and a step or study whose record cannot be read is left out, a study with its trials.
+     *
+     * @throws StorageException if there is no such file, another process writes to it, or it cannot be read at all
      */
     public static MapDbStorage openReadOnly(Path path) {
         return loaded(path, JournaledMapDb.openReadOnly(path, MAPS), true, lastWritten(path));
     }
 
+    private static Path journalPath(Path path) {
+        return path.resolveSibling(path.getFileName() + ".journal");
+    }
+
     /**
-     * When the process that had the file open last wrote to it (its journal's or snapshot's time, whichever is
-     * later), or null if neither is there: as near as the file tells when a process that died stopped.
+     * When the process that had the file open last wrote to it or marked it alive (its journal's or snapshot's time,
+     * whichever is later; an open file's journal is marked every 2 s), or null if neither is there: as near as the
+     * file tells when a process that died stopped.
      */
     private static Instant lastWritten(Path path) {
         Instant last = null;
-        for (Path file : List.of(path, path.resolveSibling(path.getFileName() + ".journal"))) {
+        for (Path file : List.of(path, journalPath(path))) {
             try {
                 Instant written = Files.getLastModifiedTime(file).toInstant();
                 last = last == null || written.isAfter(last) ? written : last;
@@ -189,9 +201,17 @@ public final class MapDbStorage implements Storage {
         for (Map.Entry<String, byte[]> e : db.map(TRIALS).entrySet()) {
             String key = e.getKey();
             String study = key.substring(0, key.indexOf(SEP));
-            FrozenTrial trial = salvaged("trial " + key.substring(key.indexOf(SEP) + 1) + " of study '" + study + "'",
-                    () -> read(trialReader, e.getValue()), why -> damagedTrial(key, why));
-            trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(trial);
+            String numbered = key.substring(key.indexOf(SEP) + 1);
+            FrozenTrial trial = salvaged("trial " + numbered + " of study '" + study + "'", () -> {
+                FrozenTrial read = read(trialReader, e.getValue());
+                if (read.number() != Integer.parseInt(numbered)) { // a flipped digit that still reads
+                    throw new StorageException("its record says trial " + read.number());
+                }
+                return read;
+            }, why -> numbered.matches("\\d+") ? damagedTrial(Integer.parseInt(numbered), why) : null);
+            if (trial != null) {
+                trialsByStudy.computeIfAbsent(study, k -> new ArrayList<>()).add(trial);
+            }
         }
         Map<String, Map<Integer, TreeMap<Integer, StepRecord>>> steps = new LinkedHashMap<>();
         ObjectReader stepReader = json.readerFor(StepRecord.class);
@@ -216,9 +236,17 @@ public final class MapDbStorage implements Storage {
             Map<Integer, TreeMap<Integer, StepRecord>> studySteps = steps.getOrDefault(info.name(), Map.of());
             List<FrozenTrial> trials = new ArrayList<>();
             for (FrozenTrial header : trialsByStudy.getOrDefault(info.name(), List.of())) {
+                // Read only, a trial whose record is gone (its key damaged) is shown as damaged in its place.
+                while (readOnly && trials.size() < header.number()) {
+                    trials.add(damagedTrial(trials.size(), "its record is missing"));
+                }
                 trials.add(withCurves(header, studySteps.getOrDefault(header.number(), new TreeMap<>())));
             }
             cache.restore(info, trials);
+        }
+        trialsByStudy.keySet().removeAll(infos.stream().map(StudyInfo::name).toList());
+        if (!trialsByStudy.isEmpty()) { // a study's record lost, or a flipped byte in the study part of a key
+            LOG.error("{}: trials of no study stored in it are left out: of {}", path, trialsByStudy.keySet());
         }
     }
 
@@ -242,8 +270,7 @@ public final class MapDbStorage implements Storage {
     }
 
     /** What a read-only open shows for a trial whose record cannot be read: a failed trial that says so. */
-    private static FrozenTrial damagedTrial(String key, String why) {
-        int number = Integer.parseInt(key.substring(key.indexOf(SEP) + 1));
+    private static FrozenTrial damagedTrial(int number, String why) {
         return new FrozenTrial(number, TrialState.FAIL, null, null, null, null, null, null, null, null, null,
                 "damaged: its record in the data file cannot be read (" + why + ")");
     }
@@ -424,6 +451,16 @@ public final class MapDbStorage implements Storage {
                 trackingFailure(writeFailure != null ? db::probe : db::commit);
             } catch (RuntimeException e) {
                 // Logged by commit; the changes wait for the next try.
+            }
+        }
+        long now = System.nanoTime();
+        if (now - aliveAt >= ALIVE_NANOS) {
+            aliveAt = now;
+            try {
+                // Its time says when this process was last alive, should it die: see lastWritten.
+                Files.setLastModifiedTime(journalPath(path), java.nio.file.attribute.FileTime.from(Instant.now()));
+            } catch (IOException e) {
+                // A file system that keeps no such times: the last write tells instead.
             }
         }
     }

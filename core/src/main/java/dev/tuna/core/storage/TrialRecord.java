@@ -46,9 +46,9 @@ final class TrialRecord {
                     + t.state());
         }
         checkFinish(t.state(), t.value());
-        if (t.state() != TrialState.FAIL && t.value() != null && t.value().isNaN()) {
-            throw new IllegalArgumentException("a " + t.state() + " trial's value cannot be NaN (a trial whose objective"
-                    + " gave NaN failed)");
+        if (t.state() == TrialState.COMPLETE && t.value().isNaN()) {
+            throw new IllegalArgumentException("a COMPLETE trial's value cannot be NaN (a trial whose objective gave"
+                    + " NaN failed)");
         }
         if (t.state() == TrialState.FAIL && t.value() != null) {
             throw new IllegalArgumentException("a FAIL trial has no value, got " + t.value());
@@ -148,6 +148,10 @@ final class TrialRecord {
         }
         if (state == TrialState.COMPLETE && value == null) {
             throw new IllegalArgumentException("a COMPLETE trial needs a value");
+        }
+        if (state == TrialState.PRUNED && value != null && value.isNaN()) {
+            // What a study stores for a pruned trial whose last value was NaN: no value (the trial diverged).
+            throw new IllegalArgumentException("a PRUNED trial's value cannot be NaN: leave it out (null)");
         }
     }
 

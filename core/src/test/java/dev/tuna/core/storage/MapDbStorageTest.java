@@ -53,10 +53,15 @@ class MapDbStorageTest extends DurableStorageContractTest {
                 }
             }
         }
-        // Trial 0 of "hit" is no longer JSON, and a step of its trial 1 has a key that reads as no number.
+        // Trial 0 of "hit" is no longer JSON, a step of its trial 1 has a key that reads as no number, a record whose key
+        // is damaged too stands beside them, and trial 1 of "intact" says it is trial 3.
         JournaledMapDb db = JournaledMapDb.open(file, List.of("studies", "trials", "steps"));
         db.put("trials", "hit\u0000" + String.format("%010d", 0), "x{".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        db.put("trials", "hit\u0000000000000x", "x{".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         db.put("steps", "hit\u00000j1\u00001", "{\"value\": 1.0}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String second = "intact\u0000" + String.format("%010d", 1);
+        db.put("trials", second, new String(db.map("trials").get(second), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"number\":1", "\"number\":3").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         db.commit();
         db.close();
         byte[] before = Files.readAllBytes(file);
@@ -67,7 +72,8 @@ class MapDbStorageTest extends DurableStorageContractTest {
             assertThat(hit.get(0).reason()).startsWith("damaged: its record in the data file cannot be read (");
             assertThat(hit.get(1).value()).isEqualTo(2.0);
             assertThat(hit.get(1).intermediateValues()).containsExactly(Map.entry(1, 3.0));
-            assertThat(readOnly.trials("intact")).extracting(FrozenTrial::value).containsExactly(1.0, 2.0);
+            assertThat(readOnly.trials("intact").get(0).value()).isEqualTo(1.0);
+            assertThat(readOnly.trials("intact").get(1).reason()).startsWith("damaged: ").contains("says trial 3");
         }
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
     }
@@ -181,13 +187,19 @@ class MapDbStorageTest extends DurableStorageContractTest {
             assertThat(out.readLine()).as(childLog(log)).isEqualTo("OPEN");
             // Without the records in the periodic commit, the child waits for ever (and the test times out).
             assertThat(out.readLine()).as(childLog(log)).isEqualTo("COMMITTED");
+            Thread.sleep(5000); // the trial runs on, writing nothing
         } finally {
             child.destroyForcibly().waitFor();
         }
+        java.time.Instant killed = java.time.Instant.now();
+        Thread.sleep(3000);
 
         try (MapDbStorage reopened = MapDbStorage.open(file)) {
             FrozenTrial t = reopened.trial(MapDbChild.STUDY, 0);
             assertThat(t.wasInterrupted()).isTrue();
+            // It ended when the process was last marked alive (every 2 s), not when it last wrote, nor at this open.
+            assertThat(t.end()).isBefore(killed);
+            assertThat(t.duration()).isGreaterThan(java.time.Duration.ofMillis(2500));
             assertThat(t.params()).isEqualTo(Map.of("i", 7, "j", 8));
             assertThat(t.userAttrs()).isEqualTo(Map.of("note", "kept"));
             assertThat(t.systemAttrs()).containsEntry("device", "cpu");

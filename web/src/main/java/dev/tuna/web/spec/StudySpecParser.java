@@ -398,13 +398,14 @@ public final class StudySpecParser {
     private static void checkRepeats(List<Map<String, Object>> enqueue) {
         Map<Map<String, Object>, Integer> seen = new HashMap<>();
         for (int i = 0; i < enqueue.size(); i++) {
-            // Numbers by value, as Study.samePoint compares them: 2 and 2.0 are one.
+            // Numbers by value, as Study.samePoint compares them: 2 and 2.0 are one, and so are -0.0 and 0.0.
             Map<String, Object> key = new HashMap<>();
-            enqueue.get(i).forEach((name, v) -> key.put(name, v instanceof Number n ? (Object) n.doubleValue() : v));
+            enqueue.get(i).forEach((name, v) -> key.put(name, v instanceof Number n ? (Object) (n.doubleValue() + 0.0) : v));
             Integer earlier = seen.putIfAbsent(key, i);
             if (earlier != null) {
-                throw new SpecException("enqueue[" + i + "]", "the same point as enqueue[" + earlier + "]: a point runs"
-                        + " once");
+                throw new SpecException("enqueue[" + i + "]", "the same point as enqueue[" + earlier + "]: each point"
+                        + " runs once (a study that goes on skips a point some trial was given, as Optuna's"
+                        + " skip_if_exists)");
             }
         }
     }

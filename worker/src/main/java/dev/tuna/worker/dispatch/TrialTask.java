@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One dispatched trial: its loop, its slot, and what happens around the study's run of it (the timeout, the
- * retry, giving the slot back). Runs once, on a Quartz worker thread, or on the shutting-down thread if Quartz
+ * One dispatched trial: its loop, its slot, and what happens around the study's run of it (the scheduler's time
+ * limit handed to the run, the retry, giving the slot back). Runs once, on a Quartz worker thread, or on the shutting-down thread if Quartz
  * never started it.
  */
 final class TrialTask {
