@@ -170,6 +170,10 @@ public abstract class StorageContractTest {
         assertThat(ended.start()).isEqualTo(noon);
         assertThat(ended.duration()).isZero();
         assertThat(storage.addTrial("s", timed(good, noon, null)).duration()).isPositive();
+        // Finished here, a pruned trial takes no NaN either (a study gives it none).
+        int running = storage.startTrial("s").number();
+        assertThatIllegalArgumentException().isThrownBy(() -> storage.finishTrial("s", running, TrialState.PRUNED,
+                Double.NaN, "pruned")).withMessageContaining("cannot be NaN");
     }
 
     private static FrozenTrial timed(FrozenTrial t, java.time.Instant start, java.time.Instant end) {
