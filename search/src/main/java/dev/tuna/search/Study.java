@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -194,15 +195,23 @@ public final class Study {
 
     /** The next trial of a loop, if it may start one; asking is serialised with {@link #ask()}. */
     Optional<Trial> nextTrial(TrialLoop loop) {
+        return underAskLock(() -> {
+            if (!loop.isActive() || isExhausted() || totalReached(loop.options()) || !loop.takeFromBudget()) {
+                return Optional.<Trial>empty();
+            }
+            return Optional.of(startTrial());
+        });
+    }
+
+    /**
+     * Runs {@code action} under this study's ask lock and the storage's lock of the study, so that asks, and changes
+     * that must not interleave with them, go one at a time, across processes sharing the storage too (see
+     * {@link Storage#exclusively}).
+     */
+    private <T> T underAskLock(java.util.function.Supplier<T> action) {
         askLock.lock();
         try {
-            // One ask at a time across processes sharing the storage, too (see Storage#exclusively).
-            return storage.exclusively(name, () -> {
-                if (!loop.isActive() || isExhausted() || totalReached(loop.options()) || !loop.takeFromBudget()) {
-                    return Optional.<Trial>empty();
-                }
-                return Optional.of(startTrial());
-            });
+            return storage.exclusively(name, action);
         } finally {
             askLock.unlock();
         }
@@ -326,17 +335,12 @@ public final class Study {
      * @throws IllegalStateException if the sampler has no point left to propose
      */
     public Trial ask() {
-        askLock.lock();
-        try {
-            return storage.exclusively(name, () -> {
-                if (isExhausted()) {
-                    throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
-                }
-                return startTrial();
-            });
-        } finally {
-            askLock.unlock();
-        }
+        return underAskLock(() -> {
+            if (isExhausted()) {
+                throw new IllegalStateException("the sampler of study '" + name + "' has no point left to propose");
+            }
+            return startTrial();
+        });
     }
 
     /**
@@ -565,18 +569,13 @@ public final class Study {
      */
     public boolean enqueueIfNew(Map<String, ?> params) {
         Map<String, Object> point = checkedPoint(params);
-        askLock.lock();
-        try {
-            return storage.exclusively(name, () -> {
-                if (storage.trials(name).stream().anyMatch(t -> wasGiven(t, point))) {
-                    return false;
-                }
-                storage.enqueueTrial(name, point);
-                return true;
-            });
-        } finally {
-            askLock.unlock();
-        }
+        return underAskLock(() -> {
+            if (storage.trials(name).stream().anyMatch(t -> wasGiven(t, point))) {
+                return false;
+            }
+            storage.enqueueTrial(name, point);
+            return true;
+        });
     }
 
     /**
@@ -588,12 +587,19 @@ public final class Study {
         return samePoint(trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams(), point);
     }
 
-    /** Whether two points are one: the same parameters with the same values (numbers by value: 2 and 2.0 are one). */
+    /** Whether two points are one: the same parameters with the same values (see {@link #pointKey}). */
     public static boolean samePoint(Map<String, ?> a, Map<String, ?> b) {
-        return a.keySet().equals(b.keySet()) && b.entrySet().stream().allMatch(e ->
-                a.get(e.getKey()) instanceof Number had && e.getValue() instanceof Number wanted
-                        ? had.doubleValue() == wanted.doubleValue()
-                        : Objects.equals(a.get(e.getKey()), e.getValue()));
+        return pointKey(a).equals(pointKey(b));
+    }
+
+    /**
+     * A point as a key that is equal for the same point: numbers by value (2 and 2.0 are one, and so are -0.0 and
+     * 0.0), other values as they are.
+     */
+    public static Map<String, Object> pointKey(Map<String, ?> point) {
+        Map<String, Object> key = new HashMap<>();
+        point.forEach((name, v) -> key.put(name, v instanceof Number n ? (Object) (n.doubleValue() + 0.0) : v));
+        return key;
     }
 
     /** A copy of a point to enqueue, its values checked. */
@@ -637,26 +643,21 @@ public final class Study {
         }
         // Under the ask lock too: a trial of this study that started between the enqueue and its mark would run
         // unmarked, and be enqueued again by the next call.
-        askLock.lock();
-        try {
-            return storage.exclusively(name, () -> {
-                List<FrozenTrial> all = storage.trials(name);
-                int free = room - (int) all.stream().filter(t -> t.state() == TrialState.WAITING).count();
-                List<FrozenTrial> again = toRerun(all);
-                again = again.subList(0, Math.max(0, Math.min(free, again.size())));
-                for (FrozenTrial t : again) {
-                    FrozenTrial rerun = storage.enqueueTrial(name, paramsOf(t));
-                    int reruns = t.systemAttrs().get(ATTR_RERUNS) instanceof Number n ? n.intValue() : 0;
-                    storage.setSystemAttrs(name, rerun.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS, reruns + 1));
-                }
-                if (!again.isEmpty()) {
-                    LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, again.size());
-                }
-                return again.size();
-            });
-        } finally {
-            askLock.unlock();
-        }
+        return underAskLock(() -> {
+            List<FrozenTrial> all = storage.trials(name);
+            int free = room - (int) all.stream().filter(t -> t.state() == TrialState.WAITING).count();
+            List<FrozenTrial> again = toRerun(all);
+            again = again.subList(0, Math.max(0, Math.min(free, again.size())));
+            for (FrozenTrial t : again) {
+                FrozenTrial rerun = storage.enqueueTrial(name, paramsOf(t));
+                int reruns = t.systemAttrs().get(ATTR_RERUNS) instanceof Number n ? n.intValue() : 0;
+                storage.setSystemAttrs(name, rerun.number(), Map.of(ATTR_RERUN_OF, t.number(), ATTR_RERUNS, reruns + 1));
+            }
+            if (!again.isEmpty()) {
+                LOG.info("study '{}': {} interrupted trial(s) run again with their parameters", name, again.size());
+            }
+            return again.size();
+        });
     }
 
     /** How many of these trials of a study {@link #rerunInterrupted} would run again, given room for all. */

@@ -49,7 +49,6 @@ public final class MapDbStorage implements Storage {
     static final long FLUSH_MILLIS = 200;
     /** How often the flush marks the journal's time while the file is open, as a heartbeat. */
     private static final long ALIVE_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private long aliveAt = System.nanoTime(); // guarded by this
     private static final char SEP = '\u0000';
     private static final String STUDIES = "studies";
     private static final String TRIALS = "trials";
@@ -76,6 +75,7 @@ public final class MapDbStorage implements Storage {
     private final ScheduledExecutorService flusher;
     private boolean closed;
     private boolean readOnly; // set once, by openReadOnly, before the storage is shared
+    private long aliveAt = System.nanoTime(); // when the flush last marked the journal's time; guarded by this
     /**
      * Trials whose parameters or attributes changed since their record was last written, by study. Their records are
      * written once, just before the next commit, rather than at each change: a record holds every parameter, so
@@ -174,7 +174,7 @@ public final class MapDbStorage implements Storage {
             // A record MapDB read back but Tuna cannot (a flipped byte, a step key or trial list that does not add
             // up) said only what it hit: "For input string: ...", "study 'q1' is missing trial 21".
             db.abandon();
-            String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\\n", 2)[0];
+            String cause = firstLine(e);
             throw new StorageException("cannot open " + path + ": a record in it cannot be read, it is damaged or its"
                     + " disk failed (" + cause + "); nothing was changed: restore it from a backup, or move it away to"
                     + " start an empty store", e);
@@ -263,10 +263,15 @@ public final class MapDbStorage implements Storage {
         try {
             return reading.get();
         } catch (StorageException | IndexOutOfBoundsException | IllegalArgumentException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\\n", 2)[0];
+            String why = firstLine(e);
             LOG.error("{}: {} cannot be read, its record is damaged ({}); read-only, the rest is read", path, what, why);
             return instead.apply(why);
         }
+    }
+
+    /** The first line of a failure's message (a parser's goes on with an excerpt of the input), or its kind. */
+    private static String firstLine(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\\n", 2)[0];
     }
 
     /** What a read-only open shows for a trial whose record cannot be read: a failed trial that says so. */
@@ -328,7 +333,7 @@ public final class MapDbStorage implements Storage {
         try {
             return reader.readValue(bytes);
         } catch (IOException e) {
-            throw new StorageException("a record is not what Tuna wrote: " + e.getMessage().split("\\n", 2)[0], e);
+            throw new StorageException("a record is not what Tuna wrote: " + firstLine(e), e);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.tuna.web.cli;
 import static dev.tuna.web.cli.OptionChecks.check;
 import static dev.tuna.web.cli.OptionChecks.checkPort;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuna.core.FrozenTrial;
@@ -46,7 +45,6 @@ import picocli.CommandLine.Spec;
                 + " a finished one run with the same options starts afresh, with more --trials it resumes, with fewer"
                 + " --trials or other --slots it runs nothing.")
 final class DemoCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The name of the demo's study. */
     static final String STUDY = "demo-mnist";
     /** Only the local machine can reach the demo's server. */
@@ -199,7 +197,7 @@ final class DemoCommand implements Callable<Integer> {
             if (found.isEmpty() || StudyService.halfSubmitted(storage, found.get())) {
                 return new Plan(submitted(demo), true, false);
             }
-            Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(demo), Map.class);
+            Map<?, ?> given = StudySpecParser.toStored(demo);
             Map<?, ?> stored = found.get().attrs().get(StudyService.ATTR_SPEC) instanceof Map<?, ?> m ? m : null;
             Optional<String> differs = stored == null ? Optional.of("spec") : new StudySpecParser(Trainables.builtIn())
                     .difference(stored, given).map(d -> d.field() + " (" + d.said() + ")");

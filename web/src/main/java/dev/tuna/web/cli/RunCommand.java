@@ -1,7 +1,6 @@
 package dev.tuna.web.cli;
 
 import dev.tuna.core.storage.FileErrors;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuna.core.FrozenTrial;
 import dev.tuna.core.storage.MapDbStorage;
 import dev.tuna.core.storage.StudyInfo;
@@ -44,7 +43,6 @@ import picocli.CommandLine.Spec;
                 + " A study of that name already in DIR resumes up to its number of trials; its space, sampler,"
                 + " pruner and trainable must stay the same.")
 final class RunCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -71,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean ctrlC = new AtomicBoolean();
         CountDownLatch closed = new CountDownLatch(1);
         try (MapDbStorage storage = openData(db)) {
-            Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(studySpec), Map.class);
+            Map<?, ?> given = StudySpecParser.toStored(studySpec);
             Optional<StudyInfo> found = storage.findStudy(studySpec.name());
             Optional<Object> stored = found.map(info -> info.attrs().get(StudyService.ATTR_SPEC));
             if (found.isPresent() && stored.isEmpty() && !StudyService.halfSubmitted(storage, found.get())) {

@@ -142,7 +142,7 @@ public final class StudyService implements AutoCloseable {
         }
         // Created with its spec in one write: a kill between the two left a study that showed as complete.
         storage.createStudy(spec.name(), spec.direction(),
-                Map.of(ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(spec), Map.class)));
+                Map.of(ATTR_SPEC, StudySpecParser.toStored(spec)));
         Study study;
         try {
             study = study(spec);
@@ -186,7 +186,7 @@ public final class StudyService implements AutoCloseable {
             throw new ApiException(409, "name", "study '" + spec.name() + "' was made in code, not submitted with a"
                     + " spec: it cannot go on with one; give this study a new name");
         }
-        Map<?, ?> given = JSON.convertValue(StudySpecParser.toJson(spec), Map.class);
+        Map<?, ?> given = StudySpecParser.toStored(spec);
         parser.difference(stored, given).ifPresent(d -> {
             throw new ApiException(409, d.field(), "study '" + spec.name() + "' was submitted with another " + d.field()
                     + " (" + d.said() + "): to go on with it, give the same " + d.field() + ", or give this study a new"
@@ -213,7 +213,7 @@ public final class StudyService implements AutoCloseable {
         Study study = study(goingOn);
         Objective objective = trainables.create(goingOn);
         List<Map<String, Object>> points = newPoints(study, goingOn.enqueue(), budget);
-        storage.setStudyAttr(spec.name(), ATTR_SPEC, JSON.convertValue(StudySpecParser.toJson(goingOn), Map.class));
+        storage.setStudyAttr(spec.name(), ATTR_SPEC, StudySpecParser.toStored(goingOn));
         unstop(info);
         StudyInfo now = info(spec.name());
         // One that already has its trials (or used up its grid) stays complete.
@@ -229,10 +229,12 @@ public final class StudyService implements AutoCloseable {
     private static boolean asksNothingNew(Map<?, ?> stored, StudySpec spec) {
         return stored.get("trials") instanceof Number trials && spec.trials() <= trials.intValue()
                 && stored.get("parallelism") instanceof Number parallelism && spec.parallelism() == parallelism.intValue()
-                && java.util.Objects.equals(spec.timeoutSeconds(),
-                        stored.get("timeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null)
-                && java.util.Objects.equals(spec.trialTimeoutSeconds(),
-                        stored.get("trialTimeoutSeconds") instanceof Number t ? Long.valueOf(t.longValue()) : null);
+                && java.util.Objects.equals(spec.timeoutSeconds(), storedLong(stored, "timeoutSeconds"))
+                && java.util.Objects.equals(spec.trialTimeoutSeconds(), storedLong(stored, "trialTimeoutSeconds"));
+    }
+
+    private static Long storedLong(Map<?, ?> stored, String field) {
+        return stored.get(field) instanceof Number n ? Long.valueOf(n.longValue()) : null;
     }
 
     /**

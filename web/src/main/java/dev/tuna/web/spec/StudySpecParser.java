@@ -15,6 +15,7 @@ import dev.tuna.core.Distribution;
 import dev.tuna.core.FloatDistribution;
 import dev.tuna.core.IntDistribution;
 import dev.tuna.search.Sampler;
+import dev.tuna.search.Study;
 import dev.tuna.search.sampler.GridSampler;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -398,10 +399,7 @@ public final class StudySpecParser {
     private static void checkRepeats(List<Map<String, Object>> enqueue) {
         Map<Map<String, Object>, Integer> seen = new HashMap<>();
         for (int i = 0; i < enqueue.size(); i++) {
-            // Numbers by value, as Study.samePoint compares them: 2 and 2.0 are one, and so are -0.0 and 0.0.
-            Map<String, Object> key = new HashMap<>();
-            enqueue.get(i).forEach((name, v) -> key.put(name, v instanceof Number n ? (Object) (n.doubleValue() + 0.0) : v));
-            Integer earlier = seen.putIfAbsent(key, i);
+            Integer earlier = seen.putIfAbsent(Study.pointKey(enqueue.get(i)), i); // as a study compares points
             if (earlier != null) {
                 throw new SpecException("enqueue[" + i + "]", "the same point as enqueue[" + earlier + "]: each point"
                         + " runs once (a study that goes on skips a point some trial was given, as Optuna's"
@@ -536,6 +534,12 @@ public final class StudySpecParser {
         } catch (IllegalArgumentException e) {
             throw new SpecException(path, e.getMessage());
         }
+    }
+
+    /** The spec as a study stores it: {@link #toJson} as plain maps and lists (the study attribute's value). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> toStored(StudySpec spec) {
+        return JSON.convertValue(toJson(spec), Map.class);
     }
 
     /** The spec as JSON, in the form {@link #parse} reads (what the server stores and returns). */

@@ -69,13 +69,7 @@ async function load(numbers) {
     // Another study of the same name since (deleted and submitted again): none of the trials read are its.
     const replaced = before && before.created !== info.created;
     const from = numbers && numbers.size && !replaced ? Math.min(trials.length, ...numbers) : 0;
-    // A page of 1,000 (the API's largest) at a time.
-    const fresh = [];
-    for (let offset = from; ; offset += 1000) {
-      const page = await Tuna.get('/api/studies/' + encodeURIComponent(study) + '/trials?limit=1000&offset=' + offset);
-      fresh.push(...page.trials);
-      if (page.trials.length < 1000) break;
-    }
+    const fresh = await trialsOf(study, from);
     // Drawn again only when something changed: a reload that finds the same (as when the event stream opens)
     // leaves the page, its zoom and what the mouse is over as they are.
     const curvesBefore = curveView;
@@ -91,6 +85,16 @@ async function load(numbers) {
     } else {
       Tuna.error(e.message);
     }
+  }
+}
+
+/** A study's trials (without their curves) from number {@code from} on, read a page of 1,000 (the API's most) at a time. */
+async function trialsOf(name, from) {
+  const all = [];
+  for (let offset = from; ; offset += 1000) {
+    const page = await Tuna.get('/api/studies/' + encodeURIComponent(name) + '/trials?limit=1000&offset=' + offset);
+    all.push(...page.trials);
+    if (page.trials.length < 1000) return all;
   }
 }
 
@@ -957,18 +961,7 @@ function slices() {
     // Choices named on the x axis, every one of them (also those no completed trial took); a log parameter on a log x
     // axis; the points off the frame's edges; the values on a log axis when the page's box says so (one outlier
     // flattened every slice).
-    const scales = {};
-    if (choices.length) {
-      scales.x = {time: false, range: () => [-0.5, choices.length - 0.5]};
-    } else if (isLog(name)) {
-      // Whole powers of ten: a range just under one (0.001 / 1.15) sent uPlot's log ticks into a loop of seconds.
-      scales.x = {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))};
-    } else {
-      scales.x = {time: false, range: paddedX((lo, hi) => {
-        const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
-        return [lo - pad, hi + pad];
-      })};
-    }
+    const scales = {x: choices.length ? {time: false, range: () => [-0.5, choices.length - 0.5]} : numberAxis(isLog(name))};
     if (yScale(ys).scales) scales.y = {distr: 3};
     const plot = Tuna.chart(chart, name, name, [points.map(p => p[0]), ys],
       [{label: 'value', stroke: '#06c', width: 0, points: {show: true, size: 6}}],
@@ -984,6 +977,17 @@ function slices() {
       return nearest;
     });
   }
+}
+
+/** An x scale of numbers, on a log axis or not, a little wider than the data (see paddedX). */
+function numberAxis(log) {
+  // Whole powers of ten on a log axis: a range just under one (0.001 / 1.15) sent uPlot's log ticks into a loop of
+  // seconds.
+  return log ? {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))}
+    : {time: false, range: paddedX((lo, hi) => {
+      const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
+      return [lo - pad, hi + pad];
+    })};
 }
 
 /**
@@ -1070,12 +1074,7 @@ function edf() {
       return below / sorted.length;
     });
   });
-  const log = yScale(xs).scales;
-  const scales = {x: log ? {time: false, distr: 3, range: paddedX((lo, hi) => uPlot.rangeLog(lo / 1.15, hi * 1.15, 10, true))}
-    : {time: false, range: paddedX((lo, hi) => {
-      const pad = (hi - lo) * 0.04 || Math.abs(hi) * 0.05 || 1;
-      return [lo - pad, hi + pad];
-    })}, y: {range: [0, 1.02]}};
+  const scales = {x: numberAxis(Boolean(yScale(xs).scales)), y: {range: [0, 1.02]}};
   const colour = name => name === study ? '#06c' : '#e60';
   // Infinite values (broken constraints) have no place on the axis: the history's note names them.
   Tuna.chart(box, 'Share of the completed trials with a finite value that are at most x', 'value', [xs, ...shares],
@@ -1096,15 +1095,10 @@ async function compareChooser() {
 document.getElementById('edf-compare').addEventListener('change', async ev => {
   const name = ev.target.value;
   try {
-    const values = [];
-    for (let offset = 0; name; offset += 1000) {
-      const page = await Tuna.get('/api/studies/' + encodeURIComponent(name) + '/trials?limit=1000&offset=' + offset);
-      values.push(...page.trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').map(t => t.value));
-      if (page.trials.length < 1000) break;
-    }
-    compared = name ? {name, values} : null;
-    document.getElementById('edf-error').textContent = name && values.length === 0 ? name + ' has no completed trial' : '';
-    if (compared && values.length === 0) compared = null;
+    const values = name ? (await trialsOf(name, 0))
+      .filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').map(t => t.value) : [];
+    compared = values.length ? {name, values} : null;
+    document.getElementById('edf-error').textContent = name && !compared ? name + ' has no completed trial' : '';
     edf();
   } catch (e) {
     document.getElementById('edf-error').textContent = e.message;
