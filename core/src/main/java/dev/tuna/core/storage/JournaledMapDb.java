@@ -322,6 +322,21 @@ final class JournaledMapDb implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets the journal's modification time to now without changing what it holds: its first byte is written again,
+     * through the channel this process has open. Not {@code Files.setLastModifiedTime}, nor anything else that opens
+     * the journal by its name: closing any descriptor of a file drops this process's lock on it (POSIX locks are the
+     * process's), and another process could then open it too.
+     */
+    void markAlive() throws IOException {
+        checkWritable();
+        FileChannel channel = journal.getChannel();
+        ByteBuffer first = ByteBuffer.allocate(1);
+        if (channel.read(first, 0) == 1) {
+            channel.write(first.flip(), 0);
+        }
+    }
+
     /** Whether changes wait for a commit. */
     boolean dirty() {
         return pending.size() > 0;
@@ -721,7 +736,15 @@ final class JournaledMapDb implements AutoCloseable {
     /** Copies the journal to {@code <journal>.damaged-<suffix>}, for a person to recover what it holds. */
     private Path keepCopy(String suffix) throws IOException {
         Path copy = journalPath.resolveSibling(journalPath.getFileName() + ".damaged-" + suffix);
-        Files.copy(journalPath, copy, StandardCopyOption.REPLACE_EXISTING);
+        // From the open channel: opening the journal again by its name would drop this process's lock (markAlive).
+        FileChannel from = journal.getChannel();
+        try (FileChannel to = FileChannel.open(copy, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            long size = from.size();
+            for (long at = 0; at < size; ) {
+                at += from.transferTo(at, size - at, to);
+            }
+        }
         return copy;
     }
 

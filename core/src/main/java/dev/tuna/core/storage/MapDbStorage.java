@@ -463,9 +463,9 @@ public final class MapDbStorage implements Storage {
             aliveAt = now;
             try {
                 // Its time says when this process was last alive, should it die: see lastWritten.
-                Files.setLastModifiedTime(journalPath(path), java.nio.file.attribute.FileTime.from(Instant.now()));
+                db.markAlive();
             } catch (IOException e) {
-                // A file system that keeps no such times: the last write tells instead.
+                // A disk that takes no writes now: the last write tells instead.
             }
         }
     }

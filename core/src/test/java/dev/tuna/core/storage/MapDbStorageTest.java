@@ -292,7 +292,55 @@ class MapDbStorageTest extends DurableStorageContractTest {
         storage.createStudy("still usable", Direction.MINIMIZE);
         assertThat(storage.findStudy("still usable")).isPresent();
         // The second open's channel, closed, released this process's lock, and another process opened the file too.
-        Path log = dir.resolve("second.log");
+        assertRefusedToAnotherProcess(file, dir.resolve("second.log"));
+    }
+
+    @Test
+    @Timeout(60)
+    void theFileStaysLockedAgainstOthersWhileItIsMarkedAlive() throws Exception {
+        Path file = dir.resolve("alive.db");
+        Path journal = Path.of(file + ".journal");
+        try (MapDbStorage open = MapDbStorage.open(file)) {
+            open.createStudy("s", Direction.MINIMIZE);
+            java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(journal);
+            long size = Files.size(journal); // not its bytes: reading it here would release the lock too
+            Thread.sleep(2600); // past a mark (every 2 s), with nothing written since
+            assertThat(Files.getLastModifiedTime(journal)).isGreaterThan(written);
+            assertThat(Files.size(journal)).isEqualTo(size);
+            // The mark once set the file's time by its name, and that open's close released this process's lock: a
+            // second process (a server, a run) then opened the file too, and each overwrote the other's trials.
+            assertRefusedToAnotherProcess(file, dir.resolve("alive.log"));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aJournalDamagedInTheMiddleIsCopiedAsideAndTheFileStaysLocked() throws Exception {
+        Path file = dir.resolve("copied.db");
+        Path journal = Path.of(file + ".journal");
+        JournaledMapDb killed = JournaledMapDb.open(file, List.of("a"));
+        for (int i = 0; i < 3; i++) {
+            killed.put("a", "k" + i, new byte[] {(byte) i});
+            killed.commit();
+        }
+        killed.abandon();
+        byte[] damaged = Files.readAllBytes(journal);
+        damaged[damaged.length / 2] ^= 0x40;
+        Files.write(journal, damaged);
+
+        try (JournaledMapDb reopened = JournaledMapDb.open(file, List.of("a"))) {
+            try (var kept = Files.list(dir)) {
+                Path copy = kept.filter(p -> p.getFileName().toString().startsWith("copied.db.journal.damaged-"))
+                        .findFirst().orElseThrow();
+                assertThat(Files.readAllBytes(copy)).isEqualTo(damaged);
+            }
+            // The copy was made by opening the journal by its name, whose close released this process's lock.
+            assertRefusedToAnotherProcess(file, dir.resolve("copied.log"));
+        }
+    }
+
+    /** Another process's open of {@code file} fails: it is open here. */
+    private static void assertRefusedToAnotherProcess(Path file, Path log) throws Exception {
         Process child = startChild("hold", file, log);
         try {
             assertThat(child.waitFor(50, java.util.concurrent.TimeUnit.SECONDS)).as(childLog(log)).isTrue();

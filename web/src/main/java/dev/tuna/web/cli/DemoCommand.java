@@ -260,7 +260,8 @@ final class DemoCommand implements Callable<Integer> {
     private boolean watch(StudyService studies, AtomicBoolean closing, CountDownLatch closed)
             throws InterruptedException {
         int done = Study.counted(studies.storage().trials(STUDY));
-        try (DemoProgress progress = new DemoProgress(STUDY, trials, done, spec.commandLine().getErr())) {
+        // A study with more trials than --trials asks for (run before with more) shows them all, as tuna run's does.
+        try (DemoProgress progress = new DemoProgress(STUDY, Math.max(done, trials), done, spec.commandLine().getErr())) {
             while (true) {
                 if (closing.get()) {
                     return false;

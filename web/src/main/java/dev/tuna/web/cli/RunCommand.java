@@ -185,8 +185,8 @@ final class RunCommand implements Callable<Integer> {
             return;
         }
         new StudySpecParser(Trainables.builtIn()).difference(old, given).ifPresent(d -> {
-            throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + d.field() + ": study '" + given.get("name")
-                    + "' in " + data + " was run with another " + d.field() + " (" + d.said() + "); to resume it, use"
+            throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + d.path() + ": study '" + given.get("name")
+                    + "' in " + data + " was run with " + d.was() + ", not " + d.now() + "; to resume it, use"
                     + " the same " + d.field() + ", or give this study a new name");
         });
     }

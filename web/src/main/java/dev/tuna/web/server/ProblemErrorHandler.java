@@ -33,10 +33,11 @@ final class ProblemErrorHandler extends ErrorHandler {
 
     static byte[] body(int status, String reason) {
         String title = HttpStatus.getMessage(status);
-        // Jetty gives no reason for a URL it cannot decode (a '%' without two hex digits after it): say what to look at.
+        // Jetty gives no reason for a URL it cannot decode (a '%' without two hex digits after it, or %00): say what to
+        // look at.
         String detail = reason != null && !reason.isBlank() && !reason.equals(title) ? reason
-                : status == 400 ? "the request cannot be read: its request line, URL or a header is malformed (a '%' in"
-                + " a URL, for one, must start an escape of two hex digits, such as %2F)" : title;
+                : status == 400 ? "the request cannot be read: its request line, URL or a header is malformed (in a URL,"
+                + " a '%' must start an escape of two hex digits, such as %2F, and %00 is not allowed)" : title;
         return ("{\"type\":\"about:blank\",\"title\":\"" + escape(title) + "\",\"status\":" + status
                 + ",\"detail\":\"" + escape(detail) + "\",\"field\":\"\"}").getBytes(StandardCharsets.UTF_8);
     }

@@ -188,7 +188,7 @@ public final class StudyService implements AutoCloseable {
         }
         Map<?, ?> given = StudySpecParser.toStored(spec);
         parser.difference(stored, given).ifPresent(d -> {
-            throw new ApiException(409, d.field(), "study '" + spec.name() + "' was submitted with another " + d.field()
+            throw new ApiException(409, d.path(), "study '" + spec.name() + "' was submitted with another " + d.field()
                     + " (" + d.said() + "): to go on with it, give the same " + d.field() + ", or give this study a new"
                     + " name");
         });

@@ -39,7 +39,7 @@ public record StudySpec(String name, Direction direction, String metric, int tri
                         Map<String, Distribution> space, String cron, List<Map<String, Object>> enqueue,
                         Map<String, Map<String, List<Object>>> conditions) {
 
-    /** Valid study names: a letter or digit, then up to 63 letters, digits, dots, underscores or dashes. */
+    /** Valid study names: an ASCII letter or digit, then up to 63 ASCII letters, digits, dots, underscores or dashes. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** The most trials a spec may ask for. */
     public static final int MAX_TRIALS = 1_000_000;
@@ -105,7 +105,7 @@ public record StudySpec(String name, Direction direction, String metric, int tri
         }
         if (!NAME.matcher(name).matches()) {
             throw new SpecException(field, "invalid study name " + JsonFields.quote(name)
-                    + " (1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit)");
+                    + " (1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit)");
         }
         return name;
     }

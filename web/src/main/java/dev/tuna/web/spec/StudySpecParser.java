@@ -112,7 +112,7 @@ public final class StudySpecParser {
         if (metric != null && !(PARAM_NAME.matcher(metric).matches()
                 || metric.indexOf('/') > 0 && metric.indexOf('/') == metric.lastIndexOf('/')
                         && PARAM_NAME.matcher(metric.replace('/', '_')).matches())) {
-            throw new SpecException("metric", "invalid metric name " + JsonFields.quote(metric) + " (letters, digits and"
+            throw new SpecException("metric", "invalid metric name " + JsonFields.quote(metric) + " (ASCII letters, digits and"
                     + " ._- , and one / for a layer's grad_norm/LAYER)");
         }
         int trials = (int) f.requiredInteger("trials", 1, StudySpec.MAX_TRIALS);
@@ -256,7 +256,7 @@ public final class StudySpecParser {
         for (String name : names) {
             if (!PARAM_NAME.matcher(name).matches()) {
                 throw new SpecException("space", "invalid parameter name " + JsonFields.quote(name)
-                        + " (1 to 64 letters, digits, '.', '_' or '-')");
+                        + " (1 to 64 ASCII letters, digits, '.', '_' or '-')");
             }
             JsonFields entry = JsonFields.of(f.raw(name), f.path(name));
             JsonNode when = entry.raw("when");
@@ -640,11 +640,24 @@ public final class StudySpecParser {
         for (String field : KEPT) {
             Difference d = firstDifference(field, a.path(field), b.path(field));
             if (d != null) {
-                return Optional.of(new Difference(field, d.path().replaceFirst("^trainable\\.settings\\.", "trainable."),
-                        d.was(), d.now()));
+                return Optional.of(new Difference(field, asWritten(d.path()), d.was(), d.now()));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A path into a resolved trainable's settings as a spec writes it: {@code trainable.epochs} and {@code
+     * trainable.dataset} are the trainable's own fields, any other setting is one of its {@code fixed} ones.
+     */
+    private static String asWritten(String path) {
+        String settings = "trainable.settings.";
+        if (!path.startsWith(settings)) {
+            return path;
+        }
+        String setting = path.substring(settings.length());
+        String name = setting.split("[.\\[]", 2)[0];
+        return (name.equals("epochs") || name.equals("dataset") ? "trainable." : "trainable.fixed.") + setting;
     }
 
     /** The first place where two JSON values differ, numbers compared by value (2 is 2.0); null if none. */

@@ -139,6 +139,8 @@ class DemoCommandTest {
         assertThat(fewer.code()).as(fewer.err()).isZero();
         assertThat(fewer.out()).startsWith("Study 'demo-mnist' already has 2 finished trials (--trials 1): nothing to run.");
         assertThat(storedTrials(dir)).hasSize(2);
+        // The progress shows the study's trials, as tuna run's does (it showed 1/1).
+        assertThat(fewer.err()).contains(" 2/2 trials").doesNotContain("1/1");
 
         TunaRun other = tuna(demoArgs(dir, 2, "--exit-when-done", "--seed", "7"));
 

@@ -168,8 +168,8 @@ class StudyCommandsTest {
         Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"high\": 10", "\"high\": 20"));
         TunaRun other = tuna("run", dir.resolve("br.json").toString(), "--data", data.toString());
         assertThat(other.code()).isEqualTo(1);
-        assertThat(other.err().strip()).isEqualTo("tuna run: " + dir.resolve("br.json") + ": space: study 'br' in "
-                + data + " was run with another space (space.x1.high: 10, now 20); to resume it, use the same space, or give"
+        assertThat(other.err().strip()).isEqualTo("tuna run: " + dir.resolve("br.json") + ": space.x1.high: study 'br'"
+                + " in " + data + " was run with 10, not 20; to resume it, use the same space, or give"
                 + " this study a new name")
                 .doesNotContain("\n");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(10);

@@ -299,11 +299,12 @@ class MalformedRequestsTest {
         JsonNode badOption = api.send("POST", "/api/studies", spec("/sampler", "{\"type\": \"gp\", \"options\": {\"startupTrials\": 0}}").body()).json();
         assertThat(badOption.get("field").asText()).isEqualTo("sampler.options.startupTrials");
         // A URL the server cannot decode: refused before any route, with what to look at (it said "Bad Request").
-        for (String path : List.of("/api/studies/%", "/api/studies/a%2")) {
+        for (String path : List.of("/api/studies/%", "/api/studies/a%2", "/api/studies/%00")) {
             Api.Answer url = api.raw("GET", path, java.util.Map.of("Host", "127.0.0.1"));
             assertThat(url.status()).isEqualTo(400);
             assertThat(url.body()).contains("\"detail\":\"the request cannot be read: its request line, URL or a header"
-                    + " is malformed (a '%' in a URL, for one, must start an escape of two hex digits, such as %2F)\"");
+                    + " is malformed (in a URL, a '%' must start an escape of two hex digits, such as %2F, and %00 is not"
+                    + " allowed)\"");
         }
     }
 }

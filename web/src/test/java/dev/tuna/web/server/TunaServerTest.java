@@ -319,7 +319,7 @@ class TunaServerTest {
         Api.Answer other = api.post("/api/studies?loadIfExists=true",
                 Api.quadratic("quad-more", 9, 1, 0).replace("\"low\": -2", "\"low\": -3"));
         assertThat(other.status()).isEqualTo(409);
-        assertThat(other.json().get("field").asText()).isEqualTo("space");
+        assertThat(other.json().get("field").asText()).isEqualTo("space.x.low");
         assertThat(other.json().get("detail").asText()).isEqualTo("study 'quad-more' was submitted with another space"
                 + " (space.x.low: -2, now -3): to go on with it, give the same space, or give this study a new name");
         assertThat(api.get("/api/studies/quad-more").json().get("finished").asInt()).isEqualTo(5);

@@ -90,6 +90,9 @@ class SpecDifferenceTest {
         // The difference is named down to the setting (a resume named only "another trainable").
         assertThat(parser.difference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"epochs\": 7")))
                 .hasValueSatisfying(d -> assertThat(d.said()).isEqualTo("trainable.epochs: 5, now 7"));
+        // A fixed setting is named where the spec writes it (it was "trainable.units", as if a field of the trainable).
+        assertThat(parser.difference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"units\": 64}")))
+                .hasValueSatisfying(d -> assertThat(d.path()).isEqualTo("trainable.fixed.units"));
         // Each trial's seed is its number unless one is given: a seed written out, even 0, is another training.
         assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"seed\": 0}")))
                 .contains("trainable");

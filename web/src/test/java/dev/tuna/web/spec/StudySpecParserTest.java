@@ -247,6 +247,7 @@ class StudySpecParserTest {
         "trials: expected an integer, got the string '3'|\"trials\": \"3\",",
         "direction: expected 'minimize' or 'maximize', got 'up'|\"direction\": \"up\",",
         "name: invalid study name '../etc'|\"name\": \"../etc\",",
+        "name: invalid study name 'é-x' (1 to 64 ASCII letters|\"name\": \"é-x\",",
         "pruner.type: unknown pruner 'nope'|\"pruner\": {\"type\": \"nope\"},",
         "pruner.reductionFactor: must be between 2 and 1000000000, got 1|\"pruner\": {\"type\": \"asha\", \"reductionFactor\": 1},",
         "pruner.anyOf[1].type: unknown pruner 'x'|\"pruner\": {\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"x\"}]},",
