@@ -69,8 +69,10 @@ final class JournaledMapDb implements AutoCloseable {
     /** Marks a snapshot whose maps have checksums, so that one that lost its checksum is not taken for an old one. */
     private static final String CHECKSUMMED = "checksummed";
     private static final Logger LOG = LoggerFactory.getLogger(JournaledMapDb.class);
-    /** The journals this process has open (absolute paths): see {@link #open(Path, List, long, JournalOpener)}. */
+    /** The journals this process has open (by {@link #openKey}): see {@link #open(Path, List, long, JournalOpener)}. */
     private static final java.util.Set<Path> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Journals opened a second time in this process and never closed: closing one would release the first's lock. */
+    private static final List<RandomAccessFile> HELD_OPEN = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The size of the write that {@link #probe} tries. */
     static final int PROBE_BYTES = 64 << 10;
     /** By default a checkpoint happens once the journal outgrows both this and twice the snapshot. */
@@ -78,6 +80,8 @@ final class JournaledMapDb implements AutoCloseable {
 
     private final Path path;
     private final Path journalPath;
+    /** Its key in {@link #OPEN_HERE}, as the open made it. */
+    private final Path openKey;
     /** A RandomAccessFile, not a FileChannel: a channel closes for good when a thread doing I/O on it is
      * interrupted (a trial cancelled by a timeout), which would take the whole storage down. */
     private final RandomAccessFile journal;
@@ -100,9 +104,10 @@ final class JournaledMapDb implements AutoCloseable {
     private long snapshotFailedAt = -1;
     private boolean closed;
 
-    private JournaledMapDb(Path path, Path journalPath, RandomAccessFile journal, FileLock lock, List<String> names,
-            long minCheckpointBytes, boolean readOnly) {
+    private JournaledMapDb(Path path, Path journalPath, Path openKey, RandomAccessFile journal, FileLock lock,
+            List<String> names, long minCheckpointBytes, boolean readOnly) {
         this.path = path;
+        this.openKey = openKey;
         this.readOnly = readOnly;
         this.minCheckpointBytes = minCheckpointBytes;
         this.journalPath = journalPath;
@@ -188,35 +193,47 @@ final class JournaledMapDb implements AutoCloseable {
                 lock = channel == null ? null : readOnly ? channel.getChannel().tryLock(0, Long.MAX_VALUE, true)
                         : channel.getChannel().tryLock();
             } catch (OverlappingFileLockException e) {
-                // The JVM's own lock: a storage on this file is open in this process and must be shared or closed.
+                // The JVM's own lock: a storage on this file is open in this process, by a name the open key did not
+                // tell apart (a hard link). This descriptor is kept open: closing it would release that storage's lock.
+                HELD_OPEN.add(channel);
+                channel = null;
                 throw new StorageException("cannot open " + path + ": it is already open in this process; share that"
                         + " storage between studies, or close it first");
             }
             if (lock == null && channel != null) {
                 throw new StorageInUseException("cannot open " + path + ": it is already open in another process");
             }
-            JournaledMapDb db = new JournaledMapDb(path, journalPath, channel, lock, names, minCheckpointBytes, readOnly);
+            JournaledMapDb db = new JournaledMapDb(path, journalPath, openKey, channel, lock, names, minCheckpointBytes,
+                    readOnly);
             db.load();
             return db;
         } catch (StorageException e) {
-            abandonOpen(channel, lock != null && !journalExisted, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath, openKey);
             throw e;
         } catch (IOException | DBException e) {
-            abandonOpen(channel, lock != null && !journalExisted, journalPath);
+            abandonOpen(channel, lock != null && !journalExisted, journalPath, openKey);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
     }
 
-    /** The key of a journal in {@link #OPEN_HERE}. */
+    /**
+     * The key of a journal in {@link #OPEN_HERE}: its path in its folder's real path, so that a second name for the
+     * same folder (a symbolic link to it) finds the file open. A folder not made yet has no other name.
+     */
     private static Path openKey(Path journalPath) {
-        return journalPath.toAbsolutePath().normalize();
+        Path absolute = journalPath.toAbsolutePath().normalize();
+        try {
+            return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+        } catch (IOException e) {
+            return absolute;
+        }
     }
 
     /**
      * Closes the journal after a failed open, first removing it where this open made it ({@code created}) and holds
      * its lock: one that lost the lock to another process must leave that process's journal alone.
      */
-    private static void abandonOpen(java.io.Closeable channel, boolean created, Path journalPath) {
+    private static void abandonOpen(java.io.Closeable channel, boolean created, Path journalPath, Path openKey) {
         if (created) {
             try {
                 Files.deleteIfExists(journalPath);
@@ -225,7 +242,7 @@ final class JournaledMapDb implements AutoCloseable {
             }
         }
         closeQuietly(channel);
-        OPEN_HERE.remove(openKey(journalPath));
+        OPEN_HERE.remove(openKey);
     }
 
     private static void closeQuietly(java.io.Closeable channel) {
@@ -324,16 +341,17 @@ final class JournaledMapDb implements AutoCloseable {
 
     /**
      * Sets the journal's modification time to now without changing what it holds: its first byte is written again,
-     * through the channel this process has open. Not {@code Files.setLastModifiedTime}, nor anything else that opens
+     * through the file this process has open. Not {@code Files.setLastModifiedTime}, nor anything else that opens
      * the journal by its name: closing any descriptor of a file drops this process's lock on it (POSIX locks are the
      * process's), and another process could then open it too.
      */
     void markAlive() throws IOException {
         checkWritable();
-        FileChannel channel = journal.getChannel();
-        ByteBuffer first = ByteBuffer.allocate(1);
-        if (channel.read(first, 0) == 1) {
-            channel.write(first.flip(), 0);
+        journal.seek(0); // every commit seeks to where it writes
+        int first = journal.read();
+        if (first >= 0) {
+            journal.seek(0);
+            journal.write(first);
         }
     }
 
@@ -370,6 +388,9 @@ final class JournaledMapDb implements AutoCloseable {
         frame(out -> out.writeByte(COMMIT));
         byte[] bytes = pending.toByteArray();
         try {
+            if (journalSize == 0) {
+                writeHeader(); // emptied by a checkpoint that failed to write it
+            }
             journal.seek(journalSize);
             journal.write(bytes);
             if (force) {
@@ -471,7 +492,7 @@ final class JournaledMapDb implements AutoCloseable {
                 // Closing the channel releases it too.
             }
             closeQuietly(journal);
-            OPEN_HERE.remove(openKey(journalPath));
+            OPEN_HERE.remove(openKey);
         }
     }
 
@@ -479,7 +500,7 @@ final class JournaledMapDb implements AutoCloseable {
     void abandon() {
         closed = true;
         closeQuietly(journal);
-        OPEN_HERE.remove(openKey(journalPath));
+        OPEN_HERE.remove(openKey);
     }
 
     private void checkOpen() {
@@ -735,16 +756,22 @@ final class JournaledMapDb implements AutoCloseable {
 
     /** Copies the journal to {@code <journal>.damaged-<suffix>}, for a person to recover what it holds. */
     private Path keepCopy(String suffix) throws IOException {
-        Path copy = journalPath.resolveSibling(journalPath.getFileName() + ".damaged-" + suffix);
-        // From the open channel: opening the journal again by its name would drop this process's lock (markAlive).
-        FileChannel from = journal.getChannel();
-        try (FileChannel to = FileChannel.open(copy, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            long size = from.size();
-            for (long at = 0; at < size; ) {
-                at += from.transferTo(at, size - at, to);
-            }
+        String name = journalPath.getFileName() + ".damaged-" + suffix;
+        Path copy = journalPath.resolveSibling(name);
+        for (int n = 2; Files.exists(copy); n++) {
+            copy = journalPath.resolveSibling(name + "-" + n); // an earlier damage's copy is kept too
         }
+        // Read from the open file: opening the journal again by its name would drop this process's lock (markAlive).
+        // Forced to disk before the journal is emptied: the changes after the damage are only in the copy.
+        byte[] buffer = new byte[1 << 16];
+        try (java.io.FileOutputStream to = new java.io.FileOutputStream(copy.toFile())) {
+            journal.seek(0);
+            for (int read; (read = journal.read(buffer)) > 0; ) {
+                to.write(buffer, 0, read);
+            }
+            to.getFD().sync();
+        }
+        syncDirectory();
         return copy;
     }
 
@@ -853,22 +880,37 @@ final class JournaledMapDb implements AutoCloseable {
 
     private void syncDirectory() {
         Path dir = path.toAbsolutePath().getParent();
+        // A thread's interrupt (a trial that ends as its timeout strikes) would close the channel and skip the sync
+        // unseen, and the journal would then be emptied while the new snapshot's name might not be on disk: held back
+        // until the sync is done.
+        boolean interrupted = Thread.interrupted();
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
             // Some file systems cannot sync a directory; the rename still survives a process crash.
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private void resetJournal(long newEpoch) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).put(MAGIC).putLong(newEpoch).putInt(epochChecksum(newEpoch))
-                .flip();
         journal.setLength(0);
+        // Emptied: from here on its frames belong to the new generation, even if its header fails to be written now
+        // (the next commit writes it first). Frames of the old epoch behind a new header would not replay.
+        epoch = newEpoch;
+        headerSize = HEADER_SIZE;
+        journalSize = 0;
+        writeHeader();
+    }
+
+    /** Writes the journal's header for {@link #epoch} over whatever it starts with, and forces it to disk. */
+    private void writeHeader() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).put(MAGIC).putLong(epoch).putInt(epochChecksum(epoch)).flip();
         journal.seek(0);
         journal.write(header.array(), 0, header.limit());
         journal.getFD().sync();
-        epoch = newEpoch;
-        headerSize = HEADER_SIZE;
         journalSize = HEADER_SIZE;
     }
 }

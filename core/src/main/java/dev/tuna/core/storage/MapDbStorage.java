@@ -426,8 +426,9 @@ public final class MapDbStorage implements Storage {
 
     /**
      * A change that is durable when it returns, with the changes that waited for the periodic commit. If the commit
-     * fails, this change is undone, in the file's maps and in the cache ({@code undo}), so that nothing is shown
-     * that a crash would lose; the changes that waited go on waiting.
+     * fails, this change is undone, in the file's maps and in the cache ({@code undo}), so that nothing stays shown
+     * that a crash would lose; the changes that waited go on waiting. Readers, who do not wait for this storage's
+     * lock, may see the change while its commit is being forced to disk.
      */
     private <T> T durably(java.util.function.Supplier<T> change, Runnable undo) {
         checkOpen();

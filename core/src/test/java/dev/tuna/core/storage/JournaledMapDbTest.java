@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -522,6 +524,58 @@ class JournaledMapDbTest {
             List<Path> kept = copies.filter(p -> p.getFileName().toString().startsWith("x.db.journal.damaged-")).toList();
             assertThat(kept).hasSize(1);
             assertThat(Files.readAllBytes(kept.get(0))).isEqualTo(damaged);
+        }
+    }
+
+    @Test
+    void aSecondDamageKeepsTheFirstCopy() throws IOException {
+        for (int round = 0; round < 2; round++) {
+            long good = commitEachThenKill(3);
+            byte[] damaged = Files.readAllBytes(journal());
+            damaged[(int) good + 12] ^= 0x40;
+            Files.write(journal(), damaged);
+            JournaledMapDb.open(file(), NAMES).close();
+            Files.delete(journal()); // a journal of epoch 1 again: the copy's name is the first one's
+            Files.delete(file());
+        }
+        try (var copies = Files.list(dir)) {
+            assertThat(copies.map(p -> p.getFileName().toString()).filter(n -> n.contains("damaged")).sorted())
+                    .containsExactly("x.db.journal.damaged-1", "x.db.journal.damaged-1-2");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aCommitAfterACheckpointThatFailedToWriteTheJournalsHeaderIsKept(boolean headerReachedTheDisk) throws IOException {
+        // A checkpoint empties the journal, then writes its new header: when that failed (an I/O error), the next
+        // commits were written after where the old journal had ended, with the old epoch, and a reopen dropped them
+        // without a word (or, with no header at all, refused the journal).
+        boolean[] failHeader = {false};
+        JournaledMapDb db = JournaledMapDb.open(file(), NAMES, 1, f -> new java.io.RandomAccessFile(f, "rw") {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                boolean header = failHeader[0] && len >= 8 && new String(b, off, 8, StandardCharsets.US_ASCII)
+                        .equals("TUNAJRN2");
+                if (header && headerReachedTheDisk) {
+                    super.write(b, off, len);
+                }
+                if (header) {
+                    failHeader[0] = false;
+                    throw new IOException("Input/output error");
+                }
+                super.write(b, off, len);
+            }
+        });
+        failHeader[0] = true;
+        String large = "v".repeat((int) (2 * Files.size(file())) + 10); // the journal outgrows the snapshot
+        db.put("a", "k1", bytes(large));
+        db.commit(); // durable; its checkpoint fails to write the emptied journal's header
+        assertThat(failHeader[0]).isFalse();
+        db.put("a", "k2", bytes("v2"));
+        db.commit();
+        db.abandon();
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(new TreeMap<>(Map.of("k1", large, "k2", "v2")));
         }
     }
 

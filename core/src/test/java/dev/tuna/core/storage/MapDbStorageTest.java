@@ -339,6 +339,25 @@ class MapDbStorageTest extends DurableStorageContractTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aFileOpenHereIsFoundOpenByAnotherNameForItsFolder() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        try (MapDbStorage open = MapDbStorage.open(real.resolve("tuna.db"))) {
+            // Through the link it was another file to this process: its open found the lock this process holds, and
+            // closing its second descriptor released that lock.
+            assertThatThrownBy(() -> MapDbStorage.open(link.resolve("tuna.db"))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("it is already open in this process");
+            assertThatThrownBy(() -> MapDbStorage.openReadOnly(link.resolve("tuna.db")))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("it is already open in this process");
+            assertRefusedToAnotherProcess(real.resolve("tuna.db"), dir.resolve("link.log"));
+        }
+        // Closed, it opens again by either name.
+        MapDbStorage.open(link.resolve("tuna.db")).close();
+        MapDbStorage.open(real.resolve("tuna.db")).close();
+    }
+
     /** Another process's open of {@code file} fails: it is open here. */
     private static void assertRefusedToAnotherProcess(Path file, Path log) throws Exception {
         Process child = startChild("hold", file, log);
