@@ -750,8 +750,20 @@ final class JournaledMapDb implements AutoCloseable {
                     + keepCopy(String.valueOf(epoch));
             LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; {}",
                     journalPath, headerSize + pos, size, kept);
+        } else if (pos + FRAME_HEADER <= bytes.length && wholeFrameAt(bytes, pos)) {
+            // A whole last frame that fails its check: a killed process never leaves one (its write is all there or
+            // not at all), a power cut during the write or damage does. Not loaded, as a torn write, but kept.
+            String kept = readOnly ? "left as it is (opened read-only)" : "a copy is kept as " + keepCopy(epoch + "-tail");
+            LOG.warn("{}: its last write, at byte {} of {}, does not match its checksum and is not loaded (a power cut"
+                    + " during that write, or damage); {}", journalPath, headerSize + pos, size, kept);
         }
         return committedTo;
+    }
+
+    /** Whether the frame header at {@code pos} gives a length that the bytes after it hold. */
+    private static boolean wholeFrameAt(byte[] bytes, int pos) {
+        int length = ByteBuffer.wrap(bytes, pos, FRAME_HEADER).getInt();
+        return length >= 1 && length <= bytes.length - pos - FRAME_HEADER;
     }
 
     /** Copies the journal to {@code <journal>.damaged-<suffix>}, for a person to recover what it holds. */

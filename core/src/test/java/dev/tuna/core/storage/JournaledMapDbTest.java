@@ -580,6 +580,22 @@ class JournaledMapDbTest {
     }
 
     @Test
+    void aWholeLastFrameThatFailsItsCheckIsDroppedAndKept() throws IOException {
+        commitEachThenKill(2);
+        byte[] damaged = Files.readAllBytes(journal());
+        damaged[damaged.length - 1] ^= 0x01; // the last commit's frame, all there: a power cut or damage, not a kill
+        Files.write(journal(), damaged);
+        try (JournaledMapDb reopened = JournaledMapDb.open(file(), NAMES)) {
+            assertThat(contents(reopened, "a")).containsExactlyEntriesOf(Map.of("k1", "v1"));
+        }
+        try (var copies = Files.list(dir)) {
+            List<Path> kept = copies.filter(p -> p.getFileName().toString().endsWith("-tail")).toList();
+            assertThat(kept).hasSize(1);
+            assertThat(Files.readAllBytes(kept.get(0))).isEqualTo(damaged);
+        }
+    }
+
+    @Test
     void aTornTailIsNotTakenForDamage() throws IOException {
         commitEachThenKill(2);
         byte[] all = Files.readAllBytes(journal());
