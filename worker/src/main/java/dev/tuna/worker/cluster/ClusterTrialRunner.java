@@ -444,12 +444,18 @@ final class ClusterTrialRunner {
             return true;
         }
 
-        /** A trial that failed for an infrastructure reason (a device out of memory) is retried by a later job. */
+        /**
+         * A trial that failed for an infrastructure reason (a device out of memory), or that this node's shutdown
+         * interrupted (its grace ran out), is retried by a later job, on whichever node: else its parameters, an
+         * enqueued point's say, never ran, as they do when a node is lost.
+         */
         private void retryIfInfrastructure(TrialLoop loop, TrialOutcome outcome) {
-            if (!Failures.failedForInfrastructure(outcome)) {
-                return;
+            FrozenTrial trial = outcome.trial();
+            boolean shutDown = trial != null && TrialScheduler.REASON_SHUTDOWN.equals(trial.reason())
+                    && !studies.stopped(loop.study().name());
+            if (Failures.failedForInfrastructure(outcome) || shutDown) {
+                retried(loop, trial);
             }
-            retried(loop, outcome.trial());
         }
     }
 }

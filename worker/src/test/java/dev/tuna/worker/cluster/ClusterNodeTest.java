@@ -328,10 +328,16 @@ class ClusterNodeTest {
                 Thread.sleep(50);
             }
             node.close();
-            assertThat(study.trials()).singleElement().satisfies(t -> {
-                assertThat(t.state()).isEqualTo(TrialState.FAIL);
-                assertThat(t.reason()).isEqualTo(TrialScheduler.REASON_SHUTDOWN);
-                assertThat(t.wasInterrupted()).isTrue(); // so it does not count: the study still wants its trial
+            FrozenTrial aborted = study.storage().trial(study.name(), 0);
+            assertThat(aborted.state()).isEqualTo(TrialState.FAIL);
+            assertThat(aborted.reason()).isEqualTo(TrialScheduler.REASON_SHUTDOWN);
+            assertThat(aborted.wasInterrupted()).isTrue(); // so it does not count: the study still wants its trial
+            // Its parameters run again, on a node that stays, as a lost node's do (they never ran again: an enqueued
+            // point was never evaluated).
+            assertThat(study.trials()).hasSize(2).last().satisfies(retry -> {
+                assertThat(retry.state()).isEqualTo(TrialState.WAITING);
+                assertThat(retry.systemAttrs()).containsEntry(TrialScheduler.ATTR_RETRY_OF, 0);
+                assertThat(retry.systemAttrs()).containsEntry(FrozenTrial.ATTR_FIXED_PARAMS, aborted.params());
             });
             // Quartz recorded the job's end before the node left: no job of it is left executing. (The coordinator
             // queues the interrupted trial again at once; Quartz may acquire that trigger while going to standby and
