@@ -59,7 +59,7 @@ final class CoordinatorLock implements AutoCloseable {
             Connection c = tryLock(db);
             if (c == null) {
                 throw new IllegalStateException("--db: another `tuna serve` already runs on this database (one per"
-                        + " database: it queues every study's trials); add slots with `tuna worker --db`");
+                        + " database: it queues every study's trials); add slots with `tuna worker --db`" + holder(db));
             }
             return new CoordinatorLock(db, c);
         } catch (SQLException e) {
@@ -68,9 +68,47 @@ final class CoordinatorLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Who holds the lock, as the database tells (empty when it does not: another user's session shows no details):
+     * the holding server's session names its host and process, and ending that session frees the lock, for a server
+     * that hangs, or a machine lost while its connection lingers (until TCP gives up, hours).
+     */
+    private static String holder(ClusterDatabase db) {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
+                     + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+                     + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 AND l.granted")) {
+            ps.setInt(1, NAMESPACE);
+            ps.setInt(2, SERVER);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "";
+                }
+                String name = rs.getString(2);
+                String from = rs.getString(3);
+                java.sql.Timestamp since = rs.getTimestamp(4);
+                return "; it holds the lock in database session " + rs.getInt(1)
+                        + (name == null || name.isBlank() ? "" : " (" + name + ")")
+                        + (from == null ? "" : " from " + from)
+                        + (since == null ? "" : " since " + since.toInstant())
+                        + "; if that server hangs or its machine is gone, end its session to free the lock: SELECT"
+                        + " pg_terminate_backend(" + rs.getInt(1) + ")";
+            }
+        } catch (SQLException | RuntimeException e) {
+            return "";
+        }
+    }
+
     /** A new connection holding the lock, or null (the connection closed) when another session holds it. */
     private static Connection tryLock(ClusterDatabase db) throws SQLException {
         Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        try {
+            // Named in the database's sessions, so that a server refused can say which server holds the lock.
+            c.setClientInfo("ApplicationName", "tuna serve " + ProcessHandle.current().pid() + "@"
+                    + java.net.InetAddress.getLocalHost().getHostName());
+        } catch (java.sql.SQLClientInfoException | java.net.UnknownHostException e) {
+            // Unnamed, then: the refusal still names its session.
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
             ps.setInt(1, NAMESPACE);
             ps.setInt(2, SERVER);

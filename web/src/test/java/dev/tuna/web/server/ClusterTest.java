@@ -247,8 +247,14 @@ class ClusterTest {
         assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
                 data, "127.0.0.1", 0, null, Trainables.builtIn()))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("--db: another `tuna serve` already runs on this database (one per database: it queues every"
-                        + " study's trials); add slots with `tuna worker --db`");
+                .hasMessageStartingWith("--db: another `tuna serve` already runs on this database (one per database: it"
+                        + " queues every study's trials); add slots with `tuna worker --db`; it holds the lock in database"
+                        + " session ")
+                // Which server, and how to free the lock of one that hangs (it blocked every new server for good).
+                .hasMessageContaining("(tuna serve " + ProcessHandle.current().pid() + "@")
+                .hasMessageMatching(".*if that server hangs or its machine is gone, end its session to free the lock:"
+                        + " SELECT pg_terminate_backend\\(\\d+\\)")
+                .extracting(Throwable::getMessage).asString().doesNotContain("\n");
         assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
 
         // A database restart ends the session holding the lock: the server takes it again on a new connection.
