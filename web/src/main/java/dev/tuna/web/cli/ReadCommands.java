@@ -3,6 +3,7 @@ package dev.tuna.web.cli;
 import dev.tuna.core.storage.FileErrors;
 import dev.tuna.web.server.ApiToken;
 import dev.tuna.web.server.ServerRuntime;
+import dev.tuna.worker.cluster.ClusterNode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -252,6 +253,11 @@ final class ReadCommands {
             Set<String> attrs = names(trials, "userAttrs");
             StringBuilder b = new StringBuilder();
             List<String> header = new ArrayList<>(List.of("number", "state", "value", "duration_ms", "device", "reason"));
+            // The cluster node that ran each trial, where a cluster ran them.
+            boolean nodes = trials.stream().anyMatch(t -> t.path("systemAttrs").hasNonNull(ClusterNode.ATTR_NODE));
+            if (nodes) {
+                header.add(5, "node");
+            }
             params.forEach(p -> header.add("param_" + p));
             metrics.forEach(m -> header.add("metric_" + m));
             attrs.forEach(a -> header.add("user_" + a));
@@ -263,6 +269,10 @@ final class ReadCommands {
                 cells.add(t.hasNonNull("value") ? t.get("value").asText() : "");
                 cells.add(t.get("durationMillis").asText());
                 cells.add(t.hasNonNull("device") ? t.get("device").asText() : "");
+                if (nodes) {
+                    JsonNode node = t.path("systemAttrs").path(ClusterNode.ATTR_NODE);
+                    cells.add(node.isTextual() ? node.asText() : "");
+                }
                 cells.add(t.hasNonNull("reason") ? t.get("reason").asText() : "");
                 params.forEach(p -> cells.add(t.get("params").hasNonNull(p) ? t.get("params").get(p).asText() : ""));
                 metrics.forEach(m -> cells.add(lastValue(t.path("metrics").path(m))));

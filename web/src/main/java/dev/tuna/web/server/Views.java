@@ -6,6 +6,7 @@ import dev.tuna.core.TrialState;
 import dev.tuna.core.storage.StudyInfo;
 import dev.tuna.search.Study;
 import dev.tuna.search.diagnosis.Diagnosis;
+import dev.tuna.worker.cluster.ClusterNode;
 import dev.tuna.worker.device.Device;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,6 +123,7 @@ public final class Views {
         }
         m.put("reason", t.reason());
         m.put("device", t.systemAttrs().get(Device.ATTR_DEVICE));
+        m.put("node", t.systemAttrs().get(ClusterNode.ATTR_NODE)); // the cluster node that ran it; null off a cluster
         m.put("userAttrs", t.userAttrs()); // a column each in the dashboard's table, as in the Optuna dashboard's
         m.put("start", t.start());
         m.put("end", t.end());

@@ -33,8 +33,11 @@ let renameTimeline = () => {}, renameContour = () => {}; // name again what is u
 function columns() {
   const names = paramNames(trials);
   const attrs = [...new Set(trials.flatMap(t => Object.keys(t.userAttrs || {})))];
+  // The node that ran each trial, where a cluster ran them.
+  const nodes = trials.some(t => t.node) ? [['node', 'Node']] : [];
   return [['number', '#'], ['state', 'State'], ['value', 'Value'], ['lastStep', 'Steps'], ['durationMillis', 'Seconds']]
-    .concat(names.map(n => ['p:' + n, n]), attrs.map(n => ['u:' + n, n]), [['device', 'Device'], ['reason', 'Reason']]);
+    .concat(names.map(n => ['p:' + n, n]), attrs.map(n => ['u:' + n, n]), [['device', 'Device']], nodes,
+      [['reason', 'Reason']]);
 }
 /** The parameters the trials have, in the order they first appear. */
 function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.params)))]; }

@@ -104,4 +104,17 @@ class ReadCommandsTest {
                 "0,COMPLETE,0.9,7,cpu,,0.01,0.125,,first,\"[\"\"a\"\",\"\"b\"\"]\"",
                 "1,PRUNED,0.4,3,cpu,pruned,0.1,,2.0,,");
     }
+
+    @Test
+    void csvHasANodeColumnWhereAClusterRanTheTrials() throws Exception {
+        List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
+                {"number": 0, "state": "COMPLETE", "value": 0.9, "durationMillis": 7, "device": "cpu", "reason": null,
+                 "params": {}, "systemAttrs": {"node": "gpu-box:17"}}
+                """), StudySource.JSON.readTree("""
+                {"number": 1, "state": "FAIL", "value": null, "durationMillis": 3, "device": null, "reason": "x",
+                 "params": {}, "systemAttrs": {}}
+                """));
+        assertThat(ReadCommands.Export.csv(trials).lines().toList()).containsExactly(
+                "number,state,value,duration_ms,device,node,reason", "0,COMPLETE,0.9,7,cpu,gpu-box:17,", "1,FAIL,,3,,,x");
+    }
 }

@@ -158,6 +158,7 @@ class ClusterTest {
         Set<Integer> numbers = new HashSet<>();
         for (JsonNode t : trials.get("trials")) {
             numbers.add(t.get("number").asInt());
+            assertThat(t.get("node").asText()).isEqualTo(workerNode); // in the list too, not only the trial's page
             JsonNode detail = api.get("/api/studies/cl/trials/" + t.get("number").asInt()).json();
             assertThat(detail.get("state").asText()).isEqualTo("COMPLETE");
             assertThat(detail.get("systemAttrs").get("node").asText()).isEqualTo(workerNode);
