@@ -28,6 +28,9 @@ final class CoordinatorLock implements AutoCloseable {
     private static final int NAMESPACE = 0x74757376;
     private static final int SERVER = 0;
     static final int CHECK_SECONDS = 10;
+    /** pg_locks lists every database's locks; an advisory lock is its database's. */
+    private static final String THIS_DATABASE =
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
     private final ClusterDatabase db;
     private final ScheduledExecutorService checks;
@@ -68,6 +71,21 @@ final class CoordinatorLock implements AutoCloseable {
         }
     }
 
+    /** Whether a server holds the lock of this database now (false too when the database cannot say). */
+    static boolean isHeld(ClusterDatabase db) {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                     + " AND classid = ? AND objid = ? AND objsubid = 2 AND granted" + THIS_DATABASE)) {
+            ps.setInt(1, NAMESPACE);
+            ps.setInt(2, SERVER);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) > 0;
+            }
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * Who holds the lock, as the database tells (empty when it does not: another user's session shows no details):
      * the holding server's session names its host and process, and ending that session frees the lock, for a server
@@ -77,7 +95,7 @@ final class CoordinatorLock implements AutoCloseable {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
              PreparedStatement ps = c.prepareStatement("SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
                      + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
-                     + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 AND l.granted")) {
+                     + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 AND l.granted" + THIS_DATABASE)) {
             ps.setInt(1, NAMESPACE);
             ps.setInt(2, SERVER);
             try (ResultSet rs = ps.executeQuery()) {

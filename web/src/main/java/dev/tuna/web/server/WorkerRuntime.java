@@ -12,10 +12,12 @@ import java.time.Duration;
  * ({@link SpecStudies}).
  */
 public final class WorkerRuntime implements AutoCloseable {
+    private final ClusterDatabase db;
     private final PostgresStorage storage;
     private final ClusterNode node;
 
-    private WorkerRuntime(PostgresStorage storage, ClusterNode node) {
+    private WorkerRuntime(ClusterDatabase db, PostgresStorage storage, ClusterNode node) {
+        this.db = db;
         this.storage = storage;
         this.node = node;
     }
@@ -30,7 +32,7 @@ public final class WorkerRuntime implements AutoCloseable {
         try {
             ClusterNode node = db.node().optDevices(devices).optStudies(new SpecStudies(storage, trainables))
                     .optShutdownGrace(shutdownGrace).build();
-            return new WorkerRuntime(storage, node);
+            return new WorkerRuntime(db, storage, node);
         } catch (RuntimeException e) {
             storage.close();
             throw e;
@@ -40,6 +42,14 @@ public final class WorkerRuntime implements AutoCloseable {
     /** This node's name in the cluster (trials it runs carry it as their system attribute {@code node}). */
     public String nodeName() {
         return node.nodeName();
+    }
+
+    /**
+     * Whether a server ({@code tuna serve --db}) runs on this database and schema now: only a server queues trials,
+     * so a worker without one waits (false too when the database cannot say).
+     */
+    public boolean serverRuns() {
+        return CoordinatorLock.isHeld(db);
     }
 
     /** Leaves the cluster (running trials get the shutdown grace, then end FAIL interrupted) and closes storage. */

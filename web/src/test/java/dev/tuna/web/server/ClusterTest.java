@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuna.web.spec.Trainables;
+import dev.tuna.worker.device.Devices;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -240,6 +241,25 @@ class ClusterTest {
         }
         // The old trial's end is an ordinary one on the worker, not an error.
         assertThat(workerOutput).noneMatch(l -> l.contains("ERROR") && l.contains("cl-again"));
+    }
+
+    @Test
+    void aWorkerTellsWhetherAServerRunsOnItsDatabase() throws Exception {
+        // With the server up, the worker's start says nothing of it.
+        assertThat(workerOutput).noneMatch(l -> l.contains("No `tuna serve --db` runs on this database"));
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE tuna_lonely");
+        }
+        // On a database no server runs on, a worker idled without a word (started before the server, say).
+        String lonely = postgres.getJdbcUrl("postgres", "tuna_lonely");
+        try (WorkerRuntime alone = WorkerRuntime.start(new ClusterDatabase(lonely, "postgres", null, Duration.ofSeconds(2)),
+                Devices.cpu(1), Trainables.builtInForCluster(), Duration.ofSeconds(1))) {
+            assertThat(alone.serverRuns()).isFalse();
+        }
+        try (WorkerRuntime beside = WorkerRuntime.start(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
+                Devices.cpu(1), Trainables.builtInForCluster(), Duration.ofSeconds(1))) {
+            assertThat(beside.serverRuns()).isTrue();
+        }
     }
 
     @Test
