@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -33,6 +34,11 @@ final class ControlCommands {
         String study;
         @Mixin
         ServerOptions server;
+        /** Taken only to say what to give instead: a study's run is stopped or resumed where it runs. */
+        @Option(names = "--db", hidden = true)
+        String db;
+        @Option(names = "--data", hidden = true)
+        String data;
 
         ServerAction(BiFunction<StudySource.Remote, String, JsonNode> act, String said) {
             this.act = act;
@@ -41,6 +47,14 @@ final class ControlCommands {
 
         @Override
         public final Integer call() {
+            if (db != null) {
+                throw new UsageException("--db: a study's run is stopped and resumed on the server that runs it, the one"
+                        + " of this database: give its --server URL");
+            }
+            if (data != null) {
+                throw new UsageException("--data: a study's run is stopped and resumed on the server that runs it: give"
+                        + " its --server URL (a 'tuna run' stops with Ctrl-C)");
+            }
             String name = ReadCommands.name(study);
             JsonNode view = act.apply(server.remote(), name);
             PrintWriter out = spec.commandLine().getOut();

@@ -104,8 +104,9 @@ interface StudySource extends AutoCloseable {
         @Override
         public JsonNode best(String study) {
             StudyInfo info = info(study);
-            FrozenTrial best = Views.best(storage.trials(study), info.direction()).orElseThrow(() ->
-                    new IllegalStateException("study '" + study + "' has no completed trial yet"));
+            List<FrozenTrial> trials = storage.trials(study);
+            FrozenTrial best = Views.best(trials, info.direction()).orElseThrow(() ->
+                    new IllegalStateException(Views.noBest(study, trials)));
             return JSON.valueToTree(Views.bestDetail(best));
         }
 

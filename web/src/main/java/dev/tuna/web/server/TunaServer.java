@@ -266,8 +266,9 @@ public final class TunaServer implements AutoCloseable {
                 studies.storage().trial(studies.info(name(ctx)).name(), number(ctx)))));
         app.get("/api/studies/{name}/best", ctx -> {
             StudyInfo info = studies.info(name(ctx));
-            FrozenTrial best = Views.best(studies.storage().trials(info.name()), info.direction()).orElseThrow(() ->
-                    new ApiException(404, "", "study '" + info.name() + "' has no completed trial yet"));
+            List<FrozenTrial> trials = studies.storage().trials(info.name());
+            FrozenTrial best = Views.best(trials, info.direction()).orElseThrow(() -> new ApiException(404, "",
+                    Views.noBest(info.name(), trials)));
             ctx.json(Views.bestDetail(best));
         });
         app.get("/api/studies/{name}/importance", ctx -> {

@@ -109,6 +109,16 @@ public final class Views {
         return map instanceof Map<?, ?> m ? m.get(key) : null;
     }
 
+    /**
+     * Why a study has no best trial: its trials' outcomes ("no completed trial yet" read as if one would come, also of
+     * a study that ended with every trial failed).
+     */
+    public static String noBest(String study, List<FrozenTrial> trials) {
+        long unfinished = trials.stream().filter(t -> !t.state().isFinished()).count();
+        return "study '" + study + "' has no completed trial (" + StudyService.outcomes(trials)
+                + (unfinished > 0 ? ", " + unfinished + " running or waiting" : "") + ")";
+    }
+
     public static Map<String, Object> trialRow(FrozenTrial t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("number", t.number());

@@ -373,6 +373,14 @@ class StudyCommandsTest {
         } finally {
             failing.stop(0);
         }
+        // Stop and resume act on the server that runs the study (--db was an unknown option).
+        TunaRun onDb = tuna("stop", "x", "--db", "jdbc:postgresql://127.0.0.1:5432/tuna");
+        assertThat(onDb.code()).isEqualTo(2);
+        assertThat(onDb.err().strip()).isEqualTo("tuna stop: --db: a study's run is stopped and resumed on the server that"
+                + " runs it, the one of this database: give its --server URL (see 'tuna stop --help')");
+        TunaRun onData = tuna("resume", "x", "--data", dir.toString());
+        assertThat(onData.err().strip()).startsWith("tuna resume: --data: a study's run is stopped and resumed on the"
+                + " server that runs it: give its --server URL");
         TunaRun port = tuna("best", "x", "--server", "http://127.0.0.1:99999");
         assertThat(port.err().strip()).isEqualTo("tuna best: --server: port 99999 is out of range (1 to 65535)"
                 + " (see 'tuna best --help')");
