@@ -121,6 +121,9 @@ class DashboardBrowserTest {
             storage.setParam("markup", n, MARKUP, x, i / 5.0);
             storage.setParam("markup", n, "opt", choice, i % 2);
             storage.setUserAttr("markup", n, "note", MARKUP);
+            if (i == 0) {
+                storage.setSystemAttr("markup", n, "node", MARKUP); // as a cluster node records itself
+            }
             for (int step = 1; step <= 4; step++) {
                 double v = i == 4 && step >= 3 ? Double.NaN : 10 - step + i;
                 storage.report("markup", n, step, v, Map.of("train_loss", v / 2));
@@ -1603,6 +1606,10 @@ class DashboardBrowserTest {
         assertThat(js("const i = [...document.querySelectorAll('#trials th')].findIndex(h => h.classList.contains('user-attr'));"
                 + "return [...document.querySelectorAll('#trials tbody tr')].map(r => r.cells[i].textContent)"))
                 .isEqualTo(java.util.Collections.nCopies(5, MARKUP));
+        // Where a cluster ran trials, a column names the node that ran each (none of the other studies has one).
+        assertThat(js("const i = [...document.querySelectorAll('#trials th')].findIndex(h => h.textContent === 'Node');"
+                + "return [...document.querySelectorAll('#trials tbody tr')].map(r => r.cells[i].textContent)"))
+                .isEqualTo(List.of(MARKUP, "", "", "", ""));
         // Choices come in the order the distribution declares them, also those no completed trial has.
         assertThat(js("return choiceOrder('opt', ['plain'])")).isEqualTo(List.of(MARKUP, "plain"));
         // The study's user attributes, in the summary.
