@@ -217,13 +217,19 @@ final class JournaledMapDb implements AutoCloseable {
     }
 
     /**
-     * The key of a journal in {@link #OPEN_HERE}: its path in its folder's real path, so that a second name for the
-     * same folder (a symbolic link to it) finds the file open. A folder not made yet has no other name.
+     * The key of a journal in {@link #OPEN_HERE}: its path under the real path of its nearest folder that exists, so
+     * that a second name for the same folder (a symbolic link to it or to a folder above) finds the file open.
      */
     private static Path openKey(Path journalPath) {
         Path absolute = journalPath.toAbsolutePath().normalize();
+        Path existing = absolute.getParent();
+        Path rest = absolute.getFileName();
+        while (existing != null && !Files.isDirectory(existing)) {
+            rest = existing.getFileName().resolve(rest);
+            existing = existing.getParent();
+        }
         try {
-            return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+            return existing == null ? absolute : existing.toRealPath().resolve(rest);
         } catch (IOException e) {
             return absolute;
         }
@@ -414,8 +420,11 @@ final class JournaledMapDb implements AutoCloseable {
             try {
                 checkpoint();
             } catch (StorageException e) {
-                // The commit is durable in the journal all the same; try again once it has grown as much again.
-                nextCheckpointAt = 2 * journalSize;
+                // The commit is durable in the journal all the same; try again once it has grown as much again. (A
+                // journal emptied before its header failed is in the new snapshot: the next is due as usual.)
+                if (journalSize > 0) {
+                    nextCheckpointAt = 2 * journalSize;
+                }
                 LOG.warn("{}: checkpoint failed, the journal keeps growing: {}", path, e.getMessage());
             }
         }
@@ -753,7 +762,12 @@ final class JournaledMapDb implements AutoCloseable {
         } else if (pos + FRAME_HEADER <= bytes.length && wholeFrameAt(bytes, pos)) {
             // A whole last frame that fails its check: a killed process never leaves one (its write is all there or
             // not at all), a power cut during the write or damage does. Not loaded, as a torn write, but kept.
-            String kept = readOnly ? "left as it is (opened read-only)" : "a copy is kept as " + keepCopy(epoch + "-tail");
+            String kept;
+            try {
+                kept = readOnly ? "left as it is (opened read-only)" : "a copy is kept as " + keepCopy(epoch + "-tail");
+            } catch (IOException e) {
+                kept = "no copy could be kept (" + describe(e) + ")"; // a full disk, say: it opens all the same
+            }
             LOG.warn("{}: its last write, at byte {} of {}, does not match its checksum and is not loaded (a power cut"
                     + " during that write, or damage); {}", journalPath, headerSize + pos, size, kept);
         }
@@ -782,6 +796,9 @@ final class JournaledMapDb implements AutoCloseable {
                 to.write(buffer, 0, read);
             }
             to.getFD().sync();
+        } catch (IOException e) {
+            Files.deleteIfExists(copy); // a part of it would pass for the whole
+            throw e;
         }
         syncDirectory();
         return copy;

@@ -358,6 +358,20 @@ class MapDbStorageTest extends DurableStorageContractTest {
         MapDbStorage.open(real.resolve("tuna.db")).close();
     }
 
+    @Test
+    @Timeout(60)
+    void aJournalOpenHereUnderAnotherNameIsRefusedAndStaysLocked() throws Exception {
+        Path file = dir.resolve("linked.db");
+        try (MapDbStorage open = MapDbStorage.open(file)) {
+            // A hard link: no path tells the two names apart, only the JVM's own lock does.
+            Files.createLink(dir.resolve("other.db.journal"), Path.of(file + ".journal"));
+            assertThatThrownBy(() -> MapDbStorage.open(dir.resolve("other.db"))).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("it is already open in this process");
+            // That open's descriptor, closed, would have released this process's lock.
+            assertRefusedToAnotherProcess(file, dir.resolve("hard.log"));
+        }
+    }
+
     /** Another process's open of {@code file} fails: it is open here. */
     private static void assertRefusedToAnotherProcess(Path file, Path log) throws Exception {
         Process child = startChild("hold", file, log);

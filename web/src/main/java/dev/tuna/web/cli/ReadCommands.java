@@ -3,7 +3,6 @@ package dev.tuna.web.cli;
 import dev.tuna.core.storage.FileErrors;
 import dev.tuna.web.server.ApiToken;
 import dev.tuna.web.server.ServerRuntime;
-import dev.tuna.worker.cluster.ClusterNode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -254,7 +253,7 @@ final class ReadCommands {
             StringBuilder b = new StringBuilder();
             List<String> header = new ArrayList<>(List.of("number", "state", "value", "duration_ms", "device", "reason"));
             // The cluster node that ran each trial, where a cluster ran them.
-            boolean nodes = trials.stream().anyMatch(t -> t.path("systemAttrs").hasNonNull(ClusterNode.ATTR_NODE));
+            boolean nodes = trials.stream().anyMatch(t -> t.hasNonNull("node"));
             if (nodes) {
                 header.add(5, "node");
             }
@@ -270,8 +269,7 @@ final class ReadCommands {
                 cells.add(t.get("durationMillis").asText());
                 cells.add(t.hasNonNull("device") ? t.get("device").asText() : "");
                 if (nodes) {
-                    JsonNode node = t.path("systemAttrs").path(ClusterNode.ATTR_NODE);
-                    cells.add(node.isTextual() ? node.asText() : "");
+                    cells.add(t.hasNonNull("node") ? t.get("node").asText() : "");
                 }
                 cells.add(t.hasNonNull("reason") ? t.get("reason").asText() : "");
                 params.forEach(p -> cells.add(t.get("params").hasNonNull(p) ? t.get("params").get(p).asText() : ""));

@@ -186,9 +186,17 @@ final class RunCommand implements Callable<Integer> {
         }
         new StudySpecParser(Trainables.builtIn()).difference(old, given).ifPresent(d -> {
             throw new IllegalArgumentException(SpecFile.shown(specFile) + ": " + d.path() + ": study '" + given.get("name")
-                    + "' in " + data + " was run with " + d.was() + ", not " + d.now() + "; to resume it, use"
+                    + "' in " + data + " was run " + runWith(d) + "; to resume it, use"
                     + " the same " + d.field() + ", or give this study a new name");
         });
+    }
+
+    /** How the stored spec and this one differ at one place: "with 10, not 20", "without it (now 20)". */
+    private static String runWith(StudySpecParser.Difference d) {
+        if (d.was().equals("none")) {
+            return "without it (now " + d.now() + ")";
+        }
+        return "with " + d.was() + (d.now().equals("none") ? " (now without it)" : ", not " + d.now());
     }
 
     /** How long Ctrl-C waits, after the grace, for interrupted trials to end and the data file to close. */

@@ -63,10 +63,9 @@ final class WorkerCommand implements Callable<Integer> {
         }, "tuna-worker-shutdown"));
         out.printf("Tuna worker %s joined the cluster at %s with %s; Ctrl-C leaves%n", worker.nodeName(),
                 DatabaseOptions.shown(database.jdbcUrl()), devices);
-        if (!worker.serverRuns()) {
-            // Else it idles without a word: started before the server, or on another database or schema than it.
-            out.printf("No `tuna serve --db` runs on this database yet: this worker runs trials once one does, on the"
-                    + " same database and schema%n");
+        if (worker.serverRuns().equals(java.util.Optional.of(false))) {
+            // Else it idles without a word: started before the server, or on another database than it.
+            out.printf("No `tuna serve --db` runs on this database yet: this worker runs trials once one does%n");
         }
         out.flush();
         left.await();

@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,8 @@ final class CoordinatorLock implements AutoCloseable {
     private static final int NAMESPACE = 0x74757376;
     private static final int SERVER = 0;
     static final int CHECK_SECONDS = 10;
+    /** This server as the database's sessions name it: its process and host (looked up once: a slow DNS would stall checks). */
+    private static final String SESSION_NAME = "tuna serve " + ProcessHandle.current().pid() + "@" + hostName();
     /** pg_locks lists every database's locks; an advisory lock is its database's. */
     private static final String THIS_DATABASE =
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
@@ -62,7 +65,7 @@ final class CoordinatorLock implements AutoCloseable {
             Connection c = tryLock(db);
             if (c == null) {
                 throw new IllegalStateException("--db: another `tuna serve` already runs on this database (one per"
-                        + " database: it queues every study's trials); add slots with `tuna worker --db`" + holder(db));
+                        + " database: it queues every study's trials); add slots with `tuna worker --db`" + heldBy(db));
             }
             return new CoordinatorLock(db, c);
         } catch (SQLException e) {
@@ -71,27 +74,25 @@ final class CoordinatorLock implements AutoCloseable {
         }
     }
 
-    /** Whether a server holds the lock of this database now (false too when the database cannot say). */
-    static boolean isHeld(ClusterDatabase db) {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                     + " AND classid = ? AND objid = ? AND objsubid = 2 AND granted" + THIS_DATABASE)) {
-            ps.setInt(1, NAMESPACE);
-            ps.setInt(2, SERVER);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getInt(1) > 0;
-            }
+    /**
+     * Whether a server holds the lock of this database now; empty when the database cannot say. (The lock is the
+     * database's, whatever the schema: a server on another schema of it holds it too.)
+     */
+    static Optional<Boolean> isHeld(ClusterDatabase db) {
+        try {
+            return Optional.of(holder(db).isPresent());
         } catch (SQLException | RuntimeException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
     /**
-     * Who holds the lock, as the database tells (empty when it does not: another user's session shows no details):
-     * the holding server's session names its host and process, and ending that session frees the lock, for a server
-     * that hangs, or a machine lost while its connection lingers (until TCP gives up, hours).
+     * The database session that holds the lock, as the database tells it: its process id, and the holding server's
+     * host and process (its session's application name); ending that session frees the lock, for a server that hangs,
+     * or a machine lost while its connection lingers (until TCP gives up, hours). Another user's session shows no
+     * address or start.
      */
-    private static String holder(ClusterDatabase db) {
+    private static Optional<String> holder(ClusterDatabase db) throws SQLException {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
              PreparedStatement ps = c.prepareStatement("SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
                      + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
@@ -100,18 +101,25 @@ final class CoordinatorLock implements AutoCloseable {
             ps.setInt(2, SERVER);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return "";
+                    return Optional.empty();
                 }
                 String name = rs.getString(2);
                 String from = rs.getString(3);
                 java.sql.Timestamp since = rs.getTimestamp(4);
-                return "; it holds the lock in database session " + rs.getInt(1)
+                return Optional.of("database session " + rs.getInt(1)
                         + (name == null || name.isBlank() ? "" : " (" + name + ")")
                         + (from == null ? "" : " from " + from)
                         + (since == null ? "" : " since " + since.toInstant())
                         + "; if that server hangs or its machine is gone, end its session to free the lock: SELECT"
-                        + " pg_terminate_backend(" + rs.getInt(1) + ")";
+                        + " pg_terminate_backend(" + rs.getInt(1) + ")");
             }
+        }
+    }
+
+    /** The refusal's word on the holder: empty when the database cannot say. */
+    private static String heldBy(ClusterDatabase db) {
+        try {
+            return holder(db).map(h -> "; it holds the lock in " + h).orElse("");
         } catch (SQLException | RuntimeException e) {
             return "";
         }
@@ -122,9 +130,8 @@ final class CoordinatorLock implements AutoCloseable {
         Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
         try {
             // Named in the database's sessions, so that a server refused can say which server holds the lock.
-            c.setClientInfo("ApplicationName", "tuna serve " + ProcessHandle.current().pid() + "@"
-                    + java.net.InetAddress.getLocalHost().getHostName());
-        } catch (java.sql.SQLClientInfoException | java.net.UnknownHostException e) {
+            c.setClientInfo("ApplicationName", SESSION_NAME);
+        } catch (java.sql.SQLClientInfoException e) {
             // Unnamed, then: the refusal still names its session.
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
@@ -192,6 +199,14 @@ final class CoordinatorLock implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             connection = null; // the database is still away: the next check tries again
             LOG.debug("the server's lock of {} cannot be checked now: {}", db.shownUrl(), e.toString());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "an unnamed host";
         }
     }
 

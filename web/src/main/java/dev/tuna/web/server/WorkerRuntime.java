@@ -45,10 +45,10 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     /**
-     * Whether a server ({@code tuna serve --db}) runs on this database and schema now: only a server queues trials,
-     * so a worker without one waits (false too when the database cannot say).
+     * Whether a server ({@code tuna serve --db}) runs on this database now (on any of its schemas): only a server
+     * queues trials, so a worker without one waits. Empty when the database cannot say.
      */
-    public boolean serverRuns() {
+    public java.util.Optional<Boolean> serverRuns() {
         return CoordinatorLock.isHeld(db);
     }
 

@@ -640,24 +640,31 @@ public final class StudySpecParser {
         for (String field : KEPT) {
             Difference d = firstDifference(field, a.path(field), b.path(field));
             if (d != null) {
-                return Optional.of(new Difference(field, asWritten(d.path()), d.was(), d.now()));
+                return Optional.of(new Difference(field, asWritten(d.path(), stored, given), d.was(), d.now()));
             }
         }
         return Optional.empty();
     }
 
     /**
-     * A path into a resolved trainable's settings as a spec writes it: {@code trainable.epochs} and {@code
-     * trainable.dataset} are the trainable's own fields, any other setting is one of its {@code fixed} ones.
+     * A path into a resolved trainable's settings as the specs write it: {@code epochs} and {@code dataset} where
+     * either spec gives them as the trainable's own fields ({@code trainable.epochs}), any other setting as one of
+     * its {@code fixed} ones.
      */
-    private static String asWritten(String path) {
+    private static String asWritten(String path, Map<?, ?> stored, Map<?, ?> given) {
         String settings = "trainable.settings.";
         if (!path.startsWith(settings)) {
             return path;
         }
         String setting = path.substring(settings.length());
         String name = setting.split("[.\\[]", 2)[0];
-        return (name.equals("epochs") || name.equals("dataset") ? "trainable." : "trainable.fixed.") + setting;
+        boolean own = (name.equals("epochs") || name.equals("dataset"))
+                && (ownField(stored, name) || ownField(given, name));
+        return (own ? "trainable." : "trainable.fixed.") + setting;
+    }
+
+    private static boolean ownField(Map<?, ?> spec, String name) {
+        return spec.get("trainable") instanceof Map<?, ?> trainable && trainable.containsKey(name);
     }
 
     /** The first place where two JSON values differ, numbers compared by value (2 is 2.0); null if none. */

@@ -109,10 +109,10 @@ class ReadCommandsTest {
     void csvHasANodeColumnWhereAClusterRanTheTrials() throws Exception {
         List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
                 {"number": 0, "state": "COMPLETE", "value": 0.9, "durationMillis": 7, "device": "cpu", "reason": null,
-                 "params": {}, "systemAttrs": {"node": "gpu-box:17"}}
+                 "node": "gpu-box:17", "params": {}}
                 """), StudySource.JSON.readTree("""
                 {"number": 1, "state": "FAIL", "value": null, "durationMillis": 3, "device": null, "reason": "x",
-                 "params": {}, "systemAttrs": {}}
+                 "node": null, "params": {}}
                 """));
         assertThat(ReadCommands.Export.csv(trials).lines().toList()).containsExactly(
                 "number,state,value,duration_ms,device,node,reason", "0,COMPLETE,0.9,7,cpu,gpu-box:17,", "1,FAIL,,3,,,x");

@@ -172,6 +172,11 @@ class StudyCommandsTest {
                 + " in " + data + " was run with 10, not 20; to resume it, use the same space, or give"
                 + " this study a new name")
                 .doesNotContain("\n");
+        // A setting only one of the two has is named so (it read "was run with none, not 0.5").
+        Files.writeString(dir.resolve("br.json"), Files.readString(dir.resolve("br.json")).replace("\"high\": 20",
+                "\"high\": 10, \"step\": 0.5"));
+        assertThat(tuna("run", dir.resolve("br.json").toString(), "--data", data.toString()).err())
+                .contains(": space.x1.step: study 'br' in " + data + " was run without it (now 0.5); to resume it");
         assertThat(tuna("trials", "br", "--data", data.toString()).out().lines().count()).isEqualTo(10);
     }
 

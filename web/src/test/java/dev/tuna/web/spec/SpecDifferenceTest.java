@@ -93,6 +93,10 @@ class SpecDifferenceTest {
         // A fixed setting is named where the spec writes it (it was "trainable.units", as if a field of the trainable).
         assertThat(parser.difference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"units\": 64}")))
                 .hasValueSatisfying(d -> assertThat(d.path()).isEqualTo("trainable.fixed.units"));
+        // Epochs are named where the specs give them: as the trainable's own field, or as a fixed value.
+        Map<?, ?> fixedEpochs = mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"epochs\": 5}");
+        assertThat(parser.difference(fixedEpochs, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"epochs\": 7}")))
+                .hasValueSatisfying(d -> assertThat(d.said()).isEqualTo("trainable.fixed.epochs: 5, now 7"));
         // Each trial's seed is its number unless one is given: a seed written out, even 0, is another training.
         assertThat(parser.firstDifference(stored, mlp("", "\"dataset\": \"blobs?samples=60\", \"fixed\": {\"seed\": 0}")))
                 .contains("trainable");
