@@ -47,7 +47,7 @@ final class PostgresSchema {
      * tables are created: PostgreSQL put them in the next schema of the path that exists ({@code NAME,public}), or
      * had nowhere to put them ("no schema has been selected to create in").
      */
-    private static void createNamedSchema(Statement st) throws SQLException {
+    private static void createNamedSchema(Statement st, boolean create) throws SQLException {
         String path;
         try (ResultSet rs = st.executeQuery("SHOW search_path")) {
             rs.next();
@@ -65,6 +65,11 @@ final class PostgresSchema {
                     return;
                 }
             }
+        }
+        if (!create) {
+            // Read commands: a misspelt name would have made an empty schema and listed no studies.
+            throw new StorageException("the schema '" + name + "' (the URL's currentSchema) does not exist, so it holds"
+                    + " no studies; a server or program that writes studies there creates it");
         }
         try {
             st.execute("CREATE SCHEMA \"" + name.replace("\"", "\"\"") + "\"");
@@ -109,11 +114,16 @@ final class PostgresSchema {
         return name.toString();
     }
 
-    /** Brings the schema to {@link #latest()}; {@code c} is in a transaction that the caller commits. */
-    static void migrate(Connection c) throws SQLException {
+    /**
+     * Brings the schema to {@link #latest()}; {@code c} is in a transaction that the caller commits.
+     *
+     * @param createSchema whether the URL's {@code currentSchema} is created where it does not exist yet (else that
+     *                     is refused)
+     */
+    static void migrate(Connection c, boolean createSchema) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
-            createNamedSchema(st);
+            createNamedSchema(st, createSchema);
             st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
             int version;
             try (ResultSet rs = st.executeQuery("SELECT max(version) FROM schema_version")) {

@@ -117,6 +117,22 @@ public final class PostgresStorage implements Storage {
      * @throws StorageException if the database cannot be reached or its schema is newer than this program's
      */
     public static PostgresStorage open(String jdbcUrl, String user, String password, Duration staleAfter) {
+        return open(jdbcUrl, user, password, staleAfter, true);
+    }
+
+    /**
+     * As {@link #open(String, String, String)}, for a program that reads studies: a schema the URL names with
+     * {@code ?currentSchema=NAME} that does not exist is refused rather than created, since it holds no studies (a
+     * misspelt name made an empty schema and listed none).
+     *
+     * @throws StorageException also if the URL's schema does not exist
+     */
+    public static PostgresStorage openToRead(String jdbcUrl, String user, String password) {
+        return open(jdbcUrl, user, password, DEFAULT_STALE_AFTER, false);
+    }
+
+    private static PostgresStorage open(String jdbcUrl, String user, String password, Duration staleAfter,
+            boolean createSchema) {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("jdbcUrl: expected jdbc:postgresql://host:port/database, got " + jdbcUrl);
         }
@@ -142,7 +158,7 @@ public final class PostgresStorage implements Storage {
         PostgresStorage storage = new PostgresStorage(pool, staleAfter);
         try {
             storage.tx(c -> {
-                PostgresSchema.migrate(c);
+                PostgresSchema.migrate(c, createSchema);
                 return null;
             });
             storage.tx(c -> {

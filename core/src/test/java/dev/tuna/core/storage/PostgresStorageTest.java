@@ -160,6 +160,20 @@ class PostgresStorageTest extends DurableStorageContractTest {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
         }
+        // Opened to read, a schema that does not exist is refused, not made (a misspelt one listed no studies).
+        String misspelt = url + (url.contains("?") ? "&" : "?") + "currentSchema=Tuna_Spaec";
+        assertThatThrownBy(() -> PostgresStorage.openToRead(misspelt, "postgres", null))
+                .isInstanceOf(StorageException.class).hasMessage("the schema 'tuna_spaec'"
+                        + " (the URL's currentSchema) does not exist, so it holds no studies; a server or program that"
+                        + " writes studies there creates it");
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'tuna_spaec'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+        try (Storage read = PostgresStorage.openToRead(inSchema, "postgres", null)) {
+            assertThat(read.findStudy("kept")).isPresent();
+        }
         assertThat(PostgresSchema.firstSchema("\"My \"\"S\"\"\", public")).isEqualTo("My \"S\"");
         assertThat(PostgresSchema.firstSchema(" Tuna , public")).isEqualTo("tuna");
     }

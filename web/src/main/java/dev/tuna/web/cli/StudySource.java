@@ -59,7 +59,7 @@ interface StudySource extends AutoCloseable {
 
     /** A cluster's PostgreSQL database, read in this process (also while servers and workers use it). */
     static StudySource database(ClusterDatabase db) {
-        return new Local(db.openStorage());
+        return new Local(db.openStorageToRead());
     }
 
     /** A storage read in this process: a data folder (fails with a one-line message while a server holds it) or a database. */

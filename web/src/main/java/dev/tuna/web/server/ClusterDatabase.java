@@ -43,6 +43,18 @@ public record ClusterDatabase(String jdbcUrl, String user, String password, Dura
         }
     }
 
+    /**
+     * Opens the studies' storage to read them (and delete one): a schema the URL names that does not exist is
+     * refused, not created.
+     */
+    public PostgresStorage openStorageToRead() {
+        try {
+            return PostgresStorage.openToRead(jdbcUrl, user, password);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("--db: " + e.getMessage(), e);
+        }
+    }
+
     /** A node builder on this database with its check-in interval; the caller adds devices and studies. */
     public ClusterNode.Builder node() {
         return ClusterNode.builder(jdbcUrl, user, password).optCheckinInterval(checkinInterval);
