@@ -3,6 +3,7 @@ package dev.tuna.web.cli;
 import static dev.tuna.web.cli.OptionChecks.check;
 import static dev.tuna.web.cli.OptionChecks.checkPort;
 
+import dev.tuna.core.storage.StorageInUseException;
 import dev.tuna.web.server.ClusterDatabase;
 import dev.tuna.web.server.ServerRuntime;
 import dev.tuna.web.spec.Trainables;
@@ -78,7 +79,14 @@ final class ServeCommand implements Callable<Integer> {
             out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),
                     slots == 0 ? "coordinator: runs no trial itself" : slots + " slot" + (slots == 1 ? "" : "s"));
         } else {
-            runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn(), tokenForReads);
+            try {
+                runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn(),
+                        tokenForReads);
+            } catch (StorageInUseException e) {
+                // As tuna run's and the read commands' refusals say what to do instead.
+                throw new StorageInUseException(e.getMessage() + "; if that is another server, use it (its dashboard,"
+                        + " or 'tuna submit SPEC --server URL'), or serve another --data folder");
+            }
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -168,7 +168,8 @@ public interface StudyDispatch {
         @Override
         public java.util.Optional<String> failure() {
             return lostCoordination.getAsBoolean() ? java.util.Optional.of("another `tuna serve` took this cluster's"
-                    + " coordinator lock (after its database restarted): this server queues no trials; stop one of"
+                    + " coordinator lock while this server's database session was down (a database restart, or its"
+                    + " session ended): this server queues no trials; stop one of"
                     + " them, and submit to the other") : java.util.Optional.empty();
         }
 

@@ -64,6 +64,12 @@ class StudyCommandsTest {
             assertThat(run.code()).isEqualTo(1);
             assertThat(run.err().strip()).endsWith("is already open in another process; if that is a server, send the"
                     + " spec there with 'tuna submit SPEC --server URL' (a program of yours must close it first)");
+            // A second server on the folder says what to do instead too.
+            TunaRun serve = tuna("serve", "--data", data.toString(), "--port", "0");
+            assertThat(serve.code()).isEqualTo(1);
+            assertThat(serve.err().strip()).endsWith("is already open in another process; if that is another server,"
+                    + " use it (its dashboard, or 'tuna submit SPEC --server URL'), or serve another --data folder")
+                    .doesNotContain("\n");
         } finally {
             server.destroy();
             server.waitFor();
