@@ -759,7 +759,7 @@ final class JournaledMapDb implements AutoCloseable {
                     + keepCopy(String.valueOf(epoch));
             LOG.error("{} is damaged at byte {} of {}: the changes written after that point are not loaded; {}",
                     journalPath, headerSize + pos, size, kept);
-        } else if (pos + FRAME_HEADER <= bytes.length && wholeFrameAt(bytes, pos)) {
+        } else if (wholeFrameAt(bytes, pos)) {
             // A whole last frame that fails its check: a killed process never leaves one (its write is all there or
             // not at all), a power cut during the write or damage does. Not loaded, as a torn write, but kept.
             String kept;
@@ -774,8 +774,11 @@ final class JournaledMapDb implements AutoCloseable {
         return committedTo;
     }
 
-    /** Whether the frame header at {@code pos} gives a length that the bytes after it hold. */
+    /** Whether a frame header is at {@code pos} and gives a length that the bytes after it hold. */
     private static boolean wholeFrameAt(byte[] bytes, int pos) {
+        if (pos + FRAME_HEADER > bytes.length) {
+            return false;
+        }
         int length = ByteBuffer.wrap(bytes, pos, FRAME_HEADER).getInt();
         return length >= 1 && length <= bytes.length - pos - FRAME_HEADER;
     }

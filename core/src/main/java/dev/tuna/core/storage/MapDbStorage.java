@@ -543,7 +543,8 @@ public final class MapDbStorage implements Storage {
             java.util.SortedSet<Integer> steps = new java.util.TreeSet<>(added[0].intermediateValues().keySet());
             added[0].metrics().values().forEach(curve -> steps.addAll(curve.keySet()));
             for (int step : steps) {
-                writeStep(study, added[0].number(), step, added[0].intermediateValues(), added[0].metrics());
+                db.put(STEPS, stepKey(study, added[0].number(), step), write(stepWriter,
+                        stepRecord(step, added[0].intermediateValues(), added[0].metrics())));
             }
             return added[0];
         }, () -> cache.removeLast(study, added[0].number()));
@@ -576,16 +577,15 @@ public final class MapDbStorage implements Storage {
     public synchronized void report(String study, int number, int step, Double value, Map<String, Double> metrics) {
         checkOpen();
         cache.report(study, number, step, value, metrics);
-        // Only this step's values, read in place: a whole snapshot would copy every curve on each report.
-        cache.read(study, number, r -> {
-            writeStep(study, number, step, r.intermediateValues, r.metrics);
-            return null;
-        });
+        // Only this step's values, read in place: a whole snapshot would copy every curve on each report. Written
+        // outside the cache's lock, which readers wait for.
+        StepRecord atStep = cache.read(study, number, r -> stepRecord(step, r.intermediateValues, r.metrics));
+        db.put(STEPS, stepKey(study, number, step), write(stepWriter, atStep));
     }
 
-    /** Writes a trial's values at one step: its intermediate value and each metric's. */
-    private void writeStep(String study, int number, int step, Map<Integer, Double> values,
-                           Map<String, ? extends Map<Integer, Double>> metrics) {
+    /** A trial's values at one step: its intermediate value and each metric's. */
+    private static StepRecord stepRecord(int step, Map<Integer, Double> values,
+                                         Map<String, ? extends Map<Integer, Double>> metrics) {
         Map<String, Double> atStep = new LinkedHashMap<>();
         metrics.forEach((name, curve) -> {
             Double v = curve.get(step);
@@ -593,7 +593,7 @@ public final class MapDbStorage implements Storage {
                 atStep.put(name, v);
             }
         });
-        db.put(STEPS, stepKey(study, number, step), write(stepWriter, new StepRecord(values.get(step), atStep)));
+        return new StepRecord(values.get(step), atStep);
     }
 
     @Override

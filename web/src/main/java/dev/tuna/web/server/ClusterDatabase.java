@@ -36,11 +36,7 @@ public record ClusterDatabase(String jdbcUrl, String user, String password, Dura
 
     /** Opens the studies' storage; a database that cannot be opened fails with a message naming {@code --db}. */
     public PostgresStorage openStorage() {
-        try {
-            return PostgresStorage.open(jdbcUrl, user, password);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("--db: " + e.getMessage(), e);
-        }
+        return namingDb(() -> PostgresStorage.open(jdbcUrl, user, password));
     }
 
     /**
@@ -48,8 +44,13 @@ public record ClusterDatabase(String jdbcUrl, String user, String password, Dura
      * refused, not created.
      */
     public PostgresStorage openStorageToRead() {
+        return namingDb(() -> PostgresStorage.openToRead(jdbcUrl, user, password));
+    }
+
+    /** The storage {@code open} opens; its failure is said as {@code --db}'s. */
+    private static PostgresStorage namingDb(java.util.function.Supplier<PostgresStorage> open) {
         try {
-            return PostgresStorage.openToRead(jdbcUrl, user, password);
+            return open.get();
         } catch (RuntimeException e) {
             throw new IllegalStateException("--db: " + e.getMessage(), e);
         }

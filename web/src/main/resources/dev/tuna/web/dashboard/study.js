@@ -41,8 +41,8 @@ function columns() {
 }
 /** The parameters the trials have, in the order they first appear. */
 function paramNames(list) { return [...new Set(list.flatMap(t => Object.keys(t.params)))]; }
-/** The completed trials with a value: what the history, slices and parallel coordinates draw. */
-function completed() { return trials.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number'); }
+/** The completed trials with a value (of this study, or of {@code list}): what the history, slices and parallel coordinates draw. */
+function completed(list = trials) { return list.filter(t => t.state === 'COMPLETE' && typeof t.value === 'number'); }
 function cell(t, key) {
   return key.startsWith('p:') ? t.params[key.slice(2)] : key.startsWith('u:') ? (t.userAttrs || {})[key.slice(2)] : t[key];
 }
@@ -1098,8 +1098,7 @@ async function compareChooser() {
 document.getElementById('edf-compare').addEventListener('change', async ev => {
   const name = ev.target.value;
   try {
-    const values = name ? (await trialsOf(name, 0))
-      .filter(t => t.state === 'COMPLETE' && typeof t.value === 'number').map(t => t.value) : [];
+    const values = name ? completed(await trialsOf(name, 0)).map(t => t.value) : [];
     compared = values.length ? {name, values} : null;
     document.getElementById('edf-error').textContent = name && !compared ? name + ' has no completed trial' : '';
     edf();
