@@ -144,7 +144,8 @@ final class JournaledMapDb implements AutoCloseable {
      * @throws StorageException if another process writes to the file, there is no file, or it cannot be read
      */
     static JournaledMapDb openReadOnly(Path path, List<String> names) {
-        if (!Files.exists(path) && !Files.exists(path.resolveSibling(path.getFileName() + ".journal"))) {
+        Path file = linkTarget(path);
+        if (!Files.exists(file) && !Files.exists(file.resolveSibling(file.getFileName() + ".journal"))) {
             throw new StorageException("cannot open " + path + ": no such file");
         }
         return open(path, names, MIN_CHECKPOINT_BYTES, JournalOpener.READ_ONLY, true);
@@ -165,8 +166,9 @@ final class JournaledMapDb implements AutoCloseable {
         return open(path, names, minCheckpointBytes, opener, false);
     }
 
-    private static JournaledMapDb open(Path path, List<String> names, long minCheckpointBytes, JournalOpener opener,
+    private static JournaledMapDb open(Path given, List<String> names, long minCheckpointBytes, JournalOpener opener,
             boolean readOnly) {
+        Path path = linkTarget(given);
         Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
         if (Files.isDirectory(path)) {
             throw new StorageException("cannot open " + path + ": it is a folder; name a file, such as "
@@ -214,6 +216,24 @@ final class JournaledMapDb implements AutoCloseable {
             abandonOpen(channel, lock != null && !journalExisted, journalPath, openKey);
             throw new StorageException("cannot open " + path + ": " + describe(e), e);
         }
+    }
+
+    /**
+     * The file that {@code path} names, through any symbolic links to it: the journal and the snapshot's temporary
+     * file go beside the data file itself, not beside a link (where they would make a second store of it), and a
+     * snapshot's rename replaces the file, not the link. A link to a file not made yet names the file to make.
+     */
+    static Path linkTarget(Path path) {
+        Path file = path;
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(file); hops++) {
+            try {
+                Path parent = file.toAbsolutePath().getParent();
+                file = parent.resolve(Files.readSymbolicLink(file)).normalize();
+            } catch (IOException e) {
+                return file; // the open that follows says what is wrong with it
+            }
+        }
+        return file;
     }
 
     /**

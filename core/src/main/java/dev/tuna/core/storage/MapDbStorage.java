@@ -150,7 +150,8 @@ public final class MapDbStorage implements Storage {
      */
     private static Instant lastWritten(Path path) {
         Instant last = null;
-        for (Path file : List.of(path, journalPath(path))) {
+        Path target = JournaledMapDb.linkTarget(path);
+        for (Path file : List.of(target, journalPath(target))) {
             try {
                 Instant written = Files.getLastModifiedTime(file).toInstant();
                 last = last == null || written.isAfter(last) ? written : last;

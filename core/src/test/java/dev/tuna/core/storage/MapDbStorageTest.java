@@ -359,6 +359,24 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aSymbolicLinkToTheFileOpensTheFileItself() throws Exception {
+        Path real = dir.resolve("real.db");
+        MapDbStorage.open(real).close(); // the link may also be made first: it then names the file to make
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), real.getFileName());
+        try (MapDbStorage open = MapDbStorage.open(link)) {
+            open.createStudy("through the link", Direction.MINIMIZE);
+            assertThatThrownBy(() -> MapDbStorage.open(real)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("it is already open in this process");
+        }
+        // Its journal and snapshot went beside the file, and the snapshot's rename replaced the file, not the link.
+        assertThat(dir.resolve("link.db.journal")).doesNotExist();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        try (MapDbStorage reopened = MapDbStorage.openReadOnly(real)) {
+            assertThat(reopened.findStudy("through the link")).isPresent();
+        }
+    }
+
+    @Test
     @Timeout(60)
     void aJournalOpenHereUnderAnotherNameIsRefusedAndStaysLocked() throws Exception {
         Path file = dir.resolve("linked.db");
