@@ -64,8 +64,9 @@ final class WorkerCommand implements Callable<Integer> {
         out.printf("Tuna worker %s joined the cluster at %s with %s; Ctrl-C leaves%n", worker.nodeName(),
                 DatabaseOptions.shown(database.jdbcUrl()), devices);
         if (worker.serverRuns().equals(java.util.Optional.of(false))) {
-            // Else it idles without a word: started before the server, or on another database than it.
-            out.printf("No `tuna serve --db` runs on this database yet: this worker runs trials once one does%n");
+            // Else it idles without a word: started before the server, or on another database or schema than it.
+            out.printf("No `tuna serve --db` runs on this cluster yet (this database and schema): this worker runs"
+                    + " trials once one does%n");
         }
         out.flush();
         left.await();

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one {@code tuna serve --db} of a cluster's database: a PostgreSQL session-level advisory lock, held on a
- * connection of its own for the life of the server. A second server on the same database is refused at start: two
+ * The one {@code tuna serve --db} of a cluster: a PostgreSQL session-level advisory lock of the cluster's schema (two
+ * clusters may share a database, each in a schema of its own), held on a connection of its own for the life of the
+ * server. A second server on the same schema is refused at start: two
  * would each queue and resume the same studies (one resumed a study the other was running, and it ran more trials
  * than its spec asks). The database frees the lock when the connection ends, so a server killed with
  * {@code kill -9} leaves nothing behind; for the same reason a database restart frees it, so the lock is checked
@@ -25,9 +26,11 @@ import org.slf4j.LoggerFactory;
  */
 final class CoordinatorLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorLock.class);
-    /** The lock's keys: "tusv" in ASCII, a namespace of its own (the storage's ask locks' is "tusa"). */
+    /**
+     * The lock's keys: "tusv" in ASCII, a namespace of its own (the storage's ask locks' is "tusa"), and the schema's
+     * {@link #key}.
+     */
     private static final int NAMESPACE = 0x74757376;
-    private static final int SERVER = 0;
     static final int CHECK_SECONDS = 10;
     /** This server as the database's sessions name it: its process and host (looked up once: a slow DNS would stall checks). */
     private static final String SESSION_NAME = "tuna serve " + ProcessHandle.current().pid() + "@" + hostName();
@@ -64,8 +67,9 @@ final class CoordinatorLock implements AutoCloseable {
         try {
             Connection c = tryLock(db);
             if (c == null) {
-                throw new IllegalStateException("--db: another `tuna serve` already runs on this database (one per"
-                        + " database: it queues every study's trials); add slots with `tuna worker --db`" + heldBy(db));
+                throw new IllegalStateException("--db: another `tuna serve` already runs on this cluster, "
+                        + db.shownUrl() + " (one per database schema: it queues every study's trials); add slots with"
+                        + " `tuna worker --db`" + heldBy(db));
             }
             return new CoordinatorLock(db, c);
         } catch (SQLException e) {
@@ -74,10 +78,7 @@ final class CoordinatorLock implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether a server holds the lock of this database now; empty when the database cannot say. (The lock is the
-     * database's, whatever the schema: a server on another schema of it holds it too.)
-     */
+    /** Whether a server holds the lock of this cluster (its database schema) now; empty when the database cannot say. */
     static Optional<Boolean> isHeld(ClusterDatabase db) {
         try {
             return Optional.of(holder(db).isPresent());
@@ -98,7 +99,7 @@ final class CoordinatorLock implements AutoCloseable {
                      + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
                      + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 AND l.granted" + THIS_DATABASE)) {
             ps.setInt(1, NAMESPACE);
-            ps.setInt(2, SERVER);
+            ps.setInt(2, key(c));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -125,6 +126,22 @@ final class CoordinatorLock implements AutoCloseable {
         }
     }
 
+    /** The lock's second key on {@code c}: its schema's {@link #key(String)}. */
+    private static int key(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_schema()"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return key(rs.getString(1));
+        }
+    }
+
+    /**
+     * The lock's second key for a schema (null: no schema of the search path exists yet), the same in every process:
+     * a hash of its name. Two schemas whose hashes collide share one server, which is refused beside the other.
+     */
+    static int key(String schema) {
+        return java.util.Objects.hashCode(schema);
+    }
+
     /** A new connection holding the lock, or null (the connection closed) when another session holds it. */
     private static Connection tryLock(ClusterDatabase db) throws SQLException {
         Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
@@ -136,7 +153,7 @@ final class CoordinatorLock implements AutoCloseable {
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
             ps.setInt(1, NAMESPACE);
-            ps.setInt(2, SERVER);
+            ps.setInt(2, key(c));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getBoolean(1)) {

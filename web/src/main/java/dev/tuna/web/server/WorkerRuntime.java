@@ -45,8 +45,8 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     /**
-     * Whether a server ({@code tuna serve --db}) runs on this database now (on any of its schemas): only a server
-     * queues trials, so a worker without one waits. Empty when the database cannot say.
+     * Whether a server ({@code tuna serve --db}) runs on this cluster (its database schema) now: only a server queues
+     * trials, so a worker without one waits. Empty when the database cannot say.
      */
     public java.util.Optional<Boolean> serverRuns() {
         return CoordinatorLock.isHeld(db);

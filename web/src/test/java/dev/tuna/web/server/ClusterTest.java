@@ -244,9 +244,9 @@ class ClusterTest {
     }
 
     @Test
-    void aWorkerTellsWhetherAServerRunsOnItsDatabase() throws Exception {
+    void aWorkerTellsWhetherAServerRunsOnItsCluster() throws Exception {
         // With the server up, the worker's start says nothing of it.
-        assertThat(workerOutput).noneMatch(l -> l.contains("No `tuna serve --db` runs on this database"));
+        assertThat(workerOutput).noneMatch(l -> l.contains("No `tuna serve --db` runs on this cluster"));
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE tuna_lonely");
         }
@@ -260,6 +260,18 @@ class ClusterTest {
                 Devices.cpu(1), Trainables.builtInForCluster(), Duration.ofSeconds(1))) {
             assertThat(beside.serverRuns()).contains(true);
         }
+        // Another cluster in a schema of the same database: the server on "public" is not its server (a worker there
+        // was told that one ran), and a server of its own may start beside it (it was refused).
+        ClusterDatabase other = new ClusterDatabase(url + "&currentSchema=other_cluster", "postgres", null,
+                Duration.ofSeconds(2));
+        try (WorkerRuntime inOther = WorkerRuntime.start(other, Devices.cpu(1), Trainables.builtInForCluster(),
+                Duration.ofSeconds(1))) {
+            assertThat(inOther.serverRuns()).contains(false);
+            try (CoordinatorLock otherServer = CoordinatorLock.take(other)) {
+                assertThat(inOther.serverRuns()).contains(true);
+                assertThat(otherServer.held()).isTrue();
+            }
+        }
     }
 
     @Test
@@ -268,9 +280,9 @@ class ClusterTest {
         assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
                 data, "127.0.0.1", 0, null, Trainables.builtIn()))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("--db: another `tuna serve` already runs on this database (one per database: it"
-                        + " queues every study's trials); add slots with `tuna worker --db`; it holds the lock in database"
-                        + " session ")
+                .hasMessageStartingWith("--db: another `tuna serve` already runs on this cluster, "
+                        + ClusterDatabase.shown(url) + " (one per database schema: it queues every study's trials); add"
+                        + " slots with `tuna worker --db`; it holds the lock in database session ")
                 // Which server, and how to free the lock of one that hangs (it blocked every new server for good).
                 .hasMessageContaining("(tuna serve " + ProcessHandle.current().pid() + "@")
                 .hasMessageMatching(".*if that server hangs or its machine is gone, end its session to free the lock:"
@@ -279,8 +291,8 @@ class ClusterTest {
         assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
 
         // A database restart ends the session holding the lock: the server takes it again on a new connection.
-        String holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1953854326 AND objid = 0"
-                + " AND objsubid = 2 AND granted";
+        String holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1953854326 AND objid = "
+                + CoordinatorLock.key("public") + " AND objsubid = 2 AND granted";
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             int before;
             try (java.sql.ResultSet rs = st.executeQuery(holder)) {
@@ -313,7 +325,7 @@ class ClusterTest {
                 Integer pid = null;
                 for (int i = 0; i < 150 && pid == null; i++) { // the server takes it again within its check's 10 s
                     try (java.sql.ResultSet rs = st.executeQuery("SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
-                            + " AND classid = 1953854326 AND objid = 0 AND objsubid = 2 AND granted")) {
+                            + " AND classid = 1953854326 AND objid = " + CoordinatorLock.key("public") + " AND objsubid = 2 AND granted")) {
                         pid = rs.next() ? rs.getInt(1) : null;
                     }
                     if (pid == null) {
