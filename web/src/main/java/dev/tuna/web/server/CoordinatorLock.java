@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +33,14 @@ final class CoordinatorLock implements AutoCloseable {
      */
     private static final int NAMESPACE = 0x74757376;
     static final int CHECK_SECONDS = 10;
+    /**
+     * How long the lock's session may send nothing before the database ends it (PostgreSQL 14's
+     * {@code idle_session_timeout}), freeing the lock: a server that hangs, or whose machine is gone while its connection
+     * lingers (until TCP gives up, hours), kept every new server out. A live server looks at its lock every
+     * {@value #CHECK_SECONDS} s, so only six missed checks in a row lose it; it then takes it again at its next check,
+     * unless another server took it meanwhile ({@link #lost}).
+     */
+    static final Duration IDLE_LIMIT = Duration.ofSeconds(60);
     /** This server as the database's sessions name it: its process and host (looked up once: a slow DNS would stall checks). */
     private static final String SESSION_NAME = "tuna serve " + ProcessHandle.current().pid() + "@" + hostName();
     /** pg_locks lists every database's locks; an advisory lock is its database's. */
@@ -39,6 +48,7 @@ final class CoordinatorLock implements AutoCloseable {
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
     private final ClusterDatabase db;
+    private final Duration idleLimit;
     private final ScheduledExecutorService checks;
     private Connection connection; // guarded by this
     private volatile boolean lost; // written under this: another server holds the lock now
@@ -47,8 +57,9 @@ final class CoordinatorLock implements AutoCloseable {
     /** How often {@link #held} looks at the lock again (a round trip, or a new connection): a run may ask every 10 ms. */
     private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private CoordinatorLock(ClusterDatabase db, Connection connection) {
+    private CoordinatorLock(ClusterDatabase db, Duration idleLimit, Connection connection) {
         this.db = db;
+        this.idleLimit = idleLimit;
         this.connection = connection;
         this.checks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tuna-coordinator-lock");
@@ -64,14 +75,19 @@ final class CoordinatorLock implements AutoCloseable {
      * @throws IllegalStateException naming {@code --db} when another server holds it or the database cannot say
      */
     static CoordinatorLock take(ClusterDatabase db) {
+        return take(db, IDLE_LIMIT);
+    }
+
+    /** As {@link #take(ClusterDatabase)}, with the lock's session ended by the database after {@code idleLimit}. */
+    static CoordinatorLock take(ClusterDatabase db, Duration idleLimit) {
         try {
-            Connection c = tryLock(db);
+            Connection c = tryLock(db, idleLimit);
             if (c == null) {
                 throw new IllegalStateException("--db: another `tuna serve` already runs on this cluster, "
                         + db.shownUrl() + " (one per database schema: it queues every study's trials); add slots with"
                         + " `tuna worker --db`" + heldBy(db));
             }
-            return new CoordinatorLock(db, c);
+            return new CoordinatorLock(db, idleLimit, c);
         } catch (SQLException e) {
             throw new IllegalStateException("--db: cannot take the server's lock on " + db.shownUrl() + ": "
                     + e.getMessage(), e);
@@ -111,7 +127,8 @@ final class CoordinatorLock implements AutoCloseable {
                         + (name == null || name.isBlank() ? "" : " (" + name + ")")
                         + (from == null ? "" : " from " + from)
                         + (since == null ? "" : " since " + since.toInstant())
-                        + "; if that server hangs or its machine is gone, end its session to free the lock: SELECT"
+                        + "; if that server hangs or its machine is gone, the database ends its session "
+                        + IDLE_LIMIT.toSeconds() + " s after its last check, or end it now to free the lock: SELECT"
                         + " pg_terminate_backend(" + rs.getInt(1) + ")");
             }
         }
@@ -143,13 +160,19 @@ final class CoordinatorLock implements AutoCloseable {
     }
 
     /** A new connection holding the lock, or null (the connection closed) when another session holds it. */
-    private static Connection tryLock(ClusterDatabase db) throws SQLException {
+    private static Connection tryLock(ClusterDatabase db, Duration idleLimit) throws SQLException {
         Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
         try {
             // Named in the database's sessions, so that a server refused can say which server holds the lock.
             c.setClientInfo("ApplicationName", SESSION_NAME);
         } catch (java.sql.SQLClientInfoException e) {
             // Unnamed, then: the refusal still names its session.
+        }
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute("SET idle_session_timeout = " + idleLimit.toMillis());
+        } catch (SQLException before14) {
+            // PostgreSQL before 14: the lock lasts as long as its session, as the refusal says.
+            LOG.debug("the server's lock of {} does not expire: {}", db.shownUrl(), before14.getMessage());
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
             ps.setInt(1, NAMESPACE);
@@ -202,7 +225,7 @@ final class CoordinatorLock implements AutoCloseable {
                 return;
             }
             closeQuietly(connection);
-            connection = tryLock(db);
+            connection = tryLock(db, idleLimit);
             if (connection == null) {
                 if (!lost) {
                     LOG.error("another `tuna serve` took the lock of {} while this server's connection was down:"

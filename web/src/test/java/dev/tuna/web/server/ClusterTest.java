@@ -285,8 +285,8 @@ class ClusterTest {
                         + " slots with `tuna worker --db`; it holds the lock in database session ")
                 // Which server, and how to free the lock of one that hangs (it blocked every new server for good).
                 .hasMessageContaining("(tuna serve " + ProcessHandle.current().pid() + "@")
-                .hasMessageMatching(".*if that server hangs or its machine is gone, end its session to free the lock:"
-                        + " SELECT pg_terminate_backend\\(\\d+\\)")
+                .hasMessageMatching(".*if that server hangs or its machine is gone, the database ends its session 60 s"
+                        + " after its last check, or end it now to free the lock: SELECT pg_terminate_backend\\(\\d+\\)")
                 .extracting(Throwable::getMessage).asString().doesNotContain("\n");
         assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
 
@@ -312,6 +312,38 @@ class ClusterTest {
         }
         assertThatThrownBy(() -> ServerRuntime.startCluster(new ClusterDatabase(url, "postgres", null, Duration.ofSeconds(2)),
                 data, "127.0.0.1", 0, null, Trainables.builtIn())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aHungServersLockExpiresSoThatAnotherServerMayStart() throws Exception {
+        // A server that hangs (SIGSTOP), or whose machine is gone while its connection lingers, held its lock for good:
+        // every new server was refused until someone ended its session by hand.
+        try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", null); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA hung_cluster");
+        }
+        ClusterDatabase db = new ClusterDatabase(url + "&currentSchema=hung_cluster", "postgres", null,
+                Duration.ofSeconds(2));
+        try (CoordinatorLock hung = CoordinatorLock.take(db, Duration.ofSeconds(1))) {
+            // It sends nothing from here on (its first check is 10 s away), as a hung server does.
+            assertThatThrownBy(() -> CoordinatorLock.take(db)).isInstanceOf(IllegalStateException.class);
+            CoordinatorLock next = null;
+            for (long until = System.nanoTime() + Duration.ofSeconds(20).toNanos(); next == null
+                    && System.nanoTime() < until; ) {
+                try {
+                    next = CoordinatorLock.take(db);
+                } catch (IllegalStateException stillHeld) {
+                    Thread.sleep(200);
+                }
+            }
+            assertThat(next).as("a new server's lock, once the hung one's session ended").isNotNull();
+            try {
+                // The hung server, woken, finds that another took its lock: it queues no more trials.
+                assertThat(hung.held()).isFalse();
+                assertThat(hung.lost()).isTrue();
+            } finally {
+                next.close();
+            }
+        }
     }
 
     @Test
