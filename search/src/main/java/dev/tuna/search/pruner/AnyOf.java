@@ -7,7 +7,12 @@ import dev.tuna.search.Study;
 import java.util.List;
 import java.util.Objects;
 
-/** Prunes when any of its pruners does, asking them in order; the first that prunes gives the reason. */
+/**
+ * Prunes when any of its pruners does, asking them in order; the first that prunes gives the reason. At most one of
+ * them (nested ones counted) may be a {@link SuccessiveHalvingPruner} or a {@link HyperbandPruner}: both record a
+ * trial's rungs in the same system attributes, so the second would take the first's rungs for its own and judge its
+ * trials at the wrong steps (it pruned none).
+ */
 public final class AnyOf implements Pruner {
     private final List<Pruner> pruners;
 
@@ -25,7 +30,23 @@ public final class AnyOf implements Pruner {
                 throw new IllegalArgumentException("pruners[" + i + "] is null");
             }
         }
+        int rungPruners = 0;
+        for (int i = 0; i < pruners.size(); i++) {
+            rungPruners += rungPruners(pruners.get(i));
+            if (rungPruners > 1) {
+                throw new IllegalArgumentException("pruners[" + i + "]: a second successive-halving or Hyperband"
+                        + " pruner; they record a trial's rungs in the same attributes; keep one of them");
+            }
+        }
         this.pruners = List.copyOf(pruners);
+    }
+
+    /** How many successive-halving and Hyperband pruners {@code p} is or holds. */
+    private static int rungPruners(Pruner p) {
+        if (p instanceof AnyOf any) {
+            return any.pruners.stream().mapToInt(AnyOf::rungPruners).sum();
+        }
+        return p instanceof SuccessiveHalvingPruner || p instanceof HyperbandPruner ? 1 : 0;
     }
 
     /** The pruners, in the order they are asked. */

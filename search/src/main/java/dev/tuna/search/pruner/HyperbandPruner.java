@@ -56,7 +56,10 @@ public final class HyperbandPruner implements Pruner {
         }
     }
 
-    /** The number of brackets, or 0 while the maximum resource is not known yet. */
+    /**
+     * The number of brackets, or 0 while the maximum resource is not known yet, or when it is below the minimum
+     * resource (the first completed trial, "auto", was shorter than that: then no trial is pruned, as in Optuna).
+     */
     public int bracketCount() {
         Brackets b = brackets;
         return b == null ? 0 : b.pruners().size();
@@ -65,7 +68,7 @@ public final class HyperbandPruner implements Pruner {
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
         Brackets b = brackets(study);
-        if (b == null) {
+        if (b == null || b.pruners().isEmpty()) {
             return PruneDecision.KEEP;
         }
         int bracket = bracketOf(b, study, trial.number());
@@ -90,14 +93,16 @@ public final class HyperbandPruner implements Pruner {
         }
         synchronized (this) {
             if (brackets == null) {
-                brackets = brackets(maxStep + 1);
+                brackets = brackets(maxStep + 1L);
             }
             return brackets;
         }
     }
 
-    private Brackets brackets(int maxResource) {
-        int n = (int) Math.floor(Math.log((double) maxResource / minResource) / Math.log(reductionFactor) + 1e-9) + 1;
+    /** The brackets for a maximum resource; none when it is below the minimum resource (a bracket count under 1). */
+    private Brackets brackets(long maxResource) {
+        int n = Math.max(0,
+                (int) Math.floor(Math.log((double) maxResource / minResource) / Math.log(reductionFactor) + 1e-9) + 1);
         List<SuccessiveHalvingPruner> pruners = new ArrayList<>();
         int[] budgets = new int[n];
         int total = 0;

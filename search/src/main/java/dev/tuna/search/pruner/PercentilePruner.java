@@ -97,14 +97,27 @@ public class PercentilePruner implements Pruner {
         return best;
     }
 
-    /** Linear interpolation between closest ranks, as numpy's default. */
+    /**
+     * Linear interpolation between closest ranks, as numpy's default. Between a number and an infinity it is that
+     * infinity, where numpy's arithmetic gives NaN (and Optuna then keeps the trial): one completed trial that reported
+     * an infinite value at a step made the median there NaN, and no trial was pruned at that step (Optuna too, on a
+     * rank that falls on a number: {@code 0.2 + (inf - 0.2) x 0}).
+     */
     static double percentile(List<Double> values, double q) {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(sorted);
         double pos = q / 100 * (sorted.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+        double a = sorted[lo];
+        double b = sorted[hi];
+        if (pos == lo || a == b) {
+            return a;
+        }
+        if (Double.isInfinite(a) || Double.isInfinite(b)) {
+            return Double.isInfinite(a) ? a : b;
+        }
+        return a + (b - a) * (pos - lo);
     }
 
     @Override

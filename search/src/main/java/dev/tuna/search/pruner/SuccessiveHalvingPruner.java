@@ -70,7 +70,8 @@ public final class SuccessiveHalvingPruner implements Pruner {
         int rung = currentRung(trial);
         List<FrozenTrial> trials = null;
         while (true) {
-            long promotionStep = r * (long) Math.pow(reductionFactor, minEarlyStoppingRate + rung);
+            // In doubles: in longs a rung far enough up wrapped to a negative step, and the rungs went on for ever.
+            double promotionStep = r * Math.pow(reductionFactor, minEarlyStoppingRate + rung);
             if (step < promotionStep) {
                 return PruneDecision.KEEP;
             }

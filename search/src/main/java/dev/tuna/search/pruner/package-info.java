@@ -3,7 +3,8 @@
  * reads ("below the median at step 5: 0.61 &lt; 0.73"). {@link dev.tuna.search.pruner.MedianPruner},
  * {@link dev.tuna.search.pruner.PercentilePruner}, {@link dev.tuna.search.pruner.SuccessiveHalvingPruner} and
  * {@link dev.tuna.search.pruner.HyperbandPruner} follow Optuna 3.1 (same defaults, same decisions on the same
- * curves); {@link dev.tuna.search.pruner.ThresholdPruner}, {@link dev.tuna.search.pruner.PatiencePruner} and
+ * curves of numbers; at a rank between a number and an infinity, where numpy's NaN keeps every trial, Tuna takes the
+ * infinity); {@link dev.tuna.search.pruner.ThresholdPruner}, {@link dev.tuna.search.pruner.PatiencePruner} and
  * {@link dev.tuna.search.pruner.DivergencePruner} judge a trial on its own curves;
  * {@link dev.tuna.search.pruner.CurveExtrapolationPruner} predicts where a curve ends;
  * {@link dev.tuna.search.pruner.AnyOf} combines them.

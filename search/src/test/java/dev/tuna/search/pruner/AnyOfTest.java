@@ -38,6 +38,16 @@ class AnyOfTest {
     }
 
     @Test
+    void refusesASecondRungPruner() {
+        // Both record rungs in completed_rung_k: the second took the first's rungs for its own and pruned nothing.
+        assertThatThrownBy(() -> new AnyOf(new SuccessiveHalvingPruner(1, 2, 0), new DivergencePruner(),
+                new AnyOf(new HyperbandPruner())))
+                .hasMessage("pruners[2]: a second successive-halving or Hyperband pruner; they record a trial's"
+                        + " rungs in the same attributes; keep one of them");
+        assertThat(new AnyOf(new HyperbandPruner(), new MedianPruner(), new DivergencePruner()).pruners()).hasSize(3);
+    }
+
+    @Test
     void needsAPruner() {
         assertThatThrownBy(AnyOf::new).hasMessage("pruners must not be empty");
     }

@@ -1,6 +1,7 @@
 package dev.tuna.search.pruner;
 
 import static dev.tuna.search.pruner.Curves.report;
+import static dev.tuna.search.pruner.Curves.running;
 import static dev.tuna.search.pruner.Curves.study;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -65,6 +66,23 @@ class HyperbandPrunerTest {
         study.tell(first, 1.0);
         report(study.ask(), 1, 1.0);
         assertThat(pruner.bracketCount()).as("max resource 10, reduction 3: floor(log3 10) + 1").isEqualTo(3);
+    }
+
+    @Test
+    void aFirstCompletedTrialShorterThanTheMinimumResourceLeavesNoBracketAndPrunesNothing() {
+        // Its last step 1 makes a maximum resource of 2, under the minimum resource 3: no bracket, as in Optuna
+        // (every later trial failed: / by zero).
+        HyperbandPruner pruner = new HyperbandPruner(3, 0, 3);
+        Study study = study("hb", Direction.MINIMIZE, pruner);
+        study.tell(running(study, 0.5), 0.5);
+        for (double value : new double[] {9, 8, 7}) {
+            assertThat(report(running(study, 9, 9, 9), 4, value).prune()).isFalse();
+        }
+        assertThat(pruner.bracketCount()).isZero();
+        // Under a third of it (a negative bracket count: NegativeArraySizeException) too.
+        Study shorter = study("hb1", Direction.MINIMIZE, new HyperbandPruner(10, 0, 3));
+        shorter.tell(running(shorter, 0.5), 0.5);
+        assertThat(report(running(shorter, 9, 9, 9), 40, 9.0).prune()).isFalse();
     }
 
     @Test

@@ -132,6 +132,21 @@ class MedianPrunerTest {
     }
 
     @Test
+    void anInfiniteValueAtTheStepIsRankedNotTurnedIntoNaN() {
+        // One completed trial at +inf made the interpolation NaN (inf x 0), and nothing was pruned at that step.
+        assertThat(PercentilePruner.percentile(java.util.List.of(0.1, 0.2, Double.POSITIVE_INFINITY), 50)).isEqualTo(0.2);
+        assertThat(PercentilePruner.percentile(java.util.List.of(0.5, Double.NEGATIVE_INFINITY), 50))
+                .isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(PercentilePruner.percentile(java.util.List.of(0.75, Double.POSITIVE_INFINITY), 50))
+                .isEqualTo(Double.POSITIVE_INFINITY);
+        Study study = study(Direction.MINIMIZE, new MedianPruner(0, 0, 1, 1));
+        complete(study, 0.1);
+        complete(study, 0.2);
+        complete(study, Double.POSITIVE_INFINITY);
+        assertThat(ask(running(study, 5.0)).reason()).isEqualTo("above the median at step 1: 5 > 0.2");
+    }
+
+    @Test
     void badSettingsAreRejectedNamingTheField() {
         assertThatThrownBy(() -> new MedianPruner(-1, 0, 1)).hasMessage("nStartupTrials must be at least 0, got -1");
         assertThatThrownBy(() -> new MedianPruner(0, 0, 0)).hasMessage("intervalSteps must be at least 1, got 0");

@@ -91,6 +91,15 @@ class SuccessiveHalvingPrunerTest {
     }
 
     @Test
+    void rungsBeyondTheRangeOfALongEndTheClimb() {
+        // 2 x 2^70 overflowed a long to a negative step: the loop went up rungs for ever, an attribute each, out of memory.
+        Study study = study(Direction.MINIMIZE, new SuccessiveHalvingPruner(2, 2, 70));
+        Trial t = running(study, 1.0);
+        assertThat(report(t, Integer.MAX_VALUE, 1.0).prune()).isFalse();
+        assertThat(t.snapshot().systemAttrs()).doesNotContainKey("completed_rung_0");
+    }
+
+    @Test
     void badSettingsAreRejected() {
         assertThatThrownBy(() -> new SuccessiveHalvingPruner(1, 1, 0)).hasMessage("reductionFactor must be at least 2, got 1");
         assertThatThrownBy(() -> new SuccessiveHalvingPruner(-1, 2, 0)).hasMessage("minResource must be at least 0, got -1");

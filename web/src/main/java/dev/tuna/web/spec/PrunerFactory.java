@@ -149,6 +149,15 @@ public final class PrunerFactory {
         for (int i = 0; i < spec.anyOf().size(); i++) {
             pruners.add(create(spec.anyOf().get(i), path + ".anyOf[" + i + "]"));
         }
-        return new AnyOf(pruners);
+        try {
+            return new AnyOf(pruners);
+        } catch (IllegalArgumentException e) {
+            // It names the pruner it refuses "pruners[i]: ...": in the spec, that is anyOf[i].
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("pruners\\[(\\d+)]: (.*)").matcher(e.getMessage());
+            if (m.matches()) {
+                throw new SpecException(path + ".anyOf[" + m.group(1) + "]", m.group(2));
+            }
+            throw new SpecException(path + ".anyOf", e.getMessage());
+        }
     }
 }

@@ -251,6 +251,7 @@ class StudySpecParserTest {
         "pruner.type: unknown pruner 'nope'|\"pruner\": {\"type\": \"nope\"},",
         "pruner.reductionFactor: must be between 2 and 1000000000, got 1|\"pruner\": {\"type\": \"asha\", \"reductionFactor\": 1},",
         "pruner.anyOf[1].type: unknown pruner 'x'|\"pruner\": {\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"median\"}, {\"type\": \"x\"}]},",
+        "pruner.anyOf[1]: a second successive-halving or Hyperband pruner; they record a trial's rungs in the same attributes; keep one of them|\"pruner\": {\"type\": \"anyOf\", \"anyOf\": [{\"type\": \"asha\"}, {\"type\": \"hyperband\"}]},",
         "pruner.bogus: unknown field|\"pruner\": {\"type\": \"median\", \"bogus\": 1},",
         "pruner.percentile: must be in [0, 100]|\"pruner\": {\"type\": \"percentile\", \"percentile\": 150},",
         "pruner.maxResource: must be at least minResource|\"pruner\": {\"type\": \"hyperband\", \"minResource\": 5, \"maxResource\": 2},",
