@@ -65,12 +65,14 @@ public final class BlowUps {
     }
 
     /**
-     * The first value of a loss above {@code factor} times its first (positive) value, or above {@code factor} times
-     * its best so far having given back at least half of its progress from the first value to the best on a log
-     * scale (above the geometric mean of the two); or {@code null}. The second condition keeps a loss that has
-     * converged near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called diverged: relative
-     * to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a spike (1e6, 1,
-     * 1000) does not hide the blow-up after it.
+     * The first value of a loss above {@code factor} times its first (positive) value; or above {@code factor} times its
+     * best so far having given back at least half of its progress from the first value to the best on a log scale
+     * (above the geometric mean of the two), with the next value no lower: a loss that blew up stays up, one that comes
+     * straight back down had a spike, as a warm restart of the learning rate makes (SGDR: a training loss at 0.043 at
+     * the end of a cycle, 0.35 at the restart, then 0.3, 0.2, was called diverged); or {@code null}. The geometric mean
+     * keeps a loss that has converged near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called
+     * diverged: relative to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a
+     * spike (1e6, 1, 1000) does not hide the blow-up after it.
      */
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {
         if (curve.isEmpty()) {
@@ -78,14 +80,19 @@ public final class BlowUps {
         }
         double first = curve.firstEntry().getValue();
         double best = Double.POSITIVE_INFINITY;
+        BlowUp pending = null; // above its best: blown up if the next value is no lower
         for (Map.Entry<Integer, Double> e : curve.entrySet()) {
             double v = e.getValue();
+            if (pending != null && v >= pending.value()) {
+                return pending;
+            }
             if (first > 0 && v > factor * first) {
                 return new BlowUp(e.getKey(), v, times(factor, "its first value", v, first));
             }
+            pending = null;
             if (best > 0 && best < Double.POSITIVE_INFINITY && v > factor * best
                     && !(first > best && v < Math.sqrt(first * best))) {
-                return new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
+                pending = new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
             }
             if (Double.isFinite(v)) {
                 best = Math.min(best, v);
@@ -103,12 +110,15 @@ public final class BlowUps {
      * Where a maximised objective (an accuracy, a score) collapsed: the first of {@value #COLLAPSE_STEPS} values in a
      * row under {@value #COLLAPSE_FRACTION} of its best so far (a positive best); or {@code null}. A learning rate
      * too high to make the loss NaN or blow it up 4x can still wreck a network: its accuracy went 0.615, 0.338,
-     * 0.298, 0.175, 0.108, to chance, while the loss rose only to 2.2x its best.
+     * 0.298, 0.175, 0.108, to chance, while the loss rose only to 2.2x its best. The best is that of the means of
+     * {@value #COLLAPSE_STEPS} values in a row, not of single values: one lucky early value (an accuracy going 0.10,
+     * 0.35, 0.12, 0.13, 0.15, then up) was taken for a level the curve had reached and fallen from.
      */
     public static BlowUp objectiveCollapsed(NavigableMap<Integer, Double> curve) {
         double best = Double.NEGATIVE_INFINITY;
         Map.Entry<Integer, Double> start = null;
         int run = 0;
+        List<Double> last = new ArrayList<>(); // the last COLLAPSE_STEPS values, for their mean
         for (Map.Entry<Integer, Double> e : curve.entrySet()) {
             double v = e.getValue();
             if (best > 0 && v < COLLAPSE_FRACTION * best) { // best cannot rise during a run of such values
@@ -118,16 +128,32 @@ public final class BlowUps {
                 if (run == COLLAPSE_STEPS) {
                     return new BlowUp(start.getKey(), start.getValue(), "under " + format(COLLAPSE_FRACTION)
                             + "x its best so far for " + COLLAPSE_STEPS + " steps: " + format(start.getValue()) + " < "
-                            + format(COLLAPSE_FRACTION) + " x " + format(best));
+                            + format(COLLAPSE_FRACTION) + " x " + format(best) + " (a mean of " + COLLAPSE_STEPS
+                            + " steps)");
                 }
             } else {
                 run = 0;
             }
             if (Double.isFinite(v)) {
-                best = Math.max(best, v);
+                last.add(v);
+                if (last.size() > COLLAPSE_STEPS) {
+                    last.remove(0);
+                }
+                if (last.size() == COLLAPSE_STEPS) {
+                    best = Math.max(best, last.stream().mapToDouble(Double::doubleValue).sum() / COLLAPSE_STEPS);
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a NaN or infinite value of the metric {@code name} is a sign of divergence: a loss (a name with "loss"
+     * in it, or one of {@code watched}) or another of {@code watched} (the gradient norm). A NaN precision before the
+     * model predicts any positive (0 / 0) is no divergence.
+     */
+    public static boolean divergesWhenNotFinite(String name, java.util.Collection<String> watched) {
+        return watched.contains(name) || name.toLowerCase(Locale.ROOT).contains("loss");
     }
 
     /**

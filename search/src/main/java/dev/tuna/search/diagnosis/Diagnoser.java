@@ -16,25 +16,29 @@ import java.util.TreeMap;
  * {@code train_loss}, {@code val_loss} and {@code grad_norm} (names configurable). Each finding is reported once,
  * at the step where it first began:
  * <ul>
- *   <li><b>diverged</b>: a NaN or infinite value on any curve, a loss ({@code train_loss}, {@code val_loss}, the
- *       objective when it is minimised) above {@code lossFactor} (4) times its first value or its best so far
- *       (see {@link BlowUps#lossAbove}; not the validation loss while the training loss falls below it:
+ *   <li><b>diverged</b>: a NaN or infinite value of the objective, a loss or the gradient norm (see
+ *       {@link BlowUps#divergesWhenNotFinite}), a loss ({@code train_loss}, {@code val_loss}, the objective when it is
+ *       minimised) above {@code lossFactor} (4) times its first value or its best so far, there to stay (see
+ *       {@link BlowUps#lossAbove}; not the validation loss while the training loss falls below it:
  *       {@link BlowUps#validationLossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
- *       in a row (see {@link BlowUps#objectiveCollapsed});</li>
+ *       in a row (see {@link BlowUps#objectiveCollapsed}; {@link Builder#objectiveCollapse} turns it off);</li>
  *   <li><b>exploding gradients</b>: the gradient norm above {@code gradNormFactor} (10) times the median of its
  *       earlier values (once it has 3);</li>
  *   <li><b>vanishing gradients</b>: the gradient norm under {@code vanishingFloor} (1e-4) for {@code windowSteps}
  *       (3) steps in a row, while the training loss is still above 1% of its first value;</li>
- *   <li><b>overfitting</b>: after the validation loss's lowest point it stays above it for {@code windowSteps}
- *       steps or more and ends at least {@code minRise} (2%) higher while the training loss fell (from no more
- *       than {@code lossFactor} times the validation loss there: a training loss that only fell back from a
- *       blow-up, in a run stuck at chance, is no sign of overfitting); or, failing
- *       that, the validation loss is above the training loss and the gap widens at each of {@code windowSteps}
- *       steps in a row while the training loss falls and the validation loss does not (a gap that widens while
- *       the validation loss still improves is a model still learning);</li>
+ *   <li><b>overfitting</b>: after the validation loss's lowest point come {@code windowSteps} steps or more, the
+ *       mean of its last {@code windowSteps} values is at least {@code minRise} (2%) above that point, and the values
+ *       after it rise by more than their noise lets chance make them (see {@link #rose}), while the training loss fell
+ *       (from no more than {@code lossFactor} times the validation loss there: a training loss that only fell back
+ *       from a blow-up, in a run stuck at chance, is no sign of overfitting); or, failing that, the validation loss
+ *       is above the training loss and the gap widens, by more than the validation loss's noise, at each of
+ *       {@code windowSteps} steps in a row while the training loss falls and the validation loss does not (a gap that
+ *       widens while the validation loss still improves is a model still learning). The training loss is taken
+ *       where it was last logged at or before each step of the validation loss;</li>
  *   <li><b>plateau</b>: the objective (the validation loss when no intermediate value is reported) does not
- *       improve its best by more than {@code plateauTolerance} (0.1%, relative) for its last {@code plateauSteps}
- *       (5) steps or more; it begins at the first of them (a plateau the curve left again is no finding).</li>
+ *       improve by more than {@code plateauTolerance} (0.1%, relative) on its value at its last such improvement, for
+ *       its last {@code plateauSteps} (5) steps or more, as Keras's early stopping counts; it begins at the first of
+ *       them (a plateau the curve left again is no finding).</li>
  * </ul>
  */
 public final class Diagnoser {
@@ -50,6 +54,7 @@ public final class Diagnoser {
     private final double minRise;
     private final int plateauSteps;
     private final double plateauTolerance;
+    private final boolean objectiveCollapse;
 
     /** The defaults listed in the class comment. */
     public Diagnoser() {
@@ -67,6 +72,7 @@ public final class Diagnoser {
         this.minRise = b.minRise;
         this.plateauSteps = b.plateauSteps;
         this.plateauTolerance = b.plateauTolerance;
+        this.objectiveCollapse = b.objectiveCollapse;
     }
 
     public static Builder builder() {
@@ -126,7 +132,10 @@ public final class Diagnoser {
         Map<String, NavigableMap<Integer, Double>> curves = new TreeMap<>(trial.metrics());
         curves.put("the objective", trial.intermediateValues());
         for (Map.Entry<String, NavigableMap<Integer, Double>> c : curves.entrySet()) {
-            first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
+            if (c.getKey().equals("the objective")
+                    || BlowUps.divergesWhenNotFinite(c.getKey(), List.of(trainLoss, valLoss, gradNorm))) {
+                first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
+            }
         }
         first = earlier(first, finding(Diagnosis.DIVERGED, trainLoss, BlowUps.lossAbove(trial.metric(trainLoss), lossFactor)));
         first = earlier(first, finding(Diagnosis.DIVERGED, valLoss,
@@ -134,7 +143,7 @@ public final class Diagnoser {
         if (direction == Direction.MINIMIZE) {
             first = earlier(first, finding(Diagnosis.DIVERGED, "the objective",
                     BlowUps.validationLossAbove(trial.intermediateValues(), trial.metric(trainLoss), lossFactor)));
-        } else {
+        } else if (objectiveCollapse) {
             BlowUp collapse = BlowUps.objectiveCollapsed(trial.intermediateValues());
             first = earlier(first, collapse == null ? null : new Diagnosis(Diagnosis.DIVERGED, collapse.step(),
                     "the objective fell " + collapse.comparison()));
@@ -194,37 +203,108 @@ public final class Diagnoser {
         }
         if (lowest != null) {
             NavigableMap<Integer, Double> after = val.tailMap(lowest.getKey(), false);
-            Double trainAtLowest = train.get(lowest.getKey());
-            Double trainAtEnd = train.isEmpty() ? null : train.lastEntry().getValue();
+            // The training loss where it was logged last by then: it may be logged at other steps than the validation loss.
+            Map.Entry<Integer, Double> trainAtLowest = train.floorEntry(lowest.getKey());
+            double trainAtEnd = train.lastEntry().getValue();
+            List<Double> fromLowest = finite(val.tailMap(lowest.getKey(), true).values());
             double end = val.lastEntry().getValue();
-            if (after.size() >= windowSteps && end > lowest.getValue() * (1 + minRise) && trainAtLowest != null
-                    && trainAtEnd != null && trainAtEnd < trainAtLowest && trainAtLowest <= lossFactor * lowest.getValue()) {
+            if (after.size() >= windowSteps && trainAtLowest != null && trainAtEnd < trainAtLowest.getValue()
+                    && trainAtLowest.getValue() <= lossFactor * lowest.getValue()
+                    && rose(fromLowest, lowest.getValue())) {
                 return new Diagnosis(Diagnosis.OVERFITTING, after.firstKey(), valLoss + " rose from " + fmt(lowest.getValue())
                         + " at step " + lowest.getKey() + " to " + fmt(end) + " at step " + val.lastKey() + " while "
-                        + trainLoss + " fell from " + fmt(trainAtLowest) + " to " + fmt(trainAtEnd));
+                        + trainLoss + " fell from " + fmt(trainAtLowest.getValue()) + " to " + fmt(trainAtEnd));
             }
         }
         return wideningGap(val, train);
+    }
+
+    /**
+     * Whether a validation loss rose for good after its lowest point: the mean of its last {@code windowSteps} values is
+     * at least {@code minRise} above that point, and the values after it rise along a line whose slope is at least
+     * {@value #NOISE_MULTIPLE} standard errors above zero, the error reckoned from the curve's {@link #noise}, or that
+     * mean is over {@link #CLEAR_RISE} above it. A
+     * converged, noisy validation loss (2% of noise, 60 epochs) was called overfitting in about half of the runs: its
+     * last value against its lowest, which is the luckiest.
+     */
+    private boolean rose(List<Double> fromLowest, double lowest) {
+        int n = fromLowest.size() - 1; // the values after the lowest
+        double end = 0;
+        for (double v : fromLowest.subList(Math.max(1, n + 1 - windowSteps), n + 1)) {
+            end += v;
+        }
+        end /= Math.min(windowSteps, n);
+        if (!(end > lowest * (1 + minRise))) {
+            return false;
+        }
+        double meanX = (n - 1) / 2.0;
+        double meanY = 0;
+        for (double v : fromLowest.subList(1, n + 1)) {
+            meanY += v / n;
+        }
+        double sxy = 0;
+        double sxx = 0;
+        for (int i = 0; i < n; i++) {
+            sxy += (i - meanX) * (fromLowest.get(i + 1) - meanY);
+            sxx += (i - meanX) * (i - meanX);
+        }
+        double slope = sxx > 0 ? sxy / sxx : 0;
+        return end > lowest * (1 + CLEAR_RISE) || slope > 0 && slope * Math.sqrt(sxx) > NOISE_MULTIPLE * noise(fromLowest);
+    }
+
+    /**
+     * A rise past which the validation loss rose whatever its noise: no noise of a converged run moves the mean of its
+     * last values this far above its lowest (5% of noise: about 15%). A blow-up over a few steps (0.5, 0.9, 2.2, 2.5)
+     * bends so sharply that its second differences look like noise.
+     */
+    static final double CLEAR_RISE = 0.25;
+
+    /** How many standard errors above zero the slope of a validation loss's rise must be to be a sign, not chance. */
+    static final double NOISE_MULTIPLE = 3;
+
+    /**
+     * The noise of a curve's values, as a standard deviation: the median absolute second difference scaled as for white
+     * noise (whose second differences have 6 times its variance); 0 under 3 values. Second differences pass over a
+     * straight trend, so a steady rise is not taken for noise (a bent one partly is: see {@link #CLEAR_RISE}).
+     */
+    static double noise(List<Double> values) {
+        int n = values.size();
+        if (n < 3) {
+            return 0;
+        }
+        List<Double> second = new ArrayList<>();
+        for (int i = 0; i + 2 < n; i++) {
+            second.add(Math.abs(values.get(i + 2) - 2 * values.get(i + 1) + values.get(i)));
+        }
+        return 1.4826 * BlowUps.median(second) / Math.sqrt(6);
+    }
+
+    private static List<Double> finite(java.util.Collection<Double> values) {
+        return values.stream().filter(Double::isFinite).toList();
     }
 
     private Diagnosis wideningGap(NavigableMap<Integer, Double> val, NavigableMap<Integer, Double> train) {
         List<int[]> steps = new ArrayList<>();
         List<double[]> points = new ArrayList<>(); // gap, train, val
         for (Map.Entry<Integer, Double> e : val.entrySet()) {
-            Double t = train.get(e.getKey());
-            if (t != null && Double.isFinite(t) && Double.isFinite(e.getValue())) {
+            Map.Entry<Integer, Double> t = train.floorEntry(e.getKey());
+            if (t != null && Double.isFinite(t.getValue()) && Double.isFinite(e.getValue())) {
                 steps.add(new int[] {e.getKey()});
-                points.add(new double[] {e.getValue() - t, t, e.getValue()});
+                points.add(new double[] {e.getValue() - t.getValue(), t.getValue(), e.getValue()});
             }
         }
+        // A noisy validation loss that does not fall, beside a training loss that does, widens the gap three steps in a
+        // row by chance: each step must widen it by more than that noise.
+        double valNoise = noise(finite(val.values()));
         int run = 0;
         for (int i = 1; i < points.size(); i++) {
             // A gap that only shrinks towards zero (validation below training, as dropout makes it) is no sign.
             double[] now = points.get(i), before = points.get(i - 1);
             // Widening and falling by more than the plateau's tolerance of the validation loss: float noise on a
             // flat run (losses moving by 1e-6) is neither.
-            double noise = plateauTolerance * Math.abs(before[2]);
-            boolean widens = now[0] > before[0] + noise && before[0] > 0 && now[1] < before[1] - noise
+            double tolerance = plateauTolerance * Math.abs(before[2]);
+            double noise = Math.max(tolerance, valNoise);
+            boolean widens = now[0] > before[0] + noise && before[0] > 0 && now[1] < before[1] - tolerance
                     && now[2] >= before[2] - noise;
             run = widens ? run + 1 : 0;
             if (run == windowSteps) {
@@ -238,7 +318,12 @@ public final class Diagnoser {
         return null;
     }
 
+    /**
+     * A plateau, as Keras's early stopping sees one: the best value only moves on an improvement of more than the
+     * tolerance, so that small gains add up (a loss falling 0.08% a step for 40 steps was called a plateau).
+     */
     private Diagnosis plateau(NavigableMap<Integer, Double> curve, Direction direction) {
+        double reference = Double.NaN; // the value at the last improvement of more than the tolerance
         double best = Double.NaN;
         int run = 0;
         int start = -1;
@@ -247,12 +332,12 @@ public final class Diagnoser {
             if (!Double.isFinite(v)) {
                 return null;
             }
-            if (Double.isNaN(best) || v < best - plateauTolerance * Math.abs(best)) {
-                best = Math.min(Double.isNaN(best) ? v : best, v);
+            best = Double.isNaN(best) ? v : Math.min(best, v);
+            if (Double.isNaN(reference) || v < reference - plateauTolerance * Math.abs(reference)) {
+                reference = v;
                 run = 0;
                 continue;
             }
-            best = Math.min(best, v);
             if (run++ == 0) {
                 start = e.getKey();
             }
@@ -280,6 +365,7 @@ public final class Diagnoser {
         private double minRise = 0.02;
         private int plateauSteps = 5;
         private double plateauTolerance = 1e-3;
+        private boolean objectiveCollapse = true;
 
         private Builder() {
         }
@@ -328,6 +414,15 @@ public final class Diagnoser {
         /** The relative improvement that ends a plateau (default 0.001). */
         public Builder plateauTolerance(double tolerance) {
             this.plateauTolerance = above("plateauTolerance", tolerance, 0);
+            return this;
+        }
+
+        /**
+         * Whether a maximised objective that collapses is diagnosed diverged (default true): off for a score whose
+         * early values jump about, as {@code DivergencePruner.Builder#objectiveCollapse} turns the pruner's off.
+         */
+        public Builder objectiveCollapse(boolean on) {
+            this.objectiveCollapse = on;
             return this;
         }
 

@@ -15,11 +15,15 @@ import java.util.Objects;
 /**
  * Prunes a trial that diverged, at once, without comparing it with other trials:
  * <ul>
- *   <li>a NaN or infinite intermediate value or metric;</li>
+ *   <li>a NaN or infinite intermediate value, loss (a metric with "loss" in its name, or one of {@code lossMetrics}) or
+ *       gradient norm (other metrics, a precision that is 0 / 0 before any positive prediction, are left alone);</li>
  *   <li>a loss above {@code lossFactor} (default 4) times its first value, or times its best so far once it has
- *       given back half of its progress from the first value on a log scale (see {@link BlowUps#lossAbove}); the losses are the
+ *       given back half of its progress from the first value on a log scale and the next value is no lower (a spike that
+ *       comes straight down, as at a warm restart of the learning rate, is not pruned; see {@link BlowUps#lossAbove});
+ *       the losses are the
  *       metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the study minimises;</li>
- *   <li>a maximised intermediate value (an accuracy) under half its best so far for 3 steps in a row (see
+ *   <li>a maximised intermediate value (an accuracy) under half its best so far (of means of 3 values in a row) for
+ *       3 steps in a row (see
  *       {@link BlowUps#objectiveCollapsed});</li>
  *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
  *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
@@ -60,8 +64,10 @@ public final class DivergencePruner implements Pruner {
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
         String why = diverged("its value", BlowUps.notFinite(trial.intermediateValues()));
+        List<String> watched = new java.util.ArrayList<>(lossMetrics);
+        watched.add(gradNormMetric);
         for (Map.Entry<String, NavigableMap<Integer, Double>> m : trial.metrics().entrySet()) {
-            if (why == null) {
+            if (why == null && BlowUps.divergesWhenNotFinite(m.getKey(), watched)) {
                 why = diverged(m.getKey(), BlowUps.notFinite(m.getValue()));
             }
         }

@@ -29,8 +29,12 @@ class DivergencePrunerTest {
         assertThat(report(u, 1, Map.of("train_loss", Double.POSITIVE_INFINITY)).reason())
                 .isEqualTo("diverged: train_loss at step 1 is Infinity");
         Trial v = study.ask();
-        assertThat(report(v, 1, Map.of("lr", Double.NEGATIVE_INFINITY)).reason()).as("any metric")
-                .isEqualTo("diverged: lr at step 1 is -Infinity");
+        assertThat(report(v, 1, Map.of("kl_loss", Double.NEGATIVE_INFINITY)).reason()).as("any loss")
+                .isEqualTo("diverged: kl_loss at step 1 is -Infinity");
+        // A precision is 0 / 0 until the model predicts a positive: no divergence (it was pruned at its first epoch).
+        Trial w = study.ask();
+        assertThat(report(w, 1, Map.of("val_precision", Double.NaN, "train_loss", 0.7)).prune()).isFalse();
+        assertThat(report(w, 2, Map.of("grad_norm", Double.NaN)).reason()).isEqualTo("diverged: grad_norm at step 2 is NaN");
     }
 
     @Test
@@ -45,8 +49,15 @@ class DivergencePrunerTest {
         report(u, 1, Map.of("train_loss", 2.0));
         report(u, 2, Map.of("train_loss", 0.3));
         assertThat(report(u, 3, Map.of("train_loss", 1.1)).prune()).isFalse();
-        assertThat(report(u, 4, Map.of("train_loss", 1.25)).reason())
+        assertThat(report(u, 4, Map.of("train_loss", 1.25)).prune()).as("it may come straight back down").isFalse();
+        assertThat(report(u, 5, Map.of("train_loss", 1.3)).reason())
                 .isEqualTo("diverged: train_loss at step 4 is over 4x its best so far: 1.25 > 4 x 0.3");
+        // A warm restart of the learning rate (SGDR) lifts the loss for a step; it falls again, and is no divergence.
+        Trial restart = study.ask();
+        double[] sgdr = {2.3, 1.5, 0.8, 0.4, 0.15, 0.043, 0.35, 0.3, 0.2, 0.1, 0.03};
+        for (int i = 0; i < sgdr.length; i++) {
+            assertThat(report(restart, i + 1, Map.of("train_loss", sgdr[i])).prune()).as("step " + (i + 1)).isFalse();
+        }
         // A loss converged near zero that wobbles there has not diverged, though 0.0009 is over 4x 0.0002: it gave
         // back far less than half of its progress from 1 on a log scale (up to 0.01414, the geometric mean).
         Trial w = study.ask();
@@ -54,13 +65,15 @@ class DivergencePrunerTest {
         report(w, 2, Map.of("val_loss", 0.0002));
         assertThat(report(w, 3, Map.of("val_loss", 0.0009)).prune()).isFalse();
         assertThat(report(w, 4, Map.of("val_loss", 0.014)).prune()).isFalse();
-        assertThat(report(w, 5, Map.of("val_loss", 0.015)).reason())
+        assertThat(report(w, 5, Map.of("val_loss", 0.015)).prune()).isFalse();
+        assertThat(report(w, 6, Map.of("val_loss", 0.02)).reason())
                 .isEqualTo("diverged: val_loss at step 5 is over 4x its best so far: 0.015 > 4 x 0.0002");
         // A first value that was itself a spike does not hide the blow-up after it.
         Trial s = study.ask();
         report(s, 1, Map.of("train_loss", 1e6));
         report(s, 2, Map.of("train_loss", 1.0));
-        assertThat(report(s, 3, Map.of("train_loss", 1000.0)).reason())
+        report(s, 3, Map.of("train_loss", 1000.0));
+        assertThat(report(s, 4, Map.of("train_loss", 1000.0)).reason())
                 .isEqualTo("diverged: train_loss at step 3 is over 4x its best so far: 1000 > 4 x 1");
     }
 
@@ -89,7 +102,7 @@ class DivergencePrunerTest {
     @Test
     void aMinimizedObjectiveIsALossButAMaximizedOneIsNot() {
         Study min = study("min", Direction.MINIMIZE, new DivergencePruner());
-        assertThat(ask(running(min, 1.0, 0.2, 0.9)).reason())
+        assertThat(ask(running(min, 1.0, 0.2, 0.9, 0.95)).reason())
                 .isEqualTo("diverged: its value at step 3 is over 4x its best so far: 0.9 > 4 x 0.2");
         Study max = study("max", Direction.MAXIMIZE, new DivergencePruner());
         assertThat(ask(running(max, 0.1, 0.2, 0.9)).prune()).isFalse();
@@ -101,9 +114,12 @@ class DivergencePrunerTest {
     void aMaximizedObjectiveThatCollapsesForThreeStepsDiverged() {
         // An accuracy wrecked by a learning rate too high for NaN: 0.615 down to chance, its loss only 2.2x its best.
         Study study = study("collapse", Direction.MAXIMIZE, new DivergencePruner());
-        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175)).prune()).isFalse();
-        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175, 0.108)).reason())
-                .isEqualTo("diverged: its value at step 3 is under 0.5x its best so far for 3 steps: 0.298 < 0.5 x 0.615");
+        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175, 0.108)).prune()).isFalse();
+        assertThat(ask(running(study, 0.615, 0.338, 0.298, 0.175, 0.108, 0.105)).reason())
+                .isEqualTo("diverged: its value at step 4 is under 0.5x its best so far for 3 steps: 0.175 < 0.5 x 0.417"
+                        + " (a mean of 3 steps)");
+        // One lucky early value is no level the curve fell from (0.35 against 0.12, 0.13, 0.15 was a collapse).
+        assertThat(ask(running(study, 0.10, 0.35, 0.12, 0.13, 0.15, 0.3, 0.45)).prune()).isFalse();
         // One bad epoch between good ones is not a collapse.
         assertThat(ask(running(study, 0.6, 0.25, 0.65, 0.2, 0.7, 0.72)).prune()).isFalse();
         // A score that may start near zero and wobble there can have the check off.
