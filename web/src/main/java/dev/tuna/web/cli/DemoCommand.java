@@ -98,8 +98,9 @@ final class DemoCommand implements Callable<Integer> {
         Path folder = data.toAbsolutePath().normalize();
         StudySpec demo = new StudySpecParser(Trainables.builtIn()).parse(spec());
         Plan plan = plan(folder, demo);
+        // Its dashboard takes new studies too: their datasets' files only from the folder's datasets, as tuna serve's.
         ServerRuntime runtime = ServerRuntime.start(folder, HOST, port,
-                Devices.cpu(slots), Trainables.builtIn());
+                Devices.cpu(slots), Trainables.forServer(false, List.of(folder.resolve(ServeCommand.DATASETS))));
         CountDownLatch closed = new CountDownLatch(1);
         AtomicBoolean closing = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean();

@@ -10,6 +10,7 @@ import dev.tuna.web.spec.Trainables;
 import dev.tuna.worker.device.Devices;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -55,10 +56,19 @@ final class ServeCommand implements Callable<Integer> {
                     + " server others can reach (the dashboard asks for the token once; the health check stays open).")
     boolean tokenForReads;
 
+    @Option(names = "--datasets", paramLabel = "FOLDER",
+            description = "A folder the datasets of submitted specs may read files from (csv:PATH, idx:IMAGES,LABELS);"
+                    + " repeat it for more. Default: DATA/datasets. No other file is read: whoever may submit a spec"
+                    + " could otherwise have the server read any file it can.")
+    List<Path> datasets = new java.util.ArrayList<>();
+
     @Option(names = "--checkin", paramLabel = "SECONDS", defaultValue = "5",
             description = "With --db: the cluster check-in interval; a dead node's trials are recovered after about "
                     + "this long (default: ${DEFAULT-VALUE}).")
     double checkin;
+
+    /** The dataset folder under the data folder, where submitted specs' dataset files go unless --datasets says. */
+    static final String DATASETS = "datasets";
 
     @Override
     public Integer call() throws InterruptedException {
@@ -71,17 +81,18 @@ final class ServeCommand implements Callable<Integer> {
                 + (cluster ? "" : " (0 only with --db)") + ", got " + slots);
         PrintWriter out = spec.commandLine().getOut();
         Path folder = data.toAbsolutePath().normalize();
+        List<Path> datasetFolders = datasets.isEmpty() ? List.of(folder.resolve(DATASETS)) : datasets;
         ServerRuntime runtime;
         if (cluster) {
             ClusterDatabase database = db.database(DatabaseOptions.checkin(spec, checkin));
             runtime = ServerRuntime.startCluster(database, folder, host, port,
-                    slots == 0 ? null : Devices.discover(slots), Trainables.builtInForCluster(), tokenForReads);
+                    slots == 0 ? null : Devices.discover(slots), Trainables.forServer(true, datasetFolders), tokenForReads);
             out.printf("Cluster node %s on %s (%s)%n", runtime.nodeName(), DatabaseOptions.shown(database.jdbcUrl()),
                     slots == 0 ? "coordinator: runs no trial itself" : slots + " slot" + (slots == 1 ? "" : "s"));
         } else {
             try {
-                runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots), Trainables.builtIn(),
-                        tokenForReads);
+                runtime = ServerRuntime.start(folder, host, port, Devices.discover(slots),
+                        Trainables.forServer(false, datasetFolders), tokenForReads);
             } catch (StorageInUseException e) {
                 // As tuna run's and the read commands' refusals say what to do instead.
                 throw new StorageInUseException(e.getMessage() + "; if that is another server, use it (its dashboard,"

@@ -28,6 +28,7 @@ public final class DjlTrainables implements ObjectiveFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final TrainableRegistry registry;
     private final boolean filesHere;
+    private final List<java.nio.file.Path> datasetFolders; // null: any file
 
     /**
      * @param filesHere whether the trials run on this machine, so that the files a dataset names ({@code csv:PATH},
@@ -35,8 +36,20 @@ public final class DjlTrainables implements ObjectiveFactory {
      *                  failed on it). A cluster's server passes false: its workers may have files it lacks.
      */
     public DjlTrainables(TrainableRegistry registry, boolean filesHere) {
+        this(registry, filesHere, null);
+    }
+
+    /**
+     * As {@link #DjlTrainables(TrainableRegistry, boolean)}, for a server: a submitted spec may name only files under
+     * {@code datasetFolders} (null: any file). Whoever may submit a spec could otherwise have the server read any file
+     * its account can, and read parts of it back in the refusal ({@code csv:/etc/shadow?label=x} answered with the
+     * file's first line as the header it lacked).
+     */
+    public DjlTrainables(TrainableRegistry registry, boolean filesHere, List<java.nio.file.Path> datasetFolders) {
         this.registry = registry;
         this.filesHere = filesHere;
+        this.datasetFolders = datasetFolders == null ? null
+                : datasetFolders.stream().map(f -> f.toAbsolutePath().normalize()).toList();
     }
 
     @Override
@@ -65,6 +78,11 @@ public final class DjlTrainables implements ObjectiveFactory {
             if (fixed.containsKey(key)) {
                 throw new SpecException(fixedField(spec, key), "is also in space: a setting is either fixed or searched, "
                         + "not both");
+            }
+        }
+        if (submitted && datasetFolders != null) {
+            for (String dataset : datasets(spec, fixed)) {
+                checkInDatasetFolders(dataset, field(spec, "dataset"));
             }
         }
         if (submitted && filesHere) {
@@ -175,6 +193,41 @@ public final class DjlTrainables implements ObjectiveFactory {
                         + (said.equals("minimize") ? " (minimize is the default when none is given)" : ""));
             }
         }));
+    }
+
+    /**
+     * Refuses a dataset whose files are not under the dataset folders, before anything about them is looked up (the
+     * refusal must not tell whether a file exists either); a link under a folder to a file outside it is refused too.
+     */
+    private void checkInDatasetFolders(String dataset, String field) {
+        for (String file : DatasetRegistry.files(dataset)) {
+            java.nio.file.Path path;
+            try {
+                path = java.nio.file.Path.of(file).toAbsolutePath().normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                continue; // the files check says so
+            }
+            List<java.nio.file.Path> realFolders = datasetFolders.stream().map(DjlTrainables::realPathOrSelf).toList();
+            if (!inside(path, datasetFolders) || !inside(realPathOrSelf(path), realFolders)) {
+                String kind = dataset.startsWith("idx:") ? "idx" : "csv";
+                throw new SpecException(field, kind + " " + file + ": a server reads dataset files only from its dataset"
+                        + " folders (" + datasetFolders.stream().map(Object::toString).collect(java.util.stream.Collectors
+                        .joining(", ")) + "): put the file there, or start the server with --datasets FOLDER");
+            }
+        }
+    }
+
+    private static boolean inside(java.nio.file.Path path, List<java.nio.file.Path> folders) {
+        return folders.stream().anyMatch(folder -> path.startsWith(folder) && !path.equals(folder));
+    }
+
+    /** What a path names through links (a folder or a file under a dataset folder). */
+    private static java.nio.file.Path realPathOrSelf(java.nio.file.Path path) {
+        try {
+            return path.toRealPath();
+        } catch (java.io.IOException e) {
+            return path; // not there: the files check says so
+        }
     }
 
     /** The dataset names trials may read: the fixed one, or each choice when the space searches over datasets. */

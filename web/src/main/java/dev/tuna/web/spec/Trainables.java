@@ -40,6 +40,16 @@ public final class Trainables implements ObjectiveFactory {
         return builtIn(false);
     }
 
+    /**
+     * As {@link #builtIn()} ({@code cluster}: {@link #builtInForCluster()}), for a server, which reads the files a
+     * submitted spec's dataset names only from {@code datasetFolders}: whoever may submit must not have the server
+     * read any file its account can.
+     */
+    public static Trainables forServer(boolean cluster, List<java.nio.file.Path> datasetFolders) {
+        return new Trainables(List.of(new FunctionTrainables(),
+                new DjlTrainables(TrainableRegistry.defaults(), !cluster, java.util.Objects.requireNonNull(datasetFolders))));
+    }
+
     private static Trainables builtIn(boolean filesHere) {
         return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), filesHere)));
     }

@@ -56,6 +56,19 @@ class StudyCommandsTest {
                 // its start-up lines
             }
             assertThat(line).as("the server started").isNotNull();
+            // Whoever may submit a spec had the server read any file it could, and got its first line back.
+            Path leak = dir.resolve("leak.json");
+            Files.writeString(leak, """
+                    {"name": "leak", "trials": 1, "direction": "maximize",
+                     "trainable": {"type": "mlp", "dataset": "csv:/etc/passwd?label=nope", "epochs": 1},
+                     "space": {"lr": {"type": "float", "low": 0.001, "high": 0.01}}}
+                    """);
+            TunaRun submit = tuna("submit", leak.toString(), "--server", line.substring(line.indexOf("http"),
+                    line.indexOf(' ', line.indexOf("http"))));
+            assertThat(submit.code()).isNotZero();
+            assertThat(submit.err()).contains("trainable.dataset: csv /etc/passwd: a server reads dataset files only"
+                    + " from its dataset folders (" + data.toAbsolutePath().normalize().resolve("datasets") + ")")
+                    .doesNotContain("root");
             TunaRun read = tuna("studies", "--data", data.toString());
             assertThat(read.code()).isEqualTo(1);
             assertThat(read.err().strip()).endsWith("is already open in another process; if that is a server, read"

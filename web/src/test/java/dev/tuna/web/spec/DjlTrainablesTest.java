@@ -189,6 +189,41 @@ class DjlTrainablesTest {
     }
 
     @Test
+    void aServerReadsDatasetFilesOnlyFromItsDatasetFolders(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path folder = java.nio.file.Files.createDirectories(dir.resolve("datasets"));
+        java.nio.file.Path secret = java.nio.file.Files.writeString(dir.resolve("secret.csv"), "user,password\nroot,hunter2\n");
+        java.nio.file.Path data = java.nio.file.Files.writeString(folder.resolve("points.csv"),
+                "a,b,label\n" + "0,1,x\n1,0,y\n".repeat(10));
+        String spec = "{\"name\": \"x\", \"trials\": 1, \"direction\": \"maximize\", \"trainable\": {\"type\": \"mlp\","
+                + " \"dataset\": \"%s\", \"epochs\": 1}, \"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.001,"
+                + " \"high\": 0.01}}}";
+        for (Trainables trainables : List.of(Trainables.forServer(false, List.of(folder)),
+                Trainables.forServer(true, List.of(folder)))) {
+            StudySpecParser server = new StudySpecParser(trainables);
+            // Its refusal held the file's first line: "label column 'nope' not in header [user, password]".
+            for (String outside : List.of("csv:" + secret + "?label=nope", "csv:" + folder + "/../secret.csv?label=nope",
+                    "csv:/no/such/file.csv", "idx:" + secret + "," + data)) {
+                assertThatThrownBy(() -> server.parse(spec.formatted(outside)))
+                        .hasMessageStartingWith("trainable.dataset: ")
+                        .hasMessageContaining(": a server reads dataset files only from its dataset folders (" + folder
+                                + "): put the file there, or start the server with --datasets FOLDER")
+                        .hasMessageNotContaining("password").hasMessageNotContaining("no such file");
+            }
+            // A link in the folder to a file outside it is outside too.
+            java.nio.file.Path link = folder.resolve("link.csv");
+            java.nio.file.Files.deleteIfExists(link);
+            java.nio.file.Files.createSymbolicLink(link, secret);
+            assertThatThrownBy(() -> server.parse(spec.formatted("csv:" + link + "?label=nope")))
+                    .hasMessageContaining("a server reads dataset files only from its dataset folders");
+            assertThat(server.parse(spec.formatted("csv:" + data + "?label=label")).name()).isEqualTo("x");
+        }
+        // tuna run reads the files of the user who runs it.
+        assertThatThrownBy(() -> parser.parse(spec.formatted("csv:" + secret + "?label=nope")))
+                .hasMessageContaining("not in header");
+    }
+
+    @Test
     void aDirectionAgainstTheObjectiveIsRefused() {
         String spec = "{\"name\": \"x\", \"trials\": 1, %s \"trainable\": {\"type\": \"mlp\", \"dataset\": \"%s\","
                 + " \"epochs\": 1}, \"space\": {\"lr\": {\"type\": \"float\", \"low\": 0.001, \"high\": 0.1}}}";

@@ -286,7 +286,7 @@ public final class DatasetRegistry {
     }
 
     /** The files a spec reads: none, a csv's path (which may hold a comma), or idx's images and labels. */
-    private static List<String> files(String spec) {
+    public static List<String> files(String spec) {
         String argument = argument(spec);
         if (argument == null) {
             return List.of();
