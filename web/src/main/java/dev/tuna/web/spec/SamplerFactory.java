@@ -110,14 +110,20 @@ public final class SamplerFactory {
             }
             given.done();
         }
+        // Counted before any value is made: a 40 KB spec of 1,000 int ranges made 10^8 values, and a few at once
+        // filled the server's memory, before the grid's size was refused.
+        long size = 1;
+        for (Map.Entry<String, Distribution> e : space.entrySet()) {
+            long values = grid.containsKey(e.getKey()) ? grid.get(e.getKey()).size() : pointCount(e.getKey(), e.getValue());
+            size = Math.min((long) MAX_GRID + 1, size * values);
+        }
+        if (size > MAX_GRID) {
+            throw new SpecException("sampler.options.grid", "the grid has more than " + MAX_GRID + " points");
+        }
         for (Map.Entry<String, Distribution> e : space.entrySet()) {
             if (!grid.containsKey(e.getKey())) {
                 grid.put(e.getKey(), points(e.getKey(), e.getValue()));
             }
-        }
-        long size = grid.values().stream().mapToLong(List::size).reduce(1, (a, b) -> Math.min((long) MAX_GRID + 1, a * b));
-        if (size > MAX_GRID) {
-            throw new SpecException("sampler.options.grid", "the grid has more than " + MAX_GRID + " points");
         }
         try {
             return seed == null ? new GridSampler(grid) : new GridSampler(grid, seed);
@@ -126,9 +132,39 @@ public final class SamplerFactory {
         }
     }
 
-    /** Every value of a discrete distribution; a continuous one needs its values in the options. */
-    private static List<Object> points(String name, Distribution d) {
+    /**
+     * How many values {@link #points} gives a distribution, without making them (at most {@link #MAX_GRID} + 1).
+     *
+     * @throws SpecException as {@link #points} does, for a range too fine or continuous
+     */
+    private static long pointCount(String name, Distribution d) {
         String path = "sampler.options.grid." + name;
+        if (d.single()) {
+            return 1;
+        }
+        if (d instanceof CategoricalDistribution c) {
+            return c.choices().size();
+        }
+        if (d instanceof IntDistribution i && !i.log()) {
+            long n = ((long) i.high() - i.low()) / i.step();
+            if (n >= MAX_GRID) {
+                throw new SpecException(path, "too many values to grid; give them in the options");
+            }
+            return n + 1;
+        }
+        if (d instanceof FloatDistribution f && f.step() != null) {
+            long n = Math.round((f.high() - f.low()) / f.step());
+            if (n >= MAX_GRID) {
+                throw new SpecException(path, "too many values to grid; give them in the options");
+            }
+            return n + 1;
+        }
+        throw new SpecException(path, "is required: parameter " + JsonFields.quote(name)
+                + " is continuous or on a log scale, so the grid sampler needs its values");
+    }
+
+    /** Every value of a discrete distribution ({@link #pointCount} has checked it). */
+    private static List<Object> points(String name, Distribution d) {
         if (d.single()) {
             return List.of(d.fromUnit(0));
         }
@@ -136,27 +172,18 @@ public final class SamplerFactory {
             return c.choices();
         }
         if (d instanceof IntDistribution i && !i.log()) {
-            if (((long) i.high() - i.low()) / i.step() >= MAX_GRID) {
-                throw new SpecException(path, "too many values to grid; give them in the options");
-            }
             List<Object> values = new ArrayList<>();
             for (long v = i.low(); v <= i.high(); v += i.step()) {
                 values.add((int) v);
             }
             return values;
         }
-        if (d instanceof FloatDistribution f && f.step() != null) {
-            long n = Math.round((f.high() - f.low()) / f.step());
-            if (n >= MAX_GRID) {
-                throw new SpecException(path, "too many values to grid; give them in the options");
-            }
-            List<Object> values = new ArrayList<>();
-            for (long k = 0; k <= n; k++) {
-                values.add(Math.min(f.high(), f.low() + k * f.step()));
-            }
-            return values;
+        FloatDistribution f = (FloatDistribution) d;
+        long n = Math.round((f.high() - f.low()) / f.step());
+        List<Object> values = new ArrayList<>();
+        for (long k = 0; k <= n; k++) {
+            values.add(Math.min(f.high(), f.low() + k * f.step()));
         }
-        throw new SpecException(path, "is required: parameter " + JsonFields.quote(name)
-                + " is continuous or on a log scale, so the grid sampler needs its values");
+        return values;
     }
 }

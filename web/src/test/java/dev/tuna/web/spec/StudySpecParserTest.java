@@ -297,6 +297,20 @@ class StudySpecParserTest {
     }
 
     @Test
+    void aGridTooBigIsRefusedBeforeItsValuesAreMade() {
+        // 1,000 int ranges of 99,999 values each, a spec of 40 KB: their 10^8 values were made before the grid's size
+        // was refused, and a few such specs at once filled a server's memory for minutes.
+        StringBuilder space = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            space.append(i == 0 ? "" : ", ").append("\"p").append(i).append("\": {\"type\": \"int\", \"low\": 0, \"high\": 99998}");
+        }
+        String spec = "{\"name\": \"g\", \"trials\": 1, \"sampler\": {\"type\": \"grid\"}, \"trainable\": {\"type\":"
+                + " \"quadratic\"}, \"space\": {" + space + "}}";
+        assertThatThrownBy(() -> parser.parse(spec)).isInstanceOf(SpecException.class)
+                .hasMessage("sampler.options.grid: the grid has more than 100000 points");
+    }
+
+    @Test
     void rejectsBrokenJson() {
         assertThatThrownBy(() -> parser.parse("{\"name\": ")).hasMessageStartingWith("malformed JSON");
         // Advice meant for the parser's programmer is left out.
