@@ -310,9 +310,23 @@ final class ReadCommands {
                 if (i > 0) {
                     b.append(',');
                 }
-                b.append(c.matches(".*[\",\\r\\n].*") || c.startsWith(" ") ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
+                b.append(needsQuotes(c) ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
             }
             b.append('\n');
+        }
+
+        /**
+         * Whether a cell must be quoted (RFC 4180): a quote, a comma or a line break anywhere in it (Unicode's too,
+         * which some readers split lines on), or a space at an end. A regular expression's "." stops at a line
+         * break: a cell of two lines, or with \r\n, went out unquoted and split the row.
+         */
+        static boolean needsQuotes(String cell) {
+            for (int i = 0; i < cell.length(); i++) {
+                if ("\",\r\n\u0085\u2028\u2029".indexOf(cell.charAt(i)) >= 0) {
+                    return true;
+                }
+            }
+            return cell.startsWith(" ") || cell.endsWith(" ");
         }
 
         /**

@@ -88,6 +88,17 @@ class ReadCommandsTest {
     }
 
     @Test
+    void csvCellsWithLineBreaksAnywhereAreQuoted() throws Exception {
+        // "." stops at a line break: a cell of two lines went out unquoted, and its second line, a formula, became a row.
+        List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
+                {"number": 0, "state": "COMPLETE", "value": 1, "durationMillis": 7, "device": null, "reason": null,
+                 "params": {"a": "a\\n\\n=HYPERLINK(\\"http://x\\",\\"y\\")", "b": "x\\r\\ny", "c": "p\\u2028q,r", "d": "end "}}
+                """));
+        String csv = ReadCommands.Export.csv(trials);
+        assertThat(csv).endsWith("\"a\n\n=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"x\r\ny\",\"p\u2028q,r\",\"end \"\n");
+    }
+
+    @Test
     void csvHasAColumnPerMetricWithItsLastValueAndPerUserAttribute() throws Exception {
         // Ray Tune's results table has each trial's final metrics, Optuna's trials_dataframe its user attributes.
         List<JsonNode> trials = List.of(StudySource.JSON.readTree("""
