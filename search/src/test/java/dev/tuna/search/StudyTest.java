@@ -673,6 +673,11 @@ class StudyTest {
         }
         assertThat(study.trials()).filteredOn(t -> t.state() == TrialState.WAITING).extracting(FrozenTrial::fixedParams)
                 .containsExactly(Map.of("x", 2), Map.of("x", 4, "opt", "b"));
+        // Many points at once: each compared as one would be, a point twice in them queued once.
+        assertThat(study.enqueueIfNew(List.of(Map.of("x", 2.0), Map.of("x", 5), Map.of("x", 5.0, "opt", "a"),
+                Map.of("x", 5)))).isEqualTo(2);
+        assertThat(study.trials()).filteredOn(t -> t.state() == TrialState.WAITING).extracting(FrozenTrial::fixedParams)
+                .containsExactly(Map.of("x", 2), Map.of("x", 4, "opt", "b"), Map.of("x", 5), Map.of("x", 5.0, "opt", "a"));
     }
 
     @Test

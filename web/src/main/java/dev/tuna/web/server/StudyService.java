@@ -196,8 +196,8 @@ public final class StudyService implements AutoCloseable {
         Run run = runs.get(spec.name());
         if (run != null && run.active() && !run.stopped() && run.scheduled == null && asksNothingNew(stored, spec)) {
             // Points new to it join the run, where they fit in what it has left.
-            newPoints(run.study, spec.enqueue(), stored.get("trials") instanceof Number n ? n.intValue() : spec.trials())
-                    .forEach(run.study::enqueueIfNew);
+            run.study.enqueueIfNew(newPoints(run.study, spec.enqueue(),
+                    stored.get("trials") instanceof Number n ? n.intValue() : spec.trials()));
             return new Submitted(info, false); // the same spec again (a client's retry, say): it runs on
         }
         if (run != null && run.active()) {
@@ -342,8 +342,8 @@ public final class StudyService implements AutoCloseable {
             return List.of();
         }
         List<FrozenTrial> trials = study.trials();
-        List<Map<String, Object>> fresh = points.stream()
-                .filter(p -> trials.stream().noneMatch(t -> Study.wasGiven(t, p))).toList();
+        java.util.Set<Map<String, Object>> given = Study.givenPoints(trials);
+        List<Map<String, Object>> fresh = points.stream().filter(p -> !given.contains(Study.pointKey(p))).toList();
         int busy = (int) trials.stream().filter(t -> t.state() == TrialState.RUNNING || t.state() == TrialState.WAITING).count();
         int done = Study.counted(trials);
         int room = Math.max(0, total - done - busy - Study.interruptedToRerun(trials));
@@ -361,7 +361,7 @@ public final class StudyService implements AutoCloseable {
      */
     public static void queueGoingOn(Study study, List<Map<String, Object>> points, int total) {
         study.rerunInterrupted(total - study.countedTrials());
-        points.forEach(study::enqueueIfNew); // if another server going on with the same spec did not just queue it
+        study.enqueueIfNew(points); // if another server going on with the same spec did not just queue it
     }
 
     /** Clears what holds a study stopped: a user's stop, or a timeout that ran out. */
