@@ -111,6 +111,26 @@ public record ApiToken(String value, boolean created) {
         return bytes.length > 0 && MessageDigest.isEqual(bytes, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The key the dashboard's cookie holds for reads (event streams send no header): an HMAC of the token, so that the
+     * cookie, which the browser sends to any port of the host, carries no credential for changes and not the token.
+     */
+    public String readKey() {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(value.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return java.util.HexFormat.of().formatHex(mac.doFinal("tuna dashboard reads".getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this Java", e); // every Java has it
+        }
+    }
+
+    /** Whether {@code given} (a cookie's value) is this token's {@link #readKey}, compared in constant time. */
+    public boolean isReadKey(String given) {
+        byte[] bytes = given == null ? new byte[0] : given.strip().getBytes(StandardCharsets.UTF_8);
+        return bytes.length > 0 && MessageDigest.isEqual(bytes, readKey().getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Deletes the token file when this start made it: a start that failed must not leave a token never shown. */
     void forgetIfCreated(Path dataDir) {
         if (created) {

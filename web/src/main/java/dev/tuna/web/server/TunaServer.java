@@ -91,8 +91,11 @@ public final class TunaServer implements AutoCloseable {
         return t;
     });
 
-    /** The cookie in which the dashboard keeps the token for reads (event streams cannot send a header). */
-    static final String TOKEN_COOKIE = "tuna-token";
+    /**
+     * The prefix of the cookie in which the dashboard keeps the token's {@link ApiToken#readKey} for reads (event streams
+     * cannot send a header); the port it was reached on follows, so that two servers of one host keep one each.
+     */
+    static final String READ_COOKIE = "tuna-read-";
     /** A running study's {@code waiting} note while no node of its cluster can run trials. */
     static final String NO_WORKER = "no worker is up: its queued trials wait until one joins (tuna worker --db URL)";
     /** A trial number in a path: ASCII digits, no leading zero (Integer.parseInt also takes "+5", "05", "٥"). */
@@ -283,6 +286,16 @@ public final class TunaServer implements AutoCloseable {
             // token): see ImportanceCache.
             body.put("importance", importance.get(info, trials, completed));
             ctx.json(body);
+        });
+        app.post("/api/read-cookie", ctx -> {
+            // Past checkRequest, so the request carries the token where the server has one: the cookie then holds its
+            // read key, HttpOnly (no script reads it back), for this server's API paths only.
+            if (token != null) {
+                boolean https = ctx.scheme().equals("https") || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
+                ctx.header("Set-Cookie", readCookie(ctx) + "=" + token.readKey() + "; Path=/api; HttpOnly; SameSite=Strict"
+                        + (https ? "; Secure" : ""));
+            }
+            ctx.status(204);
         });
         app.post("/api/studies/{name}/stop", ctx -> {
             studies.stop(name(ctx));
@@ -486,9 +499,9 @@ public final class TunaServer implements AutoCloseable {
         }
         boolean mutating = ctx.method() == HandlerType.POST || ctx.method() == HandlerType.DELETE;
         if (!mutating && privateReads && ctx.path().startsWith("/api/") && !OPEN_READS.contains(ctx.path())
-                && !token.accepts(ctx.header("Authorization")) && !token.is(tokenCookie(ctx))) {
-            // Reads take the token from a cookie too: an event stream (EventSource) cannot send a header. Changes do
-            // not, so that no other site's page can make one with the cookie the browser would send along.
+                && !token.accepts(ctx.header("Authorization")) && !token.isReadKey(ctx.cookie(readCookie(ctx)))) {
+            // Reads take the token's read key from a cookie too: an event stream (EventSource) cannot send a header.
+            // Changes do not, so that no other site's page can make one with the cookie the browser would send along.
             throw unauthorized(ctx, "reads too");
         }
         if (mutating && token != null && !token.accepts(ctx.header("Authorization"))) {
@@ -510,14 +523,9 @@ public final class TunaServer implements AutoCloseable {
                 + " token it printed at its first start (kept in its data folder's api-token file)");
     }
 
-    /** The API token the dashboard keeps in a cookie for reads, URL-decoded; null when there is none. */
-    private static String tokenCookie(Context ctx) {
-        String raw = ctx.cookie(TOKEN_COOKIE);
-        try {
-            return raw == null ? null : java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+    /** The name of the read cookie of this server as the request reached it (its port). */
+    private static String readCookie(Context ctx) {
+        return READ_COOKIE + ctx.port();
     }
 
     /**

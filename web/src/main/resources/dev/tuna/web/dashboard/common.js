@@ -59,17 +59,24 @@ const Tuna = {
         if (method === 'GET') Tuna.readTokenDeclined = true;
         return r;
       }
-      Tuna.keepToken(given.trim());
+      await Tuna.keepToken(given.trim());
     }
   },
   /**
-   * Keeps the API token in this browser, and in a cookie for the API's paths: an event stream (EventSource) sends
-   * no header, and a server whose reads need the token takes it from there (for reads only, never for changes).
+   * Keeps the API token in this browser, and has the server set its read cookie: an event stream (EventSource) sends
+   * no header, and a server whose reads need the token takes a key for reads only from that cookie, which the server
+   * sets HttpOnly (the token itself in a cookie went to every port of the host). {@code Tuna.readCookie} is done when
+   * the cookie is (or the server refused the token).
    */
   keepToken(token) {
     localStorage.setItem('tuna-token', token);
-    document.cookie = 'tuna-token=' + encodeURIComponent(token) + '; path=/api; SameSite=Strict';
+    document.cookie = 'tuna-token=; path=/api; max-age=0'; // the token's own cookie, from before
+    Tuna.readCookie = fetch('/api/read-cookie', {method: 'POST', headers: {Authorization: 'Bearer ' + token}})
+      .catch(() => null);
+    return Tuna.readCookie;
   },
+  /** Done once the read cookie asked for on opening the page is set: event streams open after it. */
+  readCookie: Promise.resolve(null),
   /**
    * The buttons a study's state allows: stop what may start trials, resume what is stopped or idle, delete any
    * (after asking). A refusal is said in the page's #action-error until the next action; {@code after(deleted)}

@@ -1343,7 +1343,7 @@ if (!study) {
   restoreView();
   loaded = load();
   loaded.then(() => { if (info) compareChooser().catch(e => { document.getElementById('edf-error').textContent = e.message; }); });
-  const follow = () => loaded.then(() => { if (info) listen(); });
+  const follow = () => Promise.all([loaded, Tuna.readCookie]).then(() => { if (info) listen(); });
   if (document.readyState === 'complete') follow(); else window.addEventListener('load', follow);
   // An address whose fragment is edited by hand shows the view it names.
   window.addEventListener('hashchange', () => { restoreView(); if (info) table(); });

@@ -106,6 +106,7 @@ if (!study || number == null) {
 } else {
   load().then(() => {
     if (finished || !shown) return;
-    if (document.readyState === 'complete') listen(); else window.addEventListener('load', listen);
+    const afterCookie = () => Tuna.readCookie.then(listen);
+    if (document.readyState === 'complete') afterCookie(); else window.addEventListener('load', afterCookie);
   });
 }

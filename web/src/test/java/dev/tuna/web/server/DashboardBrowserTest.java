@@ -726,6 +726,32 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void onAServerWhoseReadsNeedTheTokenTheEventStreamsTakeAReadKeyFromAnHttpOnlyCookie(@TempDir Path guarded) {
+        try (ServerRuntime closed = ServerRuntime.start(guarded, "127.0.0.1", 0, Devices.cpu(1), Trainables.builtIn(), true)) {
+            Api holder = new Api(closed.port());
+            holder.token = closed.token().value();
+            assertThat(holder.post("/api/studies", Api.quadratic("private", 1, 1, 0)).status()).isEqualTo(201);
+            browser.get("http://127.0.0.1:" + closed.port() + "/"); // an origin of its own: no token kept for it yet
+            org.openqa.selenium.Alert asked = new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+            assertThat(asked.getText()).contains("API token for reads");
+            asked.sendKeys(closed.token().value());
+            asked.accept();
+            new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> !d.findElements(
+                    By.cssSelector("tr[data-study='private']")).isEmpty());
+            // The token is in no cookie a script (or another port of the host) sees; an event stream opens all the same.
+            assertThat((String) js("return document.cookie")).doesNotContain(closed.token().value());
+            Object state = ((org.openqa.selenium.JavascriptExecutor) browser).executeAsyncScript(
+                    "const done = arguments[arguments.length - 1];"
+                    + " Tuna.readCookie.then(() => { const es = new EventSource('/api/studies/private/events');"
+                    + " es.onopen = () => { es.close(); done('open'); };"
+                    + " es.onerror = () => { if (es.readyState === EventSource.CLOSED) done('refused'); }; });");
+            assertThat(state).isEqualTo("open");
+            js("localStorage.removeItem('tuna-token');");
+        }
+    }
+
     /** The study list's rows, top to bottom, read in one go (the list is redrawn every 3 s while a study runs). */
     @SuppressWarnings("unchecked")
     private List<String> studyRows() {

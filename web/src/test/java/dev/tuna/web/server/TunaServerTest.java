@@ -166,7 +166,8 @@ class TunaServerTest {
         assertThat(paths).containsExactlyInAnyOrder("/api/health", "/api/openapi.json", "/api/studies",
                 "/api/studies/{name}", "/api/studies/{name}/trials", "/api/studies/{name}/trials/{number}",
                 "/api/studies/{name}/best", "/api/studies/{name}/stop", "/api/studies/{name}/resume",
-                "/api/studies/{name}/events", "/api/studies/{name}/importance", "/api/studies/{name}/curves");
+                "/api/studies/{name}/events", "/api/studies/{name}/importance", "/api/studies/{name}/curves",
+                "/api/read-cookie");
         assertThat(doc.at("/paths/~1api~1studies~1{name}/delete")).isNotNull();
         // A trial may return an infinity, which the API sends as a string: its value's schema says so (a best value
         // is never NaN, which fails a trial).
@@ -831,12 +832,25 @@ class TunaServerTest {
             holder.token = token;
             assertThat(holder.post("/api/studies", Api.quadratic("q", 1, 1, 0)).status()).isEqualTo(201);
             assertThat(holder.get("/api/studies").status()).isEqualTo(200);
-            assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", "tuna-token=" + token)).status())
+            // The cookie holds a key for reads, set by the server HttpOnly for the token's holder: the token itself in a
+            // cookie went to every port of the host (cookies know no ports), and two servers of one host shared one.
+            assertThat(anyone.post("/api/read-cookie", "").status()).isEqualTo(401);
+            Api.Answer set = holder.post("/api/read-cookie", "");
+            assertThat(set.status()).isEqualTo(204);
+            String cookie = set.header("Set-Cookie");
+            String key = closed.token().readKey();
+            assertThat(cookie).isEqualTo("tuna-read-" + closed.port() + "=" + key + "; Path=/api; HttpOnly; SameSite=Strict");
+            assertThat(key).doesNotContain(token).hasSize(64);
+            String readCookie = "tuna-read-" + closed.port() + "=" + key;
+            assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", readCookie)).status())
                     .isEqualTo(200);
-            assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", "tuna-token=nope")).status())
-                    .isEqualTo(401);
+            for (String wrong : List.of("tuna-read-" + closed.port() + "=nope", "tuna-token=" + token,
+                    "tuna-read-1=" + key)) {
+                assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", wrong)).status()).as(wrong)
+                        .isEqualTo(401);
+            }
             // Changes never take the cookie: another site's page could make the browser send it along.
-            assertThat(anyone.raw("POST", "/api/studies/q/stop", Map.of("Host", host, "Cookie", "tuna-token=" + token))
+            assertThat(anyone.raw("POST", "/api/studies/q/stop", Map.of("Host", host, "Cookie", readCookie))
                     .status()).isEqualTo(401);
         }
     }
