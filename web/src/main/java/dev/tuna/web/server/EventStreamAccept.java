@@ -24,7 +24,8 @@ final class EventStreamAccept extends HttpFilter {
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         String accept = request.getHeader("Accept");
-        if (request.getRequestURI().endsWith("/events") && !EVENT_STREAM.equals(accept)
+        // "/events/" too: Javalin routes it to the stream as well (it answered an empty 200).
+        if (request.getRequestURI().matches(".*/events/?") && !EVENT_STREAM.equals(accept)
                 && TunaServer.acceptsEventStream(accept)) {
             request = new HttpServletRequestWrapper(request) {
                 @Override
