@@ -224,11 +224,26 @@ final class JournaledMapDb implements AutoCloseable {
      * snapshot's rename replaces the file, not the link. A link to a file not made yet names the file to make.
      */
     static Path linkTarget(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return path;
+        }
+        try {
+            return path.toRealPath();
+        } catch (IOException notThere) {
+            // A link to a file not made yet: followed as the system follows it, each link's target taken from the real
+            // folder of the link (not tidied first: "DATA/tuna.db -> ../shared/tuna.db", with DATA itself a link, goes
+            // up from where DATA leads).
+        }
         Path file = path;
         for (int hops = 0; hops < 40 && Files.isSymbolicLink(file); hops++) {
             try {
-                Path parent = file.toAbsolutePath().getParent();
-                file = parent.resolve(Files.readSymbolicLink(file)).normalize();
+                Path folder = file.toAbsolutePath().getParent();
+                try {
+                    folder = folder.toRealPath();
+                } catch (IOException e) {
+                    // as it is named, then
+                }
+                file = folder.resolve(Files.readSymbolicLink(file));
             } catch (IOException e) {
                 return file; // the open that follows says what is wrong with it
             }

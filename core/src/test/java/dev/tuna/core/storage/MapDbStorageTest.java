@@ -374,6 +374,17 @@ class MapDbStorageTest extends DurableStorageContractTest {
         try (MapDbStorage reopened = MapDbStorage.openReadOnly(real)) {
             assertThat(reopened.findStudy("through the link")).isPresent();
         }
+        // A link to a file not made yet, in a folder reached through a link: its "..", as the system reads it, goes up
+        // from where the folder's link leads, not from the link's own folder.
+        Path away = Files.createDirectories(dir.resolve("a/real"));
+        Files.createDirectories(dir.resolve("a/shared"));
+        Path data = Files.createSymbolicLink(dir.resolve("data"), away);
+        Files.createSymbolicLink(away.resolve("tuna.db"), Path.of("../shared/tuna.db"));
+        try (MapDbStorage open = MapDbStorage.open(data.resolve("tuna.db"))) {
+            open.createStudy("made through two links", Direction.MINIMIZE);
+        }
+        assertThat(dir.resolve("a/shared/tuna.db")).exists();
+        assertThat(dir.resolve("shared")).doesNotExist();
     }
 
     @Test

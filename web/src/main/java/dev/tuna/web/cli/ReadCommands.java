@@ -236,7 +236,11 @@ final class ReadCommands {
             String db = ServerRuntime.DB_FILE;
             boolean dataFile = name.equals(db) || name.startsWith(db + ".journal") || name.equals(db + ".tmp")
                     || name.equals(ApiToken.FILE);
-            if (dataFile && Files.exists(target.resolveSibling(ServerRuntime.DB_FILE))) {
+            // Or a data file by another name, that the folder's tuna.db links to: its journal is beside it.
+            boolean linkedDataFile = Files.exists(target.resolveSibling(name + ".journal"))
+                    || name.endsWith(".journal") && Files.exists(target.resolveSibling(name.substring(0,
+                    name.length() - ".journal".length())));
+            if (linkedDataFile || dataFile && Files.exists(target.resolveSibling(ServerRuntime.DB_FILE))) {
                 throw new UsageException("--output: " + output + " is a file of the data folder "
                         + target.getParent() + ": writing there would destroy its studies; choose another file");
             }

@@ -501,6 +501,18 @@ class StudyCommandsTest {
                     + data.toRealPath() + ": writing there would destroy its studies; choose another file");
         }
         assertThat(tuna("studies", "--data", data.toString()).out()).contains("2/2");
+        // A data file by another name, that a folder's tuna.db links to, is the folder's too.
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.move(data.resolve("tuna.db"), elsewhere.resolve("store.mapdb"));
+        Files.move(data.resolve("tuna.db.journal"), elsewhere.resolve("store.mapdb.journal"));
+        Files.createSymbolicLink(data.resolve("tuna.db"), elsewhere.resolve("store.mapdb"));
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("2/2");
+        for (Path target : List.of(elsewhere.resolve("store.mapdb"), elsewhere.resolve("store.mapdb.journal"))) {
+            TunaRun export = tuna("export", "ex", "--format", "csv", "-o", target.toString(), "--data", data.toString());
+            assertThat(export.code()).as(target.toString()).isEqualTo(2);
+            assertThat(export.err()).contains("writing there would destroy its studies");
+        }
+        assertThat(tuna("studies", "--data", data.toString()).out()).contains("2/2");
         // Beside them, a file of another name is written.
         assertThat(tuna("export", "ex", "--format", "csv", "-o", data.resolve("tuna.db.csv").toString(), "--data",
                 data.toString()).code()).isZero();
