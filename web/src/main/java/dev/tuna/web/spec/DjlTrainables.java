@@ -196,37 +196,60 @@ public final class DjlTrainables implements ObjectiveFactory {
     }
 
     /**
-     * Refuses a dataset whose files are not under the dataset folders, before anything about them is looked up (the
-     * refusal must not tell whether a file exists either); a link under a folder to a file outside it is refused too.
+     * Refuses a dataset whose files are not under the dataset folders: first by their names alone, so that a refusal
+     * tells nothing of a file elsewhere (not even whether it exists); then by the files the names lead to through links
+     * (the system follows a link before a ".." after it: {@code datasets/here/../../api-token}, with {@code here} a link
+     * to its own folder, reads the file beside the folder, though its name, tidied, is in it).
      */
     private void checkInDatasetFolders(String dataset, String field) {
-        for (String file : DatasetRegistry.files(dataset)) {
+        for (String file : DatasetRegistry.defaults().filesRead(dataset)) {
             java.nio.file.Path path;
             try {
-                path = java.nio.file.Path.of(file).toAbsolutePath().normalize();
+                path = java.nio.file.Path.of(file).toAbsolutePath();
             } catch (java.nio.file.InvalidPathException e) {
                 continue; // the files check says so
             }
-            List<java.nio.file.Path> realFolders = datasetFolders.stream().map(DjlTrainables::realPathOrSelf).toList();
-            if (!inside(path, datasetFolders) || !inside(realPathOrSelf(path), realFolders)) {
-                String kind = dataset.startsWith("idx:") ? "idx" : "csv";
-                throw new SpecException(field, kind + " " + file + ": a server reads dataset files only from its dataset"
-                        + " folders (" + datasetFolders.stream().map(Object::toString).collect(java.util.stream.Collectors
-                        .joining(", ")) + "): put the file there, or start the server with --datasets FOLDER");
+            List<java.nio.file.Path> realFolders = datasetFolders.stream().map(DjlTrainables::realFolder).toList();
+            if (!inside(path.normalize(), datasetFolders) || !inside(whereItLeads(path), realFolders)) {
+                throw new SpecException(field, (dataset.startsWith("idx:") ? "idx " : "csv ") + file + ": a server"
+                        + " reads dataset files only from its dataset folders (" + datasetFolders.stream()
+                        .map(Object::toString).collect(java.util.stream.Collectors.joining(", ")) + "): put the file"
+                        + " there, or start the server with --datasets FOLDER");
             }
         }
     }
 
     private static boolean inside(java.nio.file.Path path, List<java.nio.file.Path> folders) {
-        return folders.stream().anyMatch(folder -> path.startsWith(folder) && !path.equals(folder));
+        return path != null && folders.stream().anyMatch(folder -> path.startsWith(folder) && !path.equals(folder));
     }
 
-    /** What a path names through links (a folder or a file under a dataset folder). */
-    private static java.nio.file.Path realPathOrSelf(java.nio.file.Path path) {
+    /**
+     * The file a path leads to as the system resolves it (links first, then ".."); for a file not there, its folder's
+     * real path and its name (its name tidied where there is no such folder), or null for a ".." or a broken link.
+     */
+    private static java.nio.file.Path whereItLeads(java.nio.file.Path path) {
         try {
             return path.toRealPath();
+        } catch (java.io.IOException missing) {
+            java.nio.file.Path name = path.getFileName();
+            if (name == null || name.toString().equals("..") || java.nio.file.Files.isSymbolicLink(path)) {
+                return null;
+            }
+            try {
+                return path.getParent().toRealPath().resolve(name);
+            } catch (java.io.IOException e) {
+                // No folder either: no file to read here (on a cluster, its workers may have it), nothing to tell.
+                return path.normalize();
+            }
+        }
+    }
+
+    /** A dataset folder as the files under it lead back to it: its real path, or as given while it is not there. */
+    private static java.nio.file.Path realFolder(java.nio.file.Path folder) {
+        try {
+            return folder.toRealPath();
         } catch (java.io.IOException e) {
-            return path; // not there: the files check says so
+            return folder;
         }
     }
 

@@ -216,6 +216,16 @@ class DjlTrainablesTest {
             java.nio.file.Files.createSymbolicLink(link, secret);
             assertThatThrownBy(() -> server.parse(spec.formatted("csv:" + link + "?label=nope")))
                     .hasMessageContaining("a server reads dataset files only from its dataset folders");
+            // A link to a folder, then "..": the system follows the link first, so the name, tidied, is in the folder
+            // while the file read is beside it.
+            java.nio.file.Path here = folder.resolve("here");
+            java.nio.file.Files.deleteIfExists(here);
+            java.nio.file.Files.createSymbolicLink(here, java.nio.file.Path.of("."));
+            assertThatThrownBy(() -> server.parse(spec.formatted("csv:" + here + "/../secret.csv?label=nope")))
+                    .hasMessageContaining("a server reads dataset files only from its dataset folders");
+            // A set that reads no files is told so, not sent to the folders.
+            assertThatThrownBy(() -> server.parse(spec.formatted("moons:/x")))
+                    .hasMessageContaining("takes nothing after ':'");
             assertThat(server.parse(spec.formatted("csv:" + data + "?label=label")).name()).isEqualTo("x");
         }
         // tuna run reads the files of the user who runs it.

@@ -285,8 +285,20 @@ public final class DatasetRegistry {
         return Optional.empty();
     }
 
+    /**
+     * The files a dataset name reads, as its set takes them (none for a set that reads no files, {@code moons:x}); an
+     * unknown name reads none (the check of the name says so).
+     */
+    public List<String> filesRead(String spec) {
+        try {
+            return factory(spec).readsFiles() ? files(spec) : List.of();
+        } catch (IllegalArgumentException unknown) {
+            return List.of();
+        }
+    }
+
     /** The files a spec reads: none, a csv's path (which may hold a comma), or idx's images and labels. */
-    public static List<String> files(String spec) {
+    private static List<String> files(String spec) {
         String argument = argument(spec);
         if (argument == null) {
             return List.of();
