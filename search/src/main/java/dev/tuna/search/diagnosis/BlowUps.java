@@ -69,7 +69,9 @@ public final class BlowUps {
      * best so far having given back at least half of its progress from the first value to the best on a log scale
      * (above the geometric mean of the two), with the next value no lower: a loss that blew up stays up, one that comes
      * straight back down had a spike, as a warm restart of the learning rate makes (SGDR: a training loss at 0.043 at
-     * the end of a cycle, 0.35 at the restart, then 0.3, 0.2, was called diverged); or {@code null}. The geometric mean
+     * the end of a cycle, 0.35 at the restart, then 0.3, 0.2, was called diverged); a value above the first needs no
+     * next one (all progress lost: 2.3, 0.05, 3.0, 2.9, 2.8 diverged at 3.0); or {@code null}. A spike on the last
+     * value is not reported until a next one says whether it stays. The geometric mean
      * keeps a loss that has converged near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called
      * diverged: relative to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a
      * spike (1e6, 1, 1000) does not hide the blow-up after it.
@@ -92,7 +94,11 @@ public final class BlowUps {
             pending = null;
             if (best > 0 && best < Double.POSITIVE_INFINITY && v > factor * best
                     && !(first > best && v < Math.sqrt(first * best))) {
-                pending = new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
+                BlowUp blowUp = new BlowUp(e.getKey(), v, times(factor, "its best so far", v, best));
+                if (v > first) {
+                    return blowUp; // all its progress lost: no restart of the learning rate goes back that far
+                }
+                pending = blowUp;
             }
             if (Double.isFinite(v)) {
                 best = Math.min(best, v);

@@ -206,11 +206,10 @@ public final class Diagnoser {
             // The training loss where it was logged last by then: it may be logged at other steps than the validation loss.
             Map.Entry<Integer, Double> trainAtLowest = train.floorEntry(lowest.getKey());
             double trainAtEnd = train.lastEntry().getValue();
-            List<Double> fromLowest = finite(val.tailMap(lowest.getKey(), true).values());
             double end = val.lastEntry().getValue();
             if (after.size() >= windowSteps && trainAtLowest != null && trainAtEnd < trainAtLowest.getValue()
-                    && trainAtLowest.getValue() <= lossFactor * lowest.getValue()
-                    && rose(fromLowest, lowest.getValue())) {
+                    && (lowest.getValue() <= 0 || trainAtLowest.getValue() <= lossFactor * lowest.getValue())
+                    && rose(val.tailMap(lowest.getKey(), true), lowest.getValue())) {
                 return new Diagnosis(Diagnosis.OVERFITTING, after.firstKey(), valLoss + " rose from " + fmt(lowest.getValue())
                         + " at step " + lowest.getKey() + " to " + fmt(end) + " at step " + val.lastKey() + " while "
                         + trainLoss + " fell from " + fmt(trainAtLowest.getValue()) + " to " + fmt(trainAtEnd));
@@ -220,36 +219,65 @@ public final class Diagnoser {
     }
 
     /**
-     * Whether a validation loss rose for good after its lowest point: the mean of its last {@code windowSteps} values is
-     * at least {@code minRise} above that point, and the values after it rise along a line whose slope is at least
-     * {@value #NOISE_MULTIPLE} standard errors above zero, the error reckoned from the curve's {@link #noise}, or that
-     * mean is over {@link #CLEAR_RISE} above it. A
-     * converged, noisy validation loss (2% of noise, 60 epochs) was called overfitting in about half of the runs: its
-     * last value against its lowest, which is the luckiest.
+     * Whether a validation loss rose for good after its lowest point (the first of {@code fromLowest}): the mean of its
+     * last {@code windowSteps} values is at least {@code minRise} above that point, and either over {@link #CLEAR_RISE}
+     * above it, or the values after it rise along a line (by step) whose slope is at least {@value #NOISE_MULTIPLE}
+     * standard errors above zero. The error is reckoned from the curve's {@link #noise}, widened where the values
+     * wander rather than jump about (noise that carries from one step to the next: the lag-1 autocorrelation of the
+     * line's residuals). A converged, noisy validation loss (2% of noise, 60 epochs) was called overfitting in about
+     * half of the runs: its last value against its lowest, which is the luckiest.
      */
-    private boolean rose(List<Double> fromLowest, double lowest) {
-        int n = fromLowest.size() - 1; // the values after the lowest
-        double end = 0;
-        for (double v : fromLowest.subList(Math.max(1, n + 1 - windowSteps), n + 1)) {
-            end += v;
+    private boolean rose(NavigableMap<Integer, Double> fromLowest, double lowest) {
+        List<double[]> after = new ArrayList<>(); // step, value
+        List<Double> values = new ArrayList<>();
+        for (Map.Entry<Integer, Double> e : fromLowest.entrySet()) {
+            if (Double.isFinite(e.getValue())) {
+                values.add(e.getValue());
+                if (values.size() > 1) { // after the lowest
+                    after.add(new double[] {e.getKey(), e.getValue()});
+                }
+            }
         }
-        end /= Math.min(windowSteps, n);
-        if (!(end > lowest * (1 + minRise))) {
+        int n = after.size();
+        if (n == 0) {
             return false;
         }
-        double meanX = (n - 1) / 2.0;
+        double end = 0;
+        for (double[] p : after.subList(Math.max(0, n - windowSteps), n)) {
+            end += p[1] / Math.min(windowSteps, n);
+        }
+        double scale = Math.abs(lowest); // a loss may be negative (a Gaussian's negative log-likelihood)
+        if (!(end > lowest + minRise * scale)) {
+            return false;
+        }
+        if (end > lowest + CLEAR_RISE * scale) {
+            return true;
+        }
+        double meanX = 0;
         double meanY = 0;
-        for (double v : fromLowest.subList(1, n + 1)) {
-            meanY += v / n;
+        for (double[] p : after) {
+            meanX += p[0] / n;
+            meanY += p[1] / n;
         }
         double sxy = 0;
         double sxx = 0;
-        for (int i = 0; i < n; i++) {
-            sxy += (i - meanX) * (fromLowest.get(i + 1) - meanY);
-            sxx += (i - meanX) * (i - meanX);
+        for (double[] p : after) {
+            sxy += (p[0] - meanX) * (p[1] - meanY);
+            sxx += (p[0] - meanX) * (p[0] - meanX);
         }
         double slope = sxx > 0 ? sxy / sxx : 0;
-        return end > lowest * (1 + CLEAR_RISE) || slope > 0 && slope * Math.sqrt(sxx) > NOISE_MULTIPLE * noise(fromLowest);
+        double lag = 0;
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            double residual = after.get(i)[1] - meanY - slope * (after.get(i)[0] - meanX);
+            squares += residual * residual;
+            if (i + 1 < n) {
+                lag += residual * (after.get(i + 1)[1] - meanY - slope * (after.get(i + 1)[0] - meanX));
+            }
+        }
+        double r = squares > 0 ? Math.max(0, Math.min(0.9, lag / squares)) : 0;
+        double error = noise(values) * Math.sqrt((1 + r) / (1 - r)) / Math.sqrt(sxx);
+        return slope > 0 && slope > NOISE_MULTIPLE * error;
     }
 
     /**

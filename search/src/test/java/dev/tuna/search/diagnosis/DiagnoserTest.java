@@ -178,6 +178,16 @@ class DiagnoserTest {
                 "train_loss", curve(0.07, 0.069, 0.068, 0.067, 0.066, 0.065, 0.064, 0.064, 0.063));
         assertThat(diagnoser.diagnose(flat, Direction.MINIMIZE)).extracting(Diagnosis::name)
                 .doesNotContain(Diagnosis.OVERFITTING);
+        // Nor a negative loss (a Gaussian's negative log-likelihood) that wobbles there: "25% above -1.52" was -1.9.
+        FrozenTrial negative = metrics("val_loss", curve(-1.0, -1.4, -1.5, -1.52, -1.50, -1.51, -1.49, -1.5),
+                "train_loss", curve(-1.0, -1.5, -1.7, -1.8, -1.805, -1.81, -1.812, -1.815));
+        assertThat(diagnoser.diagnose(negative, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .doesNotContain(Diagnosis.OVERFITTING);
+        // One that turns up while the training loss falls overfits (its "4x the training loss" check held no number below 0).
+        FrozenTrial rising = metrics("val_loss", curve(-1.0, -1.4, -1.5, -1.45, -1.35, -1.2, -1.0),
+                "train_loss", curve(-1.0, -1.5, -1.7, -1.8, -1.9, -2.0, -2.1));
+        assertThat(diagnoser.diagnose(rising, Direction.MINIMIZE)).extracting(Diagnosis::name)
+                .contains(Diagnosis.OVERFITTING);
         java.util.Random random = new java.util.Random(7);
         int called = 0;
         for (int run = 0; run < 100; run++) {

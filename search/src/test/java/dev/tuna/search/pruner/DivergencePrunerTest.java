@@ -52,6 +52,14 @@ class DivergencePrunerTest {
         assertThat(report(u, 4, Map.of("train_loss", 1.25)).prune()).as("it may come straight back down").isFalse();
         assertThat(report(u, 5, Map.of("train_loss", 1.3)).reason())
                 .isEqualTo("diverged: train_loss at step 4 is over 4x its best so far: 1.25 > 4 x 0.3");
+        // Back above its first value, all its progress is lost: diverged at once, though it then falls slowly.
+        Trial lost = study.ask();
+        double[] back = {2.3, 0.5, 0.1, 0.05};
+        for (int i = 0; i < back.length; i++) {
+            report(lost, i + 1, Map.of("train_loss", back[i]));
+        }
+        assertThat(report(lost, 5, Map.of("train_loss", 3.0)).reason())
+                .isEqualTo("diverged: train_loss at step 5 is over 4x its best so far: 3 > 4 x 0.05");
         // A warm restart of the learning rate (SGDR) lifts the loss for a step; it falls again, and is no divergence.
         Trial restart = study.ask();
         double[] sgdr = {2.3, 1.5, 0.8, 0.4, 0.15, 0.043, 0.35, 0.3, 0.2, 0.1, 0.03};
