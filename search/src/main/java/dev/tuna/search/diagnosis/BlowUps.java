@@ -154,12 +154,13 @@ public final class BlowUps {
     }
 
     /**
-     * Whether a NaN or infinite value of the metric {@code name} is a sign of divergence: a loss (a name with "loss"
-     * in it, or one of {@code watched}) or another of {@code watched} (the gradient norm). A NaN precision before the
-     * model predicts any positive (0 / 0) is no divergence.
+     * Whether a NaN or infinite value of the metric {@code name} is a sign of divergence: of any metric but a ratio that
+     * is 0 / 0, or undefined, in a healthy run (a precision before the model predicts any positive, a recall, an F1, an
+     * AUC on a batch of one class: a name holding "precision", "recall", "f1" or "auc").
      */
-    public static boolean divergesWhenNotFinite(String name, java.util.Collection<String> watched) {
-        return watched.contains(name) || name.toLowerCase(Locale.ROOT).contains("loss");
+    public static boolean divergesWhenNotFinite(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return !(lower.contains("precision") || lower.contains("recall") || lower.contains("f1") || lower.contains("auc"));
     }
 
     /**

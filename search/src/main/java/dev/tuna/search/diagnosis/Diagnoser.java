@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * {@code train_loss}, {@code val_loss} and {@code grad_norm} (names configurable). Each finding is reported once,
  * at the step where it first began:
  * <ul>
- *   <li><b>diverged</b>: a NaN or infinite value of the objective, a loss or the gradient norm (see
- *       {@link BlowUps#divergesWhenNotFinite}), a loss ({@code train_loss}, {@code val_loss}, the objective when it is
+ *   <li><b>diverged</b>: a NaN or infinite value of the objective or of a metric (but a precision, recall, F1 or AUC,
+ *       which are 0 / 0 in healthy runs: see {@link BlowUps#divergesWhenNotFinite}), a loss ({@code train_loss}, {@code val_loss}, the objective when it is
  *       minimised) above {@code lossFactor} (4) times its first value or its best so far, there to stay (see
  *       {@link BlowUps#lossAbove}; not the validation loss while the training loss falls below it:
  *       {@link BlowUps#validationLossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
@@ -132,8 +132,7 @@ public final class Diagnoser {
         Map<String, NavigableMap<Integer, Double>> curves = new TreeMap<>(trial.metrics());
         curves.put("the objective", trial.intermediateValues());
         for (Map.Entry<String, NavigableMap<Integer, Double>> c : curves.entrySet()) {
-            if (c.getKey().equals("the objective")
-                    || BlowUps.divergesWhenNotFinite(c.getKey(), List.of(trainLoss, valLoss, gradNorm))) {
+            if (c.getKey().equals("the objective") || BlowUps.divergesWhenNotFinite(c.getKey())) {
                 first = earlier(first, finding(Diagnosis.DIVERGED, c.getKey(), BlowUps.notFinite(c.getValue())));
             }
         }

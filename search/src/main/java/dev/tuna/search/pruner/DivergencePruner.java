@@ -15,8 +15,8 @@ import java.util.Objects;
 /**
  * Prunes a trial that diverged, at once, without comparing it with other trials:
  * <ul>
- *   <li>a NaN or infinite intermediate value, loss (a metric with "loss" in its name, or one of {@code lossMetrics}) or
- *       gradient norm (other metrics, a precision that is 0 / 0 before any positive prediction, are left alone);</li>
+ *   <li>a NaN or infinite intermediate value or metric (but a precision, recall, F1 or AUC, which are 0 / 0 in healthy
+ *       runs: a precision before the model predicts any positive; see {@link BlowUps#divergesWhenNotFinite});</li>
  *   <li>a loss above {@code lossFactor} (default 4) times its first value, or times its best so far once it has
  *       given back half of its progress from the first value on a log scale and the next value is no lower (a spike that
  *       comes straight down, as at a warm restart of the learning rate, is not pruned; see {@link BlowUps#lossAbove});
@@ -64,10 +64,8 @@ public final class DivergencePruner implements Pruner {
     @Override
     public PruneDecision prune(Study study, FrozenTrial trial) {
         String why = diverged("its value", BlowUps.notFinite(trial.intermediateValues()));
-        List<String> watched = new java.util.ArrayList<>(lossMetrics);
-        watched.add(gradNormMetric);
         for (Map.Entry<String, NavigableMap<Integer, Double>> m : trial.metrics().entrySet()) {
-            if (why == null && BlowUps.divergesWhenNotFinite(m.getKey(), watched)) {
+            if (why == null && BlowUps.divergesWhenNotFinite(m.getKey())) {
                 why = diverged(m.getKey(), BlowUps.notFinite(m.getValue()));
             }
         }

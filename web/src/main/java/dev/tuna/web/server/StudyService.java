@@ -525,6 +525,7 @@ public final class StudyService implements AutoCloseable {
         return Study.builder(spec.name()).direction(spec.direction())
                 .sampler(SamplerFactory.create(spec.sampler(), spec.space(), spec.name()))
                 .pruner(PrunerFactory.create(spec.pruner(), "pruner"))
+                .diagnoser(PrunerFactory.diagnoser(spec.pruner()))
                 .storage(storage).create();
     }
 

@@ -54,6 +54,20 @@ public final class PrunerFactory {
         return new PrunerSpec(spec.type(), o.resolved(), parts);
     }
 
+    /**
+     * The diagnoser of a spec's studies: it sees divergence as the spec's divergence pruner does, so that a trial the
+     * pruner let run on ({@code objectiveCollapse: false}, for a score that starts near zero) is not shown diverged.
+     */
+    public static dev.tuna.search.diagnosis.Diagnoser diagnoser(PrunerSpec spec) {
+        return dev.tuna.search.diagnosis.Diagnoser.builder().objectiveCollapse(!collapseOff(resolved(spec, "pruner")))
+                .build();
+    }
+
+    private static boolean collapseOff(PrunerSpec resolved) {
+        return resolved.type().equals("divergence") && !resolved.options().path("objectiveCollapse").asBoolean(true)
+                || resolved.anyOf().stream().anyMatch(PrunerFactory::collapseOff);
+    }
+
     private static Pruner create(PrunerSpec spec, String path, JsonFields o) {
         Pruner pruner;
         try {

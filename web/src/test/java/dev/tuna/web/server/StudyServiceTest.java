@@ -101,6 +101,32 @@ class StudyServiceTest {
     }
 
     @Test
+    void aSpecsStudyDiagnosesDivergenceAsItsDivergencePrunerSeesIt() {
+        // A score that starts near zero and jumps about, with the pruner's collapse check off: the pruner let the trial
+        // run, and the dashboard still showed it "diverged".
+        String spec = """
+                {"name": "%s", "trials": 1, "direction": "maximize", "trainable": {"type": "quadratic"},
+                 "space": {"x": {"type": "float", "low": 0, "high": 1}},
+                 "pruner": {"type": "anyOf", "anyOf": [{"type": "median"}, {"type": "divergence", "objectiveCollapse": %s}]}}
+                """;
+        for (boolean collapse : new boolean[] {true, false}) {
+            StudySpec parsed = new dev.tuna.web.spec.StudySpecParser(Trainables.builtIn())
+                    .parse(spec.formatted("c" + collapse, collapse));
+            Study study = StudyService.study(parsed, new InMemoryStorage());
+            double[] curve = {0.6, 0.7, 0.1, 0.1, 0.1, 0.1};
+            study.optimize(trial -> {
+                for (int i = 0; i < curve.length; i++) {
+                    trial.report(i + 1, curve[i]);
+                }
+                return 0.1;
+            }, 1);
+            List<String> found = dev.tuna.search.diagnosis.Diagnosis.of(study.trials().get(0)).stream()
+                    .map(dev.tuna.search.diagnosis.Diagnosis::name).toList();
+            assertThat(found.contains("diverged")).as("collapse check " + collapse + ": " + found).isEqualTo(collapse);
+        }
+    }
+
+    @Test
     void aRunWhoseDatabaseFailedForAMomentTriesAgainAndFinishes() throws InterruptedException {
         FlakyDispatch dispatch = new FlakyDispatch(2, () -> new IllegalStateException("could not count the jobs",
                 new StorageException("connection refused")));
