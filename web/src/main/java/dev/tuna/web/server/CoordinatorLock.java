@@ -35,8 +35,9 @@ final class CoordinatorLock implements AutoCloseable {
     static final int CHECK_SECONDS = 10;
     /**
      * How long the lock's session may send nothing before the database ends it (PostgreSQL 14's
-     * {@code idle_session_timeout}), freeing the lock: a server that hangs, or whose machine is gone while its connection
-     * lingers (until TCP gives up, hours), kept every new server out. A live server looks at its lock every
+     * {@code idle_session_timeout}), freeing the lock: a server stopped (SIGSTOP, a paused machine), or whose machine is
+     * gone while its connection lingers (until TCP gives up, hours), kept every new server out. (A server whose checks
+     * still run, however stuck the rest of it is, keeps it.) A live server looks at its lock every
      * {@value #CHECK_SECONDS} s, so only six missed checks in a row lose it; it then takes it again at its next check,
      * unless another server took it meanwhile ({@link #lost}).
      */
@@ -70,7 +71,7 @@ final class CoordinatorLock implements AutoCloseable {
     }
 
     /**
-     * Takes the lock of the database.
+     * Takes the lock of the cluster (its database schema).
      *
      * @throws IllegalStateException naming {@code --db} when another server holds it or the database cannot say
      */
@@ -127,10 +128,19 @@ final class CoordinatorLock implements AutoCloseable {
                         + (name == null || name.isBlank() ? "" : " (" + name + ")")
                         + (from == null ? "" : " from " + from)
                         + (since == null ? "" : " since " + since.toInstant())
-                        + "; if that server hangs or its machine is gone, the database ends its session "
-                        + IDLE_LIMIT.toSeconds() + " s after its last check, or end it now to free the lock: SELECT"
-                        + " pg_terminate_backend(" + rs.getInt(1) + ")");
+                        + "; if that server hangs or its machine is gone, " + (expires(c) ? "the database ends its"
+                        + " session " + IDLE_LIMIT.toSeconds() + " s after its last check, or " : "") + "end its"
+                        + " session " + (expires(c) ? "now " : "") + "to free the lock: SELECT pg_terminate_backend("
+                        + rs.getInt(1) + ")");
             }
+        }
+    }
+
+    /** Whether the database ends an idle lock session: PostgreSQL 14 and later ({@code idle_session_timeout}). */
+    private static boolean expires(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('server_version_num')::int >= 140000");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
         }
     }
 

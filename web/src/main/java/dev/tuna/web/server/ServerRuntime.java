@@ -57,7 +57,11 @@ public final class ServerRuntime implements AutoCloseable {
     /** How long a stopping server lets the trials running on its own slots finish before it fails them. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
-    /** Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). */
+    /**
+     * Starts serving the studies of {@code data} on {@code host:port} (port 0: any free port). The trainables check the
+     * specs it takes: give them {@code Trainables.forServer}, as {@code tuna serve} does, where whoever may submit is
+     * not trusted with every file this process can read ({@code Trainables.builtIn()} reads any dataset file).
+     */
     public static ServerRuntime start(Path data, String host, int port, Devices devices, ObjectiveFactory trainables) {
         return start(data, host, port, devices, trainables, false);
     }

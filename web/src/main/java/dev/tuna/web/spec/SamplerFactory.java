@@ -178,8 +178,8 @@ public final class SamplerFactory {
             }
             return values;
         }
-        FloatDistribution f = (FloatDistribution) d;
-        long n = Math.round((f.high() - f.low()) / f.step());
+        FloatDistribution f = (FloatDistribution) d; // stepped: the rest pointCount refused
+        long n = pointCount(name, d) - 1;
         List<Object> values = new ArrayList<>();
         for (long k = 0; k <= n; k++) {
             values.add(Math.min(f.high(), f.low() + k * f.step()));

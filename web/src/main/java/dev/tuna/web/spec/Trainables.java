@@ -46,12 +46,16 @@ public final class Trainables implements ObjectiveFactory {
      * read any file its account can.
      */
     public static Trainables forServer(boolean cluster, List<java.nio.file.Path> datasetFolders) {
-        return new Trainables(List.of(new FunctionTrainables(),
-                new DjlTrainables(TrainableRegistry.defaults(), !cluster, java.util.Objects.requireNonNull(datasetFolders))));
+        return builtIn(!cluster, java.util.Objects.requireNonNull(datasetFolders));
     }
 
     private static Trainables builtIn(boolean filesHere) {
-        return new Trainables(List.of(new FunctionTrainables(), new DjlTrainables(TrainableRegistry.defaults(), filesHere)));
+        return builtIn(filesHere, null);
+    }
+
+    private static Trainables builtIn(boolean filesHere, List<java.nio.file.Path> datasetFolders) {
+        return new Trainables(List.of(new FunctionTrainables(),
+                new DjlTrainables(TrainableRegistry.defaults(), filesHere, datasetFolders)));
     }
 
     @Override

@@ -286,7 +286,7 @@ class ClusterTest {
                 // Which server, and how to free the lock of one that hangs (it blocked every new server for good).
                 .hasMessageContaining("(tuna serve " + ProcessHandle.current().pid() + "@")
                 .hasMessageMatching(".*if that server hangs or its machine is gone, the database ends its session 60 s"
-                        + " after its last check, or end it now to free the lock: SELECT pg_terminate_backend\\(\\d+\\)")
+                        + " after its last check, or end its session now to free the lock: SELECT pg_terminate_backend\\(\\d+\\)")
                 .extracting(Throwable::getMessage).asString().doesNotContain("\n");
         assertThat(api.get("/api/health").status()).isEqualTo(200); // the first goes on
 
