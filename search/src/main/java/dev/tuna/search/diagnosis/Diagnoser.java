@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * at the step where it first began:
  * <ul>
  *   <li><b>diverged</b>: a NaN or infinite value of the objective or of a metric (but a precision, recall, F1 or AUC,
- *       which are 0 / 0 in healthy runs: see {@link BlowUps#divergesWhenNotFinite}), a loss ({@code train_loss}, {@code val_loss}, the objective when it is
- *       minimised) above {@code lossFactor} (4) times its first value or its best so far, there to stay (see
+ *       which are 0 / 0 in healthy runs: see {@link BlowUps#divergesWhenNotFinite}), a loss ({@code train_loss},
+ *       {@code val_loss}, the objective when it is minimised) above {@code lossFactor} (4) times its first value or
+ *       its best so far, there to stay (see
  *       {@link BlowUps#lossAbove}; not the validation loss while the training loss falls below it:
  *       {@link BlowUps#validationLossAbove}), or a maximised objective that collapsed, under half its best for 3 steps
  *       in a row (see {@link BlowUps#objectiveCollapsed}; {@link Builder#objectiveCollapse} turns it off);</li>
