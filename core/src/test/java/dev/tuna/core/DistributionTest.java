@@ -132,6 +132,15 @@ class DistributionTest {
         assertThat(new IntDistribution(1, 2, true, 1).log()).isTrue();
         assertThat(new IntDistribution(Integer.MIN_VALUE, Integer.MAX_VALUE).high()).isEqualTo(Integer.MAX_VALUE);
         assertThat(CategoricalDistribution.of(List.of("1", 1, "true", true)).choices()).hasSize(4);
+        // Far from zero, rounding to the range's magnitude is most of a step: the range was refused, or the values its
+        // samplers drew (low + k step) were not on its steps.
+        assertThat(new FloatDistribution(1e6, 1e6 + 1000 * 1e-6, false, 1e-6).step()).isEqualTo(1e-6);
+        FloatDistribution far = new FloatDistribution(1e10, 1e10 + 1, false, 0.1);
+        for (int i = 0; i < 1000; i++) {
+            Object drawn = far.fromUnit(i / 1000.0);
+            assertThat(far.containsInternal(far.toInternal(drawn))).as("%s", drawn).isTrue();
+        }
+        assertThat(far.containsInternal(1e10 + 0.05)).as("half a step off").isFalse();
     }
 
     @Test
