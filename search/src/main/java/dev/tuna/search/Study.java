@@ -370,7 +370,7 @@ public final class Study {
      * @return the finished trial
      */
     public FrozenTrial tell(Trial trial, double value) {
-        return complete(endHandle(trial), value);
+        return complete(endHandle(Objects.requireNonNull(trial, "trial")), value);
     }
 
     /**
@@ -390,7 +390,7 @@ public final class Study {
      */
     public FrozenTrial tell(Trial trial, TrialState state) {
         checkEndState(state); // before the handle is marked finished: a refused call changes nothing
-        return end(endHandle(trial), state, trial.pruneReason());
+        return end(endHandle(Objects.requireNonNull(trial, "trial")), state, trial.pruneReason());
     }
 
     /**
@@ -482,7 +482,11 @@ public final class Study {
             return;
         }
         try {
-            List<Diagnosis> found = diagnoser.diagnose(storage.trial(name, number), direction, failure);
+            FrozenTrial trial = storage.trial(name, number);
+            if (trial.state() != TrialState.RUNNING) {
+                return; // ended already (told twice): the finish that follows says so, not a failed diagnosis's warning
+            }
+            List<Diagnosis> found = diagnoser.diagnose(trial, direction, failure);
             if (!found.isEmpty()) {
                 storage.setSystemAttr(name, number, Diagnosis.ATTR, found.stream().map(Diagnosis::toMap).toList());
             }

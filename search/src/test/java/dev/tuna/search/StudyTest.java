@@ -513,6 +513,28 @@ class StudyTest {
     }
 
     @Test
+    void aTrialToldTwiceIsRefusedWithoutAWordOfItsDiagnosis() {
+        Study study = study("told-twice");
+        Trial trial = study.ask();
+        for (int i = 0; i < 10; i++) {
+            trial.report(i, 1.0); // a plateau: the first tell stores it as a diagnosis
+        }
+        study.tell(trial, 1.0);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThatThrownBy(() -> study.tell(trial, 2.0)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is COMPLETE");
+        } finally {
+            System.setErr(err);
+        }
+        // It warned first that diagnosing the trial's curves had failed.
+        assertThat(said.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("diagnosing");
+        assertThatThrownBy(() -> study.tell((Trial) null, 1.0)).isInstanceOf(NullPointerException.class).hasMessage("trial");
+    }
+
+    @Test
     void badStepsAndNamesAreRefusedClearly() {
         Trial trial = study("bad-calls").ask();
         assertThatThrownBy(() -> trial.report(-1, 1.0)).isInstanceOf(IllegalArgumentException.class)
