@@ -74,7 +74,14 @@ public final class Study {
     private final Pruner pruner;
     private final Storage storage;
     private final Diagnoser diagnoser; // null: no diagnoses
-    private final ReentrantLock askLock = new ReentrantLock();
+    /**
+     * The ask lock of each study in this process, by its storage (the one under any {@link StudyBoundStorage}) and name:
+     * one per study, not per {@code Study} object, so that two objects of one study (a thread each, as Optuna's
+     * {@code load_study} habit goes) ask one at a time too. With a lock per object they ran grid points twice on MapDB.
+     */
+    private static final Map<Storage, Map<String, ReentrantLock>> ASK_LOCKS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private final ReentrantLock askLock;
     private final Set<TrialLoop> loops = ConcurrentHashMap.newKeySet();
 
     private Study(String name, Direction direction, Sampler sampler, Pruner pruner, Storage storage, Diagnoser diagnoser) {
@@ -84,6 +91,8 @@ public final class Study {
         this.pruner = pruner;
         this.storage = storage;
         this.diagnoser = diagnoser;
+        this.askLock = ASK_LOCKS.computeIfAbsent(underlying(storage), k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(name, k -> new ReentrantLock());
     }
 
     /** Starts building the study of this name. */
@@ -565,8 +574,8 @@ public final class Study {
      * As {@link #enqueue}, unless a trial of the study was already given these parameters (Optuna's
      * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under this object's ask
      * lock and the storage's lock of the study ({@link Storage#exclusively}: across processes on PostgreSQL), so that
-     * two callers cannot both queue the point; as for asks, two {@code Study} objects of one study in one process on
-     * a storage without such a lock (in memory, MapDB) are not kept apart.
+     * two callers cannot both queue the point, in one process (two {@code Study} objects of the study too) and across
+     * processes.
      *
      * @return whether the point was queued
      * @throws InvalidParameterException if a value is not a string, number or boolean (what a parameter can be)

@@ -513,6 +513,33 @@ class StudyTest {
     }
 
     @Test
+    void twoStudyObjectsOfOneStudyAskOneAtATime() throws Exception {
+        // A Study object per thread on one storage, as Optuna users load a study: each had its own ask lock, and a
+        // grid's points ran twice (7 of 40 on MapDB).
+        Storage storage = new InMemoryStorage();
+        List<Integer> values = java.util.stream.IntStream.range(0, 40).boxed().toList();
+        List<Study> studies = List.of(
+                Study.builder("shared").sampler(new dev.tuna.search.sampler.GridSampler(Map.of("x", values))).storage(storage).create(),
+                Study.builder("shared").sampler(new dev.tuna.search.sampler.GridSampler(Map.of("x", values))).storage(storage).create());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> runs = studies.stream().map(study -> pool.submit(() -> study.optimize(
+                    trial -> {
+                        Thread.sleep(1);
+                        return trial.suggestInt("x", 0, 39);
+                    }, OptimizeOptions.builder().optTrials(40).optParallelism(2).build()))).collect(Collectors.toList());
+            for (java.util.concurrent.Future<?> run : runs) {
+                run.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Object> ran = storage.trials("shared").stream().filter(t -> t.state() == TrialState.COMPLETE)
+                .map(t -> t.params().get("x")).toList();
+        assertThat(ran).hasSize(40).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aTrialToldTwiceIsRefusedWithoutAWordOfItsDiagnosis() {
         Study study = study("told-twice");
         Trial trial = study.ask();
