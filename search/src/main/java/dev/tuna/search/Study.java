@@ -733,7 +733,7 @@ public final class Study {
 
     /** The trials in the given states. */
     public List<FrozenTrial> trials(TrialState first, TrialState... rest) {
-        return storage.trials(name, EnumSet.of(first, rest));
+        return storage.trials(name, EnumSet.of(Objects.requireNonNull(first, "state"), rest));
     }
 
     /** The completed trial with the best value, if any trial has completed. */
