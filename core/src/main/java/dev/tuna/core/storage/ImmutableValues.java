@@ -35,6 +35,23 @@ final class ImmutableValues {
         return copyOf(value, 0);
     }
 
+    /**
+     * {@code text}, if it is text: a lone half of a UTF-16 surrogate pair is none, and no storage keeps it alike (MapDB
+     * wrote it back as '?', while memory kept it).
+     */
+    private static String checkedText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(++i))
+                    : !Character.isLowSurrogate(c);
+            if (!paired) {
+                throw new IllegalArgumentException(String.format("a string with a lone UTF-16 surrogate (\\u%04X near"
+                        + " index %d) is not text that can be stored", (int) c, i));
+            }
+        }
+        return text;
+    }
+
     private static Object copyOf(Object value, int depth) {
         if (depth > MAX_DEPTH) {
             // Deeper, a copy overflowed the stack (an Error that ended the run) or the record could not be written.
@@ -43,14 +60,18 @@ final class ImmutableValues {
         if (value instanceof Number number) {
             return jsonNumber(number);
         }
-        if (value == null || value instanceof String || value instanceof Boolean) {
+        if (value instanceof String text) {
+            return checkedText(text);
+        }
+        if (value == null || value instanceof Boolean) {
             return value;
         }
         if (value instanceof Map<?, ?> map) {
             for (Object key : map.keySet()) {
-                if (!(key instanceof String)) {
+                if (!(key instanceof String text)) {
                     throw new IllegalArgumentException("map keys must be strings, got " + describe(key));
                 }
+                checkedText(text);
             }
             return copyOfMap(map, depth + 1);
         }

@@ -772,6 +772,14 @@ public abstract class StorageContractTest {
         assertThatThrownBy(() -> storage.enqueueTrial("s", Map.of("x", new Object())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
         assertThatThrownBy(() -> storage.setUserAttr("s", n, null, 1)).hasMessage("user attribute: needs a name, got null");
+        // Half of a surrogate pair is no text: MapDB gave it back as '?', memory as it was.
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "half", "значение\uD800"))
+                .hasMessage("user attribute 'half': a string with a lone UTF-16 surrogate (\\uD800 near index 8) is not"
+                        + " text that can be stored");
+        assertThatThrownBy(() -> storage.setUserAttr("s", n, "halfKey", Map.of("\uDC00", 1)))
+                .hasMessageContaining("lone UTF-16 surrogate (\\uDC00 near index 0)");
+        storage.setSystemAttr("s", n, "pair", "\uD83D\uDE00"); // a whole pair is an emoji
+        storage.setSystemAttr("s", n, "pair", "replaced");
         Map<String, Object> nullKey = new java.util.HashMap<>();
         nullKey.put(null, 1);
         assertThatThrownBy(() -> storage.setUserAttr("s", n, "m", nullKey)).hasMessageContaining("map keys must be strings, got null");
