@@ -307,6 +307,24 @@ public final class Diagnoser {
         return 1.4826 * BlowUps.median(second) / Math.sqrt(6);
     }
 
+    /**
+     * How much a curve's value moves from one step to the next by chance: the median absolute deviation of its steps
+     * from their median step, scaled as a standard deviation. Noise that carries from step to step (autocorrelated)
+     * moves less between second differences than between steps, so {@link #noise} set too low a bar for a gap that
+     * widens at each step.
+     */
+    static double stepNoise(List<Double> values) {
+        if (values.size() < 3) {
+            return 0;
+        }
+        List<Double> steps = new ArrayList<>();
+        for (int i = 0; i + 1 < values.size(); i++) {
+            steps.add(values.get(i + 1) - values.get(i));
+        }
+        double median = BlowUps.median(steps);
+        return 1.4826 * BlowUps.median(steps.stream().map(d -> Math.abs(d - median)).toList());
+    }
+
     private static List<Double> finite(java.util.Collection<Double> values) {
         return values.stream().filter(Double::isFinite).toList();
     }
@@ -323,7 +341,10 @@ public final class Diagnoser {
         }
         // A noisy validation loss that does not fall, beside a training loss that does, widens the gap three steps in a
         // row by chance: each step must widen it by more than that noise.
-        double valNoise = noise(finite(val.values()));
+        // Over the curve's second half, where a validation loss that does not fall mostly is: in its first, the fall's
+        // own changes of pace looked like noise.
+        List<Double> values = finite(val.values());
+        double valNoise = stepNoise(values.subList(values.size() / 2, values.size()));
         int run = 0;
         for (int i = 1; i < points.size(); i++) {
             // A gap that only shrinks towards zero (validation below training, as dropout makes it) is no sign.
