@@ -348,6 +348,8 @@ class TunaServerTest {
     @Test
     void bestOfAStudyWithoutCompletedTrialsIsNotFound() {
         assertThat(api.post("/api/studies", Api.quadratic("quad-slow", 1, 1, 60_000)).status()).isEqualTo(201);
+        // Its trial starts a moment after the submit's answer: read once it runs (read before, it counted none).
+        api.awaitJson("/api/studies/quad-slow", s -> s.get("counts").get("running").asInt() == 1, WAIT);
         Api.Answer best = api.get("/api/studies/quad-slow/best");
         assertThat(best.status()).isEqualTo(404);
         // What its trials are, not "yet": a study whose trials all failed has ended without one.
