@@ -219,19 +219,22 @@ public final class TunaServer implements AutoCloseable {
     }
 
     private void health(Context ctx) {
+        // Open to all, as a probe needs; on a server whose reads need the token, only its status without it: the
+        // problem's text (a file's path, a database's error) and the count of studies are for the token's holders.
+        boolean detailed = !privateReads || token.accepts(ctx.header("Authorization"))
+                || token.isReadKey(ctx.cookie(readCookie(ctx)));
         int count;
         try {
             // A database away holds a read for its pool's 10 s wait: a probe with a timeout of a few seconds saw a hang.
             count = healthRead().get(HEALTH_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage did not answer within "
-                    + HEALTH_WAIT_SECONDS + " s"));
+            ctx.status(503).json(failing(detailed, "the storage did not answer within " + HEALTH_WAIT_SECONDS + " s"));
             return;
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof StorageException failed)) {
                 throw new IllegalStateException(e.getCause());
             }
-            ctx.status(503).json(Map.of("status", "failing", "problem", "the storage cannot be read: " + failed.getMessage()));
+            ctx.status(503).json(failing(detailed, "the storage cannot be read: " + failed.getMessage()));
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,10 +244,17 @@ public final class TunaServer implements AutoCloseable {
         Optional<String> failure = studies.storage().writeFailure().map(f -> "changes cannot be saved: " + f)
                 .or(studies::dispatchFailure);
         body.put("status", failure.isPresent() ? "failing" : "ok");
-        failure.ifPresent(f -> body.put("problem", f));
-        body.put("studies", count);
-        studies.workers().ifPresent(n -> body.put("workers", n));
+        if (detailed) {
+            failure.ifPresent(f -> body.put("problem", f));
+            body.put("studies", count);
+            studies.workers().ifPresent(n -> body.put("workers", n));
+        }
         ctx.status(failure.isPresent() ? 503 : 200).json(body);
+    }
+
+    /** A failing health's body: with its problem for a caller who may read it. */
+    private static Map<String, Object> failing(boolean detailed, String problem) {
+        return detailed ? Map.of("status", "failing", "problem", problem) : Map.of("status", "failing");
     }
 
     private void routes(Javalin app) {

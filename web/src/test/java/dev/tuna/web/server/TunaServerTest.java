@@ -832,6 +832,11 @@ class TunaServerTest {
             assertThat(anyone.get("/api/health").status()).isEqualTo(200);
             assertThat(anyone.get("/api/openapi.json").status()).isEqualTo(200);
             assertThat(anyone.get("/study.html").status()).isEqualTo(200);
+            // The health check tells anyone its status, and the rest (how many studies, a problem's text) only the
+            // token's holders.
+            java.util.List<String> told = new java.util.ArrayList<>();
+            anyone.get("/api/health").json().fieldNames().forEachRemaining(told::add);
+            assertThat(told).containsExactly("status");
             // The token in a header, or in the dashboard's cookie (an event stream sends no header).
             Api holder = new Api(closed.port());
             holder.token = token;
@@ -849,6 +854,9 @@ class TunaServerTest {
             String readCookie = "tuna-read-" + closed.port() + "=" + key;
             assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", readCookie)).status())
                     .isEqualTo(200);
+            assertThat(anyone.raw("GET", "/api/health", Map.of("Host", host, "Cookie", readCookie)).body())
+                    .contains("\"studies\":1");
+            assertThat(holder.get("/api/health").json().get("studies").asInt()).isEqualTo(1);
             for (String wrong : List.of("tuna-read-" + closed.port() + "=nope", "tuna-token=" + token,
                     "tuna-read-1=" + key)) {
                 assertThat(anyone.raw("GET", "/api/studies/q", Map.of("Host", host, "Cookie", wrong)).status()).as(wrong)
