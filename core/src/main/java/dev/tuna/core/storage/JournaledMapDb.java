@@ -187,7 +187,7 @@ final class JournaledMapDb implements AutoCloseable {
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !readOnly) {
-                Files.createDirectories(parent);
+                DataFolder.create(parent);
             }
             channel = readOnly && !journalExisted ? null : opener.open(journalPath.toFile());
             try {

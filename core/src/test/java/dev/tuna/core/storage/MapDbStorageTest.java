@@ -359,6 +359,21 @@ class MapDbStorageTest extends DurableStorageContractTest {
     }
 
     @Test
+    void aFolderMadeForTheFileIsItsOwnersOnlyAndOneThereIsLeftAsItIs() throws Exception {
+        // Made with the usual umask, it let every user of a shared machine read the studies.
+        try (MapDbStorage made = MapDbStorage.open(dir.resolve("new/data/tuna.db"))) {
+            made.createStudy("private", Direction.MINIMIZE);
+        }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("new/data"))))
+                .isEqualTo("rwx------");
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        MapDbStorage.open(shared.resolve("tuna.db")).close();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)))
+                .isEqualTo("rwxr-xr-x");
+    }
+
+    @Test
     void aSymbolicLinkToTheFileOpensTheFileItself() throws Exception {
         Path real = dir.resolve("real.db");
         MapDbStorage.open(real).close(); // the link may also be made first: it then names the file to make

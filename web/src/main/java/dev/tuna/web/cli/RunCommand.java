@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path db = data.resolve(ServerRuntime.DB_FILE).toAbsolutePath().normalize();
         try {
-            Files.createDirectories(db.getParent());
+            dev.tuna.core.storage.DataFolder.create(db.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("--data " + data + ": " + FileErrors.describe(e), e);
         }

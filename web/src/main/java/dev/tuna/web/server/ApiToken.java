@@ -27,7 +27,7 @@ public record ApiToken(String value, boolean created) {
     public static ApiToken loadOrCreate(Path dataDir) {
         Path file = dataDir.resolve(FILE);
         try {
-            Files.createDirectories(dataDir);
+            dev.tuna.core.storage.DataFolder.create(dataDir);
             if (Files.exists(file)) {
                 String stored;
                 try {
