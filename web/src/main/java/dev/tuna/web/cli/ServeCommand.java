@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--token-for-reads",
             description = "Reads need the API token too, not only changes: the studies, trials and event streams of a"
-                    + " server others can reach (the dashboard asks for the token once; the health check stays open).")
+                    + " server others can reach (the dashboard asks for the token once; the health check stays open, with its status only).")
     boolean tokenForReads;
 
     @Option(names = "--datasets", paramLabel = "FOLDER",
