@@ -572,8 +572,8 @@ public final class Study {
 
     /**
      * As {@link #enqueue}, unless a trial of the study was already given these parameters (Optuna's
-     * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under this object's ask
-     * lock and the storage's lock of the study ({@link Storage#exclusively}: across processes on PostgreSQL), so that
+     * {@code skip_if_exists}; see {@link #wasGiven}). The check and the enqueue are one step under the study's ask
+     * lock in this process and the storage's lock of the study ({@link Storage#exclusively}: across processes on PostgreSQL), so that
      * two callers cannot both queue the point, in one process (two {@code Study} objects of the study too) and across
      * processes.
      *
@@ -611,9 +611,14 @@ public final class Study {
     public static Set<Map<String, Object>> givenPoints(List<FrozenTrial> trials) {
         Set<Map<String, Object>> given = new HashSet<>();
         for (FrozenTrial t : trials) {
-            given.add(pointKey(t.fixedParams().isEmpty() ? t.params() : t.fixedParams()));
+            given.add(pointKey(givenPoint(t)));
         }
         return given;
+    }
+
+    /** The point a trial was given: its enqueued values where it had some, else its parameters. */
+    private static Map<String, Object> givenPoint(FrozenTrial trial) {
+        return trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams();
     }
 
     /**
@@ -622,7 +627,7 @@ public final class Study {
      * where it had some, else its parameters.
      */
     public static boolean wasGiven(FrozenTrial trial, Map<String, ?> point) {
-        return samePoint(trial.fixedParams().isEmpty() ? trial.params() : trial.fixedParams(), point);
+        return samePoint(givenPoint(trial), point);
     }
 
     /** Whether two points are one: the same parameters with the same values (see {@link #pointKey}). */

@@ -71,9 +71,9 @@ public final class BlowUps {
      * straight back down had a spike, as a warm restart of the learning rate makes (SGDR: a training loss at 0.043 at
      * the end of a cycle, 0.35 at the restart, then 0.3, 0.2, was called diverged); a value above the first needs no
      * next one (all progress lost: 2.3, 0.05, 3.0, 2.9, 2.8 diverged at 3.0); or {@code null}. A spike on the last
-     * value is not reported until a next one says whether it stays. The geometric mean
-     * keeps a loss that has converged near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called
-     * diverged: relative to a tiny best, any wobble is a large factor. On a log scale, a first value that was itself a
+     * value is not reported until a next one says whether it stays. The geometric mean keeps a loss that has converged
+     * near zero and wobbles there (an MSE going 1.0, 0.0002, 0.0009) from being called diverged: relative to a tiny
+     * best, any wobble is a large factor. On a log scale, a first value that was itself a
      * spike (1e6, 1, 1000) does not hide the blow-up after it.
      */
     public static BlowUp lossAbove(NavigableMap<Integer, Double> curve, double factor) {

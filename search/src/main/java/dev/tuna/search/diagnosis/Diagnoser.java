@@ -228,16 +228,13 @@ public final class Diagnoser {
      * half of the runs: its last value against its lowest, which is the luckiest.
      */
     private boolean rose(NavigableMap<Integer, Double> fromLowest, double lowest) {
-        List<double[]> after = new ArrayList<>(); // step, value
-        List<Double> values = new ArrayList<>();
-        for (Map.Entry<Integer, Double> e : fromLowest.entrySet()) {
-            if (Double.isFinite(e.getValue())) {
-                values.add(e.getValue());
-                if (values.size() > 1) { // after the lowest
-                    after.add(new double[] {e.getKey(), e.getValue()});
-                }
+        List<double[]> points = new ArrayList<>(); // step, value: the lowest (finite), then the finite ones after it
+        fromLowest.forEach((step, v) -> {
+            if (Double.isFinite(v)) {
+                points.add(new double[] {step, v});
             }
-        }
+        });
+        List<double[]> after = points.subList(1, points.size());
         int n = after.size();
         if (n == 0) {
             return false;
@@ -266,17 +263,20 @@ public final class Diagnoser {
             sxx += (p[0] - meanX) * (p[0] - meanX);
         }
         double slope = sxx > 0 ? sxy / sxx : 0;
+        double[] residuals = new double[n];
+        for (int i = 0; i < n; i++) {
+            residuals[i] = after.get(i)[1] - meanY - slope * (after.get(i)[0] - meanX);
+        }
         double lag = 0;
         double squares = 0;
         for (int i = 0; i < n; i++) {
-            double residual = after.get(i)[1] - meanY - slope * (after.get(i)[0] - meanX);
-            squares += residual * residual;
+            squares += residuals[i] * residuals[i];
             if (i + 1 < n) {
-                lag += residual * (after.get(i + 1)[1] - meanY - slope * (after.get(i + 1)[0] - meanX));
+                lag += residuals[i] * residuals[i + 1];
             }
         }
         double r = squares > 0 ? Math.max(0, Math.min(0.9, lag / squares)) : 0;
-        double error = noise(values) * Math.sqrt((1 + r) / (1 - r)) / Math.sqrt(sxx);
+        double error = noise(points.stream().map(p -> p[1]).toList()) * Math.sqrt((1 + r) / (1 - r)) / Math.sqrt(sxx);
         return slope > 0 && slope > NOISE_MULTIPLE * error;
     }
 
@@ -340,9 +340,8 @@ public final class Diagnoser {
             }
         }
         // A noisy validation loss that does not fall, beside a training loss that does, widens the gap three steps in a
-        // row by chance: each step must widen it by more than that noise.
-        // Over the curve's second half, where a validation loss that does not fall mostly is: in its first, the fall's
-        // own changes of pace looked like noise.
+        // row by chance: each step must widen it by more than that noise, taken over the curve's second half, where
+        // such a validation loss mostly is (in its first, the fall's own changes of pace looked like noise).
         List<Double> values = finite(val.values());
         double valNoise = stepNoise(values.subList(values.size() / 2, values.size()));
         int run = 0;

@@ -20,11 +20,10 @@ import java.util.Objects;
  *   <li>a loss above {@code lossFactor} (default 4) times its first value, or times its best so far once it has
  *       given back half of its progress from the first value on a log scale and the next value is no lower (a spike that
  *       comes straight down, as at a warm restart of the learning rate, is not pruned; see {@link BlowUps#lossAbove});
- *       the losses are the
- *       metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the study minimises;</li>
+ *       the losses are the metrics {@code train_loss} and {@code val_loss}, and the intermediate value when the
+ *       study minimises;</li>
  *   <li>a maximised intermediate value (an accuracy) under half its best so far (of means of 3 values in a row) for
- *       3 steps in a row (see
- *       {@link BlowUps#objectiveCollapsed});</li>
+ *       3 steps in a row (see {@link BlowUps#objectiveCollapsed});</li>
  *   <li>a gradient norm (metric {@code grad_norm}) above {@code gradNormFactor} (default 10) times the median of
  *       its earlier values (once it has 3), or above {@code maxGradNorm}.</li>
  * </ul>

@@ -124,23 +124,17 @@ final class CoordinatorLock implements AutoCloseable {
                 String name = rs.getString(2);
                 String from = rs.getString(3);
                 java.sql.Timestamp since = rs.getTimestamp(4);
+                // PostgreSQL 14 and later end an idle lock session (idle_session_timeout): see IDLE_LIMIT.
+                boolean expires = c.getMetaData().getDatabaseMajorVersion() >= 14;
                 return Optional.of("database session " + rs.getInt(1)
                         + (name == null || name.isBlank() ? "" : " (" + name + ")")
                         + (from == null ? "" : " from " + from)
                         + (since == null ? "" : " since " + since.toInstant())
-                        + "; if that server hangs or its machine is gone, " + (expires(c) ? "the database ends its"
+                        + "; if that server hangs or its machine is gone, " + (expires ? "the database ends its"
                         + " session " + IDLE_LIMIT.toSeconds() + " s after its last check, or " : "") + "end its"
-                        + " session " + (expires(c) ? "now " : "") + "to free the lock: SELECT pg_terminate_backend("
+                        + " session " + (expires ? "now " : "") + "to free the lock: SELECT pg_terminate_backend("
                         + rs.getInt(1) + ")");
             }
-        }
-    }
-
-    /** Whether the database ends an idle lock session: PostgreSQL 14 and later ({@code idle_session_timeout}). */
-    private static boolean expires(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('server_version_num')::int >= 140000");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() && rs.getBoolean(1);
         }
     }
 

@@ -202,6 +202,7 @@ public final class DjlTrainables implements ObjectiveFactory {
      * to its own folder, reads the file beside the folder, though its name, tidied, is in it).
      */
     private void checkInDatasetFolders(String dataset, String field) {
+        List<java.nio.file.Path> realFolders = null; // looked up once there is a file to check
         for (String file : DatasetRegistry.defaults().filesRead(dataset)) {
             java.nio.file.Path path;
             try {
@@ -209,7 +210,9 @@ public final class DjlTrainables implements ObjectiveFactory {
             } catch (java.nio.file.InvalidPathException e) {
                 continue; // the files check says so
             }
-            List<java.nio.file.Path> realFolders = datasetFolders.stream().map(DjlTrainables::realFolder).toList();
+            if (realFolders == null) {
+                realFolders = datasetFolders.stream().map(DjlTrainables::realFolder).toList();
+            }
             if (!inside(path.normalize(), datasetFolders) || !inside(whereItLeads(path), realFolders)) {
                 throw new SpecException(field, (dataset.startsWith("idx:") ? "idx " : "csv ") + file + ": a server"
                         + " reads dataset files only from its dataset folders (" + datasetFolders.stream()
